@@ -1,0 +1,121 @@
+"""The catalog's DuckDB schema: one place that says what every table holds.
+
+The schema is documented for humans in CONTRIBUTING.md; bump SCHEMA_VERSION whenever a
+table changes so that old catalog files are refused with a "rebuild" message.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+
+SCHEMA_VERSION = 1
+
+
+class Category(IntEnum):
+    """Danbooru tag categories as the tagger and tag-autocomplete files number them."""
+
+    GENERAL = 0
+    ARTIST = 1
+    COPYRIGHT = 3
+    CHARACTER = 4
+    META = 5
+    RATING = 9
+
+
+class TriggerKind(StrEnum):
+    """What a trigger does in an AIDXL prompt."""
+
+    ARTIST_STYLE = "artist_style"
+    PAINTING_STYLE = "painting_style"
+    QUALITY = "quality"
+    AESTHETIC = "aesthetic"
+    CHARACTER = "character"
+    COPYRIGHT = "copyright"
+    GENERAL = "general"
+    RATING = "rating"
+    META = "meta"
+
+
+# The trigger kind a Danbooru tag gets when no curated list says otherwise.
+KIND_OF_CATEGORY: dict[Category, TriggerKind] = {
+    Category.GENERAL: TriggerKind.GENERAL,
+    Category.ARTIST: TriggerKind.ARTIST_STYLE,
+    Category.COPYRIGHT: TriggerKind.COPYRIGHT,
+    Category.CHARACTER: TriggerKind.CHARACTER,
+    Category.META: TriggerKind.META,
+    Category.RATING: TriggerKind.RATING,
+}
+
+DDL: tuple[str, ...] = (
+    """
+    CREATE TABLE meta (
+        key   VARCHAR PRIMARY KEY,
+        value VARCHAR NOT NULL
+    )
+    """,
+    # One row per ingested file (or the curated lists shipped in the package).
+    """
+    CREATE TABLE sources (
+        source_id   INTEGER PRIMARY KEY,
+        kind        VARCHAR NOT NULL,      -- tagger | tagcomplete | vocab | list | curated
+        location    VARCHAR NOT NULL,      -- path, or hub:REPO@REVISION/FILE
+        file_name   VARCHAR NOT NULL,
+        sha256      VARCHAR NOT NULL,
+        rows        INTEGER NOT NULL,      -- rows ingested
+        skipped     INTEGER NOT NULL,      -- bad rows skipped with --skip-bad
+        ingested_at TIMESTAMP NOT NULL
+    )
+    """,
+    # One row per distinct canonical Danbooru tag name, merged over all sources.
+    """
+    CREATE TABLE tags (
+        tag_id   INTEGER PRIMARY KEY,
+        name     VARCHAR NOT NULL UNIQUE,  -- canonical Danbooru name: long_hair, lucy_(cyberpunk)
+        prompt   VARCHAR NOT NULL,         -- A1111 prompt form: long hair, lucy \\(cyberpunk\\)
+        category TINYINT NOT NULL,         -- Category
+        count    BIGINT NOT NULL           -- largest post count over the sources
+    )
+    """,
+    # Each source's own view of a tag: its post count (and the tagger's tag_id).
+    """
+    CREATE TABLE tag_sources (
+        tag_id      INTEGER NOT NULL,
+        source_id   INTEGER NOT NULL,
+        category    TINYINT NOT NULL,
+        count       BIGINT NOT NULL,
+        danbooru_id BIGINT,
+        PRIMARY KEY (tag_id, source_id)
+    )
+    """,
+    """
+    CREATE TABLE aliases (
+        alias     VARCHAR NOT NULL,        -- as written in the source: lucyna_kushinada
+        tag_id    INTEGER NOT NULL,
+        source_id INTEGER NOT NULL,
+        PRIMARY KEY (alias, tag_id)
+    )
+    """,
+    # What a user types into a prompt. Every tag has one; curated triggers may have no tag.
+    """
+    CREATE TABLE triggers (
+        trigger_id  INTEGER PRIMARY KEY,
+        text        VARCHAR NOT NULL,      -- unescaped text: by yoneyama mai, lucy (cyberpunk)
+        kind        VARCHAR NOT NULL,      -- TriggerKind
+        tag_id      INTEGER,               -- linked Danbooru tag, if any
+        description VARCHAR,
+        verified    BOOLEAN NOT NULL,      -- known to be AIDXL's own trigger
+        source_id   INTEGER NOT NULL,
+        note        VARCHAR,               -- where the curated entry comes from
+        rank        INTEGER,               -- order inside a ladder (quality), else NULL
+        UNIQUE (text, kind)
+    )
+    """,
+    """
+    CREATE TABLE characters (
+        tag_id    INTEGER PRIMARY KEY,
+        name      VARCHAR NOT NULL,        -- ganyu
+        qualifier VARCHAR,                 -- genshin impact (outermost bracket of the tag)
+        copyright VARCHAR                  -- the qualifier when it names a series, else NULL
+    )
+    """,
+)

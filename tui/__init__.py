@@ -1,0 +1,1 @@
+"""The front door: the `aidxl` command line and the Textual explorer."""

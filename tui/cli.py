@@ -1,0 +1,80 @@
+"""`aidxl`: the command line. Each command is a few lines over a typed function in kb/ or ingest/.
+
+Results go to stdout, diagnostics to stderr. Errors the user can fix exit with code 2 and one
+clear line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from kb.errors import AidxlError
+
+# Command groups, in the order `aidxl --help` lists them.
+COMMAND_MODULES: tuple[str, ...] = (
+    "tui.commands.ingest",
+    "tui.commands.search",
+    "tui.commands.prompt",
+    "tui.commands.preview",
+    "tui.commands.sheet",
+)
+
+
+def common_options() -> argparse.ArgumentParser:
+    """Options every command accepts, before or after the command name."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--catalog",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="catalog file (default: $AIDXL_CATALOG, else ./catalog.duckdb in a checkout, "
+        "else $XDG_DATA_HOME/aidxl-kb/catalog.duckdb)",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = common_options()
+    parser = argparse.ArgumentParser(
+        prog="aidxl",
+        description="Trigger-word knowledge base and explorer for Anime Illust Diffusion XL. "
+        "With no command, opens the explorer.",
+        parents=[common],
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    explore = subparsers.add_parser(
+        "explore", parents=[common], help="open the Textual explorer (the default command)"
+    )
+    explore.set_defaults(run=run_explorer)
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers, common)
+    return parser
+
+
+def run_explorer(args: argparse.Namespace) -> int:
+    from tui.app import run_app
+
+    return run_app(getattr(args, "catalog", None))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run = getattr(args, "run", run_explorer)
+    try:
+        return int(run(args) or 0)
+    except AidxlError as error:
+        print(f"aidxl: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("aidxl: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

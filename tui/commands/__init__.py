@@ -1,0 +1,1 @@
+"""One module per `aidxl` command group; each exposes `register(subparsers, common)`."""
