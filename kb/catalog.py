@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -42,3 +45,114 @@ def read_schema_version(connection: duckdb.DuckDBPyConnection) -> int | None:
     except duckdb.Error:
         return None
     return int(row[0]) if row is not None else None
+
+
+@dataclass(frozen=True)
+class SourceStats:
+    """One ingested file: its rows per Danbooru category (tag files) and triggers per kind."""
+
+    source_id: int
+    kind: str
+    location: str
+    file_name: str
+    sha256: str
+    rows: int
+    skipped: int
+    rows_per_category: dict[int, int]
+    triggers_per_kind: dict[str, int]
+
+
+@dataclass(frozen=True)
+class CatalogStats:
+    path: Path
+    built_at: datetime  # UTC
+    schema_version: int
+    tag_count: int
+    alias_count: int
+    character_count: int
+    tags_per_category: dict[int, int]
+    triggers_per_kind: dict[str, int]
+    verified_triggers_per_kind: dict[str, int]
+    sources: tuple[SourceStats, ...]
+
+    def age_seconds(self, now: datetime | None = None) -> float:
+        current = now if now is not None else datetime.now(UTC)
+        return (current - self.built_at).total_seconds()
+
+    def to_json(self, now: datetime | None = None) -> dict[str, Any]:
+        """The `aidxl stats --json` object (keys of per-category maps are category numbers as strings)."""
+        return {
+            "catalog": str(self.path),
+            "built_at": self.built_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "age_seconds": round(self.age_seconds(now), 1),
+            "schema_version": self.schema_version,
+            "tags": self.tag_count,
+            "aliases": self.alias_count,
+            "characters": self.character_count,
+            "tags_per_category": {str(key): value for key, value in self.tags_per_category.items()},
+            "triggers_per_kind": self.triggers_per_kind,
+            "verified_triggers_per_kind": self.verified_triggers_per_kind,
+            "sources": [
+                {
+                    "kind": source.kind,
+                    "file_name": source.file_name,
+                    "location": source.location,
+                    "sha256": source.sha256,
+                    "rows": source.rows,
+                    "skipped": source.skipped,
+                    "rows_per_category": {str(key): value for key, value in source.rows_per_category.items()},
+                    "triggers_per_kind": source.triggers_per_kind,
+                }
+                for source in self.sources
+            ],
+        }
+
+
+def _grouped(connection: duckdb.DuckDBPyConnection, sql: str) -> dict[Any, dict[Any, int]]:
+    grouped: dict[Any, dict[Any, int]] = {}
+    for outer, inner, count in connection.execute(sql).fetchall():
+        grouped.setdefault(outer, {})[inner] = int(count)
+    return grouped
+
+
+def _scalar(connection: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    row = connection.execute(sql).fetchone()
+    return row[0] if row else None
+
+
+def catalog_stats(connection: duckdb.DuckDBPyConnection, path: Path) -> CatalogStats:
+    """Counts for `aidxl stats`, read from an open catalog."""
+    per_category = _grouped(
+        connection,
+        "SELECT source_id, category, count(*) FROM tag_sources GROUP BY ALL ORDER BY ALL",
+    )
+    per_kind = _grouped(connection, "SELECT source_id, kind, count(*) FROM triggers GROUP BY ALL ORDER BY ALL")
+    sources = tuple(
+        SourceStats(
+            source_id, kind, location, file_name, sha256, rows, skipped,
+            per_category.get(source_id, {}), per_kind.get(source_id, {}),
+        )
+        for source_id, kind, location, file_name, sha256, rows, skipped in connection.execute(
+            "SELECT source_id, kind, location, file_name, sha256, rows, skipped FROM sources ORDER BY source_id"
+        ).fetchall()
+    )
+    all_kinds = _grouped(connection, "SELECT 0, kind, count(*) FROM triggers GROUP BY ALL ORDER BY ALL")
+    verified = _grouped(
+        connection, "SELECT 0, kind, count(*) FROM triggers WHERE verified GROUP BY ALL ORDER BY ALL"
+    )
+    categories = _grouped(connection, "SELECT 0, category, count(*) FROM tags GROUP BY ALL ORDER BY ALL")
+    built_at = datetime.fromisoformat(
+        str(_scalar(connection, "SELECT value FROM meta WHERE key = 'built_at'")).replace("Z", "+00:00")
+    )
+    return CatalogStats(
+        path=path,
+        built_at=built_at,
+        schema_version=int(_scalar(connection, "SELECT value FROM meta WHERE key = 'schema_version'")),
+        tag_count=int(_scalar(connection, "SELECT count(*) FROM tags")),
+        alias_count=int(_scalar(connection, "SELECT count(*) FROM aliases")),
+        character_count=int(_scalar(connection, "SELECT count(*) FROM characters")),
+        tags_per_category=categories.get(0, {}),
+        triggers_per_kind=all_kinds.get(0, {}),
+        verified_triggers_per_kind=verified.get(0, {}),
+        sources=sources,
+    )

@@ -9,3 +9,48 @@ class AidxlError(Exception):
 
 class CatalogError(AidxlError):
     """The catalog is missing, unreadable or built by another schema version."""
+
+
+class CuratedDataError(AidxlError):
+    """A curated list in kb/data is malformed (names the file and the entry)."""
+
+
+class IngestError(AidxlError):
+    """A source file cannot be ingested; the message lists `path:line: reason` for each problem."""
+
+
+class PromptSyntaxError(AidxlError):
+    """A prompt the A1111 web UI itself rejects (e.g. a weight like `(a:1.2.3)`)."""
+
+    def __init__(self, message: str, *, start: int, end: int) -> None:
+        super().__init__(message)
+        self.start = start
+        self.end = end
+
+
+class SheetSpecError(AidxlError):
+    """A style-sheet spec (TOML file or flags) is invalid; names the file, line or flag at fault."""
+
+
+class SheetError(AidxlError):
+    """A style sheet cannot be planned, generated or composed (e.g. cells missing after a split run)."""
+
+
+class ClipVocabularyError(AidxlError):
+    """The CLIP BPE vocabulary file (shipped by the `open-clip-torch` package) is missing or unreadable."""
+
+
+class SearchError(AidxlError):
+    """A search request is invalid (e.g. an unknown `--kind`), or its index file cannot be used."""
+
+
+class UsageStoreError(AidxlError):
+    """The usage-count store under the state directory cannot be opened or written."""
+
+
+class SettingsError(AidxlError):
+    """A generation setting (size, aspect, sampler, steps, CFG) the model cannot use."""
+
+
+class CharacterNotFoundError(AidxlError):
+    """No character tag or alias in the catalog matches what the user typed."""

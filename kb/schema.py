@@ -1,6 +1,6 @@
 """The catalog's DuckDB schema: one place that says what every table holds.
 
-The schema is documented for humans in CONTRIBUTING.md; bump SCHEMA_VERSION whenever a
+The schema is documented for humans in docs/catalog.md; bump SCHEMA_VERSION whenever a
 table changes so that old catalog files are refused with a "rebuild" message.
 """
 
@@ -46,17 +46,20 @@ KIND_OF_CATEGORY: dict[Category, TriggerKind] = {
     Category.RATING: TriggerKind.RATING,
 }
 
+# Keys and unique columns are documented in comments, not declared: maintaining DuckDB indexes during
+# the bulk load tripled the build time, so `aidxl ingest` checks uniqueness itself before it commits
+# (ingest/writer.py UNIQUE_KEYS). The catalog is rebuilt whole, never updated row by row.
 DDL: tuple[str, ...] = (
     """
     CREATE TABLE meta (
-        key   VARCHAR PRIMARY KEY,
+        key   VARCHAR NOT NULL,            -- key
         value VARCHAR NOT NULL
     )
     """,
     # One row per ingested file (or the curated lists shipped in the package).
     """
     CREATE TABLE sources (
-        source_id   INTEGER PRIMARY KEY,
+        source_id   INTEGER NOT NULL,      -- key
         kind        VARCHAR NOT NULL,      -- tagger | tagcomplete | vocab | list | curated
         location    VARCHAR NOT NULL,      -- path, or hub:REPO@REVISION/FILE
         file_name   VARCHAR NOT NULL,
@@ -69,8 +72,8 @@ DDL: tuple[str, ...] = (
     # One row per distinct canonical Danbooru tag name, merged over all sources.
     """
     CREATE TABLE tags (
-        tag_id   INTEGER PRIMARY KEY,
-        name     VARCHAR NOT NULL UNIQUE,  -- canonical Danbooru name: long_hair, lucy_(cyberpunk)
+        tag_id   INTEGER NOT NULL,         -- key, 1 = most posted
+        name     VARCHAR NOT NULL,         -- unique; canonical Danbooru name: long_hair, lucy_(cyberpunk)
         prompt   VARCHAR NOT NULL,         -- A1111 prompt form: long hair, lucy \\(cyberpunk\\)
         category TINYINT NOT NULL,         -- Category
         count    BIGINT NOT NULL           -- largest post count over the sources
@@ -83,22 +86,20 @@ DDL: tuple[str, ...] = (
         source_id   INTEGER NOT NULL,
         category    TINYINT NOT NULL,
         count       BIGINT NOT NULL,
-        danbooru_id BIGINT,
-        PRIMARY KEY (tag_id, source_id)
+        danbooru_id BIGINT                 -- the tagger's tag_id; key: (tag_id, source_id)
     )
     """,
     """
     CREATE TABLE aliases (
         alias     VARCHAR NOT NULL,        -- as written in the source: lucyna_kushinada
         tag_id    INTEGER NOT NULL,
-        source_id INTEGER NOT NULL,
-        PRIMARY KEY (alias, tag_id)
+        source_id INTEGER NOT NULL         -- first source listing it; key: (alias, tag_id)
     )
     """,
     # What a user types into a prompt. Every tag has one; curated triggers may have no tag.
     """
     CREATE TABLE triggers (
-        trigger_id  INTEGER PRIMARY KEY,
+        trigger_id  INTEGER NOT NULL,      -- key
         text        VARCHAR NOT NULL,      -- unescaped text: by yoneyama mai, lucy (cyberpunk)
         kind        VARCHAR NOT NULL,      -- TriggerKind
         tag_id      INTEGER,               -- linked Danbooru tag, if any
@@ -106,16 +107,16 @@ DDL: tuple[str, ...] = (
         verified    BOOLEAN NOT NULL,      -- known to be AIDXL's own trigger
         source_id   INTEGER NOT NULL,
         note        VARCHAR,               -- where the curated entry comes from
-        rank        INTEGER,               -- order inside a ladder (quality), else NULL
-        UNIQUE (text, kind)
+        rank        INTEGER                -- order inside a ladder (quality), else NULL; (text, kind) unique
     )
     """,
     """
     CREATE TABLE characters (
-        tag_id    INTEGER PRIMARY KEY,
-        name      VARCHAR NOT NULL,        -- ganyu
-        qualifier VARCHAR,                 -- genshin impact (outermost bracket of the tag)
-        copyright VARCHAR                  -- the qualifier when it names a series, else NULL
+        tag_id     INTEGER NOT NULL,       -- key
+        name       VARCHAR NOT NULL,       -- plain form of the name without qualifiers: ganyu
+        qualifier  VARCHAR,                -- last qualifier, plain form: genshin impact; NULL if none
+        qualifiers VARCHAR[] NOT NULL,     -- every qualifier in order, plain form: [shepherd of the "lost", azur lane]
+        copyright  VARCHAR                 -- canonical copyright tag a qualifier names (by name or alias): genshin_impact
     )
     """,
 )

@@ -1,10 +1,120 @@
-"""`aidxl preview`: placeholder until its issue lands; registers nothing yet."""
+"""`aidxl preview`: a picture of what a trigger does, from the cache when it has been made before."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sys
+from pathlib import Path
 from typing import Any
+
+from kb.generate.encode import EMPHASIS_MODES
+from kb.generate.preview import (
+    DEFAULT_CFG_SCALE,
+    DEFAULT_SAMPLER,
+    PreviewOptions,
+    cached_preview,
+    export_png,
+    parse_size,
+    prepare_preview,
+)
+from kb.generate.samplers import SAMPLERS
+from kb.generate.tiny import TINY_MODEL_NAME
+
+PROGRESS_BAR_WIDTH = 30
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add this group's commands to `aidxl`."""
+    parser = subparsers.add_parser(
+        "preview",
+        parents=[common],
+        help="generate (or reuse) a preview image of a trigger",
+        description="Generate a preview PNG of TRIGGER placed in a base prompt, with the model card's "
+        "settings, or reuse the cached one made with the same settings. Prints the PNG's path and its "
+        "A1111 parameters.",
+    )
+    parser.add_argument("trigger", metavar="TRIGGER", help='the trigger to preview, e.g. "by chi4"')
+    parser.add_argument("--base", metavar="PROMPT", help="base prompt the trigger is placed into")
+    parser.add_argument("--negative", metavar="PROMPT", help="negative prompt (default: the model page's)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument(
+        "--sampler", default=DEFAULT_SAMPLER, choices=list(SAMPLERS), help=f"sampler (default: {DEFAULT_SAMPLER})"
+    )
+    parser.add_argument("--steps", type=int, help="denoising steps (default: the sampler's, 28 or 35)")
+    parser.add_argument("--cfg", type=float, default=DEFAULT_CFG_SCALE, help="CFG scale (default: 7)")
+    parser.add_argument("--size", metavar="WxH", help="image size (default: 1024x1024; 64x64 for tiny-random)")
+    parser.add_argument(
+        "--model",
+        metavar=f"PATH|{TINY_MODEL_NAME}",
+        help="SDXL .safetensors file or diffusers folder (default: $AIDXL_MODEL or the config file); "
+        f"{TINY_MODEL_NAME} is a built-in random-weight test model",
+    )
+    parser.add_argument("--vae", metavar="PATH", help="separate VAE (.safetensors or diffusers folder)")
+    parser.add_argument(
+        "--model-config", metavar="DIR", help="SDXL config folder for single-file checkpoints (offline)"
+    )
+    parser.add_argument("--allow-cpu", action="store_true", help="generate on the CPU when no GPU is found (slow)")
+    parser.add_argument(
+        "--emphasis", choices=EMPHASIS_MODES, default="original", help="prompt weight normalisation (A1111's)"
+    )
+    parser.add_argument("--out", metavar="FILE", help="also write the PNG here")
+    parser.add_argument("--json", action="store_true", help="print {path, cached, parameters} as JSON")
+    parser.set_defaults(run=run_preview)
+
+
+def run_preview(args: argparse.Namespace) -> int:
+    options = PreviewOptions(
+        trigger=args.trigger,
+        base=args.base,
+        negative=args.negative,
+        seed=args.seed,
+        sampler=args.sampler,
+        steps=args.steps,
+        cfg_scale=args.cfg,
+        size=parse_size(args.size) if args.size else None,
+        emphasis=args.emphasis,
+    )
+    prepared = prepare_preview(options, model=args.model, vae=args.vae, model_config=args.model_config)
+    preview = cached_preview(prepared)
+    cached = preview is not None
+    if preview is None:
+        preview = _generate(prepared, allow_cpu=args.allow_cpu)
+    path = export_png(preview, Path(args.out)) if args.out else preview.png_path
+    if preview.random_weights:
+        print(f"aidxl: warning: {prepared.identity.label}: this picture shows nothing of AIDXL.", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"path": str(path), "cached": cached, "parameters": preview.parameters}, ensure_ascii=False))
+    else:
+        print(path)
+        print(preview.parameters)
+    return 0
+
+
+def _generate(prepared: Any, *, allow_cpu: bool) -> Any:
+    """Load the model and generate, drawing progress on stderr (imports torch)."""
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # keep optional-backend notices off stderr
+    from kb.generate.engine import StepProgress, generate_preview
+    from kb.generate.loading import choose_device, load_model
+
+    device = choose_device(prepared.source, allow_cpu=allow_cpu)
+    if prepared.source.kind == "tiny":
+        import torch
+
+        torch.set_num_threads(1)  # the toy model's matrices are too small to gain from threads
+    if device.warning:
+        print(f"aidxl: {device.warning}", file=sys.stderr)
+    model = load_model(prepared.source, device, prepared.identity)
+    interactive = sys.stderr.isatty()
+
+    def show_progress(progress: StepProgress) -> None:
+        if interactive:
+            filled = PROGRESS_BAR_WIDTH * progress.step // progress.total
+            bar = "#" * filled + "." * (PROGRESS_BAR_WIDTH - filled)
+            end = "\n" if progress.step == progress.total else ""
+            print(f"\r[{bar}] step {progress.step}/{progress.total}", end=end, file=sys.stderr, flush=True)
+        else:
+            print(f"step {progress.step}/{progress.total}", file=sys.stderr, flush=True)
+
+    return generate_preview(model, prepared.request, on_step=show_progress)

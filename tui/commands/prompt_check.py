@@ -1,14 +1,140 @@
-"""Placeholder until its part of issue 3 lands."""
+"""`aidxl prompt lint` and `aidxl prompt tokens`: the checks on a prompt.
+
+Both are thin layers over `kb.lint.lint_prompt` and `kb.tokens.count_prompt_tokens`; neither
+imports torch (the token counter reads the CLIP vocabulary file directly).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from typing import Any
 
 
 def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.ArgumentParser) -> None:
-    """Add subcommands under `aidxl prompt`."""
+    """Add `lint` and `tokens` under `aidxl prompt`."""
+    lint = prompt_subparsers.add_parser(
+        "lint",
+        parents=[common],
+        help="find what the web UI would misread in a prompt, with fixes",
+        description="Check a prompt: underscores, unescaped qualifier brackets, emoticon bracket traps, "
+        "weights out of range, duplicates, chunk borders inside a tag, tag order, and (with a catalog) "
+        "unknown tags with suggestions and unverified triggers. Exit code 1 when an error is found.",
+    )
+    _add_text_arguments(lint)
+    lint.set_defaults(run=run_lint)
+
+    tokens = prompt_subparsers.add_parser(
+        "tokens",
+        parents=[common],
+        help="count CLIP tokens (N/M) and show the 75-token chunk borders",
+        description="Count a prompt's CLIP tokens as the A1111 web UI does: 75 per chunk, text after a "
+        "comma within the last 20 tokens moves to the next chunk, BREAK closes a chunk. Prints N/M, "
+        "where each chunk starts, the tag a border cuts, and each tag's token cost.",
+    )
+    _add_text_arguments(tokens)
+    tokens.set_defaults(run=run_tokens)
 
 
 def register_top_level(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    """Add top-level commands (e.g. `aidxl char`, `aidxl size`)."""
+    """No top-level commands here."""
+
+
+def _add_text_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "text", nargs="?", default="-", metavar="TEXT", help="the prompt ('-' or none: stdin)"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def read_prompt_text(args: argparse.Namespace) -> str:
+    text: str = args.text
+    if text == "-":
+        return sys.stdin.read().rstrip("\n")
+    return text
+
+
+def run_tokens(args: argparse.Namespace) -> int:
+    from kb.tokens import count_prompt_tokens
+
+    report = count_prompt_tokens(read_prompt_text(args))
+    if args.json:
+        print(json.dumps(tokens_to_json(report), ensure_ascii=False))
+        return 0
+    print(f"{report.count}/{report.target}")
+    for chunk in report.chunks:
+        line = f"chunk {chunk.index + 1}: {chunk.tokens} tokens"
+        if chunk.source_start is not None:
+            line += f", from token {chunk.start} at prompt position {chunk.source_start}"
+        if chunk.split_tag is not None:
+            line += f"; the border cuts `{chunk.split_tag.text}`"
+        print(line)
+    if report.tags:
+        print("tokens per tag:")
+        width = len(str(max(tag.tokens for tag in report.tags)))
+        for tag in report.tags:
+            print(f"  {tag.tokens:>{width}}  {tag.text}")
+        if report.separator_tokens:
+            print(f"  {report.separator_tokens:>{width}}  (separators)")
+    return 0
+
+
+def tokens_to_json(report: Any) -> dict[str, object]:
+    def tag_json(tag: Any) -> dict[str, object]:
+        return {"text": tag.text, "start": tag.start, "end": tag.end, "tokens": tag.tokens}
+
+    return {
+        "count": report.count,
+        "target": report.target,
+        "chunks": [
+            {
+                "index": chunk.index,
+                "start": chunk.start,
+                "tokens": chunk.tokens,
+                "source_start": chunk.source_start,
+                "split_tag": None if chunk.split_tag is None else tag_json(chunk.split_tag),
+            }
+            for chunk in report.chunks
+        ],
+        "tags": [tag_json(tag) for tag in report.tags],
+        "separator_tokens": report.separator_tokens,
+    }
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    from kb.errors import CatalogError
+    from kb.lint import Severity, catalog_suggester, lint_prompt
+
+    text = read_prompt_text(args)
+    connection = None
+    try:
+        from kb.catalog import open_catalog
+        from kb.paths import resolve_catalog_path
+
+        connection = open_catalog(resolve_catalog_path(getattr(args, "catalog", None)))
+    except CatalogError as error:
+        print(
+            f"aidxl: note: {error}; linting without it (no unknown-tag or trigger checks)",
+            file=sys.stderr,
+        )
+    try:
+        if connection is None:
+            findings = lint_prompt(text)
+        else:
+            from kb.tagview import CatalogMatcher
+
+            findings = lint_prompt(text, CatalogMatcher(connection), catalog_suggester(connection))
+    finally:
+        if connection is not None:
+            connection.close()
+    if args.json:
+        print(json.dumps([finding.to_json() for finding in findings], ensure_ascii=False))
+    else:
+        for finding in findings:
+            print(f"{finding.start}-{finding.end} {finding.severity} {finding.code}: {finding.message}")
+            if finding.fix is not None:
+                print(f"    fix: {finding.fix!r} for {text[finding.start : finding.end]!r}")
+        if not findings:
+            print("no findings", file=sys.stderr)
+    return 1 if any(finding.severity == Severity.ERROR for finding in findings) else 0

@@ -1,14 +1,254 @@
-"""Placeholder until its part of issue 3 lands."""
+"""`aidxl prompt parse|render|assemble`, `aidxl char` and `aidxl size`: thin shells over kb."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from dataclasses import asdict
 from typing import Any
+
+from kb.assemble import assemble_prompt, parse_blend
+from kb.attention import parse_prompt_attention
+from kb.errors import AidxlError, CatalogError, CharacterNotFoundError
+from kb.render import normalise_prompt, render_tags
+from kb.settings import (
+    GenerationSettings,
+    check_size,
+    parse_aspect,
+    parse_size,
+    size_for_aspect,
+)
+
+TEXT_HELP = "prompt text; read from stdin when omitted or '-'"
+
+
+def read_text_argument(value: str | None) -> str:
+    """The argument, or stdin when it is omitted or '-' (one trailing newline dropped)."""
+    if value is None or value == "-":
+        text = sys.stdin.read()
+        return text[:-1] if text.endswith("\n") else text
+    return value
+
+
+def print_json(value: object) -> None:
+    print(json.dumps(value, ensure_ascii=False))
 
 
 def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.ArgumentParser) -> None:
-    """Add subcommands under `aidxl prompt`."""
+    """Add `parse`, `render` and `assemble` under `aidxl prompt`."""
+    parse = prompt_subparsers.add_parser(
+        "parse",
+        parents=[common],
+        help="show what the A1111 web UI reads: text segments and their weights",
+        description="Parse a prompt exactly like the A1111 web UI's attention parser. "
+        "--json prints an array of [text, weight] pairs.",
+    )
+    parse.add_argument("text", nargs="?", help=TEXT_HELP)
+    parse.add_argument("--json", action="store_true", help="print a JSON array of [text, weight]")
+    parse.set_defaults(run=run_parse)
+
+    render = prompt_subparsers.add_parser(
+        "render",
+        parents=[common],
+        help="render tags with weights as prompt text (or normalise a prompt)",
+        description="Input is either a JSON array of [tag, weight] pairs (plain tag text, escaped on "
+        "output) or a prompt, which is re-rendered one tag per comma: bare at weight 1, (tag:w) otherwise.",
+    )
+    render.add_argument(
+        "text", nargs="?", help="JSON [[tag, weight], ...] or prompt text; stdin when omitted"
+    )
+    render.add_argument("--json", action="store_true", help='print {"prompt": ...}')
+    render.set_defaults(run=run_render)
+
+    assemble = prompt_subparsers.add_parser(
+        "assemble",
+        parents=[common],
+        help="order tags the AIDXL way, with a style blend, quality weights and the negative prompt",
+        description="Place each tag in the model card's recommended order (art style first, quality late), "
+        "merge duplicates, weight quality tags and add the model page's negative prompt. Uses the catalog "
+        "when one is found, the curated lists otherwise.",
+    )
+    assemble.add_argument("text", nargs="?", help="comma-separated tags; stdin when omitted or '-'")
+    assemble.add_argument(
+        "--blend", metavar="STYLES", help='style blend, e.g. "by yoneyama mai:0.9, by chi4:0.8, by ask"'
+    )
+    assemble.add_argument(
+        "--append-style", action="store_true", help="put the blend at the end (gentler) instead of first"
+    )
+    assemble.add_argument(
+        "--quality", action="append", default=[], metavar="TAG", help="add a quality tag when none is given"
+    )
+    assemble.add_argument("--negative", metavar="TEXT", help="negative prompt (default: the model page's)")
+    assemble.add_argument("--aspect", metavar="W:H", help="aspect ratio for the size in the settings")
+    assemble.add_argument("--json", action="store_true", help="print positive, negative, settings and tags")
+    assemble.set_defaults(run=run_assemble)
 
 
 def register_top_level(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    """Add top-level commands (e.g. `aidxl char`, `aidxl size`)."""
+    """Add `aidxl char` and `aidxl size`."""
+    char = subparsers.add_parser(
+        "char",
+        parents=[common],
+        help="every prompt form of a character (A1111, plain, sentence, 1-prefixed) and its copyright",
+        description="Look a character up in the catalog (tag, any pasted form, or alias) and print its forms.",
+    )
+    char.add_argument("name", nargs="?", help="character tag, alias or name; stdin when omitted or '-'")
+    char.add_argument(
+        "--boy", action="store_true", help="sentence form with 'a boy named' instead of 'a girl'"
+    )
+    char.add_argument("--json", action="store_true", help="print a JSON object")
+    char.set_defaults(run=run_char)
+
+    size = subparsers.add_parser(
+        "size",
+        parents=[common],
+        help="a generation size for an aspect ratio, or check a size",
+        description="AIDXL sizes: area within 10%% of 1024x1024, sides multiples of 32, at least 256.",
+    )
+    mode = size.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--aspect", metavar="W:H", help="aspect ratio, e.g. 2:3, 16:9 or 1.5")
+    mode.add_argument("--check", metavar="WxH", help="check a size, e.g. 1024x1536")
+    size.add_argument("--tiny", action="store_true", help="allow the tiny test model's small sizes")
+    size.add_argument("--json", action="store_true", help='print {"width": .., "height": ..}')
+    size.set_defaults(run=run_size)
+
+
+def run_parse(args: argparse.Namespace) -> int:
+    segments = parse_prompt_attention(read_text_argument(args.text))
+    if args.json:
+        print_json([[text, weight] for text, weight in segments])
+    else:
+        for text, weight in segments:
+            print(f"{weight:<8g} {json.dumps(text, ensure_ascii=False)}")
+    return 0
+
+
+def run_render(args: argparse.Namespace) -> int:
+    text = read_text_argument(args.text)
+    tags = _json_tag_list(text)
+    prompt = render_tags(tags) if tags is not None else normalise_prompt(text)
+    if args.json:
+        print_json({"prompt": prompt})
+    else:
+        print(prompt)
+    return 0
+
+
+def _json_tag_list(text: str) -> list[tuple[str, float]] | None:
+    if not text.lstrip().startswith("[["):
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(value, list) or not all(
+        isinstance(pair, list)
+        and len(pair) == 2
+        and isinstance(pair[0], str)
+        and isinstance(pair[1], int | float)
+        and not isinstance(pair[1], bool)
+        for pair in value
+    ):
+        raise AidxlError('render input: a JSON list must hold [tag, weight] pairs, e.g. [["long hair", 1.2]]')
+    return [(pair[0], float(pair[1])) for pair in value]
+
+
+def run_assemble(args: argparse.Namespace) -> int:
+    from kb.catalog import open_catalog
+    from kb.paths import resolve_catalog_path
+    from kb.tagview import CatalogMatcher, TagMatcher
+
+    text = read_text_argument(args.text)
+    settings = GenerationSettings()
+    if args.aspect:
+        width, height = size_for_aspect(*parse_aspect(args.aspect))
+        settings = GenerationSettings(width=width, height=height)
+    connection = None
+    matcher: TagMatcher | None = None
+    try:
+        connection = open_catalog(resolve_catalog_path(getattr(args, "catalog", None)))
+        matcher = CatalogMatcher(connection)
+    except CatalogError as error:
+        print(f"aidxl: note: {error}; placing tags by the curated lists only", file=sys.stderr)
+    try:
+        result = assemble_prompt(
+            text,
+            blend=parse_blend(args.blend) if args.blend else None,
+            append_blend=args.append_style,
+            add_quality=args.quality,
+            negative=args.negative,
+            settings=settings,
+            matcher=matcher,
+        )
+    finally:
+        if connection is not None:
+            connection.close()
+    if args.json:
+        print_json(
+            {
+                "positive": result.positive,
+                "negative": result.negative,
+                "settings": asdict(result.settings),
+                "tags": [asdict(tag) for tag in result.tags],
+            }
+        )
+    else:
+        s = result.settings
+        print(f"positive: {result.positive}")
+        print(f"negative: {result.negative}")
+        print(
+            f"settings: {s.width}x{s.height}, {s.sampler}, {s.steps} steps, CFG {s.cfg_scale:g}, clip skip {s.clip_skip}"
+        )
+    return 0
+
+
+def run_char(args: argparse.Namespace) -> int:
+    from kb.catalog import open_catalog
+    from kb.characters import catalog_series_resolver, character_forms, lookup_character
+    from kb.paths import resolve_catalog_path
+
+    query = read_text_argument(args.name).strip()
+    connection = open_catalog(resolve_catalog_path(getattr(args, "catalog", None)))
+    try:
+        match = lookup_character(connection, query)
+        if match is None:
+            raise CharacterNotFoundError(f"{query!r}: no character tag or alias in the catalog matches")
+        forms = character_forms(
+            match.tag,
+            gender="boy" if args.boy else "girl",
+            series_resolver=catalog_series_resolver(connection),
+        )
+    finally:
+        connection.close()
+    fields = {
+        "tag": forms.tag,
+        "match": str(match.kind),
+        "a1111": forms.a1111,
+        "plain": forms.plain,
+        "sentence": forms.sentence,
+        "prefixed": forms.prefixed,
+        "copyright": forms.copyright,
+    }
+    if args.json:
+        print_json(fields)
+    else:
+        for key, value in fields.items():
+            print(f"{key + ':':<11}{'' if value is None else value}")
+    return 0
+
+
+def run_size(args: argparse.Namespace) -> int:
+    if args.aspect:
+        width, height = size_for_aspect(*parse_aspect(args.aspect))
+        warnings = []
+    else:
+        width, height = parse_size(args.check)
+        warnings = check_size(width, height, small_sizes_allowed=args.tiny)
+    for warning in warnings:
+        print(f"aidxl: warning: {warning.message}", file=sys.stderr)
+    if args.json:
+        print_json({"width": width, "height": height, "warnings": [warning.message for warning in warnings]})
+    else:
+        print(f"{width}x{height}" + ("" if warnings else (" ok" if args.check else "")))
+    return 0

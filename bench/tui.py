@@ -1,0 +1,168 @@
+"""Explorer responsiveness on the full catalog: start-up to search-ready, and keystroke → results.
+
+    .venv/bin/python bench/tui.py [--catalog PATH]
+
+Targets (issue 7): start-up <= 1.0 s from process start to an interactive screen with the search
+index ready; keystroke → updated results p95 <= 50 ms. Keystrokes are driven with Textual's
+Pilot at 80×24 (headless). Baselines measured in the same run: the start-up of a minimal Textual
+app (the floor any Textual program pays), and the same keystrokes into a plain Input with no
+search (the Pilot round-trip floor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+QUERIES = ("hatsne miku", "ganyu", "by yoneyama", "impasto", "detco", "lucy cyberpunk", "frieren", "best qu")
+STARTUP_RUNS = 3
+
+# Started with `python -c`; prints the seconds from its own start to the search index being ready.
+STARTUP_PROBE = """
+import time
+started = time.perf_counter()
+import asyncio, sys
+from pathlib import Path
+sys.path.insert(0, {repo!r})
+from tui.app import ExplorerApp
+
+async def main():
+    app = ExplorerApp(Path({catalog!r}), watch_catalog=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        while app.index is None and app.search_problem is None:
+            await pilot.pause(0.005)
+        print(time.perf_counter() - started, app.search_problem or "")
+
+asyncio.run(main())
+"""
+
+BASELINE_PROBE = """
+import time
+started = time.perf_counter()
+import asyncio
+from textual.app import App
+from textual.widgets import Input, Footer
+
+class Minimal(App):
+    def compose(self):
+        yield Input()
+        yield Footer()
+
+async def main():
+    app = Minimal()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        print(time.perf_counter() - started, "")
+
+asyncio.run(main())
+"""
+
+
+def run_probe(source: str) -> tuple[float, float, str]:
+    """(seconds from spawn to ready as seen by this process, as seen by the child, problem)."""
+    spawned = time.perf_counter()
+    finished = subprocess.run(
+        [sys.executable, "-c", source], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    outside = time.perf_counter() - spawned
+    inside_text, _, problem = finished.stdout.strip().splitlines()[-1].partition(" ")
+    return outside, float(inside_text), problem
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def keystroke_latencies(catalog: Path) -> tuple[list[float], list[float]]:
+    """Milliseconds from each key press until the table shows that query's results; and the floor."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Input
+
+    from tui.app import ExplorerApp
+
+    app = ExplorerApp(catalog, watch_catalog=False)
+    latencies: list[float] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        while app.index is None and app.search_problem is None:
+            await pilot.pause(0.01)
+        if app.search_problem:
+            raise SystemExit(f"bench/tui.py: {app.search_problem}")
+        search_input = app.query_one("#search", Input)
+        for query in QUERIES:
+            search_input.value = ""
+            await pilot.pause()
+            for character in query:
+                started = time.perf_counter()
+                await pilot.press(character)
+                while app.results_query != search_input.value:
+                    await pilot.pause(0)
+                latencies.append((time.perf_counter() - started) * 1000)
+
+    class PlainInput(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Input()
+
+    floor: list[float] = []
+    plain = PlainInput()
+    async with plain.run_test(size=(80, 24)) as pilot:
+        for query in QUERIES:
+            for character in query:
+                started = time.perf_counter()
+                await pilot.press(character)
+                await pilot.pause(0)
+                floor.append((time.perf_counter() - started) * 1000)
+    return latencies, floor
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--catalog", help="catalog file (default: the resolved catalog; else a fresh build)")
+    args = parser.parse_args()
+    from kb.paths import resolve_catalog_path
+
+    catalog = resolve_catalog_path(args.catalog)
+    if not catalog.is_file():
+        sys.path.insert(0, str(REPO_ROOT / "tests"))
+        from catalog_fixture import build_real_catalog  # type: ignore[import-not-found]
+
+        catalog = build_real_catalog(Path(tempfile.mkdtemp()) / "catalog.duckdb")
+    print(f"catalog: {catalog}")
+
+    startup = [run_probe(STARTUP_PROBE.format(repo=str(REPO_ROOT), catalog=str(catalog))) for _ in range(STARTUP_RUNS)]
+    baseline = [run_probe(BASELINE_PROBE) for _ in range(STARTUP_RUNS)]
+    problems = {problem for _, _, problem in startup if problem}
+    if problems:
+        print(f"start-up: search not ready: {'; '.join(sorted(problems))}")
+        return 1
+    best_startup = min(outside for outside, _, _ in startup)
+    best_baseline = min(outside for outside, _, _ in baseline)
+    print(
+        f"start-up to search-ready (process spawn → index ready, best of {STARTUP_RUNS}): "
+        f"{best_startup:.3f} s  (target <= 1.0 s)"
+    )
+    print(f"  baseline: minimal Textual app to first screen: {best_baseline:.3f} s")
+
+    latencies, floor = asyncio.run(keystroke_latencies(catalog))
+    print(
+        f"keystroke → results over {len(latencies)} keys: p50 {statistics.median(latencies):.1f} ms, "
+        f"p95 {percentile(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms  (target p95 <= 50 ms)"
+    )
+    print(
+        f"  baseline: keystroke → plain Input echo: p50 {statistics.median(floor):.1f} ms, "
+        f"p95 {percentile(floor, 0.95):.1f} ms"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,279 @@
+"""`aidxl ingest` as a library call: read every source, build the catalog atomically, report.
+
+Order of work: lock → clean stale temp files → hash the sources → skip when nothing changed →
+read and check every file (all problems of all files) → write a temp catalog → reopen and check
+it → rename it over the target. Any failure before the rename leaves the old catalog untouched.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ingest.atomic import build_lock, commit_temp, remove_stale_temp_files, remove_temp, temp_path
+from ingest.hub import fetch_tagger_file
+from ingest.problems import Problem, SourceFileError
+from ingest.progress import Progress
+from ingest.specs import SourceSpec
+from ingest.tagcomplete import read_tagcomplete_file
+from ingest.tagger import read_tagger_file
+from ingest.tagrows import TagRows
+from ingest.textfile import file_sha256
+from ingest.triggerrows import TriggerEntry, TriggerRows
+from ingest.userlist import read_list_file
+from ingest.vocab import read_vocab_file
+from ingest.writer import CatalogCounts, SourceRecord, count_rows, write_catalog
+from kb.catalog import open_catalog
+from kb.curated import CURATED_DIR, TRIGGER_FILES, curated_fingerprint, load_curated_triggers
+from kb.errors import IngestError
+from kb.schema import SCHEMA_VERSION
+
+# Bump when the build rules change without a schema change: old catalogs then count as stale.
+BUILD_RULES_VERSION = 1
+# Test hook: when set, the build stops after writing the temp file and before the rename, says so
+# on stderr and waits for a signal (tests kill it there to prove the old catalog survives).
+PAUSE_BEFORE_COMMIT_ENV = "AIDXL_INGEST_PAUSE_BEFORE_COMMIT"
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    kind: str
+    location: str
+    file_name: str
+    rows: int
+    skipped: int
+    problems: tuple[Problem, ...]  # the skipped rows' problems (with --skip-bad)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    catalog_path: Path
+    rebuilt: bool  # False: the sources were unchanged and the catalog was kept
+    sources: tuple[SourceReport, ...]
+    counts: CatalogCounts
+    removed_temp_files: tuple[Path, ...]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _ResolvedSource:
+    spec: SourceSpec
+    path: Path
+    location: str
+    sha256: str
+
+
+def _resolve(specs: Sequence[SourceSpec]) -> list[_ResolvedSource]:
+    """Fetch Hub files and hash every file; all missing or unreadable files are reported at once."""
+    resolved: list[_ResolvedSource] = []
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str], SourceSpec] = {}
+    for spec in specs:
+        if spec.hub_repo is not None:
+            hub_file = fetch_tagger_file(spec.hub_repo, spec.revision)
+            path, location = hub_file.path, hub_file.location
+        else:
+            assert spec.path is not None
+            path = spec.path.resolve()
+            location = str(path)
+        key = (spec.kind, location)
+        if key in seen:
+            raise IngestError(f"{location}: given twice as a {spec.kind} source")
+        seen[key] = spec
+        try:
+            resolved.append(_ResolvedSource(spec, path, location, file_sha256(path)))
+        except SourceFileError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise SourceFileError(problems)
+    return resolved
+
+
+def _fingerprint(sources: Sequence[_ResolvedSource], skip_bad: bool, curated_dir: Path) -> str:
+    described = [
+        [source.spec.kind, source.location, source.sha256, source.spec.list_kind] for source in sources
+    ]
+    document = {
+        "schema": SCHEMA_VERSION,
+        "rules": BUILD_RULES_VERSION,
+        "skip_bad": skip_bad,
+        "sources": described,
+        "curated": curated_fingerprint(curated_dir),
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+
+
+def _stored_fingerprint(target: Path) -> str | None:
+    """The fingerprint of the catalog at `target`, or None when there is none worth keeping."""
+    if not target.is_file():
+        return None
+    try:
+        connection = open_catalog(target)
+    except Exception:  # noqa: BLE001 - any unreadable or outdated catalog is simply rebuilt
+        return None
+    try:
+        row = connection.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        return str(row[0]) if row else None
+    finally:
+        connection.close()
+
+
+def _read_source(source: _ResolvedSource) -> TagRows | TriggerRows:
+    kind = source.spec.kind
+    if kind == "tagger":
+        return read_tagger_file(source.path)
+    if kind == "tagcomplete":
+        return read_tagcomplete_file(source.path)
+    if kind == "vocab":
+        return read_vocab_file(source.path)
+    if kind == "list":
+        return read_list_file(source.path, source.spec.list_kind)
+    raise IngestError(f"{source.location}: unknown source kind {kind!r}")
+
+
+def _pause_for_tests(temp: Path) -> None:
+    if os.environ.get(PAUSE_BEFORE_COMMIT_ENV):
+        print(f"aidxl ingest: paused before commit, temp catalog {temp}", file=sys.stderr, flush=True)
+        signal.pause()
+
+
+def _check_built(temp: Path, expected: CatalogCounts) -> None:
+    connection = open_catalog(temp)  # also checks the schema version
+    try:
+        found = count_rows(connection)
+    finally:
+        connection.close()
+    if found != expected or found.tags == 0:
+        raise IngestError(f"{temp}: the built catalog does not read back as written ({found} != {expected})")
+
+
+def ingest_catalog(
+    specs: Sequence[SourceSpec],
+    catalog_path: Path,
+    *,
+    skip_bad: bool = False,
+    progress: Progress | None = None,
+    curated_dir: Path = CURATED_DIR,
+) -> IngestResult:
+    """Build (or keep, when nothing changed) the catalog at `catalog_path` from `specs` + the curated lists."""
+    started = time.perf_counter()
+    progress = progress if progress is not None else Progress()
+    with build_lock(catalog_path):
+        removed = tuple(remove_stale_temp_files(catalog_path))
+        progress.step("hashing sources")
+        resolved = _resolve(specs)
+        fingerprint = _fingerprint(resolved, skip_bad, curated_dir)
+        if _stored_fingerprint(catalog_path) == fingerprint:
+            connection = open_catalog(catalog_path)
+            try:
+                counts = count_rows(connection)
+                reports = _stored_reports(connection)
+            finally:
+                connection.close()
+            return IngestResult(catalog_path, False, reports, counts, removed, time.perf_counter() - started)
+
+        # Parsing allocates millions of small objects; the cyclic GC only slows that down.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            read: list[tuple[_ResolvedSource, TagRows | TriggerRows]] = []
+            file_problems: list[Problem] = []
+            row_problems: list[Problem] = []
+            for source in resolved:
+                progress.step(f"reading {source.path.name}")
+                try:
+                    rows = _read_source(source)
+                except SourceFileError as error:
+                    file_problems.extend(error.problems)
+                    continue
+                read.append((source, rows))
+                if not skip_bad:
+                    row_problems.extend(rows.problems)
+            if file_problems or row_problems:
+                hint = "nothing was written; the catalog is unchanged."
+                if row_problems:
+                    hint += " Fix the file(s), or pass --skip-bad to ingest the good rows."
+                raise SourceFileError([*file_problems, *row_problems], hint=hint)
+            curated = load_curated_triggers(curated_dir)
+            records, tag_sources, verified, reports = _plan(read, curated, curated_dir)
+            temp = temp_path(catalog_path)
+            try:
+                progress.step("writing the catalog")
+                counts = write_catalog(temp, records, tag_sources, verified, fingerprint)
+                _pause_for_tests(temp)
+                progress.step("checking the catalog")
+                _check_built(temp, counts)
+                commit_temp(temp, catalog_path)
+            except BaseException:
+                remove_temp(temp)
+                raise
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+            progress.done()
+    return IngestResult(catalog_path, True, tuple(reports), counts, removed, time.perf_counter() - started)
+
+
+def _plan(
+    read: Sequence[tuple[_ResolvedSource, TagRows | TriggerRows]],
+    curated: Sequence[object],
+    curated_dir: Path,
+) -> tuple[list[SourceRecord], list[tuple[int, TagRows]], list[tuple[int, TriggerEntry]], list[SourceReport]]:
+    """Source ids (curated files first, then the given sources in order) and what each contributes."""
+    from kb.curated import CuratedTrigger
+
+    records: list[SourceRecord] = []
+    reports: list[SourceReport] = []
+    tag_sources: list[tuple[int, TagRows]] = []
+    verified: list[tuple[int, TriggerEntry]] = []
+    curated_triggers = [trigger for trigger in curated if isinstance(trigger, CuratedTrigger)]
+    for file_name in TRIGGER_FILES:
+        source_id = len(records) + 1
+        path = curated_dir / file_name
+        entries = [trigger for trigger in curated_triggers if trigger.file_name == file_name]
+        records.append(
+            SourceRecord(source_id, "curated", str(path), file_name, file_sha256(path), len(entries), 0)
+        )
+        reports.append(SourceReport("curated", str(path), file_name, len(entries), 0, ()))
+        verified.extend(
+            (
+                source_id,
+                TriggerEntry(
+                    None, trigger.text, trigger.kind, trigger.description, trigger.source_note,
+                    trigger.danbooru_tag, trigger.rank,
+                ),
+            )
+            for trigger in entries
+        )
+    for source, rows in read:
+        source_id = len(records) + 1
+        skipped = len(rows.problems)
+        file_name = source.path.name
+        records.append(
+            SourceRecord(source_id, source.spec.kind, source.location, file_name, source.sha256, len(rows), skipped)
+        )
+        reports.append(
+            SourceReport(source.spec.kind, source.location, file_name, len(rows), skipped, tuple(rows.problems))
+        )
+        if isinstance(rows, TagRows):
+            tag_sources.append((source_id, rows))
+        else:
+            verified.extend((source_id, entry) for entry in rows.entries)
+    return records, tag_sources, verified, reports
+
+
+def _stored_reports(connection: duckdb.DuckDBPyConnection) -> tuple[SourceReport, ...]:
+    rows = connection.execute(
+        "SELECT kind, location, file_name, rows, skipped FROM sources ORDER BY source_id"
+    ).fetchall()
+    return tuple(SourceReport(kind, location, name, count, skipped, ()) for kind, location, name, count, skipped in rows)

@@ -1,0 +1,51 @@
+"""Splitting CSV lines into fields, one physical line per record (RFC 4180 quotes, no embedded newlines).
+
+Parsing line by line keeps every problem on its own line number: an unterminated quote is one bad
+line, not the rest of the file swallowed into one field.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+
+from ingest.problems import Problem
+from ingest.textfile import SourceText
+
+
+@dataclass(frozen=True)
+class CsvRecords:
+    records: list[tuple[int, list[str]]]  # (line number, fields) of every line that split cleanly
+    problems: list[Problem]  # lines that did not: not UTF-8, empty, bad quoting
+
+
+def split_fields(line: str) -> list[str]:
+    """RFC 4180 fields of one line: `,` delimiter, `"` quote, `""` for a literal quote; strict."""
+    if '"' not in line:
+        return line.split(",")
+    return next(csv.reader((line,), delimiter=",", quotechar='"', doublequote=True, strict=True))
+
+
+def split_csv_lines(source: SourceText, first_line: int = 1) -> CsvRecords:
+    """Records of the lines from `first_line` on (1-based); problems for the lines that fail."""
+    problems = [problem for problem in source.undecodable if (problem.line or 0) >= first_line]
+    records: list[tuple[int, list[str]]] = []
+    for number, line in enumerate(source.lines[first_line - 1 :], start=first_line):
+        if line is None:
+            continue  # reported in source.undecodable
+        if not line:
+            problems.append(Problem(source.path, number, "empty line"))
+            continue
+        try:
+            records.append((number, split_fields(line)))
+        except csv.Error as error:
+            reason = "unterminated quote" if "end of data" in str(error) else f"bad quoting ({error})"
+            problems.append(Problem(source.path, number, reason))
+    return CsvRecords(records, problems)
+
+
+def parse_count(text: str) -> int | None:
+    """A non-negative decimal integer written plainly (`12`), else None (`12.0`, ` 12`, `+12`, `1_2`)."""
+    if text.isascii() and text.isdigit():
+        return int(text)
+    return None

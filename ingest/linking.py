@@ -1,0 +1,220 @@
+"""Linking triggers to tags: verified entries merged by (text, kind), artist candidates, characters.
+
+Pure functions over plain Python values; ingest/writer.py feeds them rows fetched from the
+half-built catalog and writes their results back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from ingest.triggerrows import TriggerEntry
+from kb.characters import CharacterTag, parse_character_tag, series_qualifier
+from kb.schema import Category, TriggerKind
+from kb.tagforms import to_canonical, to_plain_form
+
+ARTIST_PREFIX = "by "
+
+
+def split_qualifiers(name: str) -> tuple[str, tuple[str, ...]]:
+    """`rem_(re:zero)` → (`rem`, (`re:zero`,)), by kb.characters' parser (nested brackets kept whole)."""
+    if not name.endswith(")"):  # most names: nothing to parse
+        return name, ()
+    parsed = parse_character_tag(name)
+    return parsed.name, parsed.qualifiers
+
+
+@dataclass(frozen=True)
+class LinkedTrigger:
+    """A trigger row ready to write (text unescaped; tag_id None when no tag matches)."""
+
+    text: str
+    kind: TriggerKind
+    tag_id: int | None
+    description: str | None
+    verified: bool
+    source_id: int
+    note: str | None
+    rank: int | None
+
+
+def merge_verified(entries: Iterable[tuple[int, TriggerEntry]]) -> list[tuple[int, TriggerEntry]]:
+    """One entry per (text, kind): the first wins; later ones add their notes and fill empty fields."""
+    merged: dict[tuple[str, TriggerKind], tuple[int, TriggerEntry]] = {}
+    for source_id, entry in entries:
+        key = (entry.text, entry.kind)
+        if key not in merged:
+            merged[key] = (source_id, entry)
+            continue
+        first_source, first = merged[key]
+        notes = [note for note in (first.note, entry.note) if note]
+        merged[key] = (
+            first_source,
+            replace(
+                first,
+                note="; ".join(dict.fromkeys(notes)) or None,
+                description=first.description or entry.description,
+                danbooru_tag=first.danbooru_tag or entry.danbooru_tag,
+                rank=first.rank if first.rank is not None else entry.rank,
+            ),
+        )
+    return list(merged.values())
+
+
+@dataclass(frozen=True)
+class TagIndex:
+    """What linking needs to know about the merged tags."""
+
+    tag_of_name: Mapping[str, tuple[int, int]]  # name -> (tag_id, category)
+    tags_of_alias: Mapping[str, tuple[tuple[int, int, int], ...]]  # alias -> ((tag_id, category, count), ...)
+
+    def resolve(self, canonical: str, category: int | None = None) -> int | None:
+        """A tag by exact name, else through an alias (the most-posted target when several)."""
+        found = self.tag_of_name.get(canonical)
+        if found is not None and (category is None or found[1] == category):
+            return found[0]
+        targets = [
+            (count, tag_id)
+            for tag_id, tag_category, count in self.tags_of_alias.get(canonical, ())
+            if category is None or tag_category == category
+        ]
+        return max(targets)[1] if targets else None
+
+
+def lookup_names(entries: Iterable[TriggerEntry]) -> set[str]:
+    """The canonical names `link_verified` may look up for these entries."""
+    names: set[str] = set()
+    for entry in entries:
+        if entry.danbooru_tag:
+            names.add(entry.danbooru_tag)
+        names.add(to_canonical(entry.text))
+        if entry.text.startswith(ARTIST_PREFIX):
+            names.add(to_canonical(entry.text.removeprefix(ARTIST_PREFIX)))
+    return names
+
+
+def artist_candidate_texts(artists: Iterable[tuple[int, str]]) -> dict[int, str]:
+    """tag_id -> `by <artist>` for every artist tag, qualifiers dropped where that stays unambiguous.
+
+    AIDXL drops Danbooru's qualifiers (`by ask` is `ask_(askzy)`). When several artist tags share
+    a base name (`dino_(dinoartforame)`, `dino_(trexsilence)`), an unqualified tag of that name keeps
+    `by dino` and every qualified one keeps its qualifier: `by dino (trexsilence)`.
+    """
+    artists = list(artists)
+    bases: dict[str, list[tuple[int, str, bool]]] = defaultdict(list)
+    for tag_id, name in artists:
+        base, qualifiers = split_qualifiers(name)
+        bases[base].append((tag_id, name, bool(qualifiers)))
+    texts: dict[int, str] = {}
+    for base, owners in bases.items():
+        for tag_id, name, qualified in owners:
+            shared = len(owners) > 1
+            chosen = name if qualified and shared else base
+            texts[tag_id] = ARTIST_PREFIX + to_plain_form(chosen)
+    return texts
+
+
+def link_verified(
+    entries: list[tuple[int, TriggerEntry]], index: TagIndex, artist_text_owner: Mapping[str, int]
+) -> list[LinkedTrigger]:
+    """Attach each verified entry to its tag: explicit name, then its own text, then an alias.
+
+    `by X` looks only at artist tags (X as a name or alias, or the candidate text `by X`).
+    """
+    linked: list[LinkedTrigger] = []
+    for source_id, entry in entries:
+        tag_id: int | None = None
+        if entry.kind is TriggerKind.ARTIST_STYLE:
+            if entry.danbooru_tag:
+                tag_id = index.resolve(entry.danbooru_tag, Category.ARTIST)
+            elif entry.text.startswith(ARTIST_PREFIX):
+                artist = to_canonical(entry.text.removeprefix(ARTIST_PREFIX))
+                tag_id = index.resolve(artist, Category.ARTIST) or artist_text_owner.get(entry.text)
+        else:
+            if entry.danbooru_tag:
+                tag_id = index.resolve(entry.danbooru_tag)
+            if tag_id is None:
+                tag_id = index.resolve(to_canonical(entry.text))
+        linked.append(
+            LinkedTrigger(
+                text=entry.text,
+                kind=entry.kind,
+                tag_id=tag_id,
+                description=entry.description,
+                verified=True,
+                source_id=source_id,
+                note=entry.note,
+                rank=entry.rank,
+            )
+        )
+    return linked
+
+
+def artist_candidates(
+    candidate_texts: Mapping[int, str], source_of_tag: Mapping[int, int], verified: list[LinkedTrigger]
+) -> list[LinkedTrigger]:
+    """Unverified `by <artist>` triggers for the artist tags no verified trigger links to.
+
+    A candidate whose text a verified trigger already uses (for another tag) falls back to the
+    full name with its qualifier; if even that is taken it is left out.
+    """
+    linked_tags = {trigger.tag_id for trigger in verified if trigger.kind is TriggerKind.ARTIST_STYLE}
+    taken = {trigger.text for trigger in verified if trigger.kind is TriggerKind.ARTIST_STYLE}
+    candidates: list[LinkedTrigger] = []
+    for tag_id, text in candidate_texts.items():
+        if tag_id in linked_tags:
+            continue
+        if text in taken:
+            continue
+        taken.add(text)
+        candidates.append(
+            LinkedTrigger(text, TriggerKind.ARTIST_STYLE, tag_id, None, False, source_of_tag[tag_id], None, None)
+        )
+    return candidates
+
+
+@dataclass(frozen=True)
+class CharacterRow:
+    tag_id: int
+    name: str  # plain form: ganyu
+    qualifier: str | None  # last qualifier, plain form: genshin impact
+    qualifiers: tuple[str, ...]  # every qualifier, plain form, in order
+    copyright: str | None  # canonical name of the copyright tag a qualifier names: genshin_impact
+
+
+def character_rows(characters: Iterable[tuple[int, str]], index: TagIndex) -> list[CharacterRow]:
+    """Name and qualifiers of each character tag; the copyright is the outermost qualifier that names
+    a copyright tag (category 3) exactly, as `<qualifier>_(series)`, or by alias (kb.characters' rule):
+    `dino_(blend_s)` → `blend_s`, `lucy_(cyberpunk)` → `cyberpunk_(series)`."""
+    copyright_name_of_id = {
+        tag_id: name for name, (tag_id, category) in index.tag_of_name.items() if category == Category.COPYRIGHT
+    }
+
+    def resolve_series(qualifier: str) -> str | None:
+        for candidate in (qualifier, f"{qualifier}_(series)"):
+            found = index.tag_of_name.get(candidate)
+            if found is not None and found[1] == Category.COPYRIGHT:
+                return candidate
+        copyright_id = index.resolve(qualifier, Category.COPYRIGHT)
+        return copyright_name_of_id[copyright_id] if copyright_id is not None else None
+
+    rows: list[CharacterRow] = []
+    for tag_id, name in characters:
+        base, qualifiers = split_qualifiers(name)
+        copyright_name = None
+        if qualifiers:
+            found = series_qualifier(CharacterTag(name, base, qualifiers), resolve_series)
+            copyright_name = found[1] if found is not None else None
+        plain_qualifiers = tuple(to_plain_form(qualifier) for qualifier in qualifiers)
+        rows.append(
+            CharacterRow(
+                tag_id,
+                to_plain_form(base),
+                plain_qualifiers[-1] if plain_qualifiers else None,
+                plain_qualifiers,
+                copyright_name,
+            )
+        )
+    return rows

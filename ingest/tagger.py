@@ -1,0 +1,50 @@
+"""Reader of a WD tagger's `selected_tags.csv`: header `tag_id,name,category,count`.
+
+Categories 0 (general), 4 (character) and 9 (rating); 3 (copyright) is tolerated because older
+SmilingWolf lists carry it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.csvlines import parse_count, split_csv_lines
+from ingest.problems import Problem, SourceFileError
+from ingest.tagrows import TagRows, TagRowsBuilder
+from ingest.textfile import read_source_text
+
+TAGGER_HEADER = "tag_id,name,category,count"
+TAGGER_CATEGORIES = frozenset({0, 3, 4, 9})
+
+
+def read_tagger_file(path: Path) -> TagRows:
+    """Every good row and every problem; file-level problems raise SourceFileError."""
+    source = read_source_text(path)
+    header = source.lines[0]
+    if header != TAGGER_HEADER:
+        shown = "not UTF-8" if header is None else repr(header)
+        raise SourceFileError([Problem(path, 1, f"wrong header {shown} (expected {TAGGER_HEADER!r})")])
+    if len(source.lines) < 2:
+        raise SourceFileError([Problem(path, None, "no rows after the header")])
+    split = split_csv_lines(source, first_line=2)
+    builder = TagRowsBuilder(path, source.sha256, TAGGER_CATEGORIES, "tagger file")
+    builder.rows.problems.extend(split.problems)
+    good: list[tuple[int, int, list[str]]] = []
+    for line, fields in split.records:
+        if len(fields) != 4:
+            builder.problem(line, f"expected 4 fields (tag_id,name,category,count), found {len(fields)}")
+            continue
+        tag_id = parse_count(fields[0])
+        if tag_id is None:
+            builder.problem(line, f"non-integer tag_id {fields[0]!r}")
+            continue
+        good.append((line, tag_id, fields))
+    builder.add_rows(
+        [line for line, _, _ in good],
+        [fields[1] for _, _, fields in good],
+        [fields[2] for _, _, fields in good],
+        [fields[3] for _, _, fields in good],
+        [tag_id for _, tag_id, _ in good],
+        [""] * len(good),
+    )
+    return builder.finish()

@@ -1,0 +1,79 @@
+"""Reading a source file as text lines, strictly: every encoding problem is reported, none repaired.
+
+File-level problems (missing, a directory, empty, a byte-order mark, CRLF line endings) stop the
+ingest of that file even with `--skip-bad`; a line that is not UTF-8 is a bad row like any other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.problems import Problem, SourceFileError
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A source file's lines without their `\\n` (None for a line that is not UTF-8)."""
+
+    path: Path
+    sha256: str
+    lines: tuple[str | None, ...]
+    undecodable: tuple[Problem, ...]  # one per line that is not valid UTF-8
+
+
+def read_source_bytes(path: Path) -> bytes:
+    """The file's bytes, or a SourceFileError saying why there are none."""
+    if path.is_dir():
+        raise SourceFileError([Problem(path, None, "is a directory, not a file")])
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as error:
+        raise SourceFileError([Problem(path, None, "no such file")]) from error
+    except OSError as error:
+        raise SourceFileError([Problem(path, None, f"cannot read: {error.strerror}")]) from error
+    if not data:
+        raise SourceFileError([Problem(path, None, "file is empty")])
+    return data
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(read_source_bytes(path)).hexdigest()
+
+
+def read_source_text(path: Path) -> SourceText:
+    data = read_source_bytes(path)
+    if data.startswith(UTF8_BOM):
+        raise SourceFileError(
+            [Problem(path, 1, "starts with a UTF-8 byte-order mark (BOM); save the file as UTF-8 without BOM")]
+        )
+    raw_lines = data.split(b"\n")
+    if raw_lines[-1] == b"":
+        raw_lines.pop()  # the newline that ends the last line
+    carriage_returns = [
+        Problem(path, number, "carriage return (CRLF line ending); convert the file to LF line endings")
+        for number, raw in enumerate(raw_lines, start=1)
+        if b"\r" in raw
+    ]
+    if carriage_returns:
+        raise SourceFileError(carriage_returns)
+    try:
+        lines: tuple[str | None, ...] = tuple(data.decode("utf-8").split("\n")[: len(raw_lines)])
+        undecodable: list[Problem] = []
+    except UnicodeDecodeError:
+        decoded: list[str | None] = []
+        undecodable = []
+        for number, raw in enumerate(raw_lines, start=1):
+            try:
+                decoded.append(raw.decode("utf-8"))
+            except UnicodeDecodeError as error:
+                decoded.append(None)
+                bad_bytes = raw[error.start : error.end].hex(" ")
+                undecodable.append(
+                    Problem(path, number, f"not UTF-8 (byte {error.start + 1} of the line: {bad_bytes})")
+                )
+        lines = tuple(decoded)
+    return SourceText(path, hashlib.sha256(data).hexdigest(), lines, tuple(undecodable))

@@ -1,0 +1,467 @@
+"""The A1111 web UI's attention syntax, parsed exactly as the web UI parses it.
+
+`parse_prompt_attention` gives the same (text, weight) segments and the same floating point
+weights as `modules/prompt_parser.py::parse_prompt_attention` of the web UI: `(x)` ×1.1,
+`[x]` ×(1/1.1), `(x:w)` ×w, nesting multiplies (each closing bracket multiplies every piece
+since its opening, in closing order), `\\(` `\\)` `\\[` `\\]` `\\\\` are literal, a lone backslash
+vanishes, brackets left open apply to the end (round ones first, then square), `BREAK` is the
+segment `("BREAK", -1)` and runs of equal weight are merged. `attention_pieces` is the same
+computation before merging, with each piece's source span, for the tag view and the linter.
+
+The structural parser (`parse_prompt_structure`) recognises the rest of the syntax with source
+spans: `AND` with its `:w`, prompt editing `[a:b:n]` / `[a::n]` / `[b:n]`, alternation `[a|b]`,
+extra networks `<lora:name:w>`, emphasis and `BREAK`. It is lossless: `render_structure` of a
+parsed prompt gives the prompt back character for character.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from kb.errors import PromptSyntaxError
+
+ROUND_BRACKET_MULTIPLIER = 1.1
+SQUARE_BRACKET_MULTIPLIER = 1 / 1.1
+BREAK_WEIGHT = -1
+BREAK_TEXT = "BREAK"
+
+# One token of the web UI's attention syntax. The alternatives and their order are the web
+# UI's: escapes, a lone backslash, openers, a weight closing a round bracket, closers, a run of
+# plain text, a lone colon.
+_ATTENTION_TOKEN = re.compile(
+    r"""
+      \\[()\[\]\\]            # escaped bracket or backslash: a literal character
+    | \\                      # lone backslash: dropped
+    | [(\[]                   # opener
+    | :\s*([+-]?[.\d]+)\s*\)  # `:w)` closes a round bracket with weight w
+    | [)\]]                   # closer
+    | [^\\()\[\]:]+           # plain text
+    | :                       # a colon that is not a weight
+    """,
+    re.X,
+)
+_BREAK_SEPARATOR = re.compile(r"\s*\bBREAK\b\s*", re.S)
+
+
+class AttentionPiece(NamedTuple):
+    """One unmerged piece of parsed text: what the web UI reads, its weight, its source span."""
+
+    text: str
+    weight: float
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class _OpenPiece:
+    text: str
+    weight: float  # multiplied in place as brackets close, in the web UI's order
+    start: int
+    end: int
+
+
+def attention_pieces(prompt: str, *, strict: bool = True) -> list[AttentionPiece]:
+    """The web UI's attention parse before runs of equal weight are merged (no empty-prompt filler).
+
+    With `strict=False` an unreadable weight (`(a:1.2.3)`, where the web UI raises) is read as
+    plain text instead of raising, so views of a broken prompt still work.
+    """
+    pieces: list[_OpenPiece] = []
+    open_round: list[int] = []
+    open_square: list[int] = []
+
+    def multiply_from(first_index: int, multiplier: float) -> None:
+        for piece in pieces[first_index:]:
+            piece.weight *= multiplier
+
+    for token in _ATTENTION_TOKEN.finditer(prompt):
+        token_text = token.group(0)
+        weight_text = token.group(1)
+        if token_text.startswith("\\"):
+            pieces.append(_OpenPiece(token_text[1:], 1.0, token.start(), token.end()))
+        elif token_text == "(":
+            open_round.append(len(pieces))
+        elif token_text == "[":
+            open_square.append(len(pieces))
+        elif weight_text is not None and open_round and (strict or _is_float(weight_text)):
+            multiply_from(open_round.pop(), _parse_weight(weight_text, token.start(1), token.end(1)))
+        elif token_text == ")" and open_round:
+            multiply_from(open_round.pop(), ROUND_BRACKET_MULTIPLIER)
+        elif token_text == "]" and open_square:
+            multiply_from(open_square.pop(), SQUARE_BRACKET_MULTIPLIER)
+        else:
+            _append_text_with_breaks(pieces, token_text, token.start())
+
+    for first_index in open_round:
+        multiply_from(first_index, ROUND_BRACKET_MULTIPLIER)
+    for first_index in open_square:
+        multiply_from(first_index, SQUARE_BRACKET_MULTIPLIER)
+    return [AttentionPiece(piece.text, piece.weight, piece.start, piece.end) for piece in pieces]
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_weight(weight_text: str, start: int, end: int) -> float:
+    try:
+        return float(weight_text)
+    except ValueError:
+        # The web UI raises here too and generates nothing.
+        raise PromptSyntaxError(
+            f"prompt position {start}: weight {weight_text!r} is not a number; "
+            "the web UI stops with an error on this prompt",
+            start=start,
+            end=end,
+        ) from None
+
+
+def _append_text_with_breaks(pieces: list[_OpenPiece], text: str, offset: int) -> None:
+    part_start = 0
+    for separator in _BREAK_SEPARATOR.finditer(text):
+        part_end = separator.start()
+        pieces.append(_OpenPiece(text[part_start:part_end], 1.0, offset + part_start, offset + part_end))
+        # An int like the web UI's, so JSON prints -1 as it would.
+        pieces.append(_OpenPiece(BREAK_TEXT, BREAK_WEIGHT, offset + part_end, offset + separator.end()))
+        part_start = separator.end()
+    pieces.append(_OpenPiece(text[part_start:], 1.0, offset + part_start, offset + len(text)))
+
+
+def merge_equal_weights(pieces: list[AttentionPiece]) -> list[tuple[str, float]]:
+    """Join neighbouring pieces of equal weight, as the web UI does (BREAKs included)."""
+    merged: list[tuple[str, float]] = []
+    for piece in pieces:
+        if merged and merged[-1][1] == piece.weight:
+            merged[-1] = (merged[-1][0] + piece.text, merged[-1][1])
+        else:
+            merged.append((piece.text, piece.weight))
+    return merged
+
+
+def parse_prompt_attention(text: str) -> list[tuple[str, float]]:
+    """Exactly the web UI's `parse_prompt_attention`: segments of text with their weights.
+
+    >>> parse_prompt_attention("an (important) word")
+    [('an ', 1.0), ('important', 1.1), (' word', 1.0)]
+
+    Raises PromptSyntaxError where the web UI raises (a weight `float()` cannot read).
+    """
+    pieces = attention_pieces(text)
+    if not pieces:
+        return [("", 1.0)]
+    return merge_equal_weights(pieces)
+
+
+# ----------------------------------------------------------------------------------------------
+# Structure: the whole prompt syntax with source spans.
+
+_EXTRA_NETWORK = re.compile(r"<(\w+):([^>]+)>")  # the web UI's extra-network pattern
+_ROUND_WEIGHT_CLOSE = re.compile(r":\s*[+-]?[.\d]+\s*\)")
+_SCHEDULE_WHEN = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
+_AND_SEPARATOR = re.compile(r"\bAND\b")
+# The web UI's per-subprompt weight: a trailing `:w` (and trailing blanks) is cut off the text.
+_SUBPROMPT_WEIGHT = re.compile(r"^((?:\s|.)*?)(?:\s*:\s*([-+]?(?:\d+\.?|\d*\.\d+)))?\s*$")
+_BREAK_WORD = re.compile(r"\bBREAK\b")
+
+
+@dataclass(frozen=True)
+class TextNode:
+    """Plain text as written (escapes kept); `text` is what the web UI reads."""
+
+    source: str
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return re.sub(r"\\(.?)", r"\1", self.source, flags=re.S)
+
+
+@dataclass(frozen=True)
+class BreakNode:
+    """The `BREAK` keyword: the current 75-token chunk ends here."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ExtraNetworkNode:
+    """`<lora:name:0.8>`: removed from the prompt text and applied as a network."""
+
+    source: str
+    network: str  # lora, hypernet, ...
+    arguments: tuple[str, ...]  # name, then multipliers
+    start: int
+    end: int
+
+    @property
+    def name(self) -> str:
+        return self.arguments[0]
+
+    @property
+    def multiplier(self) -> float | None:
+        try:
+            return float(self.arguments[1]) if len(self.arguments) > 1 else None
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class EmphasisNode:
+    """`(x)`, `(x:w)` or `[x]`; `closer` is empty when the bracket is never closed."""
+
+    opener: str
+    children: tuple[PromptNode, ...]
+    weight_source: str | None  # `:1.2` as written, before the closing `)`
+    closer: str
+    start: int
+    end: int
+
+    @property
+    def weight(self) -> float | None:
+        """The explicit weight of `(x:w)`, if any and readable."""
+        if self.weight_source is None:
+            return None
+        try:
+            return float(self.weight_source.lstrip(":").strip())
+        except ValueError:
+            return None
+
+    @property
+    def closed(self) -> bool:
+        return self.closer != ""
+
+
+@dataclass(frozen=True)
+class ScheduleNode:
+    """Prompt editing: `[before:after:when]`, `[before::when]`, or `[after:when]` (before is None)."""
+
+    before: tuple[PromptNode, ...] | None
+    after: tuple[PromptNode, ...]
+    when_source: str
+    start: int
+    end: int
+
+    @property
+    def when(self) -> float:
+        return float(self.when_source)
+
+
+@dataclass(frozen=True)
+class AlternationNode:
+    """`[a|b|c]`: a different option on every sampling step."""
+
+    options: tuple[tuple[PromptNode, ...], ...]
+    start: int
+    end: int
+
+
+PromptNode = TextNode | BreakNode | ExtraNetworkNode | EmphasisNode | ScheduleNode | AlternationNode
+
+
+@dataclass(frozen=True)
+class SubPrompt:
+    """One `AND`-separated part; `weight_source` is its trailing `:w` and blanks as written."""
+
+    nodes: tuple[PromptNode, ...]
+    weight_source: str
+    start: int
+    end: int
+
+    @property
+    def weight(self) -> float:
+        match = _SUBPROMPT_WEIGHT.search(self.weight_source)
+        return float(match.group(2)) if match and match.group(2) is not None else 1.0
+
+
+@dataclass(frozen=True)
+class PromptStructure:
+    """A whole prompt: its `AND` parts (a prompt without `AND` has one)."""
+
+    subprompts: tuple[SubPrompt, ...]
+
+    def walk(self) -> Iterator[PromptNode]:
+        """Every node, depth first, in source order."""
+        for subprompt in self.subprompts:
+            yield from walk_nodes(subprompt.nodes)
+
+
+def walk_nodes(nodes: tuple[PromptNode, ...]) -> Iterator[PromptNode]:
+    for node in nodes:
+        yield node
+        if isinstance(node, EmphasisNode):
+            yield from walk_nodes(node.children)
+        elif isinstance(node, ScheduleNode):
+            if node.before is not None:
+                yield from walk_nodes(node.before)
+            yield from walk_nodes(node.after)
+        elif isinstance(node, AlternationNode):
+            for option in node.options:
+                yield from walk_nodes(option)
+
+
+def parse_prompt_structure(prompt: str) -> PromptStructure:
+    """Parse the whole A1111 syntax into a lossless tree with spans (never raises)."""
+    subprompts: list[SubPrompt] = []
+    part_start = 0
+    bounds: list[tuple[int, int]] = []
+    for separator in _AND_SEPARATOR.finditer(prompt):
+        bounds.append((part_start, separator.start()))
+        part_start = separator.end()
+    bounds.append((part_start, len(prompt)))
+    for start, end in bounds:
+        part = prompt[start:end]
+        weight_match = _SUBPROMPT_WEIGHT.search(part)
+        body_end = start + (weight_match.end(1) if weight_match else len(part))
+        nodes = _parse_body(prompt, start, body_end)
+        subprompts.append(SubPrompt(nodes, prompt[body_end:end], start, end))
+    return PromptStructure(tuple(subprompts))
+
+
+@dataclass
+class _Frame:
+    opener: str | None
+    start: int
+    children: list[PromptNode]
+    # `[`: the segments closed by `:` or `|` so far, with the separator and its position
+    segments: list[tuple[list[PromptNode], str, int]]
+
+
+def _parse_body(prompt: str, start: int, end: int) -> tuple[PromptNode, ...]:
+    stack = [_Frame(None, start, [], [])]
+    text_start: int | None = None
+
+    def flush(at: int) -> None:
+        nonlocal text_start
+        if text_start is not None:
+            stack[-1].children.extend(_text_nodes(prompt, text_start, at))
+            text_start = None
+
+    position = start
+    while position < end:
+        character = prompt[position]
+        top = stack[-1]
+        if character == "\\":
+            text_start = position if text_start is None else text_start
+            position = min(position + 2, end)
+            continue
+        if character == "<":
+            extra = _EXTRA_NETWORK.match(prompt, position, end)
+            if extra:
+                flush(position)
+                arguments = tuple(extra.group(2).split(":"))
+                top.children.append(
+                    ExtraNetworkNode(extra.group(0), extra.group(1), arguments, position, extra.end())
+                )
+                position = extra.end()
+                continue
+        if character in "([":
+            flush(position)
+            stack.append(_Frame(character, position, [], []))
+            position += 1
+            continue
+        if top.opener == "(":
+            weight_close = _ROUND_WEIGHT_CLOSE.match(prompt, position, end) if character == ":" else None
+            if weight_close or character == ")":
+                flush(position)
+                stack.pop()
+                close_at = weight_close.end() - 1 if weight_close else position
+                weight_source = prompt[position:close_at] if weight_close else None
+                stack[-1].children.append(
+                    EmphasisNode("(", tuple(top.children), weight_source, ")", top.start, close_at + 1)
+                )
+                position = close_at + 1
+                continue
+        if top.opener == "[":
+            if character in ":|":
+                flush(position)
+                top.segments.append((top.children, character, position))
+                top.children = []
+                position += 1
+                continue
+            if character == "]":
+                flush(position)
+                stack.pop()
+                stack[-1].children.append(_close_square(prompt, top, position + 1))
+                position += 1
+                continue
+        text_start = position if text_start is None else text_start
+        position += 1
+    flush(end)
+    while len(stack) > 1:
+        unclosed = stack.pop()
+        children = _flatten_segments(prompt, unclosed)
+        assert unclosed.opener is not None
+        stack[-1].children.append(EmphasisNode(unclosed.opener, children, None, "", unclosed.start, end))
+    return tuple(stack[0].children)
+
+
+def _text_nodes(prompt: str, start: int, end: int) -> list[PromptNode]:
+    nodes: list[PromptNode] = []
+    for keyword in _BREAK_WORD.finditer(prompt, start, end):
+        if keyword.start() > start:
+            nodes.append(TextNode(prompt[start : keyword.start()], start, keyword.start()))
+        nodes.append(BreakNode(keyword.start(), keyword.end()))
+        start = keyword.end()
+    if end > start:
+        nodes.append(TextNode(prompt[start:end], start, end))
+    return nodes
+
+
+def _flatten_segments(prompt: str, frame: _Frame) -> tuple[PromptNode, ...]:
+    """A `[` that is neither editing nor alternation: its `:` and `|` are plain text."""
+    children: list[PromptNode] = []
+    for segment, separator, at in frame.segments:
+        children.extend(segment)
+        children.append(TextNode(separator, at, at + 1))
+    children.extend(frame.children)
+    return tuple(children)
+
+
+def _close_square(prompt: str, frame: _Frame, end: int) -> PromptNode:
+    separators = [separator for _, separator, _ in frame.segments]
+    parts = [segment for segment, _, _ in frame.segments] + [frame.children]
+    if separators and all(separator == "|" for separator in separators):
+        return AlternationNode(tuple(tuple(part) for part in parts), frame.start, end)
+    when = parts[-1]
+    if (
+        len(separators) in (1, 2)
+        and all(separator == ":" for separator in separators)
+        and len(when) == 1
+        and isinstance(when[0], TextNode)
+        and _SCHEDULE_WHEN.fullmatch(when[0].source)
+    ):
+        before = tuple(parts[0]) if len(separators) == 2 else None
+        return ScheduleNode(before, tuple(parts[-2]), when[0].source, frame.start, end)
+    return EmphasisNode("[", _flatten_segments(prompt, frame), None, "]", frame.start, end)
+
+
+def render_nodes(nodes: tuple[PromptNode, ...]) -> str:
+    """Prompt text of a node sequence, exactly as it was written."""
+    return "".join(_render_node(node) for node in nodes)
+
+
+def _render_node(node: PromptNode) -> str:
+    if isinstance(node, TextNode | ExtraNetworkNode):
+        return node.source
+    if isinstance(node, BreakNode):
+        return BREAK_TEXT
+    if isinstance(node, EmphasisNode):
+        return node.opener + render_nodes(node.children) + (node.weight_source or "") + node.closer
+    if isinstance(node, ScheduleNode):
+        before = "" if node.before is None else render_nodes(node.before) + ":"
+        return f"[{before}{render_nodes(node.after)}:{node.when_source}]"
+    return "[" + "|".join(render_nodes(option) for option in node.options) + "]"
+
+
+def render_structure(structure: PromptStructure) -> str:
+    """The prompt text of a structure: `render_structure(parse_prompt_structure(p)) == p`."""
+    return "AND".join(render_nodes(part.nodes) + part.weight_source for part in structure.subprompts)

@@ -1,0 +1,365 @@
+"""The CLIP BPE tokenizer, offline and without torch: the same ids as the real CLIP tokenizer.
+
+The vocabulary is the `bpe_simple_vocab_16e6.txt.gz` file (MIT, OpenAI) that the
+`open-clip-torch` wheel ships. It is read straight from the installed package's folder: the
+package itself is never imported (importing it pulls in torch).
+
+Text is normalised as the Hugging Face `CLIPTokenizer` (what diffusers and the web UI's SDXL
+text encoders use) does without ftfy: Unicode NFC, each run of whitespace to one space, lower
+case character by character. Then the CLIP pre-tokenizer splits it into `'s 't 're 've 'm 'll 'd`,
+runs of letters, single digits and runs of other symbols, and byte-level BPE turns each piece
+into vocabulary ids. HTML entities are not unescaped and ftfy's repairs (curly quotes, full-width
+punctuation) are not applied, exactly like the Hugging Face tokenizer.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import itertools
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+from kb.errors import ClipVocabularyError
+
+BPE_FILE_NAME = "bpe_simple_vocab_16e6.txt.gz"
+BPE_PACKAGE = "open_clip"
+BPE_DISTRIBUTION = "open-clip-torch"
+# The reference tokenizer uses the first 49152 - 256 - 2 merge lines after the version header.
+MERGE_COUNT = 49152 - 256 - 2
+START_OF_TEXT = "<|startoftext|>"
+END_OF_TEXT = "<|endoftext|>"
+START_OF_TEXT_ID = 49406
+END_OF_TEXT_ID = 49407
+VOCABULARY_SIZE = 49408
+END_OF_WORD = "</w>"
+# Decompressed bytes that hold the merges we use (about 400 kB of the 1.6 MB file); read more if short.
+_MERGES_READ_SIZE = 480_000
+
+# Unicode White_Space, the `\s` of the reference pre-tokenizer (Python's `\s` adds \x1c-\x1f).
+_WHITESPACE_CLASS = "\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_WHITESPACE_RUN = re.compile(f"[{_WHITESPACE_CLASS}]+")
+_CONTRACTIONS = ("'s", "'t", "'re", "'ve", "'m", "'ll", "'d")
+_SPECIAL_TOKENS = (START_OF_TEXT, END_OF_TEXT)
+_SPECIAL_TOKEN_PATTERN = re.compile(r"<\|startoftext\|>|<\|endoftext\|>")
+# For ASCII text the CLIP pattern's \p{L} and \p{N} are exactly [a-zA-Z] and [0-9].
+_ASCII_PRE_TOKEN = re.compile(
+    r"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[a-zA-Z]+|[0-9]|[^\t-\r a-zA-Z0-9]+"
+)
+
+
+class TokenSpan(NamedTuple):
+    """One vocabulary id and the [start, end) of the input text it was read from."""
+
+    token_id: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ClipVocabulary:
+    """The BPE merges (ranked) and the id of every vocabulary entry."""
+
+    merge_ranks: dict[tuple[str, str], int]
+    token_ids: dict[str, int]
+    merges: tuple[tuple[str, str], ...]
+
+
+def find_bpe_vocab_path() -> Path:
+    """Path of the CLIP BPE file inside the installed `open-clip-torch`, without importing it."""
+    spec = importlib.util.find_spec(BPE_PACKAGE)
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    for folder in folders:
+        candidate = Path(folder) / BPE_FILE_NAME
+        if candidate.is_file():
+            return candidate
+    raise ClipVocabularyError(
+        f"the CLIP vocabulary {BPE_FILE_NAME} was not found: install the `{BPE_DISTRIBUTION}` package "
+        f"(`pip install --no-deps {BPE_DISTRIBUTION}` is enough; it ships the file)"
+    )
+
+
+@lru_cache(maxsize=1)
+def byte_to_unicode() -> dict[int, str]:
+    """CLIP's reversible map of the 256 byte values to printable characters."""
+    printable = [
+        *range(ord("!"), ord("~") + 1),
+        *range(ord("¡"), ord("¬") + 1),
+        *range(ord("®"), ord("ÿ") + 1),
+    ]
+    characters = printable[:]
+    shift = 0
+    for byte in range(256):
+        if byte not in printable:
+            printable.append(byte)
+            characters.append(256 + shift)
+            shift += 1
+    return {byte: chr(code) for byte, code in zip(printable, characters, strict=True)}
+
+
+def read_merges(bpe_path: Path) -> tuple[tuple[str, str], ...]:
+    """The merge rules the reference tokenizer uses, in rank order."""
+    try:
+        with gzip.open(bpe_path, "rb") as compressed:
+            data = compressed.read(_MERGES_READ_SIZE)
+            lines = data.decode("utf-8", errors="ignore").split("\n")
+            while len(lines) <= MERGE_COUNT + 1:
+                more = compressed.read(_MERGES_READ_SIZE)
+                if not more:
+                    break
+                data += more
+                lines = data.decode("utf-8", errors="ignore").split("\n")
+    except (OSError, EOFError) as error:
+        raise ClipVocabularyError(f"{bpe_path}: unreadable CLIP vocabulary ({error})") from error
+    if len(lines) <= MERGE_COUNT + 1:
+        raise ClipVocabularyError(
+            f"{bpe_path}:{len(lines)}: CLIP vocabulary too short, {MERGE_COUNT} merges expected"
+        )
+    merges: list[tuple[str, str]] = []
+    for line_number, line in enumerate(lines[1 : MERGE_COUNT + 1], start=2):
+        parts = line.split()
+        if len(parts) != 2:
+            raise ClipVocabularyError(f"{bpe_path}:{line_number}: not a merge rule: {line!r}")
+        merges.append((parts[0], parts[1]))
+    return tuple(merges)
+
+
+@lru_cache(maxsize=4)
+def load_vocabulary(bpe_path: Path | None = None) -> ClipVocabulary:
+    """Read (once per process) the vocabulary from `bpe_path` or the installed package."""
+    path = bpe_path if bpe_path is not None else find_bpe_vocab_path()
+    merges = read_merges(path)
+    byte_characters = list(byte_to_unicode().values())
+    entries = byte_characters + [character + END_OF_WORD for character in byte_characters]
+    entries.extend(first + second for first, second in merges)
+    entries.extend(_SPECIAL_TOKENS)
+    return ClipVocabulary(
+        merge_ranks=dict(zip(merges, range(len(merges)), strict=True)),
+        token_ids=dict(zip(entries, range(len(entries)), strict=True)),
+        merges=merges,
+    )
+
+
+def _lower_per_character(text: str) -> str:
+    # Python lowers a final capital sigma to ς; the reference lowers each character on its own.
+    return text.replace("Σ", "σ").lower()
+
+
+def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+    """The reference normalisation, and for each normalised character its index in `text`."""
+    composed = unicodedata.normalize("NFC", text)
+    if composed == text:
+        origin = list(range(len(text)))
+    else:
+        # Rare (decomposed accents): positions are scaled; the ids stay exact.
+        scale = len(text) / max(len(composed), 1)
+        origin = [min(int(index * scale), len(text) - 1) for index in range(len(composed))]
+    normalized: list[str] = []
+    normalized_origin: list[int] = []
+    position = 0
+    for run in _WHITESPACE_RUN.finditer(composed):
+        _append_lowered(composed, origin, position, run.start(), normalized, normalized_origin)
+        normalized.append(" ")
+        normalized_origin.append(origin[run.start()])
+        position = run.end()
+    _append_lowered(composed, origin, position, len(composed), normalized, normalized_origin)
+    return "".join(normalized), normalized_origin
+
+
+def _append_lowered(
+    text: str, origin: list[int], start: int, end: int, out: list[str], out_origin: list[int]
+) -> None:
+    piece = text[start:end]
+    lowered = _lower_per_character(piece)
+    if len(lowered) == len(piece):
+        out.append(lowered)
+        out_origin.extend(origin[start:end])
+        return
+    for index in range(start, end):
+        for character in _lower_per_character(text[index]):
+            out.append(character)
+            out_origin.append(origin[index])
+
+
+def _character_class(character: str) -> str:
+    """L (letter), N (number), S (whitespace) or P (anything else), as the CLIP pattern sees it."""
+    if character == " " or _WHITESPACE_RUN.fullmatch(character):
+        return "S"
+    major = unicodedata.category(character)[0]
+    return major if major in "LN" else "P"
+
+
+def pre_tokenize(normalized: str) -> list[tuple[int, int]]:
+    """Spans of the CLIP pre-tokens of normalised text (the reference regex, exactly)."""
+    if normalized.isascii():
+        return [match.span() for match in _ASCII_PRE_TOKEN.finditer(normalized)]
+    spans: list[tuple[int, int]] = []
+    position = 0
+    length = len(normalized)
+    while position < length:
+        special = next((token for token in _SPECIAL_TOKENS if normalized.startswith(token, position)), None)
+        if special is not None:
+            spans.append((position, position + len(special)))
+            position += len(special)
+            continue
+        contraction = next((c for c in _CONTRACTIONS if normalized.startswith(c, position)), None)
+        if contraction is not None:
+            spans.append((position, position + len(contraction)))
+            position += len(contraction)
+            continue
+        kind = _character_class(normalized[position])
+        if kind == "S":
+            position += 1
+            continue
+        end = position + 1
+        if kind != "N":  # a number is one digit per pre-token; letters and symbols run on
+            while end < length and _character_class(normalized[end]) == kind:
+                end += 1
+        spans.append((position, end))
+        position = end
+    return spans
+
+
+class ClipTokenizer:
+    """Text → CLIP vocabulary ids (no start/end ids added), with the source span of each id."""
+
+    def __init__(self, vocabulary: ClipVocabulary) -> None:
+        self.vocabulary = vocabulary
+        self._byte_characters = byte_to_unicode()
+        self._bpe_cache: dict[str, tuple[str, ...]] = {}
+        self.comma_id = vocabulary.token_ids["," + END_OF_WORD]
+        self._entries: list[str] | None = None
+
+    def encode(self, text: str) -> list[int]:
+        return [span.token_id for span in self.encode_with_spans(text)]
+
+    def encode_with_spans(self, text: str) -> list[TokenSpan]:
+        # Literal special tokens are cut out of the raw text first (case-sensitive), as the
+        # reference does with its added tokens; everything between is normalised and BPE-encoded.
+        result: list[TokenSpan] = []
+        position = 0
+        for special in _SPECIAL_TOKEN_PATTERN.finditer(text):
+            self._encode_part(text, position, special.start(), result)
+            special_id = self.vocabulary.token_ids[special.group()]
+            result.append(TokenSpan(special_id, special.start(), special.end()))
+            position = special.end()
+        self._encode_part(text, position, len(text), result)
+        return result
+
+    def _encode_part(self, text: str, start: int, end: int, result: list[TokenSpan]) -> None:
+        if start >= end:
+            return
+        normalized, origin = normalize_with_offsets(text[start:end])
+        token_ids = self.vocabulary.token_ids
+        for word_start, word_end in _split_special_words(normalized, pre_tokenize(normalized)):
+            word = normalized[word_start:word_end]
+            encoded = word.encode("utf-8")
+            pieces = self.bpe("".join(self._byte_characters[byte] for byte in encoded))
+            # Each piece covers whole bytes; map byte offsets back to characters of `word`.
+            character_at_byte = _character_index_of_bytes(word)
+            byte_position = 0
+            for piece in pieces:
+                piece_bytes = len(piece) - (len(END_OF_WORD) if piece.endswith(END_OF_WORD) else 0)
+                first = word_start + character_at_byte[byte_position]
+                last = word_start + character_at_byte[byte_position + piece_bytes - 1]
+                result.append(TokenSpan(token_ids[piece], start + origin[first], start + origin[last] + 1))
+                byte_position += piece_bytes
+
+    def bpe(self, word: str) -> tuple[str, ...]:
+        """Byte-level BPE of one pre-token (already mapped to byte characters)."""
+        cached = self._bpe_cache.get(word)
+        if cached is not None:
+            return cached
+        symbols = [*word[:-1], word[-1] + END_OF_WORD]
+        ranks = self.vocabulary.merge_ranks
+        while len(symbols) > 1:
+            best_rank = MERGE_COUNT
+            best_pair: tuple[str, str] | None = None
+            for pair in itertools.pairwise(symbols):
+                rank = ranks.get(pair, MERGE_COUNT)
+                if rank < best_rank:
+                    best_rank, best_pair = rank, pair
+            if best_pair is None:
+                break
+            first, second = best_pair
+            merged: list[str] = []
+            index = 0
+            while index < len(symbols):
+                if index < len(symbols) - 1 and symbols[index] == first and symbols[index + 1] == second:
+                    merged.append(first + second)
+                    index += 2
+                else:
+                    merged.append(symbols[index])
+                    index += 1
+            symbols = merged
+        result = tuple(symbols)
+        self._bpe_cache[word] = result
+        return result
+
+    def token_text(self, token_id: int) -> str:
+        """The readable text of one id (`cat</w>` → `cat `)."""
+        if self._entries is None:
+            self._entries = [""] * len(self.vocabulary.token_ids)
+            for entry_text, entry_id in self.vocabulary.token_ids.items():
+                self._entries[entry_id] = entry_text
+        entry = self._entries[token_id]
+        if entry in _SPECIAL_TOKENS:
+            return entry
+        decoder = {character: byte for byte, character in self._byte_characters.items()}
+        ending = entry.endswith(END_OF_WORD)
+        body = entry[: -len(END_OF_WORD)] if ending else entry
+        text = bytes(decoder[character] for character in body).decode("utf-8", errors="replace")
+        return text + " " if ending else text
+
+
+def _split_special_words(normalized: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`<|endoftext|>` written in another case survives as one pre-token; the reference's byte-level
+    step (GPT-2's pattern) then splits it into `<|`, `endoftext`, `|>`, BPE-encoded as plain text."""
+    result: list[tuple[int, int]] = []
+    for start, end in spans:
+        if normalized[start:end] in _SPECIAL_TOKENS:
+            result.extend(((start, start + 2), (start + 2, end - 2), (end - 2, end)))
+        else:
+            result.append((start, end))
+    return result
+
+
+def _character_index_of_bytes(word: str) -> list[int]:
+    if word.isascii():
+        return list(range(len(word)))
+    indexes: list[int] = []
+    for character_index, character in enumerate(word):
+        indexes.extend([character_index] * len(character.encode("utf-8")))
+    return indexes
+
+
+@lru_cache(maxsize=1)
+def get_tokenizer() -> ClipTokenizer:
+    """The process-wide tokenizer over the installed vocabulary."""
+    return ClipTokenizer(load_vocabulary())
+
+
+def count_tokens(text: str) -> int:
+    """CLIP tokens of `text`, without the start and end tokens."""
+    return len(get_tokenizer().encode(text))
+
+
+def write_hf_tokenizer_files(target_dir: Path, bpe_path: Path | None = None) -> Path:
+    """Write `vocab.json` and `merges.txt` for `transformers.CLIPTokenizer` into `target_dir`.
+
+    Both are derived from the same BPE file, so a tokenizer loaded from them gives our ids.
+    Returns `target_dir`.
+    """
+    vocabulary = load_vocabulary(bpe_path)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    (target_dir / "vocab.json").write_text(
+        json.dumps(vocabulary.token_ids, ensure_ascii=False), encoding="utf-8"
+    )
+    merge_lines = ["#version: 0.2", *(f"{first} {second}" for first, second in vocabulary.merges)]
+    (target_dir / "merges.txt").write_text("\n".join(merge_lines) + "\n", encoding="utf-8")
+    return target_dir

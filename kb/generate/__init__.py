@@ -1,0 +1,6 @@
+"""SDXL preview generation: model loading, A1111-weighted prompt encoding, samplers, the engine,
+the preview cache and PNG metadata.
+
+torch, diffusers and transformers are imported only inside the functions that generate, so the
+cache and metadata modules serve the TUI and sheets without loading them.
+"""

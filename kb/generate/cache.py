@@ -1,0 +1,191 @@
+"""The preview cache: content-addressed PNGs under `kb.paths.cache_dir()/previews`, no torch needed.
+
+An entry is three files named by the key's digest: `<digest>.png` (with the `parameters`
+chunk), `<digest>.thumb.png` and `<digest>.json` (the sidecar, which records the SHA-256 of the
+other two). Every file is written to a temporary name and renamed into place; the sidecar is
+renamed LAST, so an entry exists only when it is complete. A lookup re-hashes the PNG and the
+thumbnail: a corrupt or truncated entry is deleted and reported as a miss, so it is regenerated
+and never shown. Temporary files of a killed writer are removed by the next writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from kb.paths import cache_dir
+
+PREVIEWS_FOLDER = "previews"
+TEMP_SUFFIX = ".tmp"
+CACHE_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PreviewKey:
+    """Everything that changes a preview's pixels."""
+
+    model_hash: str
+    vae_hash: str
+    positive: str
+    negative: str
+    sampler: str
+    steps: int
+    cfg_scale: float
+    width: int
+    height: int
+    seed: int
+    emphasis: str
+    weighting_version: str
+
+    def digest(self) -> str:
+        canonical = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class CachedPreview:
+    """A complete, verified cache entry."""
+
+    digest: str
+    png_path: Path
+    thumbnail_path: Path
+    sidecar_path: Path
+    parameters: str
+    triggers: tuple[str, ...]
+    random_weights: bool
+
+
+def previews_dir() -> Path:
+    return cache_dir() / PREVIEWS_FOLDER
+
+
+def entry_paths(digest: str) -> tuple[Path, Path, Path]:
+    """(PNG, thumbnail, sidecar) paths of the entry `digest`."""
+    folder = previews_dir() / digest[:2]
+    return folder / f"{digest}.png", folder / f"{digest}.thumb.png", folder / f"{digest}.json"
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def lookup(digest: str) -> CachedPreview | None:
+    """The verified entry `digest`, or None (a damaged entry is deleted first)."""
+    png_path, thumbnail_path, sidecar_path = entry_paths(digest)
+    if not sidecar_path.is_file():
+        return None
+    preview = _verified_entry(digest, png_path, thumbnail_path, sidecar_path)
+    if preview is None:
+        discard(digest)
+    return preview
+
+
+def _verified_entry(digest: str, png_path: Path, thumbnail_path: Path, sidecar_path: Path) -> CachedPreview | None:
+    try:
+        record = json.loads(sidecar_path.read_text(encoding="utf-8"))
+        png_ok = sha256_hex(png_path.read_bytes()) == record["png_sha256"]
+        thumbnail_ok = sha256_hex(thumbnail_path.read_bytes()) == record["thumbnail_sha256"]
+        if not (png_ok and thumbnail_ok and record["cache_key"] == digest):
+            return None
+        return CachedPreview(
+            digest=digest,
+            png_path=png_path,
+            thumbnail_path=thumbnail_path,
+            sidecar_path=sidecar_path,
+            parameters=str(record["parameters"]),
+            triggers=tuple(str(trigger) for trigger in record.get("triggers", [])),
+            random_weights=bool(record.get("random_weights", False)),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def discard(digest: str) -> None:
+    """Delete an entry's files, sidecar first so the entry stops existing before its parts go."""
+    png_path, thumbnail_path, sidecar_path = entry_paths(digest)
+    for path in (sidecar_path, png_path, thumbnail_path):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def store(
+    digest: str, png_data: bytes, thumbnail_data: bytes, sidecar_record: dict[str, Any]
+) -> CachedPreview:
+    """Write an entry atomically: PNG and thumbnail first, the sidecar that vouches for them last."""
+    png_path, thumbnail_path, sidecar_path = entry_paths(digest)
+    png_path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(png_path.parent)
+    record = {
+        **sidecar_record,
+        "cache_format": CACHE_FORMAT_VERSION,
+        "cache_key": digest,
+        "png": png_path.name,
+        "png_sha256": sha256_hex(png_data),
+        "thumbnail": thumbnail_path.name,
+        "thumbnail_sha256": sha256_hex(thumbnail_data),
+    }
+    atomic_write_bytes(png_path, png_data)
+    atomic_write_bytes(thumbnail_path, thumbnail_data)
+    sidecar_text = json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    atomic_write_bytes(sidecar_path, sidecar_text.encode("utf-8"))
+    preview = lookup(digest)
+    if preview is None:
+        raise OSError(f"{sidecar_path}: the preview just written could not be read back")
+    return preview
+
+
+def find_previews(trigger: str) -> list[CachedPreview]:
+    """Every verified preview of `trigger` (for the TUI and sheets), newest first."""
+    root = previews_dir()
+    if not root.is_dir():
+        return []
+    found: list[tuple[float, CachedPreview]] = []
+    for sidecar_path in root.glob("??/*.json"):
+        try:
+            triggers = json.loads(sidecar_path.read_text(encoding="utf-8")).get("triggers", [])
+        except (OSError, ValueError, AttributeError):
+            continue
+        if trigger in triggers:
+            preview = lookup(sidecar_path.stem)
+            if preview is not None:
+                found.append((sidecar_path.stat().st_mtime, preview))
+    return [preview for _, preview in sorted(found, key=lambda pair: pair[0], reverse=True)]
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to `.<name>.<pid>.tmp` beside `path`, fsync, then rename over `path`."""
+    temp_path = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
+    try:
+        with open(temp_path, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_path, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temp_path.unlink()
+        raise
+
+
+def remove_stale_temp_files(folder: Path) -> None:
+    """Remove temporary files left by writers that are no longer running (killed mid-write)."""
+    for temp_path in folder.glob(f".*{TEMP_SUFFIX}"):
+        writer_pid = temp_path.name.rsplit(".", 2)[-2]
+        if writer_pid.isdigit() and not _process_alive(int(writer_pid)):
+            with contextlib.suppress(FileNotFoundError):
+                temp_path.unlink()
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

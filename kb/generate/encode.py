@@ -1,0 +1,218 @@
+"""A1111-exact weighted prompt encoding for SDXL's two CLIP text encoders.
+
+The prompt is parsed by `kb.attention` and cut into 75-token chunks by `kb.tokens` (comma
+backtrack and BREAK included); nothing here re-parses prompt text. Per chunk and per encoder,
+as the web UI's `sd_hijack_clip.FrozenCLIPEmbedderWithCustomWordsBase.process_tokens` does:
+
+1. ids = [start] + chunk tokens + [end], padded to 77 with the encoder's pad id
+   (CLIP ViT-L pads with the end token 49407, OpenCLIP bigG with "!" = 0);
+2. the penultimate hidden state (`hidden_states[-2]`, SDXL's layer for both encoders);
+3. each token row multiplied by its weight (start, end and padding weigh 1);
+4. emphasis `original` then rescales the chunk so its mean equals the mean before weighting
+   (one mean per encoder and chunk, as each web UI embedder applies emphasis on its own);
+   `no_norm` stops after the multiplication.
+
+The two encoders' rows are concatenated on the feature axis (768 + 1280 = 2048 in SDXL) and the
+chunks on the token axis. The pooled embedding is encoder 2's projected `text_embeds` of the
+FIRST chunk, unweighted. Positive and negative are padded to the same number of chunks with
+encodings of an empty chunk, as the web UI pads cond/uncond.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from kb.errors import AidxlError
+
+# Bump when the encoding maths change: it is part of every preview's cache key.
+WEIGHTING_VERSION = "a1111-1"
+EMPHASIS_MODES = ("original", "no_norm")
+# Names the web UI writes in its `Emphasis:` infotext field.
+EMPHASIS_INFOTEXT_NAMES = {"original": "Original", "no_norm": "No norm"}
+CHUNK_TOKEN_COUNT = 75
+CLIP_SEQUENCE_LENGTH = CHUNK_TOKEN_COUNT + 2
+CLIP_START_ID = 49406
+CLIP_END_ID = 49407
+
+
+class PromptEncodingError(AidxlError):
+    """A prompt cannot be encoded (bad emphasis mode, a chunk longer than 75 tokens)."""
+
+
+class TokenChunkLike(Protocol):
+    """What the encoder needs of `kb.tokens.TokenChunk`: ≤ 75 ids without start/end, one weight each."""
+
+    @property
+    def tokens(self) -> tuple[int, ...]: ...
+
+    @property
+    def weights(self) -> tuple[float, ...]: ...
+
+
+@dataclass(frozen=True)
+class EmptyChunk:
+    """A chunk with no tokens: what the web UI uses to pad the shorter of cond and uncond."""
+
+    tokens: tuple[int, ...] = ()
+    weights: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class EncodedPrompt:
+    """Token embeddings [1, 77 x chunks, dim1 + dim2] and pooled embedding [1, projection_dim]."""
+
+    embeddings: Any
+    pooled: Any
+
+    @property
+    def chunk_count(self) -> int:
+        return int(self.embeddings.shape[1]) // CLIP_SEQUENCE_LENGTH
+
+
+@dataclass(frozen=True)
+class EncodedPair:
+    """Positive and negative conditioning with the same number of chunks."""
+
+    positive: EncodedPrompt
+    negative: EncodedPrompt
+
+
+@dataclass(frozen=True)
+class WeightedChunk:
+    tokens: tuple[int, ...]
+    weights: tuple[float, ...]
+
+
+def prompt_chunks(prompt: str, tokenizer: Any = None) -> list[TokenChunkLike]:
+    """The kb parser's segments and weights cut into CLIP chunks by `kb.tokens` (never fewer than one).
+
+    `tokenizer` (a Hugging Face CLIP tokenizer) is used only while `kb.tokens` is absent.
+    """
+    from kb.attention import parse_prompt_attention
+
+    segments = parse_prompt_attention(prompt)
+    try:
+        from kb.tokens import chunk_segments  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        chunks: list[TokenChunkLike] = list(chunk_segments_with_tokenizer(segments, tokenizer))
+    else:
+        chunks = list(chunk_segments(segments))
+    return chunks if chunks else [EmptyChunk()]
+
+
+def chunk_segments_with_tokenizer(
+    segments: Sequence[tuple[str, float]], tokenizer: Any, comma_backtrack: int = 20
+) -> list[WeightedChunk]:
+    """The web UI's `tokenize_line` (75-token chunks, comma backtrack, BREAK) over a tokenizer."""
+    comma_id = int(tokenizer.get_vocab()[",</w>"])
+    chunks: list[WeightedChunk] = []
+    tokens: list[int] = []
+    weights: list[float] = []
+    last_comma = -1
+
+    def close_chunk() -> None:
+        nonlocal tokens, weights, last_comma
+        chunks.append(WeightedChunk(tuple(tokens), tuple(weights)))
+        tokens, weights, last_comma = [], [], -1
+
+    for text, weight in segments:
+        if text == "BREAK" and weight == -1:
+            close_chunk()
+            continue
+        for token in tokenizer(text, truncation=False, add_special_tokens=False)["input_ids"]:
+            if token == comma_id:
+                last_comma = len(tokens)
+            elif len(tokens) == CHUNK_TOKEN_COUNT and last_comma != -1 and len(tokens) - last_comma <= comma_backtrack:
+                moved_tokens, moved_weights = tokens[last_comma + 1 :], weights[last_comma + 1 :]
+                tokens, weights = tokens[: last_comma + 1], weights[: last_comma + 1]
+                close_chunk()
+                tokens, weights = moved_tokens, moved_weights
+            if len(tokens) == CHUNK_TOKEN_COUNT:
+                close_chunk()
+            tokens.append(int(token))
+            weights.append(float(weight))
+    if tokens or not chunks:
+        close_chunk()
+    return chunks
+
+
+def check_emphasis(emphasis: str) -> None:
+    if emphasis not in EMPHASIS_MODES:
+        raise PromptEncodingError(
+            f"emphasis {emphasis!r} is not supported; choose one of: {', '.join(EMPHASIS_MODES)}."
+        )
+
+
+def chunk_ids_and_weights(chunk: TokenChunkLike, pad_id: int) -> tuple[list[int], list[float]]:
+    """[start] + tokens + [end] padded to 77 with `pad_id`, and the matching per-token weights."""
+    if len(chunk.tokens) > CHUNK_TOKEN_COUNT or len(chunk.tokens) != len(chunk.weights):
+        raise PromptEncodingError(
+            f"a prompt chunk has {len(chunk.tokens)} tokens and {len(chunk.weights)} weights; "
+            f"each chunk needs at most {CHUNK_TOKEN_COUNT} tokens with one weight per token."
+        )
+    ids = [CLIP_START_ID, *chunk.tokens, CLIP_END_ID]
+    weights = [1.0, *chunk.weights, 1.0]
+    padding = CLIP_SEQUENCE_LENGTH - len(ids)
+    return ids + [pad_id] * padding, weights + [1.0] * padding
+
+
+def apply_emphasis(hidden: Any, weights: Any, emphasis: str) -> Any:
+    """Multiply each token row by its weight; `original` then restores the chunk's mean."""
+    weighted = hidden * weights.reshape(1, -1, 1)
+    if emphasis == "no_norm":
+        return weighted
+    original_mean = hidden.float().mean()
+    weighted_mean = weighted.float().mean()
+    return (weighted * (original_mean / weighted_mean)).to(hidden.dtype)
+
+
+def encode_chunks(pipeline: Any, chunks: Sequence[TokenChunkLike], emphasis: str) -> EncodedPrompt:
+    """Encode chunks with both SDXL text encoders (see the module docstring for the maths)."""
+    import torch
+
+    check_emphasis(emphasis)
+    encoders = (
+        (pipeline.text_encoder, _pad_id(pipeline.tokenizer)),
+        (pipeline.text_encoder_2, _pad_id(pipeline.tokenizer_2)),
+    )
+    chunk_embeddings = []
+    pooled = None
+    with torch.no_grad():
+        for chunk_index, chunk in enumerate(chunks):
+            per_encoder = []
+            for encoder_index, (encoder, pad_id) in enumerate(encoders):
+                ids, weights = chunk_ids_and_weights(chunk, pad_id)
+                device = encoder.device
+                output = encoder(
+                    torch.tensor([ids], dtype=torch.long, device=device), output_hidden_states=True
+                )
+                hidden = output.hidden_states[-2]
+                weight_tensor = torch.tensor(weights, dtype=hidden.dtype, device=device)
+                per_encoder.append(apply_emphasis(hidden, weight_tensor, emphasis))
+                if encoder_index == 1 and chunk_index == 0:
+                    pooled = output.text_embeds
+            chunk_embeddings.append(torch.cat(per_encoder, dim=-1))
+    return EncodedPrompt(embeddings=torch.cat(chunk_embeddings, dim=1), pooled=pooled)
+
+
+def encode_prompt_pair(
+    pipeline: Any,
+    positive_chunks: Sequence[TokenChunkLike],
+    negative_chunks: Sequence[TokenChunkLike],
+    emphasis: str,
+) -> EncodedPair:
+    """Encode positive and negative, padding the shorter with empty chunks to the same length."""
+    chunk_count = max(len(positive_chunks), len(negative_chunks), 1)
+    padded_positive = [*positive_chunks, *[EmptyChunk()] * (chunk_count - len(positive_chunks))]
+    padded_negative = [*negative_chunks, *[EmptyChunk()] * (chunk_count - len(negative_chunks))]
+    return EncodedPair(
+        positive=encode_chunks(pipeline, padded_positive, emphasis),
+        negative=encode_chunks(pipeline, padded_negative, emphasis),
+    )
+
+
+def _pad_id(tokenizer: Any) -> int:
+    pad_id = tokenizer.pad_token_id
+    return int(pad_id) if pad_id is not None else CLIP_END_ID

@@ -1,0 +1,314 @@
+"""Which model to load, how to identify it without loading it, and loading it offline.
+
+Resolution order: `--model`, then `$AIDXL_MODEL`, then `model = ...` under `[generate]` in
+`$XDG_CONFIG_HOME/aidxl-kb/config.toml` (same for the VAE: `--vae`, `$AIDXL_VAE`, `vae = ...`;
+the single-file config folder: `--model-config`, `$AIDXL_MODEL_CONFIG`, `model_config = ...`).
+A model is `tiny-random` (built-in test model), an SDXL single-file `.safetensors` checkpoint
+(loaded with `from_single_file`) or a diffusers folder (`model_index.json`). Loading never
+touches the network (`local_files_only=True`): whatever is missing is named in one sentence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kb.errors import AidxlError
+from kb.generate.cache import atomic_write_bytes
+from kb.generate.request import OWN_VAE_NAME, ModelIdentity
+from kb.generate.tiny import TINY_MODEL_HASH, TINY_MODEL_LABEL, TINY_MODEL_NAME
+from kb.paths import cache_dir
+
+MODEL_ENV = "AIDXL_MODEL"
+VAE_ENV = "AIDXL_VAE"
+MODEL_CONFIG_ENV = "AIDXL_MODEL_CONFIG"
+SDXL_BASE_REPO = "stabilityai/stable-diffusion-xl-base-1.0"
+HASH_RECORD_FILE = "model-hashes.json"
+HOW_TO_NAME_MODEL = (
+    f"pass --model PATH (an SDXL .safetensors file or a diffusers folder), set {MODEL_ENV}, "
+    "or set `model = \"PATH\"` under [generate] in {config}"
+)
+
+
+class ModelNotFoundError(AidxlError):
+    """No model configured, or a configured file is missing or of the wrong kind."""
+
+
+class DeviceError(AidxlError):
+    """No GPU for a full-size model and no `--allow-cpu`."""
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """A resolved model: what it is, where it is and where the choice came from."""
+
+    kind: str  # "tiny", "single_file" or "diffusers_folder"
+    path: Path | None
+    vae_path: Path | None
+    config_path: Path | None  # diffusers-layout SDXL config folder for single-file loading
+    origin: str
+
+    @property
+    def is_full_size(self) -> bool:
+        return self.kind != "tiny"
+
+    @property
+    def label(self) -> str:
+        """The infotext `Model:` value: the checkpoint's name without extension, as the web UI writes it."""
+        if self.path is None:
+            return TINY_MODEL_LABEL
+        return self.path.stem if self.kind == "single_file" else self.path.name
+
+
+@dataclass(frozen=True)
+class DeviceChoice:
+    device: str
+    dtype_name: str  # "float32", "bfloat16" or "float16"
+    upcast_vae: bool
+    warning: str | None
+
+
+@dataclass
+class LoadedModel:
+    """A ready pipeline with the identity its outputs are labelled and cached with."""
+
+    pipeline: Any
+    identity: ModelIdentity
+    device: DeviceChoice
+    base_scheduler_config: dict[str, Any]  # the model's own scheduler config, every sampler's base
+
+
+def config_file_path() -> Path:
+    configured = os.environ.get("XDG_CONFIG_HOME")
+    base = Path(configured) if configured else Path.home() / ".config"
+    return base / "aidxl-kb" / "config.toml"
+
+
+def _config_values() -> dict[str, Any]:
+    path = config_file_path()
+    if not path.is_file():
+        return {}
+    try:
+        section = tomllib.loads(path.read_text(encoding="utf-8")).get("generate", {})
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ModelNotFoundError(f"{path}: cannot be read as TOML ({error}).") from error
+    return section if isinstance(section, dict) else {}
+
+
+def _pick(flag: str | None, env_name: str, config_key: str) -> tuple[str | None, str]:
+    if flag:
+        return flag, f"--{config_key.replace('_', '-')}"
+    if os.environ.get(env_name):
+        return os.environ[env_name], f"${env_name}"
+    value = _config_values().get(config_key)
+    if isinstance(value, str) and value:
+        return value, f"{config_file_path()} [generate] {config_key}"
+    return None, ""
+
+
+def resolve_model_source(
+    model_flag: str | None, vae_flag: str | None = None, model_config_flag: str | None = None
+) -> ModelSource:
+    """Find and check the model files (no torch); the error names what is missing and the fix."""
+    how_to = HOW_TO_NAME_MODEL.format(config=config_file_path())
+    model_value, origin = _pick(model_flag, MODEL_ENV, "model")
+    if model_value is None:
+        raise ModelNotFoundError(f"No model is configured; {how_to} (or use --model {TINY_MODEL_NAME} to test).")
+    vae_value, vae_origin = _pick(vae_flag, VAE_ENV, "vae")
+    vae_path = _checked_vae_path(Path(vae_value).expanduser(), vae_origin) if vae_value else None
+    if model_value == TINY_MODEL_NAME:
+        return ModelSource("tiny", None, vae_path, None, origin)
+    model_path = Path(model_value).expanduser()
+    if model_path.is_dir():
+        if not (model_path / "model_index.json").is_file():
+            raise ModelNotFoundError(
+                f"{model_path} (from {origin}) is not a diffusers model folder: model_index.json is missing; "
+                "point it at a folder saved by diffusers or at an SDXL .safetensors file."
+            )
+        return ModelSource("diffusers_folder", model_path, vae_path, None, origin)
+    if not model_path.is_file():
+        raise ModelNotFoundError(f"Model file {model_path} (from {origin}) does not exist; {how_to}.")
+    if model_path.suffix != ".safetensors":
+        raise ModelNotFoundError(
+            f"Model file {model_path} is not a .safetensors checkpoint; convert it or use a diffusers folder."
+        )
+    return ModelSource("single_file", model_path, vae_path, _single_file_config(model_config_flag), origin)
+
+
+def _checked_vae_path(vae_path: Path, origin: str) -> Path:
+    if vae_path.is_dir() and (vae_path / "config.json").is_file():
+        return vae_path
+    if vae_path.is_file() and vae_path.suffix == ".safetensors":
+        return vae_path
+    raise ModelNotFoundError(
+        f"VAE {vae_path} (from {origin}) is neither a .safetensors file nor a diffusers VAE folder with "
+        f"config.json; pass --vae PATH or set {VAE_ENV}, or leave it unset to use the model's own VAE."
+    )
+
+
+def _single_file_config(model_config_flag: str | None) -> Path | None:
+    """The SDXL config folder single-file loading needs; None means the Hugging Face cache holds it."""
+    config_value, origin = _pick(model_config_flag, MODEL_CONFIG_ENV, "model_config")
+    if config_value is not None:
+        config_path = Path(config_value).expanduser()
+        if not (config_path / "model_index.json").is_file():
+            raise ModelNotFoundError(
+                f"{config_path / 'model_index.json'} (from {origin}) does not exist; the SDXL config folder "
+                f"must be laid out like {SDXL_BASE_REPO} (model_index.json and each component's config)."
+            )
+        return config_path
+    from huggingface_hub import try_to_load_from_cache
+
+    cached = try_to_load_from_cache(SDXL_BASE_REPO, "model_index.json")
+    if not isinstance(cached, str):
+        raise ModelNotFoundError(
+            f"Loading a single-file SDXL checkpoint needs the SDXL base config ({SDXL_BASE_REPO}/model_index.json "
+            "and the component configs), which is not in the Hugging Face cache; fetch it once with "
+            f"`hf download {SDXL_BASE_REPO} --exclude '*.safetensors' '*.bin' '*.onnx*' '*.msgpack'` "
+            f"or point --model-config / {MODEL_CONFIG_ENV} at a folder holding it."
+        )
+    return None
+
+
+def model_identity(source: ModelSource) -> ModelIdentity:
+    """Label and hashes of a resolved model, without loading it (file hashes are remembered)."""
+    if source.kind == "tiny":
+        model_hash = TINY_MODEL_HASH
+    else:
+        assert source.path is not None
+        model_hash = file_or_folder_sha256(source.path)
+    vae_label = source.vae_path.name if source.vae_path is not None else OWN_VAE_NAME
+    vae_hash = file_or_folder_sha256(source.vae_path) if source.vae_path is not None else ""
+    return ModelIdentity(source.label, model_hash, vae_label, vae_hash, source.kind == "tiny")
+
+
+def file_or_folder_sha256(path: Path) -> str:
+    """SHA-256 of a file (the web UI's model hash), or of a folder's files in path order.
+
+    Hashing a 7 GB checkpoint takes a while, so results are remembered in the cache folder by
+    path, size and modification time.
+    """
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and ".cache" not in p.parts)
+    stamp = [[str(p.relative_to(path) if p != path else p.name), p.stat().st_size, p.stat().st_mtime_ns] for p in files]
+    record_path = cache_dir() / HASH_RECORD_FILE
+    try:
+        records: dict[str, Any] = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        records = {}
+    remembered = records.get(str(path.resolve()))
+    if isinstance(remembered, dict) and remembered.get("stamp") == stamp:
+        return str(remembered["sha256"])
+    if path.is_file():
+        digest = _sha256_file(path)
+    else:
+        folder_digest = hashlib.sha256()
+        for file_path in files:
+            folder_digest.update(f"{file_path.relative_to(path)}\0{_sha256_file(file_path)}\n".encode())
+        digest = folder_digest.hexdigest()
+    records[str(path.resolve())] = {"stamp": stamp, "sha256": digest}
+    record_path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(record_path, json.dumps(records, indent=1, sort_keys=True).encode("utf-8"))
+    return digest
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def choose_device(source: ModelSource, *, allow_cpu: bool) -> DeviceChoice:
+    """CUDA when present (bf16 where supported, else fp16 with the VAE in fp32); CPU fp32 otherwise."""
+    import torch
+
+    if torch.cuda.is_available():
+        if source.kind == "tiny":
+            return DeviceChoice("cuda", "float32", False, None)
+        if torch.cuda.is_bf16_supported():
+            return DeviceChoice("cuda", "bfloat16", False, None)
+        return DeviceChoice("cuda", "float16", True, None)
+    if source.kind == "tiny":
+        return DeviceChoice("cpu", "float32", False, None)
+    if not allow_cpu:
+        raise DeviceError(
+            "No CUDA GPU is available to torch, and a full-size SDXL preview needs one; "
+            "pass --allow-cpu to generate on the CPU anyway (several minutes per image)."
+        )
+    return DeviceChoice(
+        "cpu", "float32", False, "warning: generating on the CPU in float32; expect several minutes per image."
+    )
+
+
+def load_model(source: ModelSource, device: DeviceChoice, identity: ModelIdentity | None = None) -> LoadedModel:
+    """Load the pipeline offline onto the chosen device and dtype."""
+    import torch
+
+    dtype = getattr(torch, device.dtype_name)
+    if source.kind == "tiny":
+        from kb.generate.tiny import build_tiny_pipeline
+
+        pipeline = build_tiny_pipeline()
+    else:
+        pipeline = _load_full_pipeline(source, dtype)
+    if source.vae_path is not None:
+        pipeline.vae = _load_vae(source, dtype)
+    if device.dtype_name != "float32":
+        pipeline.to(device.device, dtype)
+    else:
+        pipeline.to(device.device)
+    if device.upcast_vae:
+        pipeline.vae.to(torch.float32)
+    pipeline.set_progress_bar_config(disable=True)
+    return LoadedModel(
+        pipeline,
+        identity if identity is not None else model_identity(source),
+        device,
+        dict(pipeline.scheduler.config),
+    )
+
+
+def _load_full_pipeline(source: ModelSource, dtype: Any) -> Any:
+    from diffusers import StableDiffusionXLPipeline
+
+    assert source.path is not None
+    try:
+        if source.kind == "diffusers_folder":
+            return StableDiffusionXLPipeline.from_pretrained(source.path, torch_dtype=dtype, local_files_only=True)
+        return StableDiffusionXLPipeline.from_single_file(
+            str(source.path),
+            config=str(source.config_path) if source.config_path is not None else SDXL_BASE_REPO,
+            torch_dtype=dtype,
+            local_files_only=True,
+        )
+    except (OSError, ValueError, KeyError) as error:
+        raise ModelNotFoundError(
+            f"{source.path} could not be loaded as an SDXL model offline ({_first_line(error)})."
+        ) from error
+
+
+def _load_vae(source: ModelSource, dtype: Any) -> Any:
+    from diffusers import AutoencoderKL
+
+    vae_path = source.vae_path
+    assert vae_path is not None
+    try:
+        if vae_path.is_dir():
+            return AutoencoderKL.from_pretrained(vae_path, torch_dtype=dtype, local_files_only=True)
+        config = str(source.config_path) if source.config_path is not None else SDXL_BASE_REPO
+        return AutoencoderKL.from_single_file(
+            str(vae_path), config=config, subfolder="vae", torch_dtype=dtype, local_files_only=True
+        )
+    except (OSError, ValueError, KeyError) as error:
+        raise ModelNotFoundError(f"VAE {vae_path} could not be loaded offline ({_first_line(error)}).") from error
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -1,0 +1,117 @@
+"""`aidxl preview` as a library call: assemble the prompt, serve from the cache, else generate.
+
+The cache lookup needs no torch: resolving the model, hashing it, assembling the prompt and
+checking the settings are plain Python, so a cached preview returns without loading torch.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from kb.errors import AidxlError
+from kb.generate import cache
+from kb.generate.encode import check_emphasis
+from kb.generate.loading import ModelSource, model_identity, resolve_model_source
+from kb.generate.request import DEFAULT_EMPHASIS, ModelIdentity, PreviewRequest, preview_key
+from kb.generate.samplers import sampler_spec
+from kb.generate.validation import check_settings
+
+DEFAULT_SAMPLER = "Euler a"
+DEFAULT_CFG_SCALE = 7.0
+DEFAULT_SIZE = (1024, 1024)
+TINY_DEFAULT_SIZE = (64, 64)
+# What a trigger is shown on when no --base is given: one neutral subject, the card's aesthetic
+# and quality tags late in the prompt.
+DEFAULT_PREVIEW_BASE = "1girl, solo, upper body, looking at viewer, beautiful color, detailed, (best quality:1.2)"
+
+
+class PreviewOptionError(AidxlError):
+    """A malformed preview option (size, seed)."""
+
+
+@dataclass(frozen=True)
+class PreviewOptions:
+    """What the user asked for; None means the default."""
+
+    trigger: str
+    base: str | None = None
+    negative: str | None = None
+    seed: int = 0
+    sampler: str = DEFAULT_SAMPLER
+    steps: int | None = None
+    cfg_scale: float = DEFAULT_CFG_SCALE
+    size: tuple[int, int] | None = None
+    emphasis: str = DEFAULT_EMPHASIS
+
+
+@dataclass(frozen=True)
+class PreparedPreview:
+    """A request with its model, identity and cache digest: everything known before torch."""
+
+    request: PreviewRequest
+    source: ModelSource
+    identity: ModelIdentity
+    digest: str
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """`832x1216` → (832, 1216)."""
+    width_text, separator, height_text = text.lower().partition("x")
+    if not separator or not width_text.strip().isdigit() or not height_text.strip().isdigit():
+        raise PreviewOptionError(f"size {text!r} is not WIDTHxHEIGHT, e.g. 1024x1024.")
+    return int(width_text), int(height_text)
+
+
+def default_negative_prompt() -> str:
+    """The model page's recommended negative prompt (kb/data/negative.toml)."""
+    data = tomllib.loads(resources.files("kb").joinpath("data/negative.toml").read_text(encoding="utf-8"))
+    return str(data["text"])
+
+
+def assemble_preview_prompt(trigger: str, base: str) -> str:
+    """The trigger placed in front of the base prompt (the art-style slot comes first)."""
+    stripped_base = base.strip().strip(",").strip()
+    return f"{trigger}, {stripped_base}" if stripped_base else trigger
+
+
+def prepare_preview(
+    options: PreviewOptions,
+    *,
+    model: str | None,
+    vae: str | None = None,
+    model_config: str | None = None,
+) -> PreparedPreview:
+    """Resolve the model, build and check the request and its cache digest (no torch)."""
+    source = resolve_model_source(model, vae, model_config)
+    identity = model_identity(source)
+    spec = sampler_spec(options.sampler)
+    width, height = options.size or (TINY_DEFAULT_SIZE if identity.random_weights else DEFAULT_SIZE)
+    request = PreviewRequest(
+        positive=assemble_preview_prompt(options.trigger, DEFAULT_PREVIEW_BASE if options.base is None else options.base),
+        negative=default_negative_prompt() if options.negative is None else options.negative,
+        seed=options.seed,
+        sampler=spec.name,
+        steps=options.steps if options.steps is not None else spec.default_steps,
+        cfg_scale=options.cfg_scale,
+        width=width,
+        height=height,
+        emphasis=options.emphasis,
+        triggers=(options.trigger,),
+    )
+    check_emphasis(request.emphasis)
+    check_settings(request, small_sizes_allowed=identity.random_weights)
+    return PreparedPreview(request, source, identity, preview_key(request, identity).digest())
+
+
+def cached_preview(prepared: PreparedPreview) -> cache.CachedPreview | None:
+    return cache.lookup(prepared.digest)
+
+
+def export_png(preview: cache.CachedPreview, out_path: Path) -> Path:
+    """Copy the cached PNG to `out_path` atomically (the cache keeps its own copy)."""
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    cache.atomic_write_bytes(out_path, preview.png_path.read_bytes())
+    return out_path

@@ -1,0 +1,94 @@
+"""A preview request, its cache key and its web UI infotext: plain data, no torch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import metadata
+
+from kb.generate.cache import PreviewKey
+from kb.generate.encode import EMPHASIS_INFOTEXT_NAMES, WEIGHTING_VERSION
+from kb.generate.pngmeta import format_infotext
+from kb.generate.samplers import sampler_spec
+
+DEFAULT_SEED = 0
+DEFAULT_EMPHASIS = "original"
+OWN_VAE_NAME = "Automatic"  # the web UI's name for "the checkpoint's own VAE"
+
+
+@dataclass(frozen=True)
+class PreviewRequest:
+    """One preview: the rendered A1111 prompts and every setting that changes the pixels."""
+
+    positive: str
+    negative: str
+    seed: int
+    sampler: str
+    steps: int
+    cfg_scale: float
+    width: int
+    height: int
+    emphasis: str = DEFAULT_EMPHASIS
+    triggers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelIdentity:
+    """What the cache key and the infotext say about the model (known before loading it)."""
+
+    label: str  # the infotext `Model:` value
+    model_hash: str  # full SHA-256 (or a fixed id for the built-in test model)
+    vae_label: str  # `Automatic` or the separate VAE's file name
+    vae_hash: str  # "" for the model's own VAE
+    random_weights: bool
+
+    @property
+    def short_hash(self) -> str:
+        """The web UI's `Model hash`: the first 10 hex digits of the file's SHA-256."""
+        return self.model_hash[:10]
+
+
+def preview_key(request: PreviewRequest, model: ModelIdentity) -> PreviewKey:
+    return PreviewKey(
+        model_hash=model.model_hash,
+        vae_hash=model.vae_hash,
+        positive=request.positive,
+        negative=request.negative,
+        sampler=sampler_spec(request.sampler).name,
+        steps=request.steps,
+        cfg_scale=float(request.cfg_scale),
+        width=request.width,
+        height=request.height,
+        seed=request.seed,
+        emphasis=request.emphasis,
+        weighting_version=WEIGHTING_VERSION,
+    )
+
+
+def package_version() -> str:
+    try:
+        return f"aidxl-kb {metadata.version('aidxl-kb')}"
+    except metadata.PackageNotFoundError:
+        return "aidxl-kb"
+
+
+def request_infotext(request: PreviewRequest, model: ModelIdentity) -> str:
+    """The `parameters` text the web UI's PNG Info and civitai read back."""
+    spec = sampler_spec(request.sampler)
+    settings = [
+        ("Steps", str(request.steps)),
+        ("Sampler", spec.infotext_sampler),
+        ("Schedule type", spec.schedule_type),
+        ("CFG scale", f"{request.cfg_scale:g}"),
+        ("Seed", str(request.seed)),
+        ("Size", f"{request.width}x{request.height}"),
+        ("Model hash", model.short_hash),
+        ("Model", model.label),
+        ("VAE", model.vae_label),
+    ]
+    if model.vae_hash:
+        settings.append(("VAE hash", model.vae_hash[:10]))
+    settings += [
+        ("Emphasis", EMPHASIS_INFOTEXT_NAMES.get(request.emphasis, request.emphasis)),
+        ("Version", package_version()),
+    ]
+    return format_infotext(request.positive, request.negative, settings)

@@ -1,0 +1,161 @@
+"""The search index as flat arrays: built from the catalog once, saved and loaded as one .npz file.
+
+Strings are stored as UTF-8 blobs joined by a separator (no pickles), numbers as numpy arrays, so
+a saved index loads in a few tens of milliseconds and holds no Python object per string except the
+lists `SearchIndex` splits out of the blobs.
+
+Arrays (n entries, m strings, s word-start suffixes, g distinct trigrams):
+- entries: `entry_texts`, `entry_tags` (blobs), `entry_kind` (int8 code, see filters.KIND_CODES),
+  `entry_category` (int8, -1 none), `entry_count` (int64), `entry_verified` (bool);
+- strings: `string_normals`, `string_looses` (blobs), `string_entry` (int32), `string_source` (int8);
+- suffixes, sorted: `suffix_keys` (blob), `suffix_string` (int32), `suffix_offset` (int16) — every
+  loose string from each of its word starts: `lucy cyberpunk` gives `lucy cyberpunk`, `cyberpunk`;
+- trigrams of ` loose ` (padded): `trigram_codes` (int64, sorted), `trigram_starts` (int64, g+1),
+  `trigram_strings` (int32, the posting lists, each sorted, no repeats).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from kb.search.filters import kind_code
+from kb.search.normalize import loosen, word_starts
+from kb.search.rows import NO_CATEGORY, CatalogRows
+
+INDEX_FORMAT_VERSION = 1
+BLOB_SEPARATOR = "\x1f"
+_TRIGRAM_PAD = " "
+_CODE_BASE = 0x110000  # one more than the largest code point: codes of 3 code points fit in int64
+
+IntArray = npt.NDArray[np.int64]
+Int32Array = npt.NDArray[np.int32]
+
+
+def join_blob(texts: list[str]) -> npt.NDArray[np.uint8]:
+    return np.frombuffer(BLOB_SEPARATOR.join(texts).encode("utf-8"), dtype=np.uint8)
+
+
+def split_blob(blob: npt.NDArray[np.uint8]) -> list[str]:
+    text = blob.tobytes().decode("utf-8")
+    return text.split(BLOB_SEPARATOR) if text or blob.size else [""]
+
+
+@dataclass
+class IndexArrays:
+    entry_texts: npt.NDArray[np.uint8]
+    entry_tags: npt.NDArray[np.uint8]
+    entry_kind: npt.NDArray[np.int8]
+    entry_category: npt.NDArray[np.int8]
+    entry_count: IntArray
+    entry_verified: npt.NDArray[np.bool_]
+    string_normals: npt.NDArray[np.uint8]
+    string_looses: npt.NDArray[np.uint8]
+    string_entry: Int32Array
+    string_source: npt.NDArray[np.int8]
+    suffix_keys: npt.NDArray[np.uint8]
+    suffix_string: Int32Array
+    suffix_offset: npt.NDArray[np.int16]
+    trigram_codes: IntArray
+    trigram_starts: IntArray
+    trigram_strings: Int32Array
+
+    def save(self, path: Path) -> None:
+        """Write atomically (temp file + rename): a reader never sees half an index."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.partial")
+        with partial.open("wb") as handle:
+            np.savez(handle, format_version=np.array([INDEX_FORMAT_VERSION]), **self._arrays())
+        partial.replace(path)
+
+    def _arrays(self) -> dict[str, Any]:
+        return {item.name: getattr(self, item.name) for item in fields(self)}
+
+    @classmethod
+    def load(cls, path: Path) -> IndexArrays | None:
+        """The saved index, or None when the file is missing, damaged or of another format."""
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                if int(stored["format_version"][0]) != INDEX_FORMAT_VERSION:
+                    return None
+                return cls(**{item.name: stored[item.name] for item in fields(cls)})
+        except (OSError, KeyError, ValueError, EOFError):
+            return None
+
+    @property
+    def nbytes(self) -> int:
+        return sum(int(array.nbytes) for array in self._arrays().values())
+
+
+def trigram_codes_of(padded: str) -> list[int]:
+    points = [ord(character) for character in padded]
+    return [
+        (points[i] * _CODE_BASE + points[i + 1]) * _CODE_BASE + points[i + 2]
+        for i in range(len(points) - 2)
+    ]
+
+
+def pad_for_trigrams(loose: str) -> str:
+    return f"{_TRIGRAM_PAD}{loose}{_TRIGRAM_PAD}"
+
+
+def build_arrays(rows: CatalogRows) -> IndexArrays:
+    """Flatten catalog rows into the index arrays (a few seconds for the full catalog)."""
+    string_keys = sorted(rows.strings, key=lambda key: (key[0], rows.strings[key]))
+    normals = [normal for _, normal in string_keys]
+    looses = [loosen(normal) for normal in normals]
+    suffix_pairs: list[tuple[str, int, int]] = []
+    for string_id, loose in enumerate(looses):
+        for offset in word_starts(loose):
+            suffix_pairs.append((loose[offset:], string_id, offset))
+    suffix_pairs.sort()
+    trigram_codes, trigram_starts, trigram_strings = _build_trigrams(looses)
+    return IndexArrays(
+        entry_texts=join_blob(rows.texts),
+        entry_tags=join_blob([name or "" for name in rows.tag_names]),
+        entry_kind=np.array([kind_code(kind) for kind in rows.kinds], dtype=np.int8),
+        entry_category=np.array(rows.categories, dtype=np.int8),
+        entry_count=np.array(rows.counts, dtype=np.int64),
+        entry_verified=np.array(rows.verified, dtype=np.bool_),
+        string_normals=join_blob(normals),
+        string_looses=join_blob(looses),
+        string_entry=np.array([entry for entry, _ in string_keys], dtype=np.int32),
+        string_source=np.array([int(rows.strings[key]) for key in string_keys], dtype=np.int8),
+        suffix_keys=join_blob([key for key, _, _ in suffix_pairs]),
+        suffix_string=np.array([string_id for _, string_id, _ in suffix_pairs], dtype=np.int32),
+        suffix_offset=np.array([offset for _, _, offset in suffix_pairs], dtype=np.int16),
+        trigram_codes=trigram_codes,
+        trigram_starts=trigram_starts,
+        trigram_strings=trigram_strings,
+    )
+
+
+def _build_trigrams(looses: list[str]) -> tuple[IntArray, IntArray, Int32Array]:
+    """Posting lists of string ids per trigram, computed with numpy over all strings at once."""
+    padded = [pad_for_trigrams(loose) for loose in looses]
+    lengths = np.array([len(text) for text in padded], dtype=np.int64)
+    points = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    string_of_point = np.repeat(np.arange(len(padded), dtype=np.int32), lengths)
+    codes = (points[:-2] * _CODE_BASE + points[1:-1]) * _CODE_BASE + points[2:]
+    # A trigram belongs to a string when its three points do: drop those across a boundary.
+    inside = string_of_point[:-2] == string_of_point[2:]
+    codes = codes[inside]
+    owners = string_of_point[:-2][inside]
+    order = np.lexsort((owners, codes))
+    codes = codes[order]
+    owners = owners[order]
+    distinct = np.ones(codes.size, dtype=np.bool_)
+    distinct[1:] = (codes[1:] != codes[:-1]) | (owners[1:] != owners[:-1])
+    codes = codes[distinct]
+    owners = owners[distinct]
+    first = np.ones(codes.size, dtype=np.bool_)
+    first[1:] = codes[1:] != codes[:-1]
+    starts = np.flatnonzero(first).astype(np.int64)
+    return codes[first], np.append(starts, codes.size).astype(np.int64), owners.astype(np.int32)
+
+
+__all__ = ["NO_CATEGORY", "IndexArrays", "build_arrays", "pad_for_trigrams", "trigram_codes_of"]

@@ -1,0 +1,120 @@
+"""Reading the catalog into search entries and the strings that find them.
+
+An *entry* is one thing a user can paste: a trigger. Triggers of the same Danbooru tag are folded
+into one entry (the verified AIDXL trigger when there is one: `impasto` the painting style, not
+`impasto` the general tag; `by dino`, not `by dino (dinoartforame)`), so a result list shows each
+thing once. Every entry is found by several strings: its trigger texts, its tag's plain name
+(`yoneyama mai` finds `by yoneyama mai`), the tag's aliases and, for characters, the bare name
+before the qualifier (`ganyu`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+from kb.schema import KIND_OF_CATEGORY, Category, TriggerKind
+from kb.search.normalize import normalize
+from kb.tagforms import to_plain_form
+
+if TYPE_CHECKING:
+    import duckdb
+
+NO_CATEGORY = -1
+
+
+class StringSource(IntEnum):
+    """Where a searchable string comes from; a lower value wins when an entry has it twice."""
+
+    TRIGGER = 0  # the trigger's own text: by yoneyama mai
+    TAG = 1  # the linked tag's plain name: yoneyama mai
+    CHARACTER = 2  # a character's name without its qualifier: ganyu
+    ALIAS = 3  # an alias of the tag: lucyna kushinada
+
+
+@dataclass
+class CatalogRows:
+    """Entries as parallel lists, and (normalized string, entry, source) triples."""
+
+    texts: list[str] = field(default_factory=list)  # unescaped trigger text
+    tag_names: list[str | None] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    categories: list[int] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)
+    verified: list[bool] = field(default_factory=list)
+    strings: dict[tuple[int, str], StringSource] = field(default_factory=dict)
+
+    def add_entry(
+        self, text: str, tag_name: str | None, kind: str, category: int, count: int, verified: bool
+    ) -> int:
+        self.texts.append(text)
+        self.tag_names.append(tag_name)
+        self.kinds.append(kind)
+        self.categories.append(category)
+        self.counts.append(count)
+        self.verified.append(verified)
+        return len(self.texts) - 1
+
+    def add_string(self, entry: int, text: str, source: StringSource) -> None:
+        normal = normalize(text)
+        if not normal:
+            return
+        key = (entry, normal)
+        known = self.strings.get(key)
+        if known is None or source < known:
+            self.strings[key] = source
+
+
+_TRIGGER_QUERY = """
+    SELECT tr.text, tr.kind, tr.tag_id, tr.verified, t.name, t.category, t.count
+    FROM triggers tr LEFT JOIN tags t USING (tag_id)
+    ORDER BY tr.tag_id NULLS LAST, tr.verified DESC, tr.rank NULLS LAST, tr.trigger_id
+"""
+_UNTRIGGERED_TAG_QUERY = """
+    SELECT t.tag_id, t.name, t.category, t.count FROM tags t
+    WHERE NOT EXISTS (SELECT 1 FROM triggers tr WHERE tr.tag_id = t.tag_id)
+"""
+
+
+def read_catalog_rows(connection: duckdb.DuckDBPyConnection) -> CatalogRows:
+    """Every entry and every string of the catalog (one pass over each table)."""
+    rows = CatalogRows()
+    # tag_id -> the entries its tag strings (name, aliases, character name) lead to.
+    entries_of_tag: dict[int, list[int]] = {}
+    for text, kind, tag_id, verified, tag_name, category, count in connection.execute(
+        _TRIGGER_QUERY
+    ).fetchall():
+        if tag_id is None:
+            entry = rows.add_entry(text, None, kind, NO_CATEGORY, 0, bool(verified))
+            rows.add_string(entry, text, StringSource.TRIGGER)
+            continue
+        tag_entries = entries_of_tag.get(tag_id)
+        # Rows come verified first: a verified trigger is its own entry; an unverified one
+        # joins the tag's entry that exists already (its text still finds it).
+        if tag_entries is None or verified:
+            entry = rows.add_entry(text, tag_name, kind, category, count, bool(verified))
+            entries_of_tag.setdefault(tag_id, []).append(entry)
+            rows.add_string(entry, text, StringSource.TRIGGER)
+        else:
+            for entry in tag_entries:
+                rows.add_string(entry, text, StringSource.TRIGGER)
+    for tag_id, tag_name, category, count in connection.execute(_UNTRIGGERED_TAG_QUERY).fetchall():
+        kind = str(KIND_OF_CATEGORY.get(Category(category), TriggerKind.GENERAL))
+        text = to_plain_form(tag_name)
+        if kind == TriggerKind.ARTIST_STYLE:
+            text = f"by {text}"
+        entry = rows.add_entry(text, tag_name, kind, category, count, False)
+        entries_of_tag[tag_id] = [entry]
+        rows.add_string(entry, text, StringSource.TRIGGER)
+    tag_rows = connection.execute("SELECT tag_id, name FROM tags").fetchall()
+    for tag_id, tag_name in tag_rows:
+        for entry in entries_of_tag.get(tag_id, ()):
+            rows.add_string(entry, tag_name, StringSource.TAG)
+    for tag_id, name in connection.execute("SELECT tag_id, name FROM characters").fetchall():
+        for entry in entries_of_tag.get(tag_id, ()):
+            rows.add_string(entry, name, StringSource.CHARACTER)
+    for alias, tag_id in connection.execute("SELECT alias, tag_id FROM aliases").fetchall():
+        for entry in entries_of_tag.get(tag_id, ()):
+            rows.add_string(entry, alias, StringSource.ALIAS)
+    return rows

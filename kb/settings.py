@@ -1,0 +1,209 @@
+"""Generation settings AIDXL works with: size, sampler presets, CFG scale (GUIDE §2).
+
+Size: the model was trained with free bucketing around 1024×1024, so any size works whose
+sides are multiples of 32, at least 256, and whose area is close to 1024² = 1,048,576 pixels.
+"Close" is `AREA_TOLERANCE`: within ±10 % (943,718 to 1,153,434 pixels). `size_for_aspect`
+always answers inside that band with the size of least `|log aspect error| + 0.5 |log area
+error|` (aspect matters most: 2:3 → 832×1248, 16:9 → 1376×768); extreme aspects get the nearest
+the rules allow (1:20 → 256×4480). `check_size` rejects sides that are not multiples of 32 or below 256 (an
+error quoting the value and the nearest valid sizes) and warns about an area outside the band.
+The tiny random-weight test model (`small_sizes_allowed=True`) takes any positive multiple of 16.
+
+Samplers: `Euler a` (default 28 steps, 20 or more recommended) and `DPM++ 2M Karras` (default
+35, 30 or more recommended). CFG scale: 5 to 11 recommended, a warning outside, an error at 0
+or below. Warnings are returned, errors raised as `SettingsError`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from kb.errors import SettingsError
+
+TARGET_AREA = 1024 * 1024
+AREA_TOLERANCE = 0.10
+SIDE_MULTIPLE = 32
+MIN_SIDE = 256
+SMALL_SIDE_MULTIPLE = 16  # the tiny test model
+CFG_RECOMMENDED = (5.0, 11.0)
+DEFAULT_CFG = 7.0
+CLIP_SKIP = 1
+
+
+@dataclass(frozen=True)
+class SamplerPreset:
+    name: str  # the web UI's name
+    default_steps: int
+    min_recommended_steps: int
+
+
+SAMPLER_PRESETS: dict[str, SamplerPreset] = {
+    "Euler a": SamplerPreset("Euler a", 28, 20),
+    "DPM++ 2M Karras": SamplerPreset("DPM++ 2M Karras", 35, 30),
+}
+DEFAULT_SAMPLER = "Euler a"
+
+
+@dataclass(frozen=True)
+class SettingWarning:
+    code: str  # area, cfg, steps
+    message: str
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """What a prompt is generated with; defaults follow the model card."""
+
+    width: int = 1024
+    height: int = 1024
+    sampler: str = DEFAULT_SAMPLER
+    steps: int = SAMPLER_PRESETS[DEFAULT_SAMPLER].default_steps
+    cfg_scale: float = DEFAULT_CFG
+    clip_skip: int = CLIP_SKIP
+
+
+def _area_in_band(width: int, height: int) -> bool:
+    return abs(width * height / TARGET_AREA - 1) <= AREA_TOLERANCE
+
+
+def size_for_aspect(aspect_width: float, aspect_height: float) -> tuple[int, int]:
+    """The valid size nearest the aspect `aspect_width:aspect_height` with area about 1024²."""
+    if not (aspect_width > 0 and aspect_height > 0) or not math.isfinite(aspect_width / aspect_height):
+        raise SettingsError(f"aspect {aspect_width:g}:{aspect_height:g}: both sides must be positive numbers")
+    if aspect_width > aspect_height:  # search over the short side; landscape is portrait turned
+        height, width = size_for_aspect(aspect_height, aspect_width)
+        return width, height
+    ratio = aspect_width / aspect_height
+    largest_side = int(TARGET_AREA * (1 + AREA_TOLERANCE) / MIN_SIDE)
+    best: tuple[float, float, int, int] | None = None
+    for height in range(MIN_SIDE, largest_side + 1, SIDE_MULTIPLE):
+        ideal_width = height * ratio
+        for width in {
+            max(MIN_SIDE, math.floor(ideal_width / SIDE_MULTIPLE) * SIDE_MULTIPLE),
+            max(MIN_SIDE, math.ceil(ideal_width / SIDE_MULTIPLE) * SIDE_MULTIPLE),
+        }:
+            if not _area_in_band(width, height):
+                continue
+            key = (_size_score(width, height, ratio), abs(width * height - TARGET_AREA), width, height)
+            if best is None or key < best:
+                best = key
+    assert best is not None  # 1024x1024 and the 256-wide extremes are always in the band
+    return best[2], best[3]
+
+
+def _size_score(width: int, height: int, ratio: float) -> float:
+    """Aspect error plus half the area error, both as log ratios: aspect matters most."""
+    return abs(math.log(width / height / ratio)) + 0.5 * abs(math.log(width * height / TARGET_AREA))
+
+
+def parse_aspect(text: str) -> tuple[float, float]:
+    """`2:3`, `2x3`, `16/9` or `1.5` (width over height)."""
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(?:[:x/]\s*([0-9]*\.?[0-9]+))?\s*", text.lower())
+    if match is None:
+        raise SettingsError(f"aspect {text!r} is not W:H (e.g. 2:3, 16:9) or a single ratio like 1.5")
+    width, height = float(match.group(1)), float(match.group(2) or 1)
+    if width <= 0 or height <= 0:
+        raise SettingsError(f"aspect {text!r}: both sides must be positive")
+    return width, height
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """`1024x1536` → (1024, 1536)."""
+    match = re.fullmatch(r"\s*(\d+)\s*[x×*]\s*(\d+)\s*", text.lower())
+    if match is None:
+        raise SettingsError(f"size {text!r} is not WIDTHxHEIGHT, e.g. 832x1216")
+    return int(match.group(1)), int(match.group(2))
+
+
+def nearest_valid_sizes(width: int, height: int, *, limit: int = 3) -> list[tuple[int, int]]:
+    """Valid sizes (multiples of 32, at least 256) nearest to width×height, nearest first."""
+    candidates = set()
+    for side_width in _rounded_sides(width):
+        for side_height in _rounded_sides(height):
+            candidates.add((side_width, side_height))
+    return sorted(candidates, key=lambda size: (abs(size[0] - width) + abs(size[1] - height), size))[:limit]
+
+
+def _rounded_sides(side: int) -> set[int]:
+    down = max(MIN_SIDE, side // SIDE_MULTIPLE * SIDE_MULTIPLE)
+    up = max(MIN_SIDE, -(-side // SIDE_MULTIPLE) * SIDE_MULTIPLE)
+    return {down, up}
+
+
+def check_size(width: int, height: int, *, small_sizes_allowed: bool = False) -> list[SettingWarning]:
+    """Raise for a size the model cannot take; return warnings for one it takes badly."""
+    if small_sizes_allowed:
+        for side_name, side in (("width", width), ("height", height)):
+            if side <= 0 or side % SMALL_SIDE_MULTIPLE:
+                multiple = SMALL_SIDE_MULTIPLE
+                raise SettingsError(
+                    f"size {width}x{height}: {side_name} {side} is not a positive multiple of {multiple}"
+                )
+        return []
+    problems = []
+    for side_name, side in (("width", width), ("height", height)):
+        if side % SIDE_MULTIPLE:
+            problems.append(f"{side_name} {side} is not a multiple of {SIDE_MULTIPLE}")
+        elif side < MIN_SIDE:
+            problems.append(f"{side_name} {side} is below {MIN_SIDE}")
+    if problems:
+        nearest = ", ".join(f"{w}x{h}" for w, h in nearest_valid_sizes(width, height))
+        raise SettingsError(f"size {width}x{height}: {'; '.join(problems)}; nearest valid sizes: {nearest}")
+    if _area_in_band(width, height):
+        return []
+    suggested_width, suggested_height = size_for_aspect(width, height)
+    percent = round((width * height / TARGET_AREA - 1) * 100)
+    return [
+        SettingWarning(
+            "area",
+            f"size {width}x{height}: area {width * height:,} px is {abs(percent)}% "
+            f"{'above' if percent > 0 else 'below'} 1024x1024 (AIDXL likes ±{AREA_TOLERANCE:.0%}); "
+            f"the same aspect at the model's area is {suggested_width}x{suggested_height}",
+        )
+    ]
+
+
+def sampler_preset(name: str) -> SamplerPreset:
+    for preset in SAMPLER_PRESETS.values():
+        if preset.name.lower() == name.strip().lower():
+            return preset
+    raise SettingsError(f"sampler {name!r} is not one of: {', '.join(SAMPLER_PRESETS)}")
+
+
+def check_steps(sampler: str, steps: int) -> list[SettingWarning]:
+    preset = sampler_preset(sampler)
+    if steps <= 0:
+        raise SettingsError(f"steps {steps}: must be at least 1")
+    if steps < preset.min_recommended_steps:
+        return [
+            SettingWarning(
+                "steps",
+                f"steps {steps}: {preset.name} wants {preset.min_recommended_steps} or more "
+                f"(default {preset.default_steps})",
+            )
+        ]
+    return []
+
+
+def check_cfg(cfg_scale: float) -> list[SettingWarning]:
+    if not cfg_scale > 0:
+        raise SettingsError(f"CFG scale {cfg_scale:g}: must be above 0")
+    low, high = CFG_RECOMMENDED
+    if not low <= cfg_scale <= high:
+        return [
+            SettingWarning("cfg", f"CFG scale {cfg_scale:g} is outside the recommended {low:g} to {high:g}")
+        ]
+    return []
+
+
+def check_settings(
+    settings: GenerationSettings, *, small_sizes_allowed: bool = False
+) -> list[SettingWarning]:
+    """All checks of a settings record: raises on errors, returns the warnings."""
+    return [
+        *check_size(settings.width, settings.height, small_sizes_allowed=small_sizes_allowed),
+        *check_steps(settings.sampler, settings.steps),
+        *check_cfg(settings.cfg_scale),
+    ]

@@ -1,0 +1,158 @@
+"""The one place sheets call the preview engine (`kb.generate`): a small interface of our own.
+
+Everything else in `kb/sheets` depends only on this module's names: `resolve_model`,
+`cached_cell`, `generate_cells`, `estimate_seconds_per_cell`, `png_with_parameters`,
+`format_parameters`, `parse_parameters`,
+`ModelInfo` and `CellResult`. Looking up the cache and naming the model need no torch; only
+`generate_cells` and `estimate_seconds_per_cell` import it (through the engine).
+
+Batching: the engine generates one request per call today, so `batch_size` above 1 is accepted
+and generates the cells one by one; a batched engine call slots in here without other changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kb.generate import cache
+from kb.generate.encode import WEIGHTING_VERSION
+from kb.generate.loading import ModelSource, model_identity, resolve_model_source
+from kb.generate.pngmeta import format_infotext, parse_infotext, png_bytes
+from kb.generate.request import ModelIdentity, PreviewRequest, preview_key
+from kb.generate.tiny import TINY_MODEL_NAME
+from kb.sheets.plan import CellRequest
+
+# Rough seconds per denoising step at 1024x1024 (scaled by area), for `--dry-run` estimates only.
+_SECONDS_PER_STEP_1024 = {"cuda": 0.035, "cpu": 12.0}
+_TINY_SECONDS_PER_CELL = 0.3  # tiny-random at 64x64, 2 steps, on this project's 2-core CPU
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a sheet says about its model; `source` is what the engine loads."""
+
+    label: str
+    model_hash: str
+    short_hash: str
+    vae_label: str
+    random_weights: bool
+    weighting: str
+    source: ModelSource
+    identity: ModelIdentity
+
+
+@dataclass(frozen=True)
+class CellResult:
+    request: CellRequest
+    path: Path  # the verified PNG in the preview cache
+    parameters: str  # its A1111 infotext
+    cached: bool
+
+
+def model_setting(model_flag: str | None) -> str:
+    """The model a sheet records: the flag, else the engine's configured model (env or config file)."""
+    source = resolve_model_source(model_flag)
+    return TINY_MODEL_NAME if source.kind == "tiny" or source.path is None else str(source.path)
+
+
+def resolve_model(model: str) -> ModelInfo:
+    """Identify the model without loading it (file hashes are remembered by the engine)."""
+    source = resolve_model_source(model or None)
+    identity = model_identity(source)
+    return ModelInfo(
+        label=identity.label,
+        model_hash=identity.model_hash,
+        short_hash=identity.short_hash,
+        vae_label=identity.vae_label,
+        random_weights=identity.random_weights,
+        weighting=WEIGHTING_VERSION,
+        source=source,
+        identity=identity,
+    )
+
+
+def _preview_request(request: CellRequest) -> PreviewRequest:
+    return PreviewRequest(
+        positive=request.positive,
+        negative=request.negative,
+        seed=request.seed,
+        sampler=request.sampler,
+        steps=request.steps,
+        cfg_scale=request.cfg,
+        width=request.width,
+        height=request.height,
+        emphasis=request.emphasis,
+    )
+
+
+def cached_cell(request: CellRequest, model: ModelInfo) -> CellResult | None:
+    """The cell's verified cache entry, or None (a damaged entry is removed and counts as missing)."""
+    entry = cache.lookup(preview_key(_preview_request(request), model.identity).digest())
+    if entry is None:
+        return None
+    return CellResult(request=request, path=entry.png_path, parameters=entry.parameters, cached=True)
+
+
+def generate_cells(
+    requests: Sequence[CellRequest],
+    model: ModelInfo,
+    *,
+    on_cell: Callable[[CellResult], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    batch_size: int = 1,
+    allow_cpu: bool = True,
+) -> list[CellResult]:
+    """Generate (or take from the cache) each request, loading the model once; in order."""
+    from kb.generate.engine import generate_preview
+    from kb.generate.loading import choose_device, load_model
+
+    results: list[CellResult] = []
+    loaded: Any = None
+    for request in requests:
+        found = cached_cell(request, model)  # another process may have made it meanwhile
+        if found is None:
+            if loaded is None:
+                loaded = load_model(
+                    model.source, choose_device(model.source, allow_cpu=allow_cpu), model.identity
+                )
+            entry = generate_preview(loaded, _preview_request(request), should_cancel=should_cancel)
+            found = CellResult(
+                request=request, path=entry.png_path, parameters=entry.parameters, cached=False
+            )
+        results.append(found)
+        if on_cell is not None:
+            on_cell(found)
+    return results
+
+
+def estimate_seconds_per_cell(steps: int, width: int, height: int, model: ModelInfo) -> tuple[float, str]:
+    """(seconds per cell, device name) on this machine; a rough guide for `--dry-run`."""
+    if model.random_weights:
+        return _TINY_SECONDS_PER_CELL * max(1, steps) / 2 * max(1.0, width * height / (64 * 64)), "cpu"
+    try:
+        import torch
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    except ImportError:
+        device = "cpu"
+    area_scale = width * height / (1024 * 1024)
+    return _SECONDS_PER_STEP_1024[device] * steps * area_scale + (0.2 if device == "cuda" else 8.0), device
+
+
+def png_with_parameters(image: Any, parameters: str) -> bytes:
+    """PNG bytes carrying the web UI's `parameters` text chunk."""
+    return png_bytes(image, parameters)
+
+
+def format_parameters(prompt: str, negative: str, fields: Sequence[tuple[str, str]]) -> str:
+    """A1111 infotext (values with `,` `:` or newlines JSON-quoted, as the web UI does)."""
+    return format_infotext(prompt, negative, list(fields))
+
+
+def parse_parameters(text: str) -> tuple[str, str, dict[str, str]]:
+    """(prompt, negative prompt, settings fields) as the web UI's PNG Info splits infotext."""
+    infotext = parse_infotext(text)
+    return infotext.prompt, infotext.negative_prompt, dict(infotext.settings)

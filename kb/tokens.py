@@ -1,0 +1,278 @@
+"""CLIP token chunks of a prompt, cut exactly as the A1111 web UI cuts them.
+
+The web UI (`modules/sd_hijack_clip.py`, `tokenize_line`) tokenizes each attention segment on its
+own and fills chunks of 75 tokens (77 with the start and end tokens the encoder adds):
+
+- when a chunk is full and the next token is not a comma, and the chunk's last comma is at most
+  20 tokens back, the tokens after that comma move to the next chunk (so a tag is not cut);
+- a comma that arrives when the chunk is full starts the next chunk, and there it does not
+  count as "the last comma" (the web UI forgets it when it opens the chunk);
+- `BREAK` (the segment `("BREAK", -1)`) closes the chunk, even an empty one;
+- an empty prompt is one empty chunk.
+
+The count users watch, `N/M`, is the web UI's: every chunk but the last counts 75 (padding
+included), the last counts its tokens; `M` is 75 × chunks. Before counting, extra networks
+(`<lora:name:0.8>`) are removed as the web UI removes them. Prompt editing (`[a:b:0.5]`) and
+`AND` are counted as the attention parser reads the whole text (the web UI takes the longest
+of the expanded prompts), and textual-inversion embeddings are not known here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kb.attention import BREAK_TEXT, BREAK_WEIGHT, attention_pieces
+from kb.clip_bpe import END_OF_TEXT_ID, START_OF_TEXT_ID, ClipTokenizer, get_tokenizer
+
+CHUNK_LENGTH = 75
+COMMA_BACKTRACK = 20  # the web UI's default `comma_padding_backtrack`
+_EXTRA_NETWORK = re.compile(r"<(\w+):([^>]+)>")  # the web UI's extra-network pattern
+
+
+@dataclass(frozen=True)
+class TokenChunk:
+    """Up to 75 CLIP ids of one chunk (no start/end ids, not padded) with one weight per id.
+
+    `segment_indices[i]` is the input segment token i came from and `text_spans[i]` its
+    [start, end) inside that segment's text.
+    """
+
+    tokens: tuple[int, ...]
+    weights: tuple[float, ...]
+    segment_indices: tuple[int, ...]
+    text_spans: tuple[tuple[int, int], ...]
+
+    def padded_tokens(self, *, pad_id: int = END_OF_TEXT_ID) -> tuple[int, ...]:
+        """The 77 ids the text encoder reads: start, tokens, end, then `pad_id`.
+
+        The web UI pads with the end id for CLIP ViT-L and with 0 for OpenCLIP bigG (SDXL's second
+        encoder); the end id itself is always there.
+        """
+        padding = (pad_id,) * (CHUNK_LENGTH - len(self.tokens))
+        return (START_OF_TEXT_ID, *self.tokens, END_OF_TEXT_ID, *padding)
+
+    def padded_weights(self) -> tuple[float, ...]:
+        """The 77 weights matching `padded_tokens` (1.0 for start, end and padding)."""
+        return (1.0, *self.weights, *(1.0,) * (CHUNK_LENGTH + 1 - len(self.weights)))
+
+
+@dataclass
+class _OpenChunk:
+    tokens: list[int]
+    weights: list[float]
+    segment_indices: list[int]
+    text_spans: list[tuple[int, int]]
+
+    def cut(self, at: int) -> _OpenChunk:
+        """Remove and return the tokens from index `at` on."""
+        tail = _OpenChunk(
+            self.tokens[at:], self.weights[at:], self.segment_indices[at:], self.text_spans[at:]
+        )
+        del self.tokens[at:], self.weights[at:], self.segment_indices[at:], self.text_spans[at:]
+        return tail
+
+    def frozen(self) -> TokenChunk:
+        return TokenChunk(
+            tuple(self.tokens), tuple(self.weights), tuple(self.segment_indices), tuple(self.text_spans)
+        )
+
+
+def is_break(segment: tuple[str, float]) -> bool:
+    return segment[0] == BREAK_TEXT and segment[1] == BREAK_WEIGHT
+
+
+def chunk_segments_with_count(
+    segments: Sequence[tuple[str, float]],
+    *,
+    tokenizer: ClipTokenizer | None = None,
+    comma_backtrack: int = COMMA_BACKTRACK,
+) -> tuple[list[TokenChunk], int]:
+    """The web UI's chunks of attention segments and its token count N (see module doc)."""
+    clip = tokenizer or get_tokenizer()
+    chunks: list[TokenChunk] = []
+    chunk = _OpenChunk([], [], [], [])
+    token_count = 0
+    last_comma = -1
+
+    def close_chunk(*, is_last: bool = False) -> None:
+        nonlocal token_count, last_comma
+        token_count += len(chunk.tokens) if is_last else CHUNK_LENGTH
+        chunks.append(chunk.frozen())
+        last_comma = -1
+
+    for segment_index, segment in enumerate(segments):
+        if is_break(segment):
+            close_chunk()
+            chunk = _OpenChunk([], [], [], [])
+            continue
+        text, weight = segment
+        for token in clip.encode_with_spans(text):
+            if token.token_id == clip.comma_id:
+                last_comma = len(chunk.tokens)
+            elif (
+                comma_backtrack != 0
+                and len(chunk.tokens) == CHUNK_LENGTH
+                and last_comma != -1
+                and len(chunk.tokens) - last_comma <= comma_backtrack
+            ):
+                moved = chunk.cut(last_comma + 1)
+                close_chunk()
+                chunk = moved
+            if len(chunk.tokens) == CHUNK_LENGTH:
+                close_chunk()
+                chunk = _OpenChunk([], [], [], [])
+            chunk.tokens.append(token.token_id)
+            chunk.weights.append(weight)
+            chunk.segment_indices.append(segment_index)
+            chunk.text_spans.append((token.start, token.end))
+    if chunk.tokens or not chunks:
+        close_chunk(is_last=True)
+    return chunks, token_count
+
+
+def chunk_segments(
+    segments: Sequence[tuple[str, float]], *, tokenizer: ClipTokenizer | None = None
+) -> list[TokenChunk]:
+    """Attention segments (`kb.attention.parse_prompt_attention`) → the web UI's 75-token chunks."""
+    return chunk_segments_with_count(segments, tokenizer=tokenizer)[0]
+
+
+def target_token_count(token_count: int) -> int:
+    """The M of `N/M`: 75 per chunk (the web UI's `get_target_prompt_token_count`)."""
+    return -(-max(token_count, 1) // CHUNK_LENGTH) * CHUNK_LENGTH
+
+
+# ----------------------------------------------------------------------------------------------
+# The report behind `aidxl prompt tokens`: N/M, chunk borders and what each tag costs.
+
+
+@dataclass(frozen=True)
+class TagCost:
+    """A prompt tag (as written, with its source span) and the CLIP tokens it costs."""
+
+    text: str
+    start: int
+    end: int
+    tokens: int
+
+
+@dataclass(frozen=True)
+class ChunkInfo:
+    """One chunk: its first token's index among all prompt tokens, its size, where it starts."""
+
+    index: int
+    start: int  # index of its first token among the prompt's tokens (padding not counted)
+    tokens: int
+    source_start: int | None  # prompt position of its first token; None for an empty chunk
+    split_tag: TagCost | None  # the tag this chunk's starting border cuts in two, if any
+
+
+@dataclass(frozen=True)
+class TokenReport:
+    count: int  # N, as the web UI shows it
+    target: int  # M = 75 × chunks
+    chunks: tuple[ChunkInfo, ...]
+    tags: tuple[TagCost, ...]
+    separator_tokens: int  # tokens outside every tag: the commas between tags
+    token_chunks: tuple[TokenChunk, ...]
+
+    @property
+    def split_tags(self) -> tuple[ChunkInfo, ...]:
+        """Chunks whose starting border falls inside a tag."""
+        return tuple(chunk for chunk in self.chunks if chunk.split_tag is not None)
+
+
+def remove_extra_networks(prompt: str) -> tuple[str, list[int]]:
+    """The prompt without `<lora:...>` and the like, and each kept character's original position."""
+    kept: list[str] = []
+    positions: list[int] = []
+    position = 0
+    for extra in _EXTRA_NETWORK.finditer(prompt):
+        kept.append(prompt[position : extra.start()])
+        positions.extend(range(position, extra.start()))
+        position = extra.end()
+    kept.append(prompt[position:])
+    positions.extend(range(position, len(prompt)))
+    positions.append(len(prompt))  # one past the end
+    return "".join(kept), positions
+
+
+def segments_with_sources(prompt: str) -> tuple[list[tuple[str, float]], list[list[tuple[int, int]]]]:
+    """`parse_prompt_attention(prompt)` (lenient on bad weights), and for every character of every
+    segment its [start, end) in the prompt (2 long for an escape such as `\\(`)."""
+    segments: list[tuple[str, float]] = []
+    sources: list[list[tuple[int, int]]] = []
+    for piece in attention_pieces(prompt, strict=False):
+        escaped = piece.end - piece.start != len(piece.text)
+        # An escape (read as one character) or the BREAK keyword: each character points at it all.
+        if is_break((piece.text, piece.weight)) or escaped:
+            character_sources = [(piece.start, piece.end)] * len(piece.text)
+        else:
+            character_sources = [(position, position + 1) for position in range(piece.start, piece.end)]
+        # Neighbouring pieces of equal weight merge, as in the web UI (BREAKs included).
+        if segments and segments[-1][1] == piece.weight:
+            segments[-1] = (segments[-1][0] + piece.text, piece.weight)
+            sources[-1].extend(character_sources)
+        else:
+            segments.append((piece.text, piece.weight))
+            sources.append(character_sources)
+    if not segments:
+        return [("", 1.0)], [[]]
+    return segments, sources
+
+
+def count_prompt_tokens(prompt: str, *, tokenizer: ClipTokenizer | None = None) -> TokenReport:
+    """N/M, the chunk borders and each tag's token cost for a prompt, as the web UI counts them."""
+    from kb.tagview import split_tags
+
+    readable, original_positions = remove_extra_networks(prompt)
+    segments, sources = segments_with_sources(readable)
+    token_chunks, token_count = chunk_segments_with_count(segments, tokenizer=tokenizer)
+    tags = split_tags(prompt)
+
+    def tag_index_at(position: int) -> int | None:
+        for index, tag in enumerate(tags):
+            if tag.start <= position < tag.end:
+                return index
+        return None
+
+    # Each token's prompt position (of its first character) and the tag it belongs to.
+    token_sources = [
+        [
+            original_positions[sources[segment_index][span_start][0]]
+            for segment_index, (span_start, _) in zip(chunk.segment_indices, chunk.text_spans, strict=True)
+        ]
+        for chunk in token_chunks
+    ]
+    token_tags = [[tag_index_at(source) for source in chunk_sources] for chunk_sources in token_sources]
+    costs = [0] * len(tags)
+    for chunk_tags in token_tags:
+        for tag_index in chunk_tags:
+            if tag_index is not None:
+                costs[tag_index] += 1
+    tag_costs = tuple(
+        TagCost(tag.text, tag.start, tag.end, cost) for tag, cost in zip(tags, costs, strict=True)
+    )
+    chunk_infos: list[ChunkInfo] = []
+    token_index = 0
+    tag_before_border: int | None = None  # tag of the last token before the chunk, if adjacent
+    for chunk_index, chunk in enumerate(token_chunks):
+        chunk_tags = token_tags[chunk_index]
+        split: TagCost | None = None
+        if chunk_tags and chunk_tags[0] is not None and chunk_tags[0] == tag_before_border:
+            split = tag_costs[chunk_tags[0]]
+        source_start = token_sources[chunk_index][0] if chunk.tokens else None
+        chunk_infos.append(ChunkInfo(chunk_index, token_index, len(chunk.tokens), source_start, split))
+        # An empty chunk only comes from BREAK, which separates its neighbours.
+        tag_before_border = chunk_tags[-1] if chunk_tags else None
+        token_index += len(chunk.tokens)
+    return TokenReport(
+        count=token_count,
+        target=target_token_count(token_count),
+        chunks=tuple(chunk_infos),
+        tags=tag_costs,
+        separator_tokens=sum(chunk_tags.count(None) for chunk_tags in token_tags),
+        token_chunks=tuple(token_chunks),
+    )

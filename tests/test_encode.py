@@ -1,0 +1,129 @@
+"""A1111-parity weighted prompt encoding on the tiny-random SDXL pipeline (real encoders, random weights)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from kb.generate.encode import (  # noqa: E402
+    CLIP_SEQUENCE_LENGTH,
+    PromptEncodingError,
+    encode_chunks,
+    encode_prompt_pair,
+    prompt_chunks,
+)
+from kb.generate.tiny import build_tiny_pipeline  # noqa: E402
+
+PLAIN_PROMPT = "by chi4, 1girl, solo"
+WEIGHTED_PROMPT = "by chi4, (1girl:1.5), solo"
+# [start] by chi 4 , 1 girl , solo [end]: "1girl" is rows 5 and 6 of the chunk.
+WEIGHTED_ROWS = slice(5, 7)
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Any:
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny matrices: threads only spin on a shared CI machine
+    yield build_tiny_pipeline()
+    torch.set_num_threads(previous)
+
+
+def encode(pipeline: Any, prompt: str, emphasis: str = "original") -> Any:
+    return encode_chunks(pipeline, prompt_chunks(prompt, pipeline.tokenizer), emphasis)
+
+
+def test_unweighted_prompt_equals_the_pipelines_own_encode_prompt(pipeline: Any) -> None:
+    ours = encode_prompt_pair(
+        pipeline,
+        prompt_chunks(PLAIN_PROMPT, pipeline.tokenizer),
+        prompt_chunks("lowres, bad anatomy", pipeline.tokenizer),
+        "original",
+    )
+    with torch.no_grad():
+        embeds, negative_embeds, pooled, negative_pooled = pipeline.encode_prompt(
+            PLAIN_PROMPT, negative_prompt="lowres, bad anatomy", device="cpu", do_classifier_free_guidance=True
+        )
+    assert ours.positive.embeddings.shape == (1, 77, 64)
+    torch.testing.assert_close(ours.positive.embeddings, embeds, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(ours.negative.embeddings, negative_embeds, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(ours.positive.pooled, pooled, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(ours.negative.pooled, negative_pooled, rtol=1e-5, atol=1e-6)
+
+
+def test_weighted_prompt_has_the_same_tokens_as_the_plain_one(pipeline: Any) -> None:
+    plain = prompt_chunks(PLAIN_PROMPT, pipeline.tokenizer)
+    weighted = prompt_chunks(WEIGHTED_PROMPT, pipeline.tokenizer)
+    assert weighted[0].tokens == plain[0].tokens == (638, 4039, 275, 267, 272, 1611, 267, 5797)
+    assert weighted[0].weights == (1.0, 1.0, 1.0, 1.0, 1.5, 1.5, 1.0, 1.0)
+
+
+def test_no_norm_multiplies_exactly_the_weighted_rows(pipeline: Any) -> None:
+    plain = encode(pipeline, PLAIN_PROMPT, "no_norm").embeddings
+    weighted = encode(pipeline, WEIGHTED_PROMPT, "no_norm").embeddings
+    torch.testing.assert_close(weighted[:, WEIGHTED_ROWS], plain[:, WEIGHTED_ROWS] * 1.5)
+    torch.testing.assert_close(weighted[:, :5], plain[:, :5], rtol=0, atol=0)
+    torch.testing.assert_close(weighted[:, 7:], plain[:, 7:], rtol=0, atol=0)
+
+
+def test_original_emphasis_restores_each_encoders_mean(pipeline: Any) -> None:
+    plain = encode(pipeline, PLAIN_PROMPT, "original").embeddings
+    weighted = encode(pipeline, WEIGHTED_PROMPT, "original").embeddings
+    for features in (slice(0, 32), slice(32, 64)):  # encoder 1, encoder 2
+        torch.testing.assert_close(weighted[..., features].mean(), plain[..., features].mean())
+        rescale = weighted[0, 0, features] / plain[0, 0, features]  # the start row has weight 1
+        torch.testing.assert_close(
+            weighted[0, WEIGHTED_ROWS, features], plain[0, WEIGHTED_ROWS, features] * 1.5 * rescale
+        )
+    assert not torch.equal(weighted, plain)
+
+
+def test_pooled_embedding_ignores_weights(pipeline: Any) -> None:
+    torch.testing.assert_close(
+        encode(pipeline, WEIGHTED_PROMPT).pooled, encode(pipeline, PLAIN_PROMPT).pooled, rtol=0, atol=0
+    )
+
+
+def test_200_token_prompt_gives_three_chunks_of_77(pipeline: Any) -> None:
+    prompt = " ".join(["red"] * 200)
+    chunks = prompt_chunks(prompt, pipeline.tokenizer)
+    assert [len(chunk.tokens) for chunk in chunks] == [75, 75, 50]
+    assert encode(pipeline, prompt).embeddings.shape == (1, 3 * 77, 64)
+
+
+def test_comma_backtrack_moves_the_last_tag_to_the_next_chunk(pipeline: Any) -> None:
+    # 36 x "red, " = 72 tokens; the next tag crosses 75, so everything after the last comma moves on.
+    prompt = "red, " * 36 + "aaa bbb ccc ddd"
+    chunks = prompt_chunks(prompt, pipeline.tokenizer)
+    assert len(chunks[0].tokens) == 72
+    assert chunks[0].tokens[-1] == 267
+
+
+def test_break_starts_a_new_chunk(pipeline: Any) -> None:
+    chunks = prompt_chunks("by chi4 BREAK 1girl", pipeline.tokenizer)
+    assert [chunk.tokens for chunk in chunks] == [(638, 4039, 275), (272, 1611)]
+    assert encode(pipeline, "by chi4 BREAK 1girl").embeddings.shape == (1, 2 * CLIP_SEQUENCE_LENGTH, 64)
+
+
+def test_positive_and_negative_are_padded_to_the_same_chunk_count(pipeline: Any) -> None:
+    pair = encode_prompt_pair(
+        pipeline,
+        prompt_chunks("a BREAK b BREAK c", pipeline.tokenizer),
+        prompt_chunks("lowres", pipeline.tokenizer),
+        "original",
+    )
+    assert pair.positive.chunk_count == pair.negative.chunk_count == 3
+    empty = encode(pipeline, "").embeddings
+    torch.testing.assert_close(pair.negative.embeddings[:, 77:154], empty, rtol=0, atol=0)
+
+
+def test_empty_prompt_is_one_chunk_of_start_and_end(pipeline: Any) -> None:
+    chunks = prompt_chunks("", pipeline.tokenizer)
+    assert [chunk.tokens for chunk in chunks] == [()]
+
+
+def test_unknown_emphasis_is_refused(pipeline: Any) -> None:
+    with pytest.raises(PromptEncodingError, match="emphasis 'loud' is not supported"):
+        encode(pipeline, PLAIN_PROMPT, "loud")

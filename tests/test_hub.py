@@ -1,0 +1,78 @@
+"""`--tagger hub` reads selected_tags.csv through the Hugging Face cache, offline: the test lays out a
+hub cache folder holding the real eva02 tagger file and points HF_HOME / HF_HUB_CACHE at it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO = "SmilingWolf/wd-v1-4-convnext-tagger-v2"
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+TAGGER_FILE = "selected_tags.wd-eva02-large-tagger-v3.csv"
+
+
+def make_hub_cache(root: Path, tagger_bytes: bytes) -> Path:
+    """The layout huggingface_hub writes: blobs/<sha256>, snapshots/<commit>/<file> -> blob, refs/main."""
+    repo_dir = root / "hub" / ("models--" + REPO.replace("/", "--"))
+    blob = repo_dir / "blobs" / hashlib.sha256(tagger_bytes).hexdigest()
+    blob.parent.mkdir(parents=True)
+    blob.write_bytes(tagger_bytes)
+    snapshot = repo_dir / "snapshots" / COMMIT
+    snapshot.mkdir(parents=True)
+    (snapshot / "selected_tags.csv").symlink_to(Path("..", "..", "blobs", blob.name))
+    (repo_dir / "refs").mkdir()
+    (repo_dir / "refs" / "main").write_text(COMMIT)
+    return root
+
+
+def aidxl(hf_home: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run aidxl in a fresh process: huggingface_hub reads HF_HOME / HF_HUB_CACHE when imported."""
+    environment = {
+        **os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(hf_home), "HF_HUB_CACHE": str(hf_home / "hub"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *arguments],
+        cwd=REPO_ROOT, env=environment, capture_output=True, text=True, check=False,
+    )
+
+
+@pytest.fixture()
+def hub_home(tmp_path: Path, shared_data: Path) -> Path:
+    return make_hub_cache(tmp_path / "hf", (shared_data / TAGGER_FILE).read_bytes())
+
+
+def test_tagger_from_the_hub_cache(hub_home: Path, tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.duckdb"
+    assert aidxl(hub_home, "ingest", "--catalog", str(catalog), "--tagger", "hub").returncode == 0
+    stats = aidxl(hub_home, "stats", "--json", "--catalog", str(catalog))
+    (tagger,) = [source for source in json.loads(stats.stdout)["sources"] if source["kind"] == "tagger"]
+    assert tagger["location"] == f"hub:{REPO}@{COMMIT}/selected_tags.csv"
+    assert tagger["file_name"] == "selected_tags.csv"
+    assert tagger["rows_per_category"] == {"0": 8106, "4": 2751, "9": 4}
+
+
+def test_tagger_from_the_hub_at_a_revision(hub_home: Path, tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.duckdb"
+    built = aidxl(hub_home, "ingest", "--catalog", str(catalog), "--tagger", f"hub:{REPO}", "--revision", COMMIT)
+    assert built.returncode == 0, built.stderr
+    missing = aidxl(hub_home, "ingest", "--catalog", str(catalog), "--tagger", "hub", "--revision", "v9")
+    assert missing.returncode == 2
+    assert missing.stderr.startswith(f"aidxl: hub:{REPO}@v9: selected_tags.csv is not in the Hugging Face cache")
+
+
+def test_missing_hub_cache_says_how_to_get_the_file(tmp_path: Path) -> None:
+    result = aidxl(tmp_path / "empty", "ingest", "--catalog", str(tmp_path / "catalog.duckdb"), "--tagger", "hub")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"aidxl: hub:{REPO}@main: selected_tags.csv is not in the Hugging Face cache and the Hub cannot be "
+        f"reached (offline); download it once with network access (`huggingface-cli download {REPO} "
+        "selected_tags.csv`) or pass a local file: `aidxl ingest --tagger PATH`\n"
+    )
+    assert not (tmp_path / "catalog.duckdb").exists()

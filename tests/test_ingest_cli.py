@@ -1,0 +1,133 @@
+"""`aidxl ingest` flags and the sources config: order, --kind/--revision binding, errors, lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.specs import DEFAULT_TAGGER_REPO, SourceSpec, load_sources_config
+from kb.schema import TriggerKind
+from tui.cli import build_parser, main
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def specs_of(*argv: str) -> list[SourceSpec]:
+    return list(build_parser().parse_args(["ingest", *argv]).source_specs)
+
+
+def test_source_flags_keep_their_order_and_bind_kind_and_revision() -> None:
+    assert specs_of(
+        "--list", "a.txt", "--kind", "artist_style", "--tagger", "hub", "--revision", "v3",
+        "--tagger", "hub:me/tags", "--list", "b.csv", "--vocab", "v.json",
+    ) == [
+        SourceSpec("list", path=Path("a.txt"), list_kind=TriggerKind.ARTIST_STYLE),
+        SourceSpec("tagger", hub_repo=DEFAULT_TAGGER_REPO, revision="v3"),
+        SourceSpec("tagger", hub_repo="me/tags"),
+        SourceSpec("list", path=Path("b.csv")),
+        SourceSpec("vocab", path=Path("v.json")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--kind", "general"], "--kind must follow the --list FILE it describes"),
+        (["--list", "a.txt", "--kind", "style"], "--kind: unknown kind 'style'"),
+        (["--tagger", "t.csv", "--revision", "v1"], "--revision must follow the --tagger hub"),
+        (["--tagger", "hub:nope"], "--tagger hub:nope: expected hub:OWNER/NAME"),
+    ],
+)
+def test_misplaced_or_bad_flags_are_usage_errors(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["ingest", *argv])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_the_shipped_sources_config() -> None:
+    shared = (REPO_ROOT / "../shared/data").resolve()
+    assert [(spec.kind, spec.path.resolve() if spec.path else None, spec.list_kind)
+            for spec in load_sources_config(REPO_ROOT / "sources.toml")] == [
+        ("tagger", shared / "selected_tags.wd-eva02-large-tagger-v3.csv", None),
+        ("tagcomplete", shared / "danbooru.csv", None),
+        ("vocab", shared / "waifuset.custom_tags.json", None),
+        ("list", shared / "aidxl_triggers.fragments.csv", TriggerKind.ARTIST_STYLE),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[taggers]]\npath = "a"\n', "unknown section(s) taggers"),
+        ('[[tagger]]\npath = "a"\nhub = "b/c"\n', "[[tagger]] #1: give either `path` or `hub`, not both"),
+        ('[[list]]\npath = "a"\nkind = "x"\n', "[[list]] #1: unknown kind 'x'"),
+        ('[[vocab]]\nfile = "a"\n', "[[vocab]] #1: unknown key(s) file"),
+        ("[[vocab]\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_files(tmp_path: Path, text: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "sources.toml"
+    config.write_text(text)
+    assert main(["ingest", "--catalog", str(tmp_path / "c.duckdb"), "--config", str(config)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_config_paths_are_relative_to_the_config_and_flags_add_sources(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "tags.csv").write_text("tag_id,name,category,count\n1,long_hair,0,5\n")
+    (tmp_path / "data" / "styles.txt").write_text("# my styles\nby someone\n\nby ask\n")
+    (tmp_path / "more.csv").write_text("trigger,kind,description\nmy painting,painting_style,Soft.\n")
+    (tmp_path / "sources.toml").write_text('[[tagger]]\npath = "data/tags.csv"\n')
+    catalog = tmp_path / "catalog.duckdb"
+    assert main([
+        "ingest", "--catalog", str(catalog), "--config", str(tmp_path / "sources.toml"),
+        "--list", str(tmp_path / "data" / "styles.txt"), "--kind", "artist_style", "--list", str(tmp_path / "more.csv"),
+    ]) == 0
+    with duckdb.connect(str(catalog), read_only=True) as connection:
+        listed = connection.execute(
+            "SELECT tr.text, tr.kind, tr.description, s.file_name FROM triggers tr JOIN sources s USING (source_id) "
+            "WHERE s.kind = 'list' ORDER BY tr.text"
+        ).fetchall()
+        by_ask_source = connection.execute("SELECT note FROM triggers WHERE text = 'by ask'").fetchall()
+    assert listed == [
+        ("by someone", "artist_style", None, "styles.txt"),
+        ("my painting", "painting_style", "Soft.", "more.csv"),
+    ]
+    # `by ask` is also curated: one trigger, the curated one first.
+    assert by_ask_source == [("AIDXL model card, style merging example; Danbooru artist ask_(askzy)",)]
+
+
+def test_same_source_twice_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tags = tmp_path / "tags.csv"
+    tags.write_text("tag_id,name,category,count\n1,long_hair,0,5\n")
+    assert main(["ingest", "--catalog", str(tmp_path / "c.duckdb"), "--tagger", str(tags), "--tagger", str(tags)]) == 2
+    assert f"{tags}: given twice as a tagger source" in capsys.readouterr().err
+
+
+def test_catalog_location_flag_beats_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tags = tmp_path / "tags.csv"
+    tags.write_text("tag_id,name,category,count\n1,long_hair,0,5\n")
+    monkeypatch.setenv("AIDXL_CATALOG", str(tmp_path / "from_env.duckdb"))
+    assert main(["ingest", "--tagger", str(tags)]) == 0
+    assert (tmp_path / "from_env.duckdb").is_file()
+    assert main(["ingest", "--catalog", str(tmp_path / "from_flag.duckdb"), "--tagger", str(tags)]) == 0
+    assert (tmp_path / "from_flag.duckdb").is_file()
+    capsys.readouterr()
+    assert main(["stats", "--json"]) == 0
+    assert f'"catalog": "{tmp_path / "from_env.duckdb"}"' in capsys.readouterr().out
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in (["ingest", "--help"], ["stats", "--help"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(command)
+        assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "--skip-bad" in out and "--json" in out

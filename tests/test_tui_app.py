@@ -1,0 +1,292 @@
+"""Pilot tests of the explorer's flows on a tiny catalog. Wait on workers, never sleep."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from prompt_fixture import build_tiny_catalog
+from textual.widgets import Static
+
+from tui.app import ExplorerApp
+from tui.screens.help import KEYS, HelpScreen
+from tui.screens.missing_catalog import MissingCatalogScreen
+from tui.state.actions import PALETTE_ENTRIES
+from tui.widgets.results import KindChips
+
+SIZE = (80, 24)
+
+
+def sync(scenario):  # type: ignore[no-untyped-def]
+    """Run an async Pilot scenario as a plain test (no async pytest plugin needed)."""
+
+    @functools.wraps(scenario)
+    def run(*args, **kwargs):  # type: ignore[no-untyped-def]
+        return asyncio.run(scenario(*args, **kwargs))
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def tiny_catalog_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_catalog(tmp_path_factory.mktemp("catalog") / "catalog.duckdb")
+
+
+def make_app(catalog: Path, **options: object) -> ExplorerApp:
+    return ExplorerApp(catalog, watch_catalog=False, **options)  # type: ignore[arg-type]
+
+
+def static_text(app: ExplorerApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+@sync
+async def test_missing_catalog_explains_how_to_build_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sources.toml").write_text("", encoding="utf-8")
+    app = make_app(tmp_path / "none.duckdb")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, MissingCatalogScreen)
+        assert static_text(app, "#missing-reason") == (
+            f"{tmp_path / 'none.duckdb'}: no catalog here; build one with `aidxl ingest`"
+        )
+        assert f"aidxl ingest --config {tmp_path / 'sources.toml'}" in static_text(app, "#missing-help")
+
+
+@sync
+async def test_help_lists_every_key_and_closes(tiny_catalog_file: Path) -> None:
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+    assert ("builder", "+ / -", "weight ±0.05") in KEYS
+
+
+@sync
+async def test_kind_filter_keys_and_chips(tiny_catalog_file: Path) -> None:
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f7")
+        assert app.kind_filter == "character"
+        assert [chip.id for chip in app.query(".chip.-active")] == ["chip-char"]
+        await pilot.click("#chip-paint")
+        assert app.kind_filter == "painting_style"
+        await pilot.press("f2")
+        assert app.kind_filter is None
+        assert app.query_one(KindChips).query(".-active").first().id == "chip-all"
+
+
+@sync
+async def test_builder_keys_edit_the_state(tiny_catalog_file: Path) -> None:
+    from tui.state.builder import BuilderEntry
+
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        for text, kind in (("by chi4", "artist_style"), ("by ask", "artist_style"), ("smile", "general")):
+            app.builder.add(BuilderEntry(text, kind))
+        app.refresh_builder(cursor=0)
+        await pilot.press("ctrl+b")
+        assert app.in_builder
+        await pilot.press("minus", "minus", "minus", "shift+down")
+        assert [(e.text, e.weight) for e in app.builder.entries] == [
+            ("by ask", 1.0),
+            ("by chi4", 0.85),
+            ("smile", 1.0),
+        ]
+        await pilot.press("w")
+        await pilot.press("ctrl+a", "ctrl+k", *"0.7", "enter")
+        assert app.builder.entries[1].weight == 0.7
+        await pilot.press("x")
+        assert [e.text for e in app.builder.entries] == ["by ask", "smile"]
+        await pilot.press("q", "a", "o")
+        assert (app.builder.include_quality, app.builder.include_aesthetic, app.builder.auto_order) == (
+            False,
+            True,
+            False,
+        )
+
+
+@sync
+async def test_blend_save_and_load(tiny_catalog_file: Path) -> None:
+    from tui.state.builder import BuilderEntry
+
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        app.builder.add(BuilderEntry("by chi4", "artist_style", 0.8))
+        app.builder.add(BuilderEntry("by ask", "artist_style", 0.9))
+        app.builder.add(BuilderEntry("smile", "general"))
+        app.refresh_builder(cursor=0)
+        await pilot.press("ctrl+b", "b", *"soft", "enter")
+        saved = [(style.text, style.weight) for style in app.user_data.blends["soft"]]
+        assert saved == [("by chi4", 0.8), ("by ask", 0.9)]
+        app.builder.set_style_blend([])
+        app.refresh_builder(cursor=0)
+        await pilot.press("l")
+        await pilot.press("enter")
+        assert [(e.text, e.weight) for e in app.builder.entries] == [
+            ("by chi4", 0.8),
+            ("by ask", 0.9),
+            ("smile", 1.0),
+        ]
+    reloaded = make_app(tiny_catalog_file)
+    async with reloaded.run_test(size=SIZE):
+        assert sorted(reloaded.user_data.blends) == ["soft"]
+
+
+@sync
+async def test_command_palette_offers_every_action(tiny_catalog_file: Path) -> None:
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE):
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+    assert {title for title, _, _ in PALETTE_ENTRIES} <= set(titles)
+    for _, _, action in PALETTE_ENTRIES:
+        assert hasattr(app, f"action_{action.split('(')[0]}"), action
+
+
+@sync
+async def test_theme_toggle(tiny_catalog_file: Path) -> None:
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.theme == "textual-dark"
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-light"
+
+
+@sync
+async def test_catalog_replaced_on_disk_is_noticed_and_reloaded(tmp_path: Path) -> None:
+    catalog = build_tiny_catalog(tmp_path / "catalog.duckdb")
+    app = make_app(catalog)
+    async with app.run_test(size=SIZE) as pilot:
+        replacement = build_tiny_catalog(tmp_path / "next.duckdb")
+        os.replace(replacement, catalog)
+        app.check_catalog_file()
+        await pilot.pause()
+        assert app.catalog_replaced
+        assert "catalog rebuilt: ctrl+r reloads" in static_text(app, "#status")
+        await pilot.press("ctrl+r")
+        assert not app.catalog_replaced
+
+
+def test_heavy_libraries_wait_for_a_preview() -> None:
+    """Start the app, search and build a prompt: torch, diffusers and transformers stay unloaded."""
+    probe = (
+        "import asyncio, sys\n"
+        "sys.path.insert(0, 'tests')\n"
+        "from pathlib import Path\n"
+        "import tempfile\n"
+        "from prompt_fixture import build_tiny_catalog\n"
+        "from tui.app import ExplorerApp\n"
+        "async def main():\n"
+        "    catalog = build_tiny_catalog(Path(tempfile.mkdtemp()) / 'c.duckdb')\n"
+        "    app = ExplorerApp(catalog, watch_catalog=False)\n"
+        "    async with app.run_test(size=(80, 24)) as pilot:\n"
+        "        await pilot.press(*'ganyu')\n"
+        "        await app.workers.wait_for_complete()\n"
+        "        await pilot.press('enter', 'ctrl+b')\n"
+        "        await app.workers.wait_for_complete()\n"
+        "asyncio.run(main())\n"
+        "print(','.join(m for m in ('torch', 'diffusers', 'transformers') if m in sys.modules))\n"
+    )
+    repo = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1:] in ([], [""])
+
+
+@sync
+async def test_paste_prompt_keeps_weights_and_flags_unknown_tags(tiny_catalog_file: Path) -> None:
+    from textual.widgets import TextArea
+
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+b", "p")
+        app.screen.query_one(TextArea).text = (
+            "(by chi4:0.8), ganyu \\(genshin impact\\), long_hair, [smile], lucyna kushinada, blorbo\n"
+            "Negative prompt: lowres, bad hands"
+        )
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [(e.text, e.kind, e.weight, e.known) for e in app.builder.entries] == [
+            ("by chi4", "artist_style", 0.8, True),
+            ("ganyu (genshin impact)", "character", 1.0, True),
+            ("long hair", "general", 1.0, True),
+            ("smile", "general", 0.91, True),
+            ("lucy (cyberpunk)", "character", 1.0, True),
+            ("blorbo", "unknown", 1.0, False),
+        ]
+        assert app.builder.negative == "lowres, bad hands"
+
+
+def test_detail_lists_character_forms(tiny_catalog_file: Path) -> None:
+    from kb.catalog import open_catalog
+    from tui.state.catalog_view import load_detail
+
+    connection = open_catalog(tiny_catalog_file)
+    try:
+        detail = load_detail(connection, "ganyu \\(genshin impact\\)", "character", "ganyu_(genshin_impact)")
+    finally:
+        connection.close()
+    assert [(form.label, form.text) for form in detail.forms] == [
+        ("A1111", "ganyu \\(genshin impact\\)"),
+        ("plain", "ganyu (genshin impact)"),
+        ("sentence", "a girl named ganyu from genshin impact series"),
+        ("1 prefix", "1 ganyu \\(genshin impact\\)"),
+    ]
+    assert detail.aliases == ("ganyu", "kan'u_(genshin_impact)")
+    assert detail.count == 18_317
+
+
+@sync
+async def test_preview_of_the_built_prompt_on_the_tiny_model(tiny_catalog_file: Path) -> None:
+    from tui.state.builder import BuilderEntry
+
+    app = make_app(tiny_catalog_file, preview_model="tiny-random")
+    async with app.run_test(size=SIZE) as pilot:
+        app.builder.add(BuilderEntry("by chi4", "artist_style", 0.9))
+        app.builder.add(BuilderEntry("smile", "general"))
+        app.builder.settings.steps = 3
+        app.refresh_builder(cursor=0)
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+b", "ctrl+g")
+        assert app.preview_running
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.last_preview is not None, "no PreviewFinished message"
+        assert app.last_preview.image_path is not None, app.last_preview.message
+        assert Path(app.last_preview.image_path).is_file()
+        assert app.preview_steps_seen[-1] == (3, 3)
+        assert not app.query_one("#preview-progress").display
+
+
+@sync
+async def test_preview_without_a_model_explains_in_one_line(
+    tiny_catalog_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AIDXL_MODEL", raising=False)
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        from tui.state.builder import BuilderEntry
+
+        app.builder.add(BuilderEntry("smile", "general"))
+        app.refresh_builder(cursor=0)
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+b", "ctrl+g")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.last_preview is not None
+        assert app.last_preview.image_path is None
+        assert app.last_preview.message.startswith("No model is configured;")
+        assert "\n" not in app.last_preview.message

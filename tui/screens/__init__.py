@@ -1,0 +1,1 @@
+"""Modal and full screens of the explorer (help, missing catalog, text entry, settings, pickers)."""

@@ -1,0 +1,89 @@
+"""Small modal dialogs: one line of text, several lines of text, a choice from a list."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static, TextArea
+
+
+class TextEntryScreen(ModalScreen[str | None]):
+    """Ask for one line; Enter returns it, escape returns None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, initial: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.initial = initial
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as dialog:
+            dialog.border_title = self.title_text
+            yield Input(self.initial, placeholder=self.placeholder, id="dialog-input")
+            yield Static("enter accepts · escape cancels", classes="dialog-hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class MultilineEntryScreen(ModalScreen[str | None]):
+    """Ask for a longer text (a pasted prompt); ctrl+s accepts, escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "accept", "Accept", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, title: str, initial: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.initial = initial
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as dialog:
+            dialog.border_title = self.title_text
+            yield TextArea(self.initial, id="dialog-text", soft_wrap=True, show_line_numbers=False)
+            yield Static("ctrl+s accepts · escape cancels", classes="dialog-hint")
+
+    def action_accept(self) -> None:
+        self.dismiss(self.query_one(TextArea).text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """Pick one name from a list (blends, saved prompts, size presets)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, choices: list[str]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as dialog:
+            dialog.border_title = self.title_text
+            if self.choices:
+                yield OptionList(*self.choices, id="dialog-options")
+            else:
+                yield Static("(nothing saved yet)")
+            yield Static("enter picks · escape cancels", classes="dialog-hint")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.choices[event.option_index])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,41 @@
+"""Shown instead of the explorer when there is no usable catalog: says why and offers the ingest."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+
+class MissingCatalogScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("i", "app.run_ingest", "Run the ingest now"),
+        Binding("ctrl+q,q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self, reason: str, ingest_command: str | None) -> None:
+        super().__init__()
+        self.reason = reason
+        self.ingest_command = ingest_command
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="missing-catalog") as box:
+            box.border_title = "no catalog yet"
+            yield Static(self.reason, id="missing-reason")
+            if self.ingest_command:
+                yield Static(
+                    f"Build it with:\n\n  {self.ingest_command}\n\nPress i to run it now, q to quit.",
+                    id="missing-help",
+                )
+            else:
+                yield Static(
+                    "Build it with `aidxl ingest --config sources.toml` (see the README), "
+                    "then run aidxl again.",
+                    id="missing-help",
+                )
+            yield Static("", id="ingest-output")
+        yield Footer()

@@ -1,0 +1,120 @@
+"""Generation settings: size (from an aspect preset or typed), sampler, steps, CFG and seed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Select, Static
+
+from kb.errors import AidxlError
+from tui.state.builder import GenerationSettings
+from tui.state.features import FeatureUnavailable, optional_module
+
+ASPECTS: tuple[str, ...] = ("1:1", "2:3", "3:2", "3:4", "4:3", "9:16", "16:9")
+SAMPLERS: tuple[tuple[str, int], ...] = (("Euler a", 28), ("DPM++ 2M Karras", 35))
+
+
+def size_for_aspect(aspect: str) -> tuple[int, int]:
+    settings = optional_module("kb.settings", "size presets")
+    width, height = settings.size_for_aspect(*settings.parse_aspect(aspect))
+    return int(width), int(height)
+
+
+def check_settings(settings: GenerationSettings) -> list[str]:
+    """kb.settings' checks: raises AidxlError for values the model cannot take, returns warnings."""
+    kb_settings = optional_module("kb.settings", "settings checks")
+    warnings = kb_settings.check_size(settings.width, settings.height)
+    warnings += kb_settings.check_steps(settings.sampler, settings.steps)
+    warnings += kb_settings.check_cfg(settings.cfg)
+    return [str(warning.message) for warning in warnings]
+
+
+class SettingsScreen(ModalScreen[GenerationSettings | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "accept", "Accept", priority=True),
+    ]
+
+    def __init__(self, settings: GenerationSettings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="settings-dialog") as dialog:
+            dialog.border_title = "generation settings"
+            with Horizontal(classes="field"):
+                yield Label("aspect")
+                yield Select([(aspect, aspect) for aspect in ASPECTS], prompt="preset", id="aspect")
+            with Horizontal(classes="field"):
+                yield Label("size")
+                yield Input(f"{self.settings.width}x{self.settings.height}", id="size")
+            with Horizontal(classes="field"):
+                yield Label("sampler")
+                yield Select(
+                    [(name, name) for name, _ in SAMPLERS],
+                    value=self.settings.sampler,
+                    allow_blank=False,
+                    id="sampler",
+                )
+            with Horizontal(classes="field"):
+                yield Label("steps")
+                yield Input(str(self.settings.steps), id="steps", type="integer")
+            with Horizontal(classes="field"):
+                yield Label("CFG")
+                yield Input(f"{self.settings.cfg:g}", id="cfg", type="number")
+            with Horizontal(classes="field"):
+                yield Label("seed")
+                yield Input(str(self.settings.seed), id="seed", type="integer")
+            yield Static("ctrl+s accepts · escape cancels", id="settings-message", classes="dialog-hint")
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "aspect" and isinstance(event.value, str):
+            try:
+                width, height = size_for_aspect(event.value)
+            except (FeatureUnavailable, AidxlError) as error:
+                self.query_one("#settings-message", Static).update(str(error))
+                return
+            self.query_one("#size", Input).value = f"{width}x{height}"
+        if event.select.id == "sampler" and isinstance(event.value, str):
+            default_steps = dict(SAMPLERS).get(event.value)
+            if default_steps is not None:
+                self.query_one("#steps", Input).value = str(default_steps)
+
+    def action_accept(self) -> None:
+        try:
+            settings = self.read_settings()
+            warnings = check_settings(settings)
+        except (ValueError, AidxlError) as error:
+            self.query_one("#settings-message", Static).update(f"[red]{error}[/]")
+            return
+        for warning in warnings:
+            self.notify(warning, severity="warning", timeout=6)
+        self.dismiss(settings)
+
+    def read_settings(self) -> GenerationSettings:
+        size_text = self.query_one("#size", Input).value.lower().replace("×", "x")
+        width_text, _, height_text = size_text.partition("x")
+        try:
+            width, height = int(width_text), int(height_text)
+        except ValueError:
+            raise ValueError(f"size {size_text!r}: write it as WIDTHxHEIGHT, e.g. 832x1216") from None
+        steps = int(self.query_one("#steps", Input).value or 0)
+        cfg = float(self.query_one("#cfg", Input).value or 0)
+        sampler = self.query_one("#sampler", Select).value
+        return replace(
+            self.settings,
+            width=width,
+            height=height,
+            sampler=str(sampler),
+            steps=steps,
+            cfg=cfg,
+            seed=int(self.query_one("#seed", Input).value or 0),
+        )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,385 @@
+"""What the explorer's actions do, apart from the screen: copy, export, paste, fixes, previews.
+
+No textual here; the app calls these and shows the result. Each function that needs a `kb`
+module that has not landed raises `FeatureUnavailable` with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from kb.errors import AidxlError
+from kb.paths import state_dir
+from kb.schema import KIND_OF_CATEGORY, Category, TriggerKind
+from kb.tagforms import to_canonical, to_plain_form, unescape_a1111
+from tui.state.builder import FALLBACK_NEGATIVE, BuilderEntry, BuilderState, GenerationSettings
+from tui.state.features import FeatureUnavailable, optional_module
+from tui.state.rendering import RenderedPrompt
+from tui.state.searching import ResultRow
+from tui.userdata import UserData
+
+CLIPBOARD_FALLBACK_NAME = "clipboard.txt"
+EXPORT_DIR_NAME = "exports"
+SOURCES_CONFIG = "sources.toml"
+
+# (title, help, action) for the command palette: every action of the explorer by name.
+PALETTE_ENTRIES: tuple[tuple[str, str, str], ...] = (
+    ("Help: keys", "List every key of the explorer", "help"),
+    ("Switch search / builder", "Show the other view", "switch_view"),
+    ("Filter: all kinds", "Show every kind of result", "kind_filter(0)"),
+    ("Filter: artist styles", "Only `by artist` style triggers", "kind_filter(1)"),
+    ("Filter: painting styles", "Only AIDXL painting styles", "kind_filter(2)"),
+    ("Filter: quality", "Only quality tags", "kind_filter(3)"),
+    ("Filter: aesthetic", "Only aesthetic tags", "kind_filter(4)"),
+    ("Filter: characters", "Only character tags", "kind_filter(5)"),
+    ("Filter: copyrights", "Only copyright (series) tags", "kind_filter(6)"),
+    ("Filter: general tags", "Only general Danbooru tags", "kind_filter(7)"),
+    ("Favourite the highlighted result", "Favourites show when the search is empty", "favourite"),
+    ("Remove the selected entry", "Builder: remove the highlighted entry", "builder_remove"),
+    ("Move entry up", "Builder: move the highlighted entry earlier", "builder_move(-1)"),
+    ("Move entry down", "Builder: move the highlighted entry later", "builder_move(1)"),
+    ("Weight +0.05", "Builder: raise the highlighted entry's weight", "builder_weight(1)"),
+    ("Weight -0.05", "Builder: lower the highlighted entry's weight", "builder_weight(-1)"),
+    ("Type a weight", "Builder: set the highlighted entry's weight", "builder_type_weight"),
+    ("Toggle auto-order", "Place tags in the model card's slot order", "toggle('auto_order')"),
+    ("Toggle quality tags", "Add the quality tags at their default weight", "toggle('include_quality')"),
+    ("Toggle aesthetic tags", "Add beautiful color, detailed", "toggle('include_aesthetic')"),
+    ("Toggle styles first / appended", "Appended styles are gentler", "toggle('styles_appended')"),
+    ("Edit the negative prompt", "Empty restores the model page's default", "edit_negative"),
+    ("Generation settings", "Size preset, sampler, steps, CFG, seed", "settings"),
+    ("Paste a prompt", "Parse an A1111 prompt into the builder", "paste_prompt"),
+    ("Save style blend", "Save the style entries as a named blend", "save_blend"),
+    ("Load style blend", "Replace the style entries by a saved blend", "load_blend"),
+    ("Save prompt", "Save the builder under a name", "save_prompt"),
+    ("Load prompt", "Load a saved prompt into the builder", "load_prompt"),
+    ("Copy positive prompt", "Clipboard (OSC 52) and a file fallback", "copy('positive')"),
+    ("Copy negative prompt", "Clipboard (OSC 52) and a file fallback", "copy('negative')"),
+    ("Copy both prompts", "Positive, then a `Negative prompt:` line", "copy('both')"),
+    ("Export as text", "Prompt and settings, A1111 parameters style", "export('text')"),
+    ("Export as JSON", "Prompt, entries and settings", "export('json')"),
+    ("Apply lint fix", "Apply the highlighted finding's fix", "finding_fix"),
+    ("Jump to finding's tag", "Select the tag the highlighted finding is about", "finding_jump"),
+    ("Preview", "Generate a preview of the trigger or the built prompt", "preview"),
+    ("Cancel preview", "Stop the running preview", "cancel_preview"),
+    ("Style sheet", "Queue a style sheet for the prompt's styles", "sheet"),
+    ("Reload catalog", "Open the catalog again after an ingest", "reload_catalog"),
+    ("Toggle dark / light theme", "Switch between the dark and light theme", "toggle_theme"),
+)
+
+
+def default_negative() -> str:
+    """The model page's negative prompt from kb's curated data (fallback: the same text inline)."""
+    try:
+        from kb.curated import load_negative_prompt
+
+        return load_negative_prompt().text
+    except (ImportError, AidxlError):
+        return FALLBACK_NEGATIVE
+
+
+def ingest_argv(catalog_path: Path, cwd: Path | None = None) -> list[str] | None:
+    config = (cwd or Path.cwd()) / SOURCES_CONFIG
+    if not config.is_file():
+        return None
+    return [
+        sys.executable,
+        "-m",
+        "tui.cli",
+        "ingest",
+        "--config",
+        str(config),
+        "--catalog",
+        str(catalog_path),
+    ]
+
+
+def ingest_command_line(cwd: Path | None = None) -> str | None:
+    config = (cwd or Path.cwd()) / SOURCES_CONFIG
+    return f"aidxl ingest --config {shlex.quote(str(config))}" if config.is_file() else None
+
+
+# ------------------------------------------------------------------ favourites
+
+
+def favourite_key(row: ResultRow) -> str:
+    return json.dumps([row.prompt, row.kind, row.tag])
+
+
+def favourite_rows(user_data: UserData) -> list[ResultRow]:
+    rows = []
+    for key in user_data.favourites:
+        try:
+            prompt, kind, tag = json.loads(key)
+        except (ValueError, TypeError):
+            continue
+        rows.append(ResultRow(prompt, tag, kind, None, None, False, "favourite", None, None))
+    return rows
+
+
+# ------------------------------------------------------------- copy, export
+
+
+def clipboard_text(rendered: RenderedPrompt, which: str) -> str:
+    if which == "positive":
+        return rendered.positive
+    if which == "negative":
+        return rendered.negative
+    return f"{rendered.positive}\nNegative prompt: {rendered.negative}"
+
+
+def write_clipboard_fallback(text: str) -> Path:
+    """Terminals without OSC 52 drop the clipboard write silently; the file always has it."""
+    path = state_dir() / CLIPBOARD_FALLBACK_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+def parameters_text(state: BuilderState, rendered: RenderedPrompt) -> str:
+    """A1111's `parameters` layout, which web UIs' PNG-info and civitai read back."""
+    settings = state.settings
+    return (
+        f"{rendered.positive}\nNegative prompt: {rendered.negative}\n"
+        f"Steps: {settings.steps}, Sampler: {settings.sampler}, CFG scale: {settings.cfg:g}, "
+        f"Seed: {settings.seed}, Size: {settings.width}x{settings.height}"
+    )
+
+
+def export_prompt(
+    state: BuilderState, rendered: RenderedPrompt, kind: str, directory: Path | None = None
+) -> Path:
+    target_dir = directory if directory is not None else state_dir() / EXPORT_DIR_NAME
+    target_dir.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    if kind == "json":
+        path = target_dir / f"prompt-{stamp}.json"
+        document = {
+            "positive": rendered.positive,
+            "negative": rendered.negative,
+            "settings": dict(state.settings.__dict__),
+            "builder": state.to_json(),
+        }
+        path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    else:
+        path = target_dir / f"prompt-{stamp}.txt"
+        path.write_text(parameters_text(state, rendered) + "\n", encoding="utf-8")
+    return path
+
+
+def record_usage(state: BuilderState) -> None:
+    """Feed the search's usage bias (kb.usage) with the entries of a copied prompt."""
+    try:
+        usage = optional_module("kb.usage", "usage bias", needs="record_prompt_use")
+    except FeatureUnavailable:
+        return
+    try:
+        usage.record_prompt_use([entry.text for entry in state.entries])
+    except (AidxlError, OSError):
+        return
+
+
+# ------------------------------------------------------------- lint, paste
+
+
+def tag_at(positive: str, position: int) -> Any:
+    """The tag of the rendered prompt whose span (brackets included) holds `position`."""
+    tagview = optional_module("kb.tagview", "the tag view")
+    for tag in tagview.split_tags(positive):
+        if tag.outer_start <= position <= tag.outer_end:
+            return tag
+    return None
+
+
+def entry_for_span(state: BuilderState, positive: str, start: int, end: int) -> int | None:
+    """The builder entry a finding's span of the rendered prompt is about."""
+    tag = tag_at(positive, start)
+    if tag is None:
+        return None
+    key = to_canonical(tag.text)
+    for position, entry in enumerate(state.entries):
+        if to_canonical(entry.text) == key:
+            return position
+    return None
+
+
+def apply_fix(state: BuilderState, positive: str, finding: Any) -> int | None:
+    """Apply a finding's fix (replacement text for its span) to the entry it is about.
+
+    The fix is applied to the rendered tag, then that tag is read back with `kb.tagview`, so the
+    entry gets exactly the text and weight the fixed prompt would have. Returns the entry's
+    index, or None when the finding has no fix or is about no single entry.
+    """
+    fix = getattr(finding, "fix", None)
+    if fix is None:
+        return None
+    index = entry_for_span(state, positive, finding.start, finding.end)
+    tag = tag_at(positive, finding.start)
+    if index is None or tag is None:
+        return None
+    tagview = optional_module("kb.tagview", "the tag view")
+    fixed_source = (
+        positive[tag.outer_start : finding.start] + str(fix) + positive[finding.end : tag.outer_end]
+    )
+    fixed_tags = tagview.split_tags(fixed_source)
+    if not fixed_tags:
+        state.remove(index)
+        return max(0, index - 1)
+    state.replace_text(index, unescape_a1111(fixed_tags[0].text))
+    state.set_weight(index, float(fixed_tags[0].weight))
+    return index
+
+
+def entry_from_prompt_tag(tag: Any, suggestions: tuple[str, ...] = ()) -> BuilderEntry:
+    """A tag read from a pasted prompt → a builder entry in the catalog's own form."""
+    match = tag.match
+    weight = round(float(tag.weight), 2)
+    if str(match.kind) == "unknown":
+        return BuilderEntry(unescape_a1111(tag.text), "unknown", weight, None, False, suggestions)
+    text = str(match.trigger) if match.trigger is not None else to_plain_form(str(match.tag))
+    kind = match.trigger_kind
+    if kind is None and match.category is not None:
+        kind = KIND_OF_CATEGORY.get(Category(match.category), TriggerKind.GENERAL).value
+    return BuilderEntry(text, str(kind or "general"), weight, match.tag, True)
+
+
+def parse_pasted_prompt(
+    text: str, connection: duckdb.DuckDBPyConnection | None, index: Any
+) -> tuple[list[BuilderEntry], str | None]:
+    """An A1111 prompt (optionally with a `Negative prompt:` line) → builder entries, weights kept."""
+    tagview = optional_module("kb.tagview", "pasting a prompt")
+    positive_text, _, negative_text = text.partition("Negative prompt:")
+    cursor = connection.cursor() if connection is not None else None
+    try:
+        matcher = tagview.CatalogMatcher(cursor) if cursor is not None else None
+        tags = tagview.split_tags(positive_text.strip(), matcher)
+    finally:
+        if cursor is not None:
+            cursor.close()
+    entries: list[BuilderEntry] = []
+    for tag in tags:
+        suggestions: tuple[str, ...] = ()
+        if str(tag.match.kind) == "unknown" and index is not None:
+            suggestions = tuple(hit.prompt for hit in index.search(unescape_a1111(tag.text), limit=3))
+        entry = entry_from_prompt_tag(tag, suggestions)
+        if not any(existing.text == entry.text for existing in entries):
+            entries.append(entry)
+    negative = negative_text.strip().splitlines()[0].strip() if negative_text.strip() else None
+    return entries, negative
+
+
+# ---------------------------------------------------------------- previews
+
+
+@dataclass(frozen=True)
+class PreviewSpec:
+    """What the user asked to preview: a trigger (on the engine's default base) or a built prompt."""
+
+    prompt: str  # the built positive prompt; "" when previewing a trigger
+    negative: str
+    trigger: str | None
+    settings: GenerationSettings
+    model_flag: str | None  # `tiny-random`, a path, or None for $AIDXL_MODEL / the config file
+
+
+@dataclass(frozen=True)
+class PreviewOutcome:
+    image_path: Path
+    thumbnail_path: Path
+    message: str
+    cached: bool
+
+
+def preview_spec(
+    prompt: str, negative: str, trigger: str | None, settings: GenerationSettings, model_flag: str | None
+) -> PreviewSpec:
+    optional_module("kb.generate.preview", "previews", needs="prepare_preview")
+    if not prompt and trigger is None:
+        raise FeatureUnavailable("nothing to preview: the prompt is empty")
+    return PreviewSpec(prompt, negative, trigger, settings, model_flag)
+
+
+def prepare(spec: PreviewSpec) -> Any:
+    """The engine's request, model and cache digest; no torch (kb.generate.preview)."""
+    preview = optional_module("kb.generate.preview", "previews", needs="prepare_preview")
+    loading = optional_module("kb.generate.loading", "previews", needs="resolve_model_source")
+    source = loading.resolve_model_source(spec.model_flag)
+    settings = spec.settings
+    size = None if source.kind == "tiny" else (settings.width, settings.height)
+    common = {
+        "seed": settings.seed,
+        "sampler": settings.sampler,
+        "steps": settings.steps,
+        "cfg_scale": settings.cfg,
+        "size": size,
+    }
+    if spec.trigger is not None:
+        options = preview.PreviewOptions(trigger=spec.trigger, **common)
+    else:
+        options = preview.PreviewOptions(trigger=spec.prompt, base="", negative=spec.negative, **common)
+    return preview.prepare_preview(options, model=spec.model_flag)
+
+
+def run_preview(
+    spec: PreviewSpec,
+    on_step: Callable[[int, int], None],
+    should_cancel: Callable[[], bool],
+    loaded_models: dict[str, Any],
+) -> PreviewOutcome:
+    """Serve from the cache, else load the model (torch imported here, first time only) and generate."""
+    preview = optional_module("kb.generate.preview", "previews", needs="cached_preview")
+    prepared = prepare(spec)
+    cached = preview.cached_preview(prepared)
+    if cached is not None:
+        return PreviewOutcome(
+            cached.png_path, cached.thumbnail_path, f"preview (cached): {cached.png_path}", True
+        )
+    try:
+        from kb.generate import engine, loading
+    except ImportError as error:
+        raise FeatureUnavailable(
+            f"previews need the generation extra ({error.name} is not installed): pip install 'aidxl-kb[gpu]'"
+        ) from error
+    model_key = prepared.identity.model_hash
+    if model_key not in loaded_models:
+        device = loading.choose_device(prepared.source, allow_cpu=False)
+        loaded_models.clear()  # one model in memory at a time
+        loaded_models[model_key] = loading.load_model(prepared.source, device, prepared.identity)
+    model = loaded_models[model_key]
+    result = engine.generate_preview(
+        model,
+        prepared.request,
+        on_step=lambda progress: on_step(progress.step, progress.total),
+        should_cancel=should_cancel,
+    )
+    label = " (random test weights)" if result.random_weights else ""
+    return PreviewOutcome(result.png_path, result.thumbnail_path, f"preview{label}: {result.png_path}", False)
+
+
+def cached_thumbnail(trigger: str) -> Path | None:
+    """The newest cached preview thumbnail of a trigger, without torch; None when there is none."""
+    try:
+        cache = optional_module("kb.generate.cache", "cached previews", needs="find_previews")
+    except FeatureUnavailable:
+        return None
+    previews = cache.find_previews(trigger)
+    return Path(previews[0].thumbnail_path) if previews else None
+
+
+def sheet_hook(styles: list[str]) -> str:
+    """Issue 6 (style sheets) plugs in here: queue a sheet for the prompt's styles."""
+    if not styles:
+        return "add style entries (`by …`) to the prompt first, then queue a sheet"
+    try:
+        optional_module("kb.sheets.queue", "style sheets")
+    except FeatureUnavailable as missing:
+        return f'{missing}; run `aidxl sheet --styles "{", ".join(styles)}"` once it lands'
+    return "sheets: see `aidxl sheet`"

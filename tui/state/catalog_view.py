@@ -1,0 +1,155 @@
+"""What the detail pane shows about one catalog entry, read from the catalog in one go.
+
+Runs in a worker thread on the explorer's read-only connection (a cursor per call, since a
+DuckDB connection object is not shared across threads without one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+from kb.tagforms import to_canonical, unescape_a1111
+from tui.state.features import FeatureUnavailable, optional_module
+
+RELATED_LIMIT = 8
+
+
+@dataclass(frozen=True)
+class SyntaxForm:
+    label: str  # "A1111", "plain", "sentence", "1 prefix"
+    text: str
+
+
+@dataclass(frozen=True)
+class EntryDetail:
+    """Everything the detail pane lists for one entry."""
+
+    prompt: str  # A1111 form to paste
+    kind: str
+    tag: str | None
+    category: int | None
+    count: int | None
+    verified: bool
+    description: str | None
+    note: str | None
+    forms: tuple[SyntaxForm, ...]
+    forms_missing: str | None  # why character forms are not shown, when they are not
+    copyright: str | None
+    aliases: tuple[str, ...]
+    counts_per_source: tuple[tuple[str, int], ...]
+    related: tuple[str, ...] = field(default=())
+    related_label: str = "related"
+
+
+def load_detail(
+    connection: duckdb.DuckDBPyConnection, prompt: str, kind: str, tag: str | None
+) -> EntryDetail:
+    cursor = connection.cursor()
+    try:
+        return _load_detail(cursor, prompt, kind, tag)
+    finally:
+        cursor.close()
+
+
+def _load_detail(cursor: duckdb.DuckDBPyConnection, prompt: str, kind: str, tag: str | None) -> EntryDetail:
+    text = unescape_a1111(prompt)
+    trigger_row = cursor.execute(
+        "SELECT tag_id, description, verified, note FROM triggers WHERE text = ? AND kind = ?", [text, kind]
+    ).fetchone()
+    tag_name = tag if tag is not None else (to_canonical(text) if trigger_row is None else None)
+    tag_row = None
+    if trigger_row is not None and trigger_row[0] is not None:
+        tag_row = cursor.execute(
+            "SELECT tag_id, name, category, count FROM tags WHERE tag_id = ?", [trigger_row[0]]
+        ).fetchone()
+    elif tag_name is not None:
+        tag_row = cursor.execute(
+            "SELECT tag_id, name, category, count FROM tags WHERE name = ?", [tag_name]
+        ).fetchone()
+    tag_id = tag_row[0] if tag_row else None
+    aliases: tuple[str, ...] = ()
+    counts: tuple[tuple[str, int], ...] = ()
+    copyright_name: str | None = None
+    related: tuple[str, ...] = ()
+    related_label = "related"
+    if tag_id is not None:
+        aliases = tuple(
+            row[0]
+            for row in cursor.execute(
+                "SELECT DISTINCT alias FROM aliases WHERE tag_id = ? ORDER BY alias LIMIT 12", [tag_id]
+            ).fetchall()
+        )
+        counts = tuple(
+            (str(row[0]), int(row[1]))
+            for row in cursor.execute(
+                "SELECT s.file_name, ts.count FROM tag_sources ts JOIN sources s USING (source_id) "
+                "WHERE ts.tag_id = ? ORDER BY s.source_id",
+                [tag_id],
+            ).fetchall()
+        )
+        character_row = cursor.execute(
+            "SELECT copyright, qualifier FROM characters WHERE tag_id = ?", [tag_id]
+        ).fetchone()
+        if character_row is not None:
+            copyright_name = character_row[0]
+            if copyright_name:
+                related_label = f"more from {copyright_name}"
+                related = tuple(
+                    row[0]
+                    for row in cursor.execute(
+                        "SELECT t.prompt FROM characters c JOIN tags t USING (tag_id) "
+                        "WHERE c.copyright = ? AND c.tag_id <> ? ORDER BY t.count DESC LIMIT ?",
+                        [copyright_name, tag_id, RELATED_LIMIT],
+                    ).fetchall()
+                )
+    if not related and kind != "character":
+        related_label = f"other {kind.replace('_', ' ')} triggers"
+        related = tuple(
+            row[0]
+            for row in cursor.execute(
+                "SELECT tr.text FROM triggers tr LEFT JOIN tags t USING (tag_id) "
+                "WHERE tr.kind = ? AND tr.text <> ? "
+                "ORDER BY tr.verified DESC, tr.rank NULLS LAST, t.count DESC NULLS LAST LIMIT ?",
+                [kind, text, RELATED_LIMIT],
+            ).fetchall()
+        )
+    forms, forms_missing = syntax_forms(cursor, prompt, kind, tag_row[1] if tag_row else tag)
+    return EntryDetail(
+        prompt=prompt,
+        kind=kind,
+        tag=tag_row[1] if tag_row else tag,
+        category=int(tag_row[2]) if tag_row else None,
+        count=int(tag_row[3]) if tag_row else None,
+        verified=bool(trigger_row[2]) if trigger_row else False,
+        description=trigger_row[1] if trigger_row else None,
+        note=trigger_row[3] if trigger_row else None,
+        forms=forms,
+        forms_missing=forms_missing,
+        copyright=copyright_name,
+        aliases=aliases,
+        counts_per_source=counts,
+        related=related,
+        related_label=related_label,
+    )
+
+
+def syntax_forms(
+    cursor: duckdb.DuckDBPyConnection, prompt: str, kind: str, tag: str | None
+) -> tuple[tuple[SyntaxForm, ...], str | None]:
+    """Every form a user may paste; for characters the `kb.characters` forms."""
+    base = (SyntaxForm("A1111", prompt), SyntaxForm("plain", unescape_a1111(prompt)))
+    if kind != "character" or tag is None:
+        return base, None
+    try:
+        characters = optional_module("kb.characters", "character forms")
+    except FeatureUnavailable as missing:
+        return base, str(missing)
+    forms = characters.character_forms(tag, series_resolver=characters.catalog_series_resolver(cursor))
+    return (
+        SyntaxForm("A1111", forms.a1111),
+        SyntaxForm("plain", forms.plain),
+        SyntaxForm("sentence", forms.sentence),
+        SyntaxForm("1 prefix", forms.prefixed),
+    ), None

@@ -1,0 +1,1 @@
+"""Widgets of the explorer; styles live in tui/app.tcss."""

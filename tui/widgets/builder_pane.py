@@ -1,0 +1,150 @@
+"""The prompt builder pane: entries with weights, toggles, the live prompt, lint findings, tokens."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from tui.state.builder import BuilderState
+from tui.state.rendering import RenderedPrompt
+from tui.widgets.marks import KIND_LABELS, UNKNOWN_MARK, kind_colour, kind_mark
+
+
+class EntriesTable(DataTable[Text]):
+    """The builder's entries; keys edit the highlighted one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("delete,backspace,x", "app.builder_remove", "Remove"),
+        Binding("shift+up,K", "app.builder_move(-1)", "Move up", show=False),
+        Binding("shift+down,J", "app.builder_move(1)", "Move down", show=False),
+        Binding("plus,equals_sign", "app.builder_weight(1)", "+0.05"),
+        Binding("minus", "app.builder_weight(-1)", "-0.05"),
+        Binding("w", "app.builder_type_weight", "Weight"),
+    ]
+
+
+class FindingsTable(DataTable[Text]):
+    """Lint findings of the rendered positive prompt; Enter jumps to the tag, f applies the fix."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "app.finding_jump", "Jump to tag"),
+        Binding("f", "app.finding_fix", "Apply fix"),
+    ]
+
+
+def toggles_text(state: BuilderState) -> Text:
+    def box(on: bool) -> str:
+        return "[x]" if on else "[ ]"
+
+    text = Text()
+    text.append(f"{box(state.auto_order)} o auto-order  ")
+    text.append(f"{box(state.include_quality)} q quality  ")
+    text.append(f"{box(state.include_aesthetic)} a aesthetic  ")
+    text.append(f"styles {'appended' if state.styles_appended else 'first'} (t)", style="dim")
+    return text
+
+
+def settings_text(state: BuilderState) -> Text:
+    settings = state.settings
+    return Text(
+        f"{settings.width}×{settings.height} · {settings.sampler} · {settings.steps} steps · "
+        f"CFG {settings.cfg:g} · seed {settings.seed}   (s settings)",
+        style="dim",
+    )
+
+
+class BuilderPane(Vertical):
+    def compose(self) -> ComposeResult:
+        yield EntriesTable(id="entries", cursor_type="row")
+        yield Static(id="toggles")
+        yield Static(id="positive", classes="prompt-box")
+        yield Static(id="negative", classes="prompt-box")
+        yield Static(id="tokens")
+        yield FindingsTable(id="findings", cursor_type="row")
+        yield Static(id="settings-line")
+
+    def on_mount(self) -> None:
+        entries = self.query_one(EntriesTable)
+        entries.add_column(" ", key="mark", width=1)
+        entries.add_column("weight", key="weight", width=6)
+        entries.add_column("tag", key="text")
+        entries.add_column("kind", key="kind")
+        findings = self.query_one(FindingsTable)
+        findings.add_column("", key="severity", width=1)
+        findings.add_column("code", key="code")
+        findings.add_column("finding", key="message")
+        self.query_one("#positive", Static).border_title = "positive"
+        self.query_one("#negative", Static).border_title = "negative"
+
+    def show_state(self, state: BuilderState, *, dark: bool, cursor: int | None = None) -> None:
+        entries = self.query_one(EntriesTable)
+        previous = entries.cursor_row if cursor is None else cursor
+        entries.clear()
+        for position, entry in enumerate(state.entries):
+            colour = kind_colour(entry.kind, None, dark=dark)
+            mark = UNKNOWN_MARK if not entry.known else kind_mark(entry.kind)
+            label = Text(entry.text, style=colour if entry.known else "italic red")
+            if entry.suggestions:
+                label.append(f"  did you mean {', '.join(entry.suggestions[:3])}?", style="dim")
+            entries.add_row(
+                Text(mark, style=colour),
+                Text(f"{entry.weight:.2f}", justify="right", style="bold" if entry.weight != 1 else "dim"),
+                label,
+                Text(KIND_LABELS.get(entry.kind, entry.kind), style="dim"),
+                key=str(position),
+            )
+        if state.entries:
+            entries.move_cursor(row=max(0, min(previous, len(state.entries) - 1)))
+        self.query_one("#toggles", Static).update(toggles_text(state))
+        self.query_one("#settings-line", Static).update(settings_text(state))
+
+    def show_rendered(self, rendered: RenderedPrompt) -> None:
+        self.query_one("#positive", Static).update(Text(rendered.positive or "(empty)"))
+        self.query_one("#negative", Static).update(Text(rendered.negative))
+        token_line = Text()
+        if rendered.tokens is not None:
+            token_line.append(f"tokens {rendered.tokens.label}", style="bold")
+            if rendered.negative_tokens is not None:
+                token_line.append(f"  negative {rendered.negative_tokens.label}", style="dim")
+            for border in rendered.tokens.borders:
+                token_line.append(f"  │ {border}", style="yellow")
+        for line in rendered.unavailable:
+            token_line.append(f"  {line}", style="dim italic")
+        self.query_one("#tokens", Static).update(token_line)
+        findings = self.query_one(FindingsTable)
+        findings.clear()
+        for position, finding in enumerate(rendered.findings):
+            severity = str(getattr(finding, "severity", "warning"))
+            findings.add_row(
+                Text("✗" if severity == "error" else "!", style="red" if severity == "error" else "yellow"),
+                Text(str(finding.code), style="dim"),
+                Text(str(finding.message)),
+                key=str(position),
+            )
+        if rendered.findings:
+            findings.border_title = f"lint: {len(rendered.findings)} finding(s) · enter jumps · f fixes"
+        elif rendered.linted:
+            findings.border_title = "lint: clean"
+        else:
+            findings.border_title = "lint: —"
+
+    def selected_entry_index(self) -> int | None:
+        entries = self.query_one(EntriesTable)
+        return entries.cursor_row if entries.row_count else None
+
+    def selected_finding_index(self, findings_count: int) -> int | None:
+        findings = self.query_one(FindingsTable)
+        return findings.cursor_row if findings.row_count and findings.cursor_row < findings_count else None
+
+    def focus_entry(self, index: int) -> None:
+        entries = self.query_one(EntriesTable)
+        entries.move_cursor(row=index)
+        entries.focus()
+
+    def rendered_target(self) -> Any:
+        return self.query_one(FindingsTable)
