@@ -77,12 +77,20 @@ SDXL_VAE_CONFIG: dict[str, Any] = {
     "force_upcast": True,
 }
 CLIP_L_CONFIG: dict[str, Any] = {
-    "hidden_size": 768, "intermediate_size": 3072, "num_attention_heads": 12, "num_hidden_layers": 12,
-    "projection_dim": 768, "hidden_act": "quick_gelu",
+    "hidden_size": 768,
+    "intermediate_size": 3072,
+    "num_attention_heads": 12,
+    "num_hidden_layers": 12,
+    "projection_dim": 768,
+    "hidden_act": "quick_gelu",
 }
 OPENCLIP_BIGG_CONFIG: dict[str, Any] = {
-    "hidden_size": 1280, "intermediate_size": 5120, "num_attention_heads": 20, "num_hidden_layers": 32,
-    "projection_dim": 1280, "hidden_act": "gelu",
+    "hidden_size": 1280,
+    "intermediate_size": 5120,
+    "num_attention_heads": 20,
+    "num_hidden_layers": 32,
+    "projection_dim": 1280,
+    "hidden_act": "gelu",
 }
 COMPILED_BLOCK_CLASSES = ("BasicTransformerBlock", "ResnetBlock2D")
 
@@ -110,7 +118,12 @@ class Row:
 def build_full_size_pipeline(device: str, dtype: Any) -> Any:
     """SDXL base at full size with random weights, from the configs above (no download)."""
     import torch
-    from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionXLPipeline, UNet2DConditionModel
+    from diffusers import (
+        AutoencoderKL,
+        EulerDiscreteScheduler,
+        StableDiffusionXLPipeline,
+        UNet2DConditionModel,
+    )
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
     from kb.generate.tiny import SDXL_SCHEDULER_CONFIG, build_clip_tokenizers
@@ -119,13 +132,25 @@ def build_full_size_pipeline(device: str, dtype: Any) -> Any:
     with torch.device(device):
         unet = UNet2DConditionModel(**SDXL_UNET_CONFIG).to(dtype)
         vae = AutoencoderKL(**SDXL_VAE_CONFIG).to(dtype)
-        common = {"vocab_size": 49408, "max_position_embeddings": 77, "bos_token_id": 49406, "eos_token_id": 49407}
+        common = {
+            "vocab_size": 49408,
+            "max_position_embeddings": 77,
+            "bos_token_id": 49406,
+            "eos_token_id": 49407,
+        }
         text_encoder = CLIPTextModel(CLIPTextConfig(**CLIP_L_CONFIG, **common)).to(dtype)
-        text_encoder_2 = CLIPTextModelWithProjection(CLIPTextConfig(**OPENCLIP_BIGG_CONFIG, **common)).to(dtype)
+        text_encoder_2 = CLIPTextModelWithProjection(CLIPTextConfig(**OPENCLIP_BIGG_CONFIG, **common)).to(
+            dtype
+        )
     tokenizer, tokenizer_2 = build_clip_tokenizers()
     pipeline = StableDiffusionXLPipeline(
-        vae=vae, text_encoder=text_encoder, text_encoder_2=text_encoder_2, tokenizer=tokenizer,
-        tokenizer_2=tokenizer_2, unet=unet, scheduler=EulerDiscreteScheduler.from_config(SDXL_SCHEDULER_CONFIG),
+        vae=vae,
+        text_encoder=text_encoder,
+        text_encoder_2=text_encoder_2,
+        tokenizer=tokenizer,
+        tokenizer_2=tokenizer_2,
+        unet=unet,
+        scheduler=EulerDiscreteScheduler.from_config(SDXL_SCHEDULER_CONFIG),
         add_watermarker=False,
     )
     pipeline.set_progress_bar_config(disable=True)
@@ -161,8 +186,13 @@ def plain_call(pipeline: Any, setup: BenchSetup, batch: int) -> Callable[[], Any
 
     def run() -> Any:
         return pipeline(
-            PROMPT, height=setup.height, width=setup.width, num_inference_steps=setup.steps,
-            num_images_per_prompt=batch, generator=torch.Generator("cpu").manual_seed(0), output_type="np",
+            PROMPT,
+            height=setup.height,
+            width=setup.width,
+            num_inference_steps=setup.steps,
+            num_images_per_prompt=batch,
+            generator=torch.Generator("cpu").manual_seed(0),
+            output_type="np",
         ).images
 
     return run
@@ -176,7 +206,10 @@ def preview_path(pipeline: Any, setup: BenchSetup, batch: int) -> Callable[[], A
     from kb.generate.samplers import build_scheduler
 
     encoded = encode_prompt_pair(
-        pipeline, prompt_chunks(PROMPT, pipeline.tokenizer), prompt_chunks("lowres", pipeline.tokenizer), "original"
+        pipeline,
+        prompt_chunks(PROMPT),
+        prompt_chunks("lowres"),
+        "original",
     )
     base_config = dict(pipeline.scheduler.config)
     vae = pipeline.vae
@@ -189,8 +222,12 @@ def preview_path(pipeline: Any, setup: BenchSetup, batch: int) -> Callable[[], A
                 negative_prompt_embeds=encoded.negative.embeddings,
                 pooled_prompt_embeds=encoded.positive.pooled,
                 negative_pooled_prompt_embeds=encoded.negative.pooled,
-                height=setup.height, width=setup.width, num_inference_steps=setup.steps, guidance_scale=7.0,
-                num_images_per_prompt=batch, generator=torch.Generator("cpu").manual_seed(0),
+                height=setup.height,
+                width=setup.width,
+                num_inference_steps=setup.steps,
+                guidance_scale=7.0,
+                num_images_per_prompt=batch,
+                generator=torch.Generator("cpu").manual_seed(0),
                 output_type="latent",
             ).images
             images = vae.decode(latents.to(vae.dtype) / vae.config.scaling_factor, return_dict=False)[0]
@@ -251,11 +288,17 @@ def counted_tflop(pipeline: Any, setup: BenchSetup) -> tuple[float, float]:
         latents = torch.randn(2, 4, latent_h, latent_w, **params)
         conditions = {
             "text_embeds": torch.randn(2, pooled_dim, **params),
-            "time_ids": torch.tensor([[setup.height, setup.width, 0, 0, setup.height, setup.width]] * 2, **params),
+            "time_ids": torch.tensor(
+                [[setup.height, setup.width, 0, 0, setup.height, setup.width]] * 2, **params
+            ),
         }
         with FlopCounterMode(display=False) as step_counter:
-            unet(latents, 500, encoder_hidden_states=torch.randn(2, 77, cross_dim, **params),
-                 added_cond_kwargs=conditions)
+            unet(
+                latents,
+                500,
+                encoder_hidden_states=torch.randn(2, 77, cross_dim, **params),
+                added_cond_kwargs=conditions,
+            )
         with FlopCounterMode(display=False) as decode_counter:
             vae.decode(latents[:1])
     return step_counter.get_total_flops() / 1e12, decode_counter.get_total_flops() / 1e12
@@ -268,14 +311,18 @@ def run_benchmark(setup: BenchSetup) -> None:
     pipeline.to(setup.device)
     card = torch.cuda.get_device_name() if setup.device == "cuda" else "CPU"
     dtype_name = str(setup.dtype).removeprefix("torch.")
-    print(f"device: {card}; {dtype_name}; {setup.width}x{setup.height}; {setup.steps} steps; "
-          f"torch {torch.__version__}; threads {torch.get_num_threads()}")
+    print(
+        f"device: {card}; {dtype_name}; {setup.width}x{setup.height}; {setup.steps} steps; "
+        f"torch {torch.__version__}; threads {torch.get_num_threads()}"
+    )
     if setup.tiny:
         print("tiny-random pipeline (RANDOM WEIGHTS): a smoke test of the code path, not a GPU figure")
     peak = matmul_peak_tflops(setup.device, setup.dtype)
     step_tflop, decode_tflop = counted_tflop(pipeline, setup)
-    print(f"measured matmul peak: {peak:.3g} TFLOP/s; counted on this model: {step_tflop:.4g} TFLOP per CFG "
-          f"step, {decode_tflop:.4g} TFLOP per decode")
+    print(
+        f"measured matmul peak: {peak:.3g} TFLOP/s; counted on this model: {step_tflop:.4g} TFLOP per CFG "
+        f"step, {decode_tflop:.4g} TFLOP per decode"
+    )
     budget_step, budget_decode = (
         (step_tflop, decode_tflop) if setup.tiny else (TFLOP_PER_CFG_STEP, TFLOP_PER_DECODE)
     )
@@ -283,14 +330,20 @@ def run_benchmark(setup: BenchSetup) -> None:
 
     rows: list[Row] = []
     for batch in setup.batches:
-        rows.append(Row("baseline", batch, seconds_per_image(setup, batch, plain_call(pipeline, setup, batch))))
+        rows.append(
+            Row("baseline", batch, seconds_per_image(setup, batch, plain_call(pipeline, setup, batch)))
+        )
     optimise_eager(pipeline, setup)
     for batch in setup.batches:
-        rows.append(Row("eager", batch, seconds_per_image(setup, batch, preview_path(pipeline, setup, batch))))
+        rows.append(
+            Row("eager", batch, seconds_per_image(setup, batch, preview_path(pipeline, setup, batch)))
+        )
     if setup.compile:
         compile_regions(pipeline)
         for batch in setup.batches:
-            rows.append(Row("compiled", batch, seconds_per_image(setup, batch, preview_path(pipeline, setup, batch))))
+            rows.append(
+                Row("compiled", batch, seconds_per_image(setup, batch, preview_path(pipeline, setup, batch)))
+            )
 
     baseline = {row.batch: row.seconds_per_image for row in rows if row.variant == "baseline"}
     print(f"FLOP limit at the measured peak: {flop_limit:.4g} s/image")
@@ -298,19 +351,31 @@ def run_benchmark(setup: BenchSetup) -> None:
     for row in rows:
         speedup = baseline[row.batch] / row.seconds_per_image
         utilisation = flop_limit / row.seconds_per_image
-        print(f"{row.variant:<10}{row.batch:>6}{row.seconds_per_image:>12.4f}{1 / row.seconds_per_image:>12.2f}"
-              f"{speedup:>12.2f}x{utilisation:>12.1%}")
+        print(
+            f"{row.variant:<10}{row.batch:>6}{row.seconds_per_image:>12.4f}{1 / row.seconds_per_image:>12.2f}"
+            f"{speedup:>12.2f}x{utilisation:>12.1%}"
+        )
 
 
 def parse_args(argv: list[str] | None) -> BenchSetup:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tiny", action="store_true", help="CPU smoke test with the tiny-random model at 64x64")
+    parser.add_argument(
+        "--tiny", action="store_true", help="CPU smoke test with the tiny-random model at 64x64"
+    )
     parser.add_argument("--steps", type=int, help="denoising steps (default: 28; 4 with --tiny)")
     parser.add_argument("--size", type=int, help="square image side (default: 1024; 64 with --tiny)")
-    parser.add_argument("--batches", default=None, help="comma-separated batch sizes (default: 1,4; 1,2 with --tiny)")
-    parser.add_argument("--repeats", type=int, default=None, help="timed runs per row (default: 3; 2 with --tiny)")
-    parser.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
-                        help="include the regional torch.compile rows (default: on GPU only)")
+    parser.add_argument(
+        "--batches", default=None, help="comma-separated batch sizes (default: 1,4; 1,2 with --tiny)"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="timed runs per row (default: 3; 2 with --tiny)"
+    )
+    parser.add_argument(
+        "--compile",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="include the regional torch.compile rows (default: on GPU only)",
+    )
     args = parser.parse_args(argv)
     import torch
 
@@ -323,7 +388,10 @@ def parse_args(argv: list[str] | None) -> BenchSetup:
         parser.error("no CUDA GPU is available to torch; run with --tiny for the CPU smoke test")
     side = args.size or (64 if args.tiny else 1024)
     return BenchSetup(
-        device=device, dtype=dtype, width=side, height=side,
+        device=device,
+        dtype=dtype,
+        width=side,
+        height=side,
         steps=args.steps or (4 if args.tiny else 28),
         batches=tuple(int(b) for b in (args.batches or ("1,2" if args.tiny else "1,4")).split(",")),
         repeats=args.repeats or (2 if args.tiny else 3),

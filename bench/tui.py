@@ -83,15 +83,16 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def keystroke_latencies(catalog: Path) -> tuple[list[float], list[float]]:
-    """Milliseconds from each key press until the table shows that query's results; and the floor."""
+async def keystroke_latencies(catalog: Path) -> tuple[list[float], list[float], list[float]]:
+    """Per key: ms from the input changing to the refresh that paints its results (measured in the
+    app); ms until Pilot returns with the results shown (includes Pilot's idle waits); the floor."""
     from textual.app import App, ComposeResult
     from textual.widgets import Input
 
     from tui.app import ExplorerApp
 
     app = ExplorerApp(catalog, watch_catalog=False)
-    latencies: list[float] = []
+    pilot_latencies: list[float] = []
     async with app.run_test(size=(80, 24)) as pilot:
         while app.index is None and app.search_problem is None:
             await pilot.pause(0.01)
@@ -106,7 +107,9 @@ async def keystroke_latencies(catalog: Path) -> tuple[list[float], list[float]]:
                 await pilot.press(character)
                 while app.results_query != search_input.value:
                     await pilot.pause(0)
-                latencies.append((time.perf_counter() - started) * 1000)
+                pilot_latencies.append((time.perf_counter() - started) * 1000)
+        await pilot.pause()
+        latencies = list(app.search_latencies_ms)
 
     class PlainInput(App[None]):
         def compose(self) -> ComposeResult:
@@ -121,7 +124,7 @@ async def keystroke_latencies(catalog: Path) -> tuple[list[float], list[float]]:
                 await pilot.press(character)
                 await pilot.pause(0)
                 floor.append((time.perf_counter() - started) * 1000)
-    return latencies, floor
+    return latencies, pilot_latencies, floor
 
 
 def main() -> int:
@@ -138,7 +141,10 @@ def main() -> int:
         catalog = build_real_catalog(Path(tempfile.mkdtemp()) / "catalog.duckdb")
     print(f"catalog: {catalog}")
 
-    startup = [run_probe(STARTUP_PROBE.format(repo=str(REPO_ROOT), catalog=str(catalog))) for _ in range(STARTUP_RUNS)]
+    startup = [
+        run_probe(STARTUP_PROBE.format(repo=str(REPO_ROOT), catalog=str(catalog)))
+        for _ in range(STARTUP_RUNS)
+    ]
     baseline = [run_probe(BASELINE_PROBE) for _ in range(STARTUP_RUNS)]
     problems = {problem for _, _, problem in startup if problem}
     if problems:
@@ -152,13 +158,18 @@ def main() -> int:
     )
     print(f"  baseline: minimal Textual app to first screen: {best_baseline:.3f} s")
 
-    latencies, floor = asyncio.run(keystroke_latencies(catalog))
+    latencies, pilot_latencies, floor = asyncio.run(keystroke_latencies(catalog))
     print(
-        f"keystroke → results over {len(latencies)} keys: p50 {statistics.median(latencies):.1f} ms, "
+        f"keystroke → results painted (in-app) over {len(latencies)} keys: "
+        f"p50 {statistics.median(latencies):.1f} ms, "
         f"p95 {percentile(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms  (target p95 <= 50 ms)"
     )
     print(
-        f"  baseline: keystroke → plain Input echo: p50 {statistics.median(floor):.1f} ms, "
+        f"  as Pilot sees it (press → results, incl. Pilot's idle waits): p50 "
+        f"{statistics.median(pilot_latencies):.1f} ms, p95 {percentile(pilot_latencies, 0.95):.1f} ms"
+    )
+    print(
+        f"  baseline: Pilot press → plain Input echo: p50 {statistics.median(floor):.1f} ms, "
         f"p95 {percentile(floor, 0.95):.1f} ms"
     )
     return 0

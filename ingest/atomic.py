@@ -15,20 +15,22 @@ from pathlib import Path
 
 from kb.errors import IngestError
 
-TEMP_INFIX = ".building-"
+# Beside `catalog.duckdb`: `catalog.duckdb.tmp-build-PID` (+ DuckDB's `.wal`) and the lock
+# `catalog.duckdb.tmp-lock`; .gitignore's `/catalog.duckdb.tmp*` covers both.
+TEMP_INFIX = ".tmp-build-"
 
 
 def lock_path(target: Path) -> Path:
-    return target.with_name(f".{target.name}.lock")
+    return target.with_name(f"{target.name}.tmp-lock")
 
 
 def temp_path(target: Path) -> Path:
-    return target.with_name(f".{target.name}{TEMP_INFIX}{os.getpid()}")
+    return target.with_name(f"{target.name}{TEMP_INFIX}{os.getpid()}")
 
 
 def stale_temp_files(target: Path) -> list[Path]:
     """Temp catalogs (and their DuckDB WAL files) of earlier builds that never finished."""
-    return sorted(target.parent.glob(f".{target.name}{TEMP_INFIX}*"))
+    return sorted(target.parent.glob(f"{target.name}{TEMP_INFIX}*"))
 
 
 @contextmanager
@@ -39,7 +41,9 @@ def build_lock(target: Path) -> Iterator[None]:
         try:
             fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise IngestError(f"{target}: another `aidxl ingest` is building this catalog right now") from None
+            raise IngestError(
+                f"{target}: another `aidxl ingest` is building this catalog right now"
+            ) from None
         try:
             yield
         finally:

@@ -34,7 +34,13 @@ from ingest.userlist import read_list_file
 from ingest.vocab import read_vocab_file
 from ingest.writer import CatalogCounts, SourceRecord, count_rows, write_catalog
 from kb.catalog import open_catalog
-from kb.curated import CURATED_DIR, TRIGGER_FILES, curated_fingerprint, load_curated_triggers
+from kb.curated import (
+    CURATED_DIR,
+    TRIGGER_FILES,
+    CuratedTrigger,
+    curated_fingerprint,
+    load_curated_triggers,
+)
 from kb.errors import IngestError
 from kb.schema import SCHEMA_VERSION
 
@@ -119,7 +125,7 @@ def _stored_fingerprint(target: Path) -> str | None:
         return None
     try:
         connection = open_catalog(target)
-    except Exception:  # noqa: BLE001 - any unreadable or outdated catalog is simply rebuilt
+    except Exception:
         return None
     try:
         row = connection.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
@@ -153,7 +159,7 @@ def _check_built(temp: Path, expected: CatalogCounts) -> None:
         found = count_rows(connection)
     finally:
         connection.close()
-    if found != expected or found.tags == 0:
+    if found != expected:
         raise IngestError(f"{temp}: the built catalog does not read back as written ({found} != {expected})")
 
 
@@ -165,8 +171,13 @@ def ingest_catalog(
     progress: Progress | None = None,
     curated_dir: Path = CURATED_DIR,
 ) -> IngestResult:
-    """Build (or keep, when nothing changed) the catalog at `catalog_path` from `specs` + the curated lists."""
+    """Build the catalog at `catalog_path` from `specs` and the curated lists (kept when nothing changed)."""
     started = time.perf_counter()
+    if not specs:
+        raise IngestError(
+            "no sources: give --config FILE (e.g. sources.toml) "
+            "or --tagger / --tagcomplete / --vocab / --list"
+        )
     progress = progress if progress is not None else Progress()
     with build_lock(catalog_path):
         removed = tuple(remove_stale_temp_files(catalog_path))
@@ -177,10 +188,12 @@ def ingest_catalog(
             connection = open_catalog(catalog_path)
             try:
                 counts = count_rows(connection)
-                reports = _stored_reports(connection)
+                stored_reports = _stored_reports(connection)
             finally:
                 connection.close()
-            return IngestResult(catalog_path, False, reports, counts, removed, time.perf_counter() - started)
+            return IngestResult(
+                catalog_path, False, stored_reports, counts, removed, time.perf_counter() - started
+            )
 
         # Parsing allocates millions of small objects; the cyclic GC only slows that down.
         gc_was_enabled = gc.isenabled()
@@ -226,21 +239,18 @@ def ingest_catalog(
 
 def _plan(
     read: Sequence[tuple[_ResolvedSource, TagRows | TriggerRows]],
-    curated: Sequence[object],
+    curated: Sequence[CuratedTrigger],
     curated_dir: Path,
 ) -> tuple[list[SourceRecord], list[tuple[int, TagRows]], list[tuple[int, TriggerEntry]], list[SourceReport]]:
     """Source ids (curated files first, then the given sources in order) and what each contributes."""
-    from kb.curated import CuratedTrigger
-
     records: list[SourceRecord] = []
     reports: list[SourceReport] = []
     tag_sources: list[tuple[int, TagRows]] = []
     verified: list[tuple[int, TriggerEntry]] = []
-    curated_triggers = [trigger for trigger in curated if isinstance(trigger, CuratedTrigger)]
     for file_name in TRIGGER_FILES:
         source_id = len(records) + 1
         path = curated_dir / file_name
-        entries = [trigger for trigger in curated_triggers if trigger.file_name == file_name]
+        entries = [trigger for trigger in curated if trigger.file_name == file_name]
         records.append(
             SourceRecord(source_id, "curated", str(path), file_name, file_sha256(path), len(entries), 0)
         )
@@ -249,8 +259,13 @@ def _plan(
             (
                 source_id,
                 TriggerEntry(
-                    None, trigger.text, trigger.kind, trigger.description, trigger.source_note,
-                    trigger.danbooru_tag, trigger.rank,
+                    None,
+                    trigger.text,
+                    trigger.kind,
+                    trigger.description,
+                    trigger.source_note,
+                    trigger.danbooru_tag,
+                    trigger.rank,
                 ),
             )
             for trigger in entries
@@ -260,10 +275,14 @@ def _plan(
         skipped = len(rows.problems)
         file_name = source.path.name
         records.append(
-            SourceRecord(source_id, source.spec.kind, source.location, file_name, source.sha256, len(rows), skipped)
+            SourceRecord(
+                source_id, source.spec.kind, source.location, file_name, source.sha256, len(rows), skipped
+            )
         )
         reports.append(
-            SourceReport(source.spec.kind, source.location, file_name, len(rows), skipped, tuple(rows.problems))
+            SourceReport(
+                source.spec.kind, source.location, file_name, len(rows), skipped, tuple(rows.problems)
+            )
         )
         if isinstance(rows, TagRows):
             tag_sources.append((source_id, rows))
@@ -276,4 +295,7 @@ def _stored_reports(connection: duckdb.DuckDBPyConnection) -> tuple[SourceReport
     rows = connection.execute(
         "SELECT kind, location, file_name, rows, skipped FROM sources ORDER BY source_id"
     ).fetchall()
-    return tuple(SourceReport(kind, location, name, count, skipped, ()) for kind, location, name, count, skipped in rows)
+    return tuple(
+        SourceReport(kind, location, name, count, skipped, ())
+        for kind, location, name, count, skipped in rows
+    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from ingest.triggerrows import TriggerEntry
 from kb.characters import CharacterTag, parse_character_tag, series_qualifier
 from kb.schema import Category, TriggerKind
-from kb.tagforms import to_canonical, to_plain_form
+from kb.tagforms import to_canonical
 
 ARTIST_PREFIX = "by "
 
@@ -95,33 +95,43 @@ def lookup_names(entries: Iterable[TriggerEntry]) -> set[str]:
     return names
 
 
-def artist_candidate_texts(artists: Iterable[tuple[int, str]]) -> dict[int, str]:
-    """tag_id -> `by <artist>` for every artist tag, qualifiers dropped where that stays unambiguous.
+@dataclass(frozen=True)
+class ArtistName:
+    """The name a `by <artist>` candidate uses (canonical; the prompt text is `by ` + its plain form)."""
+
+    tag_id: int
+    tag_name: str  # ask_(densicho)
+    chosen: str  # ask_(densicho) when the base is shared, else the base: modare, magotsuki
+
+
+def artist_candidate_names(artists: Iterable[tuple[int, str]]) -> list[ArtistName]:
+    """The candidate name of every artist tag, qualifiers dropped where that stays unambiguous.
 
     AIDXL drops Danbooru's qualifiers (`by ask` is `ask_(askzy)`). When several artist tags share
     a base name (`dino_(dinoartforame)`, `dino_(trexsilence)`), an unqualified tag of that name keeps
     `by dino` and every qualified one keeps its qualifier: `by dino (trexsilence)`.
     """
-    artists = list(artists)
     bases: dict[str, list[tuple[int, str, bool]]] = defaultdict(list)
     for tag_id, name in artists:
         base, qualifiers = split_qualifiers(name)
         bases[base].append((tag_id, name, bool(qualifiers)))
-    texts: dict[int, str] = {}
+    chosen: list[ArtistName] = []
     for base, owners in bases.items():
-        for tag_id, name, qualified in owners:
-            shared = len(owners) > 1
-            chosen = name if qualified and shared else base
-            texts[tag_id] = ARTIST_PREFIX + to_plain_form(chosen)
-    return texts
+        shared = len(owners) > 1
+        chosen.extend(
+            ArtistName(tag_id, name, name if qualified and shared else base)
+            for tag_id, name, qualified in owners
+        )
+    return chosen
 
 
 def link_verified(
-    entries: list[tuple[int, TriggerEntry]], index: TagIndex, artist_text_owner: Mapping[str, int]
+    entries: list[tuple[int, TriggerEntry]], index: TagIndex, artist_of_chosen_name: Mapping[str, int]
 ) -> list[LinkedTrigger]:
     """Attach each verified entry to its tag: explicit name, then its own text, then an alias.
 
-    `by X` looks only at artist tags (X as a name or alias, or the candidate text `by X`).
+    `by X` looks only at artist tags: X as a name or alias, else the artist whose candidate is `by X`
+    (`by magotsuki` → `magotsuki_(hurray)`, the only artist of that base name).
     """
     linked: list[LinkedTrigger] = []
     for source_id, entry in entries:
@@ -131,7 +141,7 @@ def link_verified(
                 tag_id = index.resolve(entry.danbooru_tag, Category.ARTIST)
             elif entry.text.startswith(ARTIST_PREFIX):
                 artist = to_canonical(entry.text.removeprefix(ARTIST_PREFIX))
-                tag_id = index.resolve(artist, Category.ARTIST) or artist_text_owner.get(entry.text)
+                tag_id = index.resolve(artist, Category.ARTIST) or artist_of_chosen_name.get(artist)
         else:
             if entry.danbooru_tag:
                 tag_id = index.resolve(entry.danbooru_tag)
@@ -152,35 +162,38 @@ def link_verified(
     return linked
 
 
-def artist_candidates(
-    candidate_texts: Mapping[int, str], source_of_tag: Mapping[int, int], verified: list[LinkedTrigger]
-) -> list[LinkedTrigger]:
-    """Unverified `by <artist>` triggers for the artist tags no verified trigger links to.
+def artist_candidates(candidates: Iterable[ArtistName], verified: list[LinkedTrigger]) -> list[ArtistName]:
+    """The artists offered as unverified `by <artist>` triggers: those no verified trigger links to.
 
-    A candidate whose text a verified trigger already uses (for another tag) falls back to the
-    full name with its qualifier; if even that is taken it is left out.
+    A candidate whose text a verified trigger already uses (for another tag) falls back to the full
+    name with its qualifier; if even that is taken it is left out.
     """
-    linked_tags = {trigger.tag_id for trigger in verified if trigger.kind is TriggerKind.ARTIST_STYLE}
-    taken = {trigger.text for trigger in verified if trigger.kind is TriggerKind.ARTIST_STYLE}
-    candidates: list[LinkedTrigger] = []
-    for tag_id, text in candidate_texts.items():
-        if tag_id in linked_tags:
+    verified_artists = [trigger for trigger in verified if trigger.kind is TriggerKind.ARTIST_STYLE]
+    linked_tags = {trigger.tag_id for trigger in verified_artists}
+    taken = {
+        to_canonical(trigger.text.removeprefix(ARTIST_PREFIX))
+        for trigger in verified_artists
+        if trigger.text.startswith(ARTIST_PREFIX)
+    }
+    offered: list[ArtistName] = []
+    for candidate in candidates:
+        if candidate.tag_id in linked_tags:
             continue
-        if text in taken:
-            continue
-        taken.add(text)
-        candidates.append(
-            LinkedTrigger(text, TriggerKind.ARTIST_STYLE, tag_id, None, False, source_of_tag[tag_id], None, None)
-        )
-    return candidates
+        if candidate.chosen in taken:
+            if candidate.tag_name in taken:
+                continue
+            candidate = replace(candidate, chosen=candidate.tag_name)
+        offered.append(candidate)
+    return offered
 
 
 @dataclass(frozen=True)
 class CharacterRow:
+    """Canonical parts of a character tag (the writer stores their plain forms)."""
+
     tag_id: int
-    name: str  # plain form: ganyu
-    qualifier: str | None  # last qualifier, plain form: genshin impact
-    qualifiers: tuple[str, ...]  # every qualifier, plain form, in order
+    name: str  # ganyu
+    qualifiers: tuple[str, ...]  # every qualifier in order: (twilight_blossom, genshin_impact)
     copyright: str | None  # canonical name of the copyright tag a qualifier names: genshin_impact
 
 
@@ -189,7 +202,9 @@ def character_rows(characters: Iterable[tuple[int, str]], index: TagIndex) -> li
     a copyright tag (category 3) exactly, as `<qualifier>_(series)`, or by alias (kb.characters' rule):
     `dino_(blend_s)` → `blend_s`, `lucy_(cyberpunk)` → `cyberpunk_(series)`."""
     copyright_name_of_id = {
-        tag_id: name for name, (tag_id, category) in index.tag_of_name.items() if category == Category.COPYRIGHT
+        tag_id: name
+        for name, (tag_id, category) in index.tag_of_name.items()
+        if category == Category.COPYRIGHT
     }
 
     def resolve_series(qualifier: str) -> str | None:
@@ -207,14 +222,5 @@ def character_rows(characters: Iterable[tuple[int, str]], index: TagIndex) -> li
         if qualifiers:
             found = series_qualifier(CharacterTag(name, base, qualifiers), resolve_series)
             copyright_name = found[1] if found is not None else None
-        plain_qualifiers = tuple(to_plain_form(qualifier) for qualifier in qualifiers)
-        rows.append(
-            CharacterRow(
-                tag_id,
-                to_plain_form(base),
-                plain_qualifiers[-1] if plain_qualifiers else None,
-                plain_qualifiers,
-                copyright_name,
-            )
-        )
+        rows.append(CharacterRow(tag_id, base, qualifiers, copyright_name))
     return rows

@@ -12,14 +12,15 @@ SHOW_AFTER_SECONDS = 1.0
 class Progress:
     """`step("reading danbooru.csv")` rewrites one status line once the ingest has run a second."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, show_after_seconds: float = SHOW_AFTER_SECONDS) -> None:
         self._stream = stream if stream is not None else sys.stderr
         self._enabled = self._stream.isatty()
+        self._show_after = show_after_seconds
         self._started = time.monotonic()
         self._shown = False
 
     def step(self, label: str) -> None:
-        if not self._enabled or time.monotonic() - self._started < SHOW_AFTER_SECONDS:
+        if not self._enabled or time.monotonic() - self._started < self._show_after:
             return
         elapsed = time.monotonic() - self._started
         self._stream.write(f"\r\x1b[2Kaidxl ingest: {label} ({elapsed:.1f} s)")

@@ -2,7 +2,8 @@
 
 Config format (paths relative to the config file):
 
-    [[tagger]]       path = "selected_tags.csv"   | hub = "SmilingWolf/wd-v1-4-convnext-tagger-v2", revision = "main"
+    [[tagger]]       path = "selected_tags.csv"
+    [[tagger]]       hub = "SmilingWolf/wd-v1-4-convnext-tagger-v2", revision = "main"   (revision optional)
     [[tagcomplete]]  path = "danbooru.csv"
     [[vocab]]        path = "custom_tags.json"
     [[list]]         path = "triggers.csv", kind = "artist_style"   (kind optional)
@@ -109,5 +110,7 @@ def load_sources_config(config_path: Path) -> list[SourceSpec]:
         tables = document.get(kind, [])
         if not isinstance(tables, list):
             raise IngestError(f"{config_path}: `{kind}` must be an array of tables ([[{kind}]])")
-        specs.extend(_spec_from_table(kind, table, config_path, index) for index, table in enumerate(tables, 1))
+        specs.extend(
+            _spec_from_table(kind, table, config_path, index) for index, table in enumerate(tables, 1)
+        )
     return specs

@@ -1,7 +1,8 @@
 """Reader of a tag-autocomplete CSV (`danbooru.csv`): no header, `name,category,count,"alias1,alias2"`.
 
 RFC 4180 quoting: a field holding a comma or a quote is quoted and its quotes doubled.
-An alias repeated within one row's list counts once (the real danbooru.csv does this in 134 rows).
+An alias repeated within one row's list counts once (the real danbooru.csv does this in 134 rows):
+the writer keeps distinct (alias, tag) pairs.
 """
 
 from __future__ import annotations
@@ -20,16 +21,11 @@ def read_tagcomplete_file(path: Path) -> TagRows:
     split = split_csv_lines(source)
     builder = TagRowsBuilder(path, source.sha256, TAGCOMPLETE_CATEGORIES, "tag-autocomplete file")
     builder.rows.problems.extend(split.problems)
-    good = [(line, fields) for line, fields in split.records if len(fields) == 4]
+    good = [(line, *fields) for line, fields in split.records if len(fields) == 4]
     for line, fields in split.records:
         if len(fields) != 4:
             builder.problem(line, f'expected 4 fields (name,category,count,"aliases"), found {len(fields)}')
-    builder.add_rows(
-        [line for line, _ in good],
-        [fields[0] for _, fields in good],
-        [fields[1] for _, fields in good],
-        [fields[2] for _, fields in good],
-        [None] * len(good),
-        [fields[3] for _, fields in good],
-    )
+    if good:
+        lines, names, categories, counts, aliases = (list(column) for column in zip(*good, strict=True))
+        builder.add_rows(lines, names, categories, counts, [None] * len(good), aliases)
     return builder.finish()

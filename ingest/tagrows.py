@@ -23,7 +23,9 @@ class TagRows:
     categories: list[int] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)
     danbooru_ids: list[int | None] = field(default_factory=list)
-    aliases: list[tuple[str, ...]] = field(default_factory=list)
+    # Comma-separated aliases as the file writes them ("" for none); the writer splits them in SQL,
+    # where an alias repeated within one row counts once (danbooru.csv repeats some).
+    alias_texts: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -82,11 +84,54 @@ class TagRowsBuilder:
     ) -> None:
         """Add rows given column by column; `alias_texts` holds comma-separated aliases ("" for none).
 
-        One tight loop: the common good row costs a few string tests, a bad row gets every reason.
+        Whole-column checks first (C-speed string and set operations); only when one fails does the
+        row-by-row loop run to name every bad line and its reasons.
         """
+        if not self.rows.names and self._columns_are_clean(names, category_texts, count_texts, alias_texts):
+            rows = self.rows
+            rows.lines = list(lines)
+            rows.names = list(names)
+            rows.categories = list(map(int, category_texts))
+            rows.counts = list(map(int, count_texts))
+            rows.danbooru_ids = list(danbooru_ids)
+            rows.alias_texts = list(alias_texts)
+            return
+        self._add_rows_one_by_one(lines, names, category_texts, count_texts, danbooru_ids, alias_texts)
+
+    def _columns_are_clean(
+        self, names: list[str], category_texts: list[str], count_texts: list[str], alias_texts: list[str]
+    ) -> bool:
+        allowed_text = {str(category) for category in self._allowed}
+        joined_counts = "".join(count_texts)
+        joined_aliases = "\n" + "\n".join(alias_texts) + "\n"
+        return (
+            all(names)
+            and all(count_texts)
+            and joined_counts.isascii()
+            and joined_counts.isdigit()
+            and set(category_texts) <= allowed_text
+            and len(set(names)) == len(names)
+            and not _WHITESPACE.search("".join(names))
+            and not _WHITESPACE.search(",".join(alias_texts))
+            and "\n," not in joined_aliases
+            and ",\n" not in joined_aliases
+            and ",," not in joined_aliases
+        )
+
+    def _add_rows_one_by_one(
+        self,
+        lines: list[int],
+        names: list[str],
+        category_texts: list[str],
+        count_texts: list[str],
+        danbooru_ids: list[int | None],
+        alias_texts: list[str],
+    ) -> None:
         rows = self.rows
         allowed_text = frozenset(str(category) for category in self._allowed)
         has_whitespace = _WHITESPACE.search
+        if len(self._index_of_name) < len(rows.names):  # rows added by the whole-column path
+            self._index_of_name = {name: index for index, name in enumerate(rows.names)}
         index_of_name = self._index_of_name
         for line, name, category_text, count_text, danbooru_id, alias_text in zip(
             lines, names, category_texts, count_texts, danbooru_ids, alias_texts, strict=True
@@ -118,8 +163,7 @@ class TagRowsBuilder:
             rows.categories.append(int(category_text))
             rows.counts.append(int(count_text))
             rows.danbooru_ids.append(danbooru_id)
-            # An alias repeated within one row counts once (danbooru.csv repeats some).
-            rows.aliases.append(tuple(dict.fromkeys(alias_text.split(","))) if alias_text else ())
+            rows.alias_texts.append(alias_text)
 
     def _report_duplicate(self, line: int, name: str, category: int, first_index: int) -> None:
         self._duplicated.add(name)
@@ -145,6 +189,6 @@ class TagRowsBuilder:
             rows.categories = [rows.categories[index] for index in keep]
             rows.counts = [rows.counts[index] for index in keep]
             rows.danbooru_ids = [rows.danbooru_ids[index] for index in keep]
-            rows.aliases = [rows.aliases[index] for index in keep]
+            rows.alias_texts = [rows.alias_texts[index] for index in keep]
         rows.problems.sort(key=lambda problem: problem.line or 0)
         return rows

@@ -48,25 +48,31 @@ def read_source_text(path: Path) -> SourceText:
     data = read_source_bytes(path)
     if data.startswith(UTF8_BOM):
         raise SourceFileError(
-            [Problem(path, 1, "starts with a UTF-8 byte-order mark (BOM); save the file as UTF-8 without BOM")]
+            [
+                Problem(
+                    path, 1, "starts with a UTF-8 byte-order mark (BOM); save the file as UTF-8 without BOM"
+                )
+            ]
         )
-    raw_lines = data.split(b"\n")
-    if raw_lines[-1] == b"":
-        raw_lines.pop()  # the newline that ends the last line
-    carriage_returns = [
-        Problem(path, number, "carriage return (CRLF line ending); convert the file to LF line endings")
-        for number, raw in enumerate(raw_lines, start=1)
-        if b"\r" in raw
-    ]
-    if carriage_returns:
-        raise SourceFileError(carriage_returns)
+    if b"\r" in data:
+        raise SourceFileError(
+            [
+                Problem(
+                    path, number, "carriage return (CRLF line ending); convert the file to LF line endings"
+                )
+                for number, raw in enumerate(_split_lines(data), start=1)
+                if b"\r" in raw
+            ]
+        )
+    undecodable: list[Problem] = []
     try:
-        lines: tuple[str | None, ...] = tuple(data.decode("utf-8").split("\n")[: len(raw_lines)])
-        undecodable: list[Problem] = []
+        text = data.decode("utf-8")
+        lines: tuple[str | None, ...] = tuple(
+            text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
+        )
     except UnicodeDecodeError:
         decoded: list[str | None] = []
-        undecodable = []
-        for number, raw in enumerate(raw_lines, start=1):
+        for number, raw in enumerate(_split_lines(data), start=1):
             try:
                 decoded.append(raw.decode("utf-8"))
             except UnicodeDecodeError as error:
@@ -77,3 +83,11 @@ def read_source_text(path: Path) -> SourceText:
                 )
         lines = tuple(decoded)
     return SourceText(path, hashlib.sha256(data).hexdigest(), lines, tuple(undecodable))
+
+
+def _split_lines(data: bytes) -> list[bytes]:
+    """The file's lines without `\\n`; the newline that ends the last line starts no new one."""
+    raw_lines = data.split(b"\n")
+    if raw_lines[-1] == b"":
+        raw_lines.pop()
+    return raw_lines

@@ -52,7 +52,9 @@ class _ListBuilder:
         self.rows = TriggerRows(source.path, source.sha256)
         self._seen: dict[tuple[str, TriggerKind], int] = {}
 
-    def add(self, line: int, text: str, kind: TriggerKind | str, description: str | None, note: str | None) -> None:
+    def add(
+        self, line: int, text: str, kind: TriggerKind | str, description: str | None, note: str | None
+    ) -> None:
         reasons = [reason for reason in (trigger_text_problem(text),) if reason]
         if not isinstance(kind, TriggerKind):  # a reason (TriggerKind is a str too)
             reasons.append(kind)
@@ -78,7 +80,9 @@ def read_list_file(path: Path, default_kind: TriggerKind | None = None) -> Trigg
                 continue
             if "," in line:
                 builder.rows.problems.append(
-                    Problem(path, number, f"{line!r} contains a comma (one trigger per line; use a .csv file)")
+                    Problem(
+                        path, number, f"{line!r} contains a comma (one trigger per line; use a .csv file)"
+                    )
                 )
                 continue
             builder.add(number, line, _kind(None, default_kind), None, None)
@@ -99,17 +103,25 @@ def _read_csv_list(source: SourceText, builder: _ListBuilder, default_kind: Trig
     for line, fields in records:
         if positional and not 1 <= len(fields) <= 3:
             builder.rows.problems.append(
-                Problem(source.path, line, f"expected 1 to 3 fields (trigger,kind,description), found {len(fields)}")
+                Problem(
+                    source.path,
+                    line,
+                    f"expected 1 to 3 fields (trigger,kind,description), found {len(fields)}",
+                )
             )
             continue
         if not positional and len(fields) != len(columns):
             builder.rows.problems.append(
-                Problem(source.path, line, f"expected {len(columns)} fields as in the header, found {len(fields)}")
+                Problem(
+                    source.path, line, f"expected {len(columns)} fields as in the header, found {len(fields)}"
+                )
             )
             continue
         values = dict(zip(columns, fields, strict=False))
         extra = "; ".join(
-            f"{column}={value}" for column, value in values.items() if column not in _STANDARD_COLUMNS and value
+            f"{column}={value}"
+            for column, value in values.items()
+            if column not in _STANDARD_COLUMNS and value
         )
         builder.add(
             line,

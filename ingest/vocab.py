@@ -42,17 +42,23 @@ def read_vocab_file(path: Path) -> TriggerRows:
     except json.JSONDecodeError as error:
         raise SourceFileError([Problem(path, error.lineno, f"not valid JSON: {error.msg}")]) from error
     if not isinstance(document, dict):
-        raise SourceFileError([Problem(path, 1, "expected a JSON object with keys quality, aesthetic, style")])
+        raise SourceFileError(
+            [Problem(path, 1, "expected a JSON object with keys quality, aesthetic, style")]
+        )
     unknown = sorted(set(document) - set(VOCAB_KINDS))
     if unknown:
         expected = ", ".join(VOCAB_KINDS)
-        raise SourceFileError([Problem(path, None, f"unknown key(s) {', '.join(unknown)} (expected {expected})")])
+        raise SourceFileError(
+            [Problem(path, None, f"unknown key(s) {', '.join(unknown)} (expected {expected})")]
+        )
     line_of = _line_finder(source.lines)
     rows = TriggerRows(path, source.sha256)
     for key, kind in VOCAB_KINDS.items():
         values = document.get(key, [])
         if not isinstance(values, list):
-            rows.problems.append(Problem(path, line_of.get(f'"{key}": ['), f"`{key}` must be a list of names"))
+            rows.problems.append(
+                Problem(path, line_of.get(f'"{key}": ['), f"`{key}` must be a list of names")
+            )
             continue
         seen: set[str] = set()
         for position, value in enumerate(values, start=1):

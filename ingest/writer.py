@@ -1,8 +1,9 @@
 """Writing one complete catalog file from the sources that were read.
 
-Bulk loading: each column travels to DuckDB as a numpy array in one scan; the merge of tags over
-sources, the aliases and the per-tag triggers are set-based SQL. Only the linking of verified
-triggers, the artist candidates and the character parsing run in Python.
+Bulk loading: each column travels to DuckDB as a numpy array in one registered scan; the merge of
+tags over sources, aliases, prompt forms and per-tag triggers are set-based SQL. Python does only
+what needs a parser: linking the verified triggers, choosing artist candidate names, splitting
+character tags (kb.characters).
 """
 
 from __future__ import annotations
@@ -11,18 +12,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
 
 from ingest.linking import (
+    ArtistName,
     LinkedTrigger,
-    lookup_names,
     TagIndex,
-    artist_candidate_texts,
+    artist_candidate_names,
     artist_candidates,
     character_rows,
     link_verified,
+    lookup_names,
     merge_verified,
 )
 from ingest.tagrows import TagRows
@@ -58,71 +61,101 @@ class CatalogCounts:
     sources: int
 
 
-# Unescaped prompt text of a tag (kb.tagforms.to_plain_form), in SQL for speed; a test checks both agree
-# on every tag of the real files. Emoticons and symbol-only faces keep their underscores.
-PLAIN_FORM_SQL = """
-    CASE WHEN list_contains($emoticons, lower(name))
-              OR (contains(name, '_') AND NOT regexp_matches(lower(name), '[\\pL\\pN]'))
-         THEN name ELSE replace(name, '_', ' ') END
-"""
-# A1111 escaping (kb.tagforms.escape_a1111): a backslash before each of \ ( ) [ ].
-PROMPT_FORM_SQL = "regexp_replace($plain, '([\\\\()\\[\\]])', '\\\\\\1', 'g')"
-
-_KIND_CASE = "CASE category " + " ".join(
-    f"WHEN {int(category)} THEN '{kind.value}'" for category, kind in KIND_OF_CATEGORY.items()
-) + " END"
+def _sql_string_list(values: Iterable[str]) -> str:
+    return "[" + ", ".join("'" + value.replace("'", "''") + "'" for value in sorted(values)) + "]"
 
 
-def _object_array(values: Sequence[object]) -> np.ndarray:  # type: ignore[type-arg]
+# kb.tagforms.to_plain_form and to_prompt_form as SQL macros, for speed; a test checks that they agree
+# on every tag of the real files. Emoticons and symbol-only faces keep their underscores; the prompt
+# form puts a backslash before each of \ ( ) [ ].
+FORM_MACROS: tuple[str, ...] = (
+    f"""
+    CREATE TEMP MACRO plain_form(name) AS
+        CASE WHEN list_contains({_sql_string_list(EMOTICON_TAGS)}, lower(name))
+                  OR (contains(name, '_') AND NOT regexp_matches(lower(name), '[\\pL\\pN]'))
+             THEN name ELSE replace(name, '_', ' ') END
+    """,
+    "CREATE TEMP MACRO escape_a1111(text) AS regexp_replace(text, '([\\\\()\\[\\]])', '\\\\\\1', 'g')",
+)
+
+_KIND_OF_CATEGORY_SQL = (
+    "CASE m.category "
+    + " ".join(f"WHEN {int(category)} THEN '{kind.value}'" for category, kind in KIND_OF_CATEGORY.items())
+    + " END"
+)
+_NO_ID = -1  # numpy integer columns have no NULL: -1 stands for it and NULLIF turns it back
+
+
+def _object_array(values: Sequence[object]) -> np.ndarray[Any, np.dtype[Any]]:
     array = np.empty(len(values), dtype=object)
     array[:] = values
     return array
 
 
-def _load_tag_staging(connection: duckdb.DuckDBPyConnection, tag_sources: Sequence[tuple[int, TagRows]]) -> None:
+def _int_array(values: Sequence[int | None]) -> np.ndarray[Any, np.dtype[Any]]:
+    return np.array([_NO_ID if value is None else value for value in values], dtype=np.int64)
+
+
+def _insert_staged(
+    connection: duckdb.DuckDBPyConnection,
+    name: str,
+    columns: dict[str, np.ndarray[Any, np.dtype[Any]]],
+    sql: str,
+) -> None:
+    """Run `sql` (which reads the table `name`) over numpy columns registered under that name."""
+    connection.register(name, columns)
+    try:
+        connection.execute(sql)
+    finally:
+        connection.unregister(name)
+
+
+def _load_tag_staging(
+    connection: duckdb.DuckDBPyConnection, tag_sources: Sequence[tuple[int, TagRows]]
+) -> None:
     source_ids: list[int] = []
     names: list[str] = []
     categories: list[int] = []
     counts: list[int] = []
-    danbooru_ids: list[int] = []
-    alias_sources: list[int] = []
-    alias_names: list[str] = []
-    alias_values: list[str] = []
+    danbooru_ids: list[int | None] = []
+    alias_texts: list[str] = []
     for source_id, rows in tag_sources:
         source_ids.extend([source_id] * len(rows))
         names.extend(rows.names)
         categories.extend(rows.categories)
         counts.extend(rows.counts)
-        danbooru_ids.extend(-1 if value is None else value for value in rows.danbooru_ids)
-        for name, aliases in zip(rows.names, rows.aliases, strict=True):
-            if aliases:
-                alias_sources.extend([source_id] * len(aliases))
-                alias_names.extend([name] * len(aliases))
-                alias_values.extend(aliases)
-    staged_tags = {  # noqa: F841 - read by DuckDB's replacement scan below
+        danbooru_ids.extend(rows.danbooru_ids)
+        alias_texts.extend(rows.alias_texts)
+    tag_columns = {
         "source_id": np.array(source_ids, dtype=np.int32),
         "name": _object_array(names),
         "category": np.array(categories, dtype=np.int8),
         "count": np.array(counts, dtype=np.int64),
-        "danbooru_id": np.array(danbooru_ids, dtype=np.int64),
+        "danbooru_id": _int_array(danbooru_ids),
+        "alias_text": _object_array(alias_texts),
     }
-    staged_aliases = {  # noqa: F841
-        "source_id": np.array(alias_sources, dtype=np.int32),
-        "name": _object_array(alias_names),
-        "alias": _object_array(alias_values),
-    }
-    connection.execute("CREATE TEMP TABLE src_tags AS SELECT * FROM staged_tags")
-    connection.execute("CREATE TEMP TABLE src_aliases AS SELECT * FROM staged_aliases")
+    _insert_staged(
+        connection,
+        "staged_tags",
+        tag_columns,
+        f"CREATE TEMP TABLE src_tags AS SELECT source_id, name, category, count, "
+        f"NULLIF(danbooru_id, {_NO_ID}) AS danbooru_id, alias_text FROM staged_tags",
+    )
+    connection.execute(
+        "CREATE TEMP TABLE src_aliases AS "
+        "SELECT source_id, name, unnest(string_split(alias_text, ',')) AS alias "
+        "FROM src_tags WHERE alias_text <> ''"
+    )
 
 
 def _merge_tags(connection: duckdb.DuckDBPyConnection) -> None:
     """One row per distinct name; the category of the source with the highest post count wins
     (ties: the source given first); every source's own count stays in tag_sources."""
     connection.execute(
-        f"""
+        """
         CREATE TEMP TABLE merged AS
         SELECT row_number() OVER (ORDER BY count DESC, name) AS tag_id, name, category, count,
-               category_source_id, {PLAIN_FORM_SQL} AS plain
+               category_source_id, plain_form(name) AS plain
         FROM (
             SELECT name,
                    arg_max(category, count * 4096 - source_id) AS category,
@@ -130,20 +163,16 @@ def _merge_tags(connection: duckdb.DuckDBPyConnection) -> None:
                    max(count) AS count
             FROM src_tags GROUP BY name
         )
-        """,
-        {"emoticons": sorted(EMOTICON_TAGS)},
+        """
     )
     connection.execute(
-        f"""
-        INSERT INTO tags
-        SELECT tag_id, name, {PROMPT_FORM_SQL.replace("$plain", "plain")}, category, count
-        FROM merged ORDER BY tag_id
-        """
+        "INSERT INTO tags "
+        "SELECT tag_id, name, escape_a1111(plain), category, count FROM merged ORDER BY tag_id"
     )
     connection.execute(
         """
         INSERT INTO tag_sources
-        SELECT m.tag_id, s.source_id, s.category, s.count, NULLIF(s.danbooru_id, -1)
+        SELECT m.tag_id, s.source_id, s.category, s.count, s.danbooru_id
         FROM src_tags s JOIN merged m USING (name)
         ORDER BY m.tag_id, s.source_id
         """
@@ -180,47 +209,69 @@ def _tag_index(connection: duckdb.DuckDBPyConnection, wanted_names: Iterable[str
     return TagIndex(tag_of_name, {alias: tuple(targets) for alias, targets in tags_of_alias.items()})
 
 
-def _source_of_tag(connection: duckdb.DuckDBPyConnection, category: Category) -> dict[int, int]:
-    """tag_id -> the source whose category the merged tag took (the trigger's source)."""
-    rows = connection.execute(
-        "SELECT tag_id, category_source_id FROM merged WHERE category = ?", [int(category)]
-    ).fetchall()
-    return dict(rows)
+def _next_trigger_id_sql() -> str:
+    return "(SELECT coalesce(max(trigger_id), 0) FROM triggers)"
 
 
-def _insert_linked_triggers(connection: duckdb.DuckDBPyConnection, triggers: Sequence[LinkedTrigger]) -> None:
-    staged_triggers = {  # noqa: F841
-        "trigger_id": np.arange(1, len(triggers) + 1, dtype=np.int32),
+def _insert_verified_triggers(
+    connection: duckdb.DuckDBPyConnection, triggers: Sequence[LinkedTrigger]
+) -> None:
+    columns = {
         "text": _object_array([trigger.text for trigger in triggers]),
         "kind": _object_array([trigger.kind.value for trigger in triggers]),
-        "tag_id": np.array([-1 if t.tag_id is None else t.tag_id for t in triggers], dtype=np.int32),
+        "tag_id": _int_array([trigger.tag_id for trigger in triggers]),
         "description": _object_array([trigger.description for trigger in triggers]),
-        "verified": np.array([trigger.verified for trigger in triggers], dtype=bool),
         "source_id": np.array([trigger.source_id for trigger in triggers], dtype=np.int32),
         "note": _object_array([trigger.note for trigger in triggers]),
-        "rank": np.array([-1 if t.rank is None else t.rank for t in triggers], dtype=np.int32),
+        "rank": _int_array([trigger.rank for trigger in triggers]),
+        "position": np.arange(len(triggers), dtype=np.int32),
     }
-    connection.execute(
-        """
+    _insert_staged(
+        connection,
+        "staged_triggers",
+        columns,
+        f"""
         INSERT INTO triggers
-        SELECT trigger_id, text, kind, NULLIF(tag_id, -1), description::VARCHAR, verified, source_id,
-               note::VARCHAR, NULLIF(rank, -1)
-        FROM staged_triggers
-        """
+        SELECT position + 1, text, kind, NULLIF(tag_id, {_NO_ID}), description::VARCHAR, true, source_id,
+               note::VARCHAR, NULLIF(rank, {_NO_ID})
+        FROM staged_triggers ORDER BY position
+        """,
+    )
+
+
+def _insert_artist_candidates(
+    connection: duckdb.DuckDBPyConnection, candidates: Sequence[ArtistName]
+) -> None:
+    """Unverified `by <artist>` triggers; their source is the one whose category the tag took."""
+    columns = {
+        "tag_id": np.array([candidate.tag_id for candidate in candidates], dtype=np.int64),
+        "chosen": _object_array([candidate.chosen for candidate in candidates]),
+    }
+    _insert_staged(
+        connection,
+        "staged_candidates",
+        columns,
+        f"""
+        INSERT INTO triggers
+        SELECT {_next_trigger_id_sql()} + row_number() OVER (ORDER BY c.tag_id),
+               'by ' || plain_form(c.chosen), 'artist_style', c.tag_id, NULL, false, m.category_source_id,
+               NULL, NULL
+        FROM staged_candidates c JOIN merged m USING (tag_id)
+        ORDER BY c.tag_id
+        """,
     )
 
 
 def _insert_tag_triggers(connection: duckdb.DuckDBPyConnection) -> None:
-    """Every non-artist tag is a trigger of its category's kind, unless a verified trigger already
-    has the same text and kind (that one links to the tag instead)."""
+    """Every tag that is not an artist is a trigger of its category's kind, unless a verified trigger
+    already has the same text and kind (that one links to the tag instead)."""
     connection.execute(
         f"""
         INSERT INTO triggers
-        SELECT (SELECT coalesce(max(trigger_id), 0) FROM triggers) + row_number() OVER (ORDER BY m.tag_id),
-               m.plain, {_KIND_CASE.replace("category", "m.category")}, m.tag_id, NULL, false,
-               m.category_source_id, NULL, NULL
+        SELECT {_next_trigger_id_sql()} + row_number() OVER (ORDER BY m.tag_id),
+               m.plain, {_KIND_OF_CATEGORY_SQL}, m.tag_id, NULL, false, m.category_source_id, NULL, NULL
         FROM merged m
-        ANTI JOIN triggers v ON v.text = m.plain AND v.kind = {_KIND_CASE.replace("category", "m.category")}
+        ANTI JOIN triggers v ON v.text = m.plain AND v.kind = {_KIND_OF_CATEGORY_SQL}
         WHERE m.category <> {int(Category.ARTIST)}
         ORDER BY m.tag_id
         """
@@ -232,19 +283,30 @@ def _insert_characters(connection: duckdb.DuckDBPyConnection, index: TagIndex) -
         "SELECT tag_id, name FROM merged WHERE category = ? ORDER BY tag_id", [int(Category.CHARACTER)]
     ).fetchall()
     rows = character_rows(characters, index)
-    staged_characters = {  # noqa: F841
-        "tag_id": np.array([row.tag_id for row in rows], dtype=np.int32),
+    separator = "\x1f"  # never in a tag name (ASCII unit separator)
+    columns = {
+        "tag_id": np.array([row.tag_id for row in rows], dtype=np.int64),
         "name": _object_array([row.name for row in rows]),
-        "qualifier": _object_array([row.qualifier for row in rows]),
-        "qualifiers": _object_array([list(row.qualifiers) for row in rows]),
+        "qualifiers": _object_array([separator.join(row.qualifiers) for row in rows]),
         "copyright": _object_array([row.copyright for row in rows]),
     }
-    connection.execute(
-        """
+    _insert_staged(
+        connection,
+        "staged_characters",
+        columns,
+        f"""
         INSERT INTO characters
-        SELECT tag_id, name, qualifier::VARCHAR, qualifiers::VARCHAR[], copyright::VARCHAR
-        FROM staged_characters
-        """
+        SELECT tag_id, plain_form(name), plain_form(qualifiers[-1]),
+               coalesce(list_transform(qualifiers, lambda q: plain_form(q)), []::VARCHAR[]),
+               copyright::VARCHAR
+        FROM (
+            SELECT tag_id, name, copyright,
+                   CASE WHEN qualifiers = '' THEN NULL
+                        ELSE string_split(qualifiers, '{separator}') END AS qualifiers
+            FROM staged_characters
+        )
+        ORDER BY tag_id
+        """,
     )
 
 
@@ -258,7 +320,9 @@ def write_catalog(
     """Create the catalog at `path` (a new file) and return its row counts."""
     connection = duckdb.connect(str(path))
     try:
-        for statement in DDL:
+        # Choosing a compression per column costs more than the whole merge; the file stays small anyway.
+        connection.execute("SET force_compression = 'uncompressed'")
+        for statement in (*DDL, *FORM_MACROS):
             connection.execute(statement)
         ingested_at = datetime.now(UTC).replace(tzinfo=None)
         connection.executemany(
@@ -275,11 +339,12 @@ def write_catalog(
         artists = connection.execute(
             "SELECT tag_id, name FROM merged WHERE category = ? ORDER BY tag_id", [int(Category.ARTIST)]
         ).fetchall()
-        candidate_texts = artist_candidate_texts(artists)
-        text_owner = {text: tag_id for tag_id, text in candidate_texts.items()}
-        verified = link_verified(merged_entries, index, text_owner)
-        candidates = artist_candidates(candidate_texts, _source_of_tag(connection, Category.ARTIST), verified)
-        _insert_linked_triggers(connection, [*verified, *candidates])
+        artist_names = artist_candidate_names(artists)
+        verified = link_verified(
+            merged_entries, index, {artist.chosen: artist.tag_id for artist in artist_names}
+        )
+        _insert_verified_triggers(connection, verified)
+        _insert_artist_candidates(connection, artist_candidates(artist_names, verified))
         _insert_tag_triggers(connection)
         _insert_characters(connection, index)
         connection.executemany(
@@ -317,24 +382,25 @@ def count_rows(connection: duckdb.DuckDBPyConnection) -> CatalogCounts:
 
 
 # The keys the schema documents; checked here instead of declared (see kb/schema.py).
-UNIQUE_KEYS: dict[str, str] = {
-    "meta": "key",
-    "sources": "source_id",
-    "tags": "tag_id",
-    "tags ": "name",
-    "tag_sources": "tag_id, source_id",
-    "aliases": "alias, tag_id",
-    "triggers": "trigger_id",
-    "triggers ": "text, kind",
-    "characters": "tag_id",
-}
+UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
+    ("meta", "key"),
+    ("sources", "source_id"),
+    ("tags", "tag_id"),
+    ("tags", "name"),
+    ("tag_sources", "tag_id, source_id"),
+    ("aliases", "alias, tag_id"),
+    ("triggers", "trigger_id"),
+    ("triggers", "text, kind"),
+    ("characters", "tag_id"),
+)
 
 
 def check_unique_keys(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
-    for table, columns in UNIQUE_KEYS.items():
-        row = connection.execute(
-            f"SELECT count(*) - count(DISTINCT ({columns})) FROM {table.strip()}"
-        ).fetchone()
-        duplicates = int(row[0]) if row else 0
-        if duplicates:
-            raise IngestError(f"{path}: {duplicates} duplicate key(s) ({columns}) in table {table.strip()}")
+    checks = ", ".join(
+        f"(SELECT count(*) - count(DISTINCT ({columns})) FROM {table})" for table, columns in UNIQUE_KEYS
+    )
+    row = connection.execute(f"SELECT [{checks}]").fetchone()
+    duplicates = list(row[0]) if row else []
+    for (table, columns), duplicate_count in zip(UNIQUE_KEYS, duplicates, strict=True):
+        if duplicate_count:
+            raise IngestError(f"{path}: {duplicate_count} duplicate key(s) ({columns}) in table {table}")

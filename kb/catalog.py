@@ -126,14 +126,24 @@ def catalog_stats(connection: duckdb.DuckDBPyConnection, path: Path) -> CatalogS
         connection,
         "SELECT source_id, category, count(*) FROM tag_sources GROUP BY ALL ORDER BY ALL",
     )
-    per_kind = _grouped(connection, "SELECT source_id, kind, count(*) FROM triggers GROUP BY ALL ORDER BY ALL")
+    per_kind = _grouped(
+        connection, "SELECT source_id, kind, count(*) FROM triggers GROUP BY ALL ORDER BY ALL"
+    )
     sources = tuple(
         SourceStats(
-            source_id, kind, location, file_name, sha256, rows, skipped,
-            per_category.get(source_id, {}), per_kind.get(source_id, {}),
+            source_id,
+            kind,
+            location,
+            file_name,
+            sha256,
+            rows,
+            skipped,
+            per_category.get(source_id, {}),
+            per_kind.get(source_id, {}),
         )
         for source_id, kind, location, file_name, sha256, rows, skipped in connection.execute(
-            "SELECT source_id, kind, location, file_name, sha256, rows, skipped FROM sources ORDER BY source_id"
+            "SELECT source_id, kind, location, file_name, sha256, rows, skipped "
+            "FROM sources ORDER BY source_id"
         ).fetchall()
     )
     all_kinds = _grouped(connection, "SELECT 0, kind, count(*) FROM triggers GROUP BY ALL ORDER BY ALL")

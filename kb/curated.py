@@ -116,7 +116,7 @@ def load_trigger_file(path: Path, kind: TriggerKind) -> tuple[CuratedTrigger, ..
         if unknown:
             raise CuratedDataError(f"{path}: {where}: unknown key(s): {', '.join(unknown)}")
         text = _required_str(path, where, entry, "text")
-        if text != text.strip() or "_" in text and kind is not TriggerKind.ARTIST_STYLE:
+        if text != text.strip() or ("_" in text and kind is not TriggerKind.ARTIST_STYLE):
             raise CuratedDataError(
                 f"{path}: {where}: text {text!r} must be the prompt form (no outer spaces, no underscores)"
             )

@@ -42,6 +42,13 @@ SLOT_MIN_TAGS = 4
 # Longer "tags" are sentences (e.g. the v0.8 `a girl named ... series` form), not catalog lookups.
 MAX_WORDS_OF_A_TAG = 4
 
+# Trigger kinds the model defines itself; a tag or character trigger unverified is the norm, not news.
+AIDXL_TRIGGER_KINDS = frozenset({"artist_style", "painting_style", "quality", "aesthetic"})
+# A bracket trap explains a tag's odd text better than "unknown tag" does.
+_BRACKET_CODES = frozenset(
+    {"emoticon-open-bracket", "emoticon-bracket", "emoticon-vanishes", "unclosed-bracket"}
+)
+
 Suggester = Callable[[str], Sequence[str]]
 
 
@@ -88,6 +95,13 @@ def lint_prompt(
     findings += check_duplicates(tags)
     findings += check_slots(tags)
     findings += check_chunk_borders(text)
+    bracket_spans = [(f.start, f.end) for f in findings if f.code in _BRACKET_CODES]
+    findings = [
+        finding
+        for finding in findings
+        if finding.code != "unknown-tag"
+        or not any(start < finding.end and finding.start < end for start, end in bracket_spans)
+    ]
     return sorted(findings, key=lambda finding: (finding.start, finding.end, finding.code))
 
 
@@ -286,7 +300,7 @@ def check_known(tag: PromptTag, search: Suggester | None) -> list[Finding]:
                 Severity.INFO,
             )
         )
-    if tag.match.trigger is not None and tag.match.verified is False:
+    if tag.match.trigger_kind in AIDXL_TRIGGER_KINDS and tag.match.verified is False:
         findings.append(
             Finding(
                 "unverified-trigger",
@@ -416,36 +430,17 @@ def check_chunk_borders(text: str) -> list[Finding]:
 
 
 # ----------------------------------------------------------------------------------------------
-# "Did you mean": closest catalog entries
+# "Did you mean": the closest catalog entries, from the catalog search
 
 
 def catalog_suggester(connection: duckdb.DuckDBPyConnection, *, limit: int = 3) -> Suggester:
-    """Closest tag and trigger names by rapidfuzz's WRatio, most used first among equals.
+    """Closest catalog entries by the catalog search (`kb.search`: exact, word starts, typos,
+    ranked by popularity); the returned function takes a tag's plain text."""
+    from kb.search import shared_index
 
-    Loads the names once; the returned function takes a tag's plain text.
-    """
-    from rapidfuzz import fuzz, process
-
-    rows = connection.execute(
-        """
-        SELECT prompt AS shown, replace(name, '_', ' ') AS plain, count FROM tags
-        UNION ALL
-        SELECT text, lower(text), 0 FROM triggers WHERE tag_id IS NULL
-        """
-    ).fetchall()
-    shown = [row[0] for row in rows]
-    plains = [row[1] for row in rows]
-    counts = [row[2] for row in rows]
+    index = shared_index(connection)
 
     def suggest(query: str) -> list[str]:
-        hits = process.extract(
-            query.lower().replace("_", " "), plains, scorer=fuzz.WRatio, limit=limit * 4, score_cutoff=80
-        )
-        ranked = sorted(hits, key=lambda hit: (-round(hit[1]), -counts[hit[2]]))
-        result: list[str] = []
-        for _, _, index in ranked:
-            if shown[index] not in result:
-                result.append(shown[index])
-        return result[:limit]
+        return [hit.prompt for hit in index.search(query, limit=limit)]
 
     return suggest

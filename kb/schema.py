@@ -115,8 +115,8 @@ DDL: tuple[str, ...] = (
         tag_id     INTEGER NOT NULL,       -- key
         name       VARCHAR NOT NULL,       -- plain form of the name without qualifiers: ganyu
         qualifier  VARCHAR,                -- last qualifier, plain form: genshin impact; NULL if none
-        qualifiers VARCHAR[] NOT NULL,     -- every qualifier in order, plain form: [shepherd of the "lost", azur lane]
-        copyright  VARCHAR                 -- canonical copyright tag a qualifier names (by name or alias): genshin_impact
+        qualifiers VARCHAR[] NOT NULL,     -- every qualifier, plain form: [twilight blossom, genshin impact]
+        copyright  VARCHAR                 -- copyright tag a qualifier names (docs/catalog.md): blend_s
     )
     """,
 )

@@ -156,13 +156,13 @@ def test_unclosed_square_bracket_keeps_its_separators_as_text() -> None:
 SYNTAX_ALPHABET = st.sampled_from([*"ab :|()[]\\<>,.0123", "BREAK", "AND", "<lora:x:0.5>", " 1.5", "\n"])
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(SYNTAX_ALPHABET, max_size=30).map("".join))
 def test_structure_is_lossless(prompt: str) -> None:
     assert render_structure(parse_prompt_structure(prompt)) == prompt
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.lists(SYNTAX_ALPHABET, max_size=30).map("".join))
 def test_attention_pieces_cover_their_spans(prompt: str) -> None:
     try:

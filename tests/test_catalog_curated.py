@@ -22,7 +22,12 @@ from kb.schema import TriggerKind
 def test_quality_ladder_best_first_with_its_weight() -> None:
     ladder = load_quality_ladder()
     assert ladder.texts == (
-        "amazing quality", "best quality", "high quality", "normal quality", "low quality", "worst quality",
+        "amazing quality",
+        "best quality",
+        "high quality",
+        "normal quality",
+        "low quality",
+        "worst quality",
         "horrible quality",
     )
     assert ladder.default_weight == 1.3
@@ -36,8 +41,17 @@ def test_negative_prompt_and_painting_styles() -> None:
     )
     styles = load_painting_styles()
     assert [style.text for style in styles] == [
-        "flat color", "clean color", "celluloid", "flat-pasto", "thin-pasto", "pseudo-impasto", "impasto",
-        "realistic", "photorealistic", "cel shading", "3d",
+        "flat color",
+        "clean color",
+        "celluloid",
+        "flat-pasto",
+        "thin-pasto",
+        "pseudo-impasto",
+        "impasto",
+        "realistic",
+        "photorealistic",
+        "cel shading",
+        "3d",
     ]
     assert all(style.description and style.source_note for style in styles)
     assert {style.kind for style in styles} == {TriggerKind.PAINTING_STYLE}
@@ -46,7 +60,11 @@ def test_negative_prompt_and_painting_styles() -> None:
 def test_artist_styles_with_explicit_danbooru_links() -> None:
     links = {trigger.text: trigger.danbooru_tag for trigger in load_artist_styles()}
     assert links == {
-        "by yoneyama mai": None, "by chi4": None, "by ask": "ask_(askzy)", "by modare": None, "by ikky": None,
+        "by yoneyama mai": None,
+        "by chi4": None,
+        "by ask": "ask_(askzy)",
+        "by modare": None,
+        "by ikky": None,
         "by dino": "dino_(dinoartforame)",
     }
     assert len(load_curated_triggers()) == 34
@@ -62,12 +80,22 @@ def data_copy(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("file_name", "text", "message"),
     [
-        ("quality.toml", 'default_weight = 1.3\n[[trigger]]\ntext = "a"\nrank = 2\nsource = "s"\n',
-         "ranks must be 1..1, each once; found [2]"),
-        ("quality.toml", '[[trigger]]\ntext = "a"\nrank = 1\nsource = "s"\n', "`default_weight` must be a number"),
+        (
+            "quality.toml",
+            'default_weight = 1.3\n[[trigger]]\ntext = "a"\nrank = 2\nsource = "s"\n',
+            "ranks must be 1..1, each once; found [2]",
+        ),
+        (
+            "quality.toml",
+            '[[trigger]]\ntext = "a"\nrank = 1\nsource = "s"\n',
+            "`default_weight` must be a number",
+        ),
         ("painting_styles.toml", '[[trigger]]\ntext = "a"\n', "[[trigger]] #1: `source` is missing"),
-        ("painting_styles.toml", '[[trigger]]\ntext = "a"\nsource = "s"\ncolour = "x"\n',
-         "[[trigger]] #1: unknown key(s): colour"),
+        (
+            "painting_styles.toml",
+            '[[trigger]]\ntext = "a"\nsource = "s"\ncolour = "x"\n',
+            "[[trigger]] #1: unknown key(s): colour",
+        ),
         ("aesthetic.toml", '[[trigger]]\ntext = "a_b"\nsource = "s"\n', "must be the prompt form"),
         ("artist_styles.toml", '[[trigger]]\ntext = "someone"\nsource = "s"\n', "must read `by <artist>`"),
         ("negative.toml", 'text = "x"\n', "top level: `source` is missing"),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from catalog_fixture import build_real_catalog
 from prompt_fixture import build_tiny_catalog
 
 from kb.catalog import open_catalog
@@ -121,8 +122,7 @@ def test_lookup_character(
 
 
 def test_real_catalog_when_present(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
-    fixture = pytest.importorskip("catalog_fixture")
-    connection = open_catalog(fixture.build_real_catalog(tmp_path_factory.mktemp("real") / "catalog.duckdb"))
+    connection = open_catalog(build_real_catalog(tmp_path_factory.mktemp("real") / "catalog.duckdb"))
     try:
         match = lookup_character(connection, "ganyu")
         assert match is not None and match.tag == "ganyu_(genshin_impact)"

@@ -79,7 +79,7 @@ def test_known_ids() -> None:
 def test_vocabulary_shape() -> None:
     vocabulary = load_vocabulary()
     assert len(vocabulary.token_ids) == 49408
-    assert len(vocabulary.merges) == 48894
+    assert len(vocabulary.merges) == len(vocabulary.merge_lines) == 48894
     assert vocabulary.merges[0] == ("i", "n")
     assert vocabulary.token_ids["<|endoftext|>"] == 49407
 
@@ -156,3 +156,17 @@ def test_vocabulary_comes_from_the_installed_package() -> None:
     assert path.name == "bpe_simple_vocab_16e6.txt.gz"
     assert path.parent.name == "open_clip"
     assert isinstance(ClipTokenizer(load_vocabulary(path)).encode("cat"), list)
+
+
+def test_merges_cache_is_written_and_a_broken_one_is_ignored() -> None:
+    from kb.clip_bpe import _merges_cache_path
+
+    bpe_path = find_bpe_vocab_path()
+    cache_path = _merges_cache_path(bpe_path)
+    assert cache_path is not None
+    fresh = load_vocabulary.__wrapped__(bpe_path)
+    assert cache_path.is_file()  # the isolated XDG cache of this test
+    assert load_vocabulary.__wrapped__(bpe_path).merge_lines == fresh.merge_lines
+    cache_path.write_bytes(b"not marshal data")
+    assert load_vocabulary.__wrapped__(bpe_path).merge_lines == fresh.merge_lines
+    assert ClipTokenizer(load_vocabulary.__wrapped__(bpe_path)).encode("cat") == [2368]

@@ -16,7 +16,7 @@ from tui.cli import main
 
 DVC = Path(sys.executable).with_name("dvc")
 TAGGER = b"tag_id,name,category,count\n1,long_hair,0,500\n2,hatsune_miku,4,90\n3,general,9,1000\n"
-TAGCOMPLETE = b'long_hair,0,600,longhair\nask_(askzy),1,470,asukaziye\nvocaloid,3,100,\n'
+TAGCOMPLETE = b"long_hair,0,600,longhair\nask_(askzy),1,470,asukaziye\nvocaloid,3,100,\n"
 
 
 def run(command: list[str], cwd: Path) -> str:
@@ -46,13 +46,24 @@ def test_catalog_round_trip_through_a_local_dvc_remote(tmp_path: Path) -> None:
     (tmp_path / "danbooru.csv").write_bytes(TAGCOMPLETE)
     run(["git", "init", "-q"], repo)
     run([str(DVC), "init", "-q"], repo)
-    # What `dvc config core.analytics false` and `dvc remote add -d local REMOTE` write (saves two slow starts).
+    # What `dvc config core.analytics false` and `dvc remote add -d local REMOTE` write (saves 2 starts).
     with (repo / ".dvc" / "config").open("a") as config:
-        config.write(f"[core]\n    analytics = false\n    remote = local\n['remote \"local\"']\n    url = {remote}\n")
+        config.write(
+            f"[core]\n    analytics = false\n    remote = local\n['remote \"local\"']\n    url = {remote}\n"
+        )
 
     catalog = repo / "catalog.duckdb"
-    built = main(["ingest", "--catalog", str(catalog), "--tagger", str(tmp_path / "tags.csv"),
-                  "--tagcomplete", str(tmp_path / "danbooru.csv")])
+    built = main(
+        [
+            "ingest",
+            "--catalog",
+            str(catalog),
+            "--tagger",
+            str(tmp_path / "tags.csv"),
+            "--tagcomplete",
+            str(tmp_path / "danbooru.csv"),
+        ]
+    )
     assert built == 0
     expected = counts(catalog)
     assert expected == (5, 2, 38, 1, 6)

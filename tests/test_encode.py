@@ -32,19 +32,22 @@ def pipeline() -> Any:
 
 
 def encode(pipeline: Any, prompt: str, emphasis: str = "original") -> Any:
-    return encode_chunks(pipeline, prompt_chunks(prompt, pipeline.tokenizer), emphasis)
+    return encode_chunks(pipeline, prompt_chunks(prompt), emphasis)
 
 
 def test_unweighted_prompt_equals_the_pipelines_own_encode_prompt(pipeline: Any) -> None:
     ours = encode_prompt_pair(
         pipeline,
-        prompt_chunks(PLAIN_PROMPT, pipeline.tokenizer),
-        prompt_chunks("lowres, bad anatomy", pipeline.tokenizer),
+        prompt_chunks(PLAIN_PROMPT),
+        prompt_chunks("lowres, bad anatomy"),
         "original",
     )
     with torch.no_grad():
         embeds, negative_embeds, pooled, negative_pooled = pipeline.encode_prompt(
-            PLAIN_PROMPT, negative_prompt="lowres, bad anatomy", device="cpu", do_classifier_free_guidance=True
+            PLAIN_PROMPT,
+            negative_prompt="lowres, bad anatomy",
+            device="cpu",
+            do_classifier_free_guidance=True,
         )
     assert ours.positive.embeddings.shape == (1, 77, 64)
     torch.testing.assert_close(ours.positive.embeddings, embeds, rtol=1e-5, atol=1e-6)
@@ -54,8 +57,8 @@ def test_unweighted_prompt_equals_the_pipelines_own_encode_prompt(pipeline: Any)
 
 
 def test_weighted_prompt_has_the_same_tokens_as_the_plain_one(pipeline: Any) -> None:
-    plain = prompt_chunks(PLAIN_PROMPT, pipeline.tokenizer)
-    weighted = prompt_chunks(WEIGHTED_PROMPT, pipeline.tokenizer)
+    plain = prompt_chunks(PLAIN_PROMPT)
+    weighted = prompt_chunks(WEIGHTED_PROMPT)
     assert weighted[0].tokens == plain[0].tokens == (638, 4039, 275, 267, 272, 1611, 267, 5797)
     assert weighted[0].weights == (1.0, 1.0, 1.0, 1.0, 1.5, 1.5, 1.0, 1.0)
 
@@ -88,7 +91,7 @@ def test_pooled_embedding_ignores_weights(pipeline: Any) -> None:
 
 def test_200_token_prompt_gives_three_chunks_of_77(pipeline: Any) -> None:
     prompt = " ".join(["red"] * 200)
-    chunks = prompt_chunks(prompt, pipeline.tokenizer)
+    chunks = prompt_chunks(prompt)
     assert [len(chunk.tokens) for chunk in chunks] == [75, 75, 50]
     assert encode(pipeline, prompt).embeddings.shape == (1, 3 * 77, 64)
 
@@ -96,13 +99,13 @@ def test_200_token_prompt_gives_three_chunks_of_77(pipeline: Any) -> None:
 def test_comma_backtrack_moves_the_last_tag_to_the_next_chunk(pipeline: Any) -> None:
     # 36 x "red, " = 72 tokens; the next tag crosses 75, so everything after the last comma moves on.
     prompt = "red, " * 36 + "aaa bbb ccc ddd"
-    chunks = prompt_chunks(prompt, pipeline.tokenizer)
+    chunks = prompt_chunks(prompt)
     assert len(chunks[0].tokens) == 72
     assert chunks[0].tokens[-1] == 267
 
 
 def test_break_starts_a_new_chunk(pipeline: Any) -> None:
-    chunks = prompt_chunks("by chi4 BREAK 1girl", pipeline.tokenizer)
+    chunks = prompt_chunks("by chi4 BREAK 1girl")
     assert [chunk.tokens for chunk in chunks] == [(638, 4039, 275), (272, 1611)]
     assert encode(pipeline, "by chi4 BREAK 1girl").embeddings.shape == (1, 2 * CLIP_SEQUENCE_LENGTH, 64)
 
@@ -110,8 +113,8 @@ def test_break_starts_a_new_chunk(pipeline: Any) -> None:
 def test_positive_and_negative_are_padded_to_the_same_chunk_count(pipeline: Any) -> None:
     pair = encode_prompt_pair(
         pipeline,
-        prompt_chunks("a BREAK b BREAK c", pipeline.tokenizer),
-        prompt_chunks("lowres", pipeline.tokenizer),
+        prompt_chunks("a BREAK b BREAK c"),
+        prompt_chunks("lowres"),
         "original",
     )
     assert pair.positive.chunk_count == pair.negative.chunk_count == 3
@@ -120,7 +123,7 @@ def test_positive_and_negative_are_padded_to_the_same_chunk_count(pipeline: Any)
 
 
 def test_empty_prompt_is_one_chunk_of_start_and_end(pipeline: Any) -> None:
-    chunks = prompt_chunks("", pipeline.tokenizer)
+    chunks = prompt_chunks("")
     assert [chunk.tokens for chunk in chunks] == [()]
 
 

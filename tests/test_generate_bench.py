@@ -15,7 +15,10 @@ def test_tiny_benchmark_prints_its_table() -> None:
     pytest.importorskip("torch")
     result = subprocess.run(
         [sys.executable, "bench/generate.py", "--tiny", "--steps", "2", "--batches", "1", "--repeats", "1"],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

@@ -8,6 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from kb.errors import SettingsError  # noqa: E402
 from kb.generate import cache  # noqa: E402
 from kb.generate.engine import (  # noqa: E402
     GenerationCancelled,
@@ -18,7 +19,6 @@ from kb.generate.engine import (  # noqa: E402
 from kb.generate.loading import LoadedModel, choose_device, load_model, resolve_model_source  # noqa: E402
 from kb.generate.pngmeta import parse_infotext, read_png_parameters  # noqa: E402
 from kb.generate.request import PreviewRequest, preview_key  # noqa: E402
-from kb.generate.validation import SettingsError  # noqa: E402
 
 REQUEST = PreviewRequest(
     positive="by chi4, 1girl, (solo:1.2)",
@@ -70,10 +70,13 @@ def test_other_seed_gives_other_pixels(model: LoadedModel) -> None:
     assert seven.png_path.read_bytes() != eight.png_path.read_bytes()
 
 
-@pytest.mark.parametrize(("sampler", "infotext_sampler", "schedule"), [
-    ("Euler a", "Euler a", "Automatic"),
-    ("DPM++ 2M Karras", "DPM++ 2M", "Karras"),
-])
+@pytest.mark.parametrize(
+    ("sampler", "infotext_sampler", "schedule"),
+    [
+        ("Euler a", "Euler a", "Automatic"),
+        ("DPM++ 2M Karras", "DPM++ 2M", "Karras"),
+    ],
+)
 def test_png_parameters_parse_back_to_the_settings(
     model: LoadedModel, sampler: str, infotext_sampler: str, schedule: str
 ) -> None:
@@ -87,8 +90,14 @@ def test_png_parameters_parse_back_to_the_settings(
     assert infotext.prompt == "by chi4, 1girl, (solo:1.2)"
     assert infotext.negative_prompt == "lowres"
     settings = dict(infotext.settings)
-    assert {key: settings[key] for key in ("Steps", "Sampler", "Schedule type", "CFG scale", "Seed", "Size")} == {
-        "Steps": "3", "Sampler": infotext_sampler, "Schedule type": schedule, "CFG scale": "7", "Seed": "7",
+    assert {
+        key: settings[key] for key in ("Steps", "Sampler", "Schedule type", "CFG scale", "Seed", "Size")
+    } == {
+        "Steps": "3",
+        "Sampler": infotext_sampler,
+        "Schedule type": schedule,
+        "CFG scale": "7",
+        "Seed": "7",
         "Size": "64x64",
     }
     assert settings["Model"] == "tiny-random (RANDOM WEIGHTS, not AIDXL)"
@@ -125,7 +134,9 @@ def test_cancel_stops_within_one_step_and_writes_nothing(model: LoadedModel) -> 
 
     seen: list[StepProgress] = []
     with pytest.raises(GenerationCancelled, match="after step 1 of 3"):
-        generate_preview(model, replace(REQUEST, seed=22), on_step=seen.append, should_cancel=lambda: bool(seen))
+        generate_preview(
+            model, replace(REQUEST, seed=22), on_step=seen.append, should_cancel=lambda: bool(seen)
+        )
     assert seen == [StepProgress(1, 3)]
     digest = preview_key(replace(REQUEST, seed=22), model.identity).digest()
     assert cache.lookup(digest) is None
@@ -174,7 +185,9 @@ def test_out_of_memory_twice_gives_a_clear_message(model: LoadedModel) -> None:
 
     handle = model.pipeline.vae.decoder.register_forward_pre_hook(always_fail)
     try:
-        with pytest.raises(GenerationOutOfMemory, match="ran out of memory for a 64x64 preview even with VAE tiling"):
+        with pytest.raises(
+            GenerationOutOfMemory, match="ran out of memory for a 64x64 preview even with VAE tiling"
+        ):
             generate_preview(model, replace(REQUEST, seed=25))
     finally:
         handle.remove()
@@ -186,9 +199,9 @@ def test_out_of_memory_twice_gives_a_clear_message(model: LoadedModel) -> None:
 def test_bad_settings_are_refused_before_any_work(model: LoadedModel) -> None:
     from dataclasses import replace
 
-    with pytest.raises(SettingsError, match="width 70"):
+    with pytest.raises(SettingsError, match="width 70 is not a positive multiple of 16"):
         generate_preview(model, replace(REQUEST, width=70))
-    with pytest.raises(SettingsError, match="steps 0"):
+    with pytest.raises(SettingsError, match="steps 0: must be at least 1"):
         generate_preview(model, replace(REQUEST, steps=0))
 
 

@@ -23,7 +23,7 @@ from kb.generate.samplers import SamplerError, sampler_from_infotext, sampler_sp
 WEBUI_INFOTEXT = (
     "by chi4, 1girl, (solo:1.2)\n"
     "Negative prompt: (worst quality:1.3), lowres\n"
-    'Steps: 28, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7, Seed: 7, Size: 832x1216, '
+    "Steps: 28, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7, Seed: 7, Size: 832x1216, "
     'Model hash: 1a2b3c4d5e, Model: "aidxl, v1", VAE: Automatic, Emphasis: No norm, Version: v1.10.1'
 )
 
@@ -40,12 +40,18 @@ def test_web_ui_infotext_parses_into_prompt_negative_and_settings() -> None:
 
 def test_infotext_round_trips() -> None:
     infotext = parse_infotext(WEBUI_INFOTEXT)
-    assert format_infotext(infotext.prompt, infotext.negative_prompt, list(infotext.settings)) == WEBUI_INFOTEXT
+    assert (
+        format_infotext(infotext.prompt, infotext.negative_prompt, list(infotext.settings)) == WEBUI_INFOTEXT
+    )
 
 
 def test_infotext_without_settings_line_is_all_prompt() -> None:
     infotext = parse_infotext("just a prompt\nsecond line")
-    assert (infotext.prompt, infotext.negative_prompt, infotext.settings) == ("just a prompt\nsecond line", "", ())
+    assert (infotext.prompt, infotext.negative_prompt, infotext.settings) == (
+        "just a prompt\nsecond line",
+        "",
+        (),
+    )
 
 
 def test_sampler_names_and_their_infotext_forms() -> None:
@@ -57,8 +63,12 @@ def test_sampler_names_and_their_infotext_forms() -> None:
 
 
 def stored_entry(digest: str) -> cache.CachedPreview:
-    return cache.store(digest, b"png-bytes", b"thumb-bytes", {"parameters": "p\nSteps: 1, Seed: 2, Size: 3x3",
-                                                             "triggers": ["by chi4"]})
+    return cache.store(
+        digest,
+        b"png-bytes",
+        b"thumb-bytes",
+        {"parameters": "p\nSteps: 1, Seed: 2, Size: 3x3", "triggers": ["by chi4"]},
+    )
 
 
 def test_cache_entry_round_trips_and_is_found_by_trigger() -> None:
@@ -128,14 +138,16 @@ def test_model_from_environment_and_config_file(tmp_path: Path, monkeypatch: pyt
     monkeypatch.delenv("AIDXL_MODEL")
     config_home = tmp_path / "config"
     (config_home / "aidxl-kb").mkdir(parents=True)
-    (config_home / "aidxl-kb" / "config.toml").write_text(f'[generate]\nmodel = "{folder}"\n', encoding="utf-8")
+    (config_home / "aidxl-kb" / "config.toml").write_text(
+        f'[generate]\nmodel = "{folder}"\n', encoding="utf-8"
+    )
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config_home))
     source = resolve_model_source(None)
     assert (source.kind, source.path, source.label) == ("diffusers_folder", folder, "aidxl-diffusers")
 
 
 def test_folder_without_model_index_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ModelNotFoundError, match="model_index.json is missing"):
+    with pytest.raises(ModelNotFoundError, match=r"model_index\.json is missing"):
         resolve_model_source(str(tmp_path))
 
 
@@ -144,7 +156,9 @@ def test_single_file_without_sdxl_config_names_the_config(tmp_path: Path) -> Non
     checkpoint.write_bytes(b"\0" * 16)
     with pytest.raises(ModelNotFoundError) as raised:
         resolve_model_source(str(checkpoint))
-    assert "needs the SDXL base config (stabilityai/stable-diffusion-xl-base-1.0/model_index.json" in str(raised.value)
+    assert "needs the SDXL base config (stabilityai/stable-diffusion-xl-base-1.0/model_index.json" in str(
+        raised.value
+    )
     assert "--model-config" in str(raised.value)
 
 
@@ -156,7 +170,7 @@ def test_single_file_with_config_folder_and_missing_vae(tmp_path: Path) -> None:
     (config / "model_index.json").write_text("{}", encoding="utf-8")
     source = resolve_model_source(str(checkpoint), None, str(config))
     assert (source.kind, source.label, source.config_path) == ("single_file", "aidxl", config)
-    with pytest.raises(ModelNotFoundError, match="VAE .*sdxl_vae.safetensors \\(from --vae\\) is neither"):
+    with pytest.raises(ModelNotFoundError, match=r"VAE .*sdxl_vae\.safetensors \(from --vae\) is neither"):
         resolve_model_source(str(checkpoint), str(tmp_path / "sdxl_vae.safetensors"), str(config))
 
 
@@ -181,7 +195,7 @@ def test_full_size_model_without_gpu_is_refused_unless_allowed(tmp_path: Path) -
     folder.mkdir()
     (folder / "model_index.json").write_text("{}", encoding="utf-8")
     source = resolve_model_source(str(folder))
-    with pytest.raises(DeviceError, match="No CUDA GPU is available to torch.*pass --allow-cpu"):
+    with pytest.raises(DeviceError, match=r"No CUDA GPU is available to torch.*pass --allow-cpu"):
         choose_device(source, allow_cpu=False)
     choice = choose_device(source, allow_cpu=True)
     assert (choice.device, choice.dtype_name) == ("cpu", "float32")

@@ -35,11 +35,18 @@ def make_hub_cache(root: Path, tagger_bytes: bytes) -> Path:
 def aidxl(hf_home: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     """Run aidxl in a fresh process: huggingface_hub reads HF_HOME / HF_HUB_CACHE when imported."""
     environment = {
-        **os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(hf_home), "HF_HUB_CACHE": str(hf_home / "hub"),
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HF_HOME": str(hf_home),
+        "HF_HUB_CACHE": str(hf_home / "hub"),
     }
     return subprocess.run(
         [sys.executable, "-m", "tui.cli", *arguments],
-        cwd=REPO_ROOT, env=environment, capture_output=True, text=True, check=False,
+        cwd=REPO_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -60,15 +67,21 @@ def test_tagger_from_the_hub_cache(hub_home: Path, tmp_path: Path) -> None:
 
 def test_tagger_from_the_hub_at_a_revision(hub_home: Path, tmp_path: Path) -> None:
     catalog = tmp_path / "catalog.duckdb"
-    built = aidxl(hub_home, "ingest", "--catalog", str(catalog), "--tagger", f"hub:{REPO}", "--revision", COMMIT)
+    built = aidxl(
+        hub_home, "ingest", "--catalog", str(catalog), "--tagger", f"hub:{REPO}", "--revision", COMMIT
+    )
     assert built.returncode == 0, built.stderr
     missing = aidxl(hub_home, "ingest", "--catalog", str(catalog), "--tagger", "hub", "--revision", "v9")
     assert missing.returncode == 2
-    assert missing.stderr.startswith(f"aidxl: hub:{REPO}@v9: selected_tags.csv is not in the Hugging Face cache")
+    assert missing.stderr.startswith(
+        f"aidxl: hub:{REPO}@v9: selected_tags.csv is not in the Hugging Face cache"
+    )
 
 
 def test_missing_hub_cache_says_how_to_get_the_file(tmp_path: Path) -> None:
-    result = aidxl(tmp_path / "empty", "ingest", "--catalog", str(tmp_path / "catalog.duckdb"), "--tagger", "hub")
+    result = aidxl(
+        tmp_path / "empty", "ingest", "--catalog", str(tmp_path / "catalog.duckdb"), "--tagger", "hub"
+    )
     assert result.returncode == 2
     assert result.stderr == (
         f"aidxl: hub:{REPO}@main: selected_tags.csv is not in the Hugging Face cache and the Hub cannot be "

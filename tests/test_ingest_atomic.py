@@ -34,8 +34,16 @@ def previous(tmp_path: Path) -> Path:
 def start_paused_ingest(catalog: Path) -> tuple[subprocess.Popen[str], Path]:
     """Start `aidxl ingest` of the second file and wait until it has written its temp catalog."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "ingest", "--catalog", str(catalog),
-         "--tagger", str(catalog.parent / "second.csv")],
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "ingest",
+            "--catalog",
+            str(catalog),
+            "--tagger",
+            str(catalog.parent / "second.csv"),
+        ],
         cwd=REPO_ROOT,
         env={**os.environ, PAUSE_BEFORE_COMMIT_ENV: "1"},
         stderr=subprocess.PIPE,
@@ -57,7 +65,9 @@ def tag_names(catalog: Path) -> list[str]:
         return [row[0] for row in connection.execute("SELECT name FROM tags ORDER BY name").fetchall()]
 
 
-def test_kill_9_mid_build_keeps_the_previous_catalog(previous: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_kill_9_mid_build_keeps_the_previous_catalog(
+    previous: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = previous.read_bytes()
     child, temp = start_paused_ingest(previous)
     child.kill()  # SIGKILL: no cleanup runs
@@ -81,7 +91,7 @@ def test_ctrl_c_mid_build_keeps_the_previous_catalog_and_removes_the_temp_file(p
     assert "aidxl: interrupted" in stderr
     assert previous.read_bytes() == before
     assert not temp.exists()
-    assert list(previous.parent.glob(".catalog.duckdb.building-*")) == []
+    assert list(previous.parent.glob("catalog.duckdb.tmp-build-*")) == []
 
 
 def test_a_reader_keeps_reading_the_old_catalog_while_it_is_replaced(previous: Path) -> None:
@@ -89,23 +99,42 @@ def test_a_reader_keeps_reading_the_old_catalog_while_it_is_replaced(previous: P
 
     reader = open_catalog(previous)
     try:
-        assert main(["ingest", "--catalog", str(previous), "--tagger", str(previous.parent / "second.csv")]) == 0
+        assert (
+            main(["ingest", "--catalog", str(previous), "--tagger", str(previous.parent / "second.csv")]) == 0
+        )
         assert reader.execute("SELECT count(*) FROM tags").fetchone() == (1,)
     finally:
         reader.close()
     assert tag_names(previous) == ["long_hair", "short_hair"]
 
 
-def test_another_schema_version_asks_for_a_rebuild(previous: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_another_schema_version_asks_for_a_rebuild(
+    previous: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import duckdb
 
     with duckdb.connect(str(previous)) as connection:
         connection.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
     assert main(["stats", "--catalog", str(previous)]) == 2
     assert capsys.readouterr().err == (
-        f"aidxl: {previous}: catalog schema version 0, this aidxl-kb needs {SCHEMA_VERSION}; rebuild with `aidxl ingest`\n"
+        f"aidxl: {previous}: catalog schema version 0, this aidxl-kb needs {SCHEMA_VERSION}; "
+        "rebuild with `aidxl ingest`\n"
     )
     # ingest rebuilds it even though the sources are unchanged.
     assert main(["ingest", "--catalog", str(previous), "--tagger", str(previous.parent / "first.csv")]) == 0
     assert "built in" in capsys.readouterr().out
     assert main(["stats", "--catalog", str(previous)]) == 0
+
+
+def test_a_second_concurrent_ingest_is_refused(previous: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ingest.atomic import build_lock
+
+    before = previous.read_bytes()
+    with build_lock(previous):  # as if another `aidxl ingest` were building right now
+        assert (
+            main(["ingest", "--catalog", str(previous), "--tagger", str(previous.parent / "second.csv")]) == 2
+        )
+    assert capsys.readouterr().err.endswith(
+        f"aidxl: {previous}: another `aidxl ingest` is building this catalog right now\n"
+    )
+    assert previous.read_bytes() == before

@@ -37,37 +37,76 @@ def run_ingest(catalog: Path, *flags: str) -> int:
 
 # (case, flag, file content, expected problem lines with {path} for the file)
 TAGGER_CASES = [
-    ("wrong header", b"id,name,category,count\n1,a,0,1\n",
-     ["{path}:1: wrong header 'id,name,category,count' (expected 'tag_id,name,category,count')"]),
-    ("wrong column count", b"tag_id,name,category,count\n1,a,0\n2,b,0,5,6\n3,c,0,7\n",
-     ["{path}:2: expected 4 fields (tag_id,name,category,count), found 3",
-      "{path}:3: expected 4 fields (tag_id,name,category,count), found 5"]),
-    ("non-integer id", b"tag_id,name,category,count\n1.0,a,0,1\nx,b,0,1\n3,c,0,1\n",
-     ["{path}:2: non-integer tag_id '1.0'", "{path}:3: non-integer tag_id 'x'"]),
-    ("non-integer count", b"tag_id,name,category,count\n1,a,0,12.0\n2,b,0,-3\n3,c,0,7\n",
-     ["{path}:2: non-integer count '12.0'", "{path}:3: non-integer count '-3'"]),
-    ("unknown category", b"tag_id,name,category,count\n1,a,1,5\n2,b,0,5\n",
-     ["{path}:2: unknown category 1 for a tagger file (expected 0, 3, 4, 9)"]),
+    (
+        "wrong header",
+        b"id,name,category,count\n1,a,0,1\n",
+        ["{path}:1: wrong header 'id,name,category,count' (expected 'tag_id,name,category,count')"],
+    ),
+    (
+        "wrong column count",
+        b"tag_id,name,category,count\n1,a,0\n2,b,0,5,6\n3,c,0,7\n",
+        [
+            "{path}:2: expected 4 fields (tag_id,name,category,count), found 3",
+            "{path}:3: expected 4 fields (tag_id,name,category,count), found 5",
+        ],
+    ),
+    (
+        "non-integer id",
+        b"tag_id,name,category,count\n1.0,a,0,1\nx,b,0,1\n3,c,0,1\n",
+        ["{path}:2: non-integer tag_id '1.0'", "{path}:3: non-integer tag_id 'x'"],
+    ),
+    (
+        "non-integer count",
+        b"tag_id,name,category,count\n1,a,0,12.0\n2,b,0,-3\n3,c,0,7\n",
+        ["{path}:2: non-integer count '12.0'", "{path}:3: non-integer count '-3'"],
+    ),
+    (
+        "unknown category",
+        b"tag_id,name,category,count\n1,a,1,5\n2,b,0,5\n",
+        ["{path}:2: unknown category 1 for a tagger file (expected 0, 3, 4, 9)"],
+    ),
     ("empty name", b"tag_id,name,category,count\n1,,0,5\n2,b,0,5\n", ["{path}:2: empty name"]),
-    ("duplicate names, conflicting categories", b"tag_id,name,category,count\n1,a,0,5\n2,b,0,5\n3,a,4,6\n",
-     ["{path}:2: name 'a' occurs again later in the file",
-      "{path}:4: duplicate name 'a' (first on line 2) with a conflicting category (4 here, 0 there)"]),
-    ("non-UTF-8 bytes", b"tag_id,name,category,count\n1,caf\xe9,0,5\n2,b,0,5\n",
-     ["{path}:2: not UTF-8 (byte 6 of the line: e9)"]),
-    ("BOM", b"\xef\xbb\xbftag_id,name,category,count\n1,a,0,5\n",
-     ["{path}:1: starts with a UTF-8 byte-order mark (BOM); save the file as UTF-8 without BOM"]),
-    ("CRLF", b"tag_id,name,category,count\r\n1,a,0,5\r\n",
-     ["{path}:1: carriage return (CRLF line ending); convert the file to LF line endings",
-      "{path}:2: carriage return (CRLF line ending); convert the file to LF line endings"]),
+    (
+        "duplicate names, conflicting categories",
+        b"tag_id,name,category,count\n1,a,0,5\n2,b,0,5\n3,a,4,6\n",
+        [
+            "{path}:2: name 'a' occurs again later in the file",
+            "{path}:4: duplicate name 'a' (first on line 2) with a conflicting category (4 here, 0 there)",
+        ],
+    ),
+    (
+        "non-UTF-8 bytes",
+        b"tag_id,name,category,count\n1,caf\xe9,0,5\n2,b,0,5\n",
+        ["{path}:2: not UTF-8 (byte 6 of the line: e9)"],
+    ),
+    (
+        "BOM",
+        b"\xef\xbb\xbftag_id,name,category,count\n1,a,0,5\n",
+        ["{path}:1: starts with a UTF-8 byte-order mark (BOM); save the file as UTF-8 without BOM"],
+    ),
+    (
+        "CRLF",
+        b"tag_id,name,category,count\r\n1,a,0,5\r\n",
+        [
+            "{path}:1: carriage return (CRLF line ending); convert the file to LF line endings",
+            "{path}:2: carriage return (CRLF line ending); convert the file to LF line endings",
+        ],
+    ),
     ("empty file", b"", ["{path}: file is empty"]),
     ("header only", b"tag_id,name,category,count\n", ["{path}: no rows after the header"]),
     ("empty line", b"tag_id,name,category,count\n1,a,0,5\n\n2,b,0,5\n", ["{path}:3: empty line"]),
 ]
 
 
-@pytest.mark.parametrize(("case", "content", "expected"), TAGGER_CASES, ids=[case[0] for case in TAGGER_CASES])
+@pytest.mark.parametrize(
+    ("case", "content", "expected"), TAGGER_CASES, ids=[case[0] for case in TAGGER_CASES]
+)
 def test_bad_tagger_file_is_refused_and_catalog_kept(
-    catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str, content: bytes,
+    catalog: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    content: bytes,
     expected: list[str],
 ) -> None:
     before = catalog.read_bytes()
@@ -79,19 +118,34 @@ def test_bad_tagger_file_is_refused_and_catalog_kept(
     for line in expected:
         assert line.format(path=bad) in stderr
     assert catalog.read_bytes() == before
-    assert not list(tmp_path.glob(".catalog.duckdb.building-*"))
+    assert not list(tmp_path.glob("catalog.duckdb.tmp-build-*"))
 
 
 TAGCOMPLETE_CASES = [
-    ("wrong column count", b'a,0,5,\nb,0,6\n', ['{path}:2: expected 4 fields (name,category,count,"aliases"), found 3']),
-    ("unknown category", b"a,9,5,\nb,2,5,\n",
-     ["{path}:1: unknown category 9 for a tag-autocomplete file (expected 0, 1, 3, 4, 5)",
-      "{path}:2: unknown category 2 for a tag-autocomplete file (expected 0, 1, 3, 4, 5)"]),
+    (
+        "wrong column count",
+        b"a,0,5,\nb,0,6\n",
+        ['{path}:2: expected 4 fields (name,category,count,"aliases"), found 3'],
+    ),
+    (
+        "unknown category",
+        b"a,9,5,\nb,2,5,\n",
+        [
+            "{path}:1: unknown category 9 for a tag-autocomplete file (expected 0, 1, 3, 4, 5)",
+            "{path}:2: unknown category 2 for a tag-autocomplete file (expected 0, 1, 3, 4, 5)",
+        ],
+    ),
     ("bad quoting", b'"a,0,5,\nb"c,0,5,\n', ["{path}:1: unterminated quote"]),
     ("empty alias", b'a,0,5,"x,,y"\n', ["{path}:1: empty alias"]),
-    ("several reasons on one line", b"a b,7,five,\n",
-     ["{path}:1: name 'a b' contains whitespace (Danbooru names use underscores); unknown category 7 for "
-      "a tag-autocomplete file (expected 0, 1, 3, 4, 5); non-integer count 'five'"]),
+    (
+        "several reasons on one line",
+        b"a b,7,five,\n",
+        [
+            "{path}:1: name 'a b' contains whitespace (Danbooru names use underscores); "
+            "unknown category 7 for "
+            "a tag-autocomplete file (expected 0, 1, 3, 4, 5); non-integer count 'five'"
+        ],
+    ),
 ]
 
 
@@ -99,7 +153,11 @@ TAGCOMPLETE_CASES = [
     ("case", "content", "expected"), TAGCOMPLETE_CASES, ids=[case[0] for case in TAGCOMPLETE_CASES]
 )
 def test_bad_tagcomplete_file_is_refused(
-    catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str, content: bytes,
+    catalog: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    content: bytes,
     expected: list[str],
 ) -> None:
     before = catalog.read_bytes()
@@ -113,7 +171,9 @@ def test_bad_tagcomplete_file_is_refused(
     assert catalog.read_bytes() == before
 
 
-def test_missing_file_and_directory(catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_file_and_directory(
+    catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = catalog.read_bytes()
     missing = tmp_path / "nope.csv"
     folder = tmp_path / "folder.csv"
@@ -173,16 +233,42 @@ def test_skip_bad_does_not_skip_whole_file_problems(
 
 
 LIST_CASES = [
-    ("plain list without kind", "list.txt", b"by someone\n", [],
-     ["{path}:1: no kind: add a `kind` column or pass --kind"]),
-    ("unknown kind column", "list.csv", b"by someone,styles\n", [],
-     ["{path}:1: unknown kind 'styles' (expected one of artist_style, painting_style, quality, aesthetic, "
-      "character, copyright, general, rating, meta)"]),
-    ("escaped and underscored text", "list.txt", b"lucy \\(cyberpunk\\)\nlong_hair\n", ["--kind", "general"],
-     ["{path}:1: trigger 'lucy \\\\(cyberpunk\\\\)' contains a backslash or tab (write the text unescaped)",
-      "{path}:2: trigger 'long_hair' contains underscores (AIDXL triggers use spaces)"]),
-    ("duplicate trigger", "list.csv", b"trigger,kind\nby a,artist_style\nby a,artist_style\n", [],
-     ["{path}:3: duplicate trigger 'by a' (artist_style; first on line 2)"]),
+    (
+        "plain list without kind",
+        "list.txt",
+        b"by someone\n",
+        [],
+        ["{path}:1: no kind: add a `kind` column or pass --kind"],
+    ),
+    (
+        "unknown kind column",
+        "list.csv",
+        b"by someone,styles\n",
+        [],
+        [
+            "{path}:1: unknown kind 'styles' (expected one of artist_style, painting_style, quality, "
+            "aesthetic, "
+            "character, copyright, general, rating, meta)"
+        ],
+    ),
+    (
+        "escaped and underscored text",
+        "list.txt",
+        b"lucy \\(cyberpunk\\)\nlong_hair\n",
+        ["--kind", "general"],
+        [
+            "{path}:1: trigger 'lucy \\\\(cyberpunk\\\\)' contains a backslash or tab "
+            "(write the text unescaped)",
+            "{path}:2: trigger 'long_hair' contains underscores (AIDXL triggers use spaces)",
+        ],
+    ),
+    (
+        "duplicate trigger",
+        "list.csv",
+        b"trigger,kind\nby a,artist_style\nby a,artist_style\n",
+        [],
+        ["{path}:3: duplicate trigger 'by a' (artist_style; first on line 2)"],
+    ),
 ]
 
 
@@ -190,8 +276,14 @@ LIST_CASES = [
     ("case", "file_name", "content", "extra", "expected"), LIST_CASES, ids=[case[0] for case in LIST_CASES]
 )
 def test_bad_list_file_is_refused(
-    catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str, file_name: str,
-    content: bytes, extra: list[str], expected: list[str],
+    catalog: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    file_name: str,
+    content: bytes,
+    extra: list[str],
+    expected: list[str],
 ) -> None:
     bad = tmp_path / file_name
     bad.write_bytes(content)
@@ -202,13 +294,17 @@ def test_bad_list_file_is_refused(
         assert line.format(path=bad) in stderr
 
 
-def test_bad_vocab_file_names_key_and_line(catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_vocab_file_names_key_and_line(
+    catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "vocab.json"
     bad.write_text('{\n  "quality": [\n    "best_quality",\n    "bad name",\n    7\n  ]\n}\n')
     capsys.readouterr()
     assert run_ingest(catalog, "--vocab", str(bad)) == 2
     stderr = capsys.readouterr().err
-    assert f"{bad}:4: quality[2]: name 'bad name' contains whitespace (Danbooru names use underscores)" in stderr
+    assert (
+        f"{bad}:4: quality[2]: name 'bad name' contains whitespace (Danbooru names use underscores)" in stderr
+    )
     assert f"{bad}: quality[3]: expected a string, found 7" in stderr
     broken = tmp_path / "broken.json"
     broken.write_text('{\n  "quality": [\n    "a",\n  ]\n}\n')

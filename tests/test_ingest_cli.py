@@ -20,8 +20,20 @@ def specs_of(*argv: str) -> list[SourceSpec]:
 
 def test_source_flags_keep_their_order_and_bind_kind_and_revision() -> None:
     assert specs_of(
-        "--list", "a.txt", "--kind", "artist_style", "--tagger", "hub", "--revision", "v3",
-        "--tagger", "hub:me/tags", "--list", "b.csv", "--vocab", "v.json",
+        "--list",
+        "a.txt",
+        "--kind",
+        "artist_style",
+        "--tagger",
+        "hub",
+        "--revision",
+        "v3",
+        "--tagger",
+        "hub:me/tags",
+        "--list",
+        "b.csv",
+        "--vocab",
+        "v.json",
     ) == [
         SourceSpec("list", path=Path("a.txt"), list_kind=TriggerKind.ARTIST_STYLE),
         SourceSpec("tagger", hub_repo=DEFAULT_TAGGER_REPO, revision="v3"),
@@ -51,8 +63,10 @@ def test_misplaced_or_bad_flags_are_usage_errors(
 
 def test_the_shipped_sources_config() -> None:
     shared = (REPO_ROOT / "../shared/data").resolve()
-    assert [(spec.kind, spec.path.resolve() if spec.path else None, spec.list_kind)
-            for spec in load_sources_config(REPO_ROOT / "sources.toml")] == [
+    assert [
+        (spec.kind, spec.path.resolve() if spec.path else None, spec.list_kind)
+        for spec in load_sources_config(REPO_ROOT / "sources.toml")
+    ] == [
         ("tagger", shared / "selected_tags.wd-eva02-large-tagger-v3.csv", None),
         ("tagcomplete", shared / "danbooru.csv", None),
         ("vocab", shared / "waifuset.custom_tags.json", None),
@@ -70,7 +84,9 @@ def test_the_shipped_sources_config() -> None:
         ("[[vocab]\n", "not valid TOML"),
     ],
 )
-def test_bad_config_files(tmp_path: Path, text: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_config_files(
+    tmp_path: Path, text: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = tmp_path / "sources.toml"
     config.write_text(text)
     assert main(["ingest", "--catalog", str(tmp_path / "c.duckdb"), "--config", str(config)]) == 2
@@ -84,13 +100,28 @@ def test_config_paths_are_relative_to_the_config_and_flags_add_sources(tmp_path:
     (tmp_path / "more.csv").write_text("trigger,kind,description\nmy painting,painting_style,Soft.\n")
     (tmp_path / "sources.toml").write_text('[[tagger]]\npath = "data/tags.csv"\n')
     catalog = tmp_path / "catalog.duckdb"
-    assert main([
-        "ingest", "--catalog", str(catalog), "--config", str(tmp_path / "sources.toml"),
-        "--list", str(tmp_path / "data" / "styles.txt"), "--kind", "artist_style", "--list", str(tmp_path / "more.csv"),
-    ]) == 0
+    assert (
+        main(
+            [
+                "ingest",
+                "--catalog",
+                str(catalog),
+                "--config",
+                str(tmp_path / "sources.toml"),
+                "--list",
+                str(tmp_path / "data" / "styles.txt"),
+                "--kind",
+                "artist_style",
+                "--list",
+                str(tmp_path / "more.csv"),
+            ]
+        )
+        == 0
+    )
     with duckdb.connect(str(catalog), read_only=True) as connection:
         listed = connection.execute(
-            "SELECT tr.text, tr.kind, tr.description, s.file_name FROM triggers tr JOIN sources s USING (source_id) "
+            "SELECT tr.text, tr.kind, tr.description, s.file_name "
+            "FROM triggers tr JOIN sources s USING (source_id) "
             "WHERE s.kind = 'list' ORDER BY tr.text"
         ).fetchall()
         by_ask_source = connection.execute("SELECT note FROM triggers WHERE text = 'by ask'").fetchall()
@@ -105,7 +136,12 @@ def test_config_paths_are_relative_to_the_config_and_flags_add_sources(tmp_path:
 def test_same_source_twice_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tags = tmp_path / "tags.csv"
     tags.write_text("tag_id,name,category,count\n1,long_hair,0,5\n")
-    assert main(["ingest", "--catalog", str(tmp_path / "c.duckdb"), "--tagger", str(tags), "--tagger", str(tags)]) == 2
+    assert (
+        main(
+            ["ingest", "--catalog", str(tmp_path / "c.duckdb"), "--tagger", str(tags), "--tagger", str(tags)]
+        )
+        == 2
+    )
     assert f"{tags}: given twice as a tagger source" in capsys.readouterr().err
 
 
@@ -131,3 +167,11 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
         assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert "--skip-bad" in out and "--json" in out
+
+
+def test_no_sources_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", "--catalog", str(tmp_path / "c.duckdb")]) == 2
+    assert capsys.readouterr().err == (
+        "aidxl: no sources: give --config FILE (e.g. sources.toml) "
+        "or --tagger / --tagcomplete / --vocab / --list\n"
+    )

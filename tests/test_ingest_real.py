@@ -31,15 +31,23 @@ def rows(connection: duckdb.DuckDBPyConnection, sql: str, *parameters: object) -
     return connection.execute(sql, list(parameters)).fetchall()
 
 
-def test_stats_json_has_each_files_rows_per_category(real_catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_stats_json_has_each_files_rows_per_category(
+    real_catalog: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["stats", "--json", "--catalog", str(real_catalog)]) == 0
     stats = json.loads(capsys.readouterr().out)
     by_file = {source["file_name"]: source for source in stats["sources"]}
     assert by_file["selected_tags.wd-eva02-large-tagger-v3.csv"]["rows_per_category"] == {
-        "0": 8106, "4": 2751, "9": 4,
+        "0": 8106,
+        "4": 2751,
+        "9": 4,
     }
     assert by_file["danbooru.csv"]["rows_per_category"] == {
-        "0": 30782, "1": 59201, "3": 9478, "4": 40931, "5": 390,
+        "0": 30782,
+        "1": 59201,
+        "3": 9478,
+        "4": 40931,
+        "5": 390,
     }
     assert by_file["danbooru.csv"]["rows"] == 140782
     assert by_file["waifuset.custom_tags.json"]["rows"] == 58
@@ -47,11 +55,21 @@ def test_stats_json_has_each_files_rows_per_category(real_catalog: Path, capsys:
     assert stats["catalog"] == str(real_catalog)
     assert stats["tags"] == 140940
     assert stats["triggers_per_kind"] == {
-        "aesthetic": 20, "artist_style": 59203, "character": 40967, "copyright": 9478, "general": 30900,
-        "meta": 390, "painting_style": 31, "quality": 7, "rating": 4,
+        "aesthetic": 20,
+        "artist_style": 59203,
+        "character": 40967,
+        "copyright": 9478,
+        "general": 30900,
+        "meta": 390,
+        "painting_style": 31,
+        "quality": 7,
+        "rating": 4,
     }
     assert stats["verified_triggers_per_kind"] == {
-        "aesthetic": 20, "artist_style": 10, "painting_style": 31, "quality": 7,
+        "aesthetic": 20,
+        "artist_style": 10,
+        "painting_style": 31,
+        "quality": 7,
     }
 
 
@@ -59,10 +77,15 @@ def test_stats_table_for_humans(real_catalog: Path, capsys: pytest.CaptureFixtur
     assert main(["stats", "--catalog", str(real_catalog)]) == 0
     out = capsys.readouterr().out
     assert f"catalog: {real_catalog}" in out
-    assert "danbooru.csv                                tagcomplete  140782        0    30782   59201       9478      40931   390" in out
+    assert (
+        "danbooru.csv                                tagcomplete  140782        0    30782   59201"
+        "       9478      40931   390" in out
+    )
 
 
-def test_tags_merge_one_row_per_name_and_keep_each_sources_count(connection: duckdb.DuckDBPyConnection) -> None:
+def test_tags_merge_one_row_per_name_and_keep_each_sources_count(
+    connection: duckdb.DuckDBPyConnection,
+) -> None:
     # 10861 + 140782 rows, 10703 names in both files.
     assert rows(connection, "SELECT count(*), count(DISTINCT name) FROM tags") == [(140940, 140940)]
     assert rows(
@@ -83,7 +106,9 @@ def test_aliases_resolve(connection: duckdb.DuckDBPyConnection) -> None:
     assert rows(connection, "SELECT count(*) FROM aliases") == [(30114,)]
 
 
-def test_verified_artist_triggers_link_to_their_danbooru_artist(connection: duckdb.DuckDBPyConnection) -> None:
+def test_verified_artist_triggers_link_to_their_danbooru_artist(
+    connection: duckdb.DuckDBPyConnection,
+) -> None:
     linked = rows(
         connection,
         "SELECT tr.text, t.name FROM triggers tr LEFT JOIN tags t USING (tag_id) "
@@ -103,12 +128,18 @@ def test_verified_artist_triggers_link_to_their_danbooru_artist(connection: duck
     ]
 
 
-def test_artist_candidates_drop_qualifiers_only_when_unambiguous(connection: duckdb.DuckDBPyConnection) -> None:
+def test_artist_candidates_drop_qualifiers_only_when_unambiguous(
+    connection: duckdb.DuckDBPyConnection,
+) -> None:
     candidates = rows(
         connection,
         "SELECT t.name, tr.text, tr.verified FROM triggers tr JOIN tags t USING (tag_id) "
         "WHERE tr.kind = 'artist_style' AND t.name IN (?, ?, ?, ?, ?) ORDER BY t.name",
-        "ask_(askzy)", "ask_(densicho)", "dino_(trexsilence)", "dinotodon", "modare",
+        "ask_(askzy)",
+        "ask_(densicho)",
+        "dino_(trexsilence)",
+        "dinotodon",
+        "modare",
     )
     assert candidates == [
         ("ask_(askzy)", "by ask", True),  # the curated trigger; no candidate beside it
@@ -121,9 +152,16 @@ def test_artist_candidates_drop_qualifiers_only_when_unambiguous(connection: duc
 
 
 def test_curated_and_vocab_triggers(connection: duckdb.DuckDBPyConnection) -> None:
-    quality = rows(connection, "SELECT text, rank, verified FROM triggers WHERE kind = 'quality' ORDER BY rank")
+    quality = rows(
+        connection, "SELECT text, rank, verified FROM triggers WHERE kind = 'quality' ORDER BY rank"
+    )
     assert [text for text, _, _ in quality] == [
-        "amazing quality", "best quality", "high quality", "normal quality", "low quality", "worst quality",
+        "amazing quality",
+        "best quality",
+        "high quality",
+        "normal quality",
+        "low quality",
+        "worst quality",
         "horrible quality",
     ]
     assert all(verified for _, _, verified in quality)
@@ -132,10 +170,13 @@ def test_curated_and_vocab_triggers(connection: duckdb.DuckDBPyConnection) -> No
         "SELECT tr.description, t.name, tr.note FROM triggers tr LEFT JOIN tags t USING (tag_id) "
         "WHERE tr.text = 'flat color' AND tr.kind = 'painting_style'",
     )
-    assert flat == [(
-        "Flat colours; lines describe light and shadow.", "flat_color",
-        "AIDXL model card, painting styles; waifuset.custom_tags.json (style)",
-    )]
+    assert flat == [
+        (
+            "Flat colours; lines describe light and shadow.",
+            "flat_color",
+            "AIDXL model card, painting styles; waifuset.custom_tags.json (style)",
+        )
+    ]
     assert rows(connection, "SELECT note FROM triggers WHERE text = 'kr-anime'") == [
         ("waifuset.custom_tags.json (style)",)
     ]
@@ -150,16 +191,25 @@ def test_curated_and_vocab_triggers(connection: duckdb.DuckDBPyConnection) -> No
 def test_characters_name_qualifiers_and_copyright(connection: duckdb.DuckDBPyConnection) -> None:
     found = rows(
         connection,
-        "SELECT t.name, c.name, c.qualifier, c.qualifiers, c.copyright FROM characters c JOIN tags t USING (tag_id) "
+        "SELECT t.name, c.name, c.qualifier, c.qualifiers, c.copyright "
+        "FROM characters c JOIN tags t USING (tag_id) "
         "WHERE t.name IN (?, ?, ?, ?, ?) ORDER BY t.name",
-        "dino_(blend_s)", "hatsune_miku", "implacable_(shepherd_of_the_\"lost\")_(azur_lane)", "lucy_(cyberpunk)",
+        "dino_(blend_s)",
+        "hatsune_miku",
+        'implacable_(shepherd_of_the_"lost")_(azur_lane)',
+        "lucy_(cyberpunk)",
         "rem_(re:zero)",
     )
     assert found == [
         ("dino_(blend_s)", "dino", "blend s", ["blend s"], "blend_s"),
         ("hatsune_miku", "hatsune miku", None, [], None),
-        ("implacable_(shepherd_of_the_\"lost\")_(azur_lane)", "implacable", "azur lane",
-         ['shepherd of the "lost"', "azur lane"], "azur_lane"),
+        (
+            'implacable_(shepherd_of_the_"lost")_(azur_lane)',
+            "implacable",
+            "azur lane",
+            ['shepherd of the "lost"', "azur lane"],
+            "azur_lane",
+        ),
         ("lucy_(cyberpunk)", "lucy", "cyberpunk", ["cyberpunk"], "cyberpunk_(series)"),
         ("rem_(re:zero)", "rem", "re:zero", ["re:zero"], "re:zero_kara_hajimeru_isekai_seikatsu"),
     ]
@@ -176,14 +226,27 @@ def test_sql_prompt_forms_equal_kb_tagforms_for_every_real_tag(connection: duckd
         if prompt != to_prompt_form(name) or text != to_plain_form(name)
     ]
     assert mismatched == []
-    assert rows(connection, "SELECT prompt FROM tags WHERE name IN ('^_^', 'bishop_(chess)') ORDER BY name") == [
-        ("^_^",), ("bishop \\(chess\\)",),
+    assert rows(
+        connection, "SELECT prompt FROM tags WHERE name IN ('^_^', 'bishop_(chess)') ORDER BY name"
+    ) == [
+        ("^_^",),
+        ("bishop \\(chess\\)",),
     ]
 
 
 def test_unchanged_sources_are_not_rebuilt(real_catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = real_catalog.read_bytes()
-    assert main(["ingest", "--config", str(Path(__file__).resolve().parents[1] / "sources.toml"),
-                 "--catalog", str(real_catalog)]) == 0
+    assert (
+        main(
+            [
+                "ingest",
+                "--config",
+                str(Path(__file__).resolve().parents[1] / "sources.toml"),
+                "--catalog",
+                str(real_catalog),
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out == f"{real_catalog}: up to date (sources unchanged), nothing rebuilt\n"
     assert real_catalog.read_bytes() == before

@@ -121,7 +121,7 @@ PROMPT_PIECES = st.sampled_from(
 )
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(PROMPT_PIECES, max_size=25).map("".join))
 def test_render_of_parse_is_stable(prompt: str) -> None:
     once = normalise_prompt(prompt)

@@ -25,12 +25,12 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("diffusers")
 
-from kb.generate.pngmeta import read_png_parameters  # noqa: E402
-from kb.recognition import read_verdicts  # noqa: E402
-from kb.sheets.infotext import spec_from_parameters  # noqa: E402
-from kb.sheets.run import SheetResult, dry_run, run_sheet  # noqa: E402
-from kb.sheets.sidecar import read_sidecar  # noqa: E402
-from kb.sheets.spec import SheetRow, SheetSpec, spec_from_values  # noqa: E402
+from kb.generate.pngmeta import read_png_parameters
+from kb.recognition import read_verdicts
+from kb.sheets.infotext import spec_from_parameters
+from kb.sheets.run import SheetResult, dry_run, run_sheet
+from kb.sheets.sidecar import read_sidecar
+from kb.sheets.spec import SheetRow, SheetSpec, spec_from_values
 
 pytestmark = pytest.mark.slow
 
@@ -38,16 +38,36 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 COMPOSED_ON = date(2026, 1, 2)
 SOURCE_DATE_EPOCH = "1767312000"  # 2026-01-02T00:00:00Z, the same day as COMPOSED_ON
 SHEET_ARGS = [
-    "--styles", "by chi4,(by yoneyama mai:0.9)", "--seeds", "1,2", "--base", "1girl, solo, upper body",
-    "--negative", "lowres", "--model", "tiny-random", "--size", "64x64", "--steps", "2", "--cell-px", "64",
+    "--styles",
+    "by chi4,(by yoneyama mai:0.9)",
+    "--seeds",
+    "1,2",
+    "--base",
+    "1girl, solo, upper body",
+    "--negative",
+    "lowres",
+    "--model",
+    "tiny-random",
+    "--size",
+    "64x64",
+    "--steps",
+    "2",
+    "--cell-px",
+    "64",
 ]
 
 
 def sheet_spec() -> SheetSpec:
     return spec_from_values(
-        rows=(SheetRow("by chi4"), SheetRow("(by yoneyama mai:0.9)")), seeds=(1, 2),
-        bases=["1girl, solo, upper body"], negative="lowres", model="tiny-random",
-        width=64, height=64, steps=2, cell_px=64,
+        rows=(SheetRow("by chi4"), SheetRow("(by yoneyama mai:0.9)")),
+        seeds=(1, 2),
+        bases=["1girl, solo, upper body"],
+        negative="lowres",
+        model="tiny-random",
+        width=64,
+        height=64,
+        steps=2,
+        cell_px=64,
     )
 
 
@@ -62,16 +82,27 @@ class OneProcessSheet:
 
 @pytest.fixture(scope="module")
 def one_process_sheet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OneProcessSheet]:
+    import torch
+
     root = tmp_path_factory.mktemp("sheet")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AIDXL_CACHE_DIR", str(root / "cache"))
-        patch.setenv("AIDXL_STATE_DIR", str(root / "state"))
-        first = run_sheet(sheet_spec(), root / "out", composed_on=COMPOSED_ON)
-        again = run_sheet(sheet_spec(), root / "out", composed_on=COMPOSED_ON)
+    threads = torch.get_num_threads()
+    # One thread, as each process of the split test has (torchrun sets OMP_NUM_THREADS=1): CPU
+    # float sums depend on the thread count, and the split test compares bytes.
+    torch.set_num_threads(1)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("AIDXL_CACHE_DIR", str(root / "cache"))
+            patch.setenv("AIDXL_STATE_DIR", str(root / "state"))
+            first = run_sheet(sheet_spec(), root / "out", composed_on=COMPOSED_ON)
+            again = run_sheet(sheet_spec(), root / "out", composed_on=COMPOSED_ON)
+    finally:
+        torch.set_num_threads(threads)
     yield OneProcessSheet(root / "out", root / "cache", root / "state", first, again)
 
 
-def test_sheet_generates_every_cell_once_then_serves_them_from_the_cache(one_process_sheet: OneProcessSheet) -> None:
+def test_sheet_generates_every_cell_once_then_serves_them_from_the_cache(
+    one_process_sheet: OneProcessSheet,
+) -> None:
     first, again = one_process_sheet.first, one_process_sheet.again
     assert (first.cells, first.generated, first.cached, first.missing) == (6, 6, 0, ())
     assert (again.cells, again.generated, again.cached, again.missing) == (6, 0, 6, ())
@@ -89,7 +120,9 @@ def test_page_parameters_and_sidecar_parse_back_to_the_spec(one_process_sheet: O
     cells = document["cells"]
     assert [cell["id"] for cell in cells] == ["r00c00", "r00c01", "r01c00", "r01c01", "r02c00", "r02c01"]
     assert cells[4]["positive"] == "(by yoneyama mai:0.9), 1girl, solo, upper body"
-    assert cells[4]["parameters"].startswith("(by yoneyama mai:0.9), 1girl, solo, upper body\nNegative prompt: lowres\n")
+    assert cells[4]["parameters"].startswith(
+        "(by yoneyama mai:0.9), 1girl, solo, upper body\nNegative prompt: lowres\n"
+    )
     assert "Seed: 1," in cells[4]["parameters"]
     for cell in cells:
         assert (one_process_sheet.out_dir / cell["file"]).is_file()
@@ -99,10 +132,12 @@ def test_page_parameters_and_sidecar_parse_back_to_the_spec(one_process_sheet: O
 def test_recognition_scores_are_stored_per_trigger_and_model(one_process_sheet: OneProcessSheet) -> None:
     result = one_process_sheet.first
     assert [(record.trigger, record.weight, record.samples) for record in result.recognitions] == [
-        ("by chi4", 1.0, 2), ("by yoneyama mai", 0.9, 2)
+        ("by chi4", 1.0, 2),
+        ("by yoneyama mai", 0.9, 2),
     ]
     stored = read_verdicts(
-        ["by chi4", "by yoneyama mai"], model_hash="tinyrand",
+        ["by chi4", "by yoneyama mai"],
+        model_hash="tinyrand",
         store_path=one_process_sheet.state_dir / "recognition.sqlite3",
     )
     assert {trigger: record.score for trigger, record in stored.items()} == {
@@ -140,9 +175,19 @@ def test_html_index_opens_in_headless_chromium(one_process_sheet: OneProcessShee
     result = one_process_sheet.first
     assert result.html is not None
     dom = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}",
-         "--dump-dom", result.html.as_uri()],
-        capture_output=True, text=True, timeout=120, check=True,
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            result.html.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     ).stdout
     parsed = IndexCells()
     parsed.feed(dom)
@@ -158,7 +203,9 @@ def test_killed_run_resumes_generating_only_missing_cells(tmp_path: Path) -> Non
     out_dir = tmp_path / "out"
     command = cli(*SHEET_ARGS, "--out", str(out_dir), "--json")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(
+        command, cwd=REPO_ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+    )
     assert process.stderr is not None
     finished_lines = 0
     for line in process.stderr:
@@ -176,7 +223,11 @@ def test_killed_run_resumes_generating_only_missing_cells(tmp_path: Path) -> Non
     resumed = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     report = json.loads(resumed.stdout)
-    assert (report["cells"], report["generated"], report["cached"]) == (6, 6 - cached_after_kill, cached_after_kill)
+    assert (report["cells"], report["generated"], report["cached"]) == (
+        6,
+        6 - cached_after_kill,
+        cached_after_kill,
+    )
     assert report["missing"] == []
 
 
@@ -194,13 +245,34 @@ def test_two_process_split_gives_the_same_sheet_as_one_process(
         pytest.skip("accelerate is not installed")
     out_dir = tmp_path / "out"
     env = {
-        **os.environ, "AIDXL_CACHE_DIR": str(tmp_path / "cache"), "AIDXL_STATE_DIR": str(tmp_path / "state"),
-        "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "PYTHONUNBUFFERED": "1",
+        **os.environ,
+        "AIDXL_CACHE_DIR": str(tmp_path / "cache"),
+        "AIDXL_STATE_DIR": str(tmp_path / "state"),
+        "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH,
+        "PYTHONUNBUFFERED": "1",
+        "OMP_NUM_THREADS": "1",
     }
     launch = [
-        str(accelerate), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
-        "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", str(free_port()),
-        "-m", "tui.cli", "sheet", *SHEET_ARGS, "--out", str(out_dir), "--json",
+        str(accelerate),
+        "launch",
+        "--multi_gpu",
+        "--num_processes",
+        "2",
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+        "--dynamo_backend",
+        "no",
+        "--main_process_port",
+        str(free_port()),
+        "-m",
+        "tui.cli",
+        "sheet",
+        *SHEET_ARGS,
+        "--out",
+        str(out_dir),
+        "--json",
     ]
     result = subprocess.run(launch, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -290,3 +290,50 @@ async def test_preview_without_a_model_explains_in_one_line(
         assert app.last_preview.image_path is None
         assert app.last_preview.message.startswith("No model is configured;")
         assert "\n" not in app.last_preview.message
+
+
+@sync
+async def test_search_select_add_weight_lint_fix_copy(tiny_catalog_file: Path) -> None:
+    """The core flow: search as you type → add → weight → lint finding → fix → copy."""
+    from kb.paths import state_dir
+    from tui.widgets.builder_pane import FindingsTable
+    from tui.widgets.results import ResultsTable
+
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        for query in ("ganyu", "by chi4"):
+            await pilot.press("ctrl+u", *query)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.results_query == query
+            await pilot.press("enter")
+        assert [row.prompt for row in app.query_one(ResultsTable).rows_shown][:1] == ["by chi4"]
+        assert [(e.text, e.kind) for e in app.builder.entries] == [
+            ("ganyu (genshin impact)", "character"),
+            ("by chi4", "artist_style"),
+        ]
+        await pilot.press("ctrl+b", "down", "w", "ctrl+u", *"1.6", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.rendered is not None
+        assert app.rendered.positive == (
+            "(by chi4:1.6), ganyu \\(genshin impact\\), (amazing quality:1.3), (best quality:1.3)"
+        )
+        assert [finding.code for finding in app.rendered.findings] == ["weight-range"]
+        await pilot.press("tab")
+        assert app.query_one(FindingsTable).has_focus
+        await pilot.press("enter")
+        assert app.query_one("#entries").has_focus
+        assert app.selected_entry() == 1
+        await pilot.press("tab", "f")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.builder.entries[1].weight == 1.5
+        assert app.rendered.findings == ()
+        assert app.rendered.tokens is not None and app.rendered.tokens.label == "17/75"
+        await pilot.press("y")
+        expected = "(by chi4:1.5), ganyu \\(genshin impact\\), (amazing quality:1.3), (best quality:1.3)"
+        assert app.clipboard == expected
+        assert (state_dir() / "clipboard.txt").read_text(encoding="utf-8") == expected + "\n"
+        assert [entry.action for entry in app.user_data.history] == ["copy-positive"]

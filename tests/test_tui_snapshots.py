@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tui.app import ExplorerApp
+from tui.state.builder import BuilderEntry
 
 SIZE = (80, 24)
 
@@ -20,23 +21,63 @@ def snapshot_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def explorer(catalog: Path) -> ExplorerApp:
-    return ExplorerApp(catalog, watch_catalog=False)
+    return ExplorerApp(catalog, watch_catalog=False, show_timings=False)
 
 
 async def settle(pilot: Pilot[object]) -> None:
     """Wait for every worker and message, with the input cursor steady and no toasts."""
-    for search_input in pilot.app.query(Input):
+    app = pilot.app
+    for search_input in app.query(Input):
         search_input.cursor_blink = False
-    await pilot.app.workers.wait_for_complete()
+    for _ in range(20):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(worker.is_running for worker in app.workers):
+            break
+    app.clear_notifications()
     await pilot.pause()
-    pilot.app.clear_notifications()
-    await pilot.pause()
+
+
+async def search_for(pilot: Pilot[object], query: str) -> None:
+    await settle(pilot)
+    await pilot.press(*query)
+    await settle(pilot)
+
+
+def test_main_screen_style_results(snap_compare: object, snapshot_catalog: Path) -> None:
+    async def run_before(pilot: Pilot[object]) -> None:
+        await search_for(pilot, "by")
+
+    assert snap_compare(explorer(snapshot_catalog), terminal_size=SIZE, run_before=run_before)  # type: ignore[operator]
+
+
+def test_character_detail(snap_compare: object, snapshot_catalog: Path) -> None:
+    async def run_before(pilot: Pilot[object]) -> None:
+        await search_for(pilot, "ganyu")
+
+    assert snap_compare(explorer(snapshot_catalog), terminal_size=SIZE, run_before=run_before)  # type: ignore[operator]
+
+
+def test_builder_with_lint_findings(snap_compare: object, snapshot_catalog: Path) -> None:
+    async def run_before(pilot: Pilot[object]) -> None:
+        app = pilot.app
+        assert isinstance(app, ExplorerApp)
+        await settle(pilot)
+        app.builder.add(BuilderEntry("by chi4", "artist_style", 1.6, "chi4"))
+        app.builder.add(BuilderEntry("ganyu (genshin impact)", "character", 1.0, "ganyu_(genshin_impact)"))
+        app.builder.add(BuilderEntry("blorbo", "unknown", 1.0, None, False, ("long hair",)))
+        app.builder.add(BuilderEntry("by nobody", "artist_style", 0.8))
+        app.refresh_builder(cursor=0)
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+
+    assert snap_compare(explorer(snapshot_catalog), terminal_size=SIZE, run_before=run_before)  # type: ignore[operator]
 
 
 def test_help_screen(snap_compare: object, snapshot_catalog: Path) -> None:
     async def open_help(pilot: Pilot[object]) -> None:
         await settle(pilot)
         await pilot.press("f1")
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(explorer(snapshot_catalog), terminal_size=SIZE, run_before=open_help)  # type: ignore[operator]

@@ -135,6 +135,7 @@ class ExplorerApp(App[int]):
         user_data_path: Path | None = None,
         watch_catalog: bool = True,
         preview_model: str | None = None,
+        show_timings: bool = True,
     ) -> None:
         super().__init__()
         self.catalog_path = catalog_path
@@ -144,16 +145,20 @@ class ExplorerApp(App[int]):
         self.catalog_identity: tuple[int, int, int] | None = None
         self.catalog_replaced = False
         self.index: Any = None
+        self.index_generation = 0
         self.index_seconds: float | None = None
         self.search_problem: str | None = None
         self.kind_filter: str | None = None
         self.last_search_ms: float | None = None
         self.results_query: str | None = None  # the query whose results the table shows
+        self.typed_at: dict[str, float] = {}  # query -> when it was typed
+        self.search_latencies_ms: list[float] = []
         self.builder = BuilderState()
         self.rendered: RenderedPrompt | None = None
         self.render_generation = 0
         self.user_data = UserData(state_dir() / "explorer.json")
         self.preview_running = False
+        self.show_timings = show_timings  # off for snapshot tests, where times vary
         self.preview_model = preview_model  # None: $AIDXL_MODEL or the config file decides
         self.loaded_models: dict[str, Any] = {}
         self.last_preview: PreviewFinished | None = None
@@ -202,7 +207,8 @@ class ExplorerApp(App[int]):
             return False
         self.catalog_identity = file_identity(self.catalog_path)
         self.catalog_replaced = False
-        self.load_index_worker(self.connection.cursor(), self.catalog_path)
+        self.index_generation += 1
+        self.load_index_worker(self.index_generation, self.connection.cursor(), self.catalog_path)
         self.update_status()
         return True
 
@@ -234,7 +240,7 @@ class ExplorerApp(App[int]):
             parts.append("loading search index…")
         else:
             parts.append(f"{len(results.rows_shown)} results")
-            if self.last_search_ms is not None:
+            if self.last_search_ms is not None and self.show_timings:
                 parts.append(f"{self.last_search_ms:.1f} ms")
         label = next(label for label, _, kind in KIND_FILTERS if kind == self.kind_filter)
         parts.append(f"filter {label}")
@@ -255,7 +261,9 @@ class ExplorerApp(App[int]):
     # -------------------------------------------------------------- search
 
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
-    def load_index_worker(self, connection: duckdb.DuckDBPyConnection, catalog_path: Path) -> None:
+    def load_index_worker(
+        self, generation: int, connection: duckdb.DuckDBPyConnection, catalog_path: Path
+    ) -> None:
         started = time.perf_counter()
         try:
             index = load_index(connection, catalog_path)
@@ -265,10 +273,14 @@ class ExplorerApp(App[int]):
         except Exception as error:  # a broken index must not take the explorer down
             self.post_message(SearchUnavailable(f"search index failed to load: {error}"))
             return
-        self.post_message(SearchIndexReady(index, time.perf_counter() - started))
+        finally:
+            connection.close()  # this worker's own cursor
+        self.post_message(SearchIndexReady(generation, index, time.perf_counter() - started))
 
     @on(SearchIndexReady)
     def index_ready(self, message: SearchIndexReady) -> None:
+        if message.generation != self.index_generation:
+            return  # the index of a catalog that was reloaded since
         self.index = message.index
         self.index_seconds = message.seconds
         self.search_problem = None
@@ -282,7 +294,8 @@ class ExplorerApp(App[int]):
         self.query_one(DetailPane).show(None, dark=self.dark, message=message.reason)
 
     @on(Input.Changed, "#search")
-    def search_changed(self) -> None:
+    def search_changed(self, event: Input.Changed) -> None:
+        self.typed_at[event.value] = time.perf_counter()
         self.start_search()
 
     def start_search(self) -> None:
@@ -316,6 +329,14 @@ class ExplorerApp(App[int]):
         self.query_one(ResultsTable).show_rows(message.hits, dark=self.dark)
         self.update_status()
         self.request_detail()
+        typed_at = self.typed_at.pop(message.query, None)
+        if typed_at is not None:
+            # Keystroke → results on screen: measured after the refresh that paints them (bench/tui.py).
+            self.call_after_refresh(self.record_latency, typed_at)
+
+    def record_latency(self, typed_at: float) -> None:
+        self.search_latencies_ms.append((time.perf_counter() - typed_at) * 1000)
+        del self.search_latencies_ms[:-1000]
 
     def show_favourites(self) -> None:
         rows = prompt_actions.favourite_rows(self.user_data)
@@ -390,13 +411,30 @@ class ExplorerApp(App[int]):
     def refresh_builder(self, cursor: int | None = None) -> None:
         self.query_one(BuilderPane).show_state(self.builder, dark=self.dark, cursor=cursor)
         self.render_generation += 1
-        self.render_worker(self.render_generation, BuilderState.from_json(self.builder.to_json()))
+        self.render_worker(
+            self.render_generation,
+            BuilderState.from_json(self.builder.to_json()),
+            self.connection,
+            self.index,
+        )
         if self.is_mounted:
             self.update_status()
 
     @work(thread=True, exclusive=True, group="render", exit_on_error=False)
-    def render_worker(self, generation: int, state: BuilderState) -> None:
-        self.post_message(PromptRendered(generation, render_builder(state)))
+    def render_worker(
+        self,
+        generation: int,
+        state: BuilderState,
+        connection: duckdb.DuckDBPyConnection | None,
+        index: Any,
+    ) -> None:
+        cursor = connection.cursor() if connection is not None else None
+        try:
+            context = prompt_actions.catalog_context(cursor, index)
+            self.post_message(PromptRendered(generation, render_builder(state, context)))
+        finally:
+            if cursor is not None:
+                cursor.close()
 
     @on(PromptRendered)
     def prompt_rendered(self, message: PromptRendered) -> None:
@@ -612,7 +650,7 @@ class ExplorerApp(App[int]):
             where = f"; file fallback failed: {error}"
         self.user_data.record_history(self.rendered.positive, self.rendered.negative, f"copy-{which}")
         self.save_user_data()
-        prompt_actions.record_usage(self.builder)
+        prompt_actions.record_usage(self.builder, "copy")
         self.notify(f"copied {which} prompt to the clipboard (OSC 52){where}", timeout=6)
 
     def action_export(self, kind: str) -> None:
@@ -624,6 +662,7 @@ class ExplorerApp(App[int]):
             self.notify(f"export failed: {error}", severity="error")
             return
         self.user_data.record_history(self.rendered.positive, self.rendered.negative, "export")
+        prompt_actions.record_usage(self.builder, "export")
         self.save_user_data()
         self.notify(f"exported to {path}", timeout=8)
 
@@ -731,22 +770,20 @@ class ExplorerApp(App[int]):
         self.notify("The catalog file was rebuilt (aidxl ingest). Press ctrl+r to reload it.", timeout=10)
 
     def action_reload_catalog(self) -> None:
-        old_connection = self.connection
-        self.index = None
         try:
-            self.connection = open_catalog(self.catalog_path)
+            open_catalog(self.catalog_path).close()  # check the new file before letting go of the old
         except CatalogError as error:
             self.notify(f"{error}; keeping the catalog that is open", severity="error")
-            self.connection = old_connection
             return
-        self.catalog_identity = file_identity(self.catalog_path)
-        self.catalog_replaced = False
+        # DuckDB keeps one database per path inside a process: the old one must be closed first,
+        # or the new connection would be handed the replaced file.
         self.workers.cancel_group(self, "index")
-        self.load_index_worker(self.connection.cursor(), self.catalog_path)
+        old_connection, self.connection, self.index = self.connection, None, None
         if old_connection is not None:
             old_connection.close()
-        self.update_status("catalog reloaded")
-        self.notify("catalog reloaded", timeout=2)
+        if self.open_current_catalog():
+            self.update_status("catalog reloaded")
+            self.notify("catalog reloaded", timeout=2)
 
     # ---------------------------------------------------- missing catalog
 

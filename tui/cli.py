@@ -21,6 +21,18 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tui.commands.preview",
     "tui.commands.sheet",
 )
+# Which module registers each top-level command: a run of one command imports only its own
+# module, so `aidxl prompt tokens` does not pay for duckdb, numpy or the search index.
+MODULE_OF_COMMAND: dict[str, str] = {
+    "ingest": "tui.commands.ingest",
+    "stats": "tui.commands.ingest",
+    "search": "tui.commands.search",
+    "prompt": "tui.commands.prompt",
+    "char": "tui.commands.prompt",
+    "size": "tui.commands.prompt",
+    "preview": "tui.commands.preview",
+    "sheet": "tui.commands.sheet",
+}
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -36,7 +48,21 @@ def common_options() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def requested_command(argv: Sequence[str]) -> str | None:
+    """The command name in argv (skipping global options and their values), if any."""
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--catalog":
+            next(tokens, None)
+        elif not token.startswith("-"):
+            return token
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The full parser, or, when argv names a known command, one holding just that command's group."""
+    command = requested_command(argv) if argv is not None else None
+    module_names = (MODULE_OF_COMMAND[command],) if command in MODULE_OF_COMMAND else COMMAND_MODULES
     common = common_options()
     parser = argparse.ArgumentParser(
         prog="aidxl",
@@ -49,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         "explore", parents=[common], help="open the Textual explorer (the default command)"
     )
     explore.set_defaults(run=run_explorer)
-    for module_name in COMMAND_MODULES:
+    for module_name in module_names:
         importlib.import_module(module_name).register(subparsers, common)
     return parser
 
@@ -61,8 +87,9 @@ def run_explorer(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(arguments)
+    args = parser.parse_args(arguments)
     run = getattr(args, "run", run_explorer)
     try:
         return int(run(args) or 0)

@@ -85,7 +85,9 @@ def lookup(digest: str) -> CachedPreview | None:
     return preview
 
 
-def _verified_entry(digest: str, png_path: Path, thumbnail_path: Path, sidecar_path: Path) -> CachedPreview | None:
+def _verified_entry(
+    digest: str, png_path: Path, thumbnail_path: Path, sidecar_path: Path
+) -> CachedPreview | None:
     try:
         record = json.loads(sidecar_path.read_text(encoding="utf-8"))
         png_ok = sha256_hex(png_path.read_bytes()) == record["png_sha256"]

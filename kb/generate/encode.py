@@ -79,63 +79,13 @@ class EncodedPair:
     negative: EncodedPrompt
 
 
-@dataclass(frozen=True)
-class WeightedChunk:
-    tokens: tuple[int, ...]
-    weights: tuple[float, ...]
-
-
-def prompt_chunks(prompt: str, tokenizer: Any = None) -> list[TokenChunkLike]:
-    """The kb parser's segments and weights cut into CLIP chunks by `kb.tokens` (never fewer than one).
-
-    `tokenizer` (a Hugging Face CLIP tokenizer) is used only while `kb.tokens` is absent.
-    """
+def prompt_chunks(prompt: str) -> list[TokenChunkLike]:
+    """The kb parser's segments and weights cut into CLIP chunks by `kb.tokens` (never fewer than one)."""
     from kb.attention import parse_prompt_attention
+    from kb.tokens import chunk_segments
 
-    segments = parse_prompt_attention(prompt)
-    try:
-        from kb.tokens import chunk_segments  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        chunks: list[TokenChunkLike] = list(chunk_segments_with_tokenizer(segments, tokenizer))
-    else:
-        chunks = list(chunk_segments(segments))
+    chunks: list[TokenChunkLike] = list(chunk_segments(parse_prompt_attention(prompt)))
     return chunks if chunks else [EmptyChunk()]
-
-
-def chunk_segments_with_tokenizer(
-    segments: Sequence[tuple[str, float]], tokenizer: Any, comma_backtrack: int = 20
-) -> list[WeightedChunk]:
-    """The web UI's `tokenize_line` (75-token chunks, comma backtrack, BREAK) over a tokenizer."""
-    comma_id = int(tokenizer.get_vocab()[",</w>"])
-    chunks: list[WeightedChunk] = []
-    tokens: list[int] = []
-    weights: list[float] = []
-    last_comma = -1
-
-    def close_chunk() -> None:
-        nonlocal tokens, weights, last_comma
-        chunks.append(WeightedChunk(tuple(tokens), tuple(weights)))
-        tokens, weights, last_comma = [], [], -1
-
-    for text, weight in segments:
-        if text == "BREAK" and weight == -1:
-            close_chunk()
-            continue
-        for token in tokenizer(text, truncation=False, add_special_tokens=False)["input_ids"]:
-            if token == comma_id:
-                last_comma = len(tokens)
-            elif len(tokens) == CHUNK_TOKEN_COUNT and last_comma != -1 and len(tokens) - last_comma <= comma_backtrack:
-                moved_tokens, moved_weights = tokens[last_comma + 1 :], weights[last_comma + 1 :]
-                tokens, weights = tokens[: last_comma + 1], weights[: last_comma + 1]
-                close_chunk()
-                tokens, weights = moved_tokens, moved_weights
-            if len(tokens) == CHUNK_TOKEN_COUNT:
-                close_chunk()
-            tokens.append(int(token))
-            weights.append(float(weight))
-    if tokens or not chunks:
-        close_chunk()
-    return chunks
 
 
 def check_emphasis(emphasis: str) -> None:

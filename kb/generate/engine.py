@@ -53,8 +53,8 @@ def check_inputs(model: LoadedModel, request: PreviewRequest) -> None:
 def encode(model: LoadedModel, request: PreviewRequest) -> EncodedPair:
     return encode_prompt_pair(
         model.pipeline,
-        prompt_chunks(request.positive, model.pipeline.tokenizer),
-        prompt_chunks(request.negative, model.pipeline.tokenizer),
+        prompt_chunks(request.positive),
+        prompt_chunks(request.negative),
         request.emphasis,
     )
 
@@ -74,11 +74,15 @@ def denoise(
     # A CPU generator gives the same starting noise on every device.
     generator = torch.Generator("cpu").manual_seed(request.seed)
 
-    def after_step(_pipe: Any, step_index: int, _timestep: Any, callback_kwargs: dict[str, Any]) -> dict[str, Any]:
+    def after_step(
+        _pipe: Any, step_index: int, _timestep: Any, callback_kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
         if on_step is not None:
             on_step(StepProgress(step_index + 1, request.steps))
         if should_cancel is not None and should_cancel():
-            raise GenerationCancelled(f"cancelled after step {step_index + 1} of {request.steps}; nothing was saved.")
+            raise GenerationCancelled(
+                f"cancelled after step {step_index + 1} of {request.steps}; nothing was saved."
+            )
         return callback_kwargs
 
     with torch.inference_mode():
@@ -148,7 +152,9 @@ def generate_preview(
     if should_cancel is not None and should_cancel():
         raise GenerationCancelled("cancelled before the first step; nothing was saved.")
     encoded = encode(model, request)
-    latents = _retry_out_of_memory(model, request, lambda: denoise(model, request, encoded, on_step, should_cancel))
+    latents = _retry_out_of_memory(
+        model, request, lambda: denoise(model, request, encoded, on_step, should_cancel)
+    )
     image = _retry_out_of_memory(model, request, lambda: decode(model, latents))
     return save(model, request, image)
 

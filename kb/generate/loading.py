@@ -11,6 +11,7 @@ touches the network (`local_files_only=True`): whatever is missing is named in o
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import tomllib
@@ -31,7 +32,7 @@ SDXL_BASE_REPO = "stabilityai/stable-diffusion-xl-base-1.0"
 HASH_RECORD_FILE = "model-hashes.json"
 HOW_TO_NAME_MODEL = (
     f"pass --model PATH (an SDXL .safetensors file or a diffusers folder), set {MODEL_ENV}, "
-    "or set `model = \"PATH\"` under [generate] in {config}"
+    'or set `model = "PATH"` under [generate] in {config}'
 )
 
 
@@ -118,7 +119,9 @@ def resolve_model_source(
     how_to = HOW_TO_NAME_MODEL.format(config=config_file_path())
     model_value, origin = _pick(model_flag, MODEL_ENV, "model")
     if model_value is None:
-        raise ModelNotFoundError(f"No model is configured; {how_to} (or use --model {TINY_MODEL_NAME} to test).")
+        raise ModelNotFoundError(
+            f"No model is configured; {how_to} (or use --model {TINY_MODEL_NAME} to test)."
+        )
     vae_value, vae_origin = _pick(vae_flag, VAE_ENV, "vae")
     vae_path = _checked_vae_path(Path(vae_value).expanduser(), vae_origin) if vae_value else None
     if model_value == TINY_MODEL_NAME:
@@ -167,8 +170,9 @@ def _single_file_config(model_config_flag: str | None) -> Path | None:
     cached = try_to_load_from_cache(SDXL_BASE_REPO, "model_index.json")
     if not isinstance(cached, str):
         raise ModelNotFoundError(
-            f"Loading a single-file SDXL checkpoint needs the SDXL base config ({SDXL_BASE_REPO}/model_index.json "
-            "and the component configs), which is not in the Hugging Face cache; fetch it once with "
+            "Loading a single-file SDXL checkpoint needs the SDXL base config "
+            f"({SDXL_BASE_REPO}/model_index.json and the component configs), which is not in the "
+            "Hugging Face cache; fetch it once with "
             f"`hf download {SDXL_BASE_REPO} --exclude '*.safetensors' '*.bin' '*.onnx*' '*.msgpack'` "
             f"or point --model-config / {MODEL_CONFIG_ENV} at a folder holding it."
         )
@@ -193,8 +197,15 @@ def file_or_folder_sha256(path: Path) -> str:
     Hashing a 7 GB checkpoint takes a while, so results are remembered in the cache folder by
     path, size and modification time.
     """
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and ".cache" not in p.parts)
-    stamp = [[str(p.relative_to(path) if p != path else p.name), p.stat().st_size, p.stat().st_mtime_ns] for p in files]
+    files = (
+        [path]
+        if path.is_file()
+        else sorted(p for p in path.rglob("*") if p.is_file() and ".cache" not in p.parts)
+    )
+    stamp = [
+        [str(p.relative_to(path) if p != path else p.name), p.stat().st_size, p.stat().st_mtime_ns]
+        for p in files
+    ]
     record_path = cache_dir() / HASH_RECORD_FILE
     try:
         records: dict[str, Any] = json.loads(record_path.read_text(encoding="utf-8"))
@@ -242,11 +253,16 @@ def choose_device(source: ModelSource, *, allow_cpu: bool) -> DeviceChoice:
             "pass --allow-cpu to generate on the CPU anyway (several minutes per image)."
         )
     return DeviceChoice(
-        "cpu", "float32", False, "warning: generating on the CPU in float32; expect several minutes per image."
+        "cpu",
+        "float32",
+        False,
+        "warning: generating on the CPU in float32; expect several minutes per image.",
     )
 
 
-def load_model(source: ModelSource, device: DeviceChoice, identity: ModelIdentity | None = None) -> LoadedModel:
+def load_model(
+    source: ModelSource, device: DeviceChoice, identity: ModelIdentity | None = None
+) -> LoadedModel:
     """Load the pipeline offline onto the chosen device and dtype."""
     import torch
 
@@ -275,12 +291,14 @@ def load_model(source: ModelSource, device: DeviceChoice, identity: ModelIdentit
 
 
 def _load_full_pipeline(source: ModelSource, dtype: Any) -> Any:
-    from diffusers import StableDiffusionXLPipeline
+    StableDiffusionXLPipeline: Any = importlib.import_module("diffusers").StableDiffusionXLPipeline
 
     assert source.path is not None
     try:
         if source.kind == "diffusers_folder":
-            return StableDiffusionXLPipeline.from_pretrained(source.path, torch_dtype=dtype, local_files_only=True)
+            return StableDiffusionXLPipeline.from_pretrained(
+                source.path, torch_dtype=dtype, local_files_only=True
+            )
         return StableDiffusionXLPipeline.from_single_file(
             str(source.path),
             config=str(source.config_path) if source.config_path is not None else SDXL_BASE_REPO,
@@ -294,7 +312,7 @@ def _load_full_pipeline(source: ModelSource, dtype: Any) -> Any:
 
 
 def _load_vae(source: ModelSource, dtype: Any) -> Any:
-    from diffusers import AutoencoderKL
+    AutoencoderKL: Any = importlib.import_module("diffusers").AutoencoderKL
 
     vae_path = source.vae_path
     assert vae_path is not None
@@ -306,7 +324,9 @@ def _load_vae(source: ModelSource, dtype: Any) -> Any:
             str(vae_path), config=config, subfolder="vae", torch_dtype=dtype, local_files_only=True
         )
     except (OSError, ValueError, KeyError) as error:
-        raise ModelNotFoundError(f"VAE {vae_path} could not be loaded offline ({_first_line(error)}).") from error
+        raise ModelNotFoundError(
+            f"VAE {vae_path} could not be loaded offline ({_first_line(error)})."
+        ) from error
 
 
 def _first_line(error: BaseException) -> str:

@@ -78,7 +78,9 @@ def parse_infotext(text: str) -> Infotext:
             in_negative = True
             stripped = stripped[len(NEGATIVE_PREFIX) :].strip()
         (negative_lines if in_negative else prompt_lines).append(stripped)
-    settings = tuple((key.strip(), unquote_value(value.strip())) for key, value in _PARAM_PATTERN.findall(settings_line))
+    settings = tuple(
+        (key.strip(), unquote_value(value.strip())) for key, value in _PARAM_PATTERN.findall(settings_line)
+    )
     return Infotext("\n".join(prompt_lines), "\n".join(negative_lines), settings)
 
 

@@ -6,12 +6,11 @@ checking the settings are plain Python, so a cached preview returns without load
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
-from kb.errors import AidxlError
+from kb import settings
+from kb.assemble import assemble_prompt
 from kb.generate import cache
 from kb.generate.encode import check_emphasis
 from kb.generate.loading import ModelSource, model_identity, resolve_model_source
@@ -19,17 +18,15 @@ from kb.generate.request import DEFAULT_EMPHASIS, ModelIdentity, PreviewRequest,
 from kb.generate.samplers import sampler_spec
 from kb.generate.validation import check_settings
 
-DEFAULT_SAMPLER = "Euler a"
-DEFAULT_CFG_SCALE = 7.0
+DEFAULT_SAMPLER = settings.DEFAULT_SAMPLER
+DEFAULT_CFG_SCALE = settings.DEFAULT_CFG
 DEFAULT_SIZE = (1024, 1024)
 TINY_DEFAULT_SIZE = (64, 64)
 # What a trigger is shown on when no --base is given: one neutral subject, the card's aesthetic
 # and quality tags late in the prompt.
-DEFAULT_PREVIEW_BASE = "1girl, solo, upper body, looking at viewer, beautiful color, detailed, (best quality:1.2)"
-
-
-class PreviewOptionError(AidxlError):
-    """A malformed preview option (size, seed)."""
+DEFAULT_PREVIEW_BASE = (
+    "1girl, solo, upper body, looking at viewer, beautiful color, detailed, (best quality:1.2)"
+)
 
 
 @dataclass(frozen=True)
@@ -55,26 +52,13 @@ class PreparedPreview:
     source: ModelSource
     identity: ModelIdentity
     digest: str
+    warnings: tuple[str, ...]  # settings the model takes badly (area, steps, CFG)
 
 
-def parse_size(text: str) -> tuple[int, int]:
-    """`832x1216` → (832, 1216)."""
-    width_text, separator, height_text = text.lower().partition("x")
-    if not separator or not width_text.strip().isdigit() or not height_text.strip().isdigit():
-        raise PreviewOptionError(f"size {text!r} is not WIDTHxHEIGHT, e.g. 1024x1024.")
-    return int(width_text), int(height_text)
-
-
-def default_negative_prompt() -> str:
-    """The model page's recommended negative prompt (kb/data/negative.toml)."""
-    data = tomllib.loads(resources.files("kb").joinpath("data/negative.toml").read_text(encoding="utf-8"))
-    return str(data["text"])
-
-
-def assemble_preview_prompt(trigger: str, base: str) -> str:
-    """The trigger placed in front of the base prompt (the art-style slot comes first)."""
-    stripped_base = base.strip().strip(",").strip()
-    return f"{trigger}, {stripped_base}" if stripped_base else trigger
+def assemble_preview_prompts(trigger: str, base: str, negative: str | None) -> tuple[str, str]:
+    """(positive, negative): `kb.assemble` slots the trigger in; the negative defaults to the card's."""
+    assembled = assemble_prompt(f"{base}, {trigger}" if base.strip() else trigger, negative=negative)
+    return assembled.positive, assembled.negative
 
 
 def prepare_preview(
@@ -89,12 +73,16 @@ def prepare_preview(
     identity = model_identity(source)
     spec = sampler_spec(options.sampler)
     width, height = options.size or (TINY_DEFAULT_SIZE if identity.random_weights else DEFAULT_SIZE)
+    base = DEFAULT_PREVIEW_BASE if options.base is None else options.base
+    positive, negative = assemble_preview_prompts(options.trigger, base, options.negative)
     request = PreviewRequest(
-        positive=assemble_preview_prompt(options.trigger, DEFAULT_PREVIEW_BASE if options.base is None else options.base),
-        negative=default_negative_prompt() if options.negative is None else options.negative,
+        positive=positive,
+        negative=negative,
         seed=options.seed,
         sampler=spec.name,
-        steps=options.steps if options.steps is not None else spec.default_steps,
+        steps=options.steps
+        if options.steps is not None
+        else settings.sampler_preset(spec.name).default_steps,
         cfg_scale=options.cfg_scale,
         width=width,
         height=height,
@@ -102,8 +90,10 @@ def prepare_preview(
         triggers=(options.trigger,),
     )
     check_emphasis(request.emphasis)
-    check_settings(request, small_sizes_allowed=identity.random_weights)
-    return PreparedPreview(request, source, identity, preview_key(request, identity).digest())
+    warnings = check_settings(request, small_sizes_allowed=identity.random_weights)
+    return PreparedPreview(
+        request, source, identity, preview_key(request, identity).digest(), tuple(warnings)
+    )
 
 
 def cached_preview(prepared: PreparedPreview) -> cache.CachedPreview | None:

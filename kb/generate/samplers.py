@@ -25,18 +25,16 @@ class SamplerSpec:
     infotext_sampler: str  # the web UI's `Sampler:` value (1.9+ writes the schedule separately)
     schedule_type: str  # the web UI's `Schedule type:` value
     scheduler_class: str
-    default_steps: int  # the model card's advice: Euler a 20+ (28 here), DPM++ 2M Karras about 35
     config_overrides: dict[str, Any] = field(default_factory=dict)
 
 
 SAMPLERS: dict[str, SamplerSpec] = {
-    "Euler a": SamplerSpec("Euler a", "Euler a", "Automatic", "EulerAncestralDiscreteScheduler", 28),
+    "Euler a": SamplerSpec("Euler a", "Euler a", "Automatic", "EulerAncestralDiscreteScheduler"),
     "DPM++ 2M Karras": SamplerSpec(
         "DPM++ 2M Karras",
         "DPM++ 2M",
         "Karras",
         "DPMSolverMultistepScheduler",
-        35,
         {"algorithm_type": "dpmsolver++", "solver_order": 2, "use_karras_sigmas": True},
     ),
 }

@@ -7,6 +7,7 @@ and chunking match the real model; only the weights are random, and every output
 
 from __future__ import annotations
 
+import importlib
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -61,12 +62,14 @@ def build_clip_tokenizers() -> tuple[Any, Any]:
 def build_tiny_pipeline() -> Any:
     """A StableDiffusionXLPipeline with toy-sized random weights (fp32, CPU), seeded for repeatability."""
     import torch
-    from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionXLPipeline, UNet2DConditionModel
+
+    # Typed as Any: diffusers ships no type information for these constructors.
+    diffusers: Any = importlib.import_module("diffusers")
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
     torch.manual_seed(TINY_WEIGHTS_SEED)
     text_hidden_size = 32
-    unet = UNet2DConditionModel(
+    unet = diffusers.UNet2DConditionModel(
         block_out_channels=(32, 64),
         layers_per_block=1,
         sample_size=8,
@@ -85,7 +88,7 @@ def build_tiny_pipeline() -> Any:
         norm_num_groups=8,
     )
     # Four blocks: SDXL's 8x downscale, so a 64x64 image is an 8x8 latent as in the real model.
-    vae = AutoencoderKL(
+    vae = diffusers.AutoencoderKL(
         block_out_channels=(8, 16, 16, 16),
         in_channels=3,
         out_channels=3,
@@ -114,8 +117,8 @@ def build_tiny_pipeline() -> Any:
     text_encoder = CLIPTextModel(text_config)
     text_encoder_2 = CLIPTextModelWithProjection(text_config)
     tokenizer, tokenizer_2 = build_clip_tokenizers()
-    scheduler = EulerDiscreteScheduler.from_config(SDXL_SCHEDULER_CONFIG)
-    pipeline = StableDiffusionXLPipeline(
+    scheduler = diffusers.EulerDiscreteScheduler.from_config(SDXL_SCHEDULER_CONFIG)
+    pipeline = diffusers.StableDiffusionXLPipeline(
         vae=vae,
         text_encoder=text_encoder,
         text_encoder_2=text_encoder_2,

@@ -5,20 +5,22 @@ a saved index loads in a few tens of milliseconds and holds no Python object per
 lists `SearchIndex` splits out of the blobs.
 
 Arrays (n entries, m strings, s word-start suffixes, g distinct trigrams):
-- entries: `entry_texts`, `entry_tags` (blobs), `entry_kind` (int8 code, see filters.KIND_CODES),
+- entries: `entry_texts`, `entry_tags` (blobs, with `*_starts` character offsets), `entry_kind` (int8 code, see filters.KIND_CODES),
   `entry_category` (int8, -1 none), `entry_count` (int64), `entry_verified` (bool);
-- strings: `string_normals`, `string_looses` (blobs), `string_entry` (int32), `string_source` (int8);
+- strings: `string_normals`, `string_looses` (blobs with `*_starts`), `string_entry` (int32), `string_source` (int8);
 - suffixes, sorted: `suffix_keys` (blob), `suffix_string` (int32), `suffix_offset` (int16) — every
   loose string from each of its word starts: `lucy cyberpunk` gives `lucy cyberpunk`, `cyberpunk`;
+- `words` (blob): every distinct word, for typo neighbours of a short query;
 - trigrams of ` loose ` (padded): `trigram_codes` (int64, sorted), `trigram_starts` (int64, g+1),
   `trigram_strings` (int32, the posting lists, each sorted, no repeats).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +29,7 @@ from kb.search.filters import kind_code
 from kb.search.normalize import loosen, word_starts
 from kb.search.rows import NO_CATEGORY, CatalogRows
 
-INDEX_FORMAT_VERSION = 1
+INDEX_FORMAT_VERSION = 3
 BLOB_SEPARATOR = "\x1f"
 _TRIGRAM_PAD = " "
 _CODE_BASE = 0x110000  # one more than the largest code point: codes of 3 code points fit in int64
@@ -41,25 +43,56 @@ def join_blob(texts: list[str]) -> npt.NDArray[np.uint8]:
 
 
 def split_blob(blob: npt.NDArray[np.uint8]) -> list[str]:
-    text = blob.tobytes().decode("utf-8")
-    return text.split(BLOB_SEPARATOR) if text or blob.size else [""]
+    return blob.tobytes().decode("utf-8").split(BLOB_SEPARATOR)
+
+
+def blob_starts(texts: list[str]) -> IntArray:
+    """Character offset of each text in its joined blob, plus the end (for PackedStrings)."""
+    lengths = np.fromiter((len(text) + 1 for text in texts), dtype=np.int64, count=len(texts))
+    return np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+
+
+class PackedStrings(Sequence[str]):
+    """A list of strings kept as one decoded text: no Python object per string until it is read."""
+
+    def __init__(self, blob: npt.NDArray[np.uint8], starts: IntArray) -> None:
+        self._text = blob.tobytes().decode("utf-8")
+        self._starts: list[int] = starts.tolist()
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return [self[position] for position in range(*index.indices(len(self)))]
+        starts = self._starts
+        return self._text[starts[index] : starts[index + 1] - 1]
 
 
 @dataclass
 class IndexArrays:
     entry_texts: npt.NDArray[np.uint8]
+    entry_text_starts: IntArray
     entry_tags: npt.NDArray[np.uint8]
+    entry_tag_starts: IntArray
     entry_kind: npt.NDArray[np.int8]
     entry_category: npt.NDArray[np.int8]
     entry_count: IntArray
     entry_verified: npt.NDArray[np.bool_]
     string_normals: npt.NDArray[np.uint8]
+    string_normal_starts: IntArray
     string_looses: npt.NDArray[np.uint8]
+    string_loose_starts: IntArray
     string_entry: Int32Array
     string_source: npt.NDArray[np.int8]
     suffix_keys: npt.NDArray[np.uint8]
     suffix_string: Int32Array
     suffix_offset: npt.NDArray[np.int16]
+    words: npt.NDArray[np.uint8]
     trigram_codes: IntArray
     trigram_starts: IntArray
     trigram_strings: Int32Array
@@ -114,20 +147,26 @@ def build_arrays(rows: CatalogRows) -> IndexArrays:
             suffix_pairs.append((loose[offset:], string_id, offset))
     suffix_pairs.sort()
     trigram_codes, trigram_starts, trigram_strings = _build_trigrams(looses)
+    tag_names = [name or "" for name in rows.tag_names]
     return IndexArrays(
         entry_texts=join_blob(rows.texts),
-        entry_tags=join_blob([name or "" for name in rows.tag_names]),
+        entry_text_starts=blob_starts(rows.texts),
+        entry_tags=join_blob(tag_names),
+        entry_tag_starts=blob_starts(tag_names),
         entry_kind=np.array([kind_code(kind) for kind in rows.kinds], dtype=np.int8),
         entry_category=np.array(rows.categories, dtype=np.int8),
         entry_count=np.array(rows.counts, dtype=np.int64),
         entry_verified=np.array(rows.verified, dtype=np.bool_),
         string_normals=join_blob(normals),
+        string_normal_starts=blob_starts(normals),
         string_looses=join_blob(looses),
+        string_loose_starts=blob_starts(looses),
         string_entry=np.array([entry for entry, _ in string_keys], dtype=np.int32),
         string_source=np.array([int(rows.strings[key]) for key in string_keys], dtype=np.int8),
         suffix_keys=join_blob([key for key, _, _ in suffix_pairs]),
         suffix_string=np.array([string_id for _, string_id, _ in suffix_pairs], dtype=np.int32),
         suffix_offset=np.array([offset for _, _, offset in suffix_pairs], dtype=np.int16),
+        words=join_blob(sorted({key.split(" ", 1)[0] for key, _, _ in suffix_pairs})),
         trigram_codes=trigram_codes,
         trigram_starts=trigram_starts,
         trigram_strings=trigram_strings,
@@ -158,4 +197,12 @@ def _build_trigrams(looses: list[str]) -> tuple[IntArray, IntArray, Int32Array]:
     return codes[first], np.append(starts, codes.size).astype(np.int64), owners.astype(np.int32)
 
 
-__all__ = ["NO_CATEGORY", "IndexArrays", "build_arrays", "pad_for_trigrams", "trigram_codes_of"]
+__all__ = [
+    "NO_CATEGORY",
+    "IndexArrays",
+    "PackedStrings",
+    "build_arrays",
+    "pad_for_trigrams",
+    "split_blob",
+    "trigram_codes_of",
+]

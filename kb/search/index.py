@@ -26,13 +26,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from kb.schema import TriggerKind
-from kb.search.arrays import IndexArrays, pad_for_trigrams, split_blob, trigram_codes_of
+from kb.search.arrays import IndexArrays, PackedStrings, pad_for_trigrams, split_blob, trigram_codes_of
 from kb.search.filters import KIND_CODES, kind_code
 from kb.search.hits import MatchedVia, MatchReason, SearchHit
-from kb.search.normalize import loosen, normalize
+from kb.search.normalize import loosen, normalize, word_starts
 from kb.search.rows import NO_CATEGORY, StringSource
 from kb.tagforms import escape_a1111
 
@@ -44,22 +45,34 @@ VERIFIED_BONUS = 100.0
 # Usage bias k·ln(1 + uses), at most USAGE_CAP (about a 150-fold post count).
 USAGE_WEIGHT = 1.0
 USAGE_CAP = 5.0
-# Scores shown to users (0-100) per tier; fuzzy hits get FUZZY_SCALE × similarity.
-TIER_SCORES: dict[MatchReason, float] = {
-    MatchReason.EXACT: 100.0,
-    MatchReason.PREFIX: 90.0,
-    MatchReason.WORD_START: 90.0,
-    MatchReason.SUBSTRING: 70.0,
-    MatchReason.ABBREVIATION: 65.0,
-}
+# Scores shown to users (0-100): one per tier, best tier first; fuzzy hits get FUZZY_SCALE × similarity.
+class Tier:
+    EXACT = 100.0  # the whole trigger text, tag name or alias
+    WHOLE_WORDS = 95.0  # a character's bare name (`hatsune` → hatsune (princess connect!)) or whole
+    #                     words of a string (`miku` → hatsune miku): ranked together by popularity
+    PARTIAL_WORDS = 90.0  # prefix / word-start ending inside a word (`rem` → remilia scarlet)
+    SUBSTRING = 70.0
+    ABBREVIATION = 65.0
+
+
 FUZZY_SCALE = 0.6
-# Fuzzy: typos only in queries of this many characters or more; similarity floor (rapidfuzz WRatio).
+# Fuzzy: typos only in queries of this many characters or more; 1 edit under 6 characters,
+# 2 under 12, else 3. A match of part of a string costs a quarter edit more than a whole match,
+# three quarters when the part ends inside a word.
 FUZZY_MIN_QUERY_LENGTH = 4
-FUZZY_MIN_SIMILARITY = 78.0
-# How much one unit of ln(post count) is worth against similarity points among fuzzy hits.
+FUZZY_PARTIAL_PENALTY = 0.25
+FUZZY_MID_WORD_PENALTY = 0.75
+# Among fuzzy hits: rank key = popularity weight × ln(1 + count) − edit weight × edits, so one edit
+# is worth a factor of about e^(8/1.5) ≈ 200 in post count.
 FUZZY_POPULARITY_WEIGHT = 1.5
+FUZZY_EDIT_WEIGHT = 8.0
 # Strings scored by rapidfuzz per fuzzy query (best trigram overlap first).
-FUZZY_POOL = 400
+FUZZY_POOL = 250
+# Single words up to this long also look up their one-edit neighbours as whole words.
+NEIGHBOUR_MAX_LENGTH = 7
+NEIGHBOUR_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+NEIGHBOUR_BONUS = 64
+NEIGHBOUR_MAX_RANGE = 2000
 # Abbreviations: the first part at least 3 characters, the second 2; a first part that starts more
 # word-start suffixes than this is skipped (each is checked by a regex).
 ABBREVIATION_MIN_HEAD = 3
@@ -68,6 +81,11 @@ ABBREVIATION_MAX_RANGE = 3000
 # Strings checked one by one (scattered words, substrings) per query at most.
 MAX_CHECKS = 4000
 SUBSTRING_MIN_QUERY_LENGTH = 3
+# Posting lists intersected before substring candidates are checked one by one.
+SUBSTRING_INTERSECTED = 3
+# Typos are looked for only while the better tiers found fewer hits than this: a query that
+# matches as typed needs no guessing (and the guessing is the slowest tier).
+FUZZY_ONLY_BELOW = 5
 
 _VIA_OF_SOURCE: dict[int, MatchedVia] = {
     int(StringSource.TRIGGER): MatchedVia.TRIGGER,
@@ -110,19 +128,28 @@ class SearchIndex:
 
     def __init__(self, arrays: IndexArrays, usage: Mapping[str, int] | None = None) -> None:
         self.arrays = arrays
-        self.entry_texts = split_blob(arrays.entry_texts)
-        self.entry_tags = split_blob(arrays.entry_tags)
-        self.string_normals = split_blob(arrays.string_normals)
-        self.string_looses = split_blob(arrays.string_looses)
+        self.entry_texts = PackedStrings(arrays.entry_texts, arrays.entry_text_starts)
+        self.entry_tags = PackedStrings(arrays.entry_tags, arrays.entry_tag_starts)
+        self.string_normals = PackedStrings(arrays.string_normals, arrays.string_normal_starts)
+        self.string_looses = PackedStrings(arrays.string_looses, arrays.string_loose_starts)
+        # bisect needs real list items: the only list with one Python string per element.
         self.suffix_keys = split_blob(arrays.suffix_keys)
+        self._words = frozenset(split_blob(arrays.words))
         self.string_entry = arrays.string_entry
         self.suffix_string = arrays.suffix_string
+        # Word-start suffixes grouped by string (CSR): fuzzy matching compares the query with each.
+        self._suffixes_by_string = np.argsort(self.suffix_string, kind="stable").astype(np.int32)
+        self._suffix_starts = np.searchsorted(
+            self.suffix_string[self._suffixes_by_string], np.arange(len(self.string_normals) + 1)
+        )
         self.static_popularity: FloatArray = np.log1p(arrays.entry_count.astype(np.float64))
         self.static_popularity += VERIFIED_BONUS * arrays.entry_verified
         self._filter_masks: dict[tuple[frozenset[str] | None, int, bool], npt.NDArray[np.bool_] | None] = {}
         self.uses: IntArray = np.zeros(len(self.entry_texts), dtype=np.int64)
         self.popularity: FloatArray = self.static_popularity
         self.set_usage(usage or {})
+        # The first fuzzy query pays for rapidfuzz's lazy imports; pay it here, not on a keystroke.
+        self.search("warm up", limit=1)
 
     # ----- construction -------------------------------------------------------------------
 
@@ -209,7 +236,7 @@ class SearchIndex:
             self._substrings(loose, collector)
         if collector.missing > 0 and " " not in loose and len(loose) >= ABBREVIATION_MIN_HEAD + ABBREVIATION_MIN_TAIL:
             self._abbreviations(loose, collector)
-        if collector.missing > 0 and len(loose) >= FUZZY_MIN_QUERY_LENGTH:
+        if len(collector.found) < min(limit, FUZZY_ONLY_BELOW) and len(loose) >= FUZZY_MIN_QUERY_LENGTH:
             self._fuzzy(loose, collector)
         hits = [self._hit(entry, string_id, reason, score) for entry, string_id, reason, score in collector.found]
         return [hit for hit in hits if hit.score >= score_cutoff]
@@ -250,6 +277,7 @@ class SearchIndex:
         string_ids: npt.NDArray[np.int32],
         reasons: npt.NDArray[np.int8],
         collector: _Collector,
+        score: float,
         accept: Callable[[int], bool] | None = None,
     ) -> None:
         """Offer strings (repeats allowed) best first until the collector is full.
@@ -273,7 +301,7 @@ class SearchIndex:
                     if not accept(string_id):
                         continue
                 reason = REASON_ORDER[int(reasons[position])]
-                collector.offer(entry, string_id, reason, TIER_SCORES[reason])
+                collector.offer(entry, string_id, reason, score)
                 if collector.missing <= 0:
                     return
             if order.size >= string_ids.size:
@@ -290,31 +318,63 @@ class SearchIndex:
         return low, high
 
     def _exact_and_word_start(self, loose: str, collector: _Collector) -> None:
+        """Tiers 1-3 from one range of the sorted word-start suffixes (see `Tier`)."""
         low, high = self._suffix_range(loose)
         if low == high:
             return
-        equal_end = bisect_right(self.suffix_keys, loose, low, high)
+        keys = self.suffix_keys
+        equal_end = bisect_right(keys, loose, low, high)
+        # Keys continuing with a space after the query: the query is whole words of the string.
+        spaced_low = bisect_left(keys, loose + " ", equal_end, high)
+        spaced_high = bisect_left(keys, loose + "!", spaced_low, high)
         offsets = self.arrays.suffix_offset
-        exact_ids = self.suffix_string[low:equal_end][offsets[low:equal_end] == 0]
-        self._offer_ranked(exact_ids, np.full(exact_ids.size, _EXACT, dtype=np.int8), collector)
+        sources = self.arrays.string_source
+        equal_ids = self.suffix_string[low:equal_end]
+        whole_ids = equal_ids[offsets[low:equal_end] == 0]
+        bare_name = sources[whole_ids] == StringSource.CHARACTER
+        exact_ids = whole_ids[~bare_name]
+        self._offer_ranked(exact_ids, np.full(exact_ids.size, _EXACT, dtype=np.int8), collector, Tier.EXACT)
+        if collector.missing <= 0:
+            return
+        whole_positions = np.concatenate(
+            (np.arange(low, equal_end), np.arange(spaced_low, spaced_high))
+        )
+        word_ids = self.suffix_string[whole_positions]
+        word_reasons = np.where(offsets[whole_positions] == 0, _PREFIX, _WORD_START).astype(np.int8)
+        bare_ids = whole_ids[bare_name]
+        self._offer_ranked(
+            np.concatenate((bare_ids, word_ids)),
+            np.concatenate((np.full(bare_ids.size, _EXACT, dtype=np.int8), word_reasons)),
+            collector,
+            Tier.WHOLE_WORDS,
+        )
         if collector.missing <= 0:
             return
         # Repeats are fine: the first (best ranked) occurrence of an entry wins.
-        reasons = np.where(offsets[low:high] == 0, _PREFIX, _WORD_START).astype(np.int8)
-        self._offer_ranked(self.suffix_string[low:high], reasons, collector)
+        partial = np.ones(high - low, dtype=np.bool_)
+        partial[: equal_end - low] = False
+        partial[spaced_low - low : spaced_high - low] = False
+        partial_ids = self.suffix_string[low:high][partial]
+        reasons = np.where(offsets[low:high][partial] == 0, _PREFIX, _WORD_START).astype(np.int8)
+        self._offer_ranked(partial_ids, reasons, collector, Tier.PARTIAL_WORDS)
 
     def _scattered_words(self, loose: str, collector: _Collector) -> None:
         """Every query word starts a word of the string, in any order: `miku hatsune`."""
         query_words = [word for word in loose.split(" ") if word]
         ranges = [self._suffix_range(word) for word in query_words]
-        low, high = min(ranges, key=lambda bounds: bounds[1] - bounds[0])
 
         def has_every_word(string_id: int) -> bool:
             string_words = self.string_looses[string_id].split(" ")
             return all(any(word.startswith(query_word) for word in string_words) for query_word in query_words)
 
-        string_ids = self.suffix_string[low:high]
-        self._offer_ranked(string_ids, np.full(string_ids.size, _WORD_START, dtype=np.int8), collector, has_every_word)
+        ranges.sort(key=lambda bounds: bounds[1] - bounds[0])
+        string_ids = self.suffix_string[ranges[0][0] : ranges[0][1]]
+        # Narrow with the second rarest word's strings before checking each candidate in Python.
+        if len(ranges) > 1 and string_ids.size:
+            second = self.suffix_string[ranges[1][0] : ranges[1][1]]
+            string_ids = string_ids[np.isin(string_ids, second, kind="table")]
+        reasons = np.full(string_ids.size, _WORD_START, dtype=np.int8)
+        self._offer_ranked(string_ids, reasons, collector, Tier.PARTIAL_WORDS, has_every_word)
 
     def _posting(self, code: int) -> npt.NDArray[np.int32] | None:
         arrays = self.arrays
@@ -325,21 +385,26 @@ class SearchIndex:
 
     def _substrings(self, loose: str, collector: _Collector) -> None:
         """The query inside a string: candidates from the query's rarest trigram, checked lazily."""
-        smallest: npt.NDArray[np.int32] | None = None
+        postings: list[npt.NDArray[np.int32]] = []
         for code in set(trigram_codes_of(loose)):
             posting = self._posting(code)
             if posting is None:
                 return
-            if smallest is None or posting.size < smallest.size:
-                smallest = posting
-        if smallest is None:
+            postings.append(posting)
+        if not postings:
             return
+        postings.sort(key=len)
+        # Strings holding the query hold each of its trigrams: intersect the rarest few,
+        # then check the survivors.
+        smallest = postings[0]
+        for posting in postings[1:SUBSTRING_INTERSECTED]:
+            smallest = smallest[np.isin(smallest, posting, kind="table")]
 
         def contains(string_id: int) -> bool:
             return loose in self.string_looses[string_id]
 
         reasons = np.full(smallest.size, _SUBSTRING, dtype=np.int8)
-        self._offer_ranked(smallest, reasons, collector, contains)
+        self._offer_ranked(smallest, reasons, collector, Tier.SUBSTRING, contains)
 
     def _abbreviations(self, loose: str, collector: _Collector) -> None:
         """`detco` → `detached collar`: the query splits into starts of two consecutive words."""
@@ -358,7 +423,8 @@ class SearchIndex:
             )
         if matched:
             string_ids = np.array(matched, dtype=np.int32)
-            self._offer_ranked(string_ids, np.full(string_ids.size, _ABBREVIATION, dtype=np.int8), collector)
+            reasons = np.full(string_ids.size, _ABBREVIATION, dtype=np.int8)
+            self._offer_ranked(string_ids, reasons, collector, Tier.ABBREVIATION)
 
     def _fuzzy(self, loose: str, collector: _Collector) -> None:
         arrays = self.arrays
@@ -371,6 +437,11 @@ class SearchIndex:
             return
         postings = [arrays.trigram_strings[arrays.trigram_starts[slot] : arrays.trigram_starts[slot + 1]] for slot in slots]
         shared = np.bincount(np.concatenate(postings), minlength=len(self.string_looses))
+        if " " not in loose and len(loose) <= NEIGHBOUR_MAX_LENGTH:
+            # A short word shares few trigrams with its typo (`gnayu`/`ganyu` share one):
+            # strings having a word one edit away join the pool first.
+            for low, high in self._neighbour_word_ranges(loose):
+                shared[self.suffix_string[low:high]] += NEIGHBOUR_BONUS
         most = int(shared.max())
         # Each typing error breaks at most three trigrams; keep strings close to the best overlap.
         floor = max(1, min(most, codes.size - 6), most - 3)
@@ -381,21 +452,82 @@ class SearchIndex:
             pool_key = shared[candidate_ids] * 16.0 + self.popularity[self.string_entry[candidate_ids]] % VERIFIED_BONUS
             top = np.argpartition(-pool_key, FUZZY_POOL - 1)[:FUZZY_POOL]
             candidate_ids = candidate_ids[top]
-        choices = [self.string_looses[string_id] for string_id in candidate_ids.tolist()]
-        scored = process.extract(
-            loose, choices, scorer=fuzz.WRatio, processor=None, limit=None, score_cutoff=FUZZY_MIN_SIMILARITY
-        )
-        ranked: list[tuple[float, float, int]] = []
-        for _, similarity, choice_index in scored:
-            string_id = int(candidate_ids[choice_index])
-            entry = int(self.string_entry[string_id])
-            popularity = float(self.popularity[entry]) % VERIFIED_BONUS
-            ranked.append((similarity + FUZZY_POPULARITY_WEIGHT * popularity, float(similarity), string_id))
-        ranked.sort(key=lambda item: (-item[0], item[2]))
-        for _, similarity, string_id in ranked:
+        ranked = self._fuzzy_ranked(loose, candidate_ids.tolist())
+        for _, edits, string_id in ranked:
+            similarity = 100.0 * max(0.0, 1.0 - edits / len(loose))
             collector.offer(int(self.string_entry[string_id]), string_id, MatchReason.FUZZY, FUZZY_SCALE * similarity)
             if collector.missing <= 0:
                 return
+
+    def _neighbour_word_ranges(self, word: str) -> list[tuple[int, int]]:
+        """Suffix ranges of the words one edit (delete, swap, replace, insert) from `word`."""
+        splits = [(word[:cut], word[cut:]) for cut in range(len(word) + 1)]
+        variants = {head + tail[1:] for head, tail in splits if tail}
+        variants.update(head + tail[1] + tail[0] + tail[2:] for head, tail in splits if len(tail) > 1)
+        variants.update(head + letter + tail[1:] for head, tail in splits if tail for letter in NEIGHBOUR_LETTERS)
+        # Inserting a space too: `hutao` → `hu tao`.
+        variants.update(head + letter + tail for head, tail in splits for letter in NEIGHBOUR_LETTERS + " ")
+        variants.discard(word)
+        keys = self.suffix_keys
+        ranges: list[tuple[int, int]] = []
+        for variant in variants:
+            first_word = variant.split(" ", 1)[0]
+            if len(variant) < 3 or first_word not in self._words:
+                continue
+            low = bisect_left(keys, variant)
+            if low < len(keys) and (keys[low] == variant or keys[low].startswith(variant + " ")):
+                # The variant is a whole word: keys equal to it, then keys continuing with a space.
+                high = bisect_left(keys, variant + "!", low)
+                ranges.append((low, min(high, low + NEIGHBOUR_MAX_RANGE)))
+        return ranges
+
+    def _fuzzy_ranked(self, loose: str, candidate_ids: list[int]) -> list[tuple[float, float, int]]:
+        """(rank key, edits, string id) of candidates within the allowed typing errors, best first.
+
+        Edits are optimal-string-alignment distances (a swap of two letters is one edit) between
+        the query and the closest of: the whole string; a window of the string starting at a word
+        start, about as long as the query (`yoneyma` in `yoneyama mai`, a little worse than a whole
+        match); the string with its words sorted (`ryuko matoi` ~ `matoi ryuuko`).
+        """
+        length = len(loose)
+        max_edits = 1 if length < 6 else 2 if length < 12 else 3
+        ids = np.array(candidate_ids, dtype=np.int64)
+        first, after = self._suffix_starts[ids], self._suffix_starts[ids + 1]
+        per_string = after - first
+        # Positions (into the sorted suffixes) of every word-start suffix of every candidate.
+        runs = np.repeat(first - np.cumsum(per_string) + per_string, per_string) + np.arange(int(per_string.sum()))
+        owner_of_key = np.repeat(np.arange(ids.size), per_string)
+        keys = [self.suffix_keys[position] for position in self._suffixes_by_string[runs].tolist()]
+        window_lengths = (length - 1, length, length + 1)
+        windows = [key[:size] for key in keys for size in window_lengths]
+        # A window that ends inside a word is a weaker match than one ending at a word end.
+        penalties = [
+            FUZZY_PARTIAL_PENALTY if len(key) <= size or key[size] == " " else FUZZY_MID_WORD_PENALTY
+            for key in keys
+            for size in window_lengths
+        ]
+        owners = np.repeat(owner_of_key, len(window_lengths))
+        choices = [self.string_looses[string_id] for string_id in candidate_ids]
+        best = process.cdist([loose], choices, scorer=OSA.distance, processor=None, dtype=np.int32)[0].astype(np.float64)
+        if windows:
+            window_edits = process.cdist([loose], windows, scorer=OSA.distance, processor=None, dtype=np.int32)[0]
+            partial = np.full(len(choices), np.inf)
+            np.minimum.at(partial, owners, window_edits + np.array(penalties))
+            best = np.minimum(best, partial)
+        if " " in loose:
+            sorted_query = " ".join(sorted(loose.split(" ")))
+            sorted_choices = [" ".join(sorted(choice.split(" "))) for choice in choices]
+            sorted_edits = process.cdist([sorted_query], sorted_choices, scorer=OSA.distance, processor=None, dtype=np.int32)[0]
+            best = np.minimum(best, sorted_edits + FUZZY_PARTIAL_PENALTY)
+        ranked: list[tuple[float, float, int]] = []
+        # Penalties are fractions: a string is within reach when its whole edits are.
+        for index in np.flatnonzero(np.floor(best) <= max_edits).tolist():
+            string_id = candidate_ids[index]
+            edits = float(best[index])
+            popularity = float(self.popularity[self.string_entry[string_id]]) % VERIFIED_BONUS
+            ranked.append((FUZZY_POPULARITY_WEIGHT * popularity - FUZZY_EDIT_WEIGHT * edits, edits, string_id))
+        ranked.sort(key=lambda item: (-item[0], item[2]))
+        return ranked
 
     # ----- results -----------------------------------------------------------------------------
 

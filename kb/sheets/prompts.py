@@ -1,14 +1,20 @@
 """The positive prompt of one cell: the base prompt with the row's style put in its slot.
 
-A base prompt with a `{style}` marker gets the style exactly there (the baseline drops the
-marker and the comma beside it). Without a marker the style goes where AIDXL assembly puts
-art styles: first (the card's order, strongest), or appended at the end on request (gentler).
-The style text is kept exactly as pasted, weights included, so the prompt matches the label.
+Without a `{style}` marker the base prompt is put in the model card's order by `kb.assemble`
+(no catalog: the same text always gives the same prompt, so cached cells stay valid when the
+catalog is rebuilt) and the style goes where assembly puts a style blend: first (strongest) or
+appended at the very end on request (gentler). A base prompt with a `{style}` marker is the
+user's explicit order: it is used as written, with the style exactly at the marker (the
+baseline drops the marker and the comma beside it). Either way the style text is kept exactly
+as pasted, weights included, so each cell's prompt contains its row label verbatim.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
+
+from kb.assemble import assemble_prompt
 
 STYLE_SLOT = "{style}"
 _EMPTY_SLOT = re.compile(r"\s*,\s*\{style\}|\{style\}\s*,\s*|\{style\}")
@@ -21,7 +27,14 @@ def build_cell_prompt(base_prompt: str, style: str | None, *, position: str = "f
         if style is None:
             return _SPACE_RUN.sub(" ", _EMPTY_SLOT.sub("", base, count=1)).strip(" ,")
         return base.replace(STYLE_SLOT, style.strip(), 1)
+    body = assembled_body(base)
     if style is None:
-        return base
-    parts = [style.strip(), base] if position == "first" else [base, style.strip()]
+        return body
+    parts = [style.strip(), body] if position == "first" else [body, style.strip()]
     return ", ".join(part for part in parts if part)
+
+
+@cache
+def assembled_body(base_prompt: str) -> str:
+    """The base prompt in AIDXL order (tags slotted, quality weighted, duplicates merged)."""
+    return assemble_prompt(base_prompt).positive

@@ -83,6 +83,17 @@ def parse_row_query(text: str, *, where: str = "--query") -> RowQuery:
     return query
 
 
+def describe_row_query(query: RowQuery) -> str:
+    """The query in words, for messages: `verified artist_style triggers with >= 1001 posts`."""
+    words = ["verified" if query.verified else "", f"{query.kind} triggers"]
+    if query.min_count:
+        words.append(f"with >= {query.min_count} posts")
+    if query.verdict is not None:
+        words.append(f"with verdict {query.verdict}")
+    words.append(f"(top {query.limit})")
+    return " ".join(word for word in words if word)
+
+
 def validate_row_query(query: RowQuery, *, where: str = "--query") -> None:
     kinds = {kind.value for kind in TriggerKind}
     if query.kind not in kinds:

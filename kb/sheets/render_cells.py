@@ -1,7 +1,7 @@
 """The one place sheets call the preview engine (`kb.generate`): a small interface of our own.
 
 Everything else in `kb/sheets` depends only on this module's names: `resolve_model`,
-`cached_cell`, `generate_cells`, `estimate_seconds_per_cell`, `png_with_parameters`,
+`check_settings`, `cached_cell`, `generate_cells`, `estimate_seconds_per_cell`, `png_with_parameters`,
 `format_parameters`, `parse_parameters`,
 `ModelInfo` and `CellResult`. Looking up the cache and naming the model need no torch; only
 `generate_cells` and `estimate_seconds_per_cell` import it (through the engine).
@@ -27,7 +27,7 @@ from kb.sheets.plan import CellRequest
 
 # Rough seconds per denoising step at 1024x1024 (scaled by area), for `--dry-run` estimates only.
 _SECONDS_PER_STEP_1024 = {"cuda": 0.035, "cpu": 12.0}
-_TINY_SECONDS_PER_CELL = 0.3  # tiny-random at 64x64, 2 steps, on this project's 2-core CPU
+_TINY_SECONDS_PER_CELL = 1.0  # tiny-random at 64x64, 2 steps, measured on a shared 2-core CPU
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,20 @@ def _preview_request(request: CellRequest) -> PreviewRequest:
         height=request.height,
         emphasis=request.emphasis,
     )
+
+
+def check_settings(request: CellRequest, model: ModelInfo) -> tuple[str, ...]:
+    """The engine's checks (sampler, emphasis, size, steps, CFG by `kb.settings`) before any work.
+
+    Raises the engine's error for a value the model cannot take; returns the warnings.
+    """
+    from kb.generate.encode import check_emphasis
+    from kb.generate.samplers import sampler_spec
+    from kb.generate.validation import check_settings as check_request
+
+    sampler_spec(request.sampler)
+    check_emphasis(request.emphasis)
+    return tuple(check_request(_preview_request(request), small_sizes_allowed=model.random_weights))
 
 
 def cached_cell(request: CellRequest, model: ModelInfo) -> CellResult | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,7 @@ class SheetResult:
     missing: tuple[str, ...]  # cell ids with no image when composing
     recognitions: tuple[Recognition, ...]
     is_main: bool
+    warnings: tuple[str, ...] = ()  # settings outside the model card's advice
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class DryRun:
     missing: int
     seconds_per_cell: float
     device: str
+    warnings: tuple[str, ...] = ()
 
     @property
     def estimate_s(self) -> float:
@@ -92,6 +94,7 @@ def dry_run(spec: SheetSpec) -> DryRun:
     plan = plan_sheet(spec)
     model = render_cells.resolve_model(spec.model)
     requests = unique_requests(plan)
+    warnings = render_cells.check_settings(requests[0], model)
     cached = sum(1 for request in requests if render_cells.cached_cell(request, model) is not None)
     seconds_per_cell, device = render_cells.estimate_seconds_per_cell(
         spec.steps, spec.width, spec.height, model
@@ -103,6 +106,7 @@ def dry_run(spec: SheetSpec) -> DryRun:
         missing=len(requests) - cached,
         seconds_per_cell=seconds_per_cell,
         device=device,
+        warnings=warnings,
     )
 
 
@@ -124,11 +128,19 @@ def run_sheet(
     record_scores: bool = True,
     recognition_store: Path | None = None,
     batch_size: int = 1,
+    should_cancel: Callable[[], bool] | None = None,
 ) -> SheetResult:
+    """Generate this process's missing cells; on the main process compose and record.
+
+    `should_cancel` is polled by the engine after every step (the cell in progress is dropped,
+    nothing partial is written) and raises the engine's cancellation error.
+    """
     plan = plan_sheet(spec)
     model = render_cells.resolve_model(spec.model)
+    requests = unique_requests(plan)
+    warnings = render_cells.check_settings(requests[0], model)
     process = share if share is not None else current_share()
-    mine = process.share(unique_requests(plan))
+    mine = process.share(requests)
 
     started = time.monotonic()
     generated = 0
@@ -172,6 +184,7 @@ def run_sheet(
             model,
             on_cell=lambda result: post(result.request, result.cached),
             batch_size=batch_size,
+            should_cancel=should_cancel,
         )
 
     process.wait_for_everyone()
@@ -189,8 +202,9 @@ def run_sheet(
             missing=(),
             recognitions=(),
             is_main=False,
+            warnings=warnings,
         )
-    return _compose_sheet(
+    composed = _compose_sheet(
         plan,
         model,
         out_dir,
@@ -200,6 +214,7 @@ def run_sheet(
         record_scores=record_scores,
         recognition_store=recognition_store,
     )
+    return replace(composed, warnings=warnings)
 
 
 def footer_lines(spec: SheetSpec, model: render_cells.ModelInfo, composed_on: date) -> tuple[str, ...]:
@@ -357,7 +372,11 @@ def _compose_sheet(
     sidecar_path = out_dir / f"{stem}.json"
     write_sidecar(sidecar_path, document)
     html_path = out_dir / f"{stem}.html"
-    html = render_index(f"{title_base} ({len(pages)} pages)", index_pages, [prompt_line, *footer])
+    html = render_index(
+        f"{title_base} ({len(pages)} page{'' if len(pages) == 1 else 's'})",
+        index_pages,
+        [prompt_line, *footer],
+    )
     write_atomic(html_path, html.encode("utf-8"))
     return SheetResult(
         spec_hash=spec_hash(spec),

@@ -73,28 +73,43 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     ingest.add_argument("--config", metavar="FILE", help="TOML file listing sources (see sources.toml)")
     ingest.add_argument(
-        "--tagger", action=_SourceAction, metavar="FILE|hub|hub:REPO",
+        "--tagger",
+        action=_SourceAction,
+        metavar="FILE|hub|hub:REPO",
         help="a WD tagger selected_tags.csv, or `hub` (SmilingWolf/wd-v1-4-convnext-tagger-v2) / "
         "`hub:OWNER/NAME` to read it through the Hugging Face cache",
     )
-    ingest.add_argument("--revision", action=_ModifierAction, metavar="REV", help="Hub revision of the --tagger hub before it")
     ingest.add_argument(
-        "--tagcomplete", action=_SourceAction, metavar="FILE",
+        "--revision", action=_ModifierAction, metavar="REV", help="Hub revision of the --tagger hub before it"
+    )
+    ingest.add_argument(
+        "--tagcomplete",
+        action=_SourceAction,
+        metavar="FILE",
         help='a tag-autocomplete CSV such as danbooru.csv (name,category,count,"aliases")',
     )
     ingest.add_argument(
-        "--vocab", action=_SourceAction, metavar="FILE",
+        "--vocab",
+        action=_SourceAction,
+        metavar="FILE",
         help="the model author's caption vocabulary JSON (keys quality, aesthetic, style)",
     )
     ingest.add_argument(
-        "--list", action=_SourceAction, metavar="FILE",
+        "--list",
+        action=_SourceAction,
+        metavar="FILE",
         help="a trigger list: one per line, or CSV trigger,kind,description (header optional)",
     )
     ingest.add_argument(
-        "--kind", action=_ModifierAction, metavar="K",
-        help=f"trigger kind of the --list before it when the file has none ({', '.join(k.value for k in TriggerKind)})",
+        "--kind",
+        action=_ModifierAction,
+        metavar="K",
+        help="trigger kind of the --list before it when the file has none "
+        f"({', '.join(kind.value for kind in TriggerKind)})",
     )
-    ingest.add_argument("--skip-bad", action="store_true", help="ingest the good rows, report the skipped ones")
+    ingest.add_argument(
+        "--skip-bad", action="store_true", help="ingest the good rows, report the skipped ones"
+    )
     ingest.set_defaults(run=run_ingest, **{SPECS_DEST: []})
 
     stats = subparsers.add_parser(
@@ -133,7 +148,8 @@ def print_ingest_result(result: IngestResult) -> None:
             )
     counts = result.counts
     print(
-        f"{result.catalog_path}: built in {result.seconds:.2f} s: {counts.tags} tags, {counts.aliases} aliases, "
+        f"{result.catalog_path}: built in {result.seconds:.2f} s: {counts.tags} tags, "
+        f"{counts.aliases} aliases, "
         f"{counts.triggers} triggers, {counts.characters} characters from {counts.sources} sources"
     )
     skipped = sum(source.skipped for source in result.sources)
@@ -174,12 +190,16 @@ def render_stats(stats: CatalogStats) -> str:
     widths = [max(len(row[column]) for row in table) for column in range(len(header))]
     lines = [
         f"catalog: {stats.path}",
-        f"built:   {stats.built_at:%Y-%m-%d %H:%M:%S} UTC ({_age(stats.age_seconds())} ago), schema {stats.schema_version}",
+        f"built:   {stats.built_at:%Y-%m-%d %H:%M:%S} UTC ({_age(stats.age_seconds())} ago), "
+        f"schema {stats.schema_version}",
         f"tags: {stats.tag_count}  aliases: {stats.alias_count}  characters: {stats.character_count}",
         "",
     ]
     for row in table:
-        cells = [cell.ljust(widths[0]) if index == 0 else cell.rjust(widths[index]) for index, cell in enumerate(row)]
+        cells = [
+            cell.ljust(widths[0]) if index == 0 else cell.rjust(widths[index])
+            for index, cell in enumerate(row)
+        ]
         lines.append("  ".join(cells).rstrip())
     lines.append("")
     lines.append("triggers per kind (verified):")

@@ -16,11 +16,11 @@ from kb.generate.preview import (
     PreviewOptions,
     cached_preview,
     export_png,
-    parse_size,
     prepare_preview,
 )
 from kb.generate.samplers import SAMPLERS
 from kb.generate.tiny import TINY_MODEL_NAME
+from kb.settings import parse_size
 
 PROGRESS_BAR_WIDTH = 30
 
@@ -40,11 +40,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--negative", metavar="PROMPT", help="negative prompt (default: the model page's)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument(
-        "--sampler", default=DEFAULT_SAMPLER, choices=list(SAMPLERS), help=f"sampler (default: {DEFAULT_SAMPLER})"
+        "--sampler",
+        default=DEFAULT_SAMPLER,
+        choices=list(SAMPLERS),
+        help=f"sampler (default: {DEFAULT_SAMPLER})",
     )
     parser.add_argument("--steps", type=int, help="denoising steps (default: the sampler's, 28 or 35)")
     parser.add_argument("--cfg", type=float, default=DEFAULT_CFG_SCALE, help="CFG scale (default: 7)")
-    parser.add_argument("--size", metavar="WxH", help="image size (default: 1024x1024; 64x64 for tiny-random)")
+    parser.add_argument(
+        "--size", metavar="WxH", help="image size (default: 1024x1024; 64x64 for tiny-random)"
+    )
     parser.add_argument(
         "--model",
         metavar=f"PATH|{TINY_MODEL_NAME}",
@@ -55,7 +60,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model-config", metavar="DIR", help="SDXL config folder for single-file checkpoints (offline)"
     )
-    parser.add_argument("--allow-cpu", action="store_true", help="generate on the CPU when no GPU is found (slow)")
+    parser.add_argument(
+        "--allow-cpu", action="store_true", help="generate on the CPU when no GPU is found (slow)"
+    )
     parser.add_argument(
         "--emphasis", choices=EMPHASIS_MODES, default="original", help="prompt weight normalisation (A1111's)"
     )
@@ -77,15 +84,24 @@ def run_preview(args: argparse.Namespace) -> int:
         emphasis=args.emphasis,
     )
     prepared = prepare_preview(options, model=args.model, vae=args.vae, model_config=args.model_config)
+    for warning in prepared.warnings:
+        print(f"aidxl: warning: {warning}", file=sys.stderr)
     preview = cached_preview(prepared)
     cached = preview is not None
     if preview is None:
         preview = _generate(prepared, allow_cpu=args.allow_cpu)
     path = export_png(preview, Path(args.out)) if args.out else preview.png_path
     if preview.random_weights:
-        print(f"aidxl: warning: {prepared.identity.label}: this picture shows nothing of AIDXL.", file=sys.stderr)
+        print(
+            f"aidxl: warning: {prepared.identity.label}: this picture shows nothing of AIDXL.",
+            file=sys.stderr,
+        )
     if args.json:
-        print(json.dumps({"path": str(path), "cached": cached, "parameters": preview.parameters}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"path": str(path), "cached": cached, "parameters": preview.parameters}, ensure_ascii=False
+            )
+        )
     else:
         print(path)
         print(preview.parameters)

@@ -91,7 +91,8 @@ def register_top_level(subparsers: Any, common: argparse.ArgumentParser) -> None
         "char",
         parents=[common],
         help="every prompt form of a character (A1111, plain, sentence, 1-prefixed) and its copyright",
-        description="Look a character up in the catalog (tag, any pasted form, or alias) and print its forms.",
+        description="Look a character up in the catalog (tag, any pasted form, alias or bare name) "
+        "and print its forms.",
     )
     char.add_argument("name", nargs="?", help="character tag, alias or name; stdin when omitted or '-'")
     char.add_argument(
@@ -197,9 +198,8 @@ def run_assemble(args: argparse.Namespace) -> int:
         s = result.settings
         print(f"positive: {result.positive}")
         print(f"negative: {result.negative}")
-        print(
-            f"settings: {s.width}x{s.height}, {s.sampler}, {s.steps} steps, CFG {s.cfg_scale:g}, clip skip {s.clip_skip}"
-        )
+        print(f"settings: {s.width}x{s.height}, {s.sampler}, {s.steps} steps, CFG {s.cfg_scale:g}, ", end="")
+        print(f"clip skip {s.clip_skip}")
     return 0
 
 

@@ -107,7 +107,7 @@ def build_spec(args: argparse.Namespace) -> Any:
     """The spec from --spec and the flags (flags win), with catalog rows resolved."""
     from kb.curated import load_negative_prompt
     from kb.paths import resolve_catalog_path
-    from kb.sheets.query import parse_row_query, rows_from_catalog
+    from kb.sheets.query import describe_row_query, parse_row_query, rows_from_catalog
     from kb.sheets.render_cells import model_setting, resolve_model
     from kb.sheets.spec import (
         RowQuery,
@@ -176,7 +176,10 @@ def build_spec(args: argparse.Namespace) -> Any:
             if row.style not in {existing.style for existing in rows}
         ]
         if not rows:
-            raise SheetSpecError(f"the catalog query {query.text or structured} found no triggers")
+            raise SheetSpecError(
+                f"the catalog query found no triggers: {describe_row_query(query)}; "
+                "widen it (lower --min-count, no --verified) or give --styles"
+            )
 
     if args.seeds:
         seeds = parse_seeds(args.seeds, where="--seeds")
@@ -220,11 +223,14 @@ def _format_seconds(seconds: float) -> str:
     )
 
 
-def _progress_printer(is_tty: bool) -> Any:
+def _progress_printer(is_tty: bool, process_index: int, process_count: int) -> Any:
+    """A bar with ETA on a terminal (one process); else one line per finished cell."""
+    process = f" [process {process_index + 1}/{process_count}]" if process_count > 1 else ""
+
     def show(progress: Any) -> None:
         eta = "ETA --:--" if progress.eta_s is None else f"ETA {_format_seconds(progress.eta_s)}"
         counts = f"({progress.generated} generated, {progress.cached} cached)"
-        if is_tty:
+        if is_tty and not process:
             filled = int(24 * progress.done / max(1, progress.total))
             bar = "#" * filled + "-" * (24 - filled)
             end = "\n" if progress.done == progress.total else ""
@@ -235,7 +241,7 @@ def _progress_printer(is_tty: bool) -> Any:
             # One line per finished cell: what scripts (and the resume test) wait on.
             state = "cached" if progress.from_cache else "generated"
             print(
-                f"cell {progress.done}/{progress.total} {progress.cell_id} {state} {counts} {eta}",
+                f"cell {progress.done}/{progress.total} {progress.cell_id} {state} {counts} {eta}{process}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -250,6 +256,8 @@ def run_sheet_command(args: argparse.Namespace) -> int:
     spec = build_spec(args)
     if args.dry_run:
         estimate = dry_run(spec)
+        for warning in estimate.warnings:
+            print(f"aidxl: warning: {warning}", file=sys.stderr)
         if args.json:
             print(
                 json.dumps(
@@ -274,12 +282,14 @@ def run_sheet_command(args: argparse.Namespace) -> int:
     result = run_sheet(
         spec,
         Path(args.out),
-        on_progress=_progress_printer(sys.stderr.isatty()),
+        on_progress=_progress_printer(sys.stderr.isatty(), share.index, share.count),
         share=share,
         record_scores=not args.no_record,
     )
     if not result.is_main:
         return 0
+    for warning in result.warnings:
+        print(f"aidxl: warning: {warning}", file=sys.stderr)
     if args.json:
         print(
             json.dumps(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from kb.schema import KIND_OF_CATEGORY, Category, TriggerKind
 from kb.tagforms import to_canonical, to_plain_form, unescape_a1111
 from tui.state.builder import FALLBACK_NEGATIVE, BuilderEntry, BuilderState, GenerationSettings
 from tui.state.features import FeatureUnavailable, optional_module
-from tui.state.rendering import RenderedPrompt
+from tui.state.rendering import CatalogContext, RenderedPrompt
 from tui.state.searching import ResultRow
 from tui.userdata import UserData
 
@@ -175,33 +176,57 @@ def export_prompt(
     return path
 
 
-def record_usage(state: BuilderState) -> None:
-    """Feed the search's usage bias (kb.usage) with the entries of a copied prompt."""
+def record_usage(state: BuilderState, action: str) -> None:
+    """Feed the search's usage bias (kb.usage): entries of a copied or exported prompt."""
     try:
-        usage = optional_module("kb.usage", "usage bias", needs="record_prompt_use")
+        usage = optional_module("kb.usage", "usage bias", needs="record_copy")
     except FeatureUnavailable:
         return
+    texts = [entry.text for entry in state.entries if entry.known]
     try:
-        usage.record_prompt_use([entry.text for entry in state.entries])
-    except (AidxlError, OSError):
-        return
+        if action == "copy":
+            usage.record_copy(texts)
+        else:
+            usage.record_prompt(texts)
+    except (AidxlError, OSError, sqlite3.Error):
+        return  # the bias is a nicety; never fail a copy over it
 
 
 # ------------------------------------------------------------- lint, paste
 
 
-def tag_at(positive: str, position: int) -> Any:
-    """The tag of the rendered prompt whose span (brackets included) holds `position`."""
-    tagview = optional_module("kb.tagview", "the tag view")
+def catalog_context(cursor: duckdb.DuckDBPyConnection | None, index: Any) -> CatalogContext | None:
+    """Lint against the catalog (known tags, verified triggers) with the search's suggestions."""
+    if cursor is None:
+        return None
+    try:
+        tagview = optional_module("kb.tagview", "the tag view", needs="CatalogMatcher")
+    except FeatureUnavailable:
+        return None
+
+    def suggest(text: str) -> list[str]:
+        return [hit.prompt for hit in index.search(text, limit=3)] if index is not None else []
+
+    return CatalogContext(tagview.CatalogMatcher(cursor), suggest)
+
+
+def tag_at(positive: str, start: int, end: int | None = None) -> Any:
+    """The tag of the rendered prompt that the span [start, end) is most about (brackets included)."""
+    tagview = optional_module("kb.tagview", "the tag view", needs="split_tags")
+    stop = start if end is None else end
+    best, best_overlap = None, -1
     for tag in tagview.split_tags(positive):
-        if tag.outer_start <= position <= tag.outer_end:
-            return tag
-    return None
+        overlap = min(stop, tag.outer_end) - max(start, tag.outer_start)
+        if stop == start and tag.outer_start <= start <= tag.outer_end:
+            overlap = 0  # an empty span inside the tag
+        if overlap > best_overlap and (overlap > 0 or tag.outer_start <= start <= tag.outer_end):
+            best, best_overlap = tag, overlap
+    return best
 
 
 def entry_for_span(state: BuilderState, positive: str, start: int, end: int) -> int | None:
     """The builder entry a finding's span of the rendered prompt is about."""
-    tag = tag_at(positive, start)
+    tag = tag_at(positive, start, end)
     if tag is None:
         return None
     key = to_canonical(tag.text)
@@ -222,13 +247,14 @@ def apply_fix(state: BuilderState, positive: str, finding: Any) -> int | None:
     if fix is None:
         return None
     index = entry_for_span(state, positive, finding.start, finding.end)
-    tag = tag_at(positive, finding.start)
+    tag = tag_at(positive, finding.start, finding.end)
     if index is None or tag is None:
         return None
     tagview = optional_module("kb.tagview", "the tag view")
-    fixed_source = (
-        positive[tag.outer_start : finding.start] + str(fix) + positive[finding.end : tag.outer_end]
-    )
+    # Parts of the tag outside the finding's span stay; a span wider than the tag replaces all of it.
+    before = positive[tag.outer_start : max(tag.outer_start, finding.start)]
+    after = positive[min(tag.outer_end, finding.end) : tag.outer_end]
+    fixed_source = before + str(fix) + after
     fixed_tags = tagview.split_tags(fixed_source)
     if not fixed_tags:
         state.remove(index)

@@ -10,8 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kb.schema import KIND_OF_CATEGORY
 from tui.state.builder import BuilderState
 from tui.state.features import FeatureUnavailable, optional_module
+
+# Kind -> Danbooru category for entries that are tags; kinds that are triggers of their own.
+KIND_CATEGORY: dict[str, int] = {str(kind): int(category) for category, kind in KIND_OF_CATEGORY.items()}
+TRIGGER_KINDS = frozenset({"artist_style", "painting_style", "quality", "aesthetic"})
 
 
 @dataclass(frozen=True)
@@ -36,15 +41,23 @@ class RenderedPrompt:
     linted: bool = False  # False when the linter is not available
 
 
-def render_builder(state: BuilderState) -> RenderedPrompt:
+@dataclass(frozen=True)
+class CatalogContext:
+    """What linting needs from the open catalog: a tag matcher and a "did you mean" suggester."""
+
+    matcher: Any  # kb.tagview.TagMatcher
+    suggester: Any  # Callable[[str], Sequence[str]]
+
+
+def render_builder(state: BuilderState, context: CatalogContext | None = None) -> RenderedPrompt:
     """Never raises: a failing part becomes a line in `unavailable` (the pane shows it)."""
     try:
-        return _render_builder(state)
+        return _render_builder(state, context)
     except Exception as error:  # a bug in one kb part must not take the builder down
         return RenderedPrompt("", state.negative, (), None, None, (f"rendering failed: {error}",))
 
 
-def _render_builder(state: BuilderState) -> RenderedPrompt:
+def _render_builder(state: BuilderState, context: CatalogContext | None) -> RenderedPrompt:
     unavailable: list[str] = []
     if not state.entries:
         return RenderedPrompt("", state.negative, (), None, None, (), linted=False)
@@ -57,7 +70,7 @@ def _render_builder(state: BuilderState) -> RenderedPrompt:
     findings: tuple[Any, ...] = ()
     linted = False
     try:
-        findings = tuple(lint_text(positive))
+        findings = tuple(lint_text(positive, context))
         linted = True
     except FeatureUnavailable as missing:
         unavailable.append(str(missing))
@@ -70,6 +83,48 @@ def _render_builder(state: BuilderState) -> RenderedPrompt:
     return RenderedPrompt(positive, negative, findings, tokens, negative_tokens, tuple(unavailable), linted)
 
 
+def entries_matcher(state: BuilderState) -> Any:
+    """A kb.tagview matcher that knows each entry's kind, so assembly slots it without the catalog."""
+    tagview = optional_module("kb.tagview", "prompt assembly", needs="DictMatcher")
+    tags: dict[str, int] = {}
+    triggers: dict[str, tuple[str, str | None, bool]] = {}
+    for entry in state.entries:
+        category = KIND_CATEGORY.get(entry.kind)
+        if entry.tag is not None and category is not None:
+            tags[entry.tag] = category
+        if entry.kind in TRIGGER_KINDS:
+            triggers[entry.text.lower()] = (entry.kind, entry.tag, True)
+    for text, kind in state.extra_texts():
+        triggers[text] = (kind, None, True)
+    return tagview.DictMatcher(tags, None, triggers)
+
+
+def assemble_state(state: BuilderState) -> tuple[str, str, str | None]:
+    """(positive, negative, note): `kb.assemble` with auto-order, else `kb.render` in the user's order."""
+    render = optional_module("kb.render", "prompt rendering", needs="render_tags")
+    if state.auto_order:
+        assemble = optional_module("kb.assemble", "auto-order", needs="assemble_prompt")
+        styles = tuple((entry.text, entry.weight) for entry in state.entries if entry.kind == "artist_style")
+        others = [(entry.text, entry.weight) for entry in state.entries if entry.kind != "artist_style"]
+        others += [(text, 1.0) for text, kind in state.extra_texts() if kind != "quality"]
+        quality = [text for text, kind in state.extra_texts() if kind == "quality"]
+        result = assemble.assemble_prompt(
+            render.render_tags(others),
+            blend=assemble.StyleBlend("builder", styles) if styles else None,
+            append_blend=state.styles_appended,
+            add_quality=quality,
+            negative=state.negative,
+            matcher=entries_matcher(state),
+        )
+        return str(result.positive), str(result.negative), None
+    tags = [(entry.text, entry.weight) for entry in state.entries]
+    extras = state.extra_texts()
+    if extras:
+        quality_weight = quality_default_weight()
+        tags += [(text, quality_weight if kind == "quality" else 1.0) for text, kind in extras]
+    return str(render.render_tags(tags)), state.negative, None
+
+
 def quality_default_weight() -> float:
     """The weight the card's advice gives quality tags (kb/data/quality.toml)."""
     from kb.curated import load_quality_ladder
@@ -77,38 +132,11 @@ def quality_default_weight() -> float:
     return load_quality_ladder().default_weight
 
 
-def weighted_tags(state: BuilderState) -> list[tuple[str, float, str]]:
-    """(text, weight, kind) of the entries, then the quick-toggle tags at their default weights."""
-    tags = [(entry.text, entry.weight, entry.kind) for entry in state.entries]
-    extras = state.extra_texts()
-    if extras:
-        quality_weight = quality_default_weight()
-        tags += [(text, quality_weight if kind == "quality" else 1.0, kind) for text, kind in extras]
-    return tags
-
-
-def assemble_state(state: BuilderState) -> tuple[str, str, str | None]:
-    """(positive, negative, note): by `kb.assemble` with auto-order, else `kb.render` in the user's order."""
-    tags = weighted_tags(state)
-    note = None
-    if state.auto_order:
-        try:
-            assemble = optional_module("kb.assemble", "auto-order", needs="assemble_builder")
-        except FeatureUnavailable as missing:
-            note = f"{missing}; kept your order"
-        else:
-            result = assemble.assemble_builder(
-                tags, styles_appended=state.styles_appended, negative=state.negative
-            )
-            return str(result.positive), str(result.negative), None
-    render = optional_module("kb.render", "prompt rendering")
-    positive = render.render_tags([(text, weight) for text, weight, _ in tags])
-    return str(positive), state.negative, note
-
-
-def lint_text(prompt: str) -> list[Any]:
+def lint_text(prompt: str, context: CatalogContext | None = None) -> list[Any]:
     lint = optional_module("kb.lint", "the prompt linter", needs="lint_prompt")
-    return list(lint.lint_prompt(prompt))
+    if context is None:
+        return list(lint.lint_prompt(prompt))
+    return list(lint.lint_prompt(prompt, context.matcher, context.suggester))
 
 
 def count_tokens(prompt: str) -> TokenSummary:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import duckdb
 
 from tui.state.features import optional_module
 
-RESULT_LIMIT = 200
+RESULT_LIMIT = 100
 
 # Filter chips: (label, key, kb kind or None for all).
 KIND_FILTERS: tuple[tuple[str, str, str | None], ...] = (
@@ -45,25 +46,36 @@ class ResultRow:
 
 
 def load_index(connection: duckdb.DuckDBPyConnection, catalog_path: Path) -> Any:
-    search = optional_module("kb.search", "search", needs="load_index")
-    return search.load_index(connection, catalog_path)
+    """The catalog's search index (saved beside the catalog's build) with the user's usage bias."""
+    search = optional_module("kb.search", "search", needs="SearchIndex")
+    return search.SearchIndex.load(connection)
 
 
 def run_search(index: Any, query: str, kind: str | None, *, limit: int = RESULT_LIMIT) -> list[ResultRow]:
     kinds = (kind,) if kind is not None else None
     hits = index.search(query, limit=limit, kinds=kinds)
-    return [row_from_hit(hit) for hit in hits]
+    verdicts = read_verdicts([str(hit.text) for hit in hits])
+    return [row_from_hit(hit, verdicts.get(str(hit.text))) for hit in hits]
 
 
-def row_from_hit(hit: Any) -> ResultRow:
+def read_verdicts(texts: list[str]) -> dict[str, str]:
+    """Recognition verdicts (Yes / Unsure / No) from style sheets, when any were measured."""
+    if importlib.util.find_spec("kb.recognition") is None:
+        return {}
+    from kb.recognition import read_verdicts as read_recognition_verdicts
+
+    return {text: record.verdict for text, record in read_recognition_verdicts(texts).items()}
+
+
+def row_from_hit(hit: Any, verdict: str | None = None) -> ResultRow:
     return ResultRow(
         prompt=str(hit.prompt),
         tag=hit.tag,
         kind=str(hit.kind),
-        category=getattr(hit, "category", None),
-        count=getattr(hit, "count", None),
-        verified=bool(getattr(hit, "verified", False)),
-        match=str(getattr(hit, "match", "")),
-        alias=getattr(hit, "alias", None),
-        verdict=getattr(hit, "verdict", None),
+        category=hit.category,
+        count=hit.count or None,
+        verified=bool(hit.verified),
+        match=str(hit.match),
+        alias=str(hit.matched) if str(hit.via) == "alias" else None,
+        verdict=verdict,
     )

@@ -37,6 +37,10 @@ class FindingsTable(DataTable[Text]):
     ]
 
 
+KIND_WIDTH = 9
+SEVERITY_MARKS = {"error": ("✗", "bold red"), "warning": ("!", "yellow"), "info": ("i", "cyan")}
+
+
 def toggles_text(state: BuilderState) -> Text:
     def box(on: bool) -> str:
         return "[x]" if on else "[ ]"
@@ -68,23 +72,32 @@ class BuilderPane(Vertical):
         yield FindingsTable(id="findings", cursor_type="row")
         yield Static(id="settings-line")
 
+    last_state: BuilderState | None = None
+    last_dark = True
+    last_rendered: RenderedPrompt | None = None
+
+    def on_resize(self) -> None:
+        """Column widths follow the pane's width (it is 0 while the view is hidden)."""
+        if self.last_state is not None:
+            self.show_state(self.last_state, dark=self.last_dark)
+        if self.last_rendered is not None:
+            self.show_rendered(self.last_rendered)
+
     def on_mount(self) -> None:
-        entries = self.query_one(EntriesTable)
-        entries.add_column(" ", key="mark", width=1)
-        entries.add_column("weight", key="weight", width=6)
-        entries.add_column("tag", key="text")
-        entries.add_column("kind", key="kind")
-        findings = self.query_one(FindingsTable)
-        findings.add_column("", key="severity", width=1)
-        findings.add_column("code", key="code")
-        findings.add_column("finding", key="message")
         self.query_one("#positive", Static).border_title = "positive"
         self.query_one("#negative", Static).border_title = "negative"
 
     def show_state(self, state: BuilderState, *, dark: bool, cursor: int | None = None) -> None:
+        self.last_state, self.last_dark = state, dark
         entries = self.query_one(EntriesTable)
         previous = entries.cursor_row if cursor is None else cursor
-        entries.clear()
+        entries.clear(columns=True)
+        # One cell of padding each side of each column, and room for a scrollbar.
+        text_width = max(12, entries.size.width - (1 + 6 + KIND_WIDTH) - 2 * 4 - 2)
+        entries.add_column(" ", key="mark", width=1)
+        entries.add_column("weight", key="weight", width=6)
+        entries.add_column("tag", key="text", width=text_width)
+        entries.add_column("kind", key="kind", width=KIND_WIDTH)
         for position, entry in enumerate(state.entries):
             colour = kind_colour(entry.kind, None, dark=dark)
             mark = UNKNOWN_MARK if not entry.known else kind_mark(entry.kind)
@@ -104,6 +117,7 @@ class BuilderPane(Vertical):
         self.query_one("#settings-line", Static).update(settings_text(state))
 
     def show_rendered(self, rendered: RenderedPrompt) -> None:
+        self.last_rendered = rendered
         self.query_one("#positive", Static).update(Text(rendered.positive or "(empty)"))
         self.query_one("#negative", Static).update(Text(rendered.negative))
         token_line = Text()
@@ -117,15 +131,21 @@ class BuilderPane(Vertical):
             token_line.append(f"  {line}", style="dim italic")
         self.query_one("#tokens", Static).update(token_line)
         findings = self.query_one(FindingsTable)
-        findings.clear()
+        cursor = findings.cursor_row
+        findings.clear(columns=True)
+        findings.add_column("", key="severity", width=1)
+        findings.add_column("finding", key="message", width=max(20, findings.size.width - 1 - 2 * 2 - 2))
         for position, finding in enumerate(rendered.findings):
             severity = str(getattr(finding, "severity", "warning"))
-            findings.add_row(
-                Text("✗" if severity == "error" else "!", style="red" if severity == "error" else "yellow"),
-                Text(str(finding.code), style="dim"),
-                Text(str(finding.message)),
-                key=str(position),
-            )
+            mark, colour = SEVERITY_MARKS.get(severity, ("!", "yellow"))
+            message = Text(f"{finding.code}: ", style="dim")
+            message.append(str(finding.message))
+            if getattr(finding, "fix", None) is not None:
+                message.append("  (f fixes)", style="dim italic")
+            # height=None: a long message wraps onto more lines instead of being cut.
+            findings.add_row(Text(mark, style=colour), message, key=str(position), height=None)
+        if rendered.findings:
+            findings.move_cursor(row=min(cursor, len(rendered.findings) - 1))
         if rendered.findings:
             findings.border_title = f"lint: {len(rendered.findings)} finding(s) · enter jumps · f fixes"
         elif rendered.linted:

@@ -34,8 +34,8 @@ def detail_text(detail: EntryDetail, *, dark: bool) -> Text:
         text.append(f"\n{detail.description}\n", style="italic")
     text.append("\nforms\n", style="bold underline")
     for form in detail.forms:
-        text.append(f" {form.label:<9}", style="dim")
-        text.append(f"{form.text}\n")
+        text.append(f"{form.label}\n", style="dim")
+        text.append(f"  {form.text}\n")
     if detail.forms_missing:
         text.append(f" {detail.forms_missing}\n", style="dim italic")
     if detail.copyright:

@@ -51,6 +51,20 @@ KIND_LABELS: dict[str, str] = {
     "unknown": "unknown",
 }
 
+# Five-character labels for the results table's kind column (80 columns leave little room).
+KIND_SHORT_LABELS: dict[str, str] = {
+    "artist_style": "style",
+    "painting_style": "paint",
+    "quality": "qual",
+    "aesthetic": "aesth",
+    "character": "char",
+    "copyright": "copy",
+    "general": "gen",
+    "meta": "meta",
+    "rating": "rate",
+    "unknown": "?",
+}
+
 
 def kind_colour(kind: str, category: int | None, *, dark: bool) -> str:
     """The colour a result's text is drawn in."""

@@ -11,8 +11,9 @@ from tui.state.rendering import RenderedPrompt
 
 
 class SearchIndexReady(Message):
-    def __init__(self, index: Any, seconds: float) -> None:
+    def __init__(self, generation: int, index: Any, seconds: float) -> None:
         super().__init__()
+        self.generation = generation
         self.index = index
         self.seconds = seconds
 

@@ -9,7 +9,18 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from tui.state.searching import KIND_FILTERS, ResultRow
-from tui.widgets.marks import ALIAS_ARROW, KIND_LABELS, VERIFIED_MARK, format_count, kind_colour, kind_mark
+from tui.widgets.marks import (
+    ALIAS_ARROW,
+    KIND_SHORT_LABELS,
+    VERIFIED_MARK,
+    format_count,
+    kind_colour,
+    kind_mark,
+)
+
+KIND_WIDTH = 5
+COUNT_WIDTH = 5
+VERDICT_WIDTH = 6
 
 
 class ResultsTable(DataTable[Text]):
@@ -23,13 +34,16 @@ class ResultsTable(DataTable[Text]):
         self.rows_shown = list(rows)
         self.clear(columns=True)
         with_verdicts = any(row.verdict for row in rows)
+        fixed = [1, KIND_WIDTH, COUNT_WIDTH, 1] + ([VERDICT_WIDTH] if with_verdicts else [])
+        # Every column has one cell of padding on each side; the prompt takes what is left.
+        prompt_width = max(12, self.size.width - sum(fixed) - 2 * (len(fixed) + 1) - 1)
         self.add_column(" ", key="mark", width=1)
-        self.add_column("prompt", key="prompt")
-        self.add_column("kind", key="kind")
-        self.add_column("posts", key="count")
+        self.add_column("prompt", key="prompt", width=prompt_width)
+        self.add_column("kind", key="kind", width=KIND_WIDTH)
+        self.add_column("posts", key="count", width=COUNT_WIDTH)
         self.add_column(VERIFIED_MARK, key="verified", width=1)
         if with_verdicts:
-            self.add_column("known", key="verdict")
+            self.add_column("known", key="verdict", width=VERDICT_WIDTH)
         for row in rows:
             colour = kind_colour(row.kind, row.category, dark=dark)
             prompt_cell = Text()
@@ -39,7 +53,7 @@ class ResultsTable(DataTable[Text]):
             cells = [
                 Text(kind_mark(row.kind), style=colour),
                 prompt_cell,
-                Text(KIND_LABELS.get(row.kind, row.kind), style="dim"),
+                Text(KIND_SHORT_LABELS.get(row.kind, row.kind[:KIND_WIDTH]), style="dim"),
                 Text(format_count(row.count), justify="right"),
                 Text(VERIFIED_MARK if row.verified else "", style="bold green"),
             ]
@@ -47,7 +61,13 @@ class ResultsTable(DataTable[Text]):
                 cells.append(Text(row.verdict or ""))
             self.add_row(*cells, key=row.key)
         if rows:
-            self.move_cursor(row=0)
+            self.move_cursor(row=0, scroll=True)
+
+    def on_resize(self) -> None:
+        if self.rows_shown:
+            cursor = self.cursor_row
+            self.show_rows(self.rows_shown, dark=self.app.current_theme.dark)
+            self.move_cursor(row=cursor)
 
     def highlighted_row(self) -> ResultRow | None:
         if not self.rows_shown or not 0 <= self.cursor_row < len(self.rows_shown):

@@ -1,0 +1,68 @@
+"""The saved index: one .npz per catalog build under the cache directory.
+
+Building the index from the full catalog takes seconds; loading the saved arrays takes tens of
+milliseconds, which keeps the explorer's first keystroke fast. The file name is a digest of the
+index format and the catalog's `meta` table (its source fingerprint and build time), so a rebuilt
+catalog gets a new index and a copied one reuses it. Files are written atomically; a damaged or
+foreign file is rebuilt, never trusted. Old files are left for the user to clear with the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kb.paths import cache_dir
+from kb.search.arrays import INDEX_FORMAT_VERSION, IndexArrays, build_arrays
+from kb.search.rows import read_catalog_rows
+
+if TYPE_CHECKING:
+    import duckdb
+
+INDEX_DIR_NAME = "search-index"
+
+
+def catalog_identity(connection: duckdb.DuckDBPyConnection) -> str:
+    """A digest naming this catalog build: its meta rows, else its file's path, size and mtime."""
+    digest = hashlib.sha256(f"search-index-format {INDEX_FORMAT_VERSION}\n".encode())
+    meta_rows = sorted(connection.execute("SELECT key, value FROM meta").fetchall())
+    for key, value in meta_rows:
+        digest.update(f"{key}={value}\n".encode())
+    if not any(key == "fingerprint" for key, _ in meta_rows):
+        path = catalog_file(connection)
+        if path is not None and path.exists():
+            stat = path.stat()
+            digest.update(f"{path.resolve()} {stat.st_size} {stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:32]
+
+
+def catalog_file(connection: duckdb.DuckDBPyConnection) -> Path | None:
+    row = connection.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    return Path(row[0]) if row is not None and row[0] else None
+
+
+def index_file(connection: duckdb.DuckDBPyConnection) -> Path:
+    return cache_dir() / INDEX_DIR_NAME / f"{catalog_identity(connection)}.npz"
+
+
+def load_or_build_arrays(connection: duckdb.DuckDBPyConnection, *, use_cache: bool = True) -> IndexArrays:
+    """The saved arrays of this catalog, or freshly built ones (saved when the cache is writable)."""
+    if not use_cache:
+        return build_arrays(read_catalog_rows(connection))
+    path = index_file(connection)
+    saved = IndexArrays.load(path) if path.exists() else None
+    if saved is not None:
+        return saved
+    arrays = build_arrays(read_catalog_rows(connection))
+    try:
+        arrays.save(path)
+    except OSError:
+        # A read-only cache only costs speed: the next process builds again.
+        partial = path.with_name(f"{path.name}.partial")
+        if partial.exists():
+            os.unlink(partial)
+    return arrays

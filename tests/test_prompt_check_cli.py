@@ -1,0 +1,103 @@
+"""`aidxl prompt lint` and `aidxl prompt tokens`: output contracts, stdin, no torch."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from prompt_fixture import build_tiny_catalog
+
+from tui.cli import main
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DONE_WHEN_PROMPT = "ganyu (genshin impact), long_hair, :(, by chi4"
+
+
+def test_tokens_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prompt", "tokens", "--json", "cat BREAK long hair, dog"]) == 0
+    output = json.loads(capsys.readouterr().out)
+    assert output == {
+        "count": 79,
+        "target": 150,
+        "chunks": [
+            {"index": 0, "start": 0, "tokens": 1, "source_start": 0, "split_tag": None},
+            {"index": 1, "start": 1, "tokens": 4, "source_start": 10, "split_tag": None},
+        ],
+        "tags": [
+            {"text": "cat", "start": 0, "end": 3, "tokens": 1},
+            {"text": "long hair", "start": 10, "end": 19, "tokens": 2},
+            {"text": "dog", "start": 21, "end": 24, "tokens": 1},
+        ],
+        "separator_tokens": 1,
+    }
+
+
+def test_tokens_human_output(capsys: pytest.CaptureFixture[str]) -> None:
+    long_tag = " ".join(["cat"] * 30)
+    assert main(["prompt", "tokens", " ".join(["dog"] * 50) + ", " + long_tag]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "81/150",
+        "chunk 1: 75 tokens, from token 0 at prompt position 0",
+        f"chunk 2: 6 tokens, from token 75 at prompt position 297; the border cuts `{long_tag}`",
+        "tokens per tag:",
+        "  50  " + " ".join(["dog"] * 50),
+        "  30  " + long_tag,
+        "   1  (separators)",
+    ]
+
+
+def test_tokens_reads_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a photo of a cat\n"))
+    assert main(["prompt", "tokens", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["count"] == 5
+
+
+def test_lint_json_without_catalog(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = tmp_path / "none.duckdb"
+    assert main(["prompt", "lint", "--json", "--catalog", str(missing), DONE_WHEN_PROMPT]) == 0
+    captured = capsys.readouterr()
+    findings = json.loads(captured.out)
+    assert [(f["code"], f["start"], f["end"], f["fix"]) for f in findings] == [
+        ("unescaped-qualifier", 0, 22, "ganyu \\(genshin impact\\)"),
+        ("underscore", 24, 33, "long hair"),
+        ("emoticon-open-bracket", 35, 37, ":\\("),
+        ("slot-order", 39, 46, None),
+    ]
+    assert all(set(f) >= {"code", "message", "start", "end", "fix"} for f in findings)
+    assert "linting without it" in captured.err
+
+
+def test_lint_with_catalog_suggests(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    catalog = build_tiny_catalog(tmp_path / "catalog.duckdb")
+    assert main(["prompt", "lint", "--catalog", str(catalog), "long hiar, smile"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "0-9 info unknown-tag: `long hiar` is not a tag or trigger in the catalog; did you mean `long hair`?",
+        "    fix: 'long hair' for 'long hiar'",
+    ]
+
+
+def test_lint_exit_code_1_on_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["prompt", "lint", "--catalog", str(tmp_path / "none"), "(cat:0)"]) == 1
+    assert "weight-not-positive" in capsys.readouterr().out
+
+
+def test_tokens_command_does_not_import_torch() -> None:
+    code = (
+        "import argparse, sys\n"
+        "from tui.commands.prompt_check import run_tokens, run_lint\n"
+        "run_tokens(argparse.Namespace(text='ganyu \\\\(genshin impact\\\\), cat', json=True))\n"
+        "run_lint(argparse.Namespace(text='cat, :(', json=True, catalog='/nonexistent/catalog.duckdb'))\n"
+        "assert 'torch' not in sys.modules, 'torch imported'\n"
+        "assert 'transformers' not in sys.modules and 'open_clip' not in sys.modules\n"
+        "print('clean')\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines()[-1] == "clean"

@@ -1,0 +1,165 @@
+"""Search quality on the real catalog: a labelled query set with the entry each query should find.
+
+Each row: the query a user types, the trigger text (unescaped) of the entry they mean, and the
+query class. hit@1 counts queries whose first hit is that entry, hit@5 whose first five hold it.
+Runs on the catalog built from ../shared/data (skips only when that folder is absent).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from catalog_fixture import build_real_catalog
+
+from kb.catalog import open_catalog
+from kb.search import SearchIndex
+
+pytestmark = pytest.mark.slow
+
+LABELLED_QUERIES: list[tuple[str, str, str]] = [
+    ('hatsne miku', 'hatsune miku', 'typo'),
+    ('hatune miku', 'hatsune miku', 'typo'),
+    ('gnayu', 'ganyu (genshin impact)', 'typo'),
+    ('friren', 'frieren', 'typo'),
+    ('pantyhoes', 'pantyhose', 'typo'),
+    ('thighhigs', 'thighhighs', 'typo'),
+    ('blue eyse', 'blue eyes', 'typo'),
+    ('lng hair', 'long hair', 'typo'),
+    ('yoneyma mai', 'by yoneyama mai', 'typo'),
+    ('shcool uniform', 'school uniform', 'typo'),
+    ('detached colar', 'detached collar', 'typo'),
+    ('twintals', 'twintails', 'typo'),
+    ('souryuu asuka langly', 'souryuu asuka langley', 'typo'),
+    ('lucyna', 'lucy (cyberpunk)', 'alias'),
+    ('mossi', 'by modare', 'alias'),
+    ('^^', '^_^', 'alias'),
+    ('lucyna kushinada', 'lucy (cyberpunk)', 'alias'),
+    ('oppai', 'breasts', 'alias'),
+    ("kan'u", 'ganyu (genshin impact)', 'alias'),
+    ('detached col', 'detached collar', 'partial'),
+    ('school uni', 'school uniform', 'partial'),
+    ('hatsune', 'hatsune miku', 'partial'),
+    ('thighh', 'thighhighs', 'partial'),
+    ('detco', 'detached collar', 'abbreviation'),
+    ('schuni', 'school uniform', 'abbreviation'),
+    ('whidre', 'white dress', 'abbreviation'),
+    ('frieren', 'frieren', 'first name'),
+    ('ganyu', 'ganyu (genshin impact)', 'first name'),
+    ('lucy cyberpunk', 'lucy (cyberpunk)', 'first name'),
+    ('makima', 'makima (chainsaw man)', 'first name'),
+    ('emilia', 'emilia (re:zero)', 'first name'),
+    ('miku', 'hatsune miku', 'first name'),
+    ('rem', 'rem (re:zero)', 'first name'),
+    ('ryuko matoi', 'matoi ryuuko', 'romanisation'),
+    ('ryuuko matoi', 'matoi ryuuko', 'romanisation'),
+    ('asuka langley soryu', 'souryuu asuka langley', 'romanisation'),
+    ('shinobu kocho', 'kochou shinobu', 'romanisation'),
+    ('miku hatsune', 'hatsune miku', 'romanisation'),
+    ('tousaka rin', 'tohsaka rin', 'romanisation'),
+    ('yoneyama', 'by yoneyama mai', 'artist style'),
+    ('modare', 'by modare', 'artist style'),
+    ('chi4', 'by chi4', 'artist style'),
+    ('ask', 'by ask', 'artist style'),
+    ('ikky', 'by ikky', 'artist style'),
+    ('by dino', 'by dino', 'artist style'),
+    ('impasto', 'impasto', 'painting style'),
+    ('flat color', 'flat color', 'painting style'),
+    ('flat pasto', 'flat-pasto', 'painting style'),
+    ('thin pasto', 'thin-pasto', 'painting style'),
+    ('celluloid', 'celluloid', 'painting style'),
+    ('best quality', 'best quality', 'quality/aesthetic'),
+    ('amazing', 'amazing quality', 'quality/aesthetic'),
+    ('beautiful color', 'beautiful color', 'quality/aesthetic'),
+    ('^_^', '^_^', 'kaomoji'),
+    ('>_<', '>_<', 'kaomoji'),
+    ('o_o', 'o_o', 'kaomoji'),
+    (';)', ';)', 'kaomoji'),
+    (':d', ':d', 'kaomoji'),
+    ('kimnoo', 'kimono', 'typo'),
+    ('sailor colar', 'sailor collar', 'typo'),
+    ('hatsune mkiu', 'hatsune miku', 'typo'),
+    ('smiel', 'smile', 'typo'),
+    ('gura', 'gawr gura', 'first name'),
+    ('nekomimi', 'cat ears', 'alias'),
+    ('zettai ryoiki', 'zettai ryouiki', 'romanisation'),
+    ('by yoneyma mai', 'by yoneyama mai', 'typo'),
+    ('watercolor', 'watercolor', 'painting style'),
+    ('kr anime', 'kr-anime', 'painting style'),
+    ('aesthetic', 'aesthetic', 'quality/aesthetic'),
+    ('worst qual', 'worst quality', 'partial'),
+    ('xd', 'xd', 'kaomoji'),
+    ('0_0', '0_0', 'kaomoji'),
+    ('T_T', 't t', 'kaomoji'),
+    ('frieren sousou', 'sousou no frieren', 'first name'),
+    ('tohsaka', 'tohsaka rin', 'first name'),
+    ('saber fate', 'saber (fate)', 'first name'),
+    ('asuka', 'souryuu asuka langley', 'first name'),
+    ('raiden', 'raiden shogun', 'first name'),
+    ('hu tao', 'hu tao (genshin impact)', 'first name'),
+    ('ganyu genshin', 'ganyu (genshin impact)', 'first name'),
+    ('lucy edgerunners', 'lucy (cyberpunk)', 'alias'),
+    ('yor forger', 'yor briar', 'romanisation'),
+    ('2b', '2b (nier:automata)', 'first name'),
+    ('rezero', 're:zero kara hajimeru isekai seikatsu', 'romanisation'),
+    ('vocaloid', 'vocaloid', 'partial'),
+]
+REQUIRED_HIT_AT_1 = 0.9
+REQUIRED_HIT_AT_5 = 0.98
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    catalog_path = build_real_catalog(tmp_path_factory.mktemp("search-quality") / "catalog.duckdb")
+    connection = open_catalog(catalog_path)
+    try:
+        return SearchIndex.build(connection, usage={})
+    finally:
+        connection.close()
+
+
+def test_the_labelled_set_is_large_and_varied() -> None:
+    classes = {query_class for _, _, query_class in LABELLED_QUERIES}
+    assert len(LABELLED_QUERIES) >= 40
+    assert {"typo", "alias", "partial", "abbreviation", "first name", "romanisation", "artist style",
+            "painting style", "kaomoji"} <= classes
+
+
+def test_hit_at_1_and_hit_at_5(real_index: SearchIndex) -> None:
+    misses: list[str] = []
+    per_class: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+    for query, expected, query_class in LABELLED_QUERIES:
+        texts = [hit.text for hit in real_index.search(query, limit=5)]
+        at_1, at_5 = texts[:1] == [expected], expected in texts
+        per_class[query_class].append((at_1, at_5))
+        if not at_1:
+            misses.append(f"{query!r}: wanted {expected!r}, got {texts}")
+    count = len(LABELLED_QUERIES)
+    hit_at_1 = sum(at_1 for results in per_class.values() for at_1, _ in results) / count
+    hit_at_5 = sum(at_5 for results in per_class.values() for _, at_5 in results) / count
+    print(f"\nsearch quality over {count} labelled queries: hit@1 {hit_at_1:.3f}  hit@5 {hit_at_5:.3f}")
+    for query_class, results in sorted(per_class.items()):
+        print(f"  {query_class:<18} {len(results):>3} queries  hit@1 {sum(a for a, _ in results) / len(results):.2f}"
+              f"  hit@5 {sum(b for _, b in results) / len(results):.2f}")
+    for miss in misses:
+        print("  miss", miss)
+    assert hit_at_1 >= REQUIRED_HIT_AT_1, misses
+    assert hit_at_5 >= REQUIRED_HIT_AT_5, misses
+
+
+@pytest.mark.parametrize(
+    ("query", "first_prompt"),
+    [
+        ("hatsne miku", "hatsune miku"),
+        ("yoneyama", "by yoneyama mai"),
+        ("detco", "detached collar"),
+        ("lucyna", "lucy \\(cyberpunk\\)"),
+    ],
+)
+def test_issue_examples_give_the_expected_first_hit(real_index: SearchIndex, query: str, first_prompt: str) -> None:
+    assert real_index.search(query, limit=1)[0].prompt == first_prompt
+
+
+def test_index_covers_every_catalog_string(real_index: SearchIndex) -> None:
+    assert len(real_index) >= 170_000

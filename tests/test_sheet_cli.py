@@ -1,0 +1,62 @@
+"""`aidxl sheet` without generating: --dry-run, --spec with flag overrides, errors as one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui.cli import main
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TINY = ["--model", "tiny-random", "--size", "64x64", "--steps", "2"]
+
+
+def test_dry_run_counts_cells_and_cached_cells(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        ["sheet", "--styles", "by chi4,by ask,(by yoneyama mai:0.9)", "--style", "(by a:0.9), by b",
+         "--seeds", "1,2,3", "--base", "1girl, solo, upper body", *TINY, "--dry-run", "--json"]
+    )  # fmt: skip
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["cells"], report["cached"], report["missing"], report["device"]) == (15, 0, 15, "cpu")
+
+
+def test_spec_file_with_flag_overrides(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "sheet.toml"
+    spec.write_text('rows = ["by chi4", "by ask"]\nseeds = [1, 2, 3]\nbase = "1girl"\n', encoding="utf-8")
+    assert main(["sheet", "--spec", str(spec), *TINY, "--dry-run", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cells"] == 9
+    assert (
+        main(["sheet", "--spec", str(spec), "--seeds", "4", "--no-baseline", *TINY, "--dry-run", "--json"])
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["cells"] == 2
+
+
+def test_errors_are_one_line_with_the_place(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "bad.toml"
+    spec.write_text('rows = ["by chi4"]\nseeds = [1]\nsize = "big"\n', encoding="utf-8")
+    assert main(["sheet", "--spec", str(spec), "--model", "tiny-random", "--dry-run"]) == 2
+    assert capsys.readouterr().err == (f"aidxl: {spec}:3: size 'big' is not WIDTHxHEIGHT (e.g. 1024x1024)\n")
+    assert (
+        main(["sheet", "--styles", "by chi4", "--model", "tiny-random", "--size", "65x64", "--dry-run"]) == 2
+    )
+    assert "size 65x64" in capsys.readouterr().err
+
+
+def test_dry_run_imports_no_torch() -> None:
+    probe = (
+        "import sys\nfrom tui.cli import main\n"
+        "main(['sheet', '--styles', 'by chi4', '--model', 'tiny-random', '--size', '64x64', '--steps', '2', "
+        "'--dry-run', '--json'])\n"
+        "print('torch' in sys.modules, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    assert json.loads(result.stdout)["cells"] == 6
+    assert result.stderr.strip().splitlines()[-1] == "False"
