@@ -127,9 +127,33 @@ async def keystroke_latencies(catalog: Path) -> tuple[list[float], list[float], 
     return latencies, pilot_latencies, floor
 
 
+async def save_screenshot(catalog: Path, target: Path) -> None:
+    """docs/explorer.svg: the search view over the real catalog, `ganyu` selected, a prompt in progress."""
+    from tui.app import ExplorerApp
+
+    app = ExplorerApp(catalog, watch_catalog=False, show_timings=False, detail_delay=0)
+    async with app.run_test(size=(110, 32)) as pilot:
+        while app.index is None and app.search_problem is None:
+            await pilot.pause(0.01)
+        for query in ("by yoneyama mai", "by chi4", "ganyu"):
+            await pilot.press("ctrl+u", *query)
+            while app.results_query != query:
+                await pilot.pause(0.01)
+            if query != "ganyu":
+                await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        app.query_one("#search").cursor_blink = False
+        app.clear_notifications()
+        await pilot.pause()
+        target.write_text(app.export_screenshot(title="aidxl explorer"), encoding="utf-8")
+    print(f"screenshot: {target}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--catalog", help="catalog file (default: the resolved catalog; else a fresh build)")
+    parser.add_argument("--screenshot", metavar="SVG", help="only save the README screenshot to this file")
     args = parser.parse_args()
     from kb.paths import resolve_catalog_path
 
@@ -140,6 +164,9 @@ def main() -> int:
 
         catalog = build_real_catalog(Path(tempfile.mkdtemp()) / "catalog.duckdb")
     print(f"catalog: {catalog}")
+    if args.screenshot:
+        asyncio.run(save_screenshot(catalog, Path(args.screenshot)))
+        return 0
 
     startup = [
         run_probe(STARTUP_PROBE.format(repo=str(REPO_ROOT), catalog=str(catalog)))

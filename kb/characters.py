@@ -214,6 +214,7 @@ class CharacterMatchKind(StrEnum):
     EXACT = "exact"  # the query is the character tag
     ALIAS = "alias"  # the query is an alias of it (`ganyu` → `ganyu_(genshin_impact)`)
     NAME = "name"  # the query is the name before the qualifiers (most posted wins)
+    SEARCH = "search"  # typo-tolerant search: a misspelt or partial name (`hatsne miku`)
 
 
 @dataclass(frozen=True)
@@ -252,4 +253,9 @@ def lookup_character(connection: duckdb.DuckDBPyConnection, query: str) -> Chara
     ).fetchone()
     if by_name is not None:
         return CharacterMatch(str(by_name[0]), CharacterMatchKind.NAME)
-    return None
+    from kb.search import lookup_character as search_character  # loads the index: only when needed
+
+    hit = search_character(connection, query)
+    if hit is None or hit.tag is None:
+        return None
+    return CharacterMatch(hit.tag, CharacterMatchKind.SEARCH)

@@ -66,13 +66,17 @@ def write_small_catalog(path: Path) -> Path:
     connection = duckdb.connect(str(path))
     for statement in DDL:
         connection.execute(statement)
-    connection.execute("INSERT INTO meta VALUES ('schema_version', ?), ('fingerprint', 'small-1')", [str(SCHEMA_VERSION)])
+    connection.execute(
+        "INSERT INTO meta VALUES ('schema_version', ?), ('fingerprint', 'small-1')", [str(SCHEMA_VERSION)]
+    )
     connection.execute("INSERT INTO sources VALUES (1, 'curated', 'kb', 'kb', 'x', 0, 0, now())")
     tag_ids = {name: tag_id for tag_id, (name, _, _) in enumerate(TAGS, start=1)}
     for name, category, count in TAGS:
         prompt = name.replace("_", " ") if name not in ("^_^", ">_<") else name
         prompt = prompt.replace("(", "\\(").replace(")", "\\)")
-        connection.execute("INSERT INTO tags VALUES (?, ?, ?, ?, ?)", [tag_ids[name], name, prompt, category, count])
+        connection.execute(
+            "INSERT INTO tags VALUES (?, ?, ?, ?, ?)", [tag_ids[name], name, prompt, category, count]
+        )
     for alias, name in ALIASES:
         connection.execute("INSERT INTO aliases VALUES (?, ?, 1)", [alias, tag_ids[name]])
     character_columns = {row[1] for row in connection.execute("PRAGMA table_info('characters')").fetchall()}
@@ -94,7 +98,9 @@ def write_small_catalog(path: Path) -> Path:
         kind = KIND_OF_CATEGORY[category]
         text = name if name in ("^_^", ">_<") else name.replace("_", " ")
         text = f"by {text}" if kind == "artist_style" else text
-        if any(text == verified_text and kind == verified_kind for verified_text, verified_kind, _ in VERIFIED):
+        if any(
+            text == verified_text and kind == verified_kind for verified_text, verified_kind, _ in VERIFIED
+        ):
             continue
         trigger_id += 1
         connection.execute(
@@ -152,7 +158,10 @@ def test_whole_words_rank_by_popularity_with_bare_character_names(index: SearchI
 def test_alias_hit_displays_alias_and_tag(index: SearchIndex) -> None:
     hit = index.search("lucyna", limit=1)[0]
     assert (hit.prompt, hit.tag, hit.via, hit.match) == (
-        "lucy \\(cyberpunk\\)", "lucy_(cyberpunk)", MatchedVia.ALIAS, MatchReason.PREFIX
+        "lucy \\(cyberpunk\\)",
+        "lucy_(cyberpunk)",
+        MatchedVia.ALIAS,
+        MatchReason.PREFIX,
     )
     assert hit.display == "lucyna kushinada → lucy \\(cyberpunk\\)"
     assert index.search("mossi", limit=1)[0].display == "mossi → by modare"
@@ -194,7 +203,8 @@ def test_typos_need_four_characters(index: SearchIndex) -> None:
 def test_filters(index: SearchIndex) -> None:
     assert prompts(index, "hat", limit=3) == ["hat", "witch hat", "hatsune miku"]
     assert [hit.prompt for hit in index.search("hat", kinds={"character"})] == [
-        "hatsune miku", "hatsune \\(princess connect!\\)"
+        "hatsune miku",
+        "hatsune \\(princess connect!\\)",
     ]
     assert [hit.prompt for hit in index.search("hat", min_count=200_000)] == ["hat"]
     assert [hit.prompt for hit in index.search("pasto", verified_only=True)] == ["flat-pasto", "impasto"]
@@ -251,7 +261,9 @@ def test_saved_index_is_reused_and_a_damaged_one_rebuilt(small_catalog: Path) ->
 
 
 def test_lookup_character_is_typo_tolerant(index: SearchIndex) -> None:
-    found = {query: lookup_character(index, query) for query in ("hatsne miku", "lucyna", "ganyu", "hat", "zzzz")}
+    found = {
+        query: lookup_character(index, query) for query in ("hatsne miku", "lucyna", "ganyu", "hat", "zzzz")
+    }
     assert {query: hit.tag if hit else None for query, hit in found.items()} == {
         "hatsne miku": "hatsune_miku",
         "lucyna": "lucy_(cyberpunk)",
@@ -264,7 +276,10 @@ def test_lookup_character_is_typo_tolerant(index: SearchIndex) -> None:
 def test_cli_json_contract(small_catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["search", "lucyna", "--catalog", str(small_catalog), "--json", "--limit", "2"]) == 0
     hits = json.loads(capsys.readouterr().out)
-    assert [{key: hit[key] for key in ("prompt", "tag", "kind", "count", "match", "via", "display")} for hit in hits] == [
+    assert [
+        {key: hit[key] for key in ("prompt", "tag", "kind", "count", "match", "via", "display")}
+        for hit in hits
+    ] == [
         {
             "prompt": "lucy \\(cyberpunk\\)",
             "tag": "lucy_(cyberpunk)",

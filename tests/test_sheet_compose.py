@@ -114,8 +114,19 @@ def test_page_parameters_parse_back_to_the_spec() -> None:
         "7",
         "64x64",
     )
-    assert fields["Sheet page"] == "1/2"
+    assert (fields["Schedule type"], fields["Emphasis"], fields["Sheet page"]) == (
+        "Automatic",
+        "Original",
+        "1/2",
+    )
     assert spec_from_parameters(text) == spec
+    karras = small_spec(sampler="DPM++ 2M Karras", emphasis="no_norm")
+    karras_text = page_parameters(
+        karras, page_number=1, page_count=1, model_name="m", model_hash="h", version="aidxl-kb 0.1.0"
+    )
+    assert "Sampler: DPM++ 2M, Schedule type: Karras, " in karras_text
+    assert "Emphasis: No norm, " in karras_text
+    assert spec_from_parameters(karras_text) == karras
     with pytest.raises(SheetSpecError, match="the fields give spec hash"):
         spec_from_parameters(text.replace("Steps: 2,", "Steps: 3,"))
 

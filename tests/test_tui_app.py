@@ -38,7 +38,7 @@ def tiny_catalog_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def make_app(catalog: Path, **options: object) -> ExplorerApp:
-    return ExplorerApp(catalog, watch_catalog=False, **options)  # type: ignore[arg-type]
+    return ExplorerApp(catalog, watch_catalog=False, detail_delay=0, **options)  # type: ignore[arg-type]
 
 
 def static_text(app: ExplorerApp, selector: str) -> str:
@@ -269,6 +269,21 @@ async def test_preview_of_the_built_prompt_on_the_tiny_model(tiny_catalog_file: 
         assert Path(app.last_preview.image_path).is_file()
         assert app.preview_steps_seen[-1] == (3, 3)
         assert not app.query_one("#preview-progress").display
+        # A trigger's preview from the search view; its thumbnail then shows in the detail pane.
+        await pilot.press("ctrl+b", *"by chi4")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("ctrl+g")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.last_preview.image_path is not None, app.last_preview.message
+        assert app.query_one("#detail").query(".preview-image")
+        await pilot.press("ctrl+u", *"by ch")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.query_one("#detail").query(".preview-image"), "cached thumbnail not shown for by chi4"
 
 
 @sync
@@ -309,6 +324,7 @@ async def test_search_select_add_weight_lint_fix_copy(tiny_catalog_file: Path) -
             assert app.results_query == query
             await pilot.press("enter")
         assert [row.prompt for row in app.query_one(ResultsTable).rows_shown][:1] == ["by chi4"]
+        assert static_text(app, "#detail-body").startswith("by chi4\nstyle · danbooru artist · 400 posts  ✓ AIDXL")
         assert [(e.text, e.kind) for e in app.builder.entries] == [
             ("ganyu (genshin impact)", "character"),
             ("by chi4", "artist_style"),
@@ -337,3 +353,68 @@ async def test_search_select_add_weight_lint_fix_copy(tiny_catalog_file: Path) -
         assert app.clipboard == expected
         assert (state_dir() / "clipboard.txt").read_text(encoding="utf-8") == expected + "\n"
         assert [entry.action for entry in app.user_data.history] == ["copy-positive"]
+
+
+@sync
+async def test_copy_negative_and_both_export_and_settings(tiny_catalog_file: Path) -> None:
+    import json
+
+    from kb.paths import state_dir
+    from textual.widgets import Input as TextInput
+
+    from tui.state.builder import BuilderEntry
+
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        app.builder.add(BuilderEntry("smile", "general"))
+        app.builder.include_quality = False
+        app.builder.negative = "lowres"
+        app.refresh_builder(cursor=0)
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+b", "Y")
+        assert app.clipboard == "lowres"
+        await pilot.press("c")
+        assert app.clipboard == "smile\nNegative prompt: lowres"
+        await pilot.press("s")
+        app.screen.query_one("#size", TextInput).value = "832x1216"
+        app.screen.query_one("#seed", TextInput).value = "42"
+        await pilot.press("ctrl+s")
+        assert (app.builder.settings.width, app.builder.settings.height, app.builder.settings.seed) == (
+            832,
+            1216,
+            42,
+        )
+        await pilot.press("s")
+        app.screen.query_one("#size", TextInput).value = "1000x1024"
+        await pilot.press("ctrl+s")
+        assert str(app.screen.query_one("#settings-message").render()).startswith(
+            "size 1000x1024: width 1000 is not a multiple of 32; nearest valid sizes: 992x1024"
+        )
+        await pilot.press("escape")
+        await pilot.press("E")
+        exported = sorted((state_dir() / "exports").glob("prompt-*.json"))
+        assert len(exported) == 1
+        document = json.loads(exported[0].read_text(encoding="utf-8"))
+        assert (document["positive"], document["negative"], document["settings"]["width"]) == (
+            "smile",
+            "lowres",
+            832,
+        )
+
+
+@sync
+async def test_favourites_show_on_an_empty_search(tiny_catalog_file: Path) -> None:
+    from tui.widgets.results import ResultsTable
+
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press(*"frieren")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("ctrl+f", "ctrl+u")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [(row.prompt, row.match) for row in app.query_one(ResultsTable).rows_shown] == [
+            ("frieren", "favourite")
+        ]

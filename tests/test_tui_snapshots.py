@@ -21,7 +21,7 @@ def snapshot_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def explorer(catalog: Path) -> ExplorerApp:
-    return ExplorerApp(catalog, watch_catalog=False, show_timings=False)
+    return ExplorerApp(catalog, watch_catalog=False, show_timings=False, detail_delay=0)
 
 
 async def settle(pilot: Pilot[object]) -> None:

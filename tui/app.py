@@ -21,7 +21,8 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, Input, ProgressBar, Static
+from textual.timer import Timer
+from textual.widgets import ContentSwitcher, Footer, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from kb.catalog import open_catalog
@@ -57,6 +58,7 @@ from tui.widgets.results import KindChips, ResultsTable
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
 CATALOG_POLL_SECONDS = 1.0
+DETAIL_DELAY_SECONDS = 0.12
 CLIPBOARD_FALLBACK_NAME = "clipboard.txt"
 
 
@@ -136,6 +138,7 @@ class ExplorerApp(App[int]):
         watch_catalog: bool = True,
         preview_model: str | None = None,
         show_timings: bool = True,
+        detail_delay: float = DETAIL_DELAY_SECONDS,
     ) -> None:
         super().__init__()
         self.catalog_path = catalog_path
@@ -151,13 +154,16 @@ class ExplorerApp(App[int]):
         self.kind_filter: str | None = None
         self.last_search_ms: float | None = None
         self.results_query: str | None = None  # the query whose results the table shows
-        self.typed_at: dict[str, float] = {}  # query -> when it was typed
+        self.detail_timer: Timer | None = None
+        self.typed_at: dict[str, float] = {}
+        self.status_text = ""  # query -> when it was typed
         self.search_latencies_ms: list[float] = []
         self.builder = BuilderState()
         self.rendered: RenderedPrompt | None = None
         self.render_generation = 0
         self.user_data = UserData(state_dir() / "explorer.json")
         self.preview_running = False
+        self.detail_delay = detail_delay  # 0 in tests: load the detail at once
         self.show_timings = show_timings  # off for snapshot tests, where times vary
         self.preview_model = preview_model  # None: $AIDXL_MODEL or the config file decides
         self.loaded_models: dict[str, Any] = {}
@@ -190,12 +196,12 @@ class ExplorerApp(App[int]):
             self.user_data = load_user_data(self.user_data_path)
         except UserDataError as error:
             self.notify(f"{error}; starting with empty history", severity="warning", timeout=8)
-        self.query_one("#preview-progress", ProgressBar).display = False
+        self.ui("#preview-progress", ProgressBar).display = False
         self.update_topbar()
         self.refresh_builder()
         if not self.open_current_catalog():
             return
-        self.query_one("#search", Input).focus()
+        self.ui("#search", Input).focus()
         if self.watch_catalog:
             self.set_interval(CATALOG_POLL_SECONDS, self.check_catalog_file)
 
@@ -214,26 +220,33 @@ class ExplorerApp(App[int]):
 
     # ------------------------------------------------------------- helpers
 
+    def ui(self, selector: Any, expect_type: Any = None) -> Any:
+        """A widget of the explorer's own screen, whatever dialog is on top of it."""
+        main_screen = self.screen_stack[0] if self.screen_stack else self.screen
+        if expect_type is None:
+            return main_screen.query_one(selector)
+        return main_screen.query_one(selector, expect_type)
+
     @property
     def dark(self) -> bool:
         return self.current_theme.dark
 
     @property
     def in_builder(self) -> bool:
-        return self.query_one("#views", ContentSwitcher).current == "builder-view"
+        return self.ui("#views", ContentSwitcher).current == "builder-view"
 
     def update_topbar(self) -> None:
         view = "builder" if self.in_builder else "search"
         tabs = " ".join(
             f"[reverse] {name} [/]" if name == view else f" {name} " for name in ("search", "builder")
         )
-        self.query_one("#topbar", Static).update(
+        self.ui("#topbar", Static).update(
             f"[b]aidxl[/b] {tabs} [dim]ctrl+b switch · F1 help · ctrl+p commands[/dim]"
         )
 
     def update_status(self, extra: str = "") -> None:
         parts: list[str] = []
-        results = self.query_one(ResultsTable)
+        results = self.ui(ResultsTable)
         if self.search_problem:
             parts.append(self.search_problem)
         elif self.index is None:
@@ -249,7 +262,11 @@ class ExplorerApp(App[int]):
             parts.append("[b yellow]catalog rebuilt: ctrl+r reloads[/]")
         if extra:
             parts.append(extra)
-        self.query_one("#status", Static).update(" · ".join(parts))
+        status_text = " · ".join(parts)
+        if status_text != self.status_text:
+            self.status_text = status_text
+            # One line of fixed height: no layout pass needed (it costs a whole-screen reflow).
+            self.ui("#status", Static).update(status_text, layout=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.BUILDER_ONLY_ACTIONS and not self.in_builder:
@@ -291,7 +308,7 @@ class ExplorerApp(App[int]):
     def search_unavailable(self, message: SearchUnavailable) -> None:
         self.search_problem = message.reason
         self.update_status()
-        self.query_one(DetailPane).show(None, dark=self.dark, message=message.reason)
+        self.ui(DetailPane).show(None, dark=self.dark, message=message.reason)
 
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
@@ -301,7 +318,7 @@ class ExplorerApp(App[int]):
     def start_search(self) -> None:
         if self.index is None:
             return
-        query = self.query_one("#search", Input).value
+        query = self.ui("#search", Input).value
         if not query.strip():
             self.show_favourites()
             return
@@ -321,14 +338,13 @@ class ExplorerApp(App[int]):
 
     @on(SearchResults)
     def search_results(self, message: SearchResults) -> None:
-        if message.query != self.query_one("#search", Input).value or message.kind_filter != self.kind_filter:
+        if message.query != self.ui("#search", Input).value or message.kind_filter != self.kind_filter:
             return  # stale: the user typed on or changed the filter
         self.last_search_ms = message.milliseconds
         self.search_problem = None
         self.results_query = message.query
-        self.query_one(ResultsTable).show_rows(message.hits, dark=self.dark)
+        self.ui(ResultsTable).show_rows(message.hits, dark=self.dark)
         self.update_status()
-        self.request_detail()
         typed_at = self.typed_at.pop(message.query, None)
         if typed_at is not None:
             # Keystroke → results on screen: measured after the refresh that paints them (bench/tui.py).
@@ -340,12 +356,12 @@ class ExplorerApp(App[int]):
 
     def show_favourites(self) -> None:
         rows = prompt_actions.favourite_rows(self.user_data)
-        self.query_one(ResultsTable).show_rows(rows, dark=self.dark)
+        self.ui(ResultsTable).show_rows(rows, dark=self.dark)
         self.last_search_ms = None
         self.results_query = ""
         self.update_status("favourites" if rows else "")
         if not rows:
-            self.query_one(DetailPane).show(
+            self.ui(DetailPane).show(
                 None, dark=self.dark, message="Type to search: names, typos, aliases, `by artist`, kaomoji."
             )
 
@@ -358,23 +374,36 @@ class ExplorerApp(App[int]):
 
     def set_kind_filter(self, kind: str | None) -> None:
         self.kind_filter = kind
-        self.query_one(KindChips).mark(kind)
+        self.ui(KindChips).mark(kind)
         self.update_status()
         self.start_search()
 
     def action_results_cursor(self, rows: int) -> None:
-        results = self.query_one(ResultsTable)
+        results = self.ui(ResultsTable)
         if results.row_count:
             results.move_cursor(row=max(0, min(results.row_count - 1, results.cursor_row + rows)))
 
     # -------------------------------------------------------------- detail
 
-    @on(DataTable.RowHighlighted, "#results")
+    @on(ResultsTable.RowHighlighted, "#results")
     def result_highlighted(self) -> None:
         self.request_detail()
 
     def request_detail(self) -> None:
-        row = self.query_one(ResultsTable).highlighted_row()
+        """Load the detail a moment after the highlight settles: typing and scrolling stay fast."""
+        if self.detail_timer is not None:
+            self.detail_timer.stop()
+            self.detail_timer = None
+        if self.detail_delay <= 0:
+            self.load_highlighted_detail()
+            return
+        self.detail_timer = self.set_timer(self.detail_delay, self.load_highlighted_detail)
+
+    def load_highlighted_detail(self) -> None:
+        self.detail_timer = None
+        if not self.screen_stack:
+            return  # shutting down
+        row = self.ui(ResultsTable).highlighted_row()
         if row is None or self.connection is None:
             return
         self.detail_worker(self.connection, row)
@@ -383,24 +412,28 @@ class ExplorerApp(App[int]):
     def detail_worker(self, connection: duckdb.DuckDBPyConnection, row: ResultRow) -> None:
         try:
             detail = load_detail(connection, row.prompt, row.kind, row.tag)
+            thumbnail = prompt_actions.cached_thumbnail(row.prompt)
         except Exception as error:  # a read error shows in the pane, never as a traceback
             self.post_message(DetailLoaded(row.key, None, f"catalog read failed: {error}"))
             return
-        self.post_message(DetailLoaded(row.key, detail))
+        self.post_message(DetailLoaded(row.key, detail, thumbnail=thumbnail))
 
     @on(DetailLoaded)
     def detail_loaded(self, message: DetailLoaded) -> None:
-        row = self.query_one(ResultsTable).highlighted_row()
+        row = self.ui(ResultsTable).highlighted_row()
         if row is None or row.key != message.key:
             return
-        self.query_one(DetailPane).show(message.detail, dark=self.dark, message=message.error or "")
+        pane = self.ui(DetailPane)
+        pane.show(message.detail, dark=self.dark, message=message.error or "")
+        if message.thumbnail is not None:
+            pane.show_preview(message.thumbnail)
 
     # ------------------------------------------------------------- builder
 
     @on(Input.Submitted, "#search")
-    @on(DataTable.RowSelected, "#results")
+    @on(ResultsTable.RowSelected, "#results")
     def add_highlighted(self) -> None:
-        row = self.query_one(ResultsTable).highlighted_row()
+        row = self.ui(ResultsTable).highlighted_row()
         if row is None:
             return
         entry = BuilderEntry(unescape_a1111(row.prompt), row.kind, 1.0, row.tag)
@@ -409,7 +442,7 @@ class ExplorerApp(App[int]):
         self.notify(f"added {row.prompt} ({len(self.builder.entries)} in prompt)", timeout=2)
 
     def refresh_builder(self, cursor: int | None = None) -> None:
-        self.query_one(BuilderPane).show_state(self.builder, dark=self.dark, cursor=cursor)
+        self.ui(BuilderPane).show_state(self.builder, dark=self.dark, cursor=cursor)
         self.render_generation += 1
         self.render_worker(
             self.render_generation,
@@ -441,10 +474,10 @@ class ExplorerApp(App[int]):
         if message.generation != self.render_generation:
             return
         self.rendered = message.rendered
-        self.query_one(BuilderPane).show_rendered(message.rendered)
+        self.ui(BuilderPane).show_rendered(message.rendered)
 
     def selected_entry(self) -> int | None:
-        index = self.query_one(BuilderPane).selected_entry_index()
+        index = self.ui(BuilderPane).selected_entry_index()
         return index if index is not None and index < len(self.builder.entries) else None
 
     def action_builder_remove(self) -> None:
@@ -513,7 +546,7 @@ class ExplorerApp(App[int]):
     def selected_finding(self) -> Any:
         if self.rendered is None:
             return None
-        index = self.query_one(BuilderPane).selected_finding_index(len(self.rendered.findings))
+        index = self.ui(BuilderPane).selected_finding_index(len(self.rendered.findings))
         return None if index is None else self.rendered.findings[index]
 
     def action_finding_jump(self) -> None:
@@ -526,7 +559,7 @@ class ExplorerApp(App[int]):
         if index is None:
             self.notify("this finding is about no single tag", timeout=3)
             return
-        self.query_one(BuilderPane).focus_entry(index)
+        self.ui(BuilderPane).focus_entry(index)
 
     def action_finding_fix(self) -> None:
         finding = self.selected_finding()
@@ -673,7 +706,7 @@ class ExplorerApp(App[int]):
             self.notify(f"could not save history: {error}", severity="warning")
 
     def action_favourite(self) -> None:
-        row = self.query_one(ResultsTable).highlighted_row()
+        row = self.ui(ResultsTable).highlighted_row()
         if row is None:
             return
         now_favourite = self.user_data.toggle_favourite(prompt_actions.favourite_key(row))
@@ -691,7 +724,7 @@ class ExplorerApp(App[int]):
             negative = self.rendered.negative if self.rendered else self.builder.negative
             trigger = None
         else:
-            row = self.query_one(ResultsTable).highlighted_row()
+            row = self.ui(ResultsTable).highlighted_row()
             if row is None:
                 return
             prompt, negative, trigger = "", self.builder.negative, row.prompt
@@ -704,7 +737,7 @@ class ExplorerApp(App[int]):
             return
         self.preview_running = True
         self.preview_steps_seen = []
-        bar = self.query_one("#preview-progress", ProgressBar)
+        bar = self.ui("#preview-progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
         self.update_status("preview running (escape cancels)")
@@ -731,17 +764,17 @@ class ExplorerApp(App[int]):
     @on(PreviewProgress)
     def preview_progress(self, message: PreviewProgress) -> None:
         self.preview_steps_seen.append((message.step, message.total))
-        self.query_one("#preview-progress", ProgressBar).update(total=message.total, progress=message.step)
+        self.ui("#preview-progress", ProgressBar).update(total=message.total, progress=message.step)
 
     @on(PreviewFinished)
     def preview_finished(self, message: PreviewFinished) -> None:
         self.preview_running = False
         self.last_preview = message
-        self.query_one("#preview-progress", ProgressBar).display = False
+        self.ui("#preview-progress", ProgressBar).display = False
         self.update_status()
         self.notify(message.message, severity="information" if message.image_path else "warning", timeout=8)
         if message.image_path:
-            self.query_one(DetailPane).show_preview(Path(message.image_path))
+            self.ui(DetailPane).show_preview(Path(message.image_path))
 
     def action_cancel_preview(self) -> None:
         if self.preview_running:
@@ -811,7 +844,7 @@ class ExplorerApp(App[int]):
         if isinstance(self.screen, MissingCatalogScreen):
             self.pop_screen()
         if self.open_current_catalog():
-            self.query_one("#search", Input).focus()
+            self.ui("#search", Input).focus()
             if self.watch_catalog:
                 self.set_interval(CATALOG_POLL_SECONDS, self.check_catalog_file)
 
@@ -824,14 +857,14 @@ class ExplorerApp(App[int]):
             self.show_builder()
 
     def show_builder(self) -> None:
-        self.query_one("#views", ContentSwitcher).current = "builder-view"
-        self.query_one(EntriesTable).focus()
+        self.ui("#views", ContentSwitcher).current = "builder-view"
+        self.ui(EntriesTable).focus()
         self.update_topbar()
         self.refresh_bindings()
 
     def show_search(self) -> None:
-        self.query_one("#views", ContentSwitcher).current = "search-view"
-        self.query_one("#search", Input).focus()
+        self.ui("#views", ContentSwitcher).current = "search-view"
+        self.ui("#search", Input).focus()
         self.update_topbar()
         self.refresh_bindings()
 
@@ -848,7 +881,7 @@ class ExplorerApp(App[int]):
     def watch_theme(self, theme: str) -> None:
         if not self.is_mounted or not isinstance(self.screen, Screen) or self.connection is None:
             return
-        results = self.query_one(ResultsTable)
+        results = self.ui(ResultsTable)
         results.show_rows(results.rows_shown, dark=self.dark)
         self.refresh_builder()
 

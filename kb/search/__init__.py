@@ -1,8 +1,8 @@
 """Typo-tolerant, popularity-aware search over the whole catalog (see docs/search.md).
 
-    index = SearchIndex.load(connection)          # once; reuse it for every keystroke
-    hits = index.search("hatsne miku", limit=20, kinds={"character"})
-    hits[0].prompt                                # 'hatsune miku'
+index = SearchIndex.load(connection)          # once; reuse it for every keystroke
+hits = index.search("hatsne miku", limit=20, kinds={"character"})
+hits[0].prompt                                # 'hatsune miku'
 """
 
 from __future__ import annotations

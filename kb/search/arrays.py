@@ -5,12 +5,15 @@ a saved index loads in a few tens of milliseconds and holds no Python object per
 lists `SearchIndex` splits out of the blobs.
 
 Arrays (n entries, m strings, s word-start suffixes, g distinct trigrams):
-- entries: `entry_texts`, `entry_tags` (blobs, with `*_starts` character offsets), `entry_kind` (int8 code, see filters.KIND_CODES),
-  `entry_category` (int8, -1 none), `entry_count` (int64), `entry_verified` (bool);
-- strings: `string_normals`, `string_looses` (blobs with `*_starts`), `string_entry` (int32), `string_source` (int8);
+- entries: `entry_texts`, `entry_tags` (blobs, with `*_starts` character offsets), `entry_kind`
+  (int8 code, see filters.KIND_CODES), `entry_category` (int8, -1 none), `entry_count` (int64),
+  `entry_verified` (bool);
+- strings: `string_normals`, `string_looses` (blobs with `*_starts`), `string_entry` (int32),
+  `string_source` (int8);
 - suffixes, sorted: `suffix_keys` (blob), `suffix_string` (int32), `suffix_offset` (int16) — every
   loose string from each of its word starts: `lucy cyberpunk` gives `lucy cyberpunk`, `cyberpunk`;
 - `words` (blob): every distinct word, for typo neighbours of a short query;
+- `suffixes_by_string` (int32, s) and `suffix_starts_by_string` (int64, m+1): each string's suffixes;
 - trigrams of ` loose ` (padded): `trigram_codes` (int64, sorted), `trigram_starts` (int64, g+1),
   `trigram_strings` (int32, the posting lists, each sorted, no repeats).
 """
@@ -29,7 +32,7 @@ from kb.search.filters import kind_code
 from kb.search.normalize import loosen, word_starts
 from kb.search.rows import NO_CATEGORY, CatalogRows
 
-INDEX_FORMAT_VERSION = 3
+INDEX_FORMAT_VERSION = 4
 BLOB_SEPARATOR = "\x1f"
 _TRIGRAM_PAD = " "
 _CODE_BASE = 0x110000  # one more than the largest code point: codes of 3 code points fit in int64
@@ -57,10 +60,11 @@ class PackedStrings(Sequence[str]):
 
     def __init__(self, blob: npt.NDArray[np.uint8], starts: IntArray) -> None:
         self._text = blob.tobytes().decode("utf-8")
-        self._starts: list[int] = starts.tolist()
+        # numpy, not a list: a list of Python ints would cost 36 bytes per string.
+        self._starts = starts
 
     def __len__(self) -> int:
-        return len(self._starts) - 1
+        return int(self._starts.size) - 1
 
     @overload
     def __getitem__(self, index: int) -> str: ...
@@ -69,8 +73,12 @@ class PackedStrings(Sequence[str]):
     def __getitem__(self, index: int | slice) -> str | Sequence[str]:
         if isinstance(index, slice):
             return [self[position] for position in range(*index.indices(len(self)))]
-        starts = self._starts
-        return self._text[starts[index] : starts[index + 1] - 1]
+        size = len(self)
+        if not -size <= index < size:
+            raise IndexError(index)
+        index %= size
+        start, end = self._starts[index : index + 2].tolist()
+        return self._text[start : end - 1]
 
 
 @dataclass
@@ -93,6 +101,8 @@ class IndexArrays:
     suffix_string: Int32Array
     suffix_offset: npt.NDArray[np.int16]
     words: npt.NDArray[np.uint8]
+    suffixes_by_string: Int32Array
+    suffix_starts_by_string: IntArray
     trigram_codes: IntArray
     trigram_starts: IntArray
     trigram_strings: Int32Array
@@ -127,8 +137,7 @@ class IndexArrays:
 def trigram_codes_of(padded: str) -> list[int]:
     points = [ord(character) for character in padded]
     return [
-        (points[i] * _CODE_BASE + points[i + 1]) * _CODE_BASE + points[i + 2]
-        for i in range(len(points) - 2)
+        (points[i] * _CODE_BASE + points[i + 1]) * _CODE_BASE + points[i + 2] for i in range(len(points) - 2)
     ]
 
 
@@ -148,6 +157,8 @@ def build_arrays(rows: CatalogRows) -> IndexArrays:
     suffix_pairs.sort()
     trigram_codes, trigram_starts, trigram_strings = _build_trigrams(looses)
     tag_names = [name or "" for name in rows.tag_names]
+    suffix_string = np.array([string_id for _, string_id, _ in suffix_pairs], dtype=np.int32)
+    suffixes_by_string = np.argsort(suffix_string, kind="stable")
     return IndexArrays(
         entry_texts=join_blob(rows.texts),
         entry_text_starts=blob_starts(rows.texts),
@@ -164,9 +175,13 @@ def build_arrays(rows: CatalogRows) -> IndexArrays:
         string_entry=np.array([entry for entry, _ in string_keys], dtype=np.int32),
         string_source=np.array([int(rows.strings[key]) for key in string_keys], dtype=np.int8),
         suffix_keys=join_blob([key for key, _, _ in suffix_pairs]),
-        suffix_string=np.array([string_id for _, string_id, _ in suffix_pairs], dtype=np.int32),
+        suffix_string=suffix_string,
         suffix_offset=np.array([offset for _, _, offset in suffix_pairs], dtype=np.int16),
         words=join_blob(sorted({key.split(" ", 1)[0] for key, _, _ in suffix_pairs})),
+        suffixes_by_string=suffixes_by_string.astype(np.int32),
+        suffix_starts_by_string=np.searchsorted(
+            suffix_string[suffixes_by_string], np.arange(len(looses) + 1)
+        ).astype(np.int64),
         trigram_codes=trigram_codes,
         trigram_starts=trigram_starts,
         trigram_strings=trigram_strings,

@@ -1,19 +1,21 @@
 """`SearchIndex`: typo-tolerant, popularity-aware search over every searchable catalog string.
 
-A query runs through tiers, best first, and stops as soon as `limit` distinct entries are found:
+A query runs through tiers, best first, and stops as soon as `limit` distinct entries are found
+(see `Tier` and docs/search.md):
 
-1. exact       the whole (loosened) string: `ganyu`, `lucy cyberpunk`, `^_^`, alias `mossi`;
-2. prefix / word-start  a string, or one of its words onwards, starts with the query: bisect in the
-               sorted array of word-start suffixes (`detached col`, `miku`, `yoneyama`); a query
-               whose words are not adjacent (`miku hatsune`) takes its rarest word's range and
-               checks the other words;
-3. substring   inside a word (`pasto`), scanning one text of all strings in popularity order;
-4. abbreviation  starts of two consecutive words (`detco` → `detached collar`);
-5. fuzzy       strings sharing trigrams with the query are scored with rapidfuzz (`hatsne miku`).
+1. exact       the whole (loosened) trigger text, tag name or alias: `hat`, `lucy cyberpunk`, `mossi`;
+2. whole words a character's bare name (`ganyu`) or whole words of a string (`miku`, `yoneyama`);
+3. partial     a prefix / word-start ending inside a word (`detached col`), or every query word
+               starting some word in any order (`miku hatsune`);
+               tiers 1-3 come from one bisect in the sorted array of word-start suffixes;
+4. substring   inside a word (`mpast`): the rarest trigrams' posting lists, then checked;
+5. abbreviation  starts of two consecutive words (`detco` → `detached collar`);
+6. fuzzy       strings sharing trigrams (or, for a short word, a word one edit away) scored with
+               rapidfuzz's optimal-string-alignment distance (`hatsne miku`, `gnayu`).
 
 Inside a tier, entries rank by `popularity`: verified AIDXL triggers first, then
 ln(1 + post count) + k·ln(1 + uses) (usage capped, and never able to lift an entry out of its tier,
-so history never hides an exact match). Fuzzy hits rank by similarity plus a popularity term.
+so history never hides an exact match). Fuzzy hits rank by edits against popularity.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import math
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,11 +32,10 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from kb.schema import TriggerKind
 from kb.search.arrays import IndexArrays, PackedStrings, pad_for_trigrams, split_blob, trigram_codes_of
 from kb.search.filters import KIND_CODES, kind_code
 from kb.search.hits import MatchedVia, MatchReason, SearchHit
-from kb.search.normalize import loosen, normalize, word_starts
+from kb.search.normalize import loosen, normalize
 from kb.search.rows import NO_CATEGORY, StringSource
 from kb.tagforms import escape_a1111
 
@@ -45,6 +47,8 @@ VERIFIED_BONUS = 100.0
 # Usage bias k·ln(1 + uses), at most USAGE_CAP (about a 150-fold post count).
 USAGE_WEIGHT = 1.0
 USAGE_CAP = 5.0
+
+
 # Scores shown to users (0-100): one per tier, best tier first; fuzzy hits get FUZZY_SCALE × similarity.
 class Tier:
     EXACT = 100.0  # the whole trigger text, tag name or alias
@@ -67,7 +71,7 @@ FUZZY_MID_WORD_PENALTY = 0.75
 FUZZY_POPULARITY_WEIGHT = 1.5
 FUZZY_EDIT_WEIGHT = 8.0
 # Strings scored by rapidfuzz per fuzzy query (best trigram overlap first).
-FUZZY_POOL = 250
+FUZZY_POOL = 150
 # Single words up to this long also look up their one-edit neighbours as whole words.
 NEIGHBOUR_MAX_LENGTH = 7
 NEIGHBOUR_LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -127,7 +131,6 @@ class SearchIndex:
     """A loaded index; build it once per catalog and call `search` per keystroke (thread-safe reads)."""
 
     def __init__(self, arrays: IndexArrays, usage: Mapping[str, int] | None = None) -> None:
-        self.arrays = arrays
         self.entry_texts = PackedStrings(arrays.entry_texts, arrays.entry_text_starts)
         self.entry_tags = PackedStrings(arrays.entry_tags, arrays.entry_tag_starts)
         self.string_normals = PackedStrings(arrays.string_normals, arrays.string_normal_starts)
@@ -135,13 +138,22 @@ class SearchIndex:
         # bisect needs real list items: the only list with one Python string per element.
         self.suffix_keys = split_blob(arrays.suffix_keys)
         self._words = frozenset(split_blob(arrays.words))
+        # The text blobs live on decoded above; keep the numeric arrays only (saves ~35 MB).
+        empty = np.zeros(0, dtype=np.uint8)
+        self.arrays = replace(
+            arrays,
+            entry_texts=empty,
+            entry_tags=empty,
+            string_normals=empty,
+            string_looses=empty,
+            suffix_keys=empty,
+            words=empty,
+        )
         self.string_entry = arrays.string_entry
         self.suffix_string = arrays.suffix_string
         # Word-start suffixes grouped by string (CSR): fuzzy matching compares the query with each.
-        self._suffixes_by_string = np.argsort(self.suffix_string, kind="stable").astype(np.int32)
-        self._suffix_starts = np.searchsorted(
-            self.suffix_string[self._suffixes_by_string], np.arange(len(self.string_normals) + 1)
-        )
+        self._suffixes_by_string = arrays.suffixes_by_string
+        self._suffix_starts = arrays.suffix_starts_by_string
         self.static_popularity: FloatArray = np.log1p(arrays.entry_count.astype(np.float64))
         self.static_popularity += VERIFIED_BONUS * arrays.entry_verified
         self._filter_masks: dict[tuple[frozenset[str] | None, int, bool], npt.NDArray[np.bool_] | None] = {}
@@ -154,7 +166,9 @@ class SearchIndex:
     # ----- construction -------------------------------------------------------------------
 
     @classmethod
-    def build(cls, connection: duckdb.DuckDBPyConnection, usage: Mapping[str, int] | None = None) -> SearchIndex:
+    def build(
+        cls, connection: duckdb.DuckDBPyConnection, usage: Mapping[str, int] | None = None
+    ) -> SearchIndex:
         """Build from an open catalog without touching any cache (seconds for the full catalog)."""
         from kb.search.arrays import build_arrays
         from kb.search.rows import read_catalog_rows
@@ -234,11 +248,17 @@ class SearchIndex:
             self._scattered_words(loose, collector)
         if collector.missing > 0 and len(loose) >= SUBSTRING_MIN_QUERY_LENGTH:
             self._substrings(loose, collector)
-        if collector.missing > 0 and " " not in loose and len(loose) >= ABBREVIATION_MIN_HEAD + ABBREVIATION_MIN_TAIL:
+        if (
+            collector.missing > 0
+            and " " not in loose
+            and len(loose) >= ABBREVIATION_MIN_HEAD + ABBREVIATION_MIN_TAIL
+        ):
             self._abbreviations(loose, collector)
         if len(collector.found) < min(limit, FUZZY_ONLY_BELOW) and len(loose) >= FUZZY_MIN_QUERY_LENGTH:
             self._fuzzy(loose, collector)
-        hits = [self._hit(entry, string_id, reason, score) for entry, string_id, reason, score in collector.found]
+        hits = [
+            self._hit(entry, string_id, reason, score) for entry, string_id, reason, score in collector.found
+        ]
         return [hit for hit in hits if hit.score >= score_cutoff]
 
     def _allowed(
@@ -336,9 +356,7 @@ class SearchIndex:
         self._offer_ranked(exact_ids, np.full(exact_ids.size, _EXACT, dtype=np.int8), collector, Tier.EXACT)
         if collector.missing <= 0:
             return
-        whole_positions = np.concatenate(
-            (np.arange(low, equal_end), np.arange(spaced_low, spaced_high))
-        )
+        whole_positions = np.concatenate((np.arange(low, equal_end), np.arange(spaced_low, spaced_high)))
         word_ids = self.suffix_string[whole_positions]
         word_reasons = np.where(offsets[whole_positions] == 0, _PREFIX, _WORD_START).astype(np.int8)
         bare_ids = whole_ids[bare_name]
@@ -365,7 +383,9 @@ class SearchIndex:
 
         def has_every_word(string_id: int) -> bool:
             string_words = self.string_looses[string_id].split(" ")
-            return all(any(word.startswith(query_word) for word in string_words) for query_word in query_words)
+            return all(
+                any(word.startswith(query_word) for word in string_words) for query_word in query_words
+            )
 
         ranges.sort(key=lambda bounds: bounds[1] - bounds[0])
         string_ids = self.suffix_string[ranges[0][0] : ranges[0][1]]
@@ -435,7 +455,10 @@ class SearchIndex:
         slots = slots[arrays.trigram_codes[slots] == codes]
         if slots.size == 0:
             return
-        postings = [arrays.trigram_strings[arrays.trigram_starts[slot] : arrays.trigram_starts[slot + 1]] for slot in slots]
+        postings = [
+            arrays.trigram_strings[arrays.trigram_starts[slot] : arrays.trigram_starts[slot + 1]]
+            for slot in slots
+        ]
         shared = np.bincount(np.concatenate(postings), minlength=len(self.string_looses))
         if " " not in loose and len(loose) <= NEIGHBOUR_MAX_LENGTH:
             # A short word shares few trigrams with its typo (`gnayu`/`ganyu` share one):
@@ -449,13 +472,18 @@ class SearchIndex:
         if collector.allowed is not None:
             candidate_ids = candidate_ids[collector.allowed[self.string_entry[candidate_ids]]]
         if candidate_ids.size > FUZZY_POOL:
-            pool_key = shared[candidate_ids] * 16.0 + self.popularity[self.string_entry[candidate_ids]] % VERIFIED_BONUS
+            pool_key = (
+                shared[candidate_ids] * 16.0
+                + self.popularity[self.string_entry[candidate_ids]] % VERIFIED_BONUS
+            )
             top = np.argpartition(-pool_key, FUZZY_POOL - 1)[:FUZZY_POOL]
             candidate_ids = candidate_ids[top]
         ranked = self._fuzzy_ranked(loose, candidate_ids.tolist())
         for _, edits, string_id in ranked:
             similarity = 100.0 * max(0.0, 1.0 - edits / len(loose))
-            collector.offer(int(self.string_entry[string_id]), string_id, MatchReason.FUZZY, FUZZY_SCALE * similarity)
+            collector.offer(
+                int(self.string_entry[string_id]), string_id, MatchReason.FUZZY, FUZZY_SCALE * similarity
+            )
             if collector.missing <= 0:
                 return
 
@@ -464,7 +492,9 @@ class SearchIndex:
         splits = [(word[:cut], word[cut:]) for cut in range(len(word) + 1)]
         variants = {head + tail[1:] for head, tail in splits if tail}
         variants.update(head + tail[1] + tail[0] + tail[2:] for head, tail in splits if len(tail) > 1)
-        variants.update(head + letter + tail[1:] for head, tail in splits if tail for letter in NEIGHBOUR_LETTERS)
+        variants.update(
+            head + letter + tail[1:] for head, tail in splits if tail for letter in NEIGHBOUR_LETTERS
+        )
         # Inserting a space too: `hutao` → `hu tao`.
         variants.update(head + letter + tail for head, tail in splits for letter in NEIGHBOUR_LETTERS + " ")
         variants.discard(word)
@@ -495,7 +525,9 @@ class SearchIndex:
         first, after = self._suffix_starts[ids], self._suffix_starts[ids + 1]
         per_string = after - first
         # Positions (into the sorted suffixes) of every word-start suffix of every candidate.
-        runs = np.repeat(first - np.cumsum(per_string) + per_string, per_string) + np.arange(int(per_string.sum()))
+        runs = np.repeat(first - np.cumsum(per_string) + per_string, per_string) + np.arange(
+            int(per_string.sum())
+        )
         owner_of_key = np.repeat(np.arange(ids.size), per_string)
         keys = [self.suffix_keys[position] for position in self._suffixes_by_string[runs].tolist()]
         window_lengths = (length - 1, length, length + 1)
@@ -508,16 +540,22 @@ class SearchIndex:
         ]
         owners = np.repeat(owner_of_key, len(window_lengths))
         choices = [self.string_looses[string_id] for string_id in candidate_ids]
-        best = process.cdist([loose], choices, scorer=OSA.distance, processor=None, dtype=np.int32)[0].astype(np.float64)
+        best = process.cdist([loose], choices, scorer=OSA.distance, processor=None, dtype=np.int32)[0].astype(
+            np.float64
+        )
         if windows:
-            window_edits = process.cdist([loose], windows, scorer=OSA.distance, processor=None, dtype=np.int32)[0]
+            window_edits = process.cdist(
+                [loose], windows, scorer=OSA.distance, processor=None, dtype=np.int32
+            )[0]
             partial = np.full(len(choices), np.inf)
             np.minimum.at(partial, owners, window_edits + np.array(penalties))
             best = np.minimum(best, partial)
         if " " in loose:
             sorted_query = " ".join(sorted(loose.split(" ")))
             sorted_choices = [" ".join(sorted(choice.split(" "))) for choice in choices]
-            sorted_edits = process.cdist([sorted_query], sorted_choices, scorer=OSA.distance, processor=None, dtype=np.int32)[0]
+            sorted_edits = process.cdist(
+                [sorted_query], sorted_choices, scorer=OSA.distance, processor=None, dtype=np.int32
+            )[0]
             best = np.minimum(best, sorted_edits + FUZZY_PARTIAL_PENALTY)
         ranked: list[tuple[float, float, int]] = []
         # Penalties are fractions: a string is within reach when its whole edits are.
@@ -525,7 +563,9 @@ class SearchIndex:
             string_id = candidate_ids[index]
             edits = float(best[index])
             popularity = float(self.popularity[self.string_entry[string_id]]) % VERIFIED_BONUS
-            ranked.append((FUZZY_POPULARITY_WEIGHT * popularity - FUZZY_EDIT_WEIGHT * edits, edits, string_id))
+            ranked.append(
+                (FUZZY_POPULARITY_WEIGHT * popularity - FUZZY_EDIT_WEIGHT * edits, edits, string_id)
+            )
         ranked.sort(key=lambda item: (-item[0], item[2]))
         return ranked
 
@@ -552,10 +592,6 @@ class SearchIndex:
 
     def __len__(self) -> int:
         return len(self.string_normals)
-
-
-def character_kinds() -> frozenset[str]:
-    return frozenset({str(TriggerKind.CHARACTER)})
 
 
 def popularity_of(count: int, uses: int = 0, verified: bool = False) -> float:

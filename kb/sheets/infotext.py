@@ -13,7 +13,14 @@ import re
 
 from kb.errors import SheetSpecError
 from kb.sheets.prompts import build_cell_prompt
-from kb.sheets.render_cells import format_parameters, parse_parameters
+from kb.sheets.render_cells import (
+    emphasis_from_infotext,
+    emphasis_infotext_name,
+    format_parameters,
+    parse_parameters,
+    sampler_from_fields,
+    sampler_infotext_fields,
+)
 from kb.sheets.spec import BasePrompt, SheetRow, SheetSpec, parse_size, spec_hash, validate_spec
 
 
@@ -35,13 +42,13 @@ def page_parameters(
     positive = build_cell_prompt(spec.bases[0].prompt, first_style, position=spec.style_position)
     fields: list[tuple[str, str]] = [
         ("Steps", str(spec.steps)),
-        ("Sampler", spec.sampler),
+        *sampler_infotext_fields(spec.sampler),
         ("CFG scale", format_number(spec.cfg)),
         ("Seed", str(spec.seeds[0])),
         ("Size", spec.size_text),
         ("Model hash", model_hash),
         ("Model", model_name),
-        ("Emphasis", spec.emphasis),
+        ("Emphasis", emphasis_infotext_name(spec.emphasis)),
         ("Version", version),
         ("Sheet hash", spec_hash(spec)),
         ("Sheet page", f"{page_number}/{page_count}"),
@@ -77,12 +84,12 @@ def spec_from_parameters(text: str) -> SheetSpec:
             negative=negative,
             baseline=fields["Sheet baseline"] == "true",
             style_position=fields["Sheet style position"],
-            sampler=fields["Sampler"],
+            sampler=sampler_from_fields(fields),
             steps=int(fields["Steps"]),
             cfg=float(fields["CFG scale"]),
             width=width,
             height=height,
-            emphasis=fields["Emphasis"],
+            emphasis=emphasis_from_infotext(fields["Emphasis"]),
             model=fields["Sheet model"],
             title=fields["Sheet title"],
             page_rows=int(layout.group(1)),

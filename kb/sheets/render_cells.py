@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from kb.generate import cache
-from kb.generate.encode import WEIGHTING_VERSION
+from kb.generate.encode import EMPHASIS_INFOTEXT_NAMES, WEIGHTING_VERSION
 from kb.generate.loading import ModelSource, model_identity, resolve_model_source
 from kb.generate.pngmeta import format_infotext, parse_infotext, png_bytes
 from kb.generate.request import ModelIdentity, PreviewRequest, preview_key
+from kb.generate.samplers import sampler_from_infotext, sampler_spec
 from kb.generate.tiny import TINY_MODEL_NAME
 from kb.sheets.plan import CellRequest
 
@@ -170,3 +171,26 @@ def parse_parameters(text: str) -> tuple[str, str, dict[str, str]]:
     """(prompt, negative prompt, settings fields) as the web UI's PNG Info splits infotext."""
     infotext = parse_infotext(text)
     return infotext.prompt, infotext.negative_prompt, dict(infotext.settings)
+
+
+def canonical_sampler(name: str) -> str:
+    """The engine's spelling of a sampler name (`euler a` -> `Euler a`); unknown names raise."""
+    return sampler_spec(name).name
+
+
+def sampler_infotext_fields(name: str) -> list[tuple[str, str]]:
+    """`Sampler` and `Schedule type` as the web UI (1.9+) writes them for this sampler."""
+    spec = sampler_spec(name)
+    return [("Sampler", spec.infotext_sampler), ("Schedule type", spec.schedule_type)]
+
+
+def sampler_from_fields(fields: dict[str, str]) -> str:
+    return sampler_from_infotext(fields["Sampler"], fields.get("Schedule type")).name
+
+
+def emphasis_infotext_name(mode: str) -> str:
+    return EMPHASIS_INFOTEXT_NAMES.get(mode, mode)
+
+
+def emphasis_from_infotext(name: str) -> str:
+    return next((mode for mode, shown in EMPHASIS_INFOTEXT_NAMES.items() if shown == name), name)

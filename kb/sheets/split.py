@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from kb.errors import SheetError
+
 Item = TypeVar("Item")
 
 
@@ -65,8 +67,14 @@ class ProcessShare:
 def current_share() -> ProcessShare:
     if launched_processes() <= 1:
         return ProcessShare()
-    import torch
-    from accelerate import PartialState
+    try:
+        import torch
+        from accelerate import PartialState
+    except ImportError as error:
+        raise SheetError(
+            f"WORLD_SIZE={launched_processes()} says this process was started by `accelerate launch`, "
+            f"but {error.name} is not installed; install the gpu extra (pip install 'aidxl-kb[gpu]')"
+        ) from None
 
     # Without CUDA, accelerate only forms a process group (gloo) when asked for the CPU.
     state = PartialState(cpu=not torch.cuda.is_available())

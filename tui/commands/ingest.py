@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     ingest.add_argument(
         "--skip-bad", action="store_true", help="ingest the good rows, report the skipped ones"
     )
+    ingest.add_argument(
+        "--no-search-index",
+        action="store_true",
+        help="do not prebuild the search index (the first search then builds it, ~10 s)",
+    )
     ingest.set_defaults(run=run_ingest, **{SPECS_DEST: []})
 
     stats = subparsers.add_parser(
@@ -130,7 +136,22 @@ def run_ingest(args: argparse.Namespace) -> int:
     catalog_path = resolve_catalog_path(getattr(args, "catalog", None))
     result = ingest_catalog(specs, catalog_path, skip_bad=args.skip_bad)
     print_ingest_result(result)
+    if result.rebuilt and not args.no_search_index:
+        prebuild_search_index(catalog_path)
     return 0
+
+
+def prebuild_search_index(catalog_path: Path) -> None:
+    """Build and persist the search index now, so the first search or explorer start is instant."""
+    from kb.search import SearchIndex
+
+    started = time.perf_counter()
+    connection = open_catalog(catalog_path)
+    try:
+        SearchIndex.load(connection)
+    finally:
+        connection.close()
+    print(f"search index: ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 
 def print_ingest_result(result: IngestResult) -> None:

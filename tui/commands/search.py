@@ -29,10 +29,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "matches, then prefixes and word starts, substrings, abbreviations (detco → detached collar) "
         "and typos (hatsne miku), each by popularity; verified AIDXL triggers first.",
     )
-    search.add_argument("query", metavar="QUERY", help="what you remember: `yoneyama`, `hatsne miku`, `detco`")
+    search.add_argument(
+        "query", metavar="QUERY", help="what you remember: `yoneyama`, `hatsne miku`, `detco`"
+    )
     search.add_argument("--kind", action="append", metavar="K", help=KIND_HELP)
     search.add_argument("--limit", type=int, default=20, metavar="N", help="at most N hits (default 20)")
-    search.add_argument("--min-count", type=int, default=0, metavar="N", help="only tags with N or more posts")
+    search.add_argument(
+        "--min-count", type=int, default=0, metavar="N", help="only tags with N or more posts"
+    )
     search.add_argument("--verified", action="store_true", help="only verified AIDXL triggers")
     search.add_argument(
         "--json",

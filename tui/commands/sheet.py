@@ -108,7 +108,7 @@ def build_spec(args: argparse.Namespace) -> Any:
     from kb.curated import load_negative_prompt
     from kb.paths import resolve_catalog_path
     from kb.sheets.query import describe_row_query, parse_row_query, rows_from_catalog
-    from kb.sheets.render_cells import model_setting, resolve_model
+    from kb.sheets.render_cells import canonical_sampler, model_setting, resolve_model
     from kb.sheets.spec import (
         RowQuery,
         SheetRow,
@@ -139,6 +139,8 @@ def build_spec(args: argparse.Namespace) -> Any:
     if args.append_styles:
         settings["style_position"] = "append"
     settings["model"] = model_setting(args.model or settings.get("model"))
+    if "sampler" in settings:
+        settings["sampler"] = canonical_sampler(settings["sampler"])
 
     rows = list(file_spec.rows) if file_spec else []
     flag_rows = [SheetRow(style=style) for style in split_top_level(args.styles or "")]

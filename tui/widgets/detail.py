@@ -12,6 +12,7 @@ from textual.widgets import Static
 from tui.state.catalog_view import EntryDetail
 from tui.widgets.marks import KIND_LABELS, VERIFIED_MARK, format_count, kind_colour, kind_mark
 
+SOURCE_NAME_WIDTH = 22
 CATEGORY_NAMES = {0: "general", 1: "artist", 3: "copyright", 4: "character", 5: "meta", 9: "rating"}
 
 
@@ -50,7 +51,10 @@ def detail_text(detail: EntryDetail, *, dark: bool) -> Text:
     if detail.counts_per_source:
         text.append("\nposts per source\n", style="bold underline")
         for file_name, count in detail.counts_per_source:
-            text.append(f" {format_count(count):>6} {file_name}\n")
+            shown_name = (
+                file_name if len(file_name) <= SOURCE_NAME_WIDTH else file_name[: SOURCE_NAME_WIDTH - 1] + "…"
+            )
+            text.append(f" {format_count(count):>6} {shown_name}\n")
     if detail.note:
         text.append(f"\nsource: {detail.note}\n", style="dim")
     if detail.related:
@@ -69,6 +73,8 @@ class DetailPane(VerticalScroll):
 
     def show(self, detail: EntryDetail | None, *, dark: bool, message: str = "") -> None:
         body = self.query_one("#detail-body", Static)
+        for old in self.query(".preview-image"):
+            old.remove()
         if detail is None:
             body.update(message)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from textual.message import Message
@@ -36,9 +37,12 @@ class SearchResults(Message):
 
 
 class DetailLoaded(Message):
-    def __init__(self, key: str, detail: EntryDetail | None, error: str | None = None) -> None:
+    def __init__(
+        self, key: str, detail: EntryDetail | None, error: str | None = None, thumbnail: Path | None = None
+    ) -> None:
         super().__init__()
         self.key = key
+        self.thumbnail = thumbnail  # the newest cached preview of this trigger
         self.detail = detail
         self.error = error
 
