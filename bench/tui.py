@@ -26,13 +26,16 @@ sys.path.insert(0, str(REPO_ROOT))
 QUERIES = ("hatsne miku", "ganyu", "by yoneyama", "impasto", "detco", "lucy cyberpunk", "frieren", "best qu")
 STARTUP_RUNS = 3
 
-# Started with `python -c`; prints the seconds from its own start to the search index being ready.
+# Started with `python -c`; goes the way `aidxl` goes (the CLI's parser, then the app), headless,
+# and prints one line the moment the search index is ready.
 STARTUP_PROBE = """
 import time
 started = time.perf_counter()
 import asyncio, sys
 from pathlib import Path
 sys.path.insert(0, {repo!r})
+from tui.cli import build_parser
+build_parser().parse_args([])
 from tui.app import ExplorerApp
 
 async def main():
@@ -40,7 +43,7 @@ async def main():
     async with app.run_test(size=(80, 24)) as pilot:
         while app.index is None and app.search_problem is None:
             await pilot.pause(0.005)
-        print(time.perf_counter() - started, app.search_problem or "")
+        print(time.perf_counter() - started, app.search_problem or "", flush=True)
 
 asyncio.run(main())
 """
@@ -61,20 +64,25 @@ async def main():
     app = Minimal()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        print(time.perf_counter() - started, "")
+        print(time.perf_counter() - started, "", flush=True)
 
 asyncio.run(main())
 """
 
 
 def run_probe(source: str) -> tuple[float, float, str]:
-    """(seconds from spawn to ready as seen by this process, as seen by the child, problem)."""
+    """(seconds from spawn to the child's ready line, as the child measured it, problem)."""
     spawned = time.perf_counter()
-    finished = subprocess.run(
-        [sys.executable, "-c", source], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-    )
-    outside = time.perf_counter() - spawned
-    inside_text, _, problem = finished.stdout.strip().splitlines()[-1].partition(" ")
+    with subprocess.Popen(
+        [sys.executable, "-c", source], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True
+    ) as child:
+        assert child.stdout is not None
+        ready_line = child.stdout.readline()
+        outside = time.perf_counter() - spawned  # the app's shutdown is not start-up
+        child.communicate()
+    if child.returncode != 0 or not ready_line:
+        raise SystemExit(f"bench/tui.py: the start-up probe failed (exit {child.returncode})")
+    inside_text, _, problem = ready_line.strip().partition(" ")
     return outside, float(inside_text), problem
 
 

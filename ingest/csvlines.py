@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from typing import cast
 
 from ingest.problems import Problem
 from ingest.textfile import SourceText
@@ -24,6 +25,26 @@ def split_fields(line: str) -> list[str]:
     if '"' not in line:
         return line.split(",")
     return next(csv.reader((line,), delimiter=",", quotechar='"', doublequote=True, strict=True))
+
+
+def split_clean_lines(source: SourceText, field_count: int, first_line: int = 1) -> list[list[str]] | None:
+    """Fields of every line from `first_line` on when every line is clean, else None.
+
+    The fast path: the csv module splits the whole file at C speed. It gives up (None) on anything
+    `split_csv_lines` would report: a line that is not UTF-8, an empty line, bad quoting (an open
+    quote swallows the next line, so the record count drops), a wrong field count. The caller then
+    takes the line-by-line path, which names every problem with its line.
+    """
+    if source.undecodable:
+        return None
+    lines = cast("tuple[str, ...]", source.lines[first_line - 1 :])
+    try:
+        records = list(csv.reader(lines, delimiter=",", quotechar='"', doublequote=True, strict=True))
+    except csv.Error:
+        return None
+    if len(records) != len(lines) or set(map(len, records)) != {field_count}:
+        return None
+    return records
 
 
 def split_csv_lines(source: SourceText, first_line: int = 1) -> CsvRecords:

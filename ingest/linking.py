@@ -6,22 +6,46 @@ half-built catalog and writes their results back.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from ingest.triggerrows import TriggerEntry
 from kb.characters import CharacterTag, parse_character_tag, series_qualifier
 from kb.schema import Category, TriggerKind
-from kb.tagforms import to_canonical
+from kb.tagforms import EMOTICON_TAGS, to_canonical
 
 ARTIST_PREFIX = "by "
 
+# A letter or digit: exactly the characters str.isalnum() accepts (`\w` is those plus `_`).
+_ALNUM = re.compile(r"[^\W_]")
+_WHITESPACE = re.compile(r"\s")  # exactly str.isspace(), what to_canonical strips and collapses
+
 
 def split_qualifiers(name: str) -> tuple[str, tuple[str, ...]]:
-    """`rem_(re:zero)` → (`rem`, (`re:zero`,)), by kb.characters' parser (nested brackets kept whole)."""
+    """`rem_(re:zero)` → (`rem`, (`re:zero`,)), by kb.characters' parser (nested brackets kept whole).
+
+    Most tags need no parser: no brackets at all, or one plain `_(…)` on a name that is already
+    canonical (lower case, no backslash). Those are split here with the parser's exact result;
+    every other name goes through `kb.characters.parse_character_tag`.
+    """
     if not name.endswith(")"):  # most names: nothing to parse
         return name, ()
+    opening = name.rfind("(")
+    base = name[: opening - 1]
+    if (
+        opening >= 2
+        and name[opening - 1] == "_"
+        and ")" not in name[opening + 1 : -1]  # the `(` found matches the final `)`: no nesting
+        and not base.endswith(")")  # one qualifier only
+        and "\\" not in name  # nothing to unescape
+        and name.lower() == name  # nothing to lower-case
+        and name not in EMOTICON_TAGS
+        and _ALNUM.search(name) is not None  # not a symbol-only face (kb.tagforms.keeps_underscores)
+        and _WHITESPACE.search(name) is None  # no blanks to strip or collapse
+    ):
+        return base, (name[opening + 1 : -1],)
     parsed = parse_character_tag(name)
     return parsed.name, parsed.qualifiers
 
@@ -95,8 +119,7 @@ def lookup_names(entries: Iterable[TriggerEntry]) -> set[str]:
     return names
 
 
-@dataclass(frozen=True)
-class ArtistName:
+class ArtistName(NamedTuple):
     """The name a `by <artist>` candidate uses (canonical; the prompt text is `by ` + its plain form)."""
 
     tag_id: int
@@ -111,16 +134,26 @@ def artist_candidate_names(artists: Iterable[tuple[int, str]]) -> list[ArtistNam
     a base name (`dino_(dinoartforame)`, `dino_(trexsilence)`), an unqualified tag of that name keeps
     `by dino` and every qualified one keeps its qualifier: `by dino (trexsilence)`.
     """
-    bases: dict[str, list[tuple[int, str, bool]]] = defaultdict(list)
+    bases: dict[str, list[tuple[int, str, bool]]] = {}
     for tag_id, name in artists:
-        base, qualifiers = split_qualifiers(name)
-        bases[base].append((tag_id, name, bool(qualifiers)))
+        if name.endswith(")"):
+            base, qualifiers = split_qualifiers(name)
+            owner = (tag_id, name, bool(qualifiers))
+        else:  # most artists: no qualifier (split_qualifiers' first case, inlined)
+            base, owner = name, (tag_id, name, False)
+        owners = bases.get(base)
+        if owners is None:
+            bases[base] = [owner]
+        else:
+            owners.append(owner)
     chosen: list[ArtistName] = []
     for base, owners in bases.items():
-        shared = len(owners) > 1
+        if len(owners) == 1:
+            tag_id, name, _ = owners[0]
+            chosen.append(ArtistName(tag_id, name, base))
+            continue
         chosen.extend(
-            ArtistName(tag_id, name, name if qualified and shared else base)
-            for tag_id, name, qualified in owners
+            ArtistName(tag_id, name, name if qualified else base) for tag_id, name, qualified in owners
         )
     return chosen
 
@@ -182,13 +215,12 @@ def artist_candidates(candidates: Iterable[ArtistName], verified: list[LinkedTri
         if candidate.chosen in taken:
             if candidate.tag_name in taken:
                 continue
-            candidate = replace(candidate, chosen=candidate.tag_name)
+            candidate = candidate._replace(chosen=candidate.tag_name)
         offered.append(candidate)
     return offered
 
 
-@dataclass(frozen=True)
-class CharacterRow:
+class CharacterRow(NamedTuple):
     """Canonical parts of a character tag (the writer stores their plain forms)."""
 
     tag_id: int
@@ -207,7 +239,15 @@ def character_rows(characters: Iterable[tuple[int, str]], index: TagIndex) -> li
         if category == Category.COPYRIGHT
     }
 
+    series_of_qualifier: dict[str, str | None] = {}  # many characters share a qualifier
+
     def resolve_series(qualifier: str) -> str | None:
+        if qualifier in series_of_qualifier:
+            return series_of_qualifier[qualifier]
+        series_of_qualifier[qualifier] = found_series = find_series(qualifier)
+        return found_series
+
+    def find_series(qualifier: str) -> str | None:
         for candidate in (qualifier, f"{qualifier}_(series)"):
             found = index.tag_of_name.get(candidate)
             if found is not None and found[1] == Category.COPYRIGHT:

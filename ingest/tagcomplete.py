@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.csvlines import split_csv_lines
+from ingest.csvlines import split_clean_lines, split_csv_lines
 from ingest.tagrows import TagRows, TagRowsBuilder
 from ingest.textfile import read_source_text
 
@@ -18,8 +18,13 @@ TAGCOMPLETE_CATEGORIES = frozenset({0, 1, 3, 4, 5})
 
 def read_tagcomplete_file(path: Path) -> TagRows:
     source = read_source_text(path)
-    split = split_csv_lines(source)
     builder = TagRowsBuilder(path, source.sha256, TAGCOMPLETE_CATEGORIES, "tag-autocomplete file")
+    clean = split_clean_lines(source, 4)
+    if clean is not None:  # every line split cleanly: hand over whole columns
+        names, categories, counts, aliases = (list(column) for column in zip(*clean, strict=True))
+        builder.add_rows(list(range(1, len(clean) + 1)), names, categories, counts, [None] * len(clean), aliases)
+        return builder.finish()
+    split = split_csv_lines(source)
     builder.rows.problems.extend(split.problems)
     good = [(line, *fields) for line, fields in split.records if len(fields) == 4]
     for line, fields in split.records:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.csvlines import parse_count, split_csv_lines
+from ingest.csvlines import parse_count, split_clean_lines, split_csv_lines
 from ingest.problems import Problem, SourceFileError
 from ingest.tagrows import TagRows, TagRowsBuilder
 from ingest.textfile import read_source_text
@@ -26,8 +26,16 @@ def read_tagger_file(path: Path) -> TagRows:
         raise SourceFileError([Problem(path, 1, f"wrong header {shown} (expected {TAGGER_HEADER!r})")])
     if len(source.lines) < 2:
         raise SourceFileError([Problem(path, None, "no rows after the header")])
-    split = split_csv_lines(source, first_line=2)
     builder = TagRowsBuilder(path, source.sha256, TAGGER_CATEGORIES, "tagger file")
+    clean = split_clean_lines(source, 4, first_line=2)
+    if clean is not None:
+        tag_ids, names, categories, counts = (list(column) for column in zip(*clean, strict=True))
+        joined_ids = "".join(tag_ids)
+        if all(tag_ids) and joined_ids.isascii() and joined_ids.isdigit():  # every id a plain integer
+            lines = list(range(2, len(clean) + 2))
+            builder.add_rows(lines, names, categories, counts, list(map(int, tag_ids)), [""] * len(clean))
+            return builder.finish()
+    split = split_csv_lines(source, first_line=2)
     builder.rows.problems.extend(split.problems)
     good: list[tuple[int, int, list[str]]] = []
     for line, fields in split.records:

@@ -17,6 +17,7 @@ softens it. The negative prompt defaults to the model page's (`kb/data/negative.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from kb.errors import CuratedDataError
 from kb.render import render_tag, render_tags
 from kb.schema import Category, TriggerKind
 from kb.settings import GenerationSettings
-from kb.tagforms import to_canonical, to_plain_form
+from kb.tagforms import to_canonical, to_plain_form, unescape_a1111
 from kb.tagview import MatchKind, PromptTag, TagMatcher, split_tags
 
 SLOT_ORDER: tuple[str, ...] = (
@@ -185,6 +186,7 @@ class _Entry:
     text: str
     weight: float
     slot: str | None
+    first_tag: int  # index of the prompt tag it came from
 
 
 @dataclass(frozen=True)
@@ -243,18 +245,8 @@ def assemble_prompt(
     prompt_tags = split_tags(tags, matcher) if isinstance(tags, str) else list(tags)
     blend_keys = {to_canonical(text) for text, _ in blend.styles} if blend else set()
 
-    merged: dict[str, _Entry] = {}  # canonical key -> entry, in first-seen order
-    for tag in prompt_tags:
-        plain = _plain_text(tag)
-        key = to_canonical(plain)
-        if key in blend_keys or not plain:
-            continue
-        if key in merged:
-            if merged[key].weight == 1.0 and tag.weight != 1.0:
-                merged[key].weight = tag.weight
-            continue
-        merged[key] = _Entry(plain, tag.weight, slot_of_tag(tag, plain.lower(), rules))
-    entries = [(entry.text, entry.weight, entry.slot) for entry in merged.values()]
+    merged = _merge_duplicates(prompt_tags, rules, skip_keys=blend_keys)
+    entries = [(entry.text, entry.weight, entry.slot) for entry in merged]
     present = {to_canonical(text) for text, _, _ in entries}
     for quality in add_quality:
         if to_canonical(quality) not in present:
@@ -276,10 +268,33 @@ def assemble_prompt(
     )
 
 
+def _merge_duplicates(
+    prompt_tags: Sequence[PromptTag], rules: SlotRules, skip_keys: frozenset[str] | set[str] = frozenset()
+) -> list[_Entry]:
+    """One entry per canonical key, in first-seen order; the first weight other than 1 is kept."""
+    merged: dict[str, _Entry] = {}
+    for position, tag in enumerate(prompt_tags):
+        plain = _plain_text(tag)
+        key = to_canonical(plain)
+        if key in skip_keys or not plain:
+            continue
+        if key in merged:
+            if merged[key].weight == 1.0 and tag.weight != 1.0:
+                merged[key].weight = tag.weight
+            continue
+        merged[key] = _Entry(plain, tag.weight, slot_of_tag(tag, plain.lower(), rules), position)
+    return list(merged.values())
+
+
 def _order_by_slot(entries: list[tuple[str, float, str | None]]) -> list[tuple[str, float, str | None]]:
-    """Stable sort by slot; a tag without a slot borrows its predecessor's (else successor's)."""
+    return [entries[index] for index in _slot_order([slot for _, _, slot in entries])]
+
+
+def _slot_order(slots: Sequence[str | None]) -> list[int]:
+    """Indexes of `slots` in assembled order: a stable sort by slot, where a tag without a slot
+    borrows its predecessor's (else its successor's)."""
     rank = {slot: position for position, slot in enumerate(SLOT_ORDER)}
-    effective: list[int | None] = [rank[slot] if slot is not None else None for _, _, slot in entries]
+    effective: list[int | None] = [rank[slot] if slot is not None else None for slot in slots]
     for index in range(1, len(effective)):
         if effective[index] is None:
             effective[index] = effective[index - 1]
@@ -287,24 +302,54 @@ def _order_by_slot(entries: list[tuple[str, float, str | None]]) -> list[tuple[s
         if effective[index] is None:
             effective[index] = effective[index + 1]
     keyed = [(slot_rank if slot_rank is not None else 0, index) for index, slot_rank in enumerate(effective)]
-    return [entries[index] for _, index in sorted(keyed)]
+    return [index for _, index in sorted(keyed)]
+
+
+@dataclass(frozen=True)
+class TagPlacement:
+    """Where `assemble_prompt` puts one distinct tag of a prompt (before any blend or added quality)."""
+
+    tag: int  # index into the prompt's tags (`split_tags`) of its first occurrence
+    slot: str | None  # None: travels with its neighbour
+    written: int  # position among the prompt's distinct tags as written, 0-based
+    assembled: int  # position among the same tags in assembled order, 0-based
+
+
+def place_tags(tags: str | Sequence[PromptTag], *, slot_rules: SlotRules | None = None) -> list[TagPlacement]:
+    """Where the assembly would put each distinct tag, in written order (the linter's slot check).
+
+    Duplicates count once, at their first occurrence; empty tags are skipped. Raises
+    CuratedDataError when a curated file is broken.
+    """
+    rules = slot_rules or _default_slot_rules()
+    prompt_tags = split_tags(tags) if isinstance(tags, str) else list(tags)
+    merged = _merge_duplicates(prompt_tags, rules)
+    assembled_at = {index: position for position, index in enumerate(_slot_order([e.slot for e in merged]))}
+    return [
+        TagPlacement(entry.first_tag, entry.slot, written, assembled_at[written])
+        for written, entry in enumerate(merged)
+    ]
+
+
+# A bare blend entry's weight: `by a:0.9` (the web UI would read the `:0.9` as text).
+_BARE_WEIGHT = re.compile(r"^(?P<trigger>.*?)\s*:\s*(?P<weight>[+-]?(?:\d+\.?\d*|\.\d+))\s*$", re.S)
 
 
 def parse_blend(text: str, name: str = "blend") -> StyleBlend:
-    """`by a:0.9, by b:0.8, by c` or A1111 text `(by a:0.9), (by b:0.8)` → a StyleBlend."""
+    """Blend entries, comma-separated, each `(trigger, weight)`: bare `by a:0.9` / `by c`, or
+    A1111 attention syntax with the web UI's weights: `(by a:0.9)`, `(by a)` = 1.1, `[by b]` = 1/1.1,
+    nesting multiplies, `(by a, by b:0.8)` weights both. A qualifier written with bare brackets
+    (`by dino (dinoartforame)`) is taken as meant, as in assembly; escaped brackets are unescaped.
+    """
     styles: list[tuple[str, float]] = []
-    for part in text.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if part.startswith("(") or part.endswith(")"):
-            for tag in split_tags(part):
-                styles.append((tag.read_text, tag.weight))
-            continue
-        trigger, separator, weight_text = part.rpartition(":")
-        try:
-            weight = float(weight_text) if separator else 1.0
-        except ValueError:
-            trigger, weight = part, 1.0
-        styles.append(((trigger if separator and trigger else part).strip(), weight))
+    for tag in split_tags(text):
+        bare = _BARE_WEIGHT.match(tag.text)
+        if bare is not None and bare.group("trigger"):
+            trigger, weight = unescape_a1111(bare.group("trigger")), float(bare.group("weight"))
+        elif tag.mixed_weight and tag.text.rstrip().endswith(")"):
+            trigger, weight = unescape_a1111(tag.text), tag.weight
+        else:
+            trigger, weight = tag.read_text, tag.weight
+        if trigger.strip():
+            styles.append((trigger.strip(), weight))
     return StyleBlend(name, tuple(styles))

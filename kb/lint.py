@@ -4,9 +4,10 @@ Each finding names a code, a message, the prompt span [start, end) it is about, 
 (the text to put in place of that span, or None when there is no mechanical fix) and a
 severity. Checks without a catalog: underscores, unescaped qualifier brackets, emoticon
 bracket traps, unclosed brackets, unreadable weights, duplicates, weights out of range, chunk
-borders inside a tag, and the slot of `by ...` styles and curated quality tags. With a catalog
-(a `TagMatcher`): unknown tags (with "did you mean" from `search`), the slot of characters and
-of every known trigger kind, and triggers not verified as AIDXL's own.
+borders inside a tag, and the slot order (the assembly's slots, `kb.assemble.place_tags`: `by ...`
+styles, curated triggers, `name (qualifier)` characters). With a catalog (a `TagMatcher`): unknown
+tags (with "did you mean" from `search`), the slots of catalog characters and trigger kinds, and
+triggers not verified as AIDXL's own.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from kb.assemble import place_tags
 from kb.attention import (
     AttentionPiece,
     EmphasisNode,
@@ -24,7 +26,7 @@ from kb.attention import (
     parse_prompt_structure,
     render_nodes,
 )
-from kb.errors import PromptSyntaxError
+from kb.errors import CuratedDataError, PromptSyntaxError
 from kb.render import format_weight, render_tag
 from kb.tagforms import escape_a1111, keeps_underscores, to_canonical, unescape_a1111
 from kb.tagview import MatchKind, PromptTag, TagMatcher, split_tags
@@ -36,8 +38,10 @@ if TYPE_CHECKING:
 # Weights the model takes well (GUIDE §2 uses 0.6–1.5); outside is a warning, <= 0 an error.
 WEIGHT_LOW = 0.5
 WEIGHT_HIGH = 1.5
-# How far (as a fraction of the prompt's tags) a tag may sit from its recommended place.
-SLOT_TOLERANCE = 0.5
+# A style/character/quality tag is "far" from the place the assembly gives it when it sits at least
+# SLOT_MIN_DISPLACEMENT places and more than SLOT_TOLERANCE of the prompt's length away from it.
+SLOT_TOLERANCE = 1 / 3
+SLOT_MIN_DISPLACEMENT = 2
 SLOT_MIN_TAGS = 4
 # Longer "tags" are sentences (e.g. the v0.8 `a girl named ... series` form), not catalog lookups.
 MAX_WORDS_OF_A_TAG = 4
@@ -352,54 +356,40 @@ def check_duplicates(tags: Sequence[PromptTag]) -> list[Finding]:
     return findings
 
 
-# Where the model card puts each kind, as a fraction of the prompt (0 first, 1 last).
-_RECOMMENDED_PLACE: dict[str, tuple[float, str]] = {
-    "artist_style": (0.0, "first (art style opens the prompt; appending it is a deliberate softening)"),
-    "character": (0.1, "right after the art style"),
-    "quality": (1.0, "near the end, after the aesthetics"),
+# Slots filled by style, character and quality triggers, with where the card wants them.
+_SLOT_ADVICE: dict[str, str] = {
+    "art_style": "art style opens the prompt (appending it is a deliberate softening)",
+    "character": "the character comes right after the art style",
+    "painting_style": "painting styles follow the character, race and composition",
+    "aesthetics": "aesthetic tags go near the end, before the quality tags",
+    "quality": "quality tags go near the end, after the aesthetics",
 }
 
 
-def _kind_of(tag: PromptTag) -> str | None:
-    if tag.match.trigger_kind is not None:
-        return tag.match.trigger_kind
-    if tag.match.category == 4:
-        return "character"
-    plain = tag.read_text.strip().lower()
-    if plain.startswith("by ") and len(plain) > 3:
-        return "artist_style"
-    if plain in _curated_quality():
-        return "quality"
-    return None
-
-
-def _curated_quality() -> frozenset[str]:
-    from kb.curated import load_quality_ladder
-
-    try:
-        ladder = load_quality_ladder()
-    except Exception:  # a broken curated file is reported by ingest, not by the linter
-        return frozenset()
-    return frozenset(trigger.text.lower() for trigger in ladder.triggers)
-
-
 def check_slots(tags: Sequence[PromptTag]) -> list[Finding]:
-    if len(tags) < SLOT_MIN_TAGS:
+    """Style, character, aesthetic and quality tags far from where `assemble_prompt` puts them.
+
+    Both positions count distinct tags (a duplicate once). Far: moved by at least
+    `SLOT_MIN_DISPLACEMENT` places and by more than `SLOT_TOLERANCE` of the prompt's length.
+    """
+    try:
+        placements = place_tags(tags)
+    except CuratedDataError:  # a broken curated file is reported by ingest, not by the linter
         return []
+    if len(placements) < SLOT_MIN_TAGS:
+        return []
+    allowed = max(SLOT_MIN_DISPLACEMENT - 1, SLOT_TOLERANCE * (len(placements) - 1))
     findings: list[Finding] = []
-    last = len(tags) - 1
-    for index, tag in enumerate(tags):
-        kind = _kind_of(tag)
-        if kind not in _RECOMMENDED_PLACE:
+    for placement in placements:
+        if placement.slot not in _SLOT_ADVICE or abs(placement.written - placement.assembled) <= allowed:
             continue
-        place, advice = _RECOMMENDED_PLACE[kind]
-        if abs(index / last - place) <= SLOT_TOLERANCE:
-            continue
+        tag = tags[placement.tag]
         findings.append(
             Finding(
                 "slot-order",
-                f"`{tag.text}` ({kind.replace('_', ' ')}) is tag {index + 1} of {len(tags)}; "
-                f"the model card puts it {advice}",
+                f"`{tag.text}` ({placement.slot.replace('_', ' ')}) is tag {placement.written + 1} of "
+                f"{len(placements)}; in the card's order (`aidxl prompt assemble`) it is tag "
+                f"{placement.assembled + 1}: {_SLOT_ADVICE[placement.slot]}",
                 tag.start,
                 tag.end,
                 None,

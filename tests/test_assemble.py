@@ -8,7 +8,15 @@ import duckdb
 import pytest
 from prompt_fixture import build_tiny_catalog
 
-from kb.assemble import SLOT_ORDER, StyleBlend, assemble_prompt, load_slot_rules, parse_blend
+from kb.assemble import (
+    SLOT_ORDER,
+    StyleBlend,
+    TagPlacement,
+    assemble_prompt,
+    load_slot_rules,
+    parse_blend,
+    place_tags,
+)
 from kb.catalog import open_catalog
 from kb.errors import CuratedDataError
 from kb.settings import GenerationSettings
@@ -64,6 +72,41 @@ def test_parse_blend_forms() -> None:
     assert parse_blend("by a:0.9,by b:0.8, by c").styles == (("by a", 0.9), ("by b", 0.8), ("by c", 1.0))
     assert parse_blend("(by a:0.9), (by b:0.8)").styles == (("by a", 0.9), ("by b", 0.8))
     assert parse_blend("by a:0.9").render() == "(by a:0.9)"
+
+
+def test_parse_blend_reads_a1111_weights_like_the_web_ui() -> None:
+    # [x] divides by 1.1 (multiplies by 1/1.1), (x) multiplies by 1.1, nesting multiplies.
+    assert parse_blend("[by ask]").styles == (("by ask", 0.9090909090909091),)
+    assert parse_blend("[by ask]").render() == "(by ask:0.91)"
+    assert parse_blend("(by a:0.9), [by b], by c:0.8").styles == (
+        ("by a", 0.9), ("by b", 0.9090909090909091), ("by c", 0.8),
+    )
+    assert parse_blend("((by a)), [[by b]], (by c)").styles == (
+        ("by a", 1.2100000000000002), ("by b", 0.8264462809917354), ("by c", 1.1),
+    )
+    assert parse_blend("(by a, by b:0.8)").styles == (("by a", 0.8), ("by b", 0.8))
+
+
+def test_parse_blend_qualifiers_escapes_and_odd_entries() -> None:
+    assert parse_blend("by dino (dinoartforame):0.8, (by dino \\(x\\):0.9), by e \\(y\\)").styles == (
+        ("by dino (dinoartforame)", 0.8), ("by dino (x)", 0.9), ("by e (y)", 1.0),
+    )
+    assert parse_blend("(by dino (x):0.9)").render() == "(by dino \\(x\\):0.9)"
+    assert parse_blend("By Chi4:.5, , by a:0.9:bad").styles == (("By Chi4", 0.5), ("by a:0.9:bad", 1.0))
+    assert parse_blend("").styles == ()
+
+
+def test_place_tags_matches_the_assembled_order() -> None:
+    prompt = "best quality, smile, best quality, long hair, by chi4, mystery"
+    # `mystery` has no slot: it travels with `by chi4`, the tag written before it.
+    assert assemble_prompt(prompt).positive == "by chi4, mystery, smile, long hair, (best quality:1.3)"
+    assert place_tags(prompt) == [
+        TagPlacement(tag=0, slot="quality", written=0, assembled=4),
+        TagPlacement(tag=1, slot="expression", written=1, assembled=2),
+        TagPlacement(tag=3, slot="main_characteristics", written=2, assembled=3),
+        TagPlacement(tag=4, slot="art_style", written=3, assembled=0),
+        TagPlacement(tag=5, slot=None, written=4, assembled=1),
+    ]
 
 
 def test_catalog_kinds_place_tags(tmp_path: Path) -> None:

@@ -104,6 +104,52 @@ def test_quality_first_and_style_last_are_out_of_slot() -> None:
     assert codes(findings) == [("slot-order", 0, 12, None), ("slot-order", 59, 66, None)]
 
 
+def test_slot_order_follows_the_assembly() -> None:
+    prompt = "masterpiece, best quality, 1girl, solo, white hair, smile, cowboy shot, white dress, by chi4"
+    findings = lint_prompt(prompt)
+    assert codes(findings) == [("slot-order", 13, 25, None), ("slot-order", 85, 92, None)]
+    assert [finding.message for finding in findings] == [
+        "`best quality` (quality) is tag 2 of 9; in the card's order (`aidxl prompt assemble`) it is "
+        "tag 9: quality tags go near the end, after the aesthetics",
+        "`by chi4` (art style) is tag 9 of 9; in the card's order (`aidxl prompt assemble`) it is "
+        "tag 1: art style opens the prompt (appending it is a deliberate softening)",
+    ]
+
+
+def test_subject_count_is_in_the_character_slot() -> None:
+    assert codes(lint_prompt("smile, long hair, white dress, outdoors, cowboy shot, 1girl")) == [
+        ("slot-order", 54, 59, None)
+    ]
+
+
+def test_small_displacements_are_not_far() -> None:
+    # 7 tags: by chi4 is 2 places from where the assembly puts it, not more than a third of 6.
+    prompt = "1girl, solo, by chi4, ganyu \\(genshin impact\\), long hair, smile, best quality"
+    assert lint_prompt(prompt) == []
+    # One place is never far, even in a 4-tag prompt.
+    assert lint_prompt("1girl, by chi4, smile, best quality") == []
+
+
+def test_duplicates_count_once_for_slots() -> None:
+    # 4 distinct tags: best quality is tag 1 of 4, the assembly puts it 4th.
+    assert codes(lint_prompt("best quality, smile, best quality, long hair, white dress")) == [
+        ("slot-order", 0, 12, None),
+        ("duplicate-tag", 19, 33, ""),
+    ]
+
+
+def test_an_assembled_prompt_has_no_slot_findings() -> None:
+    from kb.assemble import assemble_prompt
+
+    messy = "best quality, white dress, smile, 1girl, cowboy shot, impasto, grass, beautiful color, by chi4"
+    assembled = assemble_prompt(messy).positive
+    assert assembled == (
+        "by chi4, 1girl, cowboy shot, impasto, smile, white dress, grass, beautiful color, (best quality:1.3)"
+    )
+    assert [finding.code for finding in lint_prompt(messy)].count("slot-order") == 2
+    assert lint_prompt(assembled) == []
+
+
 def test_with_the_tiny_catalog(tiny_catalog: duckdb.DuckDBPyConnection) -> None:
     matcher = CatalogMatcher(tiny_catalog)
     findings = lint_prompt("long hiar, smile, ganyu", matcher, catalog_suggester(tiny_catalog))

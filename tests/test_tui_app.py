@@ -324,7 +324,8 @@ async def test_search_select_add_weight_lint_fix_copy(tiny_catalog_file: Path) -
             assert app.results_query == query
             await pilot.press("enter")
         assert [row.prompt for row in app.query_one(ResultsTable).rows_shown][:1] == ["by chi4"]
-        assert static_text(app, "#detail-body").startswith("by chi4\nstyle · danbooru artist · 400 posts  ✓ AIDXL")
+        detail = static_text(app, "#detail-body")
+        assert detail.startswith("by chi4\nstyle · danbooru artist · 400 posts  ✓ AIDXL")
         assert [(e.text, e.kind) for e in app.builder.entries] == [
             ("ganyu (genshin impact)", "character"),
             ("by chi4", "artist_style"),
@@ -359,9 +360,9 @@ async def test_search_select_add_weight_lint_fix_copy(tiny_catalog_file: Path) -
 async def test_copy_negative_and_both_export_and_settings(tiny_catalog_file: Path) -> None:
     import json
 
-    from kb.paths import state_dir
     from textual.widgets import Input as TextInput
 
+    from kb.paths import state_dir
     from tui.state.builder import BuilderEntry
 
     app = make_app(tiny_catalog_file)

@@ -36,6 +36,7 @@ from tui.state import actions as prompt_actions
 from tui.state.builder import BuilderEntry, BuilderState
 from tui.state.catalog_view import load_detail
 from tui.state.features import FeatureUnavailable
+from tui.state.prefetch import CatalogPrefetch
 from tui.state.rendering import RenderedPrompt, render_builder
 from tui.state.searching import KIND_FILTERS, ResultRow, load_index, run_search
 from tui.userdata import BlendStyle, UserData, UserDataError, load_user_data
@@ -54,6 +55,7 @@ from tui.widgets.messages import (
     SearchUnavailable,
 )
 from tui.widgets.results import KindChips, ResultsTable
+from tui.widgets.search_input import SearchInput
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
@@ -74,7 +76,7 @@ def file_identity(path: Path) -> tuple[int, int, int] | None:
 class ExplorerApp(App[int]):
     """`aidxl` with no command."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere find it too
     TITLE = "aidxl"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -170,6 +172,8 @@ class ExplorerApp(App[int]):
         self.last_preview: PreviewFinished | None = None
         self.preview_steps_seen: list[tuple[int, int]] = []
         self.started_at = time.perf_counter()
+        # Catalog and search index load while Textual starts (see tui/state/prefetch.py).
+        self.prefetch: CatalogPrefetch | None = CatalogPrefetch(catalog_path)
         self.ready_at: float | None = None
 
     # ----------------------------------------------------------------- layout
@@ -178,7 +182,7 @@ class ExplorerApp(App[int]):
         yield Static(id="topbar")
         with ContentSwitcher(initial="search-view", id="views"):
             with Vertical(id="search-view"):
-                yield Input(placeholder="search triggers, tags, characters…", id="search")
+                yield SearchInput(placeholder="search triggers, tags, characters…", id="search")
                 yield KindChips(id="chips")
                 with Horizontal(id="search-body"):
                     yield ResultsTable(id="results")
@@ -206,15 +210,22 @@ class ExplorerApp(App[int]):
             self.set_interval(CATALOG_POLL_SECONDS, self.check_catalog_file)
 
     def open_current_catalog(self) -> bool:
+        prefetch, self.prefetch = self.prefetch, None
         try:
-            self.connection = open_catalog(self.catalog_path)
+            if prefetch is not None:
+                self.connection = prefetch.connection.result()
+            else:
+                self.connection = open_catalog(self.catalog_path)
         except CatalogError as error:
             self.push_screen(MissingCatalogScreen(str(error), prompt_actions.ingest_command_line()))
             return False
         self.catalog_identity = file_identity(self.catalog_path)
         self.catalog_replaced = False
         self.index_generation += 1
-        self.load_index_worker(self.index_generation, self.connection.cursor(), self.catalog_path)
+        if prefetch is not None:
+            self.prefetched_index_worker(self.index_generation, prefetch)
+        else:
+            self.load_index_worker(self.index_generation, self.connection.cursor(), self.catalog_path)
         self.update_status()
         return True
 
@@ -293,6 +304,18 @@ class ExplorerApp(App[int]):
         finally:
             connection.close()  # this worker's own cursor
         self.post_message(SearchIndexReady(generation, index, time.perf_counter() - started))
+
+    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
+    def prefetched_index_worker(self, generation: int, prefetch: CatalogPrefetch) -> None:
+        try:
+            index, seconds = prefetch.index.result()
+        except (FeatureUnavailable, AidxlError) as error:
+            self.post_message(SearchUnavailable(str(error)))
+            return
+        except Exception as error:  # a broken index must not take the explorer down
+            self.post_message(SearchUnavailable(f"search index failed to load: {error}"))
+            return
+        self.post_message(SearchIndexReady(generation, index, seconds))
 
     @on(SearchIndexReady)
     def index_ready(self, message: SearchIndexReady) -> None:

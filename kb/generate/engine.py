@@ -4,13 +4,15 @@ The caller chooses model, device and dtype (`kb.generate.loading`); the engine o
 global. `on_step` is called after every denoising step; `should_cancel` is polled before the
 run and after every step, so a cancel stops within one step and nothing is written. A CUDA
 out-of-memory error is retried once with memory savers (VAE tiling and slicing, attention
-slicing), then reported in one sentence.
+slicing), then reported in one sentence. `generate_previews` runs several requests that share
+their settings in one denoising loop (batch), each image saved as its single request saves it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from kb.errors import AidxlError
@@ -18,7 +20,7 @@ from kb.generate import cache
 from kb.generate.encode import EncodedPair, check_emphasis, encode_prompt_pair, prompt_chunks
 from kb.generate.loading import LoadedModel
 from kb.generate.pngmeta import png_bytes, sidecar_record, thumbnail_png_bytes
-from kb.generate.request import PreviewRequest, preview_key, request_infotext
+from kb.generate.request import PreviewRequest, batch_settings, preview_key, request_infotext
 from kb.generate.samplers import build_scheduler, sampler_spec
 from kb.generate.validation import check_settings
 
@@ -37,10 +39,23 @@ class GenerationOutOfMemory(AidxlError):
 class StepProgress:
     step: int  # 1-based count of finished denoising steps
     total: int
+    images: int = 1  # images denoised together in this step (the batch size)
+
+
+@dataclass(frozen=True)
+class BatchedPreview:
+    """One request's outcome in `generate_previews`."""
+
+    index: int  # position in the requests given
+    request: PreviewRequest
+    preview: cache.CachedPreview
+    cached: bool  # served from the cache (or made earlier in the same call for an equal request)
+    batch_size: int  # images denoised together to make it; 0 when cached
 
 
 StepCallback = Callable[[StepProgress], None]
 CancelCheck = Callable[[], bool]
+PreviewCallback = Callable[[BatchedPreview], None]
 
 
 def check_inputs(model: LoadedModel, request: PreviewRequest) -> None:
@@ -67,35 +82,55 @@ def denoise(
     should_cancel: CancelCheck | None = None,
 ) -> Any:
     """Latents after `request.steps` steps of the chosen sampler with CFG, seeded on the CPU."""
+    return denoise_batch(model, [request], [encoded], on_step, should_cancel, "nothing was saved.")
+
+
+def denoise_batch(
+    model: LoadedModel,
+    requests: Sequence[PreviewRequest],
+    encoded: Sequence[EncodedPair],
+    on_step: StepCallback | None = None,
+    should_cancel: CancelCheck | None = None,
+    cancel_note: str = "the previews in progress were not saved.",
+) -> Any:
+    """Latents [N, C, h, w] of N requests with equal `batch_settings` in ONE denoising loop.
+
+    Item i's starting and ancestral noise come from its own CPU generator seeded with its seed,
+    so it gets exactly the noise of its single request. Every encoding must have the same number
+    of chunks (`generate_previews` groups them so): padding a prompt with extra empty chunks would
+    change what its cross-attention sees, hence its picture.
+    """
     import torch
 
+    first = requests[0]
     pipeline = model.pipeline
-    pipeline.scheduler = build_scheduler(request.sampler, model.base_scheduler_config)
-    # A CPU generator gives the same starting noise on every device.
-    generator = torch.Generator("cpu").manual_seed(request.seed)
+    pipeline.scheduler = build_scheduler(first.sampler, model.base_scheduler_config)
+    # A CPU generator gives the same starting noise on every device; a list of one is the same
+    # generator to diffusers' `randn_tensor`.
+    generators = [torch.Generator("cpu").manual_seed(request.seed) for request in requests]
 
     def after_step(
         _pipe: Any, step_index: int, _timestep: Any, callback_kwargs: dict[str, Any]
     ) -> dict[str, Any]:
         if on_step is not None:
-            on_step(StepProgress(step_index + 1, request.steps))
+            on_step(StepProgress(step_index + 1, first.steps, len(requests)))
         if should_cancel is not None and should_cancel():
             raise GenerationCancelled(
-                f"cancelled after step {step_index + 1} of {request.steps}; nothing was saved."
+                f"cancelled after step {step_index + 1} of {first.steps}; {cancel_note}"
             )
         return callback_kwargs
 
     with torch.inference_mode():
         output = pipeline(
-            prompt_embeds=encoded.positive.embeddings,
-            negative_prompt_embeds=encoded.negative.embeddings,
-            pooled_prompt_embeds=encoded.positive.pooled,
-            negative_pooled_prompt_embeds=encoded.negative.pooled,
-            width=request.width,
-            height=request.height,
-            num_inference_steps=request.steps,
-            guidance_scale=request.cfg_scale,
-            generator=generator,
+            prompt_embeds=torch.cat([pair.positive.embeddings for pair in encoded]),
+            negative_prompt_embeds=torch.cat([pair.negative.embeddings for pair in encoded]),
+            pooled_prompt_embeds=torch.cat([pair.positive.pooled for pair in encoded]),
+            negative_pooled_prompt_embeds=torch.cat([pair.negative.pooled for pair in encoded]),
+            width=first.width,
+            height=first.height,
+            num_inference_steps=first.steps,
+            guidance_scale=first.cfg_scale,
+            generator=generators,
             output_type="latent",
             callback_on_step_end=after_step,
         )
@@ -159,6 +194,114 @@ def generate_preview(
     return save(model, request, image)
 
 
+def generate_previews(
+    model: LoadedModel,
+    requests: Sequence[PreviewRequest],
+    *,
+    batch_size: int = 1,
+    on_step: StepCallback | None = None,
+    should_cancel: CancelCheck | None = None,
+    on_preview: PreviewCallback | None = None,
+) -> list[BatchedPreview]:
+    """Previews of requests that differ only in prompts and seed, up to `batch_size` per denoising loop.
+
+    Cache hits are served first and equal requests made once. The rest are grouped by chunk
+    count (see `denoise_batch`) and denoised `batch_size` at a time; each image of a finished
+    loop is decoded alone and saved exactly as `generate_preview` saves it, before the next loop
+    starts, and reported to `on_preview`. `on_step` reports each step of a loop once, with the
+    loop's image count. A cancel stops within one step: the loop in progress saves nothing.
+    CUDA out of memory turns the memory savers on and halves the batch, down to one image, which
+    is tried once more before `GenerationOutOfMemory`. Results come back in request order.
+    """
+    import torch
+
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+    for request in requests:
+        check_inputs(model, request)
+    if len({batch_settings(request) for request in requests}) > 1:
+        raise ValueError("generate_previews needs requests that differ only in prompts, seeds and triggers")
+
+    results: dict[int, BatchedPreview] = {}
+    indices_of: dict[str, list[int]] = {}  # digest of each missing preview -> its request indices
+
+    def report(digest: str, preview: cache.CachedPreview, cached: bool, images: int) -> None:
+        for position, index in enumerate(indices_of.get(digest, [])):
+            made_here = not cached and position == 0
+            item = BatchedPreview(index, requests[index], preview, not made_here, images if made_here else 0)
+            results[index] = item
+            if on_preview is not None:
+                on_preview(item)
+
+    for index, request in enumerate(requests):
+        digest = preview_key(request, model.identity).digest()
+        if digest in indices_of:
+            indices_of[digest].append(index)
+            continue
+        found = cache.lookup(digest)
+        if found is None:
+            indices_of[digest] = [index]
+        else:
+            item = BatchedPreview(index, request, found, True, 0)
+            results[index] = item
+            if on_preview is not None:
+                on_preview(item)
+
+    by_chunk_count: dict[int, list[str]] = {}
+    for digest, indices in indices_of.items():
+        by_chunk_count.setdefault(_chunk_count(requests[indices[0]]), []).append(digest)
+
+    size = batch_size
+    savers_on = False
+    for queue in by_chunk_count.values():
+        while queue:
+            if should_cancel is not None and should_cancel():
+                raise GenerationCancelled(
+                    "cancelled between batches; the previews not yet made were not saved."
+                )
+            batch: list[str] = []
+            while queue and len(batch) < size:
+                digest = queue.pop(0)
+                found = cache.lookup(digest)  # another process may have made it meanwhile
+                if found is None:
+                    batch.append(digest)
+                else:
+                    report(digest, found, True, 0)
+            if not batch:
+                continue
+            batch_requests = [requests[indices_of[digest][0]] for digest in batch]
+            encoded = [encode(model, request) for request in batch_requests]
+            try:
+                latents = denoise_batch(model, batch_requests, encoded, on_step, should_cancel)
+            except torch.OutOfMemoryError as error:
+                if len(batch) == 1 and savers_on:
+                    raise GenerationOutOfMemory(_out_of_memory_message(batch_requests[0])) from error
+                if not savers_on:
+                    enable_memory_savers(model)
+                    savers_on = True
+                size = max(1, (len(batch) + 1) // 2)
+                queue[:0] = batch
+                continue
+            for position, digest in enumerate(batch):
+                request = batch_requests[position]
+                decode_one = partial(decode, model, latents[position : position + 1])
+                image = _retry_out_of_memory(model, request, decode_one)
+                report(digest, save(model, request, image), False, len(batch))
+    return [results[index] for index in range(len(requests))]
+
+
+def _chunk_count(request: PreviewRequest) -> int:
+    """Chunks per prompt after positive/negative padding: what `encode` gives this request."""
+    return max(len(prompt_chunks(request.positive)), len(prompt_chunks(request.negative)), 1)
+
+
+def _out_of_memory_message(request: PreviewRequest) -> str:
+    return (
+        f"The GPU ran out of memory for a {request.width}x{request.height} preview even with VAE tiling, "
+        "VAE slicing and attention slicing on; choose a smaller --size or free GPU memory."
+    )
+
+
 def _retry_out_of_memory(model: LoadedModel, request: PreviewRequest, stage: Callable[[], Any]) -> Any:
     import torch
 
@@ -169,10 +312,7 @@ def _retry_out_of_memory(model: LoadedModel, request: PreviewRequest, stage: Cal
     try:
         return stage()
     except torch.OutOfMemoryError as error:
-        raise GenerationOutOfMemory(
-            f"The GPU ran out of memory for a {request.width}x{request.height} preview even with VAE tiling, "
-            "VAE slicing and attention slicing on; choose a smaller --size or free GPU memory."
-        ) from error
+        raise GenerationOutOfMemory(_out_of_memory_message(request)) from error
 
 
 def enable_memory_savers(model: LoadedModel) -> None:

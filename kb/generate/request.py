@@ -47,6 +47,29 @@ class ModelIdentity:
         return self.model_hash[:10]
 
 
+@dataclass(frozen=True)
+class BatchSettings:
+    """What requests must share to be denoised in one batch: every pixel setting but prompts and seed."""
+
+    sampler: str
+    steps: int
+    cfg_scale: float
+    width: int
+    height: int
+    emphasis: str
+
+
+def batch_settings(request: PreviewRequest) -> BatchSettings:
+    return BatchSettings(
+        sampler=sampler_spec(request.sampler).name,
+        steps=request.steps,
+        cfg_scale=float(request.cfg_scale),
+        width=request.width,
+        height=request.height,
+        emphasis=request.emphasis,
+    )
+
+
 def preview_key(request: PreviewRequest, model: ModelIdentity) -> PreviewKey:
     return PreviewKey(
         model_hash=model.model_hash,

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from kb.errors import SearchError
+from kb.recognition import UNMEASURED, VERDICTS
 from kb.schema import TriggerKind
+from kb.search.hits import SearchHit
+
+if TYPE_CHECKING:
+    from kb.recognition import Recognition
+    from kb.search.index import SearchIndex
 
 # Names accepted by `--kind` beside the TriggerKind values themselves.
 KIND_SYNONYMS: dict[str, TriggerKind] = {
@@ -50,3 +57,51 @@ def parse_kinds(names: Iterable[str] | None) -> frozenset[TriggerKind] | None:
         return None
     kinds = {parse_kind(part) for name in names for part in name.split(",") if part.strip()}
     return frozenset(kinds) or None
+
+
+# Recognition verdicts (kb.recognition) a search can be narrowed to, `unmeasured` for none stored.
+VERDICT_CHOICES: tuple[str, ...] = (*VERDICTS, UNMEASURED)
+# The verdict filter looks at most at this many best hits of the query (the index knows no verdicts).
+VERDICT_SCAN_LIMIT = 20_000
+
+
+def parse_verdicts(names: Iterable[str] | None) -> frozenset[str] | None:
+    """None (no filter) or the set of verdicts (`yes`, `unsure`, `no`, `unmeasured`); comma-separated ok."""
+    if names is None:
+        return None
+    verdicts = {part.strip().lower() for name in names for part in name.split(",") if part.strip()}
+    unknown = sorted(verdicts - set(VERDICT_CHOICES))
+    if unknown:
+        raise SearchError(f"unknown verdict {unknown[0]!r}; choose one of: {', '.join(VERDICT_CHOICES)}")
+    return frozenset(verdicts) or None
+
+
+def verdict_of(hit: SearchHit, verdicts: Mapping[str, Recognition]) -> str:
+    """The hit's stored verdict (keyed by the unescaped trigger text), else `unmeasured`."""
+    record = verdicts.get(hit.text)
+    return record.verdict if record is not None else UNMEASURED
+
+
+def search_by_verdict(
+    index: SearchIndex,
+    query: str,
+    verdicts: Mapping[str, Recognition],
+    wanted: frozenset[str],
+    *,
+    limit: int = 20,
+    kinds: Iterable[str] | None = None,
+    min_count: int = 0,
+    verified_only: bool = False,
+) -> list[SearchHit]:
+    """`index.search` keeping only hits whose verdict (from `verdicts`, e.g. `read_verdicts()`) is
+    wanted; widens the search until `limit` are kept or the best VERDICT_SCAN_LIMIT hits are seen."""
+    kind_list = list(kinds) if kinds is not None else None
+    fetch = max(limit, 1)
+    while True:
+        hits = index.search(
+            query, limit=fetch, kinds=kind_list, min_count=min_count, verified_only=verified_only
+        )
+        kept = [hit for hit in hits if verdict_of(hit, verdicts) in wanted]
+        if len(kept) >= limit or len(hits) < fetch or fetch >= VERDICT_SCAN_LIMIT:
+            return kept[: max(limit, 0)]
+        fetch = min(fetch * 8, VERDICT_SCAN_LIMIT)

@@ -6,8 +6,9 @@ Everything else in `kb/sheets` depends only on this module's names: `resolve_mod
 `ModelInfo` and `CellResult`. Looking up the cache and naming the model need no torch; only
 `generate_cells` and `estimate_seconds_per_cell` import it (through the engine).
 
-Batching: the engine generates one request per call today, so `batch_size` above 1 is accepted
-and generates the cells one by one; a batched engine call slots in here without other changes.
+Batching: missing cells that share every pixel setting but prompts and seed go to the engine's
+`generate_previews`, `batch_size` images per denoising loop; each cell is saved to the cache as
+soon as its loop finishes, so a kill loses at most the loop in progress.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from kb.generate import cache
 from kb.generate.encode import EMPHASIS_INFOTEXT_NAMES, WEIGHTING_VERSION
 from kb.generate.loading import ModelSource, model_identity, resolve_model_source
 from kb.generate.pngmeta import format_infotext, parse_infotext, png_bytes
-from kb.generate.request import ModelIdentity, PreviewRequest, preview_key
+from kb.generate.request import BatchSettings, ModelIdentity, PreviewRequest, batch_settings, preview_key
 from kb.generate.samplers import sampler_from_infotext, sampler_spec
 from kb.generate.tiny import TINY_MODEL_NAME
 from kb.sheets.plan import CellRequest
@@ -29,6 +30,13 @@ from kb.sheets.plan import CellRequest
 # Rough seconds per denoising step at 1024x1024 (scaled by area), for `--dry-run` estimates only.
 _SECONDS_PER_STEP_1024 = {"cuda": 0.035, "cpu": 12.0}
 _TINY_SECONDS_PER_CELL = 1.0  # tiny-random at 64x64, 2 steps, measured on a shared 2-core CPU
+# Images per denoising loop when the caller does not say. On CUDA a batch fills the GPU better.
+# On the CPU batching gains nothing (the cores are busy already at batch 1) and costs bitwise
+# equality: MKL picks another GEMM kernel for the 2-row (one CFG pair) time-embedding matmuls
+# of a single image, so batched cells differ from `aidxl preview` images by <= 1/255 in a few
+# pixels, and a sheet's bytes would depend on how its cells were grouped or split over processes.
+CUDA_BATCH_SIZE = 4
+CPU_BATCH_SIZE = 1
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ class CellResult:
     path: Path  # the verified PNG in the preview cache
     parameters: str  # its A1111 infotext
     cached: bool
+    batch_size: int = 0  # images denoised together to make it; 0 when served from the cache
 
 
 def model_setting(model_flag: str | None) -> str:
@@ -111,36 +120,70 @@ def cached_cell(request: CellRequest, model: ModelInfo) -> CellResult | None:
     return CellResult(request=request, path=entry.png_path, parameters=entry.parameters, cached=True)
 
 
+def default_batch_size(device: str) -> int:
+    return CUDA_BATCH_SIZE if device == "cuda" else CPU_BATCH_SIZE
+
+
 def generate_cells(
     requests: Sequence[CellRequest],
     model: ModelInfo,
     *,
     on_cell: Callable[[CellResult], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
-    batch_size: int = 1,
+    batch_size: int | None = None,
     allow_cpu: bool = True,
 ) -> list[CellResult]:
-    """Generate (or take from the cache) each request, loading the model once; in order."""
-    from kb.generate.engine import generate_preview
+    """Generate (or take from the cache) each request, loading the model once; results in order.
+
+    Cached cells are reported first; the missing ones are grouped by their shared settings and
+    generated `batch_size` per denoising loop (None: `default_batch_size` of the device), each
+    reported as soon as its loop has saved it.
+    """
+    from kb.generate.engine import BatchedPreview, generate_previews
     from kb.generate.loading import choose_device, load_model
 
-    results: list[CellResult] = []
-    loaded: Any = None
-    for request in requests:
-        found = cached_cell(request, model)  # another process may have made it meanwhile
-        if found is None:
-            if loaded is None:
-                loaded = load_model(
-                    model.source, choose_device(model.source, allow_cpu=allow_cpu), model.identity
-                )
-            entry = generate_preview(loaded, _preview_request(request), should_cancel=should_cancel)
-            found = CellResult(
-                request=request, path=entry.png_path, parameters=entry.parameters, cached=False
-            )
-        results.append(found)
+    results: dict[int, CellResult] = {}
+
+    def report(index: int, result: CellResult) -> None:
+        results[index] = result
         if on_cell is not None:
-            on_cell(found)
-    return results
+            on_cell(result)
+
+    groups: dict[BatchSettings, list[int]] = {}
+    for index, request in enumerate(requests):
+        found = cached_cell(request, model)
+        if found is None:
+            groups.setdefault(batch_settings(_preview_request(request)), []).append(index)
+        else:
+            report(index, found)
+    if not groups:
+        return [results[index] for index in range(len(requests))]
+
+    loaded = load_model(model.source, choose_device(model.source, allow_cpu=allow_cpu), model.identity)
+    size = batch_size if batch_size is not None else default_batch_size(loaded.device.device)
+    for indices in groups.values():
+
+        def on_preview(item: BatchedPreview, indices: list[int] = indices) -> None:
+            index = indices[item.index]
+            report(
+                index,
+                CellResult(
+                    request=requests[index],
+                    path=item.preview.png_path,
+                    parameters=item.preview.parameters,
+                    cached=item.cached,
+                    batch_size=item.batch_size,
+                ),
+            )
+
+        generate_previews(
+            loaded,
+            [_preview_request(requests[index]) for index in indices],
+            batch_size=size,
+            should_cancel=should_cancel,
+            on_preview=on_preview,
+        )
+    return [results[index] for index in range(len(requests))]
 
 
 def estimate_seconds_per_cell(steps: int, width: int, height: int, model: ModelInfo) -> tuple[float, str]:

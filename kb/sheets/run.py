@@ -1,7 +1,7 @@
 """Running a sheet: plan, generate the missing cells (this process's share), compose, record.
 
 `run_sheet` is the library call behind `aidxl sheet`. Cells live in the preview cache (written
-atomically by the engine), so an interrupted run loses at most the cell being generated and the
+atomically by the engine), so an interrupted run loses at most the batch being generated and the
 same call later generates only what is missing. Composition, the sidecar, the HTML index and
 the recognition scores are written by the main process only, after every process has finished
 its share; cells still missing then are drawn as missing and listed in the result.
@@ -127,13 +127,14 @@ def run_sheet(
     composed_on: date | None = None,
     record_scores: bool = True,
     recognition_store: Path | None = None,
-    batch_size: int = 1,
+    batch_size: int | None = None,
     should_cancel: Callable[[], bool] | None = None,
 ) -> SheetResult:
     """Generate this process's missing cells; on the main process compose and record.
 
-    `should_cancel` is polled by the engine after every step (the cell in progress is dropped,
-    nothing partial is written) and raises the engine's cancellation error.
+    `should_cancel` is polled by the engine after every step (the cells in progress are dropped,
+    nothing partial is written) and raises the engine's cancellation error. `batch_size`: cells
+    per denoising loop (None: 4 on CUDA, 1 on the CPU; see `render_cells.default_batch_size`).
     """
     plan = plan_sheet(spec)
     model = render_cells.resolve_model(spec.model)

@@ -98,7 +98,9 @@ class ResultsTable(ScrollView, can_focus=True):
         self._dark = dark
         self._with_verdicts = any(row.verdict for row in rows)
         self._row_segments = {}  # built on first draw: only visible rows cost anything
-        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        new_virtual_size = Size(self.size.width, len(rows) + 1)
+        if new_virtual_size != self.virtual_size:
+            self.virtual_size = new_virtual_size  # costs a layout pass: only when the count changes
         self.set_reactive(ResultsTable.cursor_row, 0)
         self.scroll_to(y=0, animate=False, immediate=True)
         self.refresh()
