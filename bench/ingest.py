@@ -79,6 +79,10 @@ def csv_module_baseline() -> int:
     return rows
 
 
+def _loads(load: tuple[float, float, float]) -> str:
+    return "/".join(f"{value:.1f}" for value in load)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -87,6 +91,7 @@ def main() -> None:
         "--repeat", type=int, default=3, help="runs of each measurement (min and median shown)"
     )
     args = parser.parse_args()
+    load_before = os.getloadavg()
     specs = [SourceSpec("tagger", path=TAGGER), SourceSpec("tagcomplete", path=TAGCOMPLETE)]
     folder = Path(tempfile.mkdtemp(prefix="aidxl-bench-"))
     catalog = folder / "catalog.duckdb"
@@ -104,9 +109,13 @@ def main() -> None:
         shutil.rmtree(folder)
     counts = getattr(built, "counts")  # noqa: B009 - IngestResult, typed loosely by timed()
     assert getattr(kept, "rebuilt") is False  # noqa: B009
-    load = os.getloadavg()[0]
+    load_after = os.getloadavg()
     print(f"sources: {TAGGER.name}, {TAGCOMPLETE.name}, curated lists")
-    print(f"runs: {args.repeat}; wall seconds min / median, then min CPU seconds; load average {load:.1f}")
+    print(
+        f"runs: {args.repeat}; wall seconds min / median, then min CPU seconds (all threads); "
+        f"{os.cpu_count()} CPUs, load average 1/5/15 min before {_loads(load_before)}, "
+        f"after {_loads(load_after)} (CPU seconds stay comparable on a busy machine, wall seconds do not)"
+    )
     print(
         f"full build            {build_min:6.3f} s / {build_median:6.3f} s  cpu {CPU_SECONDS[0]:6.3f} s  "
         "target <= 3 s    "

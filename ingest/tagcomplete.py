@@ -21,8 +21,12 @@ def read_tagcomplete_file(path: Path) -> TagRows:
     builder = TagRowsBuilder(path, source.sha256, TAGCOMPLETE_CATEGORIES, "tag-autocomplete file")
     clean = split_clean_lines(source, 4)
     if clean is not None:  # every line split cleanly: hand over whole columns
-        names, categories, counts, aliases = (list(column) for column in zip(*clean, strict=True))
-        builder.add_rows(list(range(1, len(clean) + 1)), names, categories, counts, [None] * len(clean), aliases)
+        names = [fields[0] for fields in clean]
+        categories = [fields[1] for fields in clean]
+        counts = [fields[2] for fields in clean]
+        aliases = [fields[3] for fields in clean]
+        lines = list(range(1, len(clean) + 1))
+        builder.add_rows(lines, names, categories, counts, [None] * len(clean), aliases)
         return builder.finish()
     split = split_csv_lines(source)
     builder.rows.problems.extend(split.problems)

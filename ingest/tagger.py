@@ -29,10 +29,13 @@ def read_tagger_file(path: Path) -> TagRows:
     builder = TagRowsBuilder(path, source.sha256, TAGGER_CATEGORIES, "tagger file")
     clean = split_clean_lines(source, 4, first_line=2)
     if clean is not None:
-        tag_ids, names, categories, counts = (list(column) for column in zip(*clean, strict=True))
+        tag_ids = [fields[0] for fields in clean]
         joined_ids = "".join(tag_ids)
         if all(tag_ids) and joined_ids.isascii() and joined_ids.isdigit():  # every id a plain integer
             lines = list(range(2, len(clean) + 2))
+            names = [fields[1] for fields in clean]
+            categories = [fields[2] for fields in clean]
+            counts = [fields[3] for fields in clean]
             builder.add_rows(lines, names, categories, counts, list(map(int, tag_ids)), [""] * len(clean))
             return builder.finish()
     split = split_csv_lines(source, first_line=2)

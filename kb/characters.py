@@ -253,6 +253,8 @@ def lookup_character(connection: duckdb.DuckDBPyConnection, query: str) -> Chara
     ).fetchone()
     if by_name is not None:
         return CharacterMatch(str(by_name[0]), CharacterMatchKind.NAME)
+    if connection.execute("SELECT 1 FROM tags WHERE name = $k", {"k": key}).fetchone() is not None:
+        return None  # the query names another kind of tag exactly (`genshin_impact`): not a typo
     from kb.search import lookup_character as search_character  # loads the index: only when needed
 
     hit = search_character(connection, query)

@@ -110,11 +110,13 @@ def test_batch_of_three_matches_three_single_calls(
         assert sidecar_without_hashes(item.preview.sidecar_path) == sidecar_without_hashes(
             single.sidecar_path
         )
-        # Not byte-equal on CPU (docs/generation.md, "Batches"): MKL sums the 2-row time-embedding
-        # matmuls of a single CFG pair with another kernel than the 6-row ones of the batch.
+        # Not byte-equal (docs/generation.md, "Batches"): on the CPU, MKL sums the 2-row
+        # time-embedding matmuls of a single CFG pair with another kernel than the 6-row ones of
+        # the batch; cuBLAS also picks kernels by shape.
         difference = abs(pixels(item.preview.png_path) - pixels(single.png_path))
         assert int(difference.max()) <= 1
-        assert int((difference > 0).sum()) <= 12  # of 3072 values; 0 to 2 seen
+        # Of 3072 values: 0 to 2 seen on the CPU, 48 on an H100 (float32 tiny model).
+        assert int((difference > 0).sum()) <= (12 if model.device.device == "cpu" else 96)
 
 
 def test_batches_are_byte_reproducible_and_a_batch_of_one_is_the_single_image(

@@ -419,3 +419,32 @@ async def test_favourites_show_on_an_empty_search(tiny_catalog_file: Path) -> No
         assert [(row.prompt, row.match) for row in app.query_one(ResultsTable).rows_shown] == [
             ("frieren", "favourite")
         ]
+
+
+@sync
+async def test_recognition_verdict_column(tiny_catalog_file: Path) -> None:
+    from kb.recognition import Recognition, record_recognitions
+    from tui.widgets.results import ResultsTable
+
+    measured = Recognition("by chi4", 1.0, "abc", "tiny", "mad64/1", 0.3, "yes", 3, "s", "2026-01-01")
+    record_recognitions([measured])
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press(*"by chi4")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = app.query_one(ResultsTable)
+        assert [(row.prompt, row.verdict) for row in table.rows_shown[:1]] == [("by chi4", "yes")]
+        assert "known" in "".join(segment.text for segment in table._header())
+
+
+def test_tui_app_module_is_light() -> None:
+    """`aidxl` imports tui.app first; Textual loads only after the catalog prefetch has started."""
+    probe = "import sys, tui.app; print('textual' in sys.modules, 'duckdb' in sys.modules)"
+    repo = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]

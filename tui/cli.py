@@ -62,7 +62,13 @@ def requested_command(argv: Sequence[str]) -> str | None:
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The full parser, or, when argv names a known command, one holding just that command's group."""
     command = requested_command(argv) if argv is not None else None
-    module_names = (MODULE_OF_COMMAND[command],) if command in MODULE_OF_COMMAND else COMMAND_MODULES
+    wants_help = argv is not None and any(token in ("-h", "--help") for token in argv)
+    if command in MODULE_OF_COMMAND:
+        module_names: tuple[str, ...] = (MODULE_OF_COMMAND[command],)
+    elif argv is not None and not wants_help and command in (None, "explore"):
+        module_names = ()  # the explorer starts fast: no command group is imported
+    else:
+        module_names = COMMAND_MODULES
     common = common_options()
     parser = argparse.ArgumentParser(
         prog="aidxl",

@@ -11,12 +11,10 @@ import threading
 import time
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-
-from kb.catalog import open_catalog
-from tui.state.searching import load_index
+if TYPE_CHECKING:
+    import duckdb
 
 
 class CatalogPrefetch:
@@ -27,6 +25,10 @@ class CatalogPrefetch:
         threading.Thread(target=self._run, name="aidxl-prefetch", daemon=True).start()
 
     def _run(self) -> None:
+        # Imported here: this thread pays for duckdb and the search while the main thread imports Textual.
+        from kb.catalog import open_catalog
+        from tui.state.searching import load_index
+
         try:
             connection = open_catalog(self.catalog_path)
         except BaseException as error:  # handed to the app, which explains it

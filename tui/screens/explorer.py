@@ -1,0 +1,923 @@
+"""The Textual explorer: search the catalog, read an entry's forms, build and copy a prompt.
+
+Workers compute, handlers mutate: search, detail lookups, prompt rendering, paste parsing,
+ingest and previews run in `@work(thread=True, exclusive=True, exit_on_error=False)` workers
+that only post messages (tui/widgets/messages.py); the `on_*` handlers below apply them and
+drop results that no longer match the input.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import duckdb
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import ContentSwitcher, Footer, Input, ProgressBar, Static
+from textual.worker import get_current_worker
+
+from kb.catalog import open_catalog
+from kb.errors import AidxlError, CatalogError
+from kb.paths import state_dir
+from kb.tagforms import unescape_a1111
+from tui.screens.dialogs import ChoiceScreen, MultilineEntryScreen, TextEntryScreen
+from tui.screens.help import HelpScreen
+from tui.screens.missing_catalog import MissingCatalogScreen
+from tui.state import actions as prompt_actions
+from tui.state.builder import BuilderEntry, BuilderState
+from tui.state.catalog_view import load_detail
+from tui.state.features import FeatureUnavailable
+from tui.state.prefetch import CatalogPrefetch
+from tui.state.rendering import RenderedPrompt, render_builder
+from tui.state.searching import KIND_FILTERS, ResultRow, load_index, run_search
+from tui.userdata import BlendStyle, UserData, UserDataError, load_user_data
+from tui.widgets.builder_pane import BuilderPane, EntriesTable
+from tui.widgets.detail import DetailPane
+from tui.widgets.messages import (
+    CatalogReplaced,
+    DetailLoaded,
+    IngestFinished,
+    PastedPromptParsed,
+    PreviewFinished,
+    PreviewProgress,
+    PromptRendered,
+    SearchIndexReady,
+    SearchResults,
+    SearchUnavailable,
+)
+from tui.widgets.results import KindChips, ResultsTable
+from tui.widgets.search_input import SearchInput
+
+DARK_THEME = "textual-dark"
+LIGHT_THEME = "textual-light"
+CATALOG_POLL_SECONDS = 1.0
+DETAIL_DELAY_SECONDS = 0.12
+CLIPBOARD_FALLBACK_NAME = "clipboard.txt"
+
+
+def file_identity(path: Path) -> tuple[int, int, int] | None:
+    """(inode, mtime, size): an atomic rename by `aidxl ingest` changes at least the inode."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_ino, status.st_mtime_ns, status.st_size)
+
+
+class ExplorerApp(App[int]):
+    """`aidxl` with no command."""
+
+    CSS_PATH = Path(__file__).parents[1] / "app.tcss"  # absolute: subclasses elsewhere find it too
+    TITLE = "aidxl"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help"),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("ctrl+b", "switch_view", "Builder/Search"),
+        Binding("ctrl+y", "copy('positive')", "Copy"),
+        Binding("ctrl+g", "preview", "Preview"),
+        Binding("escape", "cancel_preview", "Cancel preview", show=False),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False),
+        Binding("ctrl+r", "reload_catalog", "Reload catalog", show=False),
+        Binding("ctrl+f", "favourite", "Favourite", show=False),
+        *(
+            Binding(key, f"kind_filter({index})", label, show=False)
+            for index, (label, key, _) in enumerate(KIND_FILTERS)
+        ),
+        Binding("down", "results_cursor(1)", show=False),
+        Binding("up", "results_cursor(-1)", show=False),
+        Binding("pagedown", "results_cursor(10)", show=False),
+        Binding("pageup", "results_cursor(-10)", show=False),
+        # Builder keys; only active while the builder view is shown (see check_action).
+        Binding("o", "toggle('auto_order')", "Auto-order", show=False),
+        Binding("q", "toggle('include_quality')", "Quality", show=False),
+        Binding("a", "toggle('include_aesthetic')", "Aesthetic", show=False),
+        Binding("t", "toggle('styles_appended')", "Styles first/appended", show=False),
+        Binding("n", "edit_negative", "Negative", show=False),
+        Binding("s", "settings", "Settings", show=False),
+        Binding("p", "paste_prompt", "Paste", show=False),
+        Binding("b", "save_blend", "Save blend", show=False),
+        Binding("l", "load_blend", "Load blend", show=False),
+        Binding("S", "save_prompt", "Save prompt", show=False),
+        Binding("L", "load_prompt", "Load prompt", show=False),
+        Binding("y", "copy('positive')", "Copy +", show=False),
+        Binding("Y", "copy('negative')", "Copy -", show=False),
+        Binding("c", "copy('both')", "Copy both", show=False),
+        Binding("e", "export('text')", "Export", show=False),
+        Binding("E", "export('json')", "Export JSON", show=False),
+        Binding("slash", "focus_search", "Search", show=False),
+    ]
+    BUILDER_ONLY_ACTIONS = frozenset(
+        {
+            "toggle",
+            "edit_negative",
+            "settings",
+            "paste_prompt",
+            "save_blend",
+            "load_blend",
+            "save_prompt",
+            "load_prompt",
+            "export",
+            "focus_search",
+        }
+    )
+    BUILDER_LETTER_KEYS = frozenset({"y", "Y", "c"})
+
+    def __init__(
+        self,
+        catalog_path: Path,
+        *,
+        user_data_path: Path | None = None,
+        watch_catalog: bool = True,
+        preview_model: str | None = None,
+        show_timings: bool = True,
+        detail_delay: float = DETAIL_DELAY_SECONDS,
+        prefetch: CatalogPrefetch | None = None,
+    ) -> None:
+        super().__init__()
+        self.catalog_path = catalog_path
+        self.user_data_path = user_data_path
+        self.watch_catalog = watch_catalog
+        self.connection: duckdb.DuckDBPyConnection | None = None
+        self.catalog_identity: tuple[int, int, int] | None = None
+        self.catalog_replaced = False
+        self.index: Any = None
+        self.index_generation = 0
+        self.index_seconds: float | None = None
+        self.search_problem: str | None = None
+        self.kind_filter: str | None = None
+        self.last_search_ms: float | None = None
+        self.results_query: str | None = None  # the query whose results the table shows
+        self.detail_timer: Timer | None = None
+        self.typed_at: dict[str, float] = {}
+        self.status_text = ""  # query -> when it was typed
+        self.search_latencies_ms: list[float] = []
+        self.builder = BuilderState()
+        self.rendered: RenderedPrompt | None = None
+        self.render_generation = 0
+        self.user_data = UserData(state_dir() / "explorer.json")
+        self.preview_running = False
+        self.detail_delay = detail_delay  # 0 in tests: load the detail at once
+        self.show_timings = show_timings  # off for snapshot tests, where times vary
+        self.preview_model = preview_model  # None: $AIDXL_MODEL or the config file decides
+        self.loaded_models: dict[str, Any] = {}
+        self.last_preview: PreviewFinished | None = None
+        self.preview_steps_seen: list[tuple[int, int]] = []
+        self.started_at = time.perf_counter()
+        # Catalog and search index load while Textual starts (see tui/state/prefetch.py).
+        self.prefetch: CatalogPrefetch | None = prefetch or CatalogPrefetch(catalog_path)
+        self.ready_at: float | None = None
+
+    # ----------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar")
+        with ContentSwitcher(initial="search-view", id="views"):
+            with Vertical(id="search-view"):
+                yield SearchInput(placeholder="search triggers, tags, characters…", id="search")
+                yield KindChips(id="chips")
+                with Horizontal(id="search-body"):
+                    yield ResultsTable(id="results")
+                    yield DetailPane(id="detail")
+            yield BuilderPane(id="builder-view")
+        with Horizontal(id="statusbar"):
+            yield Static(id="status")
+            yield ProgressBar(id="preview-progress", show_eta=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.theme = DARK_THEME
+        self.builder.negative = prompt_actions.default_negative()
+        try:
+            self.user_data = load_user_data(self.user_data_path)
+        except UserDataError as error:
+            self.notify(f"{error}; starting with empty history", severity="warning", timeout=8)
+        self.ui("#preview-progress", ProgressBar).display = False
+        self.update_topbar()
+        self.refresh_builder()
+        if not self.open_current_catalog():
+            return
+        self.ui("#search", Input).focus()
+        if self.watch_catalog:
+            self.set_interval(CATALOG_POLL_SECONDS, self.check_catalog_file)
+
+    def open_current_catalog(self) -> bool:
+        prefetch, self.prefetch = self.prefetch, None
+        try:
+            if prefetch is not None:
+                self.connection = prefetch.connection.result()
+            else:
+                self.connection = open_catalog(self.catalog_path)
+        except CatalogError as error:
+            self.push_screen(MissingCatalogScreen(str(error), prompt_actions.ingest_command_line()))
+            return False
+        self.catalog_identity = file_identity(self.catalog_path)
+        self.catalog_replaced = False
+        self.index_generation += 1
+        if prefetch is not None:
+            self.prefetched_index_worker(self.index_generation, prefetch)
+        else:
+            self.load_index_worker(self.index_generation, self.connection.cursor(), self.catalog_path)
+        self.update_status()
+        return True
+
+    # ------------------------------------------------------------- helpers
+
+    def ui(self, selector: Any, expect_type: Any = None) -> Any:
+        """A widget of the explorer's own screen, whatever dialog is on top of it."""
+        main_screen = self.screen_stack[0] if self.screen_stack else self.screen
+        if expect_type is None:
+            return main_screen.query_one(selector)
+        return main_screen.query_one(selector, expect_type)
+
+    @property
+    def dark(self) -> bool:
+        return self.current_theme.dark
+
+    @property
+    def in_builder(self) -> bool:
+        return self.ui("#views", ContentSwitcher).current == "builder-view"
+
+    def update_topbar(self) -> None:
+        view = "builder" if self.in_builder else "search"
+        tabs = " ".join(
+            f"[reverse] {name} [/]" if name == view else f" {name} " for name in ("search", "builder")
+        )
+        self.ui("#topbar", Static).update(
+            f"[b]aidxl[/b] {tabs} [dim]ctrl+b switch · F1 help · ctrl+p commands[/dim]"
+        )
+
+    def update_status(self, extra: str = "") -> None:
+        parts: list[str] = []
+        results = self.ui(ResultsTable)
+        if self.search_problem:
+            parts.append(self.search_problem)
+        elif self.index is None:
+            parts.append("loading search index…")
+        else:
+            parts.append(f"{len(results.rows_shown)} results")
+            if self.last_search_ms is not None and self.show_timings:
+                parts.append(f"{self.last_search_ms:.1f} ms")
+        label = next(label for label, _, kind in KIND_FILTERS if kind == self.kind_filter)
+        parts.append(f"filter {label}")
+        parts.append(f"{len(self.builder.entries)} in prompt")
+        if self.catalog_replaced:
+            parts.append("[b yellow]catalog rebuilt: ctrl+r reloads[/]")
+        if extra:
+            parts.append(extra)
+        status_text = " · ".join(parts)
+        if status_text != self.status_text:
+            self.status_text = status_text
+            # One line of fixed height: no layout pass needed (it costs a whole-screen reflow).
+            self.ui("#status", Static).update(status_text, layout=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.BUILDER_ONLY_ACTIONS and not self.in_builder:
+            return False
+        if action == "copy" and parameters != ("positive",) and not self.in_builder:
+            return False
+        return not (action == "results_cursor" and self.in_builder)
+
+    # -------------------------------------------------------------- search
+
+    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
+    def load_index_worker(
+        self, generation: int, connection: duckdb.DuckDBPyConnection, catalog_path: Path
+    ) -> None:
+        started = time.perf_counter()
+        try:
+            index = load_index(connection, catalog_path)
+        except (FeatureUnavailable, AidxlError) as error:
+            self.post_message(SearchUnavailable(str(error)))
+            return
+        except Exception as error:  # a broken index must not take the explorer down
+            self.post_message(SearchUnavailable(f"search index failed to load: {error}"))
+            return
+        finally:
+            connection.close()  # this worker's own cursor
+        self.post_message(SearchIndexReady(generation, index, time.perf_counter() - started))
+
+    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
+    def prefetched_index_worker(self, generation: int, prefetch: CatalogPrefetch) -> None:
+        try:
+            index, seconds = prefetch.index.result()
+        except (FeatureUnavailable, AidxlError) as error:
+            self.post_message(SearchUnavailable(str(error)))
+            return
+        except Exception as error:  # a broken index must not take the explorer down
+            self.post_message(SearchUnavailable(f"search index failed to load: {error}"))
+            return
+        self.post_message(SearchIndexReady(generation, index, seconds))
+
+    @on(SearchIndexReady)
+    def index_ready(self, message: SearchIndexReady) -> None:
+        if message.generation != self.index_generation:
+            return  # the index of a catalog that was reloaded since
+        self.index = message.index
+        self.index_seconds = message.seconds
+        self.search_problem = None
+        self.ready_at = time.perf_counter()
+        self.start_search()
+
+    @on(SearchUnavailable)
+    def search_unavailable(self, message: SearchUnavailable) -> None:
+        self.search_problem = message.reason
+        self.update_status()
+        self.ui(DetailPane).show(None, dark=self.dark, message=message.reason)
+
+    @on(Input.Changed, "#search")
+    def search_changed(self, event: Input.Changed) -> None:
+        self.typed_at[event.value] = time.perf_counter()
+        self.start_search()
+
+    def start_search(self) -> None:
+        if self.index is None:
+            return
+        query = self.ui("#search", Input).value
+        if not query.strip():
+            self.show_favourites()
+            return
+        self.search_worker(self.index, query, self.kind_filter)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def search_worker(self, index: Any, query: str, kind: str | None) -> None:
+        started = time.perf_counter()
+        try:
+            rows = run_search(index, query, kind)
+        except Exception as error:  # report, never crash the explorer on a search bug
+            self.post_message(SearchUnavailable(f"search failed for {query!r}: {error}"))
+            return
+        if get_current_worker().is_cancelled:
+            return
+        self.post_message(SearchResults(query, kind, rows, (time.perf_counter() - started) * 1000))
+
+    @on(SearchResults)
+    def search_results(self, message: SearchResults) -> None:
+        if message.query != self.ui("#search", Input).value or message.kind_filter != self.kind_filter:
+            return  # stale: the user typed on or changed the filter
+        self.last_search_ms = message.milliseconds
+        self.search_problem = None
+        self.results_query = message.query
+        self.ui(ResultsTable).show_rows(message.hits, dark=self.dark)
+        self.update_status()
+        typed_at = self.typed_at.pop(message.query, None)
+        if typed_at is not None:
+            # Keystroke → results on screen: measured after the refresh that paints them (bench/tui.py).
+            self.call_after_refresh(self.record_latency, typed_at)
+
+    def record_latency(self, typed_at: float) -> None:
+        self.search_latencies_ms.append((time.perf_counter() - typed_at) * 1000)
+        del self.search_latencies_ms[:-1000]
+
+    def show_favourites(self) -> None:
+        rows = prompt_actions.favourite_rows(self.user_data)
+        self.ui(ResultsTable).show_rows(rows, dark=self.dark)
+        self.last_search_ms = None
+        self.results_query = ""
+        self.update_status("favourites" if rows else "")
+        if not rows:
+            self.ui(DetailPane).show(
+                None, dark=self.dark, message="Type to search: names, typos, aliases, `by artist`, kaomoji."
+            )
+
+    def action_kind_filter(self, index: int) -> None:
+        self.set_kind_filter(KIND_FILTERS[index][2])
+
+    @on(KindChips.Chosen)
+    def chip_chosen(self, message: KindChips.Chosen) -> None:
+        self.set_kind_filter(message.kind)
+
+    def set_kind_filter(self, kind: str | None) -> None:
+        self.kind_filter = kind
+        self.ui(KindChips).mark(kind)
+        self.update_status()
+        self.start_search()
+
+    def action_results_cursor(self, rows: int) -> None:
+        results = self.ui(ResultsTable)
+        if results.row_count:
+            results.move_cursor(row=max(0, min(results.row_count - 1, results.cursor_row + rows)))
+
+    # -------------------------------------------------------------- detail
+
+    @on(ResultsTable.RowHighlighted, "#results")
+    def result_highlighted(self) -> None:
+        self.request_detail()
+
+    def request_detail(self) -> None:
+        """Load the detail a moment after the highlight settles: typing and scrolling stay fast."""
+        if self.detail_timer is not None:
+            self.detail_timer.stop()
+            self.detail_timer = None
+        if self.detail_delay <= 0:
+            self.load_highlighted_detail()
+            return
+        self.detail_timer = self.set_timer(self.detail_delay, self.load_highlighted_detail)
+
+    def load_highlighted_detail(self) -> None:
+        self.detail_timer = None
+        if not self.screen_stack:
+            return  # shutting down
+        row = self.ui(ResultsTable).highlighted_row()
+        if row is None or self.connection is None:
+            return
+        self.detail_worker(self.connection, row)
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def detail_worker(self, connection: duckdb.DuckDBPyConnection, row: ResultRow) -> None:
+        try:
+            detail = load_detail(connection, row.prompt, row.kind, row.tag)
+            thumbnail = prompt_actions.cached_thumbnail(row.prompt)
+        except Exception as error:  # a read error shows in the pane, never as a traceback
+            self.post_message(DetailLoaded(row.key, None, f"catalog read failed: {error}"))
+            return
+        self.post_message(DetailLoaded(row.key, detail, thumbnail=thumbnail))
+
+    @on(DetailLoaded)
+    def detail_loaded(self, message: DetailLoaded) -> None:
+        row = self.ui(ResultsTable).highlighted_row()
+        if row is None or row.key != message.key:
+            return
+        pane = self.ui(DetailPane)
+        pane.show(message.detail, dark=self.dark, message=message.error or "")
+        if message.thumbnail is not None:
+            pane.show_preview(message.thumbnail)
+
+    # ------------------------------------------------------------- builder
+
+    @on(Input.Submitted, "#search")
+    @on(ResultsTable.RowSelected, "#results")
+    def add_highlighted(self) -> None:
+        row = self.ui(ResultsTable).highlighted_row()
+        if row is None:
+            return
+        entry = BuilderEntry(unescape_a1111(row.prompt), row.kind, 1.0, row.tag)
+        index = self.builder.add(entry)
+        self.refresh_builder(cursor=index)
+        self.notify(f"added {row.prompt} ({len(self.builder.entries)} in prompt)", timeout=2)
+
+    def refresh_builder(self, cursor: int | None = None) -> None:
+        self.ui(BuilderPane).show_state(self.builder, dark=self.dark, cursor=cursor)
+        self.render_generation += 1
+        self.render_worker(
+            self.render_generation,
+            BuilderState.from_json(self.builder.to_json()),
+            self.connection,
+            self.index,
+        )
+        if self.is_mounted:
+            self.update_status()
+
+    @work(thread=True, exclusive=True, group="render", exit_on_error=False)
+    def render_worker(
+        self,
+        generation: int,
+        state: BuilderState,
+        connection: duckdb.DuckDBPyConnection | None,
+        index: Any,
+    ) -> None:
+        cursor = connection.cursor() if connection is not None else None
+        try:
+            context = prompt_actions.catalog_context(cursor, index)
+            self.post_message(PromptRendered(generation, render_builder(state, context)))
+        finally:
+            if cursor is not None:
+                cursor.close()
+
+    @on(PromptRendered)
+    def prompt_rendered(self, message: PromptRendered) -> None:
+        if message.generation != self.render_generation:
+            return
+        self.rendered = message.rendered
+        self.ui(BuilderPane).show_rendered(message.rendered)
+
+    def selected_entry(self) -> int | None:
+        index = self.ui(BuilderPane).selected_entry_index()
+        return index if index is not None and index < len(self.builder.entries) else None
+
+    def action_builder_remove(self) -> None:
+        index = self.selected_entry()
+        if index is not None:
+            removed = self.builder.remove(index)
+            self.refresh_builder(cursor=index)
+            self.notify(f"removed {removed.text}", timeout=2)
+
+    def action_builder_move(self, offset: int) -> None:
+        index = self.selected_entry()
+        if index is not None:
+            self.refresh_builder(cursor=self.builder.move(index, offset))
+
+    def action_builder_weight(self, steps: int) -> None:
+        index = self.selected_entry()
+        if index is not None:
+            self.builder.nudge_weight(index, steps)
+            self.refresh_builder(cursor=index)
+
+    def action_builder_type_weight(self) -> None:
+        index = self.selected_entry()
+        if index is None:
+            return
+        entry = self.builder.entries[index]
+
+        def apply(answer: str | None) -> None:
+            if answer is None:
+                return
+            try:
+                weight = float(answer)
+            except ValueError:
+                self.notify(f"weight {answer!r} is not a number", severity="error")
+                return
+            self.builder.set_weight(index, weight)
+            self.refresh_builder(cursor=index)
+
+        self.push_screen(TextEntryScreen(f"weight of {entry.text}", f"{entry.weight:.2f}"), apply)
+
+    def action_toggle(self, attribute: str) -> None:
+        setattr(self.builder, attribute, not getattr(self.builder, attribute))
+        self.refresh_builder()
+
+    def action_edit_negative(self) -> None:
+        def apply(answer: str | None) -> None:
+            if answer is not None:
+                self.builder.negative = answer.strip() or prompt_actions.default_negative()
+                self.refresh_builder()
+
+        self.push_screen(
+            MultilineEntryScreen("negative prompt (empty = model page default)", self.builder.negative), apply
+        )
+
+    def action_settings(self) -> None:
+        from tui.screens.settings import SettingsScreen
+
+        def apply(answer: Any) -> None:
+            if answer is not None:
+                self.builder.settings = answer
+                self.refresh_builder()
+
+        self.push_screen(SettingsScreen(self.builder.settings), apply)
+
+    # --------------------------------------------------------------- lint
+
+    def selected_finding(self) -> Any:
+        if self.rendered is None:
+            return None
+        index = self.ui(BuilderPane).selected_finding_index(len(self.rendered.findings))
+        return None if index is None else self.rendered.findings[index]
+
+    def action_finding_jump(self) -> None:
+        finding = self.selected_finding()
+        if finding is None or self.rendered is None:
+            return
+        index = prompt_actions.entry_for_span(
+            self.builder, self.rendered.positive, finding.start, finding.end
+        )
+        if index is None:
+            self.notify("this finding is about no single tag", timeout=3)
+            return
+        self.ui(BuilderPane).focus_entry(index)
+
+    def action_finding_fix(self) -> None:
+        finding = self.selected_finding()
+        if finding is None or self.rendered is None:
+            return
+        try:
+            changed = prompt_actions.apply_fix(self.builder, self.rendered.positive, finding)
+        except FeatureUnavailable as missing:
+            self.notify(str(missing), severity="warning")
+            return
+        if changed is None:
+            self.notify(f"{finding.code}: no automatic fix", timeout=3)
+            return
+        self.refresh_builder(cursor=changed)
+        self.notify(f"applied fix for {finding.code}", timeout=2)
+
+    # --------------------------------------------------------------- paste
+
+    def action_paste_prompt(self) -> None:
+        def apply(answer: str | None) -> None:
+            if answer and answer.strip() and self.connection is not None:
+                self.paste_worker(answer, self.index)
+
+        self.push_screen(
+            MultilineEntryScreen("paste an A1111 prompt (a `Negative prompt:` line is kept)"), apply
+        )
+
+    @work(thread=True, exclusive=True, group="paste", exit_on_error=False)
+    def paste_worker(self, text: str, index: Any) -> None:
+        try:
+            entries, negative = prompt_actions.parse_pasted_prompt(text, self.connection, index)
+        except (FeatureUnavailable, AidxlError) as error:
+            self.post_message(PastedPromptParsed([], [str(error)]))
+            return
+        self.post_message(PastedPromptParsed([entries, negative], []))
+
+    @on(PastedPromptParsed)
+    def pasted_prompt_parsed(self, message: PastedPromptParsed) -> None:
+        if message.problems:
+            self.notify("; ".join(message.problems), severity="warning", timeout=6)
+            return
+        entries, negative = message.entries
+        self.builder.entries = list(entries)
+        if negative:
+            self.builder.negative = negative
+        unknown = sum(1 for entry in entries if not entry.known)
+        self.refresh_builder(cursor=0)
+        self.show_builder()
+        self.notify(f"pasted {len(entries)} tags" + (f", {unknown} unknown (flagged ?)" if unknown else ""))
+
+    # ------------------------------------------------------------ blends
+
+    def action_save_blend(self) -> None:
+        styles = self.builder.style_entries()
+        if not styles:
+            self.notify("no style entries (`by …`) in the prompt to save as a blend", severity="warning")
+            return
+
+        def apply(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                self.user_data.save_blend(name, [BlendStyle(entry.text, entry.weight) for entry in styles])
+                self.user_data.save()
+            except (UserDataError, OSError) as error:
+                self.notify(str(error), severity="error")
+                return
+            self.notify(f"saved blend {name!r} ({len(styles)} styles)")
+
+        self.push_screen(TextEntryScreen("name of the style blend"), apply)
+
+    def action_load_blend(self) -> None:
+        def apply(name: str | None) -> None:
+            if name is None:
+                return
+            blend = self.user_data.blends[name]
+            self.builder.set_style_blend([(style.text, style.weight) for style in blend])
+            self.refresh_builder(cursor=0)
+            self.notify(f"loaded blend {name!r}")
+
+        self.push_screen(ChoiceScreen("load a style blend", sorted(self.user_data.blends)), apply)
+
+    def action_save_prompt(self) -> None:
+        def apply(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                self.user_data.save_prompt(name, self.builder.to_json())
+                self.user_data.save()
+            except (UserDataError, OSError) as error:
+                self.notify(str(error), severity="error")
+                return
+            self.notify(f"saved prompt {name!r}")
+
+        self.push_screen(TextEntryScreen("name for this prompt"), apply)
+
+    def action_load_prompt(self) -> None:
+        def apply(name: str | None) -> None:
+            if name is None:
+                return
+            self.builder = BuilderState.from_json(self.user_data.saved_prompts[name])
+            self.refresh_builder(cursor=0)
+            self.notify(f"loaded prompt {name!r}")
+
+        self.push_screen(ChoiceScreen("load a saved prompt", sorted(self.user_data.saved_prompts)), apply)
+
+    # ------------------------------------------------------ copy / export
+
+    def action_copy(self, which: str) -> None:
+        if self.rendered is None or (not self.rendered.positive and which != "negative"):
+            self.notify(
+                "the prompt is empty: add entries first (Enter on a search result)", severity="warning"
+            )
+            return
+        text = prompt_actions.clipboard_text(self.rendered, which)
+        self.copy_to_clipboard(text)
+        try:
+            fallback = prompt_actions.write_clipboard_fallback(text)
+            where = f"; also written to {fallback}"
+        except OSError as error:
+            where = f"; file fallback failed: {error}"
+        self.user_data.record_history(self.rendered.positive, self.rendered.negative, f"copy-{which}")
+        self.save_user_data()
+        prompt_actions.record_usage(self.builder, "copy")
+        self.notify(f"copied {which} prompt to the clipboard (OSC 52){where}", timeout=6)
+
+    def action_export(self, kind: str) -> None:
+        if self.rendered is None:
+            return
+        try:
+            path = prompt_actions.export_prompt(self.builder, self.rendered, kind)
+        except OSError as error:
+            self.notify(f"export failed: {error}", severity="error")
+            return
+        self.user_data.record_history(self.rendered.positive, self.rendered.negative, "export")
+        prompt_actions.record_usage(self.builder, "export")
+        self.save_user_data()
+        self.notify(f"exported to {path}", timeout=8)
+
+    def save_user_data(self) -> None:
+        try:
+            self.user_data.save()
+        except OSError as error:
+            self.notify(f"could not save history: {error}", severity="warning")
+
+    def action_favourite(self) -> None:
+        row = self.ui(ResultsTable).highlighted_row()
+        if row is None:
+            return
+        now_favourite = self.user_data.toggle_favourite(prompt_actions.favourite_key(row))
+        self.save_user_data()
+        self.notify(f"{'favourited' if now_favourite else 'unfavourited'} {row.prompt}", timeout=2)
+
+    # ------------------------------------------------------------ preview
+
+    def action_preview(self) -> None:
+        if self.preview_running:
+            self.notify("a preview is already running (escape cancels it)", timeout=3)
+            return
+        if self.in_builder:
+            prompt = self.rendered.positive if self.rendered else ""
+            negative = self.rendered.negative if self.rendered else self.builder.negative
+            trigger = None
+        else:
+            row = self.ui(ResultsTable).highlighted_row()
+            if row is None:
+                return
+            prompt, negative, trigger = "", self.builder.negative, row.prompt
+        try:
+            spec = prompt_actions.preview_spec(
+                prompt, negative, trigger, self.builder.settings, self.preview_model
+            )
+        except FeatureUnavailable as missing:
+            self.notify(str(missing), severity="warning", timeout=6)
+            return
+        self.preview_running = True
+        self.preview_steps_seen = []
+        bar = self.ui("#preview-progress", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = True
+        self.update_status("preview running (escape cancels)")
+        self.preview_worker(spec)
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def preview_worker(self, spec: prompt_actions.PreviewSpec) -> None:
+        worker = get_current_worker()
+        try:
+            outcome = prompt_actions.run_preview(
+                spec,
+                lambda step, total: self.post_message(PreviewProgress(step, total)),
+                lambda: worker.is_cancelled,
+                self.loaded_models,
+            )
+        except (FeatureUnavailable, AidxlError) as error:
+            self.post_message(PreviewFinished(None, str(error)))
+            return
+        except Exception as error:  # one line for the user, never a traceback
+            self.post_message(PreviewFinished(None, f"preview failed: {type(error).__name__}: {error}"))
+            return
+        self.post_message(PreviewFinished(str(outcome.thumbnail_path), outcome.message))
+
+    @on(PreviewProgress)
+    def preview_progress(self, message: PreviewProgress) -> None:
+        self.preview_steps_seen.append((message.step, message.total))
+        self.ui("#preview-progress", ProgressBar).update(total=message.total, progress=message.step)
+
+    @on(PreviewFinished)
+    def preview_finished(self, message: PreviewFinished) -> None:
+        self.preview_running = False
+        self.last_preview = message
+        self.ui("#preview-progress", ProgressBar).display = False
+        self.update_status()
+        self.notify(message.message, severity="information" if message.image_path else "warning", timeout=8)
+        if message.image_path:
+            self.ui(DetailPane).show_preview(Path(message.image_path))
+
+    def action_cancel_preview(self) -> None:
+        if self.preview_running:
+            self.workers.cancel_group(self, "preview")
+            self.notify("cancelling the preview…", timeout=2)
+
+    def action_sheet(self) -> None:
+        styles = [entry.text for entry in self.builder.style_entries()]
+        self.notify(prompt_actions.sheet_hook(styles), timeout=6)
+
+    # ------------------------------------------------------- catalog swap
+
+    def check_catalog_file(self) -> None:
+        if self.catalog_replaced or self.connection is None:
+            return
+        identity = file_identity(self.catalog_path)
+        if identity is not None and identity != self.catalog_identity:
+            self.post_message(CatalogReplaced())
+
+    @on(CatalogReplaced)
+    def catalog_was_replaced(self) -> None:
+        if self.catalog_replaced:
+            return
+        self.catalog_replaced = True
+        self.update_status()
+        self.notify("The catalog file was rebuilt (aidxl ingest). Press ctrl+r to reload it.", timeout=10)
+
+    def action_reload_catalog(self) -> None:
+        try:
+            open_catalog(self.catalog_path).close()  # check the new file before letting go of the old
+        except CatalogError as error:
+            self.notify(f"{error}; keeping the catalog that is open", severity="error")
+            return
+        # DuckDB keeps one database per path inside a process: the old one must be closed first,
+        # or the new connection would be handed the replaced file.
+        self.workers.cancel_group(self, "index")
+        old_connection, self.connection, self.index = self.connection, None, None
+        if old_connection is not None:
+            old_connection.close()
+        if self.open_current_catalog():
+            self.update_status("catalog reloaded")
+            self.notify("catalog reloaded", timeout=2)
+
+    # ---------------------------------------------------- missing catalog
+
+    def action_run_ingest(self) -> None:
+        command = prompt_actions.ingest_argv(self.catalog_path)
+        if command is None:
+            self.notify("no sources.toml here: run `aidxl ingest` with your source files", severity="error")
+            return
+        self.screen.query_one("#ingest-output", Static).update("running: " + shlex.join(command))
+        self.ingest_worker(command)
+
+    @work(thread=True, exclusive=True, group="ingest", exit_on_error=False)
+    def ingest_worker(self, command: list[str]) -> None:
+        finished = subprocess.run(command, capture_output=True, text=True, check=False)
+        tail = (finished.stdout + finished.stderr).strip().splitlines()[-6:]
+        self.post_message(IngestFinished(finished.returncode, "\n".join(tail)))
+
+    @on(IngestFinished)
+    def ingest_finished(self, message: IngestFinished) -> None:
+        if message.return_code != 0:
+            self.screen.query_one("#ingest-output", Static).update(
+                f"ingest failed (exit {message.return_code}):\n{message.output_tail}"
+            )
+            return
+        if isinstance(self.screen, MissingCatalogScreen):
+            self.pop_screen()
+        if self.open_current_catalog():
+            self.ui("#search", Input).focus()
+            if self.watch_catalog:
+                self.set_interval(CATALOG_POLL_SECONDS, self.check_catalog_file)
+
+    # ------------------------------------------------------ views, theme
+
+    def action_switch_view(self) -> None:
+        if self.in_builder:
+            self.show_search()
+        else:
+            self.show_builder()
+
+    def show_builder(self) -> None:
+        self.ui("#views", ContentSwitcher).current = "builder-view"
+        self.ui(EntriesTable).focus()
+        self.update_topbar()
+        self.refresh_bindings()
+
+    def show_search(self) -> None:
+        self.ui("#views", ContentSwitcher).current = "search-view"
+        self.ui("#search", Input).focus()
+        self.update_topbar()
+        self.refresh_bindings()
+
+    def action_focus_search(self) -> None:
+        self.show_search()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT_THEME if self.dark else DARK_THEME
+
+    def watch_theme(self, theme: str) -> None:
+        if not self.is_mounted or not isinstance(self.screen, Screen) or self.connection is None:
+            return
+        results = self.ui(ResultsTable)
+        results.show_rows(results.rows_shown, dark=self.dark)
+        self.refresh_builder()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for title, help_text, action in prompt_actions.PALETTE_ENTRIES:
+            yield SystemCommand(title, help_text, lambda action=action: self.run_palette_action(action))
+
+    def run_palette_action(self, action: str) -> None:
+        builder_action = action.split("(")[0] in self.BUILDER_ONLY_ACTIONS or action.startswith(
+            ("copy('negative')", "copy('both')", "builder_")
+        )
+        if builder_action and not self.in_builder:
+            self.show_builder()
+        self.call_later(self.run_action, action)
