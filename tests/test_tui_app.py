@@ -260,8 +260,10 @@ async def test_preview_of_the_built_prompt_on_the_tiny_model(tiny_catalog_file: 
         app.builder.settings.steps = 3
         app.refresh_builder(cursor=0)
         await app.workers.wait_for_complete()
+        await pilot.pause()  # the render worker's result message is handled: the builder has a prompt
+        assert app.rendered is not None
         await pilot.press("ctrl+b", "ctrl+g")
-        assert app.preview_running
+        assert app.preview_running, app.last_preview
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.last_preview is not None, "no PreviewFinished message"
@@ -448,3 +450,60 @@ def test_tui_app_module_is_light() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False"]
+
+
+@sync
+async def test_sheet_of_the_builder_styles_on_the_tiny_model(tiny_catalog_file: Path) -> None:
+    from tui.state.builder import BuilderEntry
+
+    app = make_app(tiny_catalog_file, preview_model="tiny-random")
+    async with app.run_test(size=SIZE) as pilot:
+        app.builder.add(BuilderEntry("by chi4", "artist_style", 0.9))
+        app.builder.add(BuilderEntry("by ask", "artist_style"))
+        app.builder.add(BuilderEntry("smile", "general"))
+        app.builder.settings.steps = 2
+        app.builder.settings.seed = 7
+        app.refresh_builder(cursor=0)
+        await app.workers.wait_for_complete()
+        app.action_sheet()
+        assert app.sheet_running
+        assert app.query_one("#preview-progress").display
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.last_sheet is not None, "no SheetFinished message"
+        assert app.last_sheet.page is not None, app.last_sheet.message
+        page = Path(app.last_sheet.page)
+        assert page.is_file() and page.name.endswith("-p1.png")
+        assert Path(app.last_sheet.html or "").name == page.name.replace("-p1.png", ".html")
+        # Rows: baseline, (by chi4:0.9), by ask, their blend; one seed on the prompt's other entries.
+        assert app.sheet_cells_seen[-1] == (4, 4)
+        assert app.last_sheet.message.startswith(f"sheet: {page} (4 cells: ")
+        assert not app.sheet_running and not app.query_one("#preview-progress").display
+        assert str(page) in str(app.query_one("#detail-sheet").render())
+        # The same sheet again comes from the cache, torch or not.
+        app.action_sheet()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "(4 cells: 0 generated, 4 cached)" in app.last_sheet.message
+
+
+@sync
+async def test_sheet_without_styles_or_model_explains_in_one_line(
+    tiny_catalog_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.state.builder import BuilderEntry
+
+    monkeypatch.delenv("AIDXL_MODEL", raising=False)
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        notices: list[str] = []
+        app.notify = lambda message, **options: notices.append(message)  # type: ignore[method-assign,assignment]
+        app.action_sheet()
+        assert notices == ["add style entries (`by …`) to the prompt first, then run a sheet"]
+        app.builder.add(BuilderEntry("by chi4", "artist_style"))
+        app.action_sheet()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.last_sheet is not None and app.last_sheet.page is None
+        assert app.last_sheet.message.startswith("No model is configured;")
+        assert "\n" not in app.last_sheet.message

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input
 
 from tui.app import ExplorerApp
@@ -17,12 +19,18 @@ FIRST_TAGS = "1,long_hair,0,5000\n2,ganyu_(genshin_impact),4,1800\n3,smile,0,400
 SECOND_TAGS = FIRST_TAGS + "4,frieren,4,800\n"
 
 
-async def wait_until(app: ExplorerApp, pilot: object, condition: Callable[[], bool]) -> None:
-    """Process messages and finish workers until `condition` holds (workers may start workers)."""
+async def wait_until(
+    app: ExplorerApp, pilot: object, condition: Callable[[], bool], *, workers: bool = True
+) -> None:
+    """Process messages and finish workers until `condition` holds (workers may start workers).
+
+    `workers=False` only processes messages: for waiting while a long worker (a preview) runs.
+    """
     for _ in range(200):
         if condition():
             return
-        await app.workers.wait_for_complete()
+        if workers:
+            await app.workers.wait_for_complete()
         await pilot.pause()  # type: ignore[attr-defined]
     raise AssertionError("the explorer never reached the expected state")
 
@@ -86,6 +94,86 @@ def test_explorer_survives_a_real_ingest_swapping_the_catalog(tmp_path: Path) ->
             await pilot.press("ctrl+r")
             await wait_until(app, pilot, lambda: app.results_query == "frieren")
             assert [row.prompt for row in app.query_one("#results").rows_shown[:1]] == ["frieren"]
+        assert not [notice for notice in notices if "lock" in notice.lower()], notices
+        assert app.search_problem is None
+
+    asyncio.run(scenario())
+
+
+async def first_cell_line(stderr: asyncio.StreamReader) -> bytes:
+    """The sheet's first finished-cell progress line (other stderr lines are library warnings)."""
+    while line := await stderr.readline():
+        if line.startswith(b"cell "):
+            return line
+    return b""
+
+
+@pytest.mark.slow  # two tiny-model loads (the sheet subprocess and the explorer's preview): ~30 s on 2 cores
+def test_explorer_searches_and_previews_while_a_real_sheet_writes_the_cache(tmp_path: Path) -> None:
+    from prompt_fixture import build_tiny_catalog
+
+    async def scenario() -> None:
+        catalog = build_tiny_catalog(tmp_path / "catalog.duckdb")
+        app = ExplorerApp(catalog, watch_catalog=False, detail_delay=0, preview_model="tiny-random")
+        notices: list[str] = []
+        async with app.run_test(size=(80, 24)) as pilot:
+            original_notify = app.notify
+
+            def capture(message: str, **options: object) -> None:
+                notices.append(message)
+                original_notify(message, **options)  # type: ignore[arg-type]
+
+            app.notify = capture  # type: ignore[method-assign]
+            await app.workers.wait_for_complete()
+            # The sheet reads its rows from the same catalog file the explorer holds open.
+            sheet = await asyncio.create_subprocess_exec(
+                *[sys.executable, "-m", "tui.cli", "sheet", "--catalog", str(catalog)],
+                *["--kind", "artist_style", "--verified", "--limit", "1", "--seeds", "1"],
+                *[
+                    "--model",
+                    "tiny-random",
+                    "--size",
+                    "64x64",
+                    "--steps",
+                    "2",
+                    "--out",
+                    str(tmp_path / "out"),
+                ],
+                *["--no-record", "--json"],
+                cwd=Path(__file__).resolve().parents[1],
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            assert sheet.stderr is not None
+            search = app.query_one("#search", Input)
+            # The explorer previews a trigger (writing the same cache) while the sheet runs.
+            search.value = "by chi4"
+            await wait_until(app, pilot, lambda: app.results_query == "by chi4")
+            await pilot.press("ctrl+g")
+            assert app.preview_running
+            searches = 0
+            first_cell = asyncio.ensure_future(first_cell_line(sheet.stderr))
+            while not first_cell.done() or app.preview_running:  # the app answers all the while
+                query = "by chi4" if searches % 2 else "smile"
+                search.value = query
+                await wait_until(app, pilot, lambda query=query: app.results_query == query, workers=False)
+                searches += 1
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(first_cell), timeout=0.05)
+            assert first_cell.result().startswith(b"cell 1/2 "), first_cell.result()
+            assert app.last_preview is not None and app.last_preview.image_path, app.last_preview
+
+            search.value = "smile"
+            await wait_until(app, pilot, lambda: app.results_query == "smile")
+            app.query_one("#detail").show(None, dark=True)  # drop the thumbnail the preview put there
+            search.value = "by chi4"
+            await wait_until(app, pilot, lambda: bool(app.query_one("#detail").query(".preview-image")))
+
+            output, rest = await sheet.communicate()
+            assert sheet.returncode == 0, rest.decode()
+            report = json.loads(output)
+            assert (report["cells"], report["missing"]) == (2, [])
+        assert searches >= 1
         assert not [notice for notice in notices if "lock" in notice.lower()], notices
         assert app.search_problem is None
 

@@ -39,6 +39,7 @@ from tui.state.features import FeatureUnavailable
 from tui.state.prefetch import CatalogPrefetch
 from tui.state.rendering import RenderedPrompt, render_builder
 from tui.state.searching import KIND_FILTERS, ResultRow, load_index, run_search
+from tui.state.sheets import SheetRequest, run_explorer_sheet, sheet_request
 from tui.userdata import BlendStyle, UserData, UserDataError, load_user_data
 from tui.widgets.builder_pane import BuilderPane, EntriesTable
 from tui.widgets.detail import DetailPane
@@ -53,6 +54,8 @@ from tui.widgets.messages import (
     SearchIndexReady,
     SearchResults,
     SearchUnavailable,
+    SheetCellDone,
+    SheetFinished,
 )
 from tui.widgets.results import KindChips, ResultsTable
 from tui.widgets.search_input import SearchInput
@@ -172,6 +175,9 @@ class ExplorerApp(App[int]):
         self.loaded_models: dict[str, Any] = {}
         self.last_preview: PreviewFinished | None = None
         self.preview_steps_seen: list[tuple[int, int]] = []
+        self.sheet_running = False
+        self.last_sheet: SheetFinished | None = None
+        self.sheet_cells_seen: list[tuple[int, int]] = []
         self.started_at = time.perf_counter()
         # Catalog and search index load while Textual starts (see tui/state/prefetch.py).
         self.prefetch: CatalogPrefetch | None = prefetch or CatalogPrefetch(catalog_path)
@@ -740,7 +746,7 @@ class ExplorerApp(App[int]):
     # ------------------------------------------------------------ preview
 
     def action_preview(self) -> None:
-        if self.preview_running:
+        if self.preview_running or self.sheet_running:
             self.notify("a preview is already running (escape cancels it)", timeout=3)
             return
         if self.in_builder:
@@ -804,10 +810,61 @@ class ExplorerApp(App[int]):
         if self.preview_running:
             self.workers.cancel_group(self, "preview")
             self.notify("cancelling the preview…", timeout=2)
+        if self.sheet_running:
+            self.workers.cancel_group(self, "sheet")
+            self.notify("cancelling the sheet…", timeout=2)
+
+    # ------------------------------------------------------------ sheet
 
     def action_sheet(self) -> None:
-        styles = [entry.text for entry in self.builder.style_entries()]
-        self.notify(prompt_actions.sheet_hook(styles), timeout=6)
+        if self.sheet_running or self.preview_running:
+            self.notify("a preview or sheet is already running (escape cancels it)", timeout=3)
+            return
+        try:
+            request = sheet_request(self.builder, self.preview_model)
+        except FeatureUnavailable as missing:
+            self.notify(str(missing), severity="warning", timeout=6)
+            return
+        self.sheet_running = True
+        self.sheet_cells_seen = []
+        bar = self.ui("#preview-progress", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = True
+        self.update_status(f"sheet of {len(request.rows)} styles running (escape cancels)")
+        self.sheet_worker(request)
+
+    @work(thread=True, exclusive=True, group="sheet", exit_on_error=False)
+    def sheet_worker(self, request: SheetRequest) -> None:
+        worker = get_current_worker()
+        try:
+            outcome = run_explorer_sheet(
+                request,
+                state_dir() / "sheets",
+                lambda done, total: self.post_message(SheetCellDone(done, total)),
+                lambda: worker.is_cancelled,
+            )
+        except (FeatureUnavailable, AidxlError) as error:
+            self.post_message(SheetFinished(None, None, str(error)))
+            return
+        except Exception as error:  # one line for the user, never a traceback
+            self.post_message(SheetFinished(None, None, f"sheet failed: {type(error).__name__}: {error}"))
+            return
+        self.post_message(SheetFinished(str(outcome.page), str(outcome.html), outcome.message))
+
+    @on(SheetCellDone)
+    def sheet_cell_done(self, message: SheetCellDone) -> None:
+        self.sheet_cells_seen.append((message.done, message.total))
+        self.ui("#preview-progress", ProgressBar).update(total=message.total, progress=message.done)
+
+    @on(SheetFinished)
+    def sheet_finished(self, message: SheetFinished) -> None:
+        self.sheet_running = False
+        self.last_sheet = message
+        self.ui("#preview-progress", ProgressBar).display = False
+        self.update_status()
+        self.notify(message.message, severity="information" if message.page else "warning", timeout=10)
+        if message.page and message.html:
+            self.ui(DetailPane).show_sheet(Path(message.page), Path(message.html))
 
     # ------------------------------------------------------- catalog swap
 

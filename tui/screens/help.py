@@ -18,7 +18,7 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("anywhere", "ctrl+b", "switch between search and builder"),
     ("anywhere", "ctrl+y", "copy the positive prompt (OSC 52, plus a file fallback)"),
     ("anywhere", "ctrl+g", "preview the selected trigger (search) or the built prompt (builder)"),
-    ("anywhere", "escape", "cancel a running preview; close a dialog"),
+    ("anywhere", "escape", "cancel a running preview or sheet; close a dialog"),
     ("anywhere", "ctrl+t", "dark / light theme"),
     ("anywhere", "ctrl+r", "reload the catalog (after `aidxl ingest` replaced it)"),
     ("anywhere", "ctrl+q", "quit"),

@@ -71,7 +71,7 @@ PALETTE_ENTRIES: tuple[tuple[str, str, str], ...] = (
     ("Jump to finding's tag", "Select the tag the highlighted finding is about", "finding_jump"),
     ("Preview", "Generate a preview of the trigger or the built prompt", "preview"),
     ("Cancel preview", "Stop the running preview", "cancel_preview"),
-    ("Style sheet", "Queue a style sheet for the prompt's styles", "sheet"),
+    ("Style sheet", "Run a style sheet of the prompt's styles and their blend", "sheet"),
     ("Reload catalog", "Open the catalog again after an ingest", "reload_catalog"),
     ("Toggle dark / light theme", "Switch between the dark and light theme", "toggle_theme"),
 )
@@ -398,14 +398,3 @@ def cached_thumbnail(trigger: str) -> Path | None:
         return None
     previews = cache.find_previews(trigger)
     return Path(previews[0].thumbnail_path) if previews else None
-
-
-def sheet_hook(styles: list[str]) -> str:
-    """Issue 6 (style sheets) plugs in here: queue a sheet for the prompt's styles."""
-    if not styles:
-        return "add style entries (`by …`) to the prompt first, then queue a sheet"
-    try:
-        optional_module("kb.sheets.queue", "style sheets")
-    except FeatureUnavailable as missing:
-        return f'{missing}; run `aidxl sheet --styles "{", ".join(styles)}"` once it lands'
-    return "sheets: see `aidxl sheet`"

@@ -70,6 +70,7 @@ class DetailPane(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("Type to search the catalog.", id="detail-body")
         yield Static("", id="detail-preview")
+        yield Static("", id="detail-sheet").set_styles("display: none;")
 
     def show(self, detail: EntryDetail | None, *, dark: bool, message: str = "") -> None:
         body = self.query_one("#detail-body", Static)
@@ -86,6 +87,15 @@ class DetailPane(VerticalScroll):
         for old in self.query(".preview-image"):
             old.remove()
         self.mount(preview_widget(image_path))
+
+    def show_sheet(self, page: Path, html: Path) -> None:
+        """The last sheet's files, below the entry (kept while the selection changes)."""
+        text = Text()
+        text.append("\nlast style sheet\n", style="bold underline")
+        text.append(f"page  {page}\nindex {html}\n")
+        sheet = self.query_one("#detail-sheet", Static)
+        sheet.update(text)
+        sheet.display = True
 
 
 def preview_widget(image_path: object) -> Static:

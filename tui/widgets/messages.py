@@ -84,3 +84,20 @@ class IngestFinished(Message):
         super().__init__()
         self.return_code = return_code
         self.output_tail = output_tail
+
+
+class SheetCellDone(Message):
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+
+class SheetFinished(Message):
+    """A sheet ended: `page`/`html` set when it composed, else `message` says why not."""
+
+    def __init__(self, page: str | None, html: str | None, message: str) -> None:
+        super().__init__()
+        self.page = page
+        self.html = html
+        self.message = message

@@ -98,13 +98,31 @@ class ResultsTable(ScrollView, can_focus=True):
         self._dark = dark
         self._with_verdicts = any(row.verdict for row in rows)
         self._row_segments = {}  # built on first draw: only visible rows cost anything
-        new_virtual_size = Size(self.size.width, len(rows) + 1)
-        if new_virtual_size != self.virtual_size:
-            self.virtual_size = new_virtual_size  # costs a layout pass: only when the count changes
+        self._set_virtual_height(len(rows) + 1)
         self.set_reactive(ResultsTable.cursor_row, 0)
         self.scroll_to(y=0, animate=False, immediate=True)
         self.refresh()
         self.post_message(self.RowHighlighted(self, self.highlighted_row()))
+
+    def _set_virtual_height(self, height: int) -> None:
+        """Resize the scrollable area; a whole-screen layout pass only when the scrollbar appears or goes.
+
+        `virtual_size` is a layout reactive: assigning it re-arranges every widget (~5-10 ms a key on
+        the full catalog). While the scrollbar stays as it is, the table's own region is unchanged,
+        so the size is set without the watcher and only the scrollbar is updated and repainted.
+        """
+        new_size = Size(self.size.width, height)
+        if new_size == self.virtual_size:
+            return
+        visible = self.scrollable_content_region.height
+        scrollbar_stays = self.styles.overflow_y == "auto" and (
+            (height > visible) == (self.virtual_size.height > visible)
+        )
+        if not scrollbar_stays or not self.size.height:
+            self.virtual_size = new_size
+            return
+        self.set_reactive(ResultsTable.virtual_size, new_size)
+        self._scroll_update(new_size)  # Textual's own scrollbar sizing, as after a layout
 
     def _columns(self) -> tuple[int, ...]:
         """(prompt width, then the fixed columns) for the current width; one space between columns."""
