@@ -1,25 +1,36 @@
-"""The search index as flat arrays: built from the catalog once, saved and loaded as one .npz file.
+"""The search index as flat arrays: built from the catalog once, saved as one file that is mapped, not read.
 
-Strings are stored as UTF-8 blobs joined by a separator (no pickles), numbers as numpy arrays, so
-a saved index loads in a few tens of milliseconds and holds no Python object per string except the
-lists `SearchIndex` splits out of the blobs.
+Strings are stored as UTF-8 blobs joined by a separator with byte offsets (no pickles), numbers as
+numpy arrays. Loading maps the file (`mmap`) and views each array in place: nothing is copied,
+decoded or split, so a saved index is ready in about a millisecond whatever the catalog's size;
+a string is decoded when a search reads it (see `PackedStrings`).
 
-Arrays (n entries, m strings, s word-start suffixes, g distinct trigrams):
-- entries: `entry_texts`, `entry_tags` (blobs, with `*_starts` character offsets), `entry_kind`
+Arrays (n entries, m strings, s word-start suffixes, g distinct trigrams, w distinct words):
+- entries: `entry_texts`, `entry_tags` (blobs, with `*_starts` byte offsets), `entry_kind`
   (int8 code, see filters.KIND_CODES), `entry_category` (int8, -1 none), `entry_count` (int64),
   `entry_verified` (bool);
 - strings: `string_normals`, `string_looses` (blobs with `*_starts`), `string_entry` (int32),
   `string_source` (int8);
-- suffixes, sorted: `suffix_keys` (blob), `suffix_string` (int32), `suffix_offset` (int16) — every
-  loose string from each of its word starts: `lucy cyberpunk` gives `lucy cyberpunk`, `cyberpunk`;
-- `words` (blob): every distinct word, for typo neighbours of a short query;
+- suffixes, sorted: `suffix_keys` (blob with `suffix_key_starts`), `suffix_string` (int32),
+  `suffix_offset` (int16) — every loose string from each of its word starts: `lucy cyberpunk`
+  gives `lucy cyberpunk`, `cyberpunk`;
+- `word_hashes` (uint32, sorted, w or fewer): CRC-32 of every distinct word, a quick "is this a word"
+  test for typo neighbours of a short query (a collision only costs one more lookup, never a result);
 - `suffixes_by_string` (int32, s) and `suffix_starts_by_string` (int64, m+1): each string's suffixes;
 - trigrams of ` loose ` (padded): `trigram_codes` (int64, sorted), `trigram_starts` (int64, g+1),
   `trigram_strings` (int32, the posting lists, each sorted, no repeats).
+
+File layout (INDEX_FORMAT_VERSION): FILE_MAGIC, the header's length (uint64, little-endian), the
+header (JSON: `format_version` and, per array, its name, dtype, shape and byte offset), then each
+array's bytes at its offset (aligned to ARRAY_ALIGNMENT). Version 4 and older were .npz files.
 """
 
 from __future__ import annotations
 
+import json
+import mmap
+import struct
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -32,7 +43,10 @@ from kb.search.filters import kind_code
 from kb.search.normalize import loosen, word_starts
 from kb.search.rows import NO_CATEGORY, CatalogRows
 
-INDEX_FORMAT_VERSION = 4
+INDEX_FORMAT_VERSION = 5
+FILE_MAGIC = b"AIDXLSIX"
+ARRAY_ALIGNMENT = 64
+_HEADER_LENGTH = struct.Struct("<Q")
 BLOB_SEPARATOR = "\x1f"
 _TRIGRAM_PAD = " "
 _CODE_BASE = 0x110000  # one more than the largest code point: codes of 3 code points fit in int64
@@ -45,21 +59,30 @@ def join_blob(texts: list[str]) -> npt.NDArray[np.uint8]:
     return np.frombuffer(BLOB_SEPARATOR.join(texts).encode("utf-8"), dtype=np.uint8)
 
 
-def split_blob(blob: npt.NDArray[np.uint8]) -> list[str]:
-    return blob.tobytes().decode("utf-8").split(BLOB_SEPARATOR)
-
-
 def blob_starts(texts: list[str]) -> IntArray:
-    """Character offset of each text in its joined blob, plus the end (for PackedStrings)."""
-    lengths = np.fromiter((len(text) + 1 for text in texts), dtype=np.int64, count=len(texts))
+    """Byte offset of each text in its joined blob, plus the end + 1 (for PackedStrings)."""
+    lengths = np.fromiter((len(text.encode("utf-8")) + 1 for text in texts), dtype=np.int64, count=len(texts))
     return np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
 
 
+def encoded(text: str) -> bytes:
+    # surrogatepass: a stray surrogate in a query still encodes, in code point order.
+    return text.encode("utf-8", "surrogatepass")
+
+
+def word_hash(word: str) -> int:
+    return zlib.crc32(encoded(word))
+
+
 class PackedStrings(Sequence[str]):
-    """A list of strings kept as one decoded text: no Python object per string until it is read."""
+    """A list of strings kept as one UTF-8 blob: nothing is decoded until a string is read.
+
+    A sorted list is searched in its bytes (`bisect_left` / `bisect_right`): UTF-8 byte order is
+    code point order, so the positions are those `bisect` gives on the list of str.
+    """
 
     def __init__(self, blob: npt.NDArray[np.uint8], starts: IntArray) -> None:
-        self._text = blob.tobytes().decode("utf-8")
+        self._data = blob.data  # a memoryview: slices of it decode without a copy of the blob
         # numpy, not a list: a list of Python ints would cost 36 bytes per string.
         self._starts = starts
 
@@ -72,13 +95,51 @@ class PackedStrings(Sequence[str]):
     def __getitem__(self, index: slice) -> Sequence[str]: ...
     def __getitem__(self, index: int | slice) -> str | Sequence[str]:
         if isinstance(index, slice):
-            return [self[position] for position in range(*index.indices(len(self)))]
+            low, high, step = index.indices(len(self))
+            if step == 1:
+                return self.run(low, high)
+            return [self[position] for position in range(low, high, step)]
         size = len(self)
         if not -size <= index < size:
             raise IndexError(index)
         index %= size
         start, end = self._starts[index : index + 2].tolist()
-        return self._text[start : end - 1]
+        return str(self._data[start : end - 1], "utf-8")
+
+    def run(self, low: int, high: int) -> list[str]:
+        """Strings low..high-1, decoded and split at once (fast for long runs)."""
+        if high <= low:
+            return []
+        start, end = int(self._starts[low]), int(self._starts[high])
+        return str(self._data[start : end - 1], "utf-8").split(BLOB_SEPARATOR)
+
+    def _key(self, position: int) -> bytes:
+        start, end = self._starts[position : position + 2].tolist()
+        return self._data[start : end - 1].tobytes()
+
+    def bisect_left(self, text: str, low: int = 0, high: int | None = None) -> int:
+        """First position whose string is >= text (the list must be sorted)."""
+        target = encoded(text)
+        high = len(self) if high is None else high
+        while low < high:
+            middle = (low + high) // 2
+            if self._key(middle) < target:
+                low = middle + 1
+            else:
+                high = middle
+        return low
+
+    def bisect_right(self, text: str, low: int = 0, high: int | None = None) -> int:
+        """First position whose string is > text (the list must be sorted)."""
+        target = encoded(text)
+        high = len(self) if high is None else high
+        while low < high:
+            middle = (low + high) // 2
+            if target < self._key(middle):
+                high = middle
+            else:
+                low = middle + 1
+        return low
 
 
 @dataclass
@@ -98,9 +159,10 @@ class IndexArrays:
     string_entry: Int32Array
     string_source: npt.NDArray[np.int8]
     suffix_keys: npt.NDArray[np.uint8]
+    suffix_key_starts: IntArray
     suffix_string: Int32Array
     suffix_offset: npt.NDArray[np.int16]
-    words: npt.NDArray[np.uint8]
+    word_hashes: npt.NDArray[np.uint32]
     suffixes_by_string: Int32Array
     suffix_starts_by_string: IntArray
     trigram_codes: IntArray
@@ -108,11 +170,27 @@ class IndexArrays:
     trigram_strings: Int32Array
 
     def save(self, path: Path) -> None:
-        """Write atomically (temp file + rename): a reader never sees half an index."""
+        """Write atomically (temp file + rename): a reader never sees half an index, and a process
+        that maps the old file keeps reading the old file."""
         path.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {name: np.ascontiguousarray(array) for name, array in self._arrays().items()}
+        entries: list[list[Any]] = []
+        # Offsets count from the data start; fixed once the header's length is known.
+        offset = 0
+        for name, array in arrays.items():
+            entries.append([name, array.dtype.str, list(array.shape), offset])
+            offset += -(-array.nbytes // ARRAY_ALIGNMENT) * ARRAY_ALIGNMENT
+        header = json.dumps({"format_version": INDEX_FORMAT_VERSION, "arrays": entries}).encode()
+        prefix = len(FILE_MAGIC) + _HEADER_LENGTH.size + len(header)
+        data_start = -(-prefix // ARRAY_ALIGNMENT) * ARRAY_ALIGNMENT
+        header = header.ljust(data_start - len(FILE_MAGIC) - _HEADER_LENGTH.size)
         partial = path.with_name(f"{path.name}.partial")
         with partial.open("wb") as handle:
-            np.savez(handle, format_version=np.array([INDEX_FORMAT_VERSION]), **self._arrays())
+            handle.write(FILE_MAGIC + _HEADER_LENGTH.pack(len(header)) + header)
+            for (_, _, _, array_offset), array in zip(entries, arrays.values(), strict=True):
+                handle.seek(data_start + array_offset)
+                handle.write(array.tobytes())
+            handle.truncate(data_start + offset)
         partial.replace(path)
 
     def _arrays(self) -> dict[str, Any]:
@@ -120,14 +198,33 @@ class IndexArrays:
 
     @classmethod
     def load(cls, path: Path) -> IndexArrays | None:
-        """The saved index, or None when the file is missing, damaged or of another format."""
+        """The saved index, mapped read-only; None when the file is missing, damaged or of another format."""
         try:
-            with np.load(path, allow_pickle=False) as stored:
-                if int(stored["format_version"][0]) != INDEX_FORMAT_VERSION:
-                    return None
-                return cls(**{item.name: stored[item.name] for item in fields(cls)})
-        except (OSError, KeyError, ValueError, EOFError):
+            with path.open("rb") as handle:
+                mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            return cls._from_mapped(mapped)
+        except (OSError, KeyError, ValueError, TypeError, IndexError, struct.error):
             return None
+
+    @classmethod
+    def _from_mapped(cls, mapped: mmap.mmap) -> IndexArrays | None:
+        if mapped[: len(FILE_MAGIC)] != FILE_MAGIC:
+            return None
+        (header_length,) = _HEADER_LENGTH.unpack_from(mapped, len(FILE_MAGIC))
+        data_start = len(FILE_MAGIC) + _HEADER_LENGTH.size + header_length
+        header = json.loads(mapped[len(FILE_MAGIC) + _HEADER_LENGTH.size : data_start])
+        if header.get("format_version") != INDEX_FORMAT_VERSION:
+            return None
+        stored: dict[str, npt.NDArray[Any]] = {}
+        for name, dtype_name, shape, offset in header["arrays"]:
+            dtype = np.dtype(dtype_name)
+            count = int(np.prod(shape, dtype=np.int64))
+            start = data_start + int(offset)
+            if start + count * dtype.itemsize > len(mapped):
+                return None  # cut short
+            # Views into the mapping (read-only): the pages are read from the file as searches touch them.
+            stored[name] = np.frombuffer(mapped, dtype=dtype, count=count, offset=start).reshape(shape)
+        return cls(**{item.name: stored[item.name] for item in fields(cls)})
 
     @property
     def nbytes(self) -> int:
@@ -157,6 +254,7 @@ def build_arrays(rows: CatalogRows) -> IndexArrays:
     suffix_pairs.sort()
     trigram_codes, trigram_starts, trigram_strings = _build_trigrams(looses)
     tag_names = [name or "" for name in rows.tag_names]
+    suffix_keys = [key for key, _, _ in suffix_pairs]
     suffix_string = np.array([string_id for _, string_id, _ in suffix_pairs], dtype=np.int32)
     suffixes_by_string = np.argsort(suffix_string, kind="stable")
     return IndexArrays(
@@ -174,10 +272,13 @@ def build_arrays(rows: CatalogRows) -> IndexArrays:
         string_loose_starts=blob_starts(looses),
         string_entry=np.array([entry for entry, _ in string_keys], dtype=np.int32),
         string_source=np.array([int(rows.strings[key]) for key in string_keys], dtype=np.int8),
-        suffix_keys=join_blob([key for key, _, _ in suffix_pairs]),
+        suffix_keys=join_blob(suffix_keys),
+        suffix_key_starts=blob_starts(suffix_keys),
         suffix_string=suffix_string,
         suffix_offset=np.array([offset for _, _, offset in suffix_pairs], dtype=np.int16),
-        words=join_blob(sorted({key.split(" ", 1)[0] for key, _, _ in suffix_pairs})),
+        word_hashes=np.array(
+            sorted({word_hash(key.split(" ", 1)[0]) for key, _, _ in suffix_pairs}), dtype=np.uint32
+        ),
         suffixes_by_string=suffixes_by_string.astype(np.int32),
         suffix_starts_by_string=np.searchsorted(
             suffix_string[suffixes_by_string], np.arange(len(looses) + 1)
@@ -218,6 +319,6 @@ __all__ = [
     "PackedStrings",
     "build_arrays",
     "pad_for_trigrams",
-    "split_blob",
     "trigram_codes_of",
+    "word_hash",
 ]

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,7 +30,7 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from kb.search.arrays import IndexArrays, PackedStrings, pad_for_trigrams, split_blob, trigram_codes_of
+from kb.search.arrays import IndexArrays, PackedStrings, pad_for_trigrams, trigram_codes_of, word_hash
 from kb.search.filters import KIND_CODES, kind_code
 from kb.search.hits import MatchedVia, MatchReason, SearchHit
 from kb.search.normalize import loosen, normalize
@@ -135,20 +133,9 @@ class SearchIndex:
         self.entry_tags = PackedStrings(arrays.entry_tags, arrays.entry_tag_starts)
         self.string_normals = PackedStrings(arrays.string_normals, arrays.string_normal_starts)
         self.string_looses = PackedStrings(arrays.string_looses, arrays.string_loose_starts)
-        # bisect needs real list items: the only list with one Python string per element.
-        self.suffix_keys = split_blob(arrays.suffix_keys)
-        self._words = frozenset(split_blob(arrays.words))
-        # The text blobs live on decoded above; keep the numeric arrays only (saves ~35 MB).
-        empty = np.zeros(0, dtype=np.uint8)
-        self.arrays = replace(
-            arrays,
-            entry_texts=empty,
-            entry_tags=empty,
-            string_normals=empty,
-            string_looses=empty,
-            suffix_keys=empty,
-            words=empty,
-        )
+        # Searched in place (PackedStrings.bisect_left): nothing is split when the index loads.
+        self.suffix_keys = PackedStrings(arrays.suffix_keys, arrays.suffix_key_starts)
+        self.arrays = arrays
         self.string_entry = arrays.string_entry
         self.suffix_string = arrays.suffix_string
         # Word-start suffixes grouped by string (CSR): fuzzy matching compares the query with each.
@@ -160,8 +147,6 @@ class SearchIndex:
         self.uses: IntArray = np.zeros(len(self.entry_texts), dtype=np.int64)
         self.popularity: FloatArray = self.static_popularity
         self.set_usage(usage or {})
-        # The first fuzzy query pays for rapidfuzz's lazy imports; pay it here, not on a keystroke.
-        self.search("warm up", limit=1)
 
     # ----- construction -------------------------------------------------------------------
 
@@ -210,8 +195,8 @@ class SearchIndex:
         """The entry whose trigger text or tag is exactly `text` (any pasted form), else None."""
         normal = normalize(text)
         loose = loosen(normal)
-        low = bisect_left(self.suffix_keys, loose)
-        high = bisect_right(self.suffix_keys, loose, low)
+        low = self.suffix_keys.bisect_left(loose)
+        high = self.suffix_keys.bisect_right(loose, low)
         best: int | None = None
         for position in range(low, high):
             string_id = int(self.suffix_string[position])
@@ -332,9 +317,9 @@ class SearchIndex:
             string_ids, reasons = string_ids[rest], reasons[rest]
 
     def _suffix_range(self, prefix: str) -> tuple[int, int]:
-        low = bisect_left(self.suffix_keys, prefix)
+        low = self.suffix_keys.bisect_left(prefix)
         # Every key starting with `prefix` sorts below prefix + the largest code point.
-        high = bisect_left(self.suffix_keys, prefix + "\U0010ffff", low)
+        high = self.suffix_keys.bisect_left(prefix + "\U0010ffff", low)
         return low, high
 
     def _exact_and_word_start(self, loose: str, collector: _Collector) -> None:
@@ -343,10 +328,10 @@ class SearchIndex:
         if low == high:
             return
         keys = self.suffix_keys
-        equal_end = bisect_right(keys, loose, low, high)
+        equal_end = keys.bisect_right(loose, low, high)
         # Keys continuing with a space after the query: the query is whole words of the string.
-        spaced_low = bisect_left(keys, loose + " ", equal_end, high)
-        spaced_high = bisect_left(keys, loose + "!", spaced_low, high)
+        spaced_low = keys.bisect_left(loose + " ", equal_end, high)
+        spaced_high = keys.bisect_left(loose + "!", spaced_low, high)
         offsets = self.arrays.suffix_offset
         sources = self.arrays.string_source
         equal_ids = self.suffix_string[low:equal_end]
@@ -448,7 +433,8 @@ class SearchIndex:
 
     def _fuzzy(self, loose: str, collector: _Collector) -> None:
         arrays = self.arrays
-        codes = np.unique(np.array(trigram_codes_of(pad_for_trigrams(loose)), dtype=np.int64))
+        # sorted(set()), not np.unique: np.unique imports numpy.ma (~50 ms) on its first call.
+        codes = np.array(sorted(set(trigram_codes_of(pad_for_trigrams(loose)))), dtype=np.int64)
         slots = np.searchsorted(arrays.trigram_codes, codes)
         inside = slots < arrays.trigram_codes.size
         slots, codes = slots[inside], codes[inside]
@@ -498,18 +484,27 @@ class SearchIndex:
         # Inserting a space too: `hutao` → `hu tao`.
         variants.update(head + letter + tail for head, tail in splits for letter in NEIGHBOUR_LETTERS + " ")
         variants.discard(word)
+        candidates = [variant for variant in variants if len(variant) >= 3]
+        known = self._known_words([variant.split(" ", 1)[0] for variant in candidates])
         keys = self.suffix_keys
         ranges: list[tuple[int, int]] = []
-        for variant in variants:
-            first_word = variant.split(" ", 1)[0]
-            if len(variant) < 3 or first_word not in self._words:
-                continue
-            low = bisect_left(keys, variant)
+        for variant in (variant for variant, is_known in zip(candidates, known, strict=True) if is_known):
+            low = keys.bisect_left(variant)
             if low < len(keys) and (keys[low] == variant or keys[low].startswith(variant + " ")):
                 # The variant is a whole word: keys equal to it, then keys continuing with a space.
-                high = bisect_left(keys, variant + "!", low)
+                high = keys.bisect_left(variant + "!", low)
                 ranges.append((low, min(high, low + NEIGHBOUR_MAX_RANGE)))
         return ranges
+
+    def _known_words(self, words: list[str]) -> list[bool]:
+        """Whether each of `words` may be a word of a string (by hash: a rare false yes, never a false no)."""
+        known_hashes = self.arrays.word_hashes
+        if known_hashes.size == 0:
+            return [False] * len(words)
+        hashes = np.array([word_hash(word) for word in words], dtype=np.uint32)
+        slots = np.minimum(np.searchsorted(known_hashes, hashes), known_hashes.size - 1)
+        found: list[bool] = (known_hashes[slots] == hashes).tolist()
+        return found
 
     def _fuzzy_ranked(self, loose: str, candidate_ids: list[int]) -> list[tuple[float, float, int]]:
         """(rank key, edits, string id) of candidates within the allowed typing errors, best first.

@@ -1,10 +1,12 @@
-"""The saved index: one .npz per catalog build under the cache directory.
+"""The saved index: one mapped file per catalog build under the cache directory.
 
-Building the index from the full catalog takes seconds; loading the saved arrays takes tens of
-milliseconds, which keeps the explorer's first keystroke fast. The file name is a digest of the
-index format and the catalog's `meta` table (its source fingerprint and build time), so a rebuilt
-catalog gets a new index and a copied one reuses it. Files are written atomically; a damaged or
-foreign file is rebuilt, never trusted. Old files are left for the user to clear with the cache.
+Building the index from the full catalog takes seconds; loading the saved arrays maps the file
+(about a millisecond, see kb/search/arrays.py), which keeps the explorer's start-up fast. The
+file name is a digest of the index format and the catalog's `meta` table (its source fingerprint
+and build time), so a rebuilt catalog gets a new index and a copied one reuses it. Files are
+written atomically; a damaged or foreign file is rebuilt, never trusted. Files are replaced,
+never rewritten in place: a process may have the old one mapped (truncating a mapped file would
+crash it). Old files are left for the user to clear with the cache.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def catalog_file(connection: duckdb.DuckDBPyConnection) -> Path | None:
 
 
 def index_file(connection: duckdb.DuckDBPyConnection) -> Path:
-    return cache_dir() / INDEX_DIR_NAME / f"{catalog_identity(connection)}.npz"
+    return cache_dir() / INDEX_DIR_NAME / f"{catalog_identity(connection)}.index"
 
 
 def load_or_build_arrays(connection: duckdb.DuckDBPyConnection, *, use_cache: bool = True) -> IndexArrays:
