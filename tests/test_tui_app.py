@@ -263,7 +263,8 @@ async def test_preview_of_the_built_prompt_on_the_tiny_model(tiny_catalog_file: 
         await pilot.pause()  # the render worker's result message is handled: the builder has a prompt
         assert app.rendered is not None
         await pilot.press("ctrl+b", "ctrl+g")
-        assert app.preview_running, app.last_preview
+        # Started: still running, or (torch already warm in this process) finished while Pilot waited.
+        assert app.preview_running or app.last_preview is not None
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.last_preview is not None, "no PreviewFinished message"
