@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -648,18 +648,12 @@ class ExplorerApp(App[int]):
             self.notify("no style entries (`by …`) in the prompt to save as a blend", severity="warning")
             return
 
-        def apply(name: str | None) -> None:
-            if not name:
-                return
-            try:
-                self.user_data.save_blend(name, [BlendStyle(entry.text, entry.weight) for entry in styles])
-                self.user_data.save()
-            except (UserDataError, OSError) as error:
-                self.notify(str(error), severity="error")
-                return
-            self.notify(f"saved blend {name!r} ({len(styles)} styles)")
-
-        self.push_screen(TextEntryScreen("name of the style blend"), apply)
+        blend = [BlendStyle(entry.text, entry.weight) for entry in styles]
+        self.save_named(
+            "name of the style blend",
+            lambda name: self.user_data.save_blend(name, blend),
+            lambda name: f"saved blend {name!r} ({len(styles)} styles)",
+        )
 
     def action_load_blend(self) -> None:
         def apply(name: str | None) -> None:
@@ -673,18 +667,30 @@ class ExplorerApp(App[int]):
         self.push_screen(ChoiceScreen("load a style blend", sorted(self.user_data.blends)), apply)
 
     def action_save_prompt(self) -> None:
+        builder_json = self.builder.to_json()
+        self.save_named(
+            "name for this prompt",
+            lambda name: self.user_data.save_prompt(name, builder_json),
+            lambda name: f"saved prompt {name!r}",
+        )
+
+    def save_named(
+        self, question: str, store: Callable[[str], None], done_message: Callable[[str], str]
+    ) -> None:
+        """Ask for a name, store the item under it in the user data, save, and say so (or why not)."""
+
         def apply(name: str | None) -> None:
             if not name:
                 return
             try:
-                self.user_data.save_prompt(name, self.builder.to_json())
+                store(name)
                 self.user_data.save()
             except (UserDataError, OSError) as error:
                 self.notify(str(error), severity="error")
                 return
-            self.notify(f"saved prompt {name!r}")
+            self.notify(done_message(name))
 
-        self.push_screen(TextEntryScreen("name for this prompt"), apply)
+        self.push_screen(TextEntryScreen(question), apply)
 
     def action_load_prompt(self) -> None:
         def apply(name: str | None) -> None:
