@@ -15,13 +15,17 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
 
+from ingest.aliasfile import AliasRows, read_aliases_file
 from ingest.atomic import build_lock, commit_temp, remove_stale_temp_files, remove_temp, temp_path
-from ingest.hub import fetch_tagger_file
+from ingest.chants import ChantRows, read_chants_file
+from ingest.hub import fetch_hub_file
+from ingest.implications import ImplicationRows, read_implications_file
+from ingest.priorities import PriorityRows, read_priorities_file
 from ingest.problems import Problem, SourceFileError
 from ingest.progress import Progress
 from ingest.specs import SourceSpec
@@ -29,10 +33,11 @@ from ingest.tagcomplete import read_tagcomplete_file
 from ingest.tagger import read_tagger_file
 from ingest.tagrows import TagRows
 from ingest.textfile import file_sha256
+from ingest.triggerlist import read_trigger_list_file
 from ingest.triggerrows import TriggerEntry, TriggerRows
 from ingest.userlist import read_list_file
 from ingest.vocab import read_vocab_file
-from ingest.writer import CatalogCounts, SourceRecord, count_rows, write_catalog
+from ingest.writer import AuthorTables, CatalogCounts, SourceRecord, count_rows, write_catalog
 from kb.catalog import open_catalog
 from kb.curated import (
     CURATED_DIR,
@@ -46,6 +51,8 @@ from kb.schema import SCHEMA_VERSION
 
 # Bump when the build rules change without a schema change: old catalogs then count as stale.
 BUILD_RULES_VERSION = 1
+# What one source file reads into.
+SourceRows = TagRows | TriggerRows | ImplicationRows | PriorityRows | AliasRows | ChantRows
 # Test hook: when set, the build stops after writing the temp file and before the rename, says so
 # on stderr and waits for a signal (tests kill it there to prove the old catalog survives).
 PAUSE_BEFORE_COMMIT_ENV = "AIDXL_INGEST_PAUSE_BEFORE_COMMIT"
@@ -59,6 +66,7 @@ class SourceReport:
     rows: int
     skipped: int
     problems: tuple[Problem, ...]  # the skipped rows' problems (with --skip-bad)
+    notes: tuple[str, ...] = ()  # what linking found: aliases whose tag is unknown, chants linked
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,7 @@ def _resolve(specs: Sequence[SourceSpec]) -> list[_ResolvedSource]:
     seen: dict[tuple[str, str], SourceSpec] = {}
     for spec in specs:
         if spec.hub_repo is not None:
-            hub_file = fetch_tagger_file(spec.hub_repo, spec.revision)
+            hub_file = fetch_hub_file(spec.hub_repo, spec.hub_file_name, spec.revision, spec.kind)
             path, location = hub_file.path, hub_file.location
         else:
             assert spec.path is not None
@@ -134,7 +142,7 @@ def _stored_fingerprint(target: Path) -> str | None:
         connection.close()
 
 
-def _read_source(source: _ResolvedSource) -> TagRows | TriggerRows:
+def _read_source(source: _ResolvedSource) -> SourceRows:
     kind = source.spec.kind
     if kind == "tagger":
         return read_tagger_file(source.path)
@@ -144,6 +152,16 @@ def _read_source(source: _ResolvedSource) -> TagRows | TriggerRows:
         return read_vocab_file(source.path)
     if kind == "list":
         return read_list_file(source.path, source.spec.list_kind)
+    if kind == "implications":
+        return read_implications_file(source.path)
+    if kind == "priorities":
+        return read_priorities_file(source.path)
+    if kind == "aliases":
+        return read_aliases_file(source.path)
+    if kind == "chants":
+        return read_chants_file(source.path)
+    if kind == "triggers":
+        return read_trigger_list_file(source.path)
     raise IngestError(f"{source.location}: unknown source kind {kind!r}")
 
 
@@ -175,8 +193,8 @@ def ingest_catalog(
     started = time.perf_counter()
     if not specs:
         raise IngestError(
-            "no sources: give --config FILE (e.g. sources.toml) "
-            "or --tagger / --tagcomplete / --vocab / --list"
+            "no sources: give --config FILE (e.g. sources.toml) or --tagger / --tagcomplete / --vocab / "
+            "--list / --implications / --priorities / --aliases / --chants / --triggers"
         )
     progress = progress if progress is not None else Progress()
     with build_lock(catalog_path):
@@ -199,7 +217,7 @@ def ingest_catalog(
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            read: list[tuple[_ResolvedSource, TagRows | TriggerRows]] = []
+            read: list[tuple[_ResolvedSource, SourceRows]] = []
             file_problems: list[Problem] = []
             row_problems: list[Problem] = []
             for source in resolved:
@@ -218,11 +236,16 @@ def ingest_catalog(
                     hint += " Fix the file(s), or pass --skip-bad to ingest the good rows."
                 raise SourceFileError([*file_problems, *row_problems], hint=hint)
             curated = load_curated_triggers(curated_dir)
-            records, tag_sources, verified, reports = _plan(read, curated, curated_dir)
+            records, tag_sources, verified, author_tables, reports = _plan(read, curated, curated_dir)
             temp = temp_path(catalog_path)
             try:
                 progress.step("writing the catalog")
-                counts = write_catalog(temp, records, tag_sources, verified, fingerprint)
+                written = write_catalog(temp, records, tag_sources, verified, fingerprint, author_tables)
+                counts = written.counts
+                reports = [
+                    replace(report, notes=written.link_notes.get(record.source_id, ()))
+                    for record, report in zip(records, reports, strict=True)
+                ]
                 _pause_for_tests(temp)
                 progress.step("checking the catalog")
                 _check_built(temp, counts)
@@ -238,15 +261,25 @@ def ingest_catalog(
 
 
 def _plan(
-    read: Sequence[tuple[_ResolvedSource, TagRows | TriggerRows]],
+    read: Sequence[tuple[_ResolvedSource, SourceRows]],
     curated: Sequence[CuratedTrigger],
     curated_dir: Path,
-) -> tuple[list[SourceRecord], list[tuple[int, TagRows]], list[tuple[int, TriggerEntry]], list[SourceReport]]:
+) -> tuple[
+    list[SourceRecord],
+    list[tuple[int, TagRows]],
+    list[tuple[int, TriggerEntry]],
+    AuthorTables,
+    list[SourceReport],
+]:
     """Source ids (curated files first, then the given sources in order) and what each contributes."""
     records: list[SourceRecord] = []
     reports: list[SourceReport] = []
     tag_sources: list[tuple[int, TagRows]] = []
     verified: list[tuple[int, TriggerEntry]] = []
+    implications: list[tuple[int, ImplicationRows]] = []
+    priorities: list[tuple[int, PriorityRows]] = []
+    aliases: list[tuple[int, AliasRows]] = []
+    chants: list[tuple[int, ChantRows]] = []
     for file_name in TRIGGER_FILES:
         source_id = len(records) + 1
         path = curated_dir / file_name
@@ -286,9 +319,18 @@ def _plan(
         )
         if isinstance(rows, TagRows):
             tag_sources.append((source_id, rows))
-        else:
+        elif isinstance(rows, TriggerRows):
             verified.extend((source_id, entry) for entry in rows.entries)
-    return records, tag_sources, verified, reports
+        elif isinstance(rows, ImplicationRows):
+            implications.append((source_id, rows))
+        elif isinstance(rows, PriorityRows):
+            priorities.append((source_id, rows))
+        elif isinstance(rows, AliasRows):
+            aliases.append((source_id, rows))
+        else:
+            chants.append((source_id, rows))
+    author_tables = AuthorTables(implications, priorities, aliases, chants)
+    return records, tag_sources, verified, author_tables, reports
 
 
 def _stored_reports(connection: duckdb.DuckDBPyConnection) -> tuple[SourceReport, ...]:

@@ -1,4 +1,5 @@
-"""Fetching a tagger's `selected_tags.csv` from the Hugging Face Hub through the normal hub cache.
+"""Fetching a source file from the Hugging Face Hub through the normal hub cache: a tagger's
+`selected_tags.csv`, the model's `references/artist.csv`, or any file a `hub:OWNER/NAME:FILE` names.
 
 Offline mode (`HF_HUB_OFFLINE=1`) reads the cache only. `huggingface_hub` is imported inside the
 function: most ingests never touch the Hub.
@@ -6,7 +7,7 @@ function: most ingests never touch the Hub.
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from ingest.specs import TAGGER_FILE_NAME
@@ -15,10 +16,11 @@ from kb.errors import IngestError
 
 class HubFile(NamedTuple):
     path: Path  # the cached file
-    location: str  # hub:REPO@COMMIT/selected_tags.csv
+    location: str  # hub:REPO@COMMIT/FILE
 
 
-def fetch_tagger_file(repo: str, revision: str | None) -> HubFile:
+def fetch_hub_file(repo: str, file_name: str, revision: str | None, kind: str) -> HubFile:
+    """The cached copy of `file_name` in `repo` at `revision`; `kind` names the flag in the hints."""
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import (
         EntryNotFoundError,
@@ -29,14 +31,14 @@ def fetch_tagger_file(repo: str, revision: str | None) -> HubFile:
 
     wanted = f"hub:{repo}@{revision or 'main'}"
     how_to_fix = (
-        f"download it once with network access (`huggingface-cli download {repo} {TAGGER_FILE_NAME}`"
-        f"{' --revision ' + revision if revision else ''}) or pass a local file: `aidxl ingest --tagger PATH`"
+        f"download it once with network access (`huggingface-cli download {repo} {file_name}`"
+        f"{' --revision ' + revision if revision else ''}) or pass a local file: `aidxl ingest --{kind} PATH`"
     )
     try:
-        downloaded = Path(hf_hub_download(repo_id=repo, filename=TAGGER_FILE_NAME, revision=revision))
+        downloaded = Path(hf_hub_download(repo_id=repo, filename=file_name, revision=revision))
     except LocalEntryNotFoundError:
         raise IngestError(
-            f"{wanted}: {TAGGER_FILE_NAME} is not in the Hugging Face cache and the Hub cannot be reached "
+            f"{wanted}: {file_name} is not in the Hugging Face cache and the Hub cannot be reached "
             f"(offline); {how_to_fix}"
         ) from None
     except RevisionNotFoundError:
@@ -44,9 +46,13 @@ def fetch_tagger_file(repo: str, revision: str | None) -> HubFile:
     except RepositoryNotFoundError:
         raise IngestError(f"{wanted}: no such repository on the Hub (or it is private)") from None
     except EntryNotFoundError:
-        raise IngestError(f"{wanted}: the repository has no {TAGGER_FILE_NAME}") from None
+        raise IngestError(f"{wanted}: the repository has no {file_name}") from None
     except OSError as error:
-        raise IngestError(f"{wanted}: cannot fetch {TAGGER_FILE_NAME} ({error}); {how_to_fix}") from None
-    # The cache keeps files under snapshots/<commit>/: name the exact commit that was read.
-    commit = downloaded.parent.name
-    return HubFile(downloaded, f"hub:{repo}@{commit}/{TAGGER_FILE_NAME}")
+        raise IngestError(f"{wanted}: cannot fetch {file_name} ({error}); {how_to_fix}") from None
+    # The cache keeps files under snapshots/<commit>/<file>: name the exact commit that was read.
+    commit = downloaded.parents[len(PurePosixPath(file_name).parts) - 1].name
+    return HubFile(downloaded, f"hub:{repo}@{commit}/{file_name}")
+
+
+def fetch_tagger_file(repo: str, revision: str | None) -> HubFile:
+    return fetch_hub_file(repo, TAGGER_FILE_NAME, revision, "tagger")

@@ -1,42 +1,75 @@
 """Which sources an ingest reads: from `sources.toml` and from command-line flags.
 
-Config format (paths relative to the config file):
+Config format (paths relative to the config file; every section may repeat):
 
     [[tagger]]       path = "selected_tags.csv"
     [[tagger]]       hub = "SmilingWolf/wd-v1-4-convnext-tagger-v2", revision = "main"   (revision optional)
     [[tagcomplete]]  path = "danbooru.csv"
     [[vocab]]        path = "custom_tags.json"
     [[list]]         path = "triggers.csv", kind = "artist_style"   (kind optional)
+    [[implications]] path = "tag_implications.json"
+    [[priorities]]   path = "tag_priorities.json"
+    [[aliases]]      path = "tag_aliases.json"
+    [[chants]]       path = "noob_characters-chants.json"
+    [[triggers]]     hub = "Eugeoter/anime_illust_diffusion_xl:references/artist.csv"
+
+Any section takes `hub = "OWNER/NAME:FILE"` (+ optional `revision`) instead of `path`: the file is
+read through the Hugging Face cache (ingest/hub.py). `tagger` and `triggers` have a default file, so
+`hub = "OWNER/NAME"` is enough for them.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from kb.errors import IngestError
 from kb.schema import TriggerKind
 
-SOURCE_KINDS = ("tagger", "tagcomplete", "vocab", "list")
+SOURCE_KINDS = (
+    "tagger",
+    "tagcomplete",
+    "vocab",
+    "list",
+    "implications",
+    "priorities",
+    "aliases",
+    "chants",
+    "triggers",
+)
 DEFAULT_TAGGER_REPO = "SmilingWolf/wd-v1-4-convnext-tagger-v2"
 TAGGER_FILE_NAME = "selected_tags.csv"
+# The model's own trigger list (PROVENANCE.md §11): `aidxl ingest --triggers hub`.
+DEFAULT_TRIGGERS_REPO = "Eugeoter/anime_illust_diffusion_xl"
+TRIGGERS_FILE_NAME = "references/artist.csv"
+# What `--KIND hub` reads, and the file a hub source that names only its repository reads.
+DEFAULT_HUB_REPOS: dict[str, str] = {"tagger": DEFAULT_TAGGER_REPO, "triggers": DEFAULT_TRIGGERS_REPO}
+DEFAULT_HUB_FILES: dict[str, str] = {"tagger": TAGGER_FILE_NAME, "triggers": TRIGGERS_FILE_NAME}
 
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """One source to ingest: a local file, or (taggers only) a Hub repository."""
+    """One source to ingest: a local file, or a file of a Hugging Face Hub repository."""
 
-    kind: str  # tagger | tagcomplete | vocab | list
+    kind: str  # one of SOURCE_KINDS
     path: Path | None = None
     hub_repo: str | None = None
     revision: str | None = None
     list_kind: TriggerKind | None = None  # --kind for a list without a kind column
+    hub_file: str | None = None  # file in the Hub repository; None: the kind's default file
+
+    @property
+    def hub_file_name(self) -> str:
+        """The file a Hub source reads (its own, else the kind's default)."""
+        file_name = self.hub_file or DEFAULT_HUB_FILES.get(self.kind)
+        assert file_name is not None, f"a {self.kind} hub source needs a file name"
+        return file_name
 
     def describe(self) -> str:
         if self.hub_repo is not None:
-            return f"hub:{self.hub_repo}@{self.revision or 'main'}"
+            return f"hub:{self.hub_repo}@{self.revision or 'main'}/{self.hub_file_name}"
         return str(self.path)
 
 
@@ -48,23 +81,44 @@ def parse_trigger_kind(text: str, where: str) -> TriggerKind:
         raise IngestError(f"{where}: unknown kind {text!r} (expected one of {names})") from None
 
 
+def _split_hub_value(kind: str, value: str, where: str) -> tuple[str, str | None]:
+    """`OWNER/NAME` or `OWNER/NAME:FILE` → (repository, file or None for the kind's default)."""
+    repo, _, file_name = value.partition(":")
+    has_default = kind in DEFAULT_HUB_FILES
+    expected = "hub:OWNER/NAME or hub:OWNER/NAME:FILE" if has_default else "hub:OWNER/NAME:FILE"
+    if repo.count("/") != 1 or not all(repo.split("/")) or (":" in value and not file_name):
+        raise IngestError(f"{where}: expected {expected}")
+    if not file_name and not has_default:
+        raise IngestError(f"{where}: expected {expected} (a {kind} source has no default file)")
+    return repo, file_name or None
+
+
+def source_spec_from_flag(kind: str, value: str) -> SourceSpec:
+    """`--KIND FILE`, `--KIND hub` (tagger, triggers: the default repository and file),
+    `--KIND hub:OWNER/NAME` (tagger, triggers: the default file) or `--KIND hub:OWNER/NAME:FILE`."""
+    where = f"--{kind} {value}"
+    if value == "hub":
+        if kind not in DEFAULT_HUB_REPOS:
+            raise IngestError(f"{where}: no default Hub repository for {kind}; give hub:OWNER/NAME:FILE")
+        return SourceSpec(kind, hub_repo=DEFAULT_HUB_REPOS[kind])
+    if value.startswith("hub:"):
+        repo, file_name = _split_hub_value(kind, value.removeprefix("hub:"), where)
+        return SourceSpec(kind, hub_repo=repo, hub_file=file_name)
+    return SourceSpec(kind, path=Path(value))
+
+
 def tagger_spec_from_flag(value: str) -> SourceSpec:
     """`--tagger FILE`, `--tagger hub` (the default repository) or `--tagger hub:OWNER/NAME`."""
-    if value == "hub":
-        return SourceSpec("tagger", hub_repo=DEFAULT_TAGGER_REPO)
-    if value.startswith("hub:"):
-        repo = value.removeprefix("hub:")
-        if repo.count("/") != 1 or not all(repo.split("/")):
-            raise IngestError(f"--tagger {value}: expected hub:OWNER/NAME")
-        return SourceSpec("tagger", hub_repo=repo)
-    return SourceSpec("tagger", path=Path(value))
+    return source_spec_from_flag("tagger", value)
 
 
-_ALLOWED_KEYS: dict[str, frozenset[str]] = {
-    "tagger": frozenset({"path", "hub", "revision"}),
-    "tagcomplete": frozenset({"path"}),
-    "vocab": frozenset({"path"}),
-    "list": frozenset({"path", "kind"}),
+def with_revision(spec: SourceSpec, revision: str) -> SourceSpec:
+    return replace(spec, revision=revision)
+
+
+_COMMON_KEYS = frozenset({"path", "hub", "revision"})
+_ALLOWED_KEYS: dict[str, frozenset[str]] = {kind: _COMMON_KEYS for kind in SOURCE_KINDS} | {
+    "list": _COMMON_KEYS | {"kind"}
 }
 
 
@@ -78,15 +132,18 @@ def _spec_from_table(kind: str, table: Any, config_path: Path, position: int) ->
     for key, value in table.items():
         if not isinstance(value, str) or not value:
             raise IngestError(f"{where}: `{key}` must be a non-empty string")
-    if kind == "tagger" and "hub" in table:
+    list_kind = parse_trigger_kind(table["kind"], where) if "kind" in table else None
+    if "hub" in table:
         if "path" in table:
             raise IngestError(f"{where}: give either `path` or `hub`, not both")
-        return SourceSpec("tagger", hub_repo=table["hub"], revision=table.get("revision"))
+        repo, file_name = _split_hub_value(kind, table["hub"], f"{where}: hub = {table['hub']!r}")
+        return SourceSpec(
+            kind, hub_repo=repo, hub_file=file_name, revision=table.get("revision"), list_kind=list_kind
+        )
     if "revision" in table:
         raise IngestError(f"{where}: `revision` needs `hub`")
     if "path" not in table:
         raise IngestError(f"{where}: `path` is missing")
-    list_kind = parse_trigger_kind(table["kind"], where) if "kind" in table else None
     return SourceSpec(kind, path=config_path.parent / table["path"], list_kind=list_kind)
 
 

@@ -17,6 +17,9 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from ingest.aliasfile import AliasRows
+from ingest.chants import ChantRows
+from ingest.implications import ImplicationRows
 from ingest.linking import (
     ArtistName,
     LinkedTrigger,
@@ -28,9 +31,11 @@ from ingest.linking import (
     lookup_names,
     merge_verified,
 )
+from ingest.priorities import PriorityRows
 from ingest.tagrows import TagRows
 from ingest.triggerrows import TriggerEntry
 from kb import __version__
+from kb.caption_groups import UNGROUPED_INDEX, FeaturePart, feature_part
 from kb.errors import IngestError
 from kb.schema import DDL, KIND_OF_CATEGORY, SCHEMA_VERSION, Category
 from kb.tagforms import EMOTICON_TAGS
@@ -59,6 +64,10 @@ class CatalogCounts:
     triggers: int
     characters: int
     sources: int
+    implications: int = 0
+    caption_order: int = 0
+    character_features: int = 0
+    character_genders: int = 0
 
 
 def _sql_string_list(values: Iterable[str]) -> str:
@@ -324,8 +333,9 @@ def write_catalog(
     tag_sources: Sequence[tuple[int, TagRows]],
     verified_entries: Sequence[tuple[int, TriggerEntry]],
     fingerprint: str,
-) -> CatalogCounts:
-    """Create the catalog at `path` (a new file) and return its row counts."""
+    author_tables: AuthorTables | None = None,
+) -> WrittenCatalog:
+    """Create the catalog at `path` (a new file); its row counts and what linking found per source."""
     connection = duckdb.connect(str(path))
     try:
         # Choosing a compression per column costs more than the whole merge; the file stays small anyway.
@@ -358,6 +368,7 @@ def write_catalog(
         _insert_artist_candidates(connection, artist_candidates(artist_names, verified))
         _insert_tag_triggers(connection)
         _insert_characters(connection, index)
+        link_notes = _insert_author_tables(connection, author_tables or AuthorTables())
         connection.executemany(
             "INSERT INTO meta VALUES (?, ?)",
             [
@@ -374,7 +385,7 @@ def write_catalog(
         connection.execute("CHECKPOINT")
     finally:
         connection.close()
-    return counts
+    return WrittenCatalog(counts, link_notes)
 
 
 def count_rows(connection: duckdb.DuckDBPyConnection) -> CatalogCounts:
@@ -389,6 +400,10 @@ def count_rows(connection: duckdb.DuckDBPyConnection) -> CatalogCounts:
         triggers=count("triggers"),
         characters=count("characters"),
         sources=count("sources"),
+        implications=count("implications"),
+        caption_order=count("caption_order"),
+        character_features=count("character_features"),
+        character_genders=count("character_genders"),
     )
 
 
@@ -403,6 +418,11 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     ("triggers", "trigger_id"),
     ("triggers", "text, kind"),
     ("characters", "tag_id"),
+    ("implications", "tag, implied"),
+    ("caption_order", "tag"),
+    ("character_features", "tag_id, source_id, part, position"),
+    ("character_features", "tag_id, source_id, feature"),
+    ("character_genders", "tag_id, source_id"),
 )
 
 
@@ -415,3 +435,293 @@ def check_unique_keys(connection: duckdb.DuckDBPyConnection, path: Path) -> None
     for (table, columns), duplicate_count in zip(UNIQUE_KEYS, duplicates, strict=True):
         if duplicate_count:
             raise IngestError(f"{path}: {duplicate_count} duplicate key(s) ({columns}) in table {table}")
+
+
+# --- The model author's caption tables (implications, caption order, aliases) and chants ---------
+
+
+@dataclass(frozen=True)
+class AuthorTables:
+    """The author's caption tables and the chant files to store, each with its source id."""
+
+    implications: Sequence[tuple[int, ImplicationRows]] = ()
+    priorities: Sequence[tuple[int, PriorityRows]] = ()
+    aliases: Sequence[tuple[int, AliasRows]] = ()
+    chants: Sequence[tuple[int, ChantRows]] = ()
+
+
+@dataclass(frozen=True)
+class WrittenCatalog:
+    counts: CatalogCounts
+    link_notes: dict[int, tuple[str, ...]]  # source_id -> what linking its rows found (aliases, chants)
+
+
+def _insert_author_tables(
+    connection: duckdb.DuckDBPyConnection, tables: AuthorTables
+) -> dict[int, tuple[str, ...]]:
+    """Runs after every other table is written: the author's aliases join the aliases table here, so
+    they link chants to characters but change no link made before (verified triggers, copyrights)."""
+    _insert_implications(connection, tables.implications)
+    _insert_caption_order(connection, tables.priorities)
+    notes = _insert_author_aliases(connection, tables.aliases)
+    notes.update(_insert_chants(connection, tables.chants))
+    return notes
+
+
+def _insert_implications(
+    connection: duckdb.DuckDBPyConnection, sources: Sequence[tuple[int, ImplicationRows]]
+) -> None:
+    if not any(rows.tags for _, rows in sources):
+        return
+    columns = {
+        "source_id": np.concatenate(
+            [np.full(len(rows.tags), source_id, dtype=np.int32) for source_id, rows in sources]
+        ),
+        "tag": _object_array([tag for _, rows in sources for tag in rows.tags]),
+        "implied": _object_array([implied for _, rows in sources for implied in rows.implied]),
+    }
+    _insert_staged(
+        connection,
+        "staged_implications",
+        columns,
+        "INSERT INTO implications SELECT tag, implied, min(source_id) FROM staged_implications "
+        "GROUP BY tag, implied ORDER BY tag, implied",
+    )
+
+
+def _insert_caption_order(
+    connection: duckdb.DuckDBPyConnection, sources: Sequence[tuple[int, PriorityRows]]
+) -> None:
+    """One group per tag: the first source listing the tag wins."""
+    if not any(rows.tags for _, rows in sources):
+        return
+    columns = {
+        "source_id": np.concatenate(
+            [np.full(len(rows.tags), source_id, dtype=np.int32) for source_id, rows in sources]
+        ),
+        "tag": _object_array([tag for _, rows in sources for tag in rows.tags]),
+        "group_index": np.array(
+            [group for _, rows in sources for group in rows.group_indexes], dtype=np.int32
+        ),
+    }
+    _insert_staged(
+        connection,
+        "staged_priorities",
+        columns,
+        "INSERT INTO caption_order SELECT tag, arg_min(group_index, source_id), min(source_id) "
+        "FROM staged_priorities GROUP BY tag ORDER BY tag",
+    )
+
+
+def _insert_author_aliases(
+    connection: duckdb.DuckDBPyConnection, sources: Sequence[tuple[int, AliasRows]]
+) -> dict[int, tuple[str, ...]]:
+    """Each alias whose tag is a catalog tag (by exact name) becomes an aliases row, unless that
+    (alias, tag) pair is already there from an earlier source; the others are counted."""
+    if not any(rows.aliases for _, rows in sources):
+        return {}
+    columns = {
+        "source_id": np.concatenate(
+            [np.full(len(rows.aliases), source_id, dtype=np.int32) for source_id, rows in sources]
+        ),
+        "alias": _object_array([alias for _, rows in sources for alias in rows.aliases]),
+        "tag": _object_array([tag for _, rows in sources for tag in rows.tags]),
+    }
+    _insert_staged(
+        connection,
+        "staged_author_aliases",
+        columns,
+        "CREATE TEMP TABLE author_aliases AS SELECT s.source_id, s.alias, t.tag_id, "
+        "EXISTS (SELECT 1 FROM aliases e WHERE e.alias = s.alias AND e.tag_id = t.tag_id) AS known "
+        "FROM staged_author_aliases s LEFT JOIN tags t ON t.name = s.tag",
+    )
+    connection.execute(
+        "INSERT INTO aliases SELECT alias, tag_id, min(source_id) FROM author_aliases "
+        "WHERE tag_id IS NOT NULL AND NOT known GROUP BY alias, tag_id ORDER BY alias, tag_id"
+    )
+    notes: dict[int, tuple[str, ...]] = {}
+    for source_id, unknown, known in connection.execute(
+        "SELECT source_id, count(*) FILTER (tag_id IS NULL), count(*) FILTER (known) "
+        "FROM author_aliases GROUP BY source_id ORDER BY source_id"
+    ).fetchall():
+        notes[source_id] = (
+            f"{unknown} alias(es) whose tag is not in the catalog left out; "
+            f"{known} already known from an earlier source",
+        )
+    connection.execute("DROP TABLE author_aliases")
+    return notes
+
+
+def _character_lookup(
+    connection: duckdb.DuckDBPyConnection, names: Iterable[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Character tags (category 4) by exact name, and by alias (the most-posted character an alias
+    names), for the wanted names."""
+    parameters = {"wanted": sorted(set(names)), "character": int(Category.CHARACTER)}
+    by_name = dict(
+        connection.execute(
+            "SELECT name, tag_id FROM tags WHERE category = $character AND name IN (SELECT unnest($wanted))",
+            parameters,
+        ).fetchall()
+    )
+    by_alias = dict(
+        connection.execute(
+            "SELECT a.alias, arg_max(t.tag_id, t.count) FROM aliases a JOIN tags t USING (tag_id) "
+            "WHERE t.category = $character AND a.alias IN (SELECT unnest($wanted)) GROUP BY a.alias",
+            parameters,
+        ).fetchall()
+    )
+    return by_name, by_alias
+
+
+def _feature_names(connection: duckdb.DuckDBPyConnection, tags: Iterable[str]) -> dict[str, str]:
+    """Core tags that are not tag names but aliases → the name of their (most-posted) tag."""
+    return dict(
+        connection.execute(
+            "SELECT a.alias, arg_max(t.name, t.count) FROM aliases a JOIN tags t USING (tag_id) "
+            "WHERE a.alias IN (SELECT unnest($wanted)) "
+            "AND a.alias NOT IN (SELECT name FROM tags WHERE name IN (SELECT unnest($wanted))) "
+            "GROUP BY a.alias",
+            {"wanted": sorted(set(tags))},
+        ).fetchall()
+    )
+
+
+@dataclass
+class _ChantTables:
+    """Rows for character_features and character_genders, column by column."""
+
+    feature_tag_ids: list[int]
+    feature_parts: list[str]
+    feature_positions: list[int]
+    features: list[str]
+    feature_source_ids: list[int]
+    gender_tag_ids: list[int]
+    genders: list[str]
+    gender_source_ids: list[int]
+
+
+def _insert_chants(
+    connection: duckdb.DuckDBPyConnection, sources: Sequence[tuple[int, ChantRows]]
+) -> dict[int, tuple[str, ...]]:
+    """Link each chant to its character tag (exact name, else through an alias) and store its gender
+    and its features: canonical, repeats dropped, split into appearance and outfit by
+    kb.caption_groups, each part in the author's caption order (group index, then chant order)."""
+    if not any(rows.chants for _, rows in sources):
+        return {source_id: (f"{rows.presets} preset(s) skipped",) for source_id, rows in sources}
+    chants = [chant for _, rows in sources for chant in rows.chants]
+    character_of_name, character_of_alias = _character_lookup(connection, {chant.name for chant in chants})
+    alias_targets = _feature_names(connection, {tag for chant in chants for tag in chant.core_tags})
+    feature_names = {alias_targets.get(tag, tag) for chant in chants for tag in chant.core_tags}
+    group_of: dict[str, int] = dict(
+        connection.execute(
+            "SELECT tag, group_index FROM caption_order WHERE tag IN (SELECT unnest($wanted))",
+            {"wanted": sorted(feature_names)},
+        ).fetchall()
+    )
+    part_of: dict[str, FeaturePart | None] = {
+        name: feature_part(name, group_of.get(name)) for name in feature_names
+    }
+    tables = _ChantTables([], [], [], [], [], [], [], [])
+    notes: dict[int, tuple[str, ...]] = {}
+    for source_id, rows in sources:
+        exact: list[tuple[int, int, bool]] = []  # (tag_id, chant index, through an alias)
+        through_alias: list[tuple[int, int, bool]] = []
+        for position, chant in enumerate(rows.chants):
+            tag_id = character_of_name.get(chant.name)
+            if tag_id is not None:
+                exact.append((tag_id, position, False))
+            elif (tag_id := character_of_alias.get(chant.name)) is not None:
+                through_alias.append((tag_id, position, True))
+        claimed: set[int] = set()
+        via_alias = dropped = genderless = 0
+        for tag_id, position, aliased in [*exact, *through_alias]:  # exact names claim their tag first
+            if tag_id in claimed:
+                continue
+            claimed.add(tag_id)
+            via_alias += aliased
+            chant = rows.chants[position]
+            if chant.gender is None:
+                genderless += 1
+            else:
+                tables.gender_tag_ids.append(tag_id)
+                tables.genders.append(chant.gender.value)
+                tables.gender_source_ids.append(source_id)
+            dropped += _add_features(
+                tables, tag_id, source_id, chant.core_tags, alias_targets, part_of, group_of
+            )
+        resolved = len(exact) + len(through_alias)
+        doubles = resolved - len(claimed)
+        notes[source_id] = (
+            f"{len(claimed)} of {len(rows.chants)} characters linked to catalog tags "
+            f"({via_alias} through an alias); {len(rows.chants) - resolved} not in the catalog",
+            *([f"{doubles} chant(s) naming a character another chant already describes"] if doubles else []),
+            f"{genderless} linked character(s) without a gender tag",
+            f"{dropped} core tag(s) that describe the picture, not the character "
+            "(role, expression, action, ...), left out",
+            f"{rows.presets} preset(s) skipped",
+        )
+    _insert_chant_tables(connection, tables)
+    return notes
+
+
+def _add_features(
+    tables: _ChantTables,
+    tag_id: int,
+    source_id: int,
+    core_tags: Sequence[str],
+    alias_targets: dict[str, str],
+    part_of: dict[str, FeaturePart | None],
+    group_of: dict[str, int],
+) -> int:
+    """Append one character's feature rows; returns how many core tags were not features."""
+    by_part: dict[FeaturePart, list[str]] = {FeaturePart.APPEARANCE: [], FeaturePart.OUTFIT: []}
+    seen: set[str] = set()
+    dropped = 0
+    for tag in core_tags:
+        name = alias_targets.get(tag, tag)
+        if name in seen:
+            continue
+        seen.add(name)
+        part = part_of[name]
+        if part is None:
+            dropped += 1
+        else:
+            by_part[part].append(name)
+    for part, names in by_part.items():
+        names.sort(key=lambda name: group_of.get(name, UNGROUPED_INDEX))  # stable: chant order within a group
+        tables.feature_tag_ids.extend([tag_id] * len(names))
+        tables.feature_parts.extend([part.value] * len(names))
+        tables.feature_positions.extend(range(1, len(names) + 1))
+        tables.features.extend(names)
+        tables.feature_source_ids.extend([source_id] * len(names))
+    return dropped
+
+
+def _insert_chant_tables(connection: duckdb.DuckDBPyConnection, tables: _ChantTables) -> None:
+    if tables.features:
+        _insert_staged(
+            connection,
+            "staged_features",
+            {
+                "tag_id": np.array(tables.feature_tag_ids, dtype=np.int64),
+                "part": _object_array(tables.feature_parts),
+                "position": np.array(tables.feature_positions, dtype=np.int32),
+                "feature": _object_array(tables.features),
+                "source_id": np.array(tables.feature_source_ids, dtype=np.int32),
+            },
+            "INSERT INTO character_features SELECT tag_id, part, position, feature, source_id "
+            "FROM staged_features ORDER BY tag_id, source_id, part, position",
+        )
+    if tables.genders:
+        _insert_staged(
+            connection,
+            "staged_genders",
+            {
+                "tag_id": np.array(tables.gender_tag_ids, dtype=np.int64),
+                "gender": _object_array(tables.genders),
+                "source_id": np.array(tables.gender_source_ids, dtype=np.int32),
+            },
+            "INSERT INTO character_genders SELECT tag_id, gender, source_id FROM staged_genders "
+            "ORDER BY tag_id, source_id",
+        )

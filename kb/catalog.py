@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,9 +47,16 @@ def read_schema_version(connection: duckdb.DuckDBPyConnection) -> int | None:
     return int(row[0]) if row is not None else None
 
 
+# Tables whose rows each name their source, counted per source by `aidxl stats`.
+SOURCE_TABLES = ("aliases", "implications", "caption_order", "character_features", "character_genders")
+# The tables of the model author's caption tools and chants, counted in total.
+AUTHOR_TABLES = ("implications", "caption_order", "character_features", "character_genders")
+
+
 @dataclass(frozen=True)
 class SourceStats:
-    """One ingested file: its rows per Danbooru category (tag files) and triggers per kind."""
+    """One ingested file: its rows per Danbooru category (tag files), triggers per kind, and rows in
+    the tables whose rows name their source (aliases, implications, caption order, chants)."""
 
     source_id: int
     kind: str
@@ -60,6 +67,7 @@ class SourceStats:
     skipped: int
     rows_per_category: dict[int, int]
     triggers_per_kind: dict[str, int]
+    rows_per_table: dict[str, int] = field(default_factory=dict)  # SOURCE_TABLES it has rows in
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,7 @@ class CatalogStats:
     triggers_per_kind: dict[str, int]
     verified_triggers_per_kind: dict[str, int]
     sources: tuple[SourceStats, ...]
+    table_counts: dict[str, int] = field(default_factory=dict)  # rows of each of AUTHOR_TABLES
 
     def age_seconds(self, now: datetime | None = None) -> float:
         current = now if now is not None else datetime.now(UTC)
@@ -92,6 +101,7 @@ class CatalogStats:
             "tags_per_category": {str(key): value for key, value in self.tags_per_category.items()},
             "triggers_per_kind": self.triggers_per_kind,
             "verified_triggers_per_kind": self.verified_triggers_per_kind,
+            **self.table_counts,
             "sources": [
                 {
                     "kind": source.kind,
@@ -102,6 +112,7 @@ class CatalogStats:
                     "skipped": source.skipped,
                     "rows_per_category": {str(key): value for key, value in source.rows_per_category.items()},
                     "triggers_per_kind": source.triggers_per_kind,
+                    "rows_per_table": source.rows_per_table,
                 }
                 for source in self.sources
             ],
@@ -129,6 +140,13 @@ def catalog_stats(connection: duckdb.DuckDBPyConnection, path: Path) -> CatalogS
     per_kind = _grouped(
         connection, "SELECT source_id, kind, count(*) FROM triggers GROUP BY ALL ORDER BY ALL"
     )
+    per_table = _grouped(
+        connection,
+        " UNION ALL ".join(
+            f"SELECT source_id, '{table}' AS name, count(*) FROM {table} GROUP BY source_id"
+            for table in SOURCE_TABLES
+        ),
+    )
     sources = tuple(
         SourceStats(
             source_id,
@@ -140,6 +158,11 @@ def catalog_stats(connection: duckdb.DuckDBPyConnection, path: Path) -> CatalogS
             skipped,
             per_category.get(source_id, {}),
             per_kind.get(source_id, {}),
+            {
+                table: per_table[source_id][table]
+                for table in SOURCE_TABLES
+                if table in per_table.get(source_id, {})
+            },
         )
         for source_id, kind, location, file_name, sha256, rows, skipped in connection.execute(
             "SELECT source_id, kind, location, file_name, sha256, rows, skipped "
@@ -165,4 +188,7 @@ def catalog_stats(connection: duckdb.DuckDBPyConnection, path: Path) -> CatalogS
         triggers_per_kind=all_kinds.get(0, {}),
         verified_triggers_per_kind=verified.get(0, {}),
         sources=sources,
+        table_counts={
+            table: int(_scalar(connection, f"SELECT count(*) FROM {table}")) for table in AUTHOR_TABLES
+        },
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import IntEnum, StrEnum
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Category(IntEnum):
@@ -60,7 +60,8 @@ DDL: tuple[str, ...] = (
     """
     CREATE TABLE sources (
         source_id   INTEGER NOT NULL,      -- key
-        kind        VARCHAR NOT NULL,      -- tagger | tagcomplete | vocab | list | curated
+        kind        VARCHAR NOT NULL,      -- tagger | tagcomplete | vocab | list | curated |
+                                           -- implications | aliases | priorities | chants | triggers
         location    VARCHAR NOT NULL,      -- path, or hub:REPO@REVISION/FILE
         file_name   VARCHAR NOT NULL,
         sha256      VARCHAR NOT NULL,
@@ -117,6 +118,40 @@ DDL: tuple[str, ...] = (
         qualifier  VARCHAR,                -- last qualifier, plain form: genshin impact; NULL if none
         qualifiers VARCHAR[] NOT NULL,     -- every qualifier, plain form: [twilight blossom, genshin impact]
         copyright  VARCHAR                 -- copyright tag a qualifier names (docs/catalog.md): blend_s
+    )
+    """,
+    # The model author's caption tools (waifuset): which tags imply which (the author drops an implied
+    # tag from a caption), and each tag's caption group (the author's caption order, lower = earlier).
+    """
+    CREATE TABLE implications (
+        tag       VARCHAR NOT NULL,        -- canonical Danbooru name: very_long_hair
+        implied   VARCHAR NOT NULL,        -- canonical name it implies: long_hair; key: (tag, implied)
+        source_id INTEGER NOT NULL         -- first source listing the pair
+    )
+    """,
+    """
+    CREATE TABLE caption_order (
+        tag         VARCHAR NOT NULL,      -- key; canonical Danbooru name
+        group_index INTEGER NOT NULL,      -- kb.caption_groups: 20 hair, 32 clothes, 39 everything else
+        source_id   INTEGER NOT NULL       -- first source listing the tag
+    )
+    """,
+    # A character's core tags from a chant file (tag-autocomplete chants), canonical names, split into
+    # what the character looks like and what it wears; each part in the author's caption order.
+    """
+    CREATE TABLE character_features (
+        tag_id    INTEGER NOT NULL,        -- the character tag
+        part      VARCHAR NOT NULL,        -- appearance | outfit
+        position  INTEGER NOT NULL,        -- 1.. within (tag_id, source_id, part); key with those
+        feature   VARCHAR NOT NULL,        -- canonical tag: white_hair, black_blindfold
+        source_id INTEGER NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE character_genders (
+        tag_id    INTEGER NOT NULL,        -- the character tag; key: (tag_id, source_id)
+        gender    VARCHAR NOT NULL,        -- girl | boy | other (the chant's 1girl / 1boy / 1other)
+        source_id INTEGER NOT NULL
     )
     """,
 )

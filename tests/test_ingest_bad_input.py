@@ -305,7 +305,7 @@ def test_bad_vocab_file_names_key_and_line(
     assert (
         f"{bad}:4: quality[2]: name 'bad name' contains whitespace (Danbooru names use underscores)" in stderr
     )
-    assert f"{bad}: quality[3]: expected a string, found 7" in stderr
+    assert f"{bad}:5: quality[3]: expected a string, found 7" in stderr
     broken = tmp_path / "broken.json"
     broken.write_text('{\n  "quality": [\n    "a",\n  ]\n}\n')
     assert run_ingest(catalog, "--vocab", str(broken)) == 2

@@ -70,7 +70,12 @@ def test_the_shipped_sources_config() -> None:
         ("tagger", shared / "selected_tags.wd-eva02-large-tagger-v3.csv", None),
         ("tagcomplete", shared / "danbooru.csv", None),
         ("vocab", shared / "waifuset.custom_tags.json", None),
+        ("vocab", shared / "waifuset.custom_tags.dcfd297.json", None),
         ("list", shared / "aidxl_triggers.fragments.csv", TriggerKind.ARTIST_STYLE),
+        ("implications", shared / "waifuset.tag_implications.json", None),
+        ("priorities", shared / "waifuset.tag_priorities.json", None),
+        ("aliases", shared / "waifuset.tag_aliases.json", None),
+        ("chants", shared / "tagcomplete.noob_characters-chants.json", None),
     ]
 
 
@@ -172,6 +177,6 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_no_sources_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ingest", "--catalog", str(tmp_path / "c.duckdb")]) == 2
     assert capsys.readouterr().err == (
-        "aidxl: no sources: give --config FILE (e.g. sources.toml) "
-        "or --tagger / --tagcomplete / --vocab / --list\n"
+        "aidxl: no sources: give --config FILE (e.g. sources.toml) or --tagger / --tagcomplete / --vocab / "
+        "--list / --implications / --priorities / --aliases / --chants / --triggers\n"
     )

@@ -6,12 +6,21 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ingest.build import IngestResult, ingest_catalog
 from ingest.problems import format_problems
-from ingest.specs import SourceSpec, load_sources_config, parse_trigger_kind, tagger_spec_from_flag
+from ingest.specs import (
+    DEFAULT_TRIGGERS_REPO,
+    TRIGGERS_FILE_NAME,
+    SourceSpec,
+    load_sources_config,
+    parse_trigger_kind,
+    source_spec_from_flag,
+    with_revision,
+)
 from kb.catalog import CatalogStats, catalog_stats, open_catalog
 from kb.errors import IngestError
 from kb.paths import resolve_catalog_path
@@ -27,19 +36,15 @@ class _SourceAction(argparse.Action):
         self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: Any = None
     ) -> None:
         specs: list[SourceSpec] = list(getattr(namespace, SPECS_DEST, None) or [])
-        value = str(values)
-        if self.dest == "tagger":
-            try:
-                specs.append(tagger_spec_from_flag(value))
-            except IngestError as error:
-                parser.error(str(error))
-        else:
-            specs.append(SourceSpec(self.dest, path=Path(value)))
+        try:
+            specs.append(source_spec_from_flag(self.dest, str(values)))
+        except IngestError as error:
+            parser.error(str(error))
         setattr(namespace, SPECS_DEST, specs)
 
 
 class _ModifierAction(argparse.Action):
-    """`--kind K` applies to the `--list` just before it; `--revision R` to the `--tagger hub…` before it."""
+    """`--kind K` applies to the `--list` just before it; `--revision R` to the Hub source before it."""
 
     def __call__(
         self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: Any = None
@@ -54,11 +59,14 @@ class _ModifierAction(argparse.Action):
                 kind = parse_trigger_kind(value, "--kind")
             except IngestError as error:
                 parser.error(str(error))
-            specs[-1] = SourceSpec("list", path=last.path, list_kind=kind)
+            specs[-1] = replace(last, list_kind=kind)
         else:
             if last is None or last.hub_repo is None:
-                parser.error("--revision must follow the --tagger hub or --tagger hub:REPO it describes")
-            specs[-1] = SourceSpec("tagger", hub_repo=last.hub_repo, revision=value)
+                parser.error(
+                    "--revision must follow the --tagger hub, --triggers hub or other hub:OWNER/NAME source "
+                    "it describes"
+                )
+            specs[-1] = with_revision(last, value)
         setattr(namespace, SPECS_DEST, specs)
 
 
@@ -81,7 +89,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "`hub:OWNER/NAME` to read it through the Hugging Face cache",
     )
     ingest.add_argument(
-        "--revision", action=_ModifierAction, metavar="REV", help="Hub revision of the --tagger hub before it"
+        "--revision",
+        action=_ModifierAction,
+        metavar="REV",
+        help="Hub revision of the hub source just before it (--tagger hub, --triggers hub, hub:…)",
     )
     ingest.add_argument(
         "--tagcomplete",
@@ -93,13 +104,45 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--vocab",
         action=_SourceAction,
         metavar="FILE",
-        help="the model author's caption vocabulary JSON (keys quality, aesthetic, style)",
+        help="the model author's caption vocabulary JSON (keys quality, aesthetic, style, and in the "
+        "full vocabulary artist, character, game)",
     )
     ingest.add_argument(
         "--list",
         action=_SourceAction,
         metavar="FILE",
         help="a trigger list: one per line, or CSV trigger,kind,description (header optional)",
+    )
+    ingest.add_argument(
+        "--implications",
+        action=_SourceAction,
+        metavar="FILE",
+        help="the author's implication table JSON, tag -> [implied tags] (waifuset tag_implications.json)",
+    )
+    ingest.add_argument(
+        "--priorities",
+        action=_SourceAction,
+        metavar="FILE",
+        help="the author's caption-order table JSON, tag -> group index (waifuset tag_priorities.json)",
+    )
+    ingest.add_argument(
+        "--aliases",
+        action=_SourceAction,
+        metavar="FILE",
+        help="the author's alias table JSON, alias -> tag (waifuset tag_aliases.json)",
+    )
+    ingest.add_argument(
+        "--chants",
+        action=_SourceAction,
+        metavar="FILE",
+        help="a chants JSON (tag-autocomplete noob_characters-chants.json): characters' core tags",
+    )
+    ingest.add_argument(
+        "--triggers",
+        action=_SourceAction,
+        metavar="FILE|hub|hub:OWNER/NAME:FILE",
+        help=f"the model's trigger list (one artist per row; header artist/trigger/name/tag/style and "
+        f"optional count, or one name per line), or `hub` ({DEFAULT_TRIGGERS_REPO}, {TRIGGERS_FILE_NAME})",
     )
     ingest.add_argument(
         "--kind",
@@ -173,6 +216,9 @@ def print_ingest_result(result: IngestResult) -> None:
         f"{counts.aliases} aliases, "
         f"{counts.triggers} triggers, {counts.characters} characters from {counts.sources} sources"
     )
+    for source in result.sources:
+        for note in source.notes:
+            print(f"  {source.file_name}: {note}")
     skipped = sum(source.skipped for source in result.sources)
     if skipped:
         print(f"{skipped} bad row(s) skipped (--skip-bad)")
@@ -226,4 +272,15 @@ def render_stats(stats: CatalogStats) -> str:
     lines.append("triggers per kind (verified):")
     for kind, count in sorted(stats.triggers_per_kind.items()):
         lines.append(f"  {kind:<15} {count:>7}  ({stats.verified_triggers_per_kind.get(kind, 0)})")
+    lines.append("")
+    lines.append(
+        "author tables: " + "  ".join(f"{table}: {count}" for table, count in stats.table_counts.items())
+    )
+    stored = [source for source in stats.sources if source.rows_per_table]
+    if stored:
+        lines.append("rows per table and source:")
+        width = max(len(source.file_name) for source in stored)
+        for source in stored:
+            counts = "  ".join(f"{table} {count}" for table, count in source.rows_per_table.items())
+            lines.append(f"  {source.file_name:<{width}}  {counts}")
     return "\n".join(lines)
