@@ -135,7 +135,7 @@ def read_chants_file(path: Path) -> ChantRows:
     for position, entry in enumerate(document, start=1):
         where = f"chant {position}"
         if not isinstance(entry, JsonObject):
-            line = lines.skip(entry) or 1
+            line = lines.skip(entry)  # None for an empty container: the reason names the chant
             rows.problems.append(
                 Problem(
                     path,
