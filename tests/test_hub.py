@@ -18,17 +18,24 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 TAGGER_FILE = "selected_tags.wd-eva02-large-tagger-v3.csv"
 
 
-def make_hub_cache(root: Path, tagger_bytes: bytes) -> Path:
+def make_hub_cache(
+    root: Path,
+    file_bytes: bytes,
+    repo: str = REPO,
+    file_name: str = "selected_tags.csv",
+    commit: str = COMMIT,
+) -> Path:
     """The layout huggingface_hub writes: blobs/<sha256>, snapshots/<commit>/<file> -> blob, refs/main."""
-    repo_dir = root / "hub" / ("models--" + REPO.replace("/", "--"))
-    blob = repo_dir / "blobs" / hashlib.sha256(tagger_bytes).hexdigest()
+    repo_dir = root / "hub" / ("models--" + repo.replace("/", "--"))
+    blob = repo_dir / "blobs" / hashlib.sha256(file_bytes).hexdigest()
     blob.parent.mkdir(parents=True)
-    blob.write_bytes(tagger_bytes)
-    snapshot = repo_dir / "snapshots" / COMMIT
-    snapshot.mkdir(parents=True)
-    (snapshot / "selected_tags.csv").symlink_to(Path("..", "..", "blobs", blob.name))
+    blob.write_bytes(file_bytes)
+    cached = repo_dir / "snapshots" / commit / file_name
+    cached.parent.mkdir(parents=True)
+    depth = len(Path(file_name).parts) + 1  # up to snapshots/ from the file's folder
+    cached.symlink_to(Path(*[".."] * depth, "blobs", blob.name))
     (repo_dir / "refs").mkdir()
-    (repo_dir / "refs" / "main").write_text(COMMIT)
+    (repo_dir / "refs" / "main").write_text(commit)
     return root
 
 
@@ -89,3 +96,48 @@ def test_missing_hub_cache_says_how_to_get_the_file(tmp_path: Path) -> None:
         "selected_tags.csv`) or pass a local file: `aidxl ingest --tagger PATH`\n"
     )
     assert not (tmp_path / "catalog.duckdb").exists()
+
+
+TRIGGERS_REPO = "Eugeoter/anime_illust_diffusion_xl"
+TRIGGERS_COMMIT = "f36f3c4819a3a934e9ef78f0027d7b1783c35dd3"
+# The real file's layout is unknown offline (PROVENANCE.md §11): the successor model's sibling file
+# has this header, so the test uses it; tests/test_ingest_triggerlist.py covers every other layout.
+TRIGGER_LIST = b'"artist","count"\n"yoneyama mai",259\n"chi4",90\n"ask",12\n"some new artist",3\n'
+
+
+def test_model_trigger_list_from_the_hub_cache(tmp_path: Path) -> None:
+    hub_home = make_hub_cache(
+        tmp_path / "hf", TRIGGER_LIST, TRIGGERS_REPO, "references/artist.csv", TRIGGERS_COMMIT
+    )
+    catalog = tmp_path / "catalog.duckdb"
+    built = aidxl(hub_home, "ingest", "--catalog", str(catalog), "--triggers", "hub")
+    assert built.returncode == 0, built.stderr
+    stats = json.loads(aidxl(hub_home, "stats", "--json", "--catalog", str(catalog)).stdout)
+    (source,) = [source for source in stats["sources"] if source["kind"] == "triggers"]
+    assert source["location"] == f"hub:{TRIGGERS_REPO}@{TRIGGERS_COMMIT}/references/artist.csv"
+    assert (source["file_name"], source["rows"]) == ("artist.csv", 4)
+    import duckdb
+
+    with duckdb.connect(str(catalog), read_only=True) as connection:
+        triggers = connection.execute(
+            "SELECT tr.text, tr.verified, tr.note FROM triggers tr JOIN sources s USING (source_id) "
+            "WHERE s.kind = 'triggers' ORDER BY tr.text"
+        ).fetchall()
+        verified = connection.execute(
+            "SELECT text FROM triggers WHERE verified AND text IN ('by yoneyama mai', 'by chi4', 'by ask') "
+            "ORDER BY text"
+        ).fetchall()
+    # by yoneyama mai, by chi4, by ask are curated too: those rows keep the curated source, with the
+    # trigger list's note added; the new artist is the trigger list's own verified row.
+    assert triggers == [("by some new artist", True, "artist.csv; count=3")]
+    assert verified == [("by ask",), ("by chi4",), ("by yoneyama mai",)]
+    again = aidxl(
+        hub_home, "ingest", "--catalog", str(catalog), "--triggers", "hub", "--revision", TRIGGERS_COMMIT
+    )
+    assert again.returncode == 0, again.stderr
+    missing = aidxl(tmp_path / "empty", "ingest", "--catalog", str(catalog), "--triggers", "hub")
+    assert missing.returncode == 2
+    assert missing.stderr.startswith(
+        f"aidxl: hub:{TRIGGERS_REPO}@main: references/artist.csv is not in the Hugging Face cache"
+    )
+    assert "pass a local file: `aidxl ingest --triggers PATH`" in missing.stderr

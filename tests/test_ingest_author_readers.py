@@ -204,7 +204,10 @@ def test_priorities_good_and_bad(tmp_path: Path) -> None:
 
 # --- Chants -------------------------------------------------------------------------------------
 
-CHANT = '\t{{\r\n\t\t"name": "{name}",\r\n\t\t"terms": "{terms}",\r\n\t\t"content": "{content}",\r\n\t\t"color": 4\r\n\t}}'
+CHANT = (
+    '\t{{\r\n\t\t"name": "{name}",\r\n\t\t"terms": "{terms}",\r\n'
+    '\t\t"content": "{content}",\r\n\t\t"color": 4\r\n\t}}'
+)
 
 
 def chants_file(tmp_path: Path, *chants: str) -> Path:
@@ -253,7 +256,8 @@ def test_chants_bad_shapes(tmp_path: Path) -> None:
         chant("d", "d,1girl, 1boy"),  # 17: two genders
         chant("e e", "e e,1girl"),  # name on 21: name with whitespace
         chant("f", "f,1girl, red  eyes"),  # 29: double space
-        '\t{\r\n\t\t"name": "g",\r\n\t\t"terms": "Character",\r\n\t\t"content": 5,\r\n\t\t"colour": "x"\r\n\t}',
+        '\t{\r\n\t\t"name": "g",\r\n\t\t"terms": "Character",\r\n'
+        '\t\t"content": 5,\r\n\t\t"colour": "x"\r\n\t}',
         "\t[]",  # 38: no scalar, no line
         chant("h", "h,1girl"),  # 40
         chant("h", "h,1boy"),  # 46

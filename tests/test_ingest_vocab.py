@@ -109,7 +109,8 @@ def test_caption_form_bad_names(tmp_path: Path) -> None:
         f"{path}:4: artist[2]: name 'yoneyama_mai' contains underscores, but this file writes names with "
         "spaces (the author's caption form)",
         f"{path}:5: artist[3]: name ' chi4' has surrounding spaces",
-        f"{path}:6: artist[4]: name 'Modare' has upper-case letters (the author's caption form is lower case)",
+        f"{path}:6: artist[4]: name 'Modare' has upper-case letters "
+        "(the author's caption form is lower case)",
         f"{path}:7: artist[5]: name 'a  b' contains a tab or a double space",
         f"{path}:8: artist[6]: empty name",
         f"{path}:9: artist[7]: expected a string, found 7",
