@@ -12,8 +12,8 @@ trigger `by <name>` in plain form: `by ` + kb.tagforms.to_plain_form(to_canonica
 case (CLIP lower-cases every prompt; the catalog's texts are lower case), spaces, no escapes.
 The count (images per artist, as far as is known) goes into the trigger's note.
 
-Bad rows: a wrong field count, a non-integer count, an empty name, a name with
-surrounding spaces (`by ` alone has one), a tab or double space, a comma (a prompt splits there), both spaces and
+Bad rows: a wrong field count, a non-integer count, an empty name, a name with surrounding spaces
+(`by ` alone has one), a tab or double space, a comma (a prompt splits there), both spaces and
 underscores (which form is meant?), the same trigger twice (bad on the later line).
 File problems: a header with an unknown column, two name columns or two `count` columns, no rows,
 and what every CSV reader refuses (ingest/textfile.py): a BOM, CRLF line endings, an empty file.
