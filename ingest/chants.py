@@ -60,9 +60,7 @@ def _canonical(tag: str) -> str:
     return to_canonical(tag)
 
 
-def _fields(
-    entry: JsonObject, lines: ScalarLines, where: str
-) -> tuple[dict[str, tuple[Any, int]], list[str]]:
+def _fields(entry: JsonObject, lines: ScalarLines) -> tuple[dict[str, tuple[Any, int]], list[str]]:
     """The chant's values with their lines, and what is wrong with its keys and types."""
     values: dict[str, tuple[Any, int]] = {}
     reasons: list[str] = []
@@ -70,28 +68,29 @@ def _fields(
         key_line = lines.take()
         value_line = lines.skip(value) or key_line
         if key in values:
-            reasons.append(f"{where}: key {key!r} given twice")
+            reasons.append(f"key {key!r} given twice")
         values[key] = (value, value_line)
     unknown = [key for key in values if key not in CHANT_KEYS]
     missing = [key for key in CHANT_KEYS if key not in values]
     if unknown:
-        reasons.append(f"{where}: unknown key(s) {', '.join(unknown)} (expected {', '.join(CHANT_KEYS)})")
+        reasons.append(f"unknown key(s) {', '.join(unknown)} (expected {', '.join(CHANT_KEYS)})")
     if missing:
-        reasons.append(f"{where}: missing key(s) {', '.join(missing)}")
+        reasons.append(f"missing key(s) {', '.join(missing)}")
     for key in CHANT_KEYS:
         if key not in values:
             continue
         value = values[key][0]
         if key == "color" and type(value) is not int:
-            reasons.append(f"{where}: `color` must be an integer, found {json_type_name(value)}")
+            reasons.append(f"`color` must be an integer, found {json_type_name(value)}")
         elif key != "color" and not isinstance(value, str):
-            reasons.append(f"{where}: `{key}` must be a string, found {json_type_name(value)}")
+            reasons.append(f"`{key}` must be a string, found {json_type_name(value)}")
     return values, reasons
 
 
 def _character_chant(
     path: Path, name: str, line: int, content: str, content_line: int, where: str
 ) -> tuple[Chant | None, list[Problem]]:
+    """The chant, or None and its one problem (every reason found, on the content's line)."""
     reason = name_problem(name, "character tag")
     if reason:
         return None, [Problem(path, line, f"{where}: {reason}")]
@@ -105,7 +104,7 @@ def _character_chant(
     if not reasons and _canonical(parts[0]) != name:
         reasons.append(f"content starts with {parts[0]!r}, not the chant's name {name!r}")
     if reasons:
-        return None, [Problem(path, content_line, f"{where} ({name}): {reason}") for reason in reasons]
+        return None, [Problem(path, content_line, f"{where} ({name}): {'; '.join(reasons)}")]
     core: dict[str, None] = {}
     genders: dict[CharacterGender, None] = {}
     for part in parts[1:]:
@@ -145,10 +144,10 @@ def read_chants_file(path: Path) -> ChantRows:
                 )
             )
             continue
-        values, reasons = _fields(entry, lines, where)
-        first_line = min((line for _, line in values.values()), default=1)
+        values, reasons = _fields(entry, lines)
         if reasons:
-            rows.problems.extend(Problem(path, first_line, reason) for reason in reasons)
+            first_line = min((line for _, line in values.values()), default=None)
+            rows.problems.append(Problem(path, first_line, f"{where}: {'; '.join(reasons)}"))
             continue
         terms = [term.strip() for term in values["terms"][0].split(",")]
         if CHARACTER_TERM not in terms:

@@ -251,7 +251,7 @@ def test_chants_read_gender_and_core_tags_and_skip_presets(tmp_path: Path) -> No
 def test_chants_bad_shapes(tmp_path: Path) -> None:
     path = chants_file(
         tmp_path,
-        chant("a", "a,1girl, ,red eyes"),  # content on line 5: empty tag
+        chant("a", "a,1girl, ,red eyes,"),  # content on line 5: empty tags
         chant("b", "c,1girl"),  # 11: content starts with another name
         chant("d", "d,1girl, 1boy"),  # 17: two genders
         chant("e e", "e e,1girl"),  # name on 21: name with whitespace
@@ -265,14 +265,14 @@ def test_chants_bad_shapes(tmp_path: Path) -> None:
     rows = read_chants_file(path)
     assert problems_of(rows) == [
         f"{path}: chant 7: expected an object {{name, terms, content, color}}, found a list",
-        f"{path}:5: chant 1 (a): empty tag at position 3 of the content",
+        f"{path}:5: chant 1 (a): empty tag at position 3 of the content; "
+        "empty tag at position 5 of the content",
         f"{path}:11: chant 2 (b): content starts with 'c', not the chant's name 'b'",
         f"{path}:17: chant 3 (d): several genders (girl, boy)",
         f"{path}:21: chant 4: character tag 'e e' contains whitespace (Danbooru names use underscores)",
         f"{path}:29: chant 5 (f): tag 'red  eyes' contains a tab, newline or double space",
-        f"{path}:33: chant 6: unknown key(s) colour (expected name, terms, content, color)",
-        f"{path}:33: chant 6: missing key(s) color",
-        f"{path}:33: chant 6: `content` must be a string, found the number 5",
+        f"{path}:33: chant 6: unknown key(s) colour (expected name, terms, content, color); "
+        "missing key(s) color; `content` must be a string, found the number 5",
         f"{path}:40: character 'h' has 2 chants (lines 40, 46)",
         f"{path}:46: character 'h' has 2 chants (lines 40, 46)",
     ]
