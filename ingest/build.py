@@ -36,7 +36,7 @@ from ingest.textfile import file_sha256
 from ingest.triggerlist import read_trigger_list_file
 from ingest.triggerrows import TriggerEntry, TriggerRows
 from ingest.userlist import read_list_file
-from ingest.vocab import read_vocab_file
+from ingest.vocab import VocabRows, read_vocab_file
 from ingest.writer import AuthorTables, CatalogCounts, SourceRecord, count_rows, write_catalog
 from kb.catalog import open_catalog
 from kb.curated import (
@@ -280,6 +280,7 @@ def _plan(
     priorities: list[tuple[int, PriorityRows]] = []
     aliases: list[tuple[int, AliasRows]] = []
     chants: list[tuple[int, ChantRows]] = []
+    vocabularies: list[tuple[int, VocabRows]] = []
     for file_name in TRIGGER_FILES:
         source_id = len(records) + 1
         path = curated_dir / file_name
@@ -321,6 +322,8 @@ def _plan(
             tag_sources.append((source_id, rows))
         elif isinstance(rows, TriggerRows):
             verified.extend((source_id, entry) for entry in rows.entries)
+            if isinstance(rows, VocabRows):
+                vocabularies.append((source_id, rows))
         elif isinstance(rows, ImplicationRows):
             implications.append((source_id, rows))
         elif isinstance(rows, PriorityRows):
@@ -329,7 +332,7 @@ def _plan(
             aliases.append((source_id, rows))
         else:
             chants.append((source_id, rows))
-    author_tables = AuthorTables(implications, priorities, aliases, chants)
+    author_tables = AuthorTables(implications, priorities, aliases, chants, vocabularies)
     return records, tag_sources, verified, author_tables, reports
 
 

@@ -34,6 +34,7 @@ from ingest.linking import (
 from ingest.priorities import PriorityRows
 from ingest.tagrows import TagRows
 from ingest.triggerrows import TriggerEntry
+from ingest.vocab import VocabRows
 from kb import __version__
 from kb.caption_groups import UNGROUPED_INDEX, FeaturePart, feature_part
 from kb.errors import IngestError
@@ -448,6 +449,9 @@ class AuthorTables:
     priorities: Sequence[tuple[int, PriorityRows]] = ()
     aliases: Sequence[tuple[int, AliasRows]] = ()
     chants: Sequence[tuple[int, ChantRows]] = ()
+    # The vocabularies' artist, character and game lists (VocabRows.author_*): read and checked, not
+    # stored yet: they become author-tier triggers and characters' author forms (schema v2, tier work).
+    vocabularies: Sequence[tuple[int, VocabRows]] = ()
 
 
 @dataclass(frozen=True)
