@@ -78,7 +78,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="build the trigger catalog from tag files and trigger lists",
         description="Build the catalog from the sources in --config and the source flags (which may "
         "repeat), plus the curated lists shipped with aidxl-kb. The catalog is replaced atomically; "
-        "with unchanged sources nothing is rebuilt. Bad rows are reported as path:line: reason.",
+        "with unchanged sources nothing is rebuilt. Bad rows are reported as path:line: reason. Every "
+        "source flag also takes hub:OWNER/NAME:FILE (a file read through the Hugging Face cache).",
     )
     ingest.add_argument("--config", metavar="FILE", help="TOML file listing sources (see sources.toml)")
     ingest.add_argument(
