@@ -24,7 +24,8 @@ from ingest.atomic import build_lock, commit_temp, remove_stale_temp_files, remo
 from ingest.hub import fetch_tagger_file
 from ingest.problems import Problem, SourceFileError
 from ingest.progress import Progress
-from ingest.specs import SourceSpec
+from ingest.registry import identify_source
+from ingest.specs import TAGGER_FILE_NAME, SourceSpec
 from ingest.tagcomplete import read_tagcomplete_file
 from ingest.tagger import read_tagger_file
 from ingest.tagrows import TagRows
@@ -77,6 +78,7 @@ class _ResolvedSource:
     path: Path
     location: str
     sha256: str
+    registry_name: str | None  # the registry source this file is a copy of, if any
 
 
 def _resolve(specs: Sequence[SourceSpec]) -> list[_ResolvedSource]:
@@ -85,9 +87,11 @@ def _resolve(specs: Sequence[SourceSpec]) -> list[_ResolvedSource]:
     problems: list[Problem] = []
     seen: dict[tuple[str, str], SourceSpec] = {}
     for spec in specs:
+        hub: tuple[str, str] | None = None
         if spec.hub_repo is not None:
             hub_file = fetch_tagger_file(spec.hub_repo, spec.revision)
             path, location = hub_file.path, hub_file.location
+            hub = (spec.hub_repo, TAGGER_FILE_NAME)
         else:
             assert spec.path is not None
             path = spec.path.resolve()
@@ -97,9 +101,15 @@ def _resolve(specs: Sequence[SourceSpec]) -> list[_ResolvedSource]:
             raise IngestError(f"{location}: given twice as a {spec.kind} source")
         seen[key] = spec
         try:
-            resolved.append(_ResolvedSource(spec, path, location, file_sha256(path)))
+            sha256 = file_sha256(path)
         except SourceFileError as error:
             problems.extend(error.problems)
+            continue
+        registry_name = spec.registry_name
+        if registry_name is None:
+            identified = identify_source(spec.kind, path.name, sha256, hub)
+            registry_name = identified.name if identified is not None else None
+        resolved.append(_ResolvedSource(spec, path, location, sha256, registry_name))
     if problems:
         raise SourceFileError(problems)
     return resolved
@@ -107,7 +117,8 @@ def _resolve(specs: Sequence[SourceSpec]) -> list[_ResolvedSource]:
 
 def _fingerprint(sources: Sequence[_ResolvedSource], skip_bad: bool, curated_dir: Path) -> str:
     described = [
-        [source.spec.kind, source.location, source.sha256, source.spec.list_kind] for source in sources
+        [source.spec.kind, source.location, source.sha256, source.spec.list_kind, source.registry_name]
+        for source in sources
     ]
     document = {
         "schema": SCHEMA_VERSION,
@@ -170,10 +181,15 @@ def ingest_catalog(
     skip_bad: bool = False,
     progress: Progress | None = None,
     curated_dir: Path = CURATED_DIR,
+    allow_curated_only: bool = False,
 ) -> IngestResult:
-    """Build the catalog at `catalog_path` from `specs` and the curated lists (kept when nothing changed)."""
+    """Build the catalog at `catalog_path` from `specs` and the curated lists (kept when nothing changed).
+
+    With no specs it refuses (a forgotten --config), unless `allow_curated_only` (`--fetch` found
+    nothing: offline on a bare machine): then the catalog holds the curated lists alone.
+    """
     started = time.perf_counter()
-    if not specs:
+    if not specs and not allow_curated_only:
         raise IngestError(
             "no sources: give --config FILE (e.g. sources.toml) "
             "or --tagger / --tagcomplete / --vocab / --list"
@@ -252,7 +268,7 @@ def _plan(
         path = curated_dir / file_name
         entries = [trigger for trigger in curated if trigger.file_name == file_name]
         records.append(
-            SourceRecord(source_id, "curated", str(path), file_name, file_sha256(path), len(entries), 0)
+            SourceRecord(source_id, "curated", None, str(path), file_name, file_sha256(path), len(entries), 0)
         )
         reports.append(SourceReport("curated", str(path), file_name, len(entries), 0, ()))
         verified.extend(
@@ -276,7 +292,14 @@ def _plan(
         file_name = source.path.name
         records.append(
             SourceRecord(
-                source_id, source.spec.kind, source.location, file_name, source.sha256, len(rows), skipped
+                source_id,
+                source.spec.kind,
+                source.registry_name,
+                source.location,
+                file_name,
+                source.sha256,
+                len(rows),
+                skipped,
             )
         )
         reports.append(

@@ -33,6 +33,7 @@ class SourceSpec:
     hub_repo: str | None = None
     revision: str | None = None
     list_kind: TriggerKind | None = None  # --kind for a list without a kind column
+    registry_name: str | None = None  # the registry source this file is (ingest/registry.py), when known
 
     def describe(self) -> str:
         if self.hub_repo is not None:

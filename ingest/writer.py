@@ -9,7 +9,7 @@ character tags (kb.characters).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ class SourceRecord:
 
     source_id: int
     kind: str
+    name: str | None  # registry name
     location: str
     file_name: str
     sha256: str
@@ -337,11 +338,8 @@ def write_catalog(
             connection.execute(statement)
         ingested_at = datetime.now(UTC).replace(tzinfo=None)
         connection.executemany(
-            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                [s.source_id, s.kind, s.location, s.file_name, s.sha256, s.rows, s.skipped, ingested_at]
-                for s in sources
-            ],
+            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [[*astuple(source), ingested_at] for source in sources],  # fields in column order
         )
         _load_tag_staging(connection, tag_sources)
         _merge_tags(connection)

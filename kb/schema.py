@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import IntEnum, StrEnum
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Category(IntEnum):
@@ -60,7 +60,8 @@ DDL: tuple[str, ...] = (
     """
     CREATE TABLE sources (
         source_id   INTEGER NOT NULL,      -- key
-        kind        VARCHAR NOT NULL,      -- tagger | tagcomplete | vocab | list | curated
+        kind        VARCHAR NOT NULL,      -- tagger | tagcomplete | vocab | list | curated | ...
+        name        VARCHAR,               -- the registry source it is (ingest/data/registry.toml), if any
         location    VARCHAR NOT NULL,      -- path, or hub:REPO@REVISION/FILE
         file_name   VARCHAR NOT NULL,
         sha256      VARCHAR NOT NULL,

@@ -69,7 +69,7 @@ def write_small_catalog(path: Path) -> Path:
     connection.execute(
         "INSERT INTO meta VALUES ('schema_version', ?), ('fingerprint', 'small-1')", [str(SCHEMA_VERSION)]
     )
-    connection.execute("INSERT INTO sources VALUES (1, 'curated', 'kb', 'kb', 'x', 0, 0, now())")
+    connection.execute("INSERT INTO sources VALUES (1, 'curated', NULL, 'kb', 'kb', 'x', 0, 0, now())")
     tag_ids = {name: tag_id for tag_id, (name, _, _) in enumerate(TAGS, start=1)}
     for name, category, count in TAGS:
         prompt = name.replace("_", " ") if name not in ("^_^", ">_<") else name
