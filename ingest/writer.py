@@ -241,8 +241,8 @@ def _insert_verified_triggers(
         columns,
         f"""
         INSERT INTO triggers
-        SELECT position + 1, text, kind, NULLIF(tag_id, {_NO_ID}), description::VARCHAR, true, source_id,
-               note::VARCHAR, NULLIF(rank, {_NO_ID})
+        SELECT position + 1, text, kind, NULLIF(tag_id, {_NO_ID}), description::VARCHAR, true, 'verified',
+               source_id, note::VARCHAR, NULLIF(rank, {_NO_ID})
         FROM staged_triggers ORDER BY position
         """,
     )
@@ -263,8 +263,8 @@ def _insert_artist_candidates(
         f"""
         INSERT INTO triggers
         SELECT {_next_trigger_id_sql()} + row_number() OVER (ORDER BY c.tag_id),
-               'by ' || plain_form(c.chosen), 'artist_style', c.tag_id, NULL, false, m.category_source_id,
-               NULL, NULL
+               'by ' || plain_form(c.chosen), 'artist_style', c.tag_id, NULL, false, 'danbooru',
+               m.category_source_id, NULL, NULL
         FROM staged_candidates c JOIN merged m USING (tag_id)
         ORDER BY c.tag_id
         """,
@@ -278,7 +278,8 @@ def _insert_tag_triggers(connection: duckdb.DuckDBPyConnection) -> None:
         f"""
         INSERT INTO triggers
         SELECT {_next_trigger_id_sql()} + row_number() OVER (ORDER BY m.tag_id),
-               m.plain, {_KIND_OF_CATEGORY_SQL}, m.tag_id, NULL, false, m.category_source_id, NULL, NULL
+               m.plain, {_KIND_OF_CATEGORY_SQL}, m.tag_id, NULL, false, 'danbooru', m.category_source_id,
+               NULL, NULL
         FROM merged m
         ANTI JOIN triggers v ON v.text = m.plain AND v.kind = {_KIND_OF_CATEGORY_SQL}
         WHERE m.category <> {int(Category.ARTIST)}

@@ -36,6 +36,19 @@ class TriggerKind(StrEnum):
     META = "meta"
 
 
+class TriggerTier(StrEnum):
+    """How sure we are that AIDXL knows a trigger, best first (docs/catalog.md).
+
+    verified: curated with a source note, or a row of the model's own trigger list;
+    author:   in the model author's caption vocabulary (`by <name>` for an artist of it);
+    danbooru: a Danbooru or tagger tag, nothing more.
+    """
+
+    VERIFIED = "verified"
+    AUTHOR = "author"
+    DANBOORU = "danbooru"
+
+
 # The trigger kind a Danbooru tag gets when no curated list says otherwise.
 KIND_OF_CATEGORY: dict[Category, TriggerKind] = {
     Category.GENERAL: TriggerKind.GENERAL,
@@ -105,7 +118,8 @@ DDL: tuple[str, ...] = (
         kind        VARCHAR NOT NULL,      -- TriggerKind
         tag_id      INTEGER,               -- linked Danbooru tag, if any
         description VARCHAR,
-        verified    BOOLEAN NOT NULL,      -- known to be AIDXL's own trigger
+        verified    BOOLEAN NOT NULL,      -- known to be AIDXL's own trigger (tier = 'verified')
+        tier        VARCHAR NOT NULL,      -- TriggerTier: verified | author | danbooru
         source_id   INTEGER NOT NULL,
         note        VARCHAR,               -- where the curated entry comes from
         rank        INTEGER                -- order inside a ladder (quality), else NULL; (text, kind) unique

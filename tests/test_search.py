@@ -91,7 +91,7 @@ def write_small_catalog(path: Path) -> Path:
     for text, kind, tag in VERIFIED:
         trigger_id += 1
         connection.execute(
-            "INSERT INTO triggers VALUES (?, ?, ?, ?, NULL, true, 1, 'test', NULL)",
+            "INSERT INTO triggers VALUES (?, ?, ?, ?, NULL, true, 'verified', 1, 'test', NULL)",
             [trigger_id, text, kind, tag_ids[tag] if tag else None],
         )
     for name, category, _ in TAGS:
@@ -104,7 +104,7 @@ def write_small_catalog(path: Path) -> Path:
             continue
         trigger_id += 1
         connection.execute(
-            "INSERT INTO triggers VALUES (?, ?, ?, ?, NULL, false, 1, NULL, NULL)",
+            "INSERT INTO triggers VALUES (?, ?, ?, ?, NULL, false, 'danbooru', 1, NULL, NULL)",
             [trigger_id, text, kind, tag_ids[name]],
         )
     connection.close()
