@@ -131,7 +131,10 @@ DDL: tuple[str, ...] = (
         name       VARCHAR NOT NULL,       -- plain form of the name without qualifiers: ganyu
         qualifier  VARCHAR,                -- last qualifier, plain form: genshin impact; NULL if none
         qualifiers VARCHAR[] NOT NULL,     -- every qualifier, plain form: [twilight blossom, genshin impact]
-        copyright  VARCHAR                 -- copyright tag a qualifier names (docs/catalog.md): blend_s
+        copyright  VARCHAR,                -- copyright tag a qualifier names (docs/catalog.md): blend_s
+        form       VARCHAR NOT NULL,       -- the form AIDXL knows, plain: frieren (sousou no frieren)
+        form_source_id      INTEGER NOT NULL,  -- source that decided the form: the author's, else the tag's
+        copyright_source_id INTEGER            -- the source whose form named the copyright; NULL without
     )
     """,
 )
