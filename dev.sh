@@ -21,9 +21,6 @@ stamp="$venv/.installed-$(cat pyproject.toml dev.sh | sha256sum | cut -c1-16)${e
 if [ ! -f "$stamp" ]; then
   echo "dev.sh: installing aidxl-kb$extras into $venv" >&2
   "$venv/bin/python" -m pip install -q --disable-pip-version-check -e ".$extras"
-  # The CLIP BPE vocabulary the token counter reads: the wheel's data file only.
-  # --no-deps because open-clip-torch's own dependencies would pull torch and torchvision.
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps "open-clip-torch==3.3.0"
   touch "$stamp"
 fi
 export PATH="$PWD/$venv/bin:$PATH"
