@@ -21,9 +21,6 @@ stamp="$venv/.installed-$(cat pyproject.toml dev.sh | sha256sum | cut -c1-16)${e
 if [ ! -f "$stamp" ]; then
   echo "dev.sh: installing aidxl-kb$extras into $venv" >&2
   "$venv/bin/python" -m pip install -q --disable-pip-version-check -e ".$extras"
-  # The CLIP BPE vocabulary the token counter reads: the wheel's data file only.
-  # --no-deps because open-clip-torch's own dependencies would pull torch and torchvision.
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps "open-clip-torch==3.3.0"
   touch "$stamp"
 fi
 export PATH="$PWD/$venv/bin:$PATH"
@@ -34,13 +31,16 @@ if [ "$mode" = test ]; then
   exec python -m pytest -q "${@:2}"
 fi
 
-# The main job: the catalog at the repository root (tracked by catalog.duckdb.dvc).
+# The main job: the catalog at the repository root (tracked by catalog.duckdb.dvc). Without one,
+# build it from the demo data beside the checkout, else from the registry's public sources
+# (downloaded when online; offline, the curated lists alone, and the explorer names what is
+# missing). A failed ingest still ends in the explorer, which says why and offers to retry.
 export AIDXL_CATALOG="${AIDXL_CATALOG:-$PWD/catalog.duckdb}"
 if [ ! -f "$AIDXL_CATALOG" ]; then
   if [ -d ../shared/data ]; then
-    aidxl ingest --config sources.toml
+    aidxl ingest --config sources.toml || echo "dev.sh: the ingest failed (above); opening the explorer" >&2
   else
-    aidxl ingest --tagger hub
+    aidxl ingest --fetch || echo "dev.sh: the ingest failed (above); opening the explorer" >&2
   fi
 fi
 exec aidxl "${@:2}"

@@ -28,6 +28,7 @@ from ingest.implications import ImplicationRows, read_implications_file
 from ingest.priorities import PriorityRows, read_priorities_file
 from ingest.problems import Problem, SourceFileError
 from ingest.progress import Progress
+from ingest.registry import identify_source
 from ingest.specs import SourceSpec
 from ingest.tagcomplete import read_tagcomplete_file
 from ingest.tagger import read_tagger_file
@@ -36,7 +37,7 @@ from ingest.textfile import file_sha256
 from ingest.triggerlist import read_trigger_list_file
 from ingest.triggerrows import TriggerEntry, TriggerRows
 from ingest.userlist import read_list_file
-from ingest.vocab import VocabRows, read_vocab_file
+from ingest.vocab import read_vocab_file
 from ingest.writer import AuthorTables, CatalogCounts, SourceRecord, count_rows, write_catalog
 from kb.catalog import open_catalog
 from kb.curated import (
@@ -85,6 +86,7 @@ class _ResolvedSource:
     path: Path
     location: str
     sha256: str
+    registry_name: str | None  # the registry source this file is a copy of, if any
 
 
 def _resolve(specs: Sequence[SourceSpec]) -> list[_ResolvedSource]:
@@ -93,9 +95,11 @@ def _resolve(specs: Sequence[SourceSpec]) -> list[_ResolvedSource]:
     problems: list[Problem] = []
     seen: dict[tuple[str, str], SourceSpec] = {}
     for spec in specs:
+        hub: tuple[str, str] | None = None
         if spec.hub_repo is not None:
             hub_file = fetch_hub_file(spec.hub_repo, spec.hub_file_name, spec.revision, spec.kind)
             path, location = hub_file.path, hub_file.location
+            hub = (spec.hub_repo, spec.hub_file_name)
         else:
             assert spec.path is not None
             path = spec.path.resolve()
@@ -105,9 +109,15 @@ def _resolve(specs: Sequence[SourceSpec]) -> list[_ResolvedSource]:
             raise IngestError(f"{location}: given twice as a {spec.kind} source")
         seen[key] = spec
         try:
-            resolved.append(_ResolvedSource(spec, path, location, file_sha256(path)))
+            sha256 = file_sha256(path)
         except SourceFileError as error:
             problems.extend(error.problems)
+            continue
+        registry_name = spec.registry_name
+        if registry_name is None:
+            identified = identify_source(spec.kind, path.name, sha256, hub)
+            registry_name = identified.name if identified is not None else None
+        resolved.append(_ResolvedSource(spec, path, location, sha256, registry_name))
     if problems:
         raise SourceFileError(problems)
     return resolved
@@ -115,7 +125,8 @@ def _resolve(specs: Sequence[SourceSpec]) -> list[_ResolvedSource]:
 
 def _fingerprint(sources: Sequence[_ResolvedSource], skip_bad: bool, curated_dir: Path) -> str:
     described = [
-        [source.spec.kind, source.location, source.sha256, source.spec.list_kind] for source in sources
+        [source.spec.kind, source.location, source.sha256, source.spec.list_kind, source.registry_name]
+        for source in sources
     ]
     document = {
         "schema": SCHEMA_VERSION,
@@ -188,10 +199,15 @@ def ingest_catalog(
     skip_bad: bool = False,
     progress: Progress | None = None,
     curated_dir: Path = CURATED_DIR,
+    allow_curated_only: bool = False,
 ) -> IngestResult:
-    """Build the catalog at `catalog_path` from `specs` and the curated lists (kept when nothing changed)."""
+    """Build the catalog at `catalog_path` from `specs` and the curated lists (kept when nothing changed).
+
+    With no specs it refuses (a forgotten --config), unless `allow_curated_only` (`--fetch` found
+    nothing: offline on a bare machine): then the catalog holds the curated lists alone.
+    """
     started = time.perf_counter()
-    if not specs:
+    if not specs and not allow_curated_only:
         raise IngestError(
             "no sources: give --config FILE (e.g. sources.toml) or --tagger / --tagcomplete / --vocab / "
             "--list / --implications / --priorities / --aliases / --chants / --triggers"
@@ -240,7 +256,9 @@ def ingest_catalog(
             temp = temp_path(catalog_path)
             try:
                 progress.step("writing the catalog")
-                written = write_catalog(temp, records, tag_sources, verified, fingerprint, author_tables)
+                written = write_catalog(
+                    temp, records, tag_sources, verified, fingerprint, author_tables=author_tables
+                )
                 counts = written.counts
                 reports = [
                     replace(report, notes=written.link_notes.get(record.source_id, ()))
@@ -280,13 +298,12 @@ def _plan(
     priorities: list[tuple[int, PriorityRows]] = []
     aliases: list[tuple[int, AliasRows]] = []
     chants: list[tuple[int, ChantRows]] = []
-    vocabularies: list[tuple[int, VocabRows]] = []
     for file_name in TRIGGER_FILES:
         source_id = len(records) + 1
         path = curated_dir / file_name
         entries = [trigger for trigger in curated if trigger.file_name == file_name]
         records.append(
-            SourceRecord(source_id, "curated", str(path), file_name, file_sha256(path), len(entries), 0)
+            SourceRecord(source_id, "curated", None, str(path), file_name, file_sha256(path), len(entries), 0)
         )
         reports.append(SourceReport("curated", str(path), file_name, len(entries), 0, ()))
         verified.extend(
@@ -310,7 +327,14 @@ def _plan(
         file_name = source.path.name
         records.append(
             SourceRecord(
-                source_id, source.spec.kind, source.location, file_name, source.sha256, len(rows), skipped
+                source_id,
+                source.spec.kind,
+                source.registry_name,
+                source.location,
+                file_name,
+                source.sha256,
+                len(rows),
+                skipped,
             )
         )
         reports.append(
@@ -322,8 +346,6 @@ def _plan(
             tag_sources.append((source_id, rows))
         elif isinstance(rows, TriggerRows):
             verified.extend((source_id, entry) for entry in rows.entries)
-            if isinstance(rows, VocabRows):
-                vocabularies.append((source_id, rows))
         elif isinstance(rows, ImplicationRows):
             implications.append((source_id, rows))
         elif isinstance(rows, PriorityRows):
@@ -332,7 +354,7 @@ def _plan(
             aliases.append((source_id, rows))
         else:
             chants.append((source_id, rows))
-    author_tables = AuthorTables(implications, priorities, aliases, chants, vocabularies)
+    author_tables = AuthorTables(implications, priorities, aliases, chants)
     return records, tag_sources, verified, author_tables, reports
 
 

@@ -7,13 +7,13 @@ half-built catalog and writes their results back.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from ingest.triggerrows import TriggerEntry
 from kb.characters import CharacterTag, parse_character_tag, series_qualifier
-from kb.schema import Category, TriggerKind
+from kb.schema import Category, TriggerKind, TriggerTier
 from kb.tagforms import EMOTICON_TAGS, to_canonical
 
 ARTIST_PREFIX = "by "
@@ -62,6 +62,7 @@ class LinkedTrigger:
     source_id: int
     note: str | None
     rank: int | None
+    tier: TriggerTier = TriggerTier.VERIFIED
 
 
 def merge_verified(entries: Iterable[tuple[int, TriggerEntry]]) -> list[tuple[int, TriggerEntry]]:
@@ -229,10 +230,9 @@ class CharacterRow(NamedTuple):
     copyright: str | None  # canonical name of the copyright tag a qualifier names: genshin_impact
 
 
-def character_rows(characters: Iterable[tuple[int, str]], index: TagIndex) -> list[CharacterRow]:
-    """Name and qualifiers of each character tag; the copyright is the outermost qualifier that names
-    a copyright tag (category 3) exactly, as `<qualifier>_(series)`, or by alias (kb.characters' rule):
-    `dino_(blend_s)` → `blend_s`, `lucy_(cyberpunk)` → `cyberpunk_(series)`."""
+def series_resolver(index: TagIndex) -> Callable[[str], str | None]:
+    """Qualifier → the copyright tag (category 3) it names exactly, as `<qualifier>_(series)`, or by
+    alias (kb.characters' rule), else None; results cached (many characters share a qualifier)."""
     copyright_name_of_id = {
         tag_id: name
         for name, (tag_id, category) in index.tag_of_name.items()
@@ -255,6 +255,14 @@ def character_rows(characters: Iterable[tuple[int, str]], index: TagIndex) -> li
         copyright_id = index.resolve(qualifier, Category.COPYRIGHT)
         return copyright_name_of_id[copyright_id] if copyright_id is not None else None
 
+    return resolve_series
+
+
+def character_rows(characters: Iterable[tuple[int, str]], index: TagIndex) -> list[CharacterRow]:
+    """Name and qualifiers of each character tag; the copyright is the outermost qualifier that names
+    a copyright tag (`series_resolver`): `dino_(blend_s)` → `blend_s`, `lucy_(cyberpunk)` →
+    `cyberpunk_(series)`."""
+    resolve_series = series_resolver(index)
     rows: list[CharacterRow] = []
     for tag_id, name in characters:
         base, qualifiers = split_qualifiers(name)

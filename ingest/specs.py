@@ -59,6 +59,7 @@ class SourceSpec:
     revision: str | None = None
     list_kind: TriggerKind | None = None  # --kind for a list without a kind column
     hub_file: str | None = None  # file in the Hub repository; None: the kind's default file
+    registry_name: str | None = None  # the registry source this file is (ingest/registry.py), when known
 
     @property
     def hub_file_name(self) -> str:

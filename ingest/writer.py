@@ -8,8 +8,8 @@ character tags (kb.characters).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,17 @@ import duckdb
 import numpy as np
 
 from ingest.aliasfile import AliasRows
+from ingest.author_links import (
+    ARTIST_PREFIX,
+    AuthorArtist,
+    AuthorName,
+    AuthorVocabulary,
+    CharacterForm,
+    author_lookup_names,
+    link_author_artists,
+    link_author_characters,
+    reduced_names,
+)
 from ingest.chants import ChantRows
 from ingest.implications import ImplicationRows
 from ingest.linking import (
@@ -30,16 +41,16 @@ from ingest.linking import (
     link_verified,
     lookup_names,
     merge_verified,
+    series_resolver,
 )
 from ingest.priorities import PriorityRows
 from ingest.tagrows import TagRows
 from ingest.triggerrows import TriggerEntry
-from ingest.vocab import VocabRows
 from kb import __version__
 from kb.caption_groups import UNGROUPED_INDEX, FeaturePart, feature_part
 from kb.errors import IngestError
-from kb.schema import DDL, KIND_OF_CATEGORY, SCHEMA_VERSION, Category
-from kb.tagforms import EMOTICON_TAGS
+from kb.schema import DDL, KIND_OF_CATEGORY, SCHEMA_VERSION, Category, TriggerKind, TriggerTier
+from kb.tagforms import EMOTICON_TAGS, to_canonical, to_plain_form
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,7 @@ class SourceRecord:
 
     source_id: int
     kind: str
+    name: str | None  # registry name
     location: str
     file_name: str
     sha256: str
@@ -227,13 +239,52 @@ def _tag_index(connection: duckdb.DuckDBPyConnection, wanted_names: Iterable[str
     return TagIndex(tag_of_name, {alias: tuple(targets) for alias, targets in tags_of_alias.items()})
 
 
+def _with_names(connection: duckdb.DuckDBPyConnection, index: TagIndex, names: Iterable[str]) -> TagIndex:
+    """`index` that also knows the tags of `names` by exact name (for the author's reduced forms)."""
+    extra = {
+        name: (tag_id, category)
+        for tag_id, name, category in connection.execute(
+            "SELECT tag_id, name, category FROM merged WHERE name IN (SELECT unnest($names))",
+            {"names": sorted(set(names))},
+        ).fetchall()
+    }
+    return TagIndex({**index.tag_of_name, **extra}, index.tags_of_alias)
+
+
+def _author_artist_trigger(artist: AuthorArtist) -> LinkedTrigger:
+    return LinkedTrigger(
+        text=ARTIST_PREFIX + to_plain_form(artist.name),
+        kind=TriggerKind.ARTIST_STYLE,
+        tag_id=artist.tag_id,
+        description=None,
+        verified=False,
+        source_id=artist.source_id,
+        note=None,
+        rank=None,
+        tier=TriggerTier.AUTHOR,
+    )
+
+
+def _author_character_trigger(name: AuthorName) -> LinkedTrigger:
+    return LinkedTrigger(
+        text=to_plain_form(name.name),
+        kind=TriggerKind.CHARACTER,
+        tag_id=None,
+        description=None,
+        verified=False,
+        source_id=name.source_id,
+        note=None,
+        rank=None,
+        tier=TriggerTier.AUTHOR,
+    )
+
+
 def _next_trigger_id_sql() -> str:
     return "(SELECT coalesce(max(trigger_id), 0) FROM triggers)"
 
 
-def _insert_verified_triggers(
-    connection: duckdb.DuckDBPyConnection, triggers: Sequence[LinkedTrigger]
-) -> None:
+def _insert_linked_triggers(connection: duckdb.DuckDBPyConnection, triggers: Sequence[LinkedTrigger]) -> None:
+    """Verified and author-tier triggers, first in trigger_id order."""
     columns = {
         "text": _object_array([trigger.text for trigger in triggers]),
         "kind": _object_array([trigger.kind.value for trigger in triggers]),
@@ -242,6 +293,8 @@ def _insert_verified_triggers(
         "source_id": np.array([trigger.source_id for trigger in triggers], dtype=np.int32),
         "note": _object_array([trigger.note for trigger in triggers]),
         "rank": _int_array([trigger.rank for trigger in triggers]),
+        "verified": np.array([trigger.verified for trigger in triggers], dtype=np.bool_),
+        "tier": _object_array([trigger.tier.value for trigger in triggers]),
         "position": np.arange(len(triggers), dtype=np.int32),
     }
     _insert_staged(
@@ -250,8 +303,8 @@ def _insert_verified_triggers(
         columns,
         f"""
         INSERT INTO triggers
-        SELECT position + 1, text, kind, NULLIF(tag_id, {_NO_ID}), description::VARCHAR, true, source_id,
-               note::VARCHAR, NULLIF(rank, {_NO_ID})
+        SELECT position + 1, text, kind, NULLIF(tag_id, {_NO_ID}), description::VARCHAR, verified, tier,
+               source_id, note::VARCHAR, NULLIF(rank, {_NO_ID})
         FROM staged_triggers ORDER BY position
         """,
     )
@@ -272,38 +325,63 @@ def _insert_artist_candidates(
         f"""
         INSERT INTO triggers
         SELECT {_next_trigger_id_sql()} + row_number() OVER (ORDER BY c.tag_id),
-               'by ' || plain_form(c.chosen), 'artist_style', c.tag_id, NULL, false, m.category_source_id,
-               NULL, NULL
+               'by ' || plain_form(c.chosen), 'artist_style', c.tag_id, NULL, false, 'danbooru',
+               m.category_source_id, NULL, NULL
         FROM staged_candidates c JOIN merged m USING (tag_id)
         ORDER BY c.tag_id
         """,
     )
 
 
+def _stage_forms(connection: duckdb.DuckDBPyConnection, forms: Mapping[int, CharacterForm]) -> None:
+    """The author's character forms as a temp table `forms(tag_id, text, source_id)`."""
+    ordered = sorted(forms.values(), key=lambda form: form.tag_id)
+    columns = {
+        "tag_id": np.array([form.tag_id for form in ordered], dtype=np.int64),
+        "form": _object_array([form.form for form in ordered]),
+        "source_id": np.array([form.source_id for form in ordered], dtype=np.int32),
+    }
+    _insert_staged(
+        connection,
+        "staged_forms",
+        columns,
+        "CREATE TEMP TABLE forms AS SELECT tag_id, plain_form(form) AS text, source_id FROM staged_forms",
+    )
+
+
 def _insert_tag_triggers(connection: duckdb.DuckDBPyConnection) -> None:
     """Every tag that is not an artist is a trigger of its category's kind, unless a verified trigger
-    already has the same text and kind (that one links to the tag instead)."""
+    already has the same text and kind (that one links to the tag instead). A character with an
+    author's form (table `forms`) is triggered by that form, in the author tier, from that source."""
     connection.execute(
         f"""
         INSERT INTO triggers
         SELECT {_next_trigger_id_sql()} + row_number() OVER (ORDER BY m.tag_id),
-               m.plain, {_KIND_OF_CATEGORY_SQL}, m.tag_id, NULL, false, m.category_source_id, NULL, NULL
-        FROM merged m
-        ANTI JOIN triggers v ON v.text = m.plain AND v.kind = {_KIND_OF_CATEGORY_SQL}
+               coalesce(f.text, m.plain), {_KIND_OF_CATEGORY_SQL}, m.tag_id, NULL, false,
+               CASE WHEN f.tag_id IS NULL THEN 'danbooru' ELSE 'author' END,
+               coalesce(f.source_id, m.category_source_id), NULL, NULL
+        FROM merged m LEFT JOIN forms f USING (tag_id)
+        ANTI JOIN triggers v ON v.text = coalesce(f.text, m.plain) AND v.kind = {_KIND_OF_CATEGORY_SQL}
         WHERE m.category <> {int(Category.ARTIST)}
         ORDER BY m.tag_id
         """
     )
 
 
-def _insert_characters(connection: duckdb.DuckDBPyConnection, index: TagIndex) -> None:
+def _insert_characters(
+    connection: duckdb.DuckDBPyConnection, index: TagIndex, forms: Mapping[int, CharacterForm]
+) -> None:
+    """One row per character tag, parsed from the form AIDXL knows (the author's, else the tag's own
+    name); the form's source also gave the name, qualifiers and copyright."""
     characters = connection.execute(
         "SELECT tag_id, name FROM merged WHERE category = ? ORDER BY tag_id", [int(Category.CHARACTER)]
     ).fetchall()
-    rows = character_rows(characters, index)
+    named = [(tag_id, forms[tag_id].form if tag_id in forms else name) for tag_id, name in characters]
+    rows = character_rows(named, index)
     separator = "\x1f"  # never in a tag name (ASCII unit separator)
     columns = {
         "tag_id": np.array([row.tag_id for row in rows], dtype=np.int64),
+        "form": _object_array([form for _, form in named]),
         "name": _object_array([row.name for row in rows]),
         "qualifiers": _object_array([separator.join(row.qualifiers) for row in rows]),
         "copyright": _object_array([row.copyright for row in rows]),
@@ -314,16 +392,20 @@ def _insert_characters(connection: duckdb.DuckDBPyConnection, index: TagIndex) -
         columns,
         f"""
         INSERT INTO characters
-        SELECT tag_id, plain_form(name), plain_form(qualifiers[-1]),
-               coalesce(list_transform(qualifiers, lambda q: plain_form(q)), []::VARCHAR[]),
-               copyright::VARCHAR
+        SELECT c.tag_id, plain_form(c.name), plain_form(c.qualifiers[-1]),
+               coalesce(list_transform(c.qualifiers, lambda q: plain_form(q)), []::VARCHAR[]),
+               c.copyright::VARCHAR, plain_form(c.form),
+               coalesce(f.source_id, m.category_source_id),
+               CASE WHEN c.copyright IS NULL THEN NULL ELSE coalesce(f.source_id, m.category_source_id) END
         FROM (
-            SELECT tag_id, name, copyright,
+            SELECT tag_id, form, name, copyright,
                    CASE WHEN qualifiers = '' THEN NULL
                         ELSE string_split(qualifiers, '{separator}') END AS qualifiers
             FROM staged_characters
-        )
-        ORDER BY tag_id
+        ) c
+        JOIN merged m USING (tag_id)
+        LEFT JOIN forms f USING (tag_id)
+        ORDER BY c.tag_id
         """,
     )
 
@@ -334,9 +416,11 @@ def write_catalog(
     tag_sources: Sequence[tuple[int, TagRows]],
     verified_entries: Sequence[tuple[int, TriggerEntry]],
     fingerprint: str,
+    author: AuthorVocabulary | None = None,
     author_tables: AuthorTables | None = None,
 ) -> WrittenCatalog:
     """Create the catalog at `path` (a new file); its row counts and what linking found per source."""
+    author = author if author is not None else AuthorVocabulary()
     connection = duckdb.connect(str(path))
     try:
         # Choosing a compression per column costs more than the whole merge; the file stays small anyway.
@@ -348,27 +432,41 @@ def write_catalog(
             connection.execute(statement)
         ingested_at = datetime.now(UTC).replace(tzinfo=None)
         connection.executemany(
-            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                [s.source_id, s.kind, s.location, s.file_name, s.sha256, s.rows, s.skipped, ingested_at]
-                for s in sources
-            ],
+            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [[*astuple(source), ingested_at] for source in sources],  # fields in column order
         )
         _load_tag_staging(connection, tag_sources)
         _merge_tags(connection)
         merged_entries = merge_verified(verified_entries)
-        index = _tag_index(connection, lookup_names(entry for _, entry in merged_entries))
+        wanted = lookup_names(entry for _, entry in merged_entries)
+        wanted.update(author_lookup_names(author.artists, author.characters))
+        index = _tag_index(connection, wanted)
+        series_of = series_resolver(index)
+        reduced = reduced_names((name.name for name in author.characters), series_of)
+        index = _with_names(connection, index, reduced.values())
         artists = connection.execute(
             "SELECT tag_id, name FROM merged WHERE category = ? ORDER BY tag_id", [int(Category.ARTIST)]
         ).fetchall()
         artist_names = artist_candidate_names(artists)
-        verified = link_verified(
-            merged_entries, index, {artist.chosen: artist.tag_id for artist in artist_names}
-        )
-        _insert_verified_triggers(connection, verified)
-        _insert_artist_candidates(connection, artist_candidates(artist_names, verified))
+        artist_of_chosen = {artist.chosen: artist.tag_id for artist in artist_names}
+        verified = link_verified(merged_entries, index, artist_of_chosen)
+        taken = {
+            to_canonical(trigger.text.removeprefix(ARTIST_PREFIX))
+            for trigger in verified
+            if trigger.kind is TriggerKind.ARTIST_STYLE and trigger.text.startswith(ARTIST_PREFIX)
+        }
+        author_artists = link_author_artists(author.artists, index, artist_of_chosen, taken)
+        characters = link_author_characters(author.characters, index, series_of, reduced)
+        linked = [
+            *verified,
+            *(_author_artist_trigger(artist) for artist in author_artists),
+            *(_author_character_trigger(name) for name in characters.author_only),
+        ]
+        _insert_linked_triggers(connection, linked)
+        _insert_artist_candidates(connection, artist_candidates(artist_names, linked))
+        _stage_forms(connection, characters.forms)
         _insert_tag_triggers(connection)
-        _insert_characters(connection, index)
+        _insert_characters(connection, index, characters.forms)
         link_notes = _insert_author_tables(connection, author_tables or AuthorTables())
         connection.executemany(
             "INSERT INTO meta VALUES (?, ?)",
@@ -380,7 +478,7 @@ def write_catalog(
             ],
         )
         counts = count_rows(connection)
-        for table in ("src_tags", "src_aliases", "merged"):
+        for table in ("src_tags", "src_aliases", "merged", "forms"):
             connection.execute(f"DROP TABLE {table}")
         check_unique_keys(connection, path)
         connection.execute("CHECKPOINT")
@@ -449,9 +547,6 @@ class AuthorTables:
     priorities: Sequence[tuple[int, PriorityRows]] = ()
     aliases: Sequence[tuple[int, AliasRows]] = ()
     chants: Sequence[tuple[int, ChantRows]] = ()
-    # The vocabularies' artist, character and game lists (VocabRows.author_*): read and checked, not
-    # stored yet: they become author-tier triggers and characters' author forms (schema v2, tier work).
-    vocabularies: Sequence[tuple[int, VocabRows]] = ()
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The CLIP BPE tokenizer, offline and without torch: the same ids as the real CLIP tokenizer.
 
-The vocabulary is the `bpe_simple_vocab_16e6.txt.gz` file (MIT, OpenAI) that the
-`open-clip-torch` wheel ships. It is read straight from the installed package's folder: the
-package itself is never imported (importing it pulls in torch).
+The vocabulary is OpenAI's `bpe_simple_vocab_16e6.txt` (MIT): its merge rules come from the first
+provider present (`kb.clip_vocab`: `AIDXL_CLIP_VOCAB`, the `instant-clip-tokenizer` package, the
+`open-clip-torch` package, or the Hub's `openai/clip-vit-large-patch14` `merges.txt`), checked
+against a pinned digest. No provider is ever imported.
 
 Text is normalised as the Hugging Face `CLIPTokenizer` (what diffusers and the web UI's SDXL
 text encoders use) does without ftfy: Unicode NFC, each run of whitespace to one space, lower
@@ -14,35 +15,28 @@ punctuation) are not applied, exactly like the Hugging Face tokenizer.
 
 from __future__ import annotations
 
-import gzip
-import importlib.util
 import itertools
 import json
-import marshal
-import os
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from kb.errors import ClipVocabularyError
+from kb.clip_vocab import (
+    MERGE_COUNT,
+    find_vocabulary_source,
+    installed_merge_lines,
+    load_merge_lines,
+)
 
-BPE_FILE_NAME = "bpe_simple_vocab_16e6.txt.gz"
-BPE_PACKAGE = "open_clip"
-BPE_DISTRIBUTION = "open-clip-torch"
-# The reference tokenizer uses the first 49152 - 256 - 2 merge lines after the version header.
-MERGE_COUNT = 49152 - 256 - 2
 START_OF_TEXT = "<|startoftext|>"
 END_OF_TEXT = "<|endoftext|>"
 START_OF_TEXT_ID = 49406
 END_OF_TEXT_ID = 49407
 VOCABULARY_SIZE = 49408
 END_OF_WORD = "</w>"
-# Decompressed bytes that hold the merges we use (about 400 kB of the 1.6 MB file); read more if short.
-_MERGES_READ_SIZE = 480_000
 
 # Unicode White_Space, the `\s` of the reference pre-tokenizer (Python's `\s` adds \x1c-\x1f).
 _WHITESPACE_CLASS = "\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -90,17 +84,8 @@ class ClipVocabulary:
 
 
 def find_bpe_vocab_path() -> Path:
-    """Path of the CLIP BPE file inside the installed `open-clip-torch`, without importing it."""
-    spec = importlib.util.find_spec(BPE_PACKAGE)
-    folders = list(spec.submodule_search_locations or []) if spec is not None else []
-    for folder in folders:
-        candidate = Path(folder) / BPE_FILE_NAME
-        if candidate.is_file():
-            return candidate
-    raise ClipVocabularyError(
-        f"the CLIP vocabulary {BPE_FILE_NAME} was not found: install the `{BPE_DISTRIBUTION}` package "
-        f"(`pip install --no-deps {BPE_DISTRIBUTION}` is enough; it ships the file)"
-    )
+    """The file the first present provider reads the vocabulary from (see `kb.clip_vocab`)."""
+    return find_vocabulary_source().path
 
 
 @lru_cache(maxsize=1)
@@ -121,81 +106,11 @@ def byte_to_unicode() -> dict[int, str]:
     return {byte: chr(code) for byte, code in zip(printable, characters, strict=True)}
 
 
-def read_merge_lines(bpe_path: Path) -> tuple[str, ...]:
-    """The merge rules the reference tokenizer uses (`"first second"`), in rank order."""
-    try:
-        with gzip.open(bpe_path, "rb") as compressed:
-            data = compressed.read(_MERGES_READ_SIZE)
-            lines = data.decode("utf-8", errors="ignore").split("\n")
-            while len(lines) <= MERGE_COUNT + 1:
-                more = compressed.read(_MERGES_READ_SIZE)
-                if not more:
-                    break
-                data += more
-                lines = data.decode("utf-8", errors="ignore").split("\n")
-    except (OSError, EOFError) as error:
-        raise ClipVocabularyError(f"{bpe_path}: unreadable CLIP vocabulary ({error})") from error
-    if len(lines) <= MERGE_COUNT + 1:
-        raise ClipVocabularyError(
-            f"{bpe_path}:{len(lines)}: CLIP vocabulary too short, {MERGE_COUNT} merges expected"
-        )
-    merge_lines = lines[1 : MERGE_COUNT + 1]
-    # One space per rule, checked at C speed; the slow search only runs to name a bad line.
-    if "\n".join(merge_lines).count(" ") != MERGE_COUNT or "" in merge_lines:
-        for line_number, line in enumerate(merge_lines, start=2):
-            if line.count(" ") != 1 or line.startswith(" ") or line.endswith(" "):
-                raise ClipVocabularyError(f"{bpe_path}:{line_number}: not a merge rule: {line!r}")
-    return tuple(merge_lines)
-
-
 @lru_cache(maxsize=4)
 def load_vocabulary(bpe_path: Path | None = None) -> ClipVocabulary:
-    """Read (once per process) the vocabulary from `bpe_path` or the installed package.
-
-    The merge rules are also kept in the user cache folder as a `marshal` file (about 6× faster
-    to load than decompressing and splitting the vocabulary), named after the source file's size
-    and time and the Python version; any problem with the cache just falls back to the file.
-    """
-    path = bpe_path if bpe_path is not None else find_bpe_vocab_path()
-    cache_path = _merges_cache_path(path)
-    merge_lines = _read_cached_merge_lines(cache_path) if cache_path is not None else None
-    if merge_lines is None:
-        merge_lines = read_merge_lines(path)
-        if cache_path is not None:
-            _write_cached_merge_lines(cache_path, merge_lines)
+    """The vocabulary of `bpe_path`, or (found once per process) of the first provider present."""
+    merge_lines = installed_merge_lines() if bpe_path is None else load_merge_lines(bpe_path)
     return ClipVocabulary(merge_lines, dict(zip(merge_lines, range(len(merge_lines)), strict=True)))
-
-
-def _merges_cache_path(bpe_path: Path) -> Path | None:
-    from kb.paths import cache_dir
-
-    try:
-        status = bpe_path.stat()
-    except OSError:
-        return None
-    version = f"{sys.version_info[0]}{sys.version_info[1]}"
-    return cache_dir() / "clip-bpe" / f"merges-{status.st_size}-{status.st_mtime_ns}-py{version}.marshal"
-
-
-def _read_cached_merge_lines(cache_path: Path) -> tuple[str, ...] | None:
-    try:
-        loaded = marshal.loads(cache_path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
-    if not isinstance(loaded, tuple) or len(loaded) != MERGE_COUNT:
-        return None
-    return loaded if all(isinstance(line, str) for line in loaded) else None
-
-
-def _write_cached_merge_lines(cache_path: Path, merge_lines: tuple[str, ...]) -> None:
-    # Written to a temporary name and renamed, so a reader never sees half a file.
-    temporary = cache_path.with_name(f"{cache_path.name}.{os.getpid()}.tmp")
-    try:
-        cache_path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(marshal.dumps(merge_lines))
-        os.replace(temporary, cache_path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
 
 
 def _lower_per_character(text: str) -> str:

@@ -37,7 +37,7 @@ class SheetError(AidxlError):
 
 
 class ClipVocabularyError(AidxlError):
-    """The CLIP BPE vocabulary file (shipped by the `open-clip-torch` package) is missing or unreadable."""
+    """No provider gives the CLIP BPE vocabulary (`kb.clip_vocab`), or its file is unreadable or damaged."""
 
 
 class SearchError(AidxlError):

@@ -26,7 +26,7 @@ from kb.attention import (
     parse_prompt_structure,
     render_nodes,
 )
-from kb.errors import CuratedDataError, PromptSyntaxError
+from kb.errors import ClipVocabularyError, CuratedDataError, PromptSyntaxError
 from kb.render import format_weight, render_tag
 from kb.tagforms import escape_a1111, keeps_underscores, to_canonical, unescape_a1111
 from kb.tagview import MatchKind, PromptTag, TagMatcher, split_tags
@@ -400,7 +400,12 @@ def check_slots(tags: Sequence[PromptTag]) -> list[Finding]:
 
 
 def check_chunk_borders(text: str) -> list[Finding]:
-    report = count_prompt_tokens(text)
+    """Chunk borders inside a tag; none without a CLIP vocabulary (`kb.clip_vocab.vocabulary_error`
+    says why, and the callers show it)."""
+    try:
+        report = count_prompt_tokens(text)
+    except ClipVocabularyError:
+        return []
     findings: list[Finding] = []
     for chunk in report.split_tags:
         tag = chunk.split_tag

@@ -36,6 +36,19 @@ class TriggerKind(StrEnum):
     META = "meta"
 
 
+class TriggerTier(StrEnum):
+    """How sure we are that AIDXL knows a trigger, best first (docs/catalog.md).
+
+    verified: curated with a source note, or a row of the model's own trigger list;
+    author:   in the model author's caption vocabulary (`by <name>` for an artist of it);
+    danbooru: a Danbooru or tagger tag, nothing more.
+    """
+
+    VERIFIED = "verified"
+    AUTHOR = "author"
+    DANBOORU = "danbooru"
+
+
 # The trigger kind a Danbooru tag gets when no curated list says otherwise.
 KIND_OF_CATEGORY: dict[Category, TriggerKind] = {
     Category.GENERAL: TriggerKind.GENERAL,
@@ -62,6 +75,7 @@ DDL: tuple[str, ...] = (
         source_id   INTEGER NOT NULL,      -- key
         kind        VARCHAR NOT NULL,      -- tagger | tagcomplete | vocab | list | curated |
                                            -- implications | aliases | priorities | chants | triggers
+        name        VARCHAR,               -- the registry source it is (ingest/data/registry.toml), if any
         location    VARCHAR NOT NULL,      -- path, or hub:REPO@REVISION/FILE
         file_name   VARCHAR NOT NULL,
         sha256      VARCHAR NOT NULL,
@@ -105,7 +119,8 @@ DDL: tuple[str, ...] = (
         kind        VARCHAR NOT NULL,      -- TriggerKind
         tag_id      INTEGER,               -- linked Danbooru tag, if any
         description VARCHAR,
-        verified    BOOLEAN NOT NULL,      -- known to be AIDXL's own trigger
+        verified    BOOLEAN NOT NULL,      -- known to be AIDXL's own trigger (tier = 'verified')
+        tier        VARCHAR NOT NULL,      -- TriggerTier: verified | author | danbooru
         source_id   INTEGER NOT NULL,
         note        VARCHAR,               -- where the curated entry comes from
         rank        INTEGER                -- order inside a ladder (quality), else NULL; (text, kind) unique
@@ -117,7 +132,10 @@ DDL: tuple[str, ...] = (
         name       VARCHAR NOT NULL,       -- plain form of the name without qualifiers: ganyu
         qualifier  VARCHAR,                -- last qualifier, plain form: genshin impact; NULL if none
         qualifiers VARCHAR[] NOT NULL,     -- every qualifier, plain form: [twilight blossom, genshin impact]
-        copyright  VARCHAR                 -- copyright tag a qualifier names (docs/catalog.md): blend_s
+        copyright  VARCHAR,                -- copyright tag a qualifier names (docs/catalog.md): blend_s
+        form       VARCHAR NOT NULL,       -- the form AIDXL knows, plain: frieren (sousou no frieren)
+        form_source_id      INTEGER NOT NULL,  -- source that decided the form: the author's, else the tag's
+        copyright_source_id INTEGER            -- the source whose form named the copyright; NULL without
     )
     """,
     # The model author's caption tools (waifuset): which tags imply which (the author drops an implied

@@ -73,8 +73,16 @@ def build_tiny_catalog(target: Path) -> Path:
                 connection.execute("INSERT INTO aliases VALUES (?, ?, 1)", [alias, tag_id])
         for trigger_id, (text, kind, tag, verified) in enumerate(TINY_TRIGGERS, start=1):
             connection.execute(
-                "INSERT INTO triggers VALUES (?, ?, ?, ?, NULL, ?, 1, NULL, NULL)",
-                [trigger_id, text, kind, tag_ids.get(tag) if tag else None, verified],
+                "INSERT INTO triggers (trigger_id, text, kind, tag_id, verified, tier, source_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, 1)",
+                [
+                    trigger_id,
+                    text,
+                    kind,
+                    tag_ids.get(tag) if tag else None,
+                    verified,
+                    "verified" if verified else "danbooru",
+                ],
             )
     finally:
         connection.close()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import gzip
 import random
-import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
@@ -22,9 +20,8 @@ from kb.clip_bpe import (
     pre_tokenize,
     write_hf_tokenizer_files,
 )
+from kb.clip_vocab import merges_cache_path
 from kb.errors import ClipVocabularyError
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 FRAGMENTS = (
     "cat", "a photo of a cat", "1girl", "solo", "long hair", "long_hair", "ganyu \\(genshin impact\\)",
@@ -141,28 +138,9 @@ def test_bad_vocabulary_file_names_the_file(tmp_path: Path) -> None:
         load_vocabulary(short_file)
 
 
-def test_missing_package_names_what_to_install() -> None:
-    # Without site-packages, open_clip cannot be found: the error says which package ships the file.
-    completed = subprocess.run(
-        [sys.executable, "-S", "-c", "from kb.clip_bpe import find_bpe_vocab_path; find_bpe_vocab_path()"],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=False,
-    )
-    assert completed.returncode == 1
-    assert "install the `open-clip-torch` package" in completed.stderr
-
-
-def test_vocabulary_comes_from_the_installed_package() -> None:
-    path = find_bpe_vocab_path()
-    assert path.name == "bpe_simple_vocab_16e6.txt.gz"
-    assert path.parent.name == "open_clip"
-    assert isinstance(ClipTokenizer(load_vocabulary(path)).encode("cat"), list)
-
-
 def test_merges_cache_is_written_and_a_broken_one_is_ignored() -> None:
-    from kb.clip_bpe import _merges_cache_path
-
     bpe_path = find_bpe_vocab_path()
-    cache_path = _merges_cache_path(bpe_path)
+    cache_path = merges_cache_path(bpe_path)
     assert cache_path is not None
     fresh = load_vocabulary.__wrapped__(bpe_path)
     assert cache_path.is_file()  # the isolated XDG cache of this test

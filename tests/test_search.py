@@ -69,7 +69,7 @@ def write_small_catalog(path: Path) -> Path:
     connection.execute(
         "INSERT INTO meta VALUES ('schema_version', ?), ('fingerprint', 'small-1')", [str(SCHEMA_VERSION)]
     )
-    connection.execute("INSERT INTO sources VALUES (1, 'curated', 'kb', 'kb', 'x', 0, 0, now())")
+    connection.execute("INSERT INTO sources VALUES (1, 'curated', NULL, 'kb', 'kb', 'x', 0, 0, now())")
     tag_ids = {name: tag_id for tag_id, (name, _, _) in enumerate(TAGS, start=1)}
     for name, category, count in TAGS:
         prompt = name.replace("_", " ") if name not in ("^_^", ">_<") else name
@@ -91,7 +91,7 @@ def write_small_catalog(path: Path) -> Path:
     for text, kind, tag in VERIFIED:
         trigger_id += 1
         connection.execute(
-            "INSERT INTO triggers VALUES (?, ?, ?, ?, NULL, true, 1, 'test', NULL)",
+            "INSERT INTO triggers VALUES (?, ?, ?, ?, NULL, true, 'verified', 1, 'test', NULL)",
             [trigger_id, text, kind, tag_ids[tag] if tag else None],
         )
     for name, category, _ in TAGS:
@@ -104,7 +104,7 @@ def write_small_catalog(path: Path) -> Path:
             continue
         trigger_id += 1
         connection.execute(
-            "INSERT INTO triggers VALUES (?, ?, ?, ?, NULL, false, 1, NULL, NULL)",
+            "INSERT INTO triggers VALUES (?, ?, ?, ?, NULL, false, 'danbooru', 1, NULL, NULL)",
             [trigger_id, text, kind, tag_ids[name]],
         )
     connection.close()

@@ -36,8 +36,9 @@ def catalog(tmp_path: Path) -> Path:
         if count is not None:
             connection.execute("INSERT INTO tags VALUES (?, ?, ?, 1, ?)", [number, text, text, count])
         connection.execute(
-            "INSERT INTO triggers VALUES (?, ?, ?, ?, NULL, ?, 1, NULL, NULL)",
-            [number, text, kind, tag_id, verified],
+            "INSERT INTO triggers (trigger_id, text, kind, tag_id, verified, tier, source_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, 1)",
+            [number, text, kind, tag_id, verified, "verified" if verified else "danbooru"],
         )
     connection.close()
     return path

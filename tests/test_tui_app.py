@@ -17,7 +17,7 @@ from tui.app import ExplorerApp
 from tui.screens.help import KEYS, HelpScreen
 from tui.screens.missing_catalog import MissingCatalogScreen
 from tui.state.actions import PALETTE_ENTRIES
-from tui.widgets.results import KindChips
+from tui.widgets.results import KindChips, ResultsTable
 
 SIZE = (80, 24)
 
@@ -46,11 +46,12 @@ def static_text(app: ExplorerApp, selector: str) -> str:
 
 
 @sync
-async def test_missing_catalog_explains_how_to_build_it(
+async def test_missing_catalog_offers_the_checkouts_sources_when_their_files_are_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "sources.toml").write_text("", encoding="utf-8")
+    (tmp_path / "tags.csv").write_text("tag_id,name,category,count\n1,1girl,0,10\n", encoding="utf-8")
+    (tmp_path / "sources.toml").write_text('[[tagger]]\npath = "tags.csv"\n', encoding="utf-8")
     app = make_app(tmp_path / "none.duckdb")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -59,6 +60,32 @@ async def test_missing_catalog_explains_how_to_build_it(
             f"{tmp_path / 'none.duckdb'}: no catalog here; build one with `aidxl ingest`"
         )
         assert f"aidxl ingest --config {tmp_path / 'sources.toml'}" in static_text(app, "#missing-help")
+
+
+@sync
+async def test_missing_catalog_without_the_demo_data_fetches_and_offline_opens_the_curated_catalog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A clone without ../shared: sources.toml names files that are not there. HF_HUB_OFFLINE=1
+    # (conftest): `i` runs the real `aidxl ingest --fetch`, which builds the curated lists alone.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sources.toml").write_text('[[tagger]]\npath = "../shared/data/x.csv"\n', encoding="utf-8")
+    app = make_app(tmp_path / "catalog.duckdb")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, MissingCatalogScreen)
+        assert "aidxl ingest --fetch" in static_text(app, "#missing-help")
+        await pilot.press("i")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, MissingCatalogScreen)
+        assert (tmp_path / "catalog.duckdb").is_file()
+        await app.workers.wait_for_complete()
+        await pilot.press(*"best quality")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = app.query_one(ResultsTable).rows_shown
+        assert shown and shown[0].prompt == "best quality"
 
 
 @sync

@@ -16,6 +16,7 @@ from kb.errors import AidxlError
 # Command groups, in the order `aidxl --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "tui.commands.ingest",
+    "tui.commands.sources",
     "tui.commands.search",
     "tui.commands.prompt",
     "tui.commands.preview",
@@ -26,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 MODULE_OF_COMMAND: dict[str, str] = {
     "ingest": "tui.commands.ingest",
     "stats": "tui.commands.ingest",
+    "sources": "tui.commands.sources",
     "search": "tui.commands.search",
     "prompt": "tui.commands.prompt",
     "char": "tui.commands.prompt",

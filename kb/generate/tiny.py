@@ -1,8 +1,8 @@
 """The built-in `tiny-random` SDXL pipeline: SDXL's layout at toy size with random weights.
 
 Built from configs written here (no download) for tests and CPU demos. Its text encoders use
-the real CLIP BPE vocabulary (`kb.clip_bpe`, from open_clip's `bpe_simple_vocab_16e6.txt.gz`), so token ids
-and chunking match the real model; only the weights are random, and every output says so.
+the real CLIP BPE vocabulary (`kb.clip_bpe`, from whichever `kb.clip_vocab` provider is present), so
+token ids and chunking match the real model; only the weights are random, and every output says so.
 """
 
 from __future__ import annotations

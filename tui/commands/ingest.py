@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from ingest.build import IngestResult, ingest_catalog
+from ingest.fetch import MIRROR_ENV, OFFLINE_DETAIL, Network, SourceStatus, fetch_registry, sha256_of, spec_of
 from ingest.problems import format_problems
+from ingest.registry import identify_source, registry
 from ingest.specs import (
     DEFAULT_TRIGGERS_REPO,
     TRIGGERS_FILE_NAME,
@@ -82,6 +84,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "source flag also takes hub:OWNER/NAME:FILE (a file read through the Hugging Face cache).",
     )
     ingest.add_argument("--config", metavar="FILE", help="TOML file listing sources (see sources.toml)")
+    ingest.add_argument(
+        "--fetch",
+        action="store_true",
+        help="also ingest every public source of the registry (`aidxl sources`): use the download "
+        f"cache or ${MIRROR_ENV}, download what is missing (checksum-verified); offline, say what is "
+        "missing and build from what is there",
+    )
     ingest.add_argument(
         "--tagger",
         action=_SourceAction,
@@ -177,12 +186,51 @@ def run_ingest(args: argparse.Namespace) -> int:
     if args.config:
         specs.extend(load_sources_config(Path(args.config)))
     specs.extend(getattr(args, SPECS_DEST))
+    if args.fetch:
+        specs.extend(fetched_specs(already_given=specs))
     catalog_path = resolve_catalog_path(getattr(args, "catalog", None))
-    result = ingest_catalog(specs, catalog_path, skip_bad=args.skip_bad)
+    result = ingest_catalog(specs, catalog_path, skip_bad=args.skip_bad, allow_curated_only=args.fetch)
     print_ingest_result(result)
     if result.rebuilt and not args.no_search_index:
         prebuild_search_index(catalog_path)
     return 0
+
+
+def fetched_specs(already_given: list[SourceSpec]) -> list[SourceSpec]:
+    """The registry's sources that are usable now (fetching what is missing when online), minus
+    those already given by --config or a flag; one stderr line per source that is missing."""
+    given_paths = {spec.path.resolve() for spec in already_given if spec.path is not None}
+    given_names = {name for spec in already_given if (name := registry_name_of(spec)) is not None}
+    wanted = tuple(source for source in registry() if source.name not in given_names)
+    network = Network.from_environment()
+    specs: list[SourceSpec] = []
+    missing: list[SourceStatus] = []
+    for outcome in fetch_registry(wanted, network):
+        status = outcome.status
+        if outcome.downloaded:
+            print(f"aidxl ingest: downloaded {status.source.name} to {status.path}", file=sys.stderr)
+        if status.path is None:
+            missing.append(status)
+        elif status.path.resolve() not in given_paths:
+            specs.append(spec_of(status))
+    if network.offline_reason is not None and missing:
+        print(f"aidxl ingest: offline: {network.offline_reason}; building from what is here", file=sys.stderr)
+    for status in missing:
+        source = status.source
+        how = f"`aidxl ingest {source.flag}`"
+        if source.downloadable and network.offline_reason is not None:
+            how = f"`aidxl ingest --fetch` when online, or {how}"
+        detail = "" if status.detail == OFFLINE_DETAIL else f" ({status.detail})"
+        print(f"aidxl ingest: missing {source.name}{detail}: add it with {how}", file=sys.stderr)
+    return specs
+
+
+def registry_name_of(spec: SourceSpec) -> str | None:
+    """The registry source a given spec reads, when its file is a known copy of one."""
+    if spec.registry_name is not None or spec.path is None or not spec.path.is_file():
+        return spec.registry_name
+    identified = identify_source(spec.kind, spec.path.name, sha256_of(spec.path))
+    return identified.name if identified is not None else None
 
 
 def prebuild_search_index(catalog_path: Path) -> None:

@@ -90,15 +90,27 @@ def register_top_level(subparsers: Any, common: argparse.ArgumentParser) -> None
     char = subparsers.add_parser(
         "char",
         parents=[common],
-        help="every prompt form of a character (A1111, plain, sentence, 1-prefixed) and its copyright",
-        description="Look a character up in the catalog (tag, any pasted form, alias or bare name) "
-        "and print its forms.",
+        help="every prompt form of a character (A1111, plain, sentence, 1-prefixed), its copyright, "
+        "gender and features",
+        description="Look a character up in the catalog (tag, any pasted form, alias, bare name or a "
+        "misspelling) and print the forms AIDXL was trained on (the model author's caption form when "
+        "known: `frieren \\(sousou no frieren\\)`), its copyright and gender, and where each comes from. "
+        "The sentence says `a girl`/`a boy` as the sources give the gender (girl when none does).",
     )
     char.add_argument("name", nargs="?", help="character tag, alias or name; stdin when omitted or '-'")
-    char.add_argument(
-        "--boy", action="store_true", help="sentence form with 'a boy named' instead of 'a girl'"
+    noun = char.add_mutually_exclusive_group()
+    noun.add_argument(
+        "--boy", action="store_true", help="sentence form with 'a boy named', whatever the sources say"
     )
-    char.add_argument("--json", action="store_true", help="print a JSON object")
+    noun.add_argument(
+        "--girl", action="store_true", help="sentence form with 'a girl named', whatever the sources say"
+    )
+    char.add_argument(
+        "--features",
+        action="store_true",
+        help="also print its main characteristics (appearance) and outfit, in the author's caption order",
+    )
+    char.add_argument("--json", action="store_true", help="print a JSON object (always with features)")
     char.set_defaults(run=run_char)
 
     size = subparsers.add_parser(
@@ -205,36 +217,46 @@ def run_assemble(args: argparse.Namespace) -> int:
 
 def run_char(args: argparse.Namespace) -> int:
     from kb.catalog import open_catalog
-    from kb.characters import catalog_series_resolver, character_forms, lookup_character
+    from kb.character_info import character_info
+    from kb.characters import lookup_character
     from kb.paths import resolve_catalog_path
 
     query = read_text_argument(args.name).strip()
+    noun = "boy" if args.boy else "girl" if args.girl else None
     connection = open_catalog(resolve_catalog_path(getattr(args, "catalog", None)))
     try:
         match = lookup_character(connection, query)
-        if match is None:
-            raise CharacterNotFoundError(f"{query!r}: no character tag or alias in the catalog matches")
-        forms = character_forms(
-            match.tag,
-            gender="boy" if args.boy else "girl",
-            series_resolver=catalog_series_resolver(connection),
-        )
+        info = character_info(connection, match.tag, noun=noun) if match is not None else None
     finally:
         connection.close()
-    fields = {
-        "tag": forms.tag,
+    if match is None or info is None:
+        raise CharacterNotFoundError(f"{query!r}: no character tag or alias in the catalog matches")
+    forms = info.forms
+    fields: dict[str, Any] = {
+        "tag": info.tag,
         "match": str(match.kind),
         "a1111": forms.a1111,
         "plain": forms.plain,
         "sentence": forms.sentence,
         "prefixed": forms.prefixed,
         "copyright": forms.copyright,
+        "gender": info.gender,
     }
     if args.json:
-        print_json(fields)
-    else:
-        for key, value in fields.items():
-            print(f"{key + ':':<11}{'' if value is None else value}")
+        print_json({**fields, "features": info.features.to_json(), "sources": info.sources_json()})
+        return 0
+    fields["gender"] = info.gender or f"unknown (sentence says {info.noun})"
+    fields["form from"] = info.form_source.label
+    for key, value in fields.items():
+        print(f"{key + ':':<11}{'' if value is None else value}")
+    if args.features:
+        features = info.features
+        if features.source is None:
+            print("features:  none known (add a chants source: `aidxl ingest --chants PATH`)")
+        else:
+            print(f"appearance: {', '.join(features.appearance)}")
+            print(f"outfit:     {', '.join(features.outfit)}")
+            print(f"features from {features.source.label}")
     return 0
 
 

@@ -909,9 +909,6 @@ class ExplorerApp(App[int]):
 
     def action_run_ingest(self) -> None:
         command = prompt_actions.ingest_argv(self.catalog_path)
-        if command is None:
-            self.notify("no sources.toml here: run `aidxl ingest` with your source files", severity="error")
-            return
         self.screen.query_one("#ingest-output", Static).update("running: " + shlex.join(command))
         self.ingest_worker(command)
 

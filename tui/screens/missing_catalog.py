@@ -17,7 +17,7 @@ class MissingCatalogScreen(Screen[None]):
         Binding("ctrl+q,q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, reason: str, ingest_command: str | None) -> None:
+    def __init__(self, reason: str, ingest_command: str) -> None:
         super().__init__()
         self.reason = reason
         self.ingest_command = ingest_command
@@ -26,16 +26,15 @@ class MissingCatalogScreen(Screen[None]):
         with Vertical(id="missing-catalog") as box:
             box.border_title = "no catalog yet"
             yield Static(self.reason, id="missing-reason")
-            if self.ingest_command:
-                yield Static(
-                    f"Build it with:\n\n  {self.ingest_command}\n\nPress i to run it now, q to quit.",
-                    id="missing-help",
-                )
-            else:
-                yield Static(
-                    "Build it with `aidxl ingest --config sources.toml` (see the README), "
-                    "then run aidxl again.",
-                    id="missing-help",
-                )
+            how = (
+                "(the public sources of `aidxl sources`: downloaded when online; offline, the curated "
+                "lists shipped with aidxl-kb alone, and the explorer then names what is missing)"
+                if "--fetch" in self.ingest_command
+                else "(the demo data beside this checkout)"
+            )
+            yield Static(
+                f"Build it with:\n\n  {self.ingest_command}\n\n{how}\n\nPress i to run it now, q to quit.",
+                id="missing-help",
+            )
             yield Static("", id="ingest-output")
         yield Footer()

@@ -87,25 +87,30 @@ def default_negative() -> str:
         return FALLBACK_NEGATIVE
 
 
-def ingest_argv(catalog_path: Path, cwd: Path | None = None) -> list[str] | None:
+def ingest_arguments(cwd: Path | None = None) -> list[str]:
+    """What `aidxl ingest` needs to build a catalog here: the checkout's sources.toml when every
+    file it names is present (the demo data beside the checkout), else the registry's public
+    sources (`--fetch`: downloads when online, the curated lists alone offline)."""
     config = (cwd or Path.cwd()) / SOURCES_CONFIG
-    if not config.is_file():
-        return None
-    return [
-        sys.executable,
-        "-m",
-        "tui.cli",
-        "ingest",
-        "--config",
-        str(config),
-        "--catalog",
-        str(catalog_path),
-    ]
+    if config.is_file():
+        from ingest.specs import load_sources_config
+
+        try:
+            specs = load_sources_config(config)
+        except AidxlError:
+            specs = []
+        if specs and all(spec.path is None or spec.path.is_file() for spec in specs):
+            return ["--config", str(config)]
+    return ["--fetch"]
 
 
-def ingest_command_line(cwd: Path | None = None) -> str | None:
-    config = (cwd or Path.cwd()) / SOURCES_CONFIG
-    return f"aidxl ingest --config {shlex.quote(str(config))}" if config.is_file() else None
+def ingest_argv(catalog_path: Path, cwd: Path | None = None) -> list[str]:
+    """The ingest the "no catalog" screen runs, as a subprocess of this interpreter."""
+    return [sys.executable, "-m", "tui.cli", "ingest", *ingest_arguments(cwd), "--catalog", str(catalog_path)]
+
+
+def ingest_command_line(cwd: Path | None = None) -> str:
+    return shlex.join(["aidxl", "ingest", *ingest_arguments(cwd)])
 
 
 # ------------------------------------------------------------------ favourites

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kb.errors import ClipVocabularyError
 from kb.schema import KIND_OF_CATEGORY
 from tui.state.builder import BuilderState
 from tui.state.features import FeatureUnavailable, optional_module
@@ -80,6 +81,8 @@ def _render_builder(state: BuilderState, context: CatalogContext | None) -> Rend
         negative_tokens = count_tokens(negative)
     except FeatureUnavailable as missing:
         unavailable.append(str(missing))
+    except ClipVocabularyError as missing:  # the pane shows why there is no N/75, and the fix
+        unavailable.append(f"tokens: {missing}")
     return RenderedPrompt(positive, negative, findings, tokens, negative_tokens, tuple(unavailable), linted)
 
 

@@ -1,0 +1,166 @@
+"""Linking the model author's caption vocabulary to the Danbooru tags: the `author` tier and the
+character forms AIDXL was trained on.
+
+The vocabulary (waifuset `custom_tags.json`, AIDXL 0.8 era) lists the artist names and character
+names the author's captions use. Every known AIDXL style trigger is `by ` + one of its artists,
+and its characters are written as the model saw them: `frieren (sousou no frieren)` where
+Danbooru has `frieren`.
+
+Artists: `by <name>` is an `author`-tier trigger, linked to the Danbooru artist of that name (its
+tag name, an alias of it, or its qualifier-free candidate name: `magotsuki` → `magotsuki_(hurray)`);
+names Danbooru does not know stay triggers without a tag.
+
+Characters, for each vocabulary name (canonical: `frieren_(sousou_no_frieren)`), first rule that holds:
+1. it is a Danbooru character tag: that tag is in the author's vocabulary (tier author, same form);
+2. it is an alias of exactly one character tag: the author's spelling is that character's form;
+3. without its series qualifier it is a character tag (`frieren` + series `sousou_no_frieren`):
+   the author's qualified form is that character's form, and gives its copyright;
+4. it names a tag of another category (`elf`, `genshin_impact`): not a character, left out;
+5. otherwise an author-only character: a trigger without a tag.
+A character tag takes the first vocabulary name that links to it (vocabulary order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from ingest.linking import TagIndex
+from kb.characters import parse_character_tag, series_qualifier
+from kb.schema import Category
+
+ARTIST_PREFIX = "by "
+
+
+@dataclass(frozen=True)
+class AuthorName:
+    """One name of the author's vocabulary, canonical (`frieren_(sousou_no_frieren)`)."""
+
+    source_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class AuthorArtist:
+    """An author-tier artist style: `by ` + the plain form of `name`, linked to `tag_id` when known."""
+
+    source_id: int
+    name: str
+    tag_id: int | None
+
+
+@dataclass(frozen=True)
+class CharacterForm:
+    """The form the model knows for a Danbooru character tag, and the copyright it names."""
+
+    tag_id: int
+    form: str  # canonical: frieren_(sousou_no_frieren)
+    copyright: str | None  # canonical copyright tag named by the form's series qualifier, if any
+    source_id: int
+    rule: int  # 1-3 of the module docstring
+
+
+@dataclass(frozen=True)
+class AuthorVocabulary:
+    """The author's artist and character names read from every vocabulary source, in order."""
+
+    artists: tuple[AuthorName, ...] = ()
+    characters: tuple[AuthorName, ...] = ()
+
+
+@dataclass
+class AuthorCharacters:
+    forms: dict[int, CharacterForm] = field(default_factory=dict)  # tag_id -> form
+    author_only: list[AuthorName] = field(default_factory=list)  # no Danbooru character: rule 5
+    not_characters: int = 0  # rule 4
+
+
+def reduced_names(names: Iterable[str], series_of: Callable[[str], str | None]) -> dict[str, str]:
+    """Name → the name without its series qualifier, for names that have one (rule 3 lookups)."""
+    reduced: dict[str, str] = {}
+    for name in names:
+        if not name.endswith(")"):
+            continue
+        character = parse_character_tag(name)
+        found = series_qualifier(character, series_of)
+        if found is None:
+            continue
+        index, _ = found
+        kept = [qualifier for position, qualifier in enumerate(character.qualifiers) if position != index]
+        reduced[name] = "".join([character.name, *(f"_({qualifier})" for qualifier in kept)])
+    return reduced
+
+
+def link_author_characters(
+    names: Sequence[AuthorName],
+    index: TagIndex,
+    series_of: Callable[[str], str | None],
+    reduced: dict[str, str],
+) -> AuthorCharacters:
+    """Apply rules 1-5 (module docstring) to every vocabulary character name, in order."""
+    linked = AuthorCharacters()
+    character = int(Category.CHARACTER)
+    for author_name in names:
+        name = author_name.name
+        found = index.tag_of_name.get(name)
+        if found is not None:
+            tag_id, category = found
+            if category != character:
+                linked.not_characters += 1
+            elif tag_id not in linked.forms:
+                linked.forms[tag_id] = CharacterForm(
+                    tag_id, name, _series(name, series_of), author_name.source_id, 1
+                )
+            continue
+        targets = index.tags_of_alias.get(name, ())
+        if targets:
+            characters = [tag_id for tag_id, category, _ in targets if category == character]
+            if len(characters) == 1:
+                if characters[0] not in linked.forms:
+                    linked.forms[characters[0]] = CharacterForm(
+                        characters[0], name, _series(name, series_of), author_name.source_id, 2
+                    )
+            else:
+                linked.not_characters += 1
+            continue
+        base = reduced.get(name)
+        base_tag = index.tag_of_name.get(base) if base is not None else None
+        if base_tag is not None and base_tag[1] == character:
+            if base_tag[0] not in linked.forms:
+                linked.forms[base_tag[0]] = CharacterForm(
+                    base_tag[0], name, _series(name, series_of), author_name.source_id, 3
+                )
+            continue
+        linked.author_only.append(author_name)
+    return linked
+
+
+def _series(name: str, series_of: Callable[[str], str | None]) -> str | None:
+    found = series_qualifier(parse_character_tag(name), series_of)
+    return found[1] if found is not None else None
+
+
+def link_author_artists(
+    names: Sequence[AuthorName],
+    index: TagIndex,
+    artist_of_chosen_name: dict[str, int],
+    taken_texts: set[str],
+) -> list[AuthorArtist]:
+    """The author-tier artist triggers: one per vocabulary artist whose `by <name>` text no verified
+    trigger uses already, linked to its Danbooru artist when there is one."""
+    artists: list[AuthorArtist] = []
+    seen: set[str] = set()
+    for author_name in names:
+        name = author_name.name
+        if name in seen or name in taken_texts:
+            continue
+        seen.add(name)
+        tag_id = index.resolve(name, Category.ARTIST) or artist_of_chosen_name.get(name)
+        artists.append(AuthorArtist(author_name.source_id, name, tag_id))
+    return artists
+
+
+def author_lookup_names(artists: Iterable[AuthorName], characters: Iterable[AuthorName]) -> set[str]:
+    """Every canonical name linking may look up in the tag index."""
+    return {author_name.name for author_name in (*artists, *characters)}
+
