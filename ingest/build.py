@@ -22,6 +22,7 @@ import duckdb
 
 from ingest.aliasfile import AliasRows, read_aliases_file
 from ingest.atomic import build_lock, commit_temp, remove_stale_temp_files, remove_temp, temp_path
+from ingest.author_links import AuthorName, AuthorVocabulary
 from ingest.chants import ChantRows, read_chants_file
 from ingest.hub import fetch_hub_file
 from ingest.implications import ImplicationRows, read_implications_file
@@ -37,7 +38,7 @@ from ingest.textfile import file_sha256
 from ingest.triggerlist import read_trigger_list_file
 from ingest.triggerrows import TriggerEntry, TriggerRows
 from ingest.userlist import read_list_file
-from ingest.vocab import read_vocab_file
+from ingest.vocab import VocabRows, read_vocab_file
 from ingest.writer import AuthorTables, CatalogCounts, SourceRecord, count_rows, write_catalog
 from kb.catalog import open_catalog
 from kb.curated import (
@@ -252,12 +253,12 @@ def ingest_catalog(
                     hint += " Fix the file(s), or pass --skip-bad to ingest the good rows."
                 raise SourceFileError([*file_problems, *row_problems], hint=hint)
             curated = load_curated_triggers(curated_dir)
-            records, tag_sources, verified, author_tables, reports = _plan(read, curated, curated_dir)
+            records, tag_sources, verified, author, author_tables, reports = _plan(read, curated, curated_dir)
             temp = temp_path(catalog_path)
             try:
                 progress.step("writing the catalog")
                 written = write_catalog(
-                    temp, records, tag_sources, verified, fingerprint, author_tables=author_tables
+                    temp, records, tag_sources, verified, fingerprint, author, author_tables
                 )
                 counts = written.counts
                 reports = [
@@ -286,6 +287,7 @@ def _plan(
     list[SourceRecord],
     list[tuple[int, TagRows]],
     list[tuple[int, TriggerEntry]],
+    AuthorVocabulary,
     AuthorTables,
     list[SourceReport],
 ]:
@@ -298,6 +300,8 @@ def _plan(
     priorities: list[tuple[int, PriorityRows]] = []
     aliases: list[tuple[int, AliasRows]] = []
     chants: list[tuple[int, ChantRows]] = []
+    author_artists: list[AuthorName] = []
+    author_characters: list[AuthorName] = []
     for file_name in TRIGGER_FILES:
         source_id = len(records) + 1
         path = curated_dir / file_name
@@ -346,6 +350,9 @@ def _plan(
             tag_sources.append((source_id, rows))
         elif isinstance(rows, TriggerRows):
             verified.extend((source_id, entry) for entry in rows.entries)
+            if isinstance(rows, VocabRows):
+                author_artists.extend(AuthorName(source_id, name) for name in rows.author_artists.names)
+                author_characters.extend(AuthorName(source_id, name) for name in rows.author_characters.names)
         elif isinstance(rows, ImplicationRows):
             implications.append((source_id, rows))
         elif isinstance(rows, PriorityRows):
@@ -354,8 +361,9 @@ def _plan(
             aliases.append((source_id, rows))
         else:
             chants.append((source_id, rows))
+    author = AuthorVocabulary(tuple(author_artists), tuple(author_characters))
     author_tables = AuthorTables(implications, priorities, aliases, chants)
-    return records, tag_sources, verified, author_tables, reports
+    return records, tag_sources, verified, author, author_tables, reports
 
 
 def _stored_reports(connection: duckdb.DuckDBPyConnection) -> tuple[SourceReport, ...]:

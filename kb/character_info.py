@@ -59,13 +59,13 @@ class CharacterInfo:
     forms: CharacterForms  # built from the form the model knows
     gender: str | None  # girl | boy | other; None when no source says
     noun: str  # the sentence's noun actually used: girl | boy
-    form_source: SourceRef
+    form_source: SourceRef | None  # None only in a catalog without a characters row for the tag
     copyright_source: SourceRef | None
     gender_source: SourceRef | None
     features: CharacterFeatures
 
     def sources_json(self) -> dict[str, Any]:
-        form = self.form_source.to_json()
+        form = _ref_json(self.form_source)
         return {
             "a1111": form,
             "plain": form,
@@ -114,8 +114,8 @@ def character_info(
     character of the catalog. `noun` (`girl`/`boy`) overrides the gender the sources give."""
     row = connection.execute(
         """
-        SELECT t.tag_id, t.name, c.form, c.form_source_id, c.copyright_source_id
-        FROM tags t JOIN characters c USING (tag_id)
+        SELECT t.tag_id, t.name, coalesce(c.form, t.name), c.form_source_id, c.copyright_source_id
+        FROM tags t LEFT JOIN characters c USING (tag_id)
         WHERE t.name = ? AND t.category = ?
         """,
         [to_canonical(tag), int(Category.CHARACTER)],
@@ -130,8 +130,7 @@ def character_info(
     gender = str(gender_row[0]) if gender_row is not None else None
     chosen_noun = noun or SENTENCE_NOUN_OF_GENDER.get(gender or "", DEFAULT_SENTENCE_NOUN)
     forms = character_forms(form, gender=chosen_noun, series_resolver=catalog_series_resolver(connection))
-    form_source = _source(connection, int(form_source_id))
-    assert form_source is not None  # a foreign key the build checks
+    form_source = _source(connection, form_source_id)
     return CharacterInfo(
         tag=str(name),
         forms=forms,

@@ -66,8 +66,15 @@ def test_artist_styles_with_explicit_danbooru_links() -> None:
         "by modare": None,
         "by ikky": None,
         "by dino": "dino_(dinoartforame)",
+        # the author's benchmark prompts and the successor model's card: no Danbooru link to state
+        "by hachihito": None,
+        "by iamuu": None,
+        "by magotsuki": None,
+        "by aamond777": None,
+        "by antifreeze3": None,
+        "by 7thknights": None,
     }
-    assert len(load_curated_triggers()) == 34
+    assert len(load_curated_triggers()) == 40
 
 
 @pytest.fixture()

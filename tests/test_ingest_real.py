@@ -11,7 +11,7 @@ import pytest
 from catalog_fixture import build_real_catalog
 
 from kb.catalog import open_catalog
-from kb.tagforms import to_plain_form, to_prompt_form
+from kb.tagforms import to_canonical, to_plain_form, to_prompt_form
 from tui.cli import main
 
 
@@ -53,21 +53,30 @@ def test_stats_json_has_each_files_rows_per_category(
     assert by_file["waifuset.custom_tags.json"]["rows"] == 58
     assert by_file["aidxl_triggers.fragments.csv"]["rows"] == 7
     assert stats["catalog"] == str(real_catalog)
-    assert stats["tags"] == 140940
+    assert by_file["selected_tags.sw-cv-modelzoo-2021_0000_0899_5500.csv"]["rows_per_category"] == {
+        "0": 4073,
+        "3": 489,
+        "4": 938,
+    }
+    # 140,940 names of eva02 + danbooru.csv, and 234 more that only the SW-CV list has.
+    assert stats["tags"] == 141174
     assert stats["triggers_per_kind"] == {
         "aesthetic": 20,
-        "artist_style": 59203,
-        "character": 40967,
-        "copyright": 9478,
-        "general": 30900,
-        "meta": 390,
+        # 59,201 Danbooru artists (candidates or linked), 12,023 author-vocabulary artists Danbooru
+        # lacks, 6 verified triggers without a tag, 3 more author spellings of linked artists
+        "artist_style": 71233,
+        # 40,999 character tags and 3,877 author-vocabulary characters without a Danbooru tag
+        "character": 44876,
+        "copyright": 9496,
+        "general": 31085,
+        "meta": 389,
         "painting_style": 32,  # 31 of the HEAD vocabulary and `anime` of the AIDXL 0.8-era one
         "quality": 7,
         "rating": 4,
     }
     assert stats["verified_triggers_per_kind"] == {
         "aesthetic": 20,
-        "artist_style": 10,
+        "artist_style": 12,  # the card's six, the benchmark's four, antifreeze3, 7thknights
         "painting_style": 32,
         "quality": 7,
     }
@@ -77,23 +86,23 @@ def test_stats_table_for_humans(real_catalog: Path, capsys: pytest.CaptureFixtur
     assert main(["stats", "--catalog", str(real_catalog)]) == 0
     out = capsys.readouterr().out
     assert f"catalog: {real_catalog}" in out
-    assert (
-        "danbooru.csv                                 tagcomplete  140782        0    30782   59201"
-        "       9478      40931   390" in out
-    )
+    danbooru_lines = [line.split() for line in out.splitlines() if line.startswith("danbooru.csv ")]
+    assert danbooru_lines == [
+        ["danbooru.csv", "tagcomplete", "140782", "0", "30782", "59201", "9478", "40931", "390"]
+    ]
 
 
 def test_tags_merge_one_row_per_name_and_keep_each_sources_count(
     connection: duckdb.DuckDBPyConnection,
 ) -> None:
-    # 10861 + 140782 rows, 10703 names in both files.
-    assert rows(connection, "SELECT count(*), count(DISTINCT name) FROM tags") == [(140940, 140940)]
+    # eva02 10861 + danbooru.csv 140782 rows, 10703 names in both; 234 more from the SW-CV list.
+    assert rows(connection, "SELECT count(*), count(DISTINCT name) FROM tags") == [(141174, 141174)]
     assert rows(
         connection,
         "SELECT s.kind, ts.count, ts.danbooru_id FROM tag_sources ts JOIN tags t USING (tag_id) "
         "JOIN sources s USING (source_id) WHERE t.name = ? ORDER BY s.kind",
         "1girl",
-    ) == [("tagcomplete", 6008644, None), ("tagger", 5113288, 470575)]
+    ) == [("tagcomplete", 6008644, None), ("tagger", 5113288, 470575), ("tagger", 3458813, 470575)]
     assert rows(connection, "SELECT count, category, prompt FROM tags WHERE name = '1girl'") == [
         (6008644, 0, "1girl")
     ]
@@ -118,7 +127,9 @@ def test_verified_artist_triggers_link_to_their_danbooru_artist(
         "WHERE tr.kind = 'artist_style' AND tr.verified ORDER BY tr.text",
     )
     assert linked == [
+        ("by 7thknights", None),
         ("by aamond777", None),
+        ("by antifreeze3", None),
         ("by ask", "ask_(askzy)"),
         ("by chi4", "chi4"),
         ("by dino", "dino_(dinoartforame)"),
@@ -137,7 +148,7 @@ def test_artist_candidates_drop_qualifiers_only_when_unambiguous(
     candidates = rows(
         connection,
         "SELECT t.name, tr.text, tr.verified FROM triggers tr JOIN tags t USING (tag_id) "
-        "WHERE tr.kind = 'artist_style' AND t.name IN (?, ?, ?, ?, ?) ORDER BY t.name",
+        "WHERE tr.kind = 'artist_style' AND t.name IN (?, ?, ?, ?, ?) ORDER BY t.name, NOT tr.verified",
         "ask_(askzy)",
         "ask_(densicho)",
         "dino_(trexsilence)",
@@ -145,7 +156,8 @@ def test_artist_candidates_drop_qualifiers_only_when_unambiguous(
         "modare",
     )
     assert candidates == [
-        ("ask_(askzy)", "by ask", True),  # the curated trigger; no candidate beside it
+        ("ask_(askzy)", "by ask", True),  # the curated trigger; no candidate beside it ...
+        ("ask_(askzy)", "by ask (askzy)", False),  # ... but the author's vocabulary also spells it so
         ("ask_(densicho)", "by ask (densicho)", False),
         ("dino_(trexsilence)", "by dino (trexsilence)", False),
         ("dinotodon", "by dinotodon", False),
@@ -220,14 +232,18 @@ def test_characters_name_qualifiers_and_copyright(connection: duckdb.DuckDBPyCon
 
 
 def test_sql_prompt_forms_equal_kb_tagforms_for_every_real_tag(connection: duckdb.DuckDBPyConnection) -> None:
+    # A character's trigger is the form AIDXL knows (the author's, e.g. `frieren (sousou no frieren)`
+    # for `frieren`), also written by the SQL macros.
     mismatched = [
         (name, prompt, text)
-        for name, prompt, text in rows(
+        for name, prompt, text, form in rows(
             connection,
-            "SELECT t.name, t.prompt, tr.text FROM tags t "
-            "JOIN triggers tr ON tr.tag_id = t.tag_id AND NOT tr.verified AND t.category <> 1",
+            "SELECT t.name, t.prompt, tr.text, c.form FROM tags t "
+            "JOIN triggers tr ON tr.tag_id = t.tag_id AND NOT tr.verified AND t.category <> 1 "
+            "LEFT JOIN characters c ON c.tag_id = t.tag_id",
         )
-        if prompt != to_prompt_form(name) or text != to_plain_form(name)
+        if prompt != to_prompt_form(name)
+        or text != to_plain_form(to_canonical(str(form)) if form is not None else name)
     ]
     assert mismatched == []
     assert rows(

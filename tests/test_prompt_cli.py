@@ -91,7 +91,8 @@ def test_assemble_without_catalog_notes_it(capsys: pytest.CaptureFixture[str], t
 
 def test_char_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     catalog = str(build_tiny_catalog(tmp_path / "catalog.duckdb"))
-    assert run_json(["char", "--json", "--catalog", catalog, "ganyu"], capsys) == {
+    found = run_json(["char", "--json", "--catalog", catalog, "ganyu"], capsys)
+    assert {key: value for key, value in found.items() if key != "sources"} == {
         "tag": "ganyu_(genshin_impact)",
         "match": "alias",
         "a1111": "ganyu \\(genshin impact\\)",
@@ -99,6 +100,8 @@ def test_char_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
         "sentence": "a girl named ganyu from genshin impact series",
         "prefixed": "1 ganyu \\(genshin impact\\)",
         "copyright": "genshin_impact",
+        "gender": None,  # no source says: the sentence defaults to girl
+        "features": {"appearance": [], "outfit": []},
     }
     assert main(["char", "--catalog", catalog, "--boy", "saber_(fate)"]) == 0
     assert capsys.readouterr().out.splitlines()[4] == "sentence:  a boy named saber from fate series"
@@ -109,15 +112,46 @@ def test_char_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
 def test_char_on_the_real_catalog(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     catalog = str(build_real_catalog(tmp_path / "catalog.duckdb"))
     result = run_json(["char", "--json", "--catalog", catalog, "Lucy \\(Cyberpunk\\)"], capsys)
-    assert result == {
+    assert {key: result[key] for key in ("tag", "match", "a1111", "plain", "sentence", "prefixed")} == {
         "tag": "lucy_(cyberpunk)",
         "match": "exact",
         "a1111": "lucy \\(cyberpunk\\)",
         "plain": "lucy (cyberpunk)",
         "sentence": "a girl named lucy from cyberpunk series",
         "prefixed": "1 lucy \\(cyberpunk\\)",
-        "copyright": "cyberpunk_(series)",
     }
+    assert result["copyright"] == "cyberpunk_(series)"
+
+
+def test_char_speaks_the_forms_the_model_was_trained_on(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    catalog = str(build_real_catalog(tmp_path / "catalog.duckdb"))
+    frieren = run_json(["char", "--json", "--catalog", catalog, "frieren"], capsys)
+    # Danbooru's tag is `frieren`; the author's captions (and the card) say `frieren (sousou no frieren)`.
+    assert frieren["tag"] == "frieren"
+    assert frieren["a1111"] == "frieren \\(sousou no frieren\\)"
+    assert frieren["prefixed"] == "1 frieren \\(sousou no frieren\\)"
+    assert frieren["sentence"] == "a girl named frieren from sousou no frieren series"
+    assert frieren["copyright"] == "sousou_no_frieren"
+    assert frieren["sources"]["a1111"]["name"] == "author-vocabulary"
+    assert frieren["sources"]["copyright"]["name"] == "author-vocabulary"
+    assert frieren["sources"]["gender"]["name"] == "character-chants"
+    zhongli = run_json(["char", "--json", "--catalog", catalog, "zhongli"], capsys)
+    assert zhongli["gender"] == "boy"
+    assert zhongli["sentence"].startswith("a boy named zhongli")
+    assert run_json(["char", "--json", "--girl", "--catalog", catalog, "zhongli"], capsys)[
+        "sentence"
+    ].startswith("a girl named zhongli")
+    two_b = run_json(["char", "--json", "--catalog", catalog, "2b"], capsys)
+    assert "white hair" in two_b["features"]["appearance"]
+    assert "black blindfold" in two_b["features"]["outfit"]
+    assert not set(two_b["features"]["appearance"]) & set(two_b["features"]["outfit"])
+    assert two_b["sources"]["features"]["name"] == "character-chants"
+    assert main(["char", "--features", "--catalog", catalog, "2b"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("appearance: ") and "white hair" in line for line in lines)
+    assert any(line.startswith("outfit: ") and "black blindfold" in line for line in lines)
 
 
 def test_size(capsys: pytest.CaptureFixture[str]) -> None:

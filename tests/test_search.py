@@ -79,14 +79,11 @@ def write_small_catalog(path: Path) -> Path:
         )
     for alias, name in ALIASES:
         connection.execute("INSERT INTO aliases VALUES (?, ?, 1)", [alias, tag_ids[name]])
-    character_columns = {row[1] for row in connection.execute("PRAGMA table_info('characters')").fetchall()}
     for name, bare in CHARACTER_NAMES.items():
-        if "qualifiers" in character_columns:
-            connection.execute(
-                "INSERT INTO characters (tag_id, name, qualifiers) VALUES (?, ?, [])", [tag_ids[name], bare]
-            )
-        else:
-            connection.execute("INSERT INTO characters (tag_id, name) VALUES (?, ?)", [tag_ids[name], bare])
+        connection.execute(
+            "INSERT INTO characters (tag_id, name, qualifiers, form, form_source_id) VALUES (?, ?, [], ?, 1)",
+            [tag_ids[name], bare, name.replace("_", " ")],
+        )
     trigger_id = 0
     for text, kind, tag in VERIFIED:
         trigger_id += 1

@@ -21,7 +21,7 @@ LABELLED_QUERIES: list[tuple[str, str, str]] = [
     ("hatsne miku", "hatsune miku", "typo"),
     ("hatune miku", "hatsune miku", "typo"),
     ("gnayu", "ganyu (genshin impact)", "typo"),
-    ("friren", "frieren", "typo"),
+    ("friren", "frieren (sousou no frieren)", "typo"),  # the author's form of the Danbooru tag frieren
     ("pantyhoes", "pantyhose", "typo"),
     ("thighhigs", "thighhighs", "typo"),
     ("blue eyse", "blue eyes", "typo"),
@@ -44,7 +44,7 @@ LABELLED_QUERIES: list[tuple[str, str, str]] = [
     ("detco", "detached collar", "abbreviation"),
     ("schuni", "school uniform", "abbreviation"),
     ("whidre", "white dress", "abbreviation"),
-    ("frieren", "frieren", "first name"),
+    ("frieren", "frieren (sousou no frieren)", "first name"),
     ("ganyu", "ganyu (genshin impact)", "first name"),
     ("lucy cyberpunk", "lucy (cyberpunk)", "first name"),
     ("makima", "makima (chainsaw man)", "first name"),
@@ -91,7 +91,7 @@ LABELLED_QUERIES: list[tuple[str, str, str]] = [
     ("xd", "xd", "kaomoji"),
     ("0_0", "0_0", "kaomoji"),
     ("T_T", "t t", "kaomoji"),
-    ("frieren sousou", "sousou no frieren", "first name"),
+    ("frieren sousou", "frieren (sousou no frieren)", "first name"),  # name + qualifier: the character
     ("tohsaka", "tohsaka rin", "first name"),
     ("saber fate", "saber (fate)", "first name"),
     ("asuka", "souryuu asuka langley", "first name"),

@@ -77,6 +77,13 @@ def test_the_issue_names_are_registered() -> None:
     }
 
 
+def test_the_registry_is_in_ingest_order() -> None:
+    from ingest.specs import SOURCE_KINDS
+
+    positions = [SOURCE_KINDS.index(source.feeds) for source in registry()]
+    assert positions == sorted(positions)
+
+
 def test_fixed_checksums_match_the_shared_copies(shared_data: Path) -> None:
     for source in registry():
         copy = shared_data / source.file_name
