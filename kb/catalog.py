@@ -49,6 +49,11 @@ def read_schema_version(connection: duckdb.DuckDBPyConnection) -> int | None:
 
 # Tables whose rows each name their source, counted per source by `aidxl stats`.
 SOURCE_TABLES = ("aliases", "implications", "caption_order", "character_features", "character_genders")
+# Facts kept in a column of another table, counted per source like SOURCE_TABLES: name -> (table, column).
+SOURCE_COLUMNS: dict[str, tuple[str, str]] = {
+    "character_forms": ("characters", "form_source_id"),
+    "character_copyrights": ("characters", "copyright_source_id"),
+}
 # The tables of the model author's caption tools and chants, counted in total.
 AUTHOR_TABLES = ("implications", "caption_order", "character_features", "character_genders")
 
@@ -143,8 +148,17 @@ def catalog_stats(connection: duckdb.DuckDBPyConnection, path: Path) -> CatalogS
     per_table = _grouped(
         connection,
         " UNION ALL ".join(
-            f"SELECT source_id, '{table}' AS name, count(*) FROM {table} GROUP BY source_id"
-            for table in SOURCE_TABLES
+            [
+                *(
+                    f"SELECT source_id, '{table}' AS name, count(*) FROM {table} GROUP BY source_id"
+                    for table in SOURCE_TABLES
+                ),
+                *(
+                    f"SELECT {column}, '{name}', count(*) FROM {table} WHERE {column} IS NOT NULL "
+                    f"GROUP BY {column}"
+                    for name, (table, column) in SOURCE_COLUMNS.items()
+                ),
+            ]
         ),
     )
     sources = tuple(
@@ -160,7 +174,7 @@ def catalog_stats(connection: duckdb.DuckDBPyConnection, path: Path) -> CatalogS
             per_kind.get(source_id, {}),
             {
                 table: per_table[source_id][table]
-                for table in SOURCE_TABLES
+                for table in (*SOURCE_TABLES, *SOURCE_COLUMNS)
                 if table in per_table.get(source_id, {})
             },
         )

@@ -327,7 +327,7 @@ def render_stats(stats: CatalogStats) -> str:
     )
     stored = [source for source in stats.sources if source.rows_per_table]
     if stored:
-        lines.append("rows per table and source:")
+        lines.append("facts per source (table rows, character forms and copyrights):")
         width = max(len(source.file_name) for source in stored)
         for source in stored:
             counts = "  ".join(f"{table} {count}" for table, count in source.rows_per_table.items())
