@@ -13,15 +13,21 @@ from typing import Any
 from kb.catalog import open_catalog
 from kb.paths import resolve_catalog_path
 from kb.recognition import Recognition, read_verdicts
-from kb.schema import TriggerKind
+from kb.schema import TriggerKind, TriggerTier
 from kb.search import SearchHit, SearchIndex, parse_kinds
-from kb.search.filters import VERDICT_CHOICES, parse_verdicts, search_by_verdict
+from kb.search.filters import VERDICT_CHOICES, parse_tiers, parse_verdicts, search_by_verdict
 
 KIND_HELP = (
     "only this kind (repeatable, or comma-separated): "
     + ", ".join(str(kind) for kind in TriggerKind)
     + "; also style/artist, painting, char, series"
 )
+# The tier mark of a human line (docs/search.md): how sure we are that AIDXL knows the trigger.
+TIER_MARKS: dict[str, str] = {
+    TriggerTier.VERIFIED: "✓",  # curated with a source, or the model's own trigger list
+    TriggerTier.AUTHOR: "◇",  # in the model author's caption vocabulary
+    TriggerTier.DANBOORU: " ",  # a Danbooru tag, nothing more
+}
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -32,7 +38,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="find triggers and tags by a half-remembered, partial or misspelt name",
         description="Search every trigger, tag, alias and character name of the catalog. Ranks exact "
         "matches, then prefixes and word starts, substrings, abbreviations (detco → detached collar) "
-        "and typos (hatsne miku), each by popularity; verified AIDXL triggers first.",
+        "and typos (hatsne miku); inside each, verified AIDXL triggers first, then the model author's "
+        "vocabulary, then Danbooru tags, each by popularity. Marks: ✓ verified, ◇ author.",
     )
     search.add_argument(
         "query", metavar="QUERY", help="what you remember: `yoneyama`, `hatsne miku`, `detco`"
@@ -43,6 +50,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--min-count", type=int, default=0, metavar="N", help="only tags with N or more posts"
     )
     search.add_argument("--verified", action="store_true", help="only verified AIDXL triggers")
+    search.add_argument(
+        "--tier",
+        action="append",
+        metavar="T",
+        help="only triggers of this tier (repeatable, or comma-separated): verified (curated, ✓), "
+        "author (the model author's vocabulary, ◇), danbooru (other tags)",
+    )
     search.add_argument(
         "--verdict",
         action="append",
@@ -65,13 +79,19 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def run_search(args: argparse.Namespace) -> int:
     kinds = parse_kinds(args.kind)
+    tiers = parse_tiers(args.tier)
     wanted_verdicts = parse_verdicts(args.verdict)
     connection = open_catalog(resolve_catalog_path(getattr(args, "catalog", None)))
     try:
         index = SearchIndex.load(connection)
     finally:
         connection.close()
-    filters: dict[str, Any] = {"kinds": kinds, "min_count": args.min_count, "verified_only": args.verified}
+    filters: dict[str, Any] = {
+        "kinds": kinds,
+        "min_count": args.min_count,
+        "verified_only": args.verified,
+        "tiers": tiers,
+    }
     if wanted_verdicts is None:
         hits = index.search(args.query, limit=max(args.limit, 0), **filters)
         verdicts = _read_verdicts({hit.text for hit in hits}, args.model_hash)
@@ -112,8 +132,8 @@ def verdict_json(record: Recognition | None) -> dict[str, Any] | None:
 
 
 def format_hits(hits: list[SearchHit], verdicts: Mapping[str, Recognition] | None = None) -> list[str]:
-    """One aligned line per hit: text to paste (alias hits as `alias → tag`), kind, count, match, and,
-    when any hit has one, its recognition verdict (`yes 0.231 model-name`)."""
+    """One aligned line per hit: text to paste (alias hits as `alias → tag`), tier mark (TIER_MARKS),
+    kind, count, match, and, when any hit has one, its recognition verdict (`yes 0.231 model-name`)."""
     displays = [hit.display for hit in hits]
     width = min(max(len(display) for display in displays), 60)
     kind_width = max(len(hit.kind) for hit in hits)
@@ -125,7 +145,7 @@ def format_hits(hits: list[SearchHit], verdicts: Mapping[str, Recognition] | Non
     match_width = max(len(match) for match in matches) if any(records) else 0
     lines = []
     for hit, display, match, record in zip(hits, displays, matches, records, strict=True):
-        mark = "✓" if hit.verified else " "
+        mark = TIER_MARKS.get(hit.tier, " ")
         line = f"{display:<{width}}  {mark} {hit.kind:<{kind_width}}  {hit.count:>9,}  {match:<{match_width}}"
         if record is not None:
             line += f"  {record.verdict:<6} {record.score:.3f} {record.model_name}"
