@@ -13,6 +13,7 @@ from kb.catalog import open_catalog
 from kb.errors import SearchError
 from kb.search import SearchIndex
 from kb.search.filters import parse_tiers
+from kb.search.index import popularity_of, ranking_tier
 from tui.cli import main
 
 
@@ -59,15 +60,39 @@ def test_an_entry_shows_its_best_tiers_text_and_keeps_the_others_strings(index: 
 
 
 def test_tier_ranks_before_popularity_inside_a_match_tier(index: SearchIndex) -> None:
-    # Whole words of three strings: the copyright (14,212 posts, danbooru) loses to two author
-    # characters with fewer posts; among those the more posted wins.
+    # The exact copyright first whatever the tiers; then whole words: the author's zhongli
+    # (9,077 posts) before the Danbooru-only ganyu (18,317).
+    assert hits_of(index, "genshin", limit=3) == [
+        ("genshin impact", "danbooru"),
+        ("zhongli (genshin impact)", "author"),
+        ("ganyu (genshin impact)", "danbooru"),
+    ]
+    assert popularity_of(9_077, tier="author") > popularity_of(18_317, uses=10**9)
+
+
+def test_kinds_outside_the_authors_vocabulary_rank_with_the_author_tier(index: SearchIndex) -> None:
+    # The vocabulary lists artists and characters only: a copyright (or a general tag) is not
+    # pushed below them for lacking a tier it cannot have; popularity decides, and hits keep
+    # their true tier.
     assert hits_of(index, "sousou", limit=3) == [
+        ("sousou no frieren", "danbooru"),
         ("frieren (sousou no frieren)", "author"),
         ("fern (sousou no frieren)", "author"),
-        ("sousou no frieren", "danbooru"),
     ]
-    # A better match tier still wins whatever the trigger tier: the exact copyright first.
-    assert hits_of(index, "sousou no frieren", limit=1) == [("sousou no frieren", "danbooru")]
+    assert ranking_tier("danbooru", "general") == ranking_tier("danbooru", "copyright") == "author"
+    assert ranking_tier("danbooru", "character") == ranking_tier("danbooru", "artist_style") == "danbooru"
+    assert ranking_tier("verified", "quality") == "verified"
+
+
+def test_without_the_authors_vocabulary_no_kind_is_moved(tmp_path: Path) -> None:
+    # No author-tier entry: a Danbooru general tag has no edge over a Danbooru character.
+    assert ranking_tier("danbooru", "general", author_vocabulary=False) == "danbooru"
+    connection = open_catalog(write_small_catalog(tmp_path / "plain.duckdb"))
+    try:
+        plain = SearchIndex.build(connection, usage={})
+    finally:
+        connection.close()
+    assert sorted(set(plain.tier_bonus.tolist())) == [0.0, 200.0]
 
 
 def test_tier_filter(index: SearchIndex) -> None:
@@ -114,7 +139,7 @@ def test_whole_word_cover_ranks_above_words_that_only_start_words(index: SearchI
     assert texts[0] == "rem (re:zero)"
     assert texts.index("by zeroyon (yukkuri remirya)") > texts.index("rem (re:zero)")
     scores = {hit.text: hit.score for hit in hits}
-    assert scores["rem (re:zero)"] == 95.0
+    assert scores["rem (re:zero)"] == 93.0
     assert scores["by zeroyon (yukkuri remirya)"] == 90.0
 
 
@@ -122,11 +147,11 @@ def test_cli_tier_flag_json_and_marks(tiered_catalog: Path, capsys: pytest.Captu
     assert main(["search", "--json", "--tier", "author", "0kommn", "--catalog", str(tiered_catalog)]) == 0
     [hit] = json.loads(capsys.readouterr().out)
     assert (hit["prompt"], hit["tier"], hit["verified"]) == ("by 0kommn", "author", False)
-    assert main(["search", "sousou", "--limit", "3", "--catalog", str(tiered_catalog)]) == 0
+    assert main(["search", "genshin", "--limit", "3", "--catalog", str(tiered_catalog)]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "frieren \\(sousou no frieren\\)  ◇ character      8,365  word-start",
-        "fern \\(sousou no frieren\\)     ◇ character      5,410  word-start",
-        "sousou no frieren                copyright     14,212  prefix",
+        "genshin → genshin impact      copyright    250,000  alias exact",
+        "zhongli \\(genshin impact\\)  ◇ character      9,077  word-start",
+        "ganyu \\(genshin impact\\)      character     18,317  word-start",
     ]
     assert main(["search", "by", "--tier", "verified,author", "--catalog", str(tiered_catalog)]) == 0
     assert [line.split("  ")[0] for line in capsys.readouterr().out.splitlines()] == [

@@ -4,9 +4,9 @@ A query runs through tiers, best first, and stops as soon as `limit` distinct en
 (see `Tier` and docs/search.md):
 
 1. exact       the whole (loosened) trigger text, tag name or alias: `hat`, `lucy cyberpunk`, `mossi`;
-2. whole words a character's bare name (`ganyu`), whole words of a string (`miku`, `yoneyama`), or
-               every query word a whole word of the string, in any order (`rem re zero` →
-               `rem (re:zero)`: a character's name and its qualifier);
+2. whole words a character's bare name (`ganyu`) or whole words of a string (`miku`, `yoneyama`);
+   any order   (several query words) every query word a whole word of the string, in any order:
+               a character's name and its qualifier (`rem re zero` → `rem (re:zero)`, `genshin ganyu`);
 3. partial     a prefix / word-start ending inside a word (`detached col`), or every query word
                starting some word in any order (`miku hatsune`);
                tiers 1-3 come from one bisect in the sorted array of word-start suffixes (one per
@@ -34,7 +34,7 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from kb.schema import TriggerTier
+from kb.schema import TriggerKind, TriggerTier
 from kb.search.arrays import IndexArrays, PackedStrings, pad_for_trigrams, trigram_codes_of, word_hash
 from kb.search.filters import KIND_CODES, kind_code
 from kb.search.hits import MatchedVia, MatchReason, SearchHit
@@ -49,6 +49,13 @@ if TYPE_CHECKING:
 # popularity, more than any post count and usage can: inside a match tier, a verified trigger ranks
 # above every author-vocabulary one, and that above every plain Danbooru tag.
 TIER_STEP = 100.0
+# The author's vocabulary lists artists and characters only. Entries of other kinds (general tags,
+# copyrights, meta) cannot reach the author tier, so when the catalog holds that vocabulary (some
+# entry is of the author tier) a Danbooru one ranks as if it were there: `long` finds long hair
+# (4M posts) before an author character whose name holds `long`, and `school uni` school uniform
+# before `hoshimachi suisei (school uniform)`. Without the vocabulary nothing tells a Danbooru
+# character from a general tag, and none is moved. Hits report the true tier.
+AUTHOR_VOCABULARY_KINDS: frozenset[str] = frozenset({TriggerKind.ARTIST_STYLE, TriggerKind.CHARACTER})
 # Usage bias k·ln(1 + uses), at most USAGE_CAP (about a 150-fold post count).
 USAGE_WEIGHT = 1.0
 USAGE_CAP = 5.0
@@ -59,6 +66,8 @@ class Tier:
     EXACT = 100.0  # the whole trigger text, tag name or alias
     WHOLE_WORDS = 95.0  # a character's bare name (`hatsune` → hatsune (princess connect!)) or whole
     #                     words of a string (`miku` → hatsune miku): ranked together by popularity
+    ANY_ORDER_WORDS = 93.0  # every query word a whole word of the string, in any order: a name and
+    #                         its qualifier (`rem re zero` → rem (re:zero), `genshin ganyu`)
     PARTIAL_WORDS = 90.0  # prefix / word-start ending inside a word (`rem` → remilia scarlet)
     SUBSTRING = 70.0
     ABBREVIATION = 65.0
@@ -231,9 +240,8 @@ class SearchIndex:
         self._suffix_starts = arrays.suffix_starts_by_string
         # Post-count popularity, and the tier's step above it (see TIER_STEP).
         self.post_popularity: FloatArray = np.log1p(arrays.entry_count.astype(np.float64))
-        worst_tier = len(TIER_ORDER) - 1
         self.tier_bonus: FloatArray = TIER_STEP * (
-            worst_tier - np.clip(arrays.entry_tier.astype(np.float64), 0, worst_tier)
+            len(TIER_ORDER) - 1 - ranking_tier_codes(arrays.entry_tier, arrays.entry_kind)
         )
         self._filter_masks: dict[_FilterKey, npt.NDArray[np.bool_] | None] = {}
         self.uses: IntArray = np.zeros(len(self.entry_texts), dtype=np.int64)
@@ -396,18 +404,15 @@ class SearchIndex:
         collector: _Collector,
         score: float,
         accept: Callable[[int], bool] | None = None,
-        vetted: npt.NDArray[np.bool_] | None = None,
     ) -> None:
         """Offer strings (repeats allowed) best first until the collector is full.
 
         `reasons` holds an index into REASON_ORDER per string; `accept` checks a string that the
-        arrays alone cannot vouch for (scattered words, substrings) and is called lazily, except
-        for the strings `vetted` marks (matches the arrays vouch for, ranked with the others).
+        arrays alone cannot vouch for (scattered words, substrings) and is called lazily.
         """
         if collector.allowed is not None and string_ids.size:
             keep = collector.allowed[self.string_entry[string_ids]]
             string_ids, reasons = string_ids[keep], reasons[keep]
-            vetted = vetted[keep] if vetted is not None else None
         checked = 0
         while collector.missing > 0 and string_ids.size and checked < MAX_CHECKS:
             order = self._ranked(string_ids, collector.missing)
@@ -416,7 +421,7 @@ class SearchIndex:
                 entry = int(self.string_entry[string_id])
                 if entry in collector.seen:
                     continue
-                if accept is not None and (vetted is None or not vetted[position]):
+                if accept is not None:
                     checked += 1
                     if not accept(string_id):
                         continue
@@ -430,7 +435,6 @@ class SearchIndex:
             rest = np.ones(string_ids.size, dtype=np.bool_)
             rest[order] = False
             string_ids, reasons = string_ids[rest], reasons[rest]
-            vetted = vetted[rest] if vetted is not None else None
 
     def _suffix_range(self, prefix: str) -> tuple[int, int]:
         low = self.suffix_keys.bisect_left(prefix)
@@ -442,7 +446,7 @@ class SearchIndex:
         self, loose: str, collector: _Collector, scattered: _ScatteredWords | None
     ) -> None:
         """Tiers 1-3 from one range of the sorted word-start suffixes (see `Tier`); for a query of
-        several words, its any-order whole-word matches join tier 2 (`scattered`)."""
+        several words, its whole words in any order come between tiers 2 and 3 (`scattered`)."""
         low, high = self._suffix_range(loose)
         if low == high and scattered is None:
             return
@@ -471,32 +475,23 @@ class SearchIndex:
         word_ids = self.suffix_string[whole_positions]
         word_reasons = np.where(offsets[whole_positions] == 0, _PREFIX, _WORD_START).astype(np.int8)
         bare_ids = whole_ids[bare_name]
-        tier_ids = [bare_ids, word_ids]
-        tier_reasons = [np.full(bare_ids.size, _EXACT, dtype=np.int8), word_reasons]
-        accept: Callable[[int], bool] | None = None
-        vetted: npt.NDArray[np.bool_] | None = None
-        if scattered is not None:
-            # Every query word a whole word of the string, in any order, ranked with the matches
-            # above by popularity: checked one by one, so only as many as the ranking reaches.
-            candidates = scattered.candidates()
-            tier_ids.append(candidates)
-            tier_reasons.append(np.full(candidates.size, _WORD_START, dtype=np.int8))
-            vetted = np.concatenate(
-                (
-                    np.ones(bare_ids.size + word_ids.size, dtype=np.bool_),
-                    np.zeros(candidates.size, dtype=np.bool_),
-                )
-            )
-            accept = scattered.whole
         self._offer_ranked(
-            np.concatenate(tier_ids),
-            np.concatenate(tier_reasons),
+            np.concatenate((bare_ids, word_ids)),
+            np.concatenate((np.full(bare_ids.size, _EXACT, dtype=np.int8), word_reasons)),
             collector,
             Tier.WHOLE_WORDS,
-            accept,
-            vetted,
         )
-        if collector.missing <= 0 or low == high:
+        if collector.missing <= 0:
+            return
+        if scattered is not None:
+            # Every query word a whole word of the string, in any order (`rem re zero`), checked
+            # one by one in popularity order: only as many as the ranking reaches.
+            candidates = scattered.candidates()
+            reasons = np.full(candidates.size, _WORD_START, dtype=np.int8)
+            self._offer_ranked(candidates, reasons, collector, Tier.ANY_ORDER_WORDS, scattered.whole)
+            if collector.missing <= 0:
+                return
+        if low == high:
             return
         # Repeats are fine: the first (best ranked) occurrence of an entry wins.
         partial = np.ones(high - low, dtype=np.bool_)
@@ -722,8 +717,30 @@ class SearchIndex:
         return len(self.string_normals)
 
 
+def ranking_tier(tier: str, kind: str, *, author_vocabulary: bool = True) -> TriggerTier:
+    """The tier an entry ranks with: its own, except that, in a catalog holding the author's
+    vocabulary, a Danbooru entry of a kind that vocabulary does not list ranks with the author
+    tier (AUTHOR_VOCABULARY_KINDS)."""
+    own = TIER_ORDER[tier_code(tier)]
+    if author_vocabulary and own is TriggerTier.DANBOORU and kind not in AUTHOR_VOCABULARY_KINDS:
+        return TriggerTier.AUTHOR
+    return own
+
+
+def ranking_tier_codes(tiers: npt.NDArray[np.int8], kinds: npt.NDArray[np.int8]) -> FloatArray:
+    """`ranking_tier` of every entry, as positions in TIER_ORDER (arrays of tier and kind codes);
+    the catalog holds the author's vocabulary when some entry is of the author tier."""
+    worst = len(TIER_ORDER) - 1
+    codes = np.clip(tiers.astype(np.float64), 0, worst)
+    author = float(TIER_ORDER.index(TriggerTier.AUTHOR))
+    if not np.any(codes == author):
+        return codes
+    listed = np.isin(kinds, np.array([kind_code(kind) for kind in AUTHOR_VOCABULARY_KINDS], dtype=np.int8))
+    return np.where((codes == worst) & ~listed, author, codes)
+
+
 def popularity_of(count: int, uses: int = 0, tier: str = TriggerTier.DANBOORU) -> float:
     """The within-tier ranking key of an entry (documented formula, used by tests and docs):
-    TIER_STEP per trigger tier above `danbooru`, + ln(1 + count) + min(k·ln(1 + uses), cap)."""
+    TIER_STEP per tier above `danbooru` (the `ranking_tier`), + ln(1 + count) + min(k·ln(1 + uses), cap)."""
     bias = min(USAGE_WEIGHT * math.log1p(uses), USAGE_CAP)
     return TIER_STEP * (len(TIER_ORDER) - 1 - tier_code(tier)) + math.log1p(count) + bias
