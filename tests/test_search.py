@@ -103,8 +103,11 @@ def write_small_catalog(path: Path, *, tiered: bool = False) -> Path:
     connection = duckdb.connect(str(path))
     for statement in DDL:
         connection.execute(statement)
+    # A fingerprint of its own per variant: the saved search index is named after it.
     connection.execute(
-        "INSERT INTO meta VALUES ('schema_version', ?), ('fingerprint', 'small-1')", [str(SCHEMA_VERSION)]
+        "INSERT INTO meta VALUES ('schema_version', ?), ('fingerprint', ?), "
+        "('built_at', '2025-01-01T00:00:00Z')",
+        [str(SCHEMA_VERSION), "small-tiered-1" if tiered else "small-1"],
     )
     connection.execute("INSERT INTO sources VALUES (1, 'curated', NULL, 'kb', 'kb', 'x', 0, 0, now())")
     tag_ids = {name: tag_id for tag_id, (name, _, _) in enumerate(tags, start=1)}
