@@ -127,7 +127,7 @@ def test_cli_lists_a_copyrights_characters(tiered_catalog: Path, capsys: pytest.
         "zhongli \\(genshin impact\\)  ◇     9,077",
     ]
     assert captured.err.splitlines() == [
-        "aidxl: copyright 'genshin' → genshin_impact (an alias)",
+        "aidxl: copyright 'genshin' → genshin_impact",
         "aidxl: genshin_impact: 2 characters, most posted first; 2 shown",
     ]
     assert (

@@ -130,8 +130,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     stats = subparsers.add_parser(
         "stats",
         parents=[common],
-        help="show what the catalog holds: rows per source and category, triggers per kind",
-        description="Rows per source and Danbooru category, triggers per kind, the catalog's path and age.",
+        help="show what the catalog holds: rows per source and category, triggers per kind and tier",
+        description="Rows per source and Danbooru category, triggers per kind and tier, the catalog's "
+        "path and age.",
     )
     stats.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     stats.set_defaults(run=run_stats)

@@ -171,8 +171,8 @@ def _listing_tiers(tiers: frozenset[TriggerTier] | None, verified_only: bool) ->
 def _say_how_copyright_matched(typed: str, copyright: CopyrightMatch) -> None:
     """A note on stderr when the copyright was not typed as its tag: `genshin → genshin_impact`."""
     if copyright.kind is not CopyrightMatchKind.EXACT:
-        how = "an alias" if copyright.kind is CopyrightMatchKind.ALIAS else "the closest copyright"
-        print(f"aidxl: copyright {typed!r} → {copyright.tag} ({how})", file=sys.stderr)
+        guessed = " (closest match)" if copyright.kind is CopyrightMatchKind.SEARCH else ""
+        print(f"aidxl: copyright {typed!r} → {copyright.tag}{guessed}", file=sys.stderr)
 
 
 def print_listing(listing: CopyrightCharacters, *, as_json: bool) -> int:
