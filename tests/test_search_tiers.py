@@ -92,7 +92,7 @@ def test_without_the_authors_vocabulary_no_kind_is_moved(tmp_path: Path) -> None
         plain = SearchIndex.build(connection, usage={})
     finally:
         connection.close()
-    assert sorted(set(plain.tier_bonus.tolist())) == [0.0, 200.0]
+    assert sorted(set(plain.tier_bonuses().tolist())) == [0.0, 200.0]
 
 
 def test_tier_filter(index: SearchIndex) -> None:
@@ -141,6 +141,9 @@ def test_whole_word_cover_ranks_above_words_that_only_start_words(index: SearchI
     scores = {hit.text: hit.score for hit in hits}
     assert scores["rem (re:zero)"] == 93.0
     assert scores["by zeroyon (yukkuri remirya)"] == 90.0
+    # Words end at any character that is not a letter or digit: `rem re` is whole words of
+    # `rem re:zero`, in order.
+    assert [(hit.text, hit.score) for hit in index.search("rem re", limit=1)] == [("rem (re:zero)", 95.0)]
 
 
 def test_cli_tier_flag_json_and_marks(tiered_catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -124,7 +124,8 @@ _FilterKey = tuple[frozenset[str] | None, int, bool, frozenset[str] | None]
 _TIER_NAMES = frozenset(str(tier) for tier in TriggerTier)
 # Characters that may follow a whole word in a loose key (lower case): space to `/`, `:` to `` ` ``,
 # `{` and up; as (first, first after) pairs for bisecting the sorted suffixes.
-_NON_WORD_RANGES: tuple[tuple[str, str], ...] = ((" ", "0"), (":", "a"), ("{", "\U0010ffff"))
+_LAST_CHARACTER = "\U0010ffff"
+_NON_WORD_RANGES: tuple[tuple[str, str], ...] = ((" ", "0"), (":", "a"), ("{", _LAST_CHARACTER))
 
 
 class _Collector:
@@ -238,16 +239,15 @@ class SearchIndex:
         # Word-start suffixes grouped by string (CSR): fuzzy matching compares the query with each.
         self._suffixes_by_string = arrays.suffixes_by_string
         self._suffix_starts = arrays.suffix_starts_by_string
-        # Post-count popularity, and the tier's step above it (see TIER_STEP).
+        # Post-count popularity, and each entry's ranking tier (a position in TIER_ORDER, int8 to
+        # keep the index small; its step above the post counts is TIER_STEP).
         self.post_popularity: FloatArray = np.log1p(arrays.entry_count.astype(np.float64))
-        self.tier_bonus: FloatArray = TIER_STEP * (
-            len(TIER_ORDER) - 1 - ranking_tier_codes(arrays.entry_tier, arrays.entry_kind)
-        )
+        self.ranking_tiers = ranking_tier_codes(arrays.entry_tier, arrays.entry_kind)
         self._filter_masks: dict[_FilterKey, npt.NDArray[np.bool_] | None] = {}
         self.uses: IntArray = np.zeros(len(self.entry_texts), dtype=np.int64)
         # usage_popularity: post count and usage, no tier (fuzzy ranking); popularity: with the tier.
         self.usage_popularity: FloatArray = self.post_popularity
-        self.popularity: FloatArray = self.tier_bonus + self.post_popularity
+        self.popularity: FloatArray = self.post_popularity
         self.set_usage(usage or {})
 
     # ----- construction -------------------------------------------------------------------
@@ -289,10 +289,17 @@ class SearchIndex:
             entry = self.entry_of(text)
             if entry is not None:
                 uses[entry] += count
-        bias = np.minimum(USAGE_WEIGHT * np.log1p(uses.astype(np.float64)), USAGE_CAP)
         self.uses = uses
-        self.usage_popularity = self.post_popularity + bias
-        self.popularity = self.tier_bonus + self.usage_popularity
+        if uses.any():
+            bias = np.minimum(USAGE_WEIGHT * np.log1p(uses.astype(np.float64)), USAGE_CAP)
+            self.usage_popularity = self.post_popularity + bias
+        else:
+            self.usage_popularity = self.post_popularity  # shared: no usage adds nothing
+        self.popularity = self.tier_bonuses() + self.usage_popularity
+
+    def tier_bonuses(self) -> FloatArray:
+        """Per entry, TIER_STEP for each tier step it ranks above `danbooru` (see `ranking_tier`)."""
+        return TIER_STEP * (len(TIER_ORDER) - 1 - self.ranking_tiers.astype(np.float64))
 
     def entry_of(self, text: str) -> int | None:
         """The entry whose trigger text or tag is exactly `text` (any pasted form), else None."""
@@ -464,13 +471,14 @@ class SearchIndex:
         # Keys continuing after the query with a character that is not a letter or digit: the query
         # is whole words of the string (`rem re` in `rem re:zero`). Loose keys are lower case, so
         # three ranges hold them: space to `/`, `:` to `` ` ``, and `{` up (every non-ASCII character).
-        whole_ranges = [(low, equal_end)] + [
-            (
-                keys.bisect_left(loose + first, equal_end, high),
-                keys.bisect_left(loose + after, equal_end, high),
-            )
-            for first, after in _NON_WORD_RANGES
-        ]
+        whole_ranges = [(low, equal_end)]
+        start = equal_end
+        for first, after in _NON_WORD_RANGES:
+            # The ranges follow each other in key order: each bisect starts where the last ended.
+            start = keys.bisect_left(loose + first, start, high)
+            stop = high if after == _LAST_CHARACTER else keys.bisect_left(loose + after, start, high)
+            whole_ranges.append((start, stop))
+            start = stop
         whole_positions = np.concatenate([np.arange(start, stop) for start, stop in whole_ranges])
         word_ids = self.suffix_string[whole_positions]
         word_reasons = np.where(offsets[whole_positions] == 0, _PREFIX, _WORD_START).astype(np.int8)
@@ -676,19 +684,19 @@ class SearchIndex:
             )[0]
             best = np.minimum(best, sorted_edits + FUZZY_PARTIAL_PENALTY)
         ranked: list[tuple[float, float, int]] = []
-        tier_of: dict[int, float] = {}
+        tier_of: dict[int, int] = {}
         # Penalties are fractions: a string is within reach when its whole edits are.
         for index in np.flatnonzero(np.floor(best) <= max_edits).tolist():
             string_id = candidate_ids[index]
             edits = float(best[index])
             entry = int(self.string_entry[string_id])
             popularity = float(self.usage_popularity[entry])
-            tier_of[string_id] = float(self.tier_bonus[entry])
+            tier_of[string_id] = int(self.ranking_tiers[entry])
             ranked.append(
                 (FUZZY_POPULARITY_WEIGHT * popularity - FUZZY_EDIT_WEIGHT * edits, edits, string_id)
             )
         # A closer spelling is a better guess than a better tier: the tier only breaks ties.
-        ranked.sort(key=lambda item: (-item[0], -tier_of[item[2]], item[2]))
+        ranked.sort(key=lambda item: (-item[0], tier_of[item[2]], item[2]))
         return ranked
 
     # ----- results -----------------------------------------------------------------------------
@@ -727,16 +735,16 @@ def ranking_tier(tier: str, kind: str, *, author_vocabulary: bool = True) -> Tri
     return own
 
 
-def ranking_tier_codes(tiers: npt.NDArray[np.int8], kinds: npt.NDArray[np.int8]) -> FloatArray:
+def ranking_tier_codes(tiers: npt.NDArray[np.int8], kinds: npt.NDArray[np.int8]) -> npt.NDArray[np.int8]:
     """`ranking_tier` of every entry, as positions in TIER_ORDER (arrays of tier and kind codes);
     the catalog holds the author's vocabulary when some entry is of the author tier."""
     worst = len(TIER_ORDER) - 1
-    codes = np.clip(tiers.astype(np.float64), 0, worst)
-    author = float(TIER_ORDER.index(TriggerTier.AUTHOR))
+    codes = np.clip(tiers, 0, worst).astype(np.int8)
+    author = TIER_ORDER.index(TriggerTier.AUTHOR)
     if not np.any(codes == author):
         return codes
     listed = np.isin(kinds, np.array([kind_code(kind) for kind in AUTHOR_VOCABULARY_KINDS], dtype=np.int8))
-    return np.where((codes == worst) & ~listed, author, codes)
+    return np.where((codes == worst) & ~listed, np.int8(author), codes).astype(np.int8)
 
 
 def popularity_of(count: int, uses: int = 0, tier: str = TriggerTier.DANBOORU) -> float:
