@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
@@ -167,6 +168,27 @@ class _ScatteredWords:
         self._by_length = sorted(self.words, key=len, reverse=True)
         self._candidates: npt.NDArray[np.int32] | None = None
         self._cover: dict[int, int] = {}  # string id -> 0 none, 1 covers, 2 covers with whole words
+
+    def whole_candidates(self) -> npt.NDArray[np.int32]:
+        """Strings holding every query word as a whole word; only where the words sit (apart, not
+        overlapping) is left to check."""
+        index = self.index
+        per_word: list[npt.NDArray[np.int32]] = []
+        for word, times in Counter(self.words).items():
+            ranges = index._whole_word_ranges(word)
+            ids = np.concatenate([index.suffix_string[start:stop] for start, stop in ranges])
+            if times > 1 and ids.size:
+                # A word typed twice must be there twice (`no no`): count its places per string.
+                ids = np.flatnonzero(np.bincount(ids) >= times).astype(np.int32)
+            per_word.append(ids)
+        per_word.sort(key=len)
+        # Repeats are fine (a string is checked once, see _cover_of); np.unique would import numpy.ma.
+        string_ids = per_word[0]
+        for ids in per_word[1:]:
+            if not string_ids.size:
+                break
+            string_ids = string_ids[np.isin(string_ids, ids, kind="table")]
+        return string_ids.astype(np.int32)
 
     def candidates(self) -> npt.NDArray[np.int32]:
         """Strings holding a word start of the two rarest query words (a superset of the covers)."""
@@ -471,14 +493,7 @@ class SearchIndex:
         # Keys continuing after the query with a character that is not a letter or digit: the query
         # is whole words of the string (`rem re` in `rem re:zero`). Loose keys are lower case, so
         # three ranges hold them: space to `/`, `:` to `` ` ``, and `{` up (every non-ASCII character).
-        whole_ranges = [(low, equal_end)]
-        start = equal_end
-        for first, after in _NON_WORD_RANGES:
-            # The ranges follow each other in key order: each bisect starts where the last ended.
-            start = keys.bisect_left(loose + first, start, high)
-            stop = high if after == _LAST_CHARACTER else keys.bisect_left(loose + after, start, high)
-            whole_ranges.append((start, stop))
-            start = stop
+        whole_ranges = self._whole_word_ranges(loose, (low, equal_end, high))
         whole_positions = np.concatenate([np.arange(start, stop) for start, stop in whole_ranges])
         word_ids = self.suffix_string[whole_positions]
         word_reasons = np.where(offsets[whole_positions] == 0, _PREFIX, _WORD_START).astype(np.int8)
@@ -494,7 +509,7 @@ class SearchIndex:
         if scattered is not None:
             # Every query word a whole word of the string, in any order (`rem re zero`), checked
             # one by one in popularity order: only as many as the ranking reaches.
-            candidates = scattered.candidates()
+            candidates = scattered.whole_candidates()
             reasons = np.full(candidates.size, _WORD_START, dtype=np.int8)
             self._offer_ranked(candidates, reasons, collector, Tier.ANY_ORDER_WORDS, scattered.whole)
             if collector.missing <= 0:
@@ -508,6 +523,27 @@ class SearchIndex:
         partial_ids = self.suffix_string[low:high][partial]
         reasons = np.where(offsets[low:high][partial] == 0, _PREFIX, _WORD_START).astype(np.int8)
         self._offer_ranked(partial_ids, reasons, collector, Tier.PARTIAL_WORDS)
+
+    def _whole_word_ranges(
+        self, words: str, bounds: tuple[int, int, int] | None = None
+    ) -> list[tuple[int, int]]:
+        """Ranges of the sorted suffixes where `words` ends a key or is followed by a character that
+        is not a letter or digit: the strings holding `words` as whole words. `bounds` = (the
+        prefix range's low, the end of its keys equal to `words`, its high) when known."""
+        keys = self.suffix_keys
+        if bounds is None:
+            low, high = self._suffix_range(words)
+            bounds = (low, keys.bisect_right(words, low, high), high)
+        low, equal_end, high = bounds
+        ranges = [(low, equal_end)]
+        start = equal_end
+        for first, after in _NON_WORD_RANGES:
+            # The ranges follow each other in key order: each bisect starts where the last ended.
+            start = keys.bisect_left(words + first, start, high)
+            stop = high if after == _LAST_CHARACTER else keys.bisect_left(words + after, start, high)
+            ranges.append((start, stop))
+            start = stop
+        return ranges
 
     def _scattered_words(self, scattered: _ScatteredWords, collector: _Collector) -> None:
         """Every query word starts a word of the string, in any order: `miku hatsune`."""
