@@ -141,6 +141,11 @@ def test_whole_word_cover_ranks_above_words_that_only_start_words(index: SearchI
     scores = {hit.text: hit.score for hit in hits}
     assert scores["rem (re:zero)"] == 93.0
     assert scores["by zeroyon (yukkuri remirya)"] == 90.0
+    # A word typed twice must be a whole word twice.
+    assert [(hit.text, hit.score) for hit in index.search("frieren frieren", limit=2)] == [
+        ("frieren (sousou no frieren)", 93.0),
+        ("sousou no frieren", 90.0),
+    ]
     # Words end at any character that is not a letter or digit: `rem re` is whole words of
     # `rem re:zero`, in order.
     assert [(hit.text, hit.score) for hit in index.search("rem re", limit=1)] == [("rem (re:zero)", 95.0)]
