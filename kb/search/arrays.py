@@ -8,7 +8,7 @@ a string is decoded when a search reads it (see `PackedStrings`).
 Arrays (n entries, m strings, s word-start suffixes, g distinct trigrams, w distinct words):
 - entries: `entry_texts`, `entry_tags` (blobs, with `*_starts` byte offsets), `entry_kind`
   (int8 code, see filters.KIND_CODES), `entry_category` (int8, -1 none), `entry_count` (int64),
-  `entry_verified` (bool);
+  `entry_tier` (int8, position in rows.TIER_ORDER: 0 verified, 1 author, 2 danbooru);
 - strings: `string_normals`, `string_looses` (blobs with `*_starts`), `string_entry` (int32),
   `string_source` (int8);
 - suffixes, sorted: `suffix_keys` (blob with `suffix_key_starts`), `suffix_string` (int32),
@@ -22,7 +22,8 @@ Arrays (n entries, m strings, s word-start suffixes, g distinct trigrams, w dist
 
 File layout (INDEX_FORMAT_VERSION): FILE_MAGIC, the header's length (uint64, little-endian), the
 header (JSON: `format_version` and, per array, its name, dtype, shape and byte offset), then each
-array's bytes at its offset (aligned to ARRAY_ALIGNMENT). Version 4 and older were .npz files.
+array's bytes at its offset (aligned to ARRAY_ALIGNMENT). Version 4 and older were .npz files;
+version 5 had `entry_verified` (bool) where version 6 has `entry_tier`.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from kb.search.filters import kind_code
 from kb.search.normalize import loosen, word_starts
 from kb.search.rows import NO_CATEGORY, CatalogRows
 
-INDEX_FORMAT_VERSION = 5
+INDEX_FORMAT_VERSION = 6
 FILE_MAGIC = b"AIDXLSIX"
 ARRAY_ALIGNMENT = 64
 _HEADER_LENGTH = struct.Struct("<Q")
@@ -151,7 +152,7 @@ class IndexArrays:
     entry_kind: npt.NDArray[np.int8]
     entry_category: npt.NDArray[np.int8]
     entry_count: IntArray
-    entry_verified: npt.NDArray[np.bool_]
+    entry_tier: npt.NDArray[np.int8]
     string_normals: npt.NDArray[np.uint8]
     string_normal_starts: IntArray
     string_looses: npt.NDArray[np.uint8]
@@ -265,7 +266,7 @@ def build_arrays(rows: CatalogRows) -> IndexArrays:
         entry_kind=np.array([kind_code(kind) for kind in rows.kinds], dtype=np.int8),
         entry_category=np.array(rows.categories, dtype=np.int8),
         entry_count=np.array(rows.counts, dtype=np.int64),
-        entry_verified=np.array(rows.verified, dtype=np.bool_),
+        entry_tier=np.array(rows.tiers, dtype=np.int8),
         string_normals=join_blob(normals),
         string_normal_starts=blob_starts(normals),
         string_looses=join_blob(looses),

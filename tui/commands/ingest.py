@@ -174,8 +174,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     stats = subparsers.add_parser(
         "stats",
         parents=[common],
-        help="show what the catalog holds: rows per source and category, triggers per kind",
-        description="Rows per source and Danbooru category, triggers per kind, the catalog's path and age.",
+        help="show what the catalog holds: rows per source and category, triggers per kind and tier",
+        description="Rows per source and Danbooru category, triggers per kind and tier, the catalog's "
+        "path and age.",
     )
     stats.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     stats.set_defaults(run=run_stats)
@@ -318,9 +319,21 @@ def render_stats(stats: CatalogStats) -> str:
         ]
         lines.append("  ".join(cells).rstrip())
     lines.append("")
-    lines.append("triggers per kind (verified):")
-    for kind, count in sorted(stats.triggers_per_kind.items()):
-        lines.append(f"  {kind:<15} {count:>7}  ({stats.verified_triggers_per_kind.get(kind, 0)})")
+    lines.append("triggers per kind and tier:")
+    tiers = list(stats.triggers_per_tier)
+    rows = [["kind", "total", *tiers]]
+    for kind, counts in stats.triggers_per_kind_and_tier.items():
+        rows.append([kind, str(sum(counts.values())), *(str(counts[tier]) for tier in tiers)])
+    rows.append(
+        ["all", str(sum(stats.triggers_per_tier.values())), *map(str, stats.triggers_per_tier.values())]
+    )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        cells = [
+            cell.ljust(widths[0]) if index == 0 else cell.rjust(widths[index])
+            for index, cell in enumerate(row)
+        ]
+        lines.append("  " + "  ".join(cells))
     lines.append("")
     lines.append(
         "author tables: " + "  ".join(f"{table}: {count}" for table, count in stats.table_counts.items())
