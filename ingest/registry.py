@@ -10,13 +10,17 @@ registry sources a catalog lacks.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb.errors import IngestError
 from kb.schema import TriggerKind
+
+if TYPE_CHECKING:
+    import duckdb
 
 REGISTRY_PATH = Path(__file__).resolve().parent / "data" / "registry.toml"
 
@@ -75,6 +79,17 @@ class RegisteredSource:
     @property
     def downloadable(self) -> bool:
         return self.url is not None or self.hub is not None
+
+    @property
+    def add_commands(self) -> tuple[str, ...]:
+        """The commands that add it to a catalog: `--fetch` (when it has a download), its flag."""
+        local = f"aidxl ingest {self.flag}"
+        return ("aidxl ingest --fetch", local) if self.downloadable else (local,)
+
+    @property
+    def how_to_add(self) -> str:
+        """One line for people: `name — title: aidxl ingest --fetch, or aidxl ingest --tagger PATH|hub`."""
+        return f"{self.name} — {self.title}: {', or '.join(self.add_commands)}"
 
 
 def parse_hub_location(text: str, revision: str | None, where: str) -> HubLocation:
@@ -156,6 +171,24 @@ def registered_source(name: str) -> RegisteredSource:
             return source
     names = ", ".join(source.name for source in registry())
     raise IngestError(f"no registered source named {name!r} (known: {names})")
+
+
+def missing_sources(present_names: Iterable[str | None]) -> tuple[RegisteredSource, ...]:
+    """The registry's sources (in registry order) whose name is not among `present_names`: the
+    `sources.name` column of a catalog (`catalog_source_names`), NULL for unregistered files."""
+    present = {name for name in present_names if name is not None}
+    return tuple(source for source in registry() if source.name not in present)
+
+
+def catalog_source_names(connection: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The registry names of the sources a catalog was built from (`sources.name`)."""
+    rows = connection.execute("SELECT DISTINCT name FROM sources WHERE name IS NOT NULL").fetchall()
+    return frozenset(str(row[0]) for row in rows)
+
+
+def missing_from_catalog(connection: duckdb.DuckDBPyConnection) -> tuple[RegisteredSource, ...]:
+    """The registry sources a catalog lacks, in registry order (the explorer's banner)."""
+    return missing_sources(catalog_source_names(connection))
 
 
 def identify_source(

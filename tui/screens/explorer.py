@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import duckdb
+from rich.style import Style
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
@@ -26,25 +28,48 @@ from textual.widgets import ContentSwitcher, Footer, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from kb.catalog import open_catalog
+from kb.character_info import CharacterInfo, character_info
 from kb.errors import AidxlError, CatalogError
 from kb.paths import state_dir
-from kb.tagforms import unescape_a1111
+from kb.tagforms import to_canonical, unescape_a1111
 from tui.screens.dialogs import ChoiceScreen, MultilineEntryScreen, TextEntryScreen
 from tui.screens.help import HelpScreen
 from tui.screens.missing_catalog import MissingCatalogScreen
+from tui.screens.missing_sources import MissingSourcesScreen
 from tui.state import actions as prompt_actions
 from tui.state.builder import BuilderEntry, BuilderState
-from tui.state.catalog_view import load_detail
+from tui.state.catalog_view import EntryDetail, load_detail
+from tui.state.character_features import FeaturePart, add_character_features, no_features_reason
 from tui.state.features import FeatureUnavailable
 from tui.state.prefetch import CatalogPrefetch
 from tui.state.rendering import RenderedPrompt, render_builder
-from tui.state.searching import KIND_FILTERS, ResultRow, load_index, run_search
+from tui.state.searching import (
+    KIND_FILTERS,
+    CopyrightScope,
+    ResultRow,
+    SearchFilter,
+    browse_rows,
+    load_copyright_scope,
+    load_index,
+    run_search,
+    tier_counts,
+)
 from tui.state.sheets import SheetRequest, run_explorer_sheet, sheet_request
+from tui.state.sources import (
+    CatalogSources,
+    check_sources,
+    empty_browse_hint,
+    empty_search_hint,
+    no_results_hint,
+)
 from tui.userdata import BlendStyle, UserData, UserDataError, load_user_data
 from tui.widgets.builder_pane import BuilderPane, EntriesTable
 from tui.widgets.detail import DetailPane
+from tui.widgets.marks import AUTHOR_MARK, VERIFIED_MARK
 from tui.widgets.messages import (
     CatalogReplaced,
+    CharacterInfoLoaded,
+    CopyrightListed,
     DetailLoaded,
     IngestFinished,
     PastedPromptParsed,
@@ -56,15 +81,33 @@ from tui.widgets.messages import (
     SearchUnavailable,
     SheetCellDone,
     SheetFinished,
+    SourcesChecked,
 )
 from tui.widgets.results import KindChips, ResultsTable
 from tui.widgets.search_input import SearchInput
+from tui.widgets.sources_banner import SourcesBanner
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
 CATALOG_POLL_SECONDS = 1.0
 DETAIL_DELAY_SECONDS = 0.12
 CLIPBOARD_FALLBACK_NAME = "clipboard.txt"
+SEARCH_PLACEHOLDER = "search triggers, tags, characters…"
+
+
+def copyright_of_row(connection: duckdb.DuckDBPyConnection, row: ResultRow) -> str | None:
+    """The copyright a result names: its own tag for a copyright, a character's series."""
+    tag = row.tag or to_canonical(unescape_a1111(row.prompt))
+    if row.kind == "copyright":
+        return tag
+    cursor = connection.cursor()
+    try:
+        found = cursor.execute(
+            "SELECT c.copyright FROM characters c JOIN tags t USING (tag_id) WHERE t.name = ?", [tag]
+        ).fetchone()
+    finally:
+        cursor.close()
+    return str(found[0]) if found is not None and found[0] is not None else None
 
 
 def file_identity(path: Path) -> tuple[int, int, int] | None:
@@ -88,10 +131,15 @@ class ExplorerApp(App[int]):
         Binding("ctrl+b", "switch_view", "Builder/Search"),
         Binding("ctrl+y", "copy('positive')", "Copy"),
         Binding("ctrl+g", "preview", "Preview"),
-        Binding("escape", "cancel_preview", "Cancel preview", show=False),
+        Binding("escape", "escape", "Cancel / leave / hide", show=False),
         Binding("ctrl+t", "toggle_theme", "Theme", show=False),
         Binding("ctrl+r", "reload_catalog", "Reload catalog", show=False),
         Binding("ctrl+f", "favourite", "Favourite", show=False),
+        Binding("ctrl+l", "toggle_likely", "AIDXL-likely", show=False),
+        Binding("ctrl+n", "add_features('appearance')", "Add looks", show=False),
+        Binding("ctrl+o", "add_features('outfit')", "Add outfit", show=False),
+        Binding("ctrl+s", "copyright_characters", "Copyright's characters", show=False),
+        Binding("f12", "missing_sources", "Missing sources", show=False),
         *(
             Binding(key, f"kind_filter({index})", label, show=False)
             for index, (label, key, _) in enumerate(KIND_FILTERS)
@@ -158,8 +206,16 @@ class ExplorerApp(App[int]):
         self.index_seconds: float | None = None
         self.search_problem: str | None = None
         self.kind_filter: str | None = None
+        self.likely_filter = False  # only verified and author-tier triggers (ctrl+l)
+        self.copyright_scope: CopyrightScope | None = None  # listing a copyright's characters
+        self.catalog_sources: CatalogSources | None = None  # what the open catalog lacks
+        self.sources_banner_hidden = False  # escape / `d` hid it until the next catalog (re)load
+        self.detail_shown: EntryDetail | None = None  # the detail pane's entry, for its keys
+        self.detail_shown_key: str | None = None
         self.last_search_ms: float | None = None
         self.results_query: str | None = None  # the query whose results the table shows
+        self.browse_total: int | None = None  # an empty query's list under filters: entries in all
+        self.query_before_scope = ""  # the search box before a copyright's listing replaced it
         self.detail_timer: Timer | None = None
         self.typed_at: dict[str, float] = {}
         self.status_text = ""  # query -> when it was typed
@@ -189,8 +245,11 @@ class ExplorerApp(App[int]):
         yield Static(id="topbar")
         with ContentSwitcher(initial="search-view", id="views"):
             with Vertical(id="search-view"):
-                yield SearchInput(placeholder="search triggers, tags, characters…", id="search")
+                with Horizontal(id="search-row"):
+                    yield Static("", id="scope-chip")
+                    yield SearchInput(placeholder=SEARCH_PLACEHOLDER, id="search")
                 yield KindChips(id="chips")
+                yield SourcesBanner(id="sources-banner")
                 with Horizontal(id="search-body"):
                     yield ResultsTable(id="results")
                     yield DetailPane(id="detail")
@@ -208,6 +267,8 @@ class ExplorerApp(App[int]):
         except UserDataError as error:
             self.notify(f"{error}; starting with empty history", severity="warning", timeout=8)
         self.ui("#preview-progress", ProgressBar).display = False
+        self.ui("#scope-chip", Static).display = False
+        self.ui(SourcesBanner).display = False
         self.update_topbar()
         self.refresh_builder()
         if not self.open_current_catalog():
@@ -233,6 +294,8 @@ class ExplorerApp(App[int]):
             self.prefetched_index_worker(self.index_generation, prefetch)
         else:
             self.load_index_worker(self.index_generation, self.connection.cursor(), self.catalog_path)
+        self.sources_banner_hidden = False
+        self.sources_worker(self.index_generation, self.connection)
         self.update_status()
         return True
 
@@ -270,11 +333,22 @@ class ExplorerApp(App[int]):
         elif self.index is None:
             parts.append("loading search index…")
         else:
-            parts.append(f"{len(results.rows_shown)} results")
+            rows = results.rows_shown
+            counts = tier_counts(rows)
+            shown = f"{len(rows)} results"
+            empty_query = not self.ui("#search", Input).value.strip()
+            if self.copyright_scope is not None and empty_query:
+                scope = self.copyright_scope
+                shown = f"{len(rows)} of {scope.total} {scope.label} characters, most posted first"
+            elif self.browse_total is not None and empty_query:
+                shown = f"{len(rows)} of {self.browse_total:,}, best tier first"
+            if rows:
+                shown += f" ({VERIFIED_MARK}{counts['verified']} {AUTHOR_MARK}{counts['author']})"
+            parts.append(shown)
             if self.last_search_ms is not None and self.show_timings:
                 parts.append(f"{self.last_search_ms:.1f} ms")
         label = next(label for label, _, kind in KIND_FILTERS if kind == self.kind_filter)
-        parts.append(f"filter {label}")
+        parts.append(f"filter {label}" + (" + likely" if self.likely_filter else ""))
         parts.append(f"{len(self.builder.entries)} in prompt")
         if self.catalog_replaced:
             parts.append("[b yellow]catalog rebuilt: ctrl+r reloads[/]")
@@ -345,36 +419,70 @@ class ExplorerApp(App[int]):
         self.typed_at[event.value] = time.perf_counter()
         self.start_search()
 
+    @property
+    def search_filter(self) -> SearchFilter:
+        scope = self.copyright_scope
+        return SearchFilter(self.kind_filter, self.likely_filter, scope.tag if scope is not None else None)
+
     def start_search(self) -> None:
         if self.index is None:
             return
         query = self.ui("#search", Input).value
         if not query.strip():
-            self.show_favourites()
+            if self.copyright_scope is not None:
+                self.show_copyright_listing()
+            elif (self.kind_filter is not None or self.likely_filter) and self.connection is not None:
+                self.browse_worker(self.connection, self.search_filter)
+            else:
+                self.show_favourites()
             return
-        self.search_worker(self.index, query, self.kind_filter)
+        scope = self.copyright_scope
+        self.search_worker(self.index, query, self.search_filter, scope.members if scope else None)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def search_worker(self, index: Any, query: str, kind: str | None) -> None:
+    def search_worker(
+        self, index: Any, query: str, search_filter: SearchFilter, members: frozenset[str] | None
+    ) -> None:
         started = time.perf_counter()
         try:
-            rows = run_search(index, query, kind)
+            rows = run_search(index, query, search_filter.kind, likely=search_filter.likely, members=members)
         except Exception as error:  # report, never crash the explorer on a search bug
             self.post_message(SearchUnavailable(f"search failed for {query!r}: {error}"))
             return
         if get_current_worker().is_cancelled:
             return
-        self.post_message(SearchResults(query, kind, rows, (time.perf_counter() - started) * 1000))
+        self.post_message(SearchResults(query, search_filter, rows, (time.perf_counter() - started) * 1000))
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def browse_worker(self, connection: duckdb.DuckDBPyConnection, search_filter: SearchFilter) -> None:
+        """An empty search box under a kind or the likely filter: that part of the catalog."""
+        started = time.perf_counter()
+        try:
+            rows, total = browse_rows(connection, search_filter.kind, likely=search_filter.likely)
+        except Exception as error:  # report, never crash the explorer
+            self.post_message(SearchUnavailable(f"listing failed: {error}"))
+            return
+        if get_current_worker().is_cancelled:
+            return
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        self.post_message(SearchResults("", search_filter, rows, elapsed_ms, browse_total=total))
 
     @on(SearchResults)
     def search_results(self, message: SearchResults) -> None:
-        if message.query != self.ui("#search", Input).value or message.kind_filter != self.kind_filter:
-            return  # stale: the user typed on or changed the filter
+        if message.query != self.ui("#search", Input).value or message.search_filter != self.search_filter:
+            return  # stale: the user typed on or changed a filter
         self.last_search_ms = message.milliseconds
         self.search_problem = None
         self.results_query = message.query
+        self.browse_total = message.browse_total
         self.ui(ResultsTable).show_rows(message.hits, dark=self.dark)
         self.update_status()
+        if not message.hits:
+            if message.browse_total is not None:
+                hint = empty_browse_hint(message.search_filter, self.catalog_sources)
+            else:
+                hint = no_results_hint(message.query, message.search_filter, self.catalog_sources)
+            self.show_detail_message(hint)
         typed_at = self.typed_at.pop(message.query, None)
         if typed_at is not None:
             # Keystroke → results on screen: measured after the refresh that paints them (bench/tui.py).
@@ -389,11 +497,31 @@ class ExplorerApp(App[int]):
         self.ui(ResultsTable).show_rows(rows, dark=self.dark)
         self.last_search_ms = None
         self.results_query = ""
+        self.browse_total = None
         self.update_status("favourites" if rows else "")
         if not rows:
-            self.ui(DetailPane).show(
-                None, dark=self.dark, message="Type to search: names, typos, aliases, `by artist`, kaomoji."
+            self.show_detail_message(empty_search_hint(self.catalog_sources))
+
+    def show_copyright_listing(self) -> None:
+        """The empty search box in a copyright's listing: its characters, most posted first."""
+        scope = self.copyright_scope
+        if scope is None:
+            return
+        rows = [row for row in scope.listing if not self.likely_filter or row.tier != "danbooru"]
+        self.ui(ResultsTable).show_rows(rows, dark=self.dark)
+        self.last_search_ms = None
+        self.results_query = ""
+        self.browse_total = None
+        self.update_status()
+        if not rows:
+            self.show_detail_message(
+                f"No characters of {scope.label} in this catalog"
+                + (" of the AIDXL-likely tiers (ctrl+l shows all)." if self.likely_filter else ".")
             )
+
+    def show_detail_message(self, message: str) -> None:
+        self.detail_shown = self.detail_shown_key = None
+        self.ui(DetailPane).show(None, dark=self.dark, message=message)
 
     def action_kind_filter(self, index: int) -> None:
         self.set_kind_filter(KIND_FILTERS[index][2])
@@ -405,6 +533,17 @@ class ExplorerApp(App[int]):
     def set_kind_filter(self, kind: str | None) -> None:
         self.kind_filter = kind
         self.ui(KindChips).mark(kind)
+        self.update_status()
+        self.start_search()
+
+    @on(KindChips.LikelyToggled)
+    def likely_chip_clicked(self) -> None:
+        self.action_toggle_likely()
+
+    def action_toggle_likely(self) -> None:
+        """AIDXL-likely: only verified and author-vocabulary triggers; combines with the kind filter."""
+        self.likely_filter = not self.likely_filter
+        self.ui(KindChips).mark(self.kind_filter, self.likely_filter)
         self.update_status()
         self.start_search()
 
@@ -453,10 +592,185 @@ class ExplorerApp(App[int]):
         row = self.ui(ResultsTable).highlighted_row()
         if row is None or row.key != message.key:
             return
+        self.detail_shown, self.detail_shown_key = message.detail, message.key
         pane = self.ui(DetailPane)
         pane.show(message.detail, dark=self.dark, message=message.error or "")
         if message.thumbnail is not None:
             pane.show_preview(message.thumbnail)
+
+    def shown_detail_of(self, row: ResultRow) -> EntryDetail | None:
+        """The detail pane's entry when it is the highlighted row's (else it is still loading)."""
+        return self.detail_shown if self.detail_shown_key == row.key else None
+
+    # -------------------------------------------- a character's features
+
+    def action_add_features(self, part: FeaturePart) -> None:
+        """ctrl+n / ctrl+o: the highlighted character's appearance / outfit into the builder."""
+        row = self.ui(ResultsTable).highlighted_row()
+        if row is None or row.kind != "character" or self.connection is None:
+            self.notify("highlight a character first (F7 lists characters)", severity="warning", timeout=3)
+            return
+        detail = self.shown_detail_of(row)
+        if detail is not None and detail.character is not None:
+            self.add_features(row.prompt, row.kind, row.tag, part, detail.character)
+        else:
+            self.character_info_worker(self.connection, row, part)
+
+    @work(thread=True, exclusive=True, group="features", exit_on_error=False)
+    def character_info_worker(
+        self, connection: duckdb.DuckDBPyConnection, row: ResultRow, part: FeaturePart
+    ) -> None:
+        cursor = connection.cursor()
+        try:
+            info = character_info(cursor, row.tag or to_canonical(unescape_a1111(row.prompt)))
+        except Exception as error:  # one line for the user, never a traceback
+            self.call_from_thread(self.notify, f"catalog read failed: {error}", severity="error")
+            return
+        finally:
+            cursor.close()
+        self.post_message(CharacterInfoLoaded(row.prompt, row.kind, row.tag, part, info))
+
+    @on(CharacterInfoLoaded)
+    def character_info_loaded(self, message: CharacterInfoLoaded) -> None:
+        if message.info is None:
+            self.notify(f"{message.prompt} is not a character of this catalog", severity="warning")
+            return
+        self.add_features(message.prompt, message.kind, message.tag, message.part, message.info)
+
+    def add_features(
+        self, prompt: str, kind: str, tag: str | None, part: FeaturePart, info: CharacterInfo
+    ) -> None:
+        reason = no_features_reason(info, part)
+        if reason is not None:
+            self.notify(reason, severity="warning", timeout=6)
+            return
+        character_entry = BuilderEntry(unescape_a1111(prompt), kind, 1.0, tag)
+        added = add_character_features(self.builder, info, part, character_entry)
+        self.refresh_builder(cursor=added.cursor)
+        self.notify(added.message, timeout=4)
+
+    # -------------------------------------------- a copyright's characters
+
+    def action_copyright_characters(self) -> None:
+        """ctrl+s: list the highlighted copyright's characters (a character's: its series')."""
+        row = self.ui(ResultsTable).highlighted_row()
+        if row is None or row.kind not in ("copyright", "character") or self.connection is None:
+            self.notify("highlight a copyright or character first (F8 lists copyrights)", severity="warning")
+            return
+        detail = self.shown_detail_of(row)
+        copyright_tag = detail.copyright_tag if detail is not None else None
+        if detail is not None and copyright_tag is None:
+            self.notify(f"{row.prompt}: no characters of this copyright in the catalog", severity="warning")
+            return
+        self.copyright_worker(self.connection, row, copyright_tag)
+
+    @work(thread=True, exclusive=True, group="copyright", exit_on_error=False)
+    def copyright_worker(
+        self, connection: duckdb.DuckDBPyConnection, row: ResultRow, copyright_tag: str | None
+    ) -> None:
+        try:
+            tag = copyright_tag or copyright_of_row(connection, row)
+            if tag is None:
+                self.post_message(CopyrightListed(None, f"{row.prompt}: no copyright known"))
+                return
+            scope = load_copyright_scope(connection, tag)
+        except Exception as error:  # one line for the user, never a traceback
+            self.post_message(CopyrightListed(None, f"copyright listing failed: {error}"))
+            return
+        self.post_message(CopyrightListed(scope))
+
+    @on(CopyrightListed)
+    def copyright_listed(self, message: CopyrightListed) -> None:
+        if message.scope is None:
+            self.notify(message.error or "no copyright", severity="warning", timeout=5)
+            return
+        self.enter_copyright_scope(message.scope)
+
+    def enter_copyright_scope(self, scope: CopyrightScope) -> None:
+        if self.copyright_scope is None:
+            self.query_before_scope = self.ui("#search", Input).value
+        self.copyright_scope = scope
+        chip = self.ui("#scope-chip", Static)
+        chip.update(
+            Text.assemble(
+                (f" copyright: {scope.label} ", "bold"),
+                ("✕", Style(bold=True, meta={"@click": "app.leave_copyright"})),
+                " ",
+            )
+        )
+        chip.display = True
+        search = self.ui("#search", Input)
+        search.placeholder = f"search {scope.label}'s characters… (escape leaves)"
+        self.show_search()
+        if search.value:
+            search.value = ""  # Input.Changed starts the listing
+        else:
+            self.start_search()
+
+    def action_leave_copyright(self) -> None:
+        """Back to the whole catalog (escape, ctrl+u on an empty box, the chip's ✕)."""
+        if self.copyright_scope is None:
+            return
+        self.copyright_scope = None
+        self.ui("#scope-chip", Static).display = False
+        search = self.ui("#search", Input)
+        search.placeholder = SEARCH_PLACEHOLDER
+        previous, self.query_before_scope = self.query_before_scope, ""
+        if search.value != previous:
+            search.value = previous  # Input.Changed searches it again
+            search.cursor_position = len(previous)
+        else:
+            self.start_search()
+
+    @on(SearchInput.ClearedEmpty)
+    def search_cleared_empty(self) -> None:
+        self.action_leave_copyright()
+
+    # -------------------------------------------------- missing sources
+
+    @work(thread=True, exclusive=True, group="sources", exit_on_error=False)
+    def sources_worker(self, generation: int, connection: duckdb.DuckDBPyConnection) -> None:
+        try:
+            sources = check_sources(connection)
+        except Exception as error:  # the banner is a help, never a reason to fail
+            self.call_from_thread(self.notify, f"could not compare the catalog's sources: {error}")
+            return
+        self.post_message(SourcesChecked(generation, sources))
+
+    @on(SourcesChecked)
+    def sources_checked(self, message: SourcesChecked) -> None:
+        if message.generation != self.index_generation:
+            return  # a catalog reloaded since
+        self.catalog_sources = message.sources
+        self.ui(SourcesBanner).show_sources(None if self.sources_banner_hidden else message.sources)
+        searching = self.ui("#search", Input).value.strip() or self.copyright_scope is not None
+        if not searching and not self.ui(ResultsTable).rows_shown:
+            self.show_detail_message(empty_search_hint(message.sources))
+
+    @on(SourcesBanner.Clicked)
+    def action_missing_sources(self) -> None:
+        """F12 / a click on the banner: each missing source and the command that adds it."""
+        if self.catalog_sources is None or isinstance(self.screen, MissingSourcesScreen):
+            return
+
+        def closed(hide: bool | None) -> None:
+            if hide:
+                self.action_hide_sources_banner()
+
+        self.push_screen(MissingSourcesScreen(self.catalog_sources), closed)
+
+    def action_hide_sources_banner(self) -> None:
+        self.sources_banner_hidden = True
+        self.ui(SourcesBanner).show_sources(None)
+
+    def action_escape(self) -> None:
+        """Escape closes the newest thing: a running preview or sheet, a copyright listing, the banner."""
+        if self.preview_running or self.sheet_running:
+            self.action_cancel_preview()
+        elif self.copyright_scope is not None:
+            self.action_leave_copyright()
+        elif self.ui(SourcesBanner).display:
+            self.action_hide_sources_banner()
 
     # ------------------------------------------------------------- builder
 
@@ -898,6 +1212,7 @@ class ExplorerApp(App[int]):
         # DuckDB keeps one database per path inside a process: the old one must be closed first,
         # or the new connection would be handed the replaced file.
         self.workers.cancel_group(self, "index")
+        self.action_leave_copyright()  # its characters are the old catalog's
         old_connection, self.connection, self.index = self.connection, None, None
         if old_connection is not None:
             old_connection.close()

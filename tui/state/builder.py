@@ -75,6 +75,15 @@ class BuilderState:
         self.entries.append(entry)
         return len(self.entries) - 1
 
+    def insert(self, position: int, entry: BuilderEntry) -> int:
+        """Insert an entry at `position`; an entry already present stays where it is. Returns its index."""
+        existing = self.index_of(entry.text)
+        if existing is not None:
+            return existing
+        position = max(0, min(position, len(self.entries)))
+        self.entries.insert(position, entry)
+        return position
+
     def remove(self, index: int) -> BuilderEntry:
         return self.entries.pop(index)
 

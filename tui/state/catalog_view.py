@@ -1,7 +1,9 @@
 """What the detail pane shows about one catalog entry, read from the catalog in one go.
 
 Runs in a worker thread on the explorer's read-only connection (a cursor per call, since a
-DuckDB connection object is not shared across threads without one).
+DuckDB connection object is not shared across threads without one). Characters come from
+`kb.character_info` (the form AIDXL knows, gender, appearance and outfit, each with its source),
+implications from `kb.implications` (the model author's table).
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from kb.character_info import CharacterInfo, SourceRef, character_info
+from kb.implications import TagImplications, implications_of
 from kb.tagforms import to_canonical, unescape_a1111
-from tui.state.features import FeatureUnavailable, optional_module
 
 RELATED_LIMIT = 8
 
@@ -41,6 +44,18 @@ class EntryDetail:
     counts_per_source: tuple[tuple[str, int], ...]
     related: tuple[str, ...] = field(default=())
     related_label: str = "related"
+    tier: str | None = None  # TriggerTier of the trigger shown: verified | author | danbooru
+    trigger_source: SourceRef | None = None  # the source the trigger (and its tier) comes from
+    character: CharacterInfo | None = None  # forms, gender, appearance and outfit, with sources
+    implications: TagImplications | None = None  # the author's: what it implies, what implies it
+    copyright_tag: str | None = None  # the copyright whose characters ctrl+s lists (its own, or a
+    #                                   character's series)
+    copyright_characters: int = 0  # how many characters that copyright has in the catalog
+
+    @property
+    def features_known(self) -> bool:
+        features = self.character.features if self.character is not None else None
+        return features is not None and bool(features.appearance or features.outfit)
 
 
 def load_detail(
@@ -56,8 +71,16 @@ def load_detail(
 def _load_detail(cursor: duckdb.DuckDBPyConnection, prompt: str, kind: str, tag: str | None) -> EntryDetail:
     text = unescape_a1111(prompt)
     trigger_row = cursor.execute(
-        "SELECT tag_id, description, verified, note FROM triggers WHERE text = ? AND kind = ?", [text, kind]
+        "SELECT tr.tag_id, tr.description, tr.verified, tr.note, tr.tier, "
+        "s.source_id, s.kind, s.name, s.file_name "
+        "FROM triggers tr LEFT JOIN sources s USING (source_id) WHERE tr.text = ? AND tr.kind = ?",
+        [text, kind],
     ).fetchone()
+    trigger_source = (
+        SourceRef(int(trigger_row[5]), str(trigger_row[6]), trigger_row[7], str(trigger_row[8]))
+        if trigger_row is not None and trigger_row[5] is not None
+        else None
+    )
     tag_name = tag if tag is not None else (to_canonical(text) if trigger_row is None else None)
     tag_row = None
     if trigger_row is not None and trigger_row[0] is not None:
@@ -115,7 +138,17 @@ def _load_detail(cursor: duckdb.DuckDBPyConnection, prompt: str, kind: str, tag:
                 [kind, text, RELATED_LIMIT],
             ).fetchall()
         )
-    forms, forms_missing = syntax_forms(cursor, prompt, kind, tag_row[1] if tag_row else tag)
+    tag_name = tag_row[1] if tag_row else tag
+    character = character_info(cursor, tag_name) if kind == "character" and tag_name else None
+    forms = character_syntax_forms(character) if character is not None else base_syntax_forms(prompt)
+    implications = implications_of(cursor, tag_name) if tag_name else None
+    copyright_tag = tag_name if kind == "copyright" else copyright_name
+    copyright_characters = 0
+    if copyright_tag:
+        counted = cursor.execute(
+            "SELECT count(*) FROM characters WHERE copyright = ?", [copyright_tag]
+        ).fetchone()
+        copyright_characters = int(counted[0]) if counted else 0
     return EntryDetail(
         prompt=prompt,
         kind=kind,
@@ -126,30 +159,32 @@ def _load_detail(cursor: duckdb.DuckDBPyConnection, prompt: str, kind: str, tag:
         description=trigger_row[1] if trigger_row else None,
         note=trigger_row[3] if trigger_row else None,
         forms=forms,
-        forms_missing=forms_missing,
+        forms_missing=None,
         copyright=copyright_name,
         aliases=aliases,
         counts_per_source=counts,
         related=related,
         related_label=related_label,
+        tier=str(trigger_row[4]) if trigger_row else None,
+        trigger_source=trigger_source,
+        character=character,
+        implications=implications if implications is not None and not implications.empty else None,
+        copyright_tag=copyright_tag if copyright_characters else None,
+        copyright_characters=copyright_characters,
     )
 
 
-def syntax_forms(
-    cursor: duckdb.DuckDBPyConnection, prompt: str, kind: str, tag: str | None
-) -> tuple[tuple[SyntaxForm, ...], str | None]:
-    """Every form a user may paste; for characters the `kb.characters` forms."""
-    base = (SyntaxForm("A1111", prompt), SyntaxForm("plain", unescape_a1111(prompt)))
-    if kind != "character" or tag is None:
-        return base, None
-    try:
-        characters = optional_module("kb.characters", "character forms")
-    except FeatureUnavailable as missing:
-        return base, str(missing)
-    forms = characters.character_forms(tag, series_resolver=characters.catalog_series_resolver(cursor))
+def base_syntax_forms(prompt: str) -> tuple[SyntaxForm, ...]:
+    return (SyntaxForm("A1111", prompt), SyntaxForm("plain", unescape_a1111(prompt)))
+
+
+def character_syntax_forms(character: CharacterInfo) -> tuple[SyntaxForm, ...]:
+    """Every form a user may paste for a character: built from the form AIDXL was trained on, the
+    sentence with the character's own noun (`a boy named …` for a boy)."""
+    forms = character.forms
     return (
         SyntaxForm("A1111", forms.a1111),
         SyntaxForm("plain", forms.plain),
         SyntaxForm("sentence", forms.sentence),
         SyntaxForm("1 prefix", forms.prefixed),
-    ), None
+    )

@@ -1,4 +1,9 @@
-"""The search the explorer runs on each keystroke: `kb.search` hits as rows for the results table."""
+"""The search the explorer runs on each keystroke: `kb.search` hits as rows for the results table.
+
+Filters: a trigger kind (F2–F9), the AIDXL-likely tiers (ctrl+l: verified and the model author's
+vocabulary), and a copyright's characters (ctrl+s from a copyright's or a character's detail:
+`kb.copyrights`, most posted first; typing then searches among them).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,16 @@ from typing import Any
 
 import duckdb
 
+from kb.schema import Category, TriggerKind, TriggerTier
 from tui.state.features import optional_module
 
 RESULT_LIMIT = 100
+# An empty search box under a filter lists this many entries at most (the table draws visible rows only).
+BROWSE_LIMIT = 1000
+# A copyright's characters listed at most (Touhou has ~1,000; the table draws only visible rows).
+COPYRIGHT_LISTING_LIMIT = 2000
+# The AIDXL-likely filter: triggers verified as the model's own, or in its author's caption vocabulary.
+LIKELY_TIERS: frozenset[str] = frozenset({str(TriggerTier.VERIFIED), str(TriggerTier.AUTHOR)})
 
 # Filter chips: (label, key, kb kind or None for all).
 KIND_FILTERS: tuple[tuple[str, str, str | None], ...] = (
@@ -22,7 +34,7 @@ KIND_FILTERS: tuple[tuple[str, str, str | None], ...] = (
     ("aesth", "f6", "aesthetic"),
     ("char", "f7", "character"),
     ("copy", "f8", "copyright"),
-    ("general", "f9", "general"),
+    ("gen", "f9", "general"),
 )
 
 
@@ -39,6 +51,7 @@ class ResultRow:
     match: str  # exact, prefix, word-start, substring, alias, fuzzy
     alias: str | None  # the alias that matched, shown as `alias → prompt`
     verdict: str | None  # recognition verdict (Yes / Unsure / No) when known
+    tier: str = str(TriggerTier.DANBOORU)  # TriggerTier: verified | author | danbooru
 
     @property
     def key(self) -> str:
@@ -51,11 +64,157 @@ def load_index(connection: duckdb.DuckDBPyConnection, catalog_path: Path) -> Any
     return search.SearchIndex.load(connection)
 
 
-def run_search(index: Any, query: str, kind: str | None, *, limit: int = RESULT_LIMIT) -> list[ResultRow]:
-    kinds = (kind,) if kind is not None else None
-    hits = index.search(query, limit=limit, kinds=kinds)
+@dataclass(frozen=True)
+class SearchFilter:
+    """What narrows the results: a kind, the AIDXL-likely tiers, a copyright's characters."""
+
+    kind: str | None = None  # a TriggerKind value; None: every kind
+    likely: bool = False  # only verified and author-tier triggers
+    copyright: str | None = None  # canonical copyright tag: only its characters
+
+    @property
+    def tiers(self) -> frozenset[str] | None:
+        return LIKELY_TIERS if self.likely else None
+
+
+@dataclass(frozen=True)
+class CopyrightScope:
+    """The copyright whose characters the results list (the search box's `copyright:` chip)."""
+
+    tag: str  # canonical: genshin_impact
+    total: int  # its characters in the catalog (of the likely tiers when that filter is on)
+    members: frozenset[str]  # their canonical tags: typing searches among them
+    listing: tuple[ResultRow, ...]  # most posted first, what the empty search box shows
+    likely: bool  # the listing holds the AIDXL-likely tiers only
+
+    @property
+    def label(self) -> str:
+        return self.tag.replace("_", " ")
+
+
+def run_search(
+    index: Any,
+    query: str,
+    kind: str | None,
+    *,
+    likely: bool = False,
+    members: frozenset[str] | None = None,
+    limit: int = RESULT_LIMIT,
+) -> list[ResultRow]:
+    """The best hits for `query`: of `kind`, of the likely tiers, among `members` (character tags)."""
+    tiers = LIKELY_TIERS if likely else None
+    if members is None:
+        kinds = (kind,) if kind is not None else None
+        hits = index.search(query, limit=limit, kinds=kinds, tiers=tiers)
+    else:
+        from kb.search.filters import search_kept
+
+        hits = search_kept(
+            index,
+            query,
+            lambda hit: hit.tag in members,
+            limit=limit,
+            kinds=[str(TriggerKind.CHARACTER)],
+            tiers=tiers,
+        )
     verdicts = read_verdicts([str(hit.text) for hit in hits])
     return [row_from_hit(hit, verdicts.get(str(hit.text))) for hit in hits]
+
+
+def load_copyright_scope(
+    connection: duckdb.DuckDBPyConnection, copyright_tag: str, *, likely: bool = False
+) -> CopyrightScope:
+    """A copyright's characters, most posted first (`kb.copyrights`), as rows and a search filter."""
+    from kb.copyrights import character_tags_of_copyright, characters_of_copyright
+
+    cursor = connection.cursor()
+    try:
+        listing = characters_of_copyright(
+            cursor,
+            copyright_tag,
+            limit=COPYRIGHT_LISTING_LIMIT,
+            tiers=LIKELY_TIERS if likely else None,
+        )
+        members = character_tags_of_copyright(cursor, listing.copyright.tag)
+    finally:
+        cursor.close()
+    rows = tuple(
+        ResultRow(
+            prompt=character.prompt,
+            tag=character.tag,
+            kind=str(TriggerKind.CHARACTER),
+            category=int(Category.CHARACTER),
+            count=character.count or None,
+            verified=character.tier == TriggerTier.VERIFIED,
+            match="listing",
+            alias=None,
+            verdict=None,
+            tier=character.tier,
+        )
+        for character in listing.characters
+    )
+    return CopyrightScope(listing.copyright.tag, listing.total, members, rows, likely)
+
+
+# One row per entry (a tag's triggers fold into its best, as the search does), best tier first,
+# then by posts: the browse list of an empty search box under a kind or the likely filter.
+_BROWSE_QUERY = """
+    WITH wanted AS (
+        SELECT tr.text, tr.kind, tr.tier, tr.verified, tr.tag_id, tr.trigger_id, tr.rank,
+               t.name, t.category, t.count
+        FROM triggers tr LEFT JOIN tags t USING (tag_id)
+        WHERE ($kind IS NULL OR tr.kind = $kind) AND (NOT $likely OR tr.tier IN ('verified', 'author'))
+        QUALIFY row_number() OVER (
+            PARTITION BY coalesce(tr.tag_id, -tr.trigger_id)
+            ORDER BY tr.verified DESC,
+                CASE tr.tier WHEN 'verified' THEN 0 WHEN 'author' THEN 1 ELSE 2 END,
+                tr.rank NULLS LAST, tr.trigger_id
+        ) = 1
+    )
+    SELECT text, kind, tier, verified, name, category, count, count(*) OVER () AS total
+    FROM wanted
+    ORDER BY CASE tier WHEN 'verified' THEN 0 WHEN 'author' THEN 1 ELSE 2 END,
+        rank NULLS LAST, count DESC NULLS LAST, text
+    LIMIT $limit
+"""
+
+
+def browse_rows(
+    connection: duckdb.DuckDBPyConnection, kind: str | None, *, likely: bool, limit: int = BROWSE_LIMIT
+) -> tuple[list[ResultRow], int]:
+    """The entries of a kind (and/or the likely tiers) without a query: best tier first, then the
+    most posted; with how many there are in all."""
+    from kb.tagforms import escape_a1111
+
+    cursor = connection.cursor()
+    try:
+        found = cursor.execute(_BROWSE_QUERY, {"kind": kind, "likely": likely, "limit": limit}).fetchall()
+    finally:
+        cursor.close()
+    rows = [
+        ResultRow(
+            prompt=escape_a1111(str(text)),
+            tag=None if name is None else str(name),
+            kind=str(row_kind),
+            category=None if category is None else int(category),
+            count=int(count) if count else None,
+            verified=bool(verified),
+            match="browse",
+            alias=None,
+            verdict=None,
+            tier=str(tier),
+        )
+        for text, row_kind, tier, verified, name, category, count, _ in found
+    ]
+    return rows, int(found[0][-1]) if found else 0
+
+
+def tier_counts(rows: list[ResultRow]) -> dict[str, int]:
+    """Rows per tier (for the status line)."""
+    counts = {str(tier): 0 for tier in TriggerTier}
+    for row in rows:
+        counts[row.tier] = counts.get(row.tier, 0) + 1
+    return counts
 
 
 def read_verdicts(texts: list[str]) -> dict[str, str]:
@@ -78,4 +237,5 @@ def row_from_hit(hit: Any, verdict: str | None = None) -> ResultRow:
         match=str(hit.match),
         alias=str(hit.matched) if str(hit.via) == "alias" else None,
         verdict=verdict,
+        tier=str(getattr(hit, "tier", TriggerTier.VERIFIED if hit.verified else TriggerTier.DANBOORU)),
     )

@@ -1,19 +1,49 @@
-"""The detail pane: every syntax form of the selected entry and what the catalog knows about it."""
+"""The detail pane: every syntax form of the selected entry and what the catalog knows about it:
+its tier and source, a character's gender, appearance and outfit (ctrl+n / ctrl+o add them), a
+copyright's characters (ctrl+s lists them), the author's implications."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from kb.character_info import CharacterInfo, SourceRef
+from kb.implications import TagImplications
+from kb.tagforms import to_prompt_form
 from tui.state.catalog_view import EntryDetail
-from tui.widgets.marks import KIND_LABELS, VERIFIED_MARK, format_count, kind_colour, kind_mark
+from tui.state.character_features import CHANTS_HINT
+from tui.widgets.marks import (
+    KIND_LABELS,
+    TIER_SHORT_LABELS,
+    format_count,
+    kind_colour,
+    kind_mark,
+    tier_colour,
+    tier_mark,
+)
 
 SOURCE_NAME_WIDTH = 22
+IMPLICATIONS_SHOWN = 12
 CATEGORY_NAMES = {0: "general", 1: "artist", 3: "copyright", 4: "character", 5: "meta", 9: "rating"}
+
+
+def source_name(source: SourceRef | None) -> str:
+    """A source as the detail pane names it: its registry name, else its file."""
+    if source is None:
+        return "unknown source"
+    if source.kind == "curated":
+        return f"curated {source.file_name}"
+    return source.name or source.file_name
+
+
+def action_link(action: str) -> Style:
+    """A clickable part of the pane (Textual runs `action` on a click)."""
+    return Style(bold=True, underline=True, meta={"@click": action})
 
 
 def detail_text(detail: EntryDetail, *, dark: bool) -> Text:
@@ -28,26 +58,43 @@ def detail_text(detail: EntryDetail, *, dark: bool) -> Text:
     if detail.count is not None:
         facts.append(f"{format_count(detail.count)} posts")
     text.append(" · ".join(facts), style="dim")
-    if detail.verified:
-        text.append(f"  {VERIFIED_MARK} AIDXL trigger", style="bold green")
     text.append("\n")
+    tier_text(text, detail, dark=dark)
     if detail.description:
         text.append(f"\n{detail.description}\n", style="italic")
-    text.append("\nforms\n", style="bold underline")
+    character = detail.character
+    text.append("\nforms", style="bold underline")
+    if character is not None and character.form_source is not None:
+        text.append(f"  form: {source_name(character.form_source)}", style="dim")
+    text.append("\n")
     for form in detail.forms:
-        text.append(f"{form.label}\n", style="dim")
+        text.append(form.label, style="dim")
+        if form.label == "sentence" and character is not None:
+            text.append(f"  {gender_note(character)}", style="dim")
+        text.append("\n")
         text.append(f"  {form.text}\n")
     if detail.forms_missing:
         text.append(f" {detail.forms_missing}\n", style="dim italic")
+    if character is not None:
+        features_text(text, detail)
     if detail.copyright:
         text.append("\ncopyright ", style="bold")
         text.append(f"{detail.copyright}\n")
+    if detail.copyright_tag and detail.copyright_characters:
+        noun = "character" if detail.copyright_characters == 1 else "characters"
+        text.append(
+            f"^s lists its {detail.copyright_characters:,} {noun}",
+            style=action_link("app.copyright_characters"),
+        )
+        text.append("\n")
     if detail.tag:
         text.append("tag ", style="bold")
         text.append(f"{detail.tag}\n")
     if detail.aliases:
         text.append("aliases ", style="bold")
         text.append(", ".join(detail.aliases) + "\n")
+    if detail.implications is not None:
+        implications_text(text, detail.implications)
     if detail.counts_per_source:
         text.append("\nposts per source\n", style="bold underline")
         for file_name, count in detail.counts_per_source:
@@ -60,8 +107,72 @@ def detail_text(detail: EntryDetail, *, dark: bool) -> Text:
     if detail.related:
         text.append(f"\n{detail.related_label}\n", style="bold underline")
         text.append(", ".join(detail.related) + "\n")
-    text.append("\nEnter add · ^f favourite · ^g preview", style="dim")
+    hints = ["Enter add", "^f favourite", "^g preview"]
+    if detail.features_known:
+        hints[1:1] = ["^n looks", "^o outfit"]
+    if detail.copyright_tag and detail.copyright_characters:
+        hints.append("^s characters")
+    text.append("\n" + " · ".join(hints), style="dim")
     return text
+
+
+def tier_text(text: Text, detail: EntryDetail, *, dark: bool) -> None:
+    """`✓ verified AIDXL trigger · from artist_styles.toml`: the tier and where the trigger comes from."""
+    if detail.tier is None:
+        return
+    style = f"bold {tier_colour(detail.tier, dark=dark)}"
+    mark = tier_mark(detail.tier).strip()
+    text.append(f"{mark} " if mark else "", style=style)
+    text.append(TIER_SHORT_LABELS.get(detail.tier, detail.tier), style=style)
+    if detail.trigger_source is not None:
+        text.append(f" · from {source_name(detail.trigger_source)}", style="dim")
+    text.append("\n")
+
+
+def gender_note(character: CharacterInfo) -> str:
+    """Which noun the sentence uses and who says so: `girl: character-chants`."""
+    if character.gender_source is None:
+        return f"{character.noun}: no source says; the card's default"
+    return f"{character.noun}: {source_name(character.gender_source)}"
+
+
+def features_text(text: Text, detail: EntryDetail) -> None:
+    """The character's appearance and outfit (author's caption order), each with its add key."""
+    character = detail.character
+    if character is None:
+        return
+    features = character.features
+    if not features.appearance and not features.outfit:
+        text.append("\nappearance, outfit", style="bold underline")
+        text.append(f"\n  none known; {CHANTS_HINT}\n", style="dim italic")
+        return
+    for heading, part, key, action in (
+        ("appearance", features.appearance, "^n", "app.add_features('appearance')"),
+        ("outfit", features.outfit, "^o", "app.add_features('outfit')"),
+    ):
+        text.append(f"\n{heading}", style="bold underline")
+        if part:
+            text.append("  ")
+            text.append(f"{key} adds", style=action_link(action))
+            text.append(f"\n  {', '.join(part)}\n")
+        else:
+            text.append("\n  none known\n", style="dim italic")
+    text.append(f"  from {source_name(features.source)}\n", style="dim")
+
+
+def implications_text(text: Text, implications: TagImplications) -> None:
+    """What the tag implies and what implies it (the author's table: a caption drops implied tags)."""
+    text.append("\nimplications", style="bold underline")
+    sources = ", ".join(source_name(source) for source in implications.sources)
+    if sources:
+        text.append(f"  from {sources}", style="dim")
+    text.append("\n")
+    for label, tags in (("implies", implications.implies), ("implied by", implications.implied_by)):
+        if tags:
+            text.append(f"{label} ", style="bold")
+            shown = [to_prompt_form(tag) for tag in tags[:IMPLICATIONS_SHOWN]]
+            more = len(tags) - len(shown)
+            text.append(", ".join(shown) + (f" (+{more} more)" if more > 0 else "") + "\n")
 
 
 class DetailPane(VerticalScroll):

@@ -1,7 +1,10 @@
-"""Danbooru category colours and the marks for AIDXL's own trigger kinds.
+"""Danbooru category colours and the marks for AIDXL's own trigger kinds and trigger tiers.
 
 Danbooru's site colours (light and dark variants), so a tag looks the way users know it. The
-marks distinguish the kinds AIDXL redefines or was trained on, and verified triggers.
+kind marks (◆ ★ ✿) distinguish the kinds AIDXL redefines or was trained on; the tier marks say how
+sure we are that AIDXL knows a trigger: ✓ verified, ○ the model author's vocabulary (the CLI's ◇,
+drawn as a circle here so it cannot be taken for the ◆ painting-style mark), none for plain
+Danbooru tags.
 """
 
 from __future__ import annotations
@@ -34,6 +37,25 @@ KIND_MARK_COLOURS: dict[str, tuple[str, str]] = {
     "aesthetic": ("#c2185b", "#ff80ab"),
 }
 VERIFIED_MARK = "✓"
+AUTHOR_MARK = "○"
+TIER_MARKS: dict[str, str] = {"verified": VERIFIED_MARK, "author": AUTHOR_MARK, "danbooru": " "}
+# (colour on a light background, on a dark one)
+TIER_COLOURS: dict[str, tuple[str, str]] = {
+    "verified": ("#007a1f", "#4ade80"),
+    "author": ("#0061c2", "#7cc4ff"),
+    "danbooru": ("#6b6b6b", "#a0a0a0"),
+}
+TIER_SHORT_LABELS: dict[str, str] = {
+    "verified": "verified AIDXL trigger",
+    "author": "author's vocabulary",
+    "danbooru": "Danbooru tag",
+}
+# What each tier means, for the detail pane and the help screen's legend.
+TIER_MEANINGS: dict[str, str] = {
+    "verified": "verified AIDXL trigger (curated with a source, or the model's own trigger list)",
+    "author": "in the model author's caption vocabulary: AIDXL likely knows it",
+    "danbooru": "a Danbooru tag, not known to be an AIDXL trigger",
+}
 ALIAS_ARROW = "→"
 UNKNOWN_MARK = "?"
 
@@ -77,6 +99,15 @@ def kind_colour(kind: str, category: int | None, *, dark: bool) -> str:
 
 def kind_mark(kind: str) -> str:
     return KIND_MARKS.get(kind, " ")
+
+
+def tier_mark(tier: str | None) -> str:
+    return TIER_MARKS.get(tier or "", " ")
+
+
+def tier_colour(tier: str | None, *, dark: bool) -> str:
+    light_colour, dark_colour = TIER_COLOURS.get(tier or "", TIER_COLOURS["danbooru"])
+    return dark_colour if dark else light_colour
 
 
 def format_count(count: int | None) -> str:

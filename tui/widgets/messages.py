@@ -7,8 +7,12 @@ from typing import Any
 
 from textual.message import Message
 
+from kb.character_info import CharacterInfo
 from tui.state.catalog_view import EntryDetail
+from tui.state.character_features import FeaturePart
 from tui.state.rendering import RenderedPrompt
+from tui.state.searching import CopyrightScope, SearchFilter
+from tui.state.sources import CatalogSources
 
 
 class SearchIndexReady(Message):
@@ -26,14 +30,54 @@ class SearchUnavailable(Message):
 
 
 class SearchResults(Message):
-    """Hits for `query` under `kind_filter`; the handler drops them when the input moved on."""
+    """Hits for `query` under `search_filter`; the handler drops them when the input moved on."""
 
-    def __init__(self, query: str, kind_filter: str | None, hits: list[Any], milliseconds: float) -> None:
+    def __init__(
+        self,
+        query: str,
+        search_filter: SearchFilter,
+        hits: list[Any],
+        milliseconds: float,
+        browse_total: int | None = None,
+    ) -> None:
         super().__init__()
         self.query = query
-        self.kind_filter = kind_filter
+        self.search_filter = search_filter
         self.hits = hits
         self.milliseconds = milliseconds
+        self.browse_total = browse_total  # an empty query's list: how many entries pass the filters
+
+
+class CopyrightListed(Message):
+    """A copyright's characters were read (`scope`), or `error` says why not."""
+
+    def __init__(self, scope: CopyrightScope | None, error: str | None = None) -> None:
+        super().__init__()
+        self.scope = scope
+        self.error = error
+
+
+class CharacterInfoLoaded(Message):
+    """A character's info, read to add its `part` (appearance or outfit) to the builder."""
+
+    def __init__(
+        self, prompt: str, kind: str, tag: str | None, part: FeaturePart, info: CharacterInfo | None
+    ) -> None:
+        super().__init__()
+        self.prompt = prompt
+        self.kind = kind
+        self.tag = tag
+        self.part = part
+        self.info = info
+
+
+class SourcesChecked(Message):
+    """The registry sources the catalog of `generation` lacks."""
+
+    def __init__(self, generation: int, sources: CatalogSources) -> None:
+        super().__init__()
+        self.generation = generation
+        self.sources = sources
 
 
 class DetailLoaded(Message):

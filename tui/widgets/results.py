@@ -27,11 +27,12 @@ from tui.widgets.marks import (
     format_count,
     kind_colour,
     kind_mark,
+    tier_colour,
+    tier_mark,
 )
 
 CONSOLE = Console(width=400, color_system="truecolor", legacy_windows=False)
 DIM = Style(dim=True)
-VERIFIED_STYLE = Style(bold=True, color="green")
 KIND_WIDTH = 5
 COUNT_WIDTH = 5
 VERDICT_WIDTH = 6
@@ -39,7 +40,8 @@ VERDICT_WIDTH = 6
 
 class ResultsTable(ScrollView, can_focus=True):
     """Search hits, one line each: mark, the prompt to paste (`alias → prompt` for alias hits),
-    kind, post count, verified mark, and the recognition verdict when one is known.
+    kind, post count, tier mark (✓ verified, ○ the author's vocabulary), and the recognition
+    verdict when one is known.
 
     A Line API widget: each keystroke replaces up to 100 rows and only the visible lines are
     drawn, from segments built once per row (a DataTable re-measured every cell, ~70 ms a key).
@@ -144,7 +146,7 @@ class ResultsTable(ScrollView, can_focus=True):
             Segment(" "),
             Segment(f"{KIND_SHORT_LABELS.get(row.kind, row.kind[:KIND_WIDTH]):<{KIND_WIDTH}}", DIM),
             Segment(f" {format_count(row.count):>{COUNT_WIDTH}} "),
-            Segment(VERIFIED_MARK if row.verified else " ", VERIFIED_STYLE),
+            Segment(tier_mark(row.tier), Style(bold=True, color=tier_colour(row.tier, dark=self._dark))),
         ]
         if self._with_verdicts:
             parts.append(Segment(f" {(row.verdict or ''):<{VERDICT_WIDTH}}"))
@@ -218,27 +220,44 @@ class ResultsTable(ScrollView, can_focus=True):
 
 
 class KindChips(Horizontal):
-    """Clickable kind filters; F2–F9 select them from the keyboard."""
+    """Clickable kind filters (F2–F9 select them from the keyboard) and the AIDXL-likely filter
+    (ctrl+l), which combines with any kind: F3 + ctrl+l = the model's probable style triggers."""
+
+    LIKELY_LABEL = "^L likely"
 
     class Chosen(Message):
         def __init__(self, kind: str | None) -> None:
             super().__init__()
             self.kind = kind
 
+    class LikelyToggled(Message):
+        """The likely chip was clicked."""
+
     def compose(self) -> ComposeResult:
         for label, key, kind in KIND_FILTERS:
             chip = Static(f"{key.upper()} {label}", classes="chip", id=f"chip-{label}")
             chip.kind_filter = kind  # type: ignore[attr-defined]
             yield chip
+        likely = Static(self.LIKELY_LABEL, classes="chip tier-chip", id="chip-likely")
+        likely.tooltip = "AIDXL-likely: verified (✓) and the model author's vocabulary (○) only"
+        yield likely
 
     def on_mount(self) -> None:
         self.mark(None)
 
-    def mark(self, kind: str | None) -> None:
+    def mark(self, kind: str | None, likely: bool | None = None) -> None:
         for chip in self.query(".chip"):
+            if chip.id == "chip-likely":
+                if likely is not None:
+                    chip.set_class(likely, "-active")
+                continue
             chip.set_class(getattr(chip, "kind_filter", None) == kind, "-active")
 
     def on_click(self, event: object) -> None:
         widget = getattr(event, "widget", None)
-        if widget is not None and widget.has_class("chip"):
+        if widget is None or not widget.has_class("chip"):
+            return
+        if widget.id == "chip-likely":
+            self.post_message(self.LikelyToggled())
+        else:
             self.post_message(self.Chosen(getattr(widget, "kind_filter", None)))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import Reactive
 from textual.widgets import Input
 
@@ -14,3 +18,16 @@ class SearchInput(Input):
     """
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+u", "clear_or_leave", "Clear", show=False)]
+
+    class ClearedEmpty(Message):
+        """ctrl+u on an empty box: leave the copyright listing, back to the whole catalog."""
+
+    def action_clear_or_leave(self) -> None:
+        """ctrl+u clears the box (Input's own ctrl+u only deletes left of the cursor); once empty,
+        it asks to leave a copyright's listing."""
+        if self.value:
+            self.value = ""
+        else:
+            self.post_message(self.ClearedEmpty())
