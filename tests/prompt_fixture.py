@@ -55,15 +55,79 @@ TINY_TRIGGERS: tuple[tuple[str, str, str | None, bool], ...] = (
 )
 
 
-def build_tiny_catalog(target: Path) -> Path:
-    """Write the tiny catalog to `target` and return it."""
+# With `knowledge=True`: what schema 2 adds, in miniature (the explorer's tests and snapshots).
+# Sources as the demo build names them (sources.toml: every registry source but the two on the Hub).
+KNOWLEDGE_SOURCES: tuple[tuple[str, str | None, str], ...] = (
+    ("curated", None, "artist_styles.toml"),
+    ("tagger", "wd-eva02-tagger", "selected_tags.wd-eva02-large-tagger-v3.csv"),
+    ("tagger", "sw-cv-tagger", "selected_tags.sw-cv-modelzoo-2021_0000_0899_5500.csv"),
+    ("tagcomplete", "danbooru-tags", "danbooru.csv"),
+    ("vocab", "author-styles", "waifuset.custom_tags.json"),
+    ("vocab", "author-vocabulary", "waifuset.custom_tags.dcfd297.json"),
+    ("list", "author-benchmark-triggers", "aidxl_triggers.fragments.csv"),
+    ("implications", "author-implications", "waifuset.tag_implications.json"),
+    ("priorities", "author-caption-order", "waifuset.tag_priorities.json"),
+    ("aliases", "author-aliases", "waifuset.tag_aliases.json"),
+    ("chants", "character-chants", "tagcomplete.noob_characters-chants.json"),
+)
+KNOWLEDGE_TAGS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
+    ("very_long_hair", 0, 1_800_000, ()),
+    ("absurdly_long_hair", 0, 100_000, ()),
+    ("short_hair", 0, 2_500_000, ()),
+    ("mole_under_mouth", 0, 200_000, ()),
+    ("black_dress", 0, 250_000, ()),
+    ("highleg_leotard", 0, 90_000, ()),
+    ("black_blindfold", 0, 12_000, ()),
+    ("2b_(nier:automata)", 4, 9_943, ("yorha_no._2_type_b",)),
+    ("9s_(nier:automata)", 4, 2_200, ()),
+    ("nier:automata", 3, 20_000, ()),
+    ("mika_pikazo", 1, 2_000, ()),
+)
+# (text, kind, tag, tier, source file name)
+KNOWLEDGE_TRIGGERS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("by mika pikazo", "artist_style", "mika_pikazo", "author", "waifuset.custom_tags.dcfd297.json"),
+    ("2b (nier:automata)", "character", "2b_(nier:automata)", "author", "waifuset.custom_tags.dcfd297.json"),
+    (
+        "ganyu (genshin impact)",
+        "character",
+        "ganyu_(genshin_impact)",
+        "author",
+        "waifuset.custom_tags.dcfd297.json",
+    ),
+    ("9s (nier:automata)", "character", "9s_(nier:automata)", "danbooru", "danbooru.csv"),
+    ("very long hair", "general", "very_long_hair", "danbooru", "danbooru.csv"),
+)
+# (character tag, copyright tag)
+KNOWLEDGE_CHARACTERS: tuple[tuple[str, str | None], ...] = (
+    ("ganyu_(genshin_impact)", "genshin_impact"),
+    ("ganyu_(twilight_blossom)_(genshin_impact)", "genshin_impact"),
+    ("2b_(nier:automata)", "nier:automata"),
+    ("9s_(nier:automata)", "nier:automata"),
+    ("frieren", None),
+)
+# (character tag, part, features in the author's order)
+KNOWLEDGE_FEATURES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("2b_(nier:automata)", "appearance", ("mole_under_mouth", "short_hair", "white_hair")),
+    ("2b_(nier:automata)", "outfit", ("black_dress", "highleg_leotard", "black_blindfold")),
+)
+KNOWLEDGE_IMPLICATIONS: tuple[tuple[str, str], ...] = (
+    ("very_long_hair", "long_hair"),
+    ("absurdly_long_hair", "very_long_hair"),
+    ("absurdly_long_hair", "long_hair"),
+)
+
+
+def build_tiny_catalog(target: Path, *, knowledge: bool = False) -> Path:
+    """Write the tiny catalog to `target` and return it; `knowledge` adds sources with registry
+    names, author-tier triggers, characters with copyrights, 2b's features and implications."""
     connection = duckdb.connect(str(target))
     try:
         for statement in DDL:
             connection.execute(statement)
         connection.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         tag_ids: dict[str, int] = {}
-        for tag_id, (name, category, count, aliases) in enumerate(TINY_TAGS, start=1):
+        tags = TINY_TAGS + (KNOWLEDGE_TAGS if knowledge else ())
+        for tag_id, (name, category, count, aliases) in enumerate(tags, start=1):
             tag_ids[name] = tag_id
             connection.execute(
                 "INSERT INTO tags VALUES (?, ?, ?, ?, ?)",
@@ -84,6 +148,57 @@ def build_tiny_catalog(target: Path) -> Path:
                     "verified" if verified else "danbooru",
                 ],
             )
+        if knowledge:
+            _add_knowledge(connection, tag_ids, len(TINY_TRIGGERS))
     finally:
         connection.close()
     return target
+
+
+def _add_knowledge(connection: duckdb.DuckDBPyConnection, tag_ids: dict[str, int], triggers: int) -> None:
+    from kb.characters import parse_character_tag
+    from kb.tagforms import to_plain_form
+
+    source_ids: dict[str, int] = {}
+    for source_id, (kind, name, file_name) in enumerate(KNOWLEDGE_SOURCES, start=1):
+        source_ids[file_name] = source_id
+        connection.execute(
+            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, 1, 0, now())",
+            [source_id, kind, name, f"/data/{file_name}", file_name, "0" * 64],
+        )
+    for trigger_id, (text, kind, tag, tier, file_name) in enumerate(KNOWLEDGE_TRIGGERS, start=triggers + 1):
+        connection.execute(
+            "INSERT INTO triggers (trigger_id, text, kind, tag_id, verified, tier, source_id) "
+            "VALUES (?, ?, ?, ?, false, ?, ?)",
+            [trigger_id, text, kind, tag_ids[tag], tier, source_ids[file_name]],
+        )
+    danbooru = source_ids["danbooru.csv"]
+    for tag, copyright in KNOWLEDGE_CHARACTERS:
+        character = parse_character_tag(tag)
+        qualifiers = [to_plain_form(qualifier) for qualifier in character.qualifiers]
+        connection.execute(
+            "INSERT INTO characters VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                tag_ids[tag],
+                to_plain_form(character.name),
+                qualifiers[-1] if qualifiers else None,
+                qualifiers,
+                copyright,
+                to_plain_form(tag),
+                danbooru,
+                danbooru if copyright else None,
+            ],
+        )
+    chants = source_ids["tagcomplete.noob_characters-chants.json"]
+    for tag, part, features in KNOWLEDGE_FEATURES:
+        for position, feature in enumerate(features, start=1):
+            connection.execute(
+                "INSERT INTO character_features VALUES (?, ?, ?, ?, ?)",
+                [tag_ids[tag], part, position, feature, chants],
+            )
+    connection.execute(
+        "INSERT INTO character_genders VALUES (?, 'girl', ?)", [tag_ids["2b_(nier:automata)"], chants]
+    )
+    implications = source_ids["waifuset.tag_implications.json"]
+    for tag, implied in KNOWLEDGE_IMPLICATIONS:
+        connection.execute("INSERT INTO implications VALUES (?, ?, ?)", [tag, implied, implications])

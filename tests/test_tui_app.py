@@ -355,7 +355,7 @@ async def test_search_select_add_weight_lint_fix_copy(tiny_catalog_file: Path) -
             await pilot.press("enter")
         assert [row.prompt for row in app.query_one(ResultsTable).rows_shown][:1] == ["by chi4"]
         detail = static_text(app, "#detail-body")
-        assert detail.startswith("by chi4\nstyle · danbooru artist · 400 posts  ✓ AIDXL")
+        assert detail.startswith("by chi4\nstyle · danbooru artist · 400 posts\n✓ verified AIDXL trigger")
         assert [(e.text, e.kind) for e in app.builder.entries] == [
             ("ganyu (genshin impact)", "character"),
             ("by chi4", "artist_style"),

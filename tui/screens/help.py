@@ -18,9 +18,20 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("anywhere", "ctrl+b", "switch between search and builder"),
     ("anywhere", "ctrl+y", "copy the positive prompt (OSC 52, plus a file fallback)"),
     ("anywhere", "ctrl+g", "preview the selected trigger (search) or the built prompt (builder)"),
-    ("anywhere", "escape", "cancel a running preview or sheet; close a dialog"),
+    (
+        "anywhere",
+        "escape",
+        "cancel a running preview or sheet; else leave a copyright's listing; else hide the "
+        "missing-sources banner; close a dialog",
+    ),
     ("anywhere", "ctrl+t", "dark / light theme"),
     ("anywhere", "ctrl+r", "reload the catalog (after `aidxl ingest` replaced it)"),
+    (
+        "anywhere",
+        "F12",
+        "missing sources: each registry source the catalog lacks and the command that adds it "
+        "(a click on the banner too; `d` there hides the banner)",
+    ),
     ("anywhere", "ctrl+q", "quit"),
     ("search", "type", "search as you type (typos, aliases, first names)"),
     ("search", "↑ ↓ pgup pgdn", "move in the results"),
@@ -28,8 +39,27 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     (
         "search",
         "F2 … F9",
-        "kind filter: all, style, painting, quality, aesthetic, character, copyright, general",
+        "kind filter: all, style, painting, quality, aesthetic, character, copyright, general; "
+        "with an empty box, that kind's entries, best tier first",
     ),
+    (
+        "search",
+        "ctrl+l",
+        "AIDXL-likely filter: only ✓ verified and ○ author-vocabulary triggers; combines with a kind "
+        "(F3 + ctrl+l: the model's probable style triggers)",
+    ),
+    (
+        "search",
+        "ctrl+n / ctrl+o",
+        "add the highlighted character's appearance / outfit to the builder, after the character, none twice",
+    ),
+    (
+        "search",
+        "ctrl+s",
+        "list the highlighted copyright's characters (a character's: its series'), most posted first; "
+        "type to search among them",
+    ),
+    ("search", "ctrl+u", "clear the box; on an empty box, leave a copyright's listing"),
     ("search", "ctrl+f", "favourite / unfavourite the highlighted result"),
     ("builder", "delete / x", "remove the entry"),
     ("builder", "shift+↑/↓, K/J", "move the entry up / down"),
@@ -49,6 +79,26 @@ KEYS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+# (mark, meaning) — the results' and detail pane's marks (tui/widgets/marks.py).
+MARKS: tuple[tuple[str, str], ...] = (
+    ("✓", "verified AIDXL trigger: curated with a source, or the model's own trigger list"),
+    ("○", "in the model author's caption vocabulary: AIDXL likely knows it (the CLI's ◇)"),
+    ("(none)", "a Danbooru tag, not known to be an AIDXL trigger"),
+    ("◆ ★ ✿", "painting style, quality, aesthetic (kinds AIDXL was trained on)"),
+    ("a → b", "the alias a found the tag b"),
+    ("?", "a pasted tag the catalog lacks"),
+)
+
+
+def marks_table() -> Table:
+    table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
+    table.add_column("mark", style="bold", no_wrap=True)
+    table.add_column("meaning")
+    for mark, meaning in MARKS:
+        table.add_row(mark, meaning)
+    return table
+
+
 def keys_table() -> Table:
     table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
     table.add_column("where", style="dim", no_wrap=True)
@@ -66,3 +116,4 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-body") as body:
             body.border_title = "aidxl explorer — keys (escape closes)"
             yield Static(keys_table())
+            yield Static(marks_table(), id="help-marks")

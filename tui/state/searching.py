@@ -171,8 +171,21 @@ _BROWSE_QUERY = """
                 tr.rank NULLS LAST, tr.trigger_id
         ) = 1
     )
-    SELECT text, kind, tier, verified, name, category, count, count(*) OVER () AS total
-    FROM wanted
+    ,
+    untriggered AS (  -- a tag without any trigger is an entry of its category's kind (kb.search)
+        SELECT t.prompt AS text, CASE t.category WHEN 1 THEN 'artist_style' WHEN 3 THEN 'copyright'
+            WHEN 4 THEN 'character' WHEN 5 THEN 'meta' WHEN 9 THEN 'rating' ELSE 'general' END AS kind,
+            'danbooru' AS tier, false AS verified, NULL::INTEGER AS rank, t.name, t.category, t.count,
+            true AS escaped
+        FROM tags t WHERE NOT $likely AND NOT EXISTS (SELECT 1 FROM triggers tr WHERE tr.tag_id = t.tag_id)
+    ),
+    entries AS (
+        SELECT text, kind, tier, verified, rank, name, category, count, false AS escaped FROM wanted
+        UNION ALL
+        SELECT * FROM untriggered WHERE $kind IS NULL OR kind = $kind
+    )
+    SELECT text, escaped, kind, tier, verified, name, category, count, count(*) OVER () AS total
+    FROM entries
     ORDER BY CASE tier WHEN 'verified' THEN 0 WHEN 'author' THEN 1 ELSE 2 END,
         rank NULLS LAST, count DESC NULLS LAST, text
     LIMIT $limit
@@ -193,7 +206,7 @@ def browse_rows(
         cursor.close()
     rows = [
         ResultRow(
-            prompt=escape_a1111(str(text)),
+            prompt=str(text) if escaped else escape_a1111(str(text)),  # tags.prompt is escaped
             tag=None if name is None else str(name),
             kind=str(row_kind),
             category=None if category is None else int(category),
@@ -204,7 +217,7 @@ def browse_rows(
             verdict=None,
             tier=str(tier),
         )
-        for text, row_kind, tier, verified, name, category, count, _ in found
+        for text, escaped, row_kind, tier, verified, name, category, count, _ in found
     ]
     return rows, int(found[0][-1]) if found else 0
 
