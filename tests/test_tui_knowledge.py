@@ -130,9 +130,9 @@ async def test_detail_names_the_tier_and_source_of_the_trigger(knowledge_catalog
         await search(pilot, "by mika")
         assert shown(app)[0] == "by mika pikazo"
         detail = text_of(app, "#detail-body")
-        assert "○ author's vocabulary · from author-vocabulary" in detail
+        assert "○ author's vocabulary\n  from author-vocabulary\n" in detail
         await search(pilot, "by chi4")
-        assert "✓ verified AIDXL trigger · from curated artist_styles.toml" in text_of(app, "#detail-body")
+        assert "✓ verified AIDXL trigger\n  from curated artist_styles.toml\n" in text_of(app, "#detail-body")
 
 
 # -------------------------------------------------------------- features
@@ -293,7 +293,7 @@ async def test_banner_names_the_missing_sources_f12_gives_each_command_and_d_hid
         banner = app.query_one(SourcesBanner)
         assert banner.display
         assert str(banner.render()) == (
-            "⚠ 2 sources missing (F12 how to add · esc hides): wd14-tagger, aidxl-trigger-list"
+            "⚠ 2 sources missing (F12 details · esc hides): wd14-tagger, aidxl-trigger-list"
         )
         await pilot.press("f12")
         await pilot.pause()

@@ -17,7 +17,7 @@ SIZE = (80, 24)
 
 @pytest.fixture(scope="module")
 def snapshot_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny_catalog(tmp_path_factory.mktemp("snapshot") / "catalog.duckdb")
+    return build_tiny_catalog(tmp_path_factory.mktemp("snapshot") / "catalog.duckdb", knowledge=True)
 
 
 def explorer(catalog: Path) -> ExplorerApp:
@@ -56,6 +56,15 @@ def test_character_detail(snap_compare: object, snapshot_catalog: Path) -> None:
         await search_for(pilot, "ganyu")
 
     assert snap_compare(explorer(snapshot_catalog), terminal_size=SIZE, run_before=run_before)  # type: ignore[operator]
+
+
+def test_character_detail_with_features(snap_compare: object, snapshot_catalog: Path) -> None:
+    """2b: tier, forms with their sources, appearance and outfit with their keys."""
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await search_for(pilot, "2b")
+
+    assert snap_compare(explorer(snapshot_catalog), terminal_size=(100, 40), run_before=run_before)  # type: ignore[operator]
 
 
 def test_builder_with_lint_findings(snap_compare: object, snapshot_catalog: Path) -> None:

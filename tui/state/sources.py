@@ -55,7 +55,7 @@ def banner_line(sources: CatalogSources) -> str:
     noun = "source" if count == 1 else "sources"
     names = ", ".join(sources.missing_names)
     prefix = "⚠ curated triggers only; " if sources.curated_only else "⚠ "
-    return f"{prefix}{count} {noun} missing (F12 how to add · esc hides): {names}"
+    return f"{prefix}{count} {noun} missing (F12 details · esc hides): {names}"
 
 
 def empty_search_hint(sources: CatalogSources | None) -> str:

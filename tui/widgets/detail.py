@@ -124,15 +124,15 @@ def tier_text(text: Text, detail: EntryDetail, *, dark: bool) -> None:
     mark = tier_mark(detail.tier).strip()
     text.append(f"{mark} " if mark else "", style=style)
     text.append(TIER_SHORT_LABELS.get(detail.tier, detail.tier), style=style)
-    if detail.trigger_source is not None:
-        text.append(f" · from {source_name(detail.trigger_source)}", style="dim")
     text.append("\n")
+    if detail.trigger_source is not None:
+        text.append(f"  from {source_name(detail.trigger_source)}\n", style="dim")
 
 
 def gender_note(character: CharacterInfo) -> str:
     """Which noun the sentence uses and who says so: `girl: character-chants`."""
     if character.gender_source is None:
-        return f"{character.noun}: no source says; the card's default"
+        return f"{character.noun}: the card's default"
     return f"{character.noun}: {source_name(character.gender_source)}"
 
 
