@@ -474,3 +474,39 @@ async def test_real_demo_catalog_banner_lists_only_the_hub_sources(
         assert app.catalog_sources is not None
         assert app.catalog_sources.missing_names == ("wd14-tagger", "aidxl-trigger-list")
         assert str(app.query_one(SourcesBanner).render()).endswith(": wd14-tagger, aidxl-trigger-list")
+
+
+def test_features_go_right_after_their_character_not_at_the_end(knowledge_catalog: Path) -> None:
+    from kb.catalog import open_catalog
+    from kb.character_info import character_info
+    from tui.state.builder import BuilderEntry, BuilderState
+    from tui.state.character_features import add_character_features
+
+    connection = open_catalog(knowledge_catalog)
+    try:
+        info = character_info(connection, "2b_(nier:automata)")
+    finally:
+        connection.close()
+    assert info is not None
+    character = BuilderEntry("2b (nier:automata)", "character", 1.0, "2b_(nier:automata)")
+    state = BuilderState(
+        [BuilderEntry("by chi4", "artist_style"), character, BuilderEntry("smile", "general")]
+    )
+    outfit = add_character_features(state, info, "outfit", character)
+    looks = add_character_features(state, info, "appearance", character)
+    again = add_character_features(state, info, "appearance", character)
+    assert [entry.text for entry in state.entries] == [
+        "by chi4",
+        "2b (nier:automata)",
+        "black dress",
+        "highleg leotard",
+        "black blindfold",
+        "mole under mouth",
+        "short hair",
+        "white hair",
+        "smile",
+    ]
+    assert outfit.message == "added 3 outfit tags of 2b (nier:automata)"
+    assert looks.cursor == 7 and again.added == () and len(again.already_there) == 3
+    assert again.message == "the appearance of 2b (nier:automata) is already in the prompt"
+    assert state.entries[2].tag == "black_dress" and state.entries[2].kind == "general"

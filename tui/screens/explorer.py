@@ -336,7 +336,7 @@ class ExplorerApp(App[int]):
             rows = results.rows_shown
             counts = tier_counts(rows)
             shown = f"{len(rows)} results"
-            empty_query = not self.ui("#search", Input).value.strip()
+            empty_query = not (self.results_query or "").strip()  # the query the rows answer
             if self.copyright_scope is not None and empty_query:
                 scope = self.copyright_scope
                 shown = f"{len(rows)} of {scope.total} {scope.label} characters, most posted first"
