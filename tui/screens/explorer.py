@@ -182,6 +182,8 @@ class ExplorerApp(App[int]):
         }
     )
     BUILDER_LETTER_KEYS = frozenset({"y", "Y", "c"})
+    # Actions on the highlighted search result: off while the builder hides it.
+    SEARCH_ONLY_ACTIONS = frozenset({"add_features", "copyright_characters"})
 
     def __init__(
         self,
@@ -362,6 +364,8 @@ class ExplorerApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.BUILDER_ONLY_ACTIONS and not self.in_builder:
+            return False
+        if action in self.SEARCH_ONLY_ACTIONS and self.in_builder:
             return False
         if action == "copy" and parameters != ("positive",) and not self.in_builder:
             return False
@@ -1295,4 +1299,6 @@ class ExplorerApp(App[int]):
         )
         if builder_action and not self.in_builder:
             self.show_builder()
+        elif action.split("(")[0] in self.SEARCH_ONLY_ACTIONS and self.in_builder:
+            self.show_search()
         self.call_later(self.run_action, action)
