@@ -49,6 +49,7 @@ from tui.state.searching import (
     ResultRow,
     SearchFilter,
     browse_rows,
+    copyright_of_row,
     load_copyright_scope,
     load_index,
     run_search,
@@ -93,21 +94,6 @@ CATALOG_POLL_SECONDS = 1.0
 DETAIL_DELAY_SECONDS = 0.12
 CLIPBOARD_FALLBACK_NAME = "clipboard.txt"
 SEARCH_PLACEHOLDER = "search triggers, tags, characters…"
-
-
-def copyright_of_row(connection: duckdb.DuckDBPyConnection, row: ResultRow) -> str | None:
-    """The copyright a result names: its own tag for a copyright, a character's series."""
-    tag = row.tag or to_canonical(unescape_a1111(row.prompt))
-    if row.kind == "copyright":
-        return tag
-    cursor = connection.cursor()
-    try:
-        found = cursor.execute(
-            "SELECT c.copyright FROM characters c JOIN tags t USING (tag_id) WHERE t.name = ?", [tag]
-        ).fetchone()
-    finally:
-        cursor.close()
-    return str(found[0]) if found is not None and found[0] is not None else None
 
 
 def file_identity(path: Path) -> tuple[int, int, int] | None:

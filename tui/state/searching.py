@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from kb.schema import Category, TriggerKind, TriggerTier
+from kb.tagforms import escape_a1111, to_canonical, unescape_a1111
 from tui.state.features import optional_module
 
 RESULT_LIMIT = 100
@@ -197,8 +198,6 @@ def browse_rows(
 ) -> tuple[list[ResultRow], int]:
     """The entries of a kind (and/or the likely tiers) without a query: best tier first, then the
     most posted; with how many there are in all."""
-    from kb.tagforms import escape_a1111
-
     cursor = connection.cursor()
     try:
         found = cursor.execute(_BROWSE_QUERY, {"kind": kind, "likely": likely, "limit": limit}).fetchall()
@@ -220,6 +219,21 @@ def browse_rows(
         for text, escaped, row_kind, tier, verified, name, category, count, _ in found
     ]
     return rows, int(found[0][-1]) if found else 0
+
+
+def copyright_of_row(connection: duckdb.DuckDBPyConnection, row: ResultRow) -> str | None:
+    """The copyright a result names: its own tag for a copyright, a character's series."""
+    tag = row.tag or to_canonical(unescape_a1111(row.prompt))
+    if row.kind == "copyright":
+        return tag
+    cursor = connection.cursor()
+    try:
+        found = cursor.execute(
+            "SELECT c.copyright FROM characters c JOIN tags t USING (tag_id) WHERE t.name = ?", [tag]
+        ).fetchone()
+    finally:
+        cursor.close()
+    return str(found[0]) if found is not None and found[0] is not None else None
 
 
 def tier_counts(rows: list[ResultRow]) -> dict[str, int]:
