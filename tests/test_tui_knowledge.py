@@ -244,6 +244,12 @@ async def test_copyright_detail_lists_its_characters_by_posts_and_searches_among
         chip = app.query_one("#scope-chip", Static)
         assert chip.display and "copyright: genshin impact" in str(chip.render())
         assert "2 of 2 genshin impact characters, most posted first" in text_of(app, "#status")
+        # The likely filter narrows the listing too (the twilight costume is a Danbooru tag only).
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert shown(app) == ["ganyu \\(genshin impact\\)"]
+        await pilot.press("ctrl+l")
+        await settle(pilot)
         # Typing searches among them only.
         await pilot.press(*"twi")
         await settle(pilot)

@@ -45,6 +45,7 @@ from tui.state.prefetch import CatalogPrefetch
 from tui.state.rendering import RenderedPrompt, render_builder
 from tui.state.searching import (
     KIND_FILTERS,
+    LIKELY_TIERS,
     CopyrightScope,
     ResultRow,
     SearchFilter,
@@ -497,7 +498,7 @@ class ExplorerApp(App[int]):
         scope = self.copyright_scope
         if scope is None:
             return
-        rows = [row for row in scope.listing if not self.likely_filter or row.tier != "danbooru"]
+        rows = [row for row in scope.listing if not self.likely_filter or row.tier in LIKELY_TIERS]
         self.ui(ResultsTable).show_rows(rows, dark=self.dark)
         self.last_search_ms = None
         self.results_query = ""

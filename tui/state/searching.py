@@ -73,20 +73,15 @@ class SearchFilter:
     likely: bool = False  # only verified and author-tier triggers
     copyright: str | None = None  # canonical copyright tag: only its characters
 
-    @property
-    def tiers(self) -> frozenset[str] | None:
-        return LIKELY_TIERS if self.likely else None
-
 
 @dataclass(frozen=True)
 class CopyrightScope:
     """The copyright whose characters the results list (the search box's `copyright:` chip)."""
 
     tag: str  # canonical: genshin_impact
-    total: int  # its characters in the catalog (of the likely tiers when that filter is on)
+    total: int  # its characters in the catalog
     members: frozenset[str]  # their canonical tags: typing searches among them
-    listing: tuple[ResultRow, ...]  # most posted first, what the empty search box shows
-    likely: bool  # the listing holds the AIDXL-likely tiers only
+    listing: tuple[ResultRow, ...]  # most posted first, every tier (the likely filter picks among them)
 
     @property
     def label(self) -> str:
@@ -122,9 +117,7 @@ def run_search(
     return [row_from_hit(hit, verdicts.get(str(hit.text))) for hit in hits]
 
 
-def load_copyright_scope(
-    connection: duckdb.DuckDBPyConnection, copyright_tag: str, *, likely: bool = False
-) -> CopyrightScope:
+def load_copyright_scope(connection: duckdb.DuckDBPyConnection, copyright_tag: str) -> CopyrightScope:
     """A copyright's characters, most posted first (`kb.copyrights`), as rows and a search filter."""
     from kb.copyrights import character_tags_of_copyright, characters_of_copyright
 
@@ -134,7 +127,6 @@ def load_copyright_scope(
             cursor,
             copyright_tag,
             limit=COPYRIGHT_LISTING_LIMIT,
-            tiers=LIKELY_TIERS if likely else None,
         )
         members = character_tags_of_copyright(cursor, listing.copyright.tag)
     finally:
@@ -154,7 +146,7 @@ def load_copyright_scope(
         )
         for character in listing.characters
     )
-    return CopyrightScope(listing.copyright.tag, listing.total, members, rows, likely)
+    return CopyrightScope(listing.copyright.tag, listing.total, members, rows)
 
 
 # One row per entry (a tag's triggers fold into its best, as the search does), best tier first,
