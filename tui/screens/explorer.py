@@ -13,7 +13,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import duckdb
 from rich.style import Style
@@ -28,14 +28,12 @@ from textual.widgets import ContentSwitcher, Footer, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from kb.catalog import open_catalog
-from kb.character_info import CharacterInfo, character_info
 from kb.errors import AidxlError, CatalogError
 from kb.paths import state_dir
 from kb.tagforms import to_canonical, unescape_a1111
 from tui.screens.dialogs import ChoiceScreen, MultilineEntryScreen, TextEntryScreen
 from tui.screens.help import HelpScreen
 from tui.screens.missing_catalog import MissingCatalogScreen
-from tui.screens.missing_sources import MissingSourcesScreen
 from tui.state import actions as prompt_actions
 from tui.state.builder import BuilderEntry, BuilderState
 from tui.state.catalog_view import EntryDetail, load_detail
@@ -88,6 +86,9 @@ from tui.widgets.messages import (
 from tui.widgets.results import KindChips, ResultsTable
 from tui.widgets.search_input import SearchInput
 from tui.widgets.sources_banner import SourcesBanner
+
+if TYPE_CHECKING:
+    from kb.character_info import CharacterInfo
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
@@ -611,6 +612,8 @@ class ExplorerApp(App[int]):
     def character_info_worker(
         self, connection: duckdb.DuckDBPyConnection, row: ResultRow, part: FeaturePart
     ) -> None:
+        from kb.character_info import character_info
+
         cursor = connection.cursor()
         try:
             info = character_info(cursor, row.tag or to_canonical(unescape_a1111(row.prompt)))
@@ -741,6 +744,8 @@ class ExplorerApp(App[int]):
     @on(SourcesBanner.Clicked)
     def action_missing_sources(self) -> None:
         """F12 / a click on the banner: each missing source and the command that adds it."""
+        from tui.screens.missing_sources import MissingSourcesScreen  # first use only
+
         if self.catalog_sources is None or isinstance(self.screen, MissingSourcesScreen):
             return
 

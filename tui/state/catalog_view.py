@@ -9,12 +9,15 @@ implications from `kb.implications` (the model author's table).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from kb.character_info import CharacterInfo, SourceRef, character_info
-from kb.implications import TagImplications, implications_of
 from kb.tagforms import to_canonical, unescape_a1111
+
+if TYPE_CHECKING:
+    from kb.character_info import CharacterInfo, SourceRef
+    from kb.implications import TagImplications
 
 RELATED_LIMIT = 8
 
@@ -69,6 +72,10 @@ def load_detail(
 
 
 def _load_detail(cursor: duckdb.DuckDBPyConnection, prompt: str, kind: str, tag: str | None) -> EntryDetail:
+    # Imported here, in the detail worker: the explorer's start-up does not wait for them.
+    from kb.character_info import SourceRef, character_info
+    from kb.implications import implications_of
+
     text = unescape_a1111(prompt)
     trigger_row = cursor.execute(
         "SELECT tr.tag_id, tr.description, tr.verified, tr.note, tr.tier, "

@@ -9,11 +9,13 @@ prompt already has. With auto-order on, assembly then puts each in its slot of t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from kb.character_info import CharacterInfo
 from kb.tagforms import to_canonical, unescape_a1111
 from tui.state.builder import BuilderEntry, BuilderState
+
+if TYPE_CHECKING:
+    from kb.character_info import CharacterInfo
 
 FeaturePart = Literal["appearance", "outfit"]
 FEATURE_KIND = "general"

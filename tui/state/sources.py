@@ -8,11 +8,14 @@ screens can say what to do instead of showing nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from ingest.registry import RegisteredSource, missing_from_catalog
 from tui.state.searching import SearchFilter
+
+if TYPE_CHECKING:
+    from ingest.registry import RegisteredSource
 
 FETCH_COMMAND = "aidxl ingest --fetch"
 
@@ -36,6 +39,8 @@ class CatalogSources:
 
 def check_sources(connection: duckdb.DuckDBPyConnection) -> CatalogSources:
     """Compare the catalog with the registry (a worker calls this on open and after ctrl+r)."""
+    from ingest.registry import missing_from_catalog  # reads the registry: off the start-up path
+
     cursor = connection.cursor()
     try:
         missing = missing_from_catalog(cursor)

@@ -5,6 +5,7 @@ copyright's characters (ctrl+s lists them), the author's implications."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
@@ -12,8 +13,6 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from kb.character_info import CharacterInfo, SourceRef
-from kb.implications import TagImplications
 from kb.tagforms import to_prompt_form
 from tui.state.catalog_view import EntryDetail
 from tui.state.character_features import CHANTS_HINT
@@ -26,6 +25,10 @@ from tui.widgets.marks import (
     tier_colour,
     tier_mark,
 )
+
+if TYPE_CHECKING:
+    from kb.character_info import CharacterInfo, SourceRef
+    from kb.implications import TagImplications
 
 SOURCE_NAME_WIDTH = 22
 IMPLICATIONS_SHOWN = 12

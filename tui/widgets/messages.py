@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from kb.character_info import CharacterInfo
 from tui.state.catalog_view import EntryDetail
 from tui.state.character_features import FeaturePart
 from tui.state.rendering import RenderedPrompt
 from tui.state.searching import CopyrightScope, SearchFilter
 from tui.state.sources import CatalogSources
+
+if TYPE_CHECKING:
+    from kb.character_info import CharacterInfo
 
 
 class SearchIndexReady(Message):
