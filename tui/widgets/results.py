@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import ClassVar
 
 from rich.console import Console
@@ -36,6 +37,12 @@ DIM = Style(dim=True)
 KIND_WIDTH = 5
 COUNT_WIDTH = 5
 VERDICT_WIDTH = 6
+
+
+@functools.cache
+def tier_style(tier: str, dark: bool) -> Style:
+    """The tier mark's style (built once per tier and theme: rows are drawn on every keystroke)."""
+    return Style(bold=True, color=tier_colour(tier, dark=dark))
 
 
 class ResultsTable(ScrollView, can_focus=True):
@@ -146,7 +153,7 @@ class ResultsTable(ScrollView, can_focus=True):
             Segment(" "),
             Segment(f"{KIND_SHORT_LABELS.get(row.kind, row.kind[:KIND_WIDTH]):<{KIND_WIDTH}}", DIM),
             Segment(f" {format_count(row.count):>{COUNT_WIDTH}} "),
-            Segment(tier_mark(row.tier), Style(bold=True, color=tier_colour(row.tier, dark=self._dark))),
+            Segment(tier_mark(row.tier), tier_style(row.tier, self._dark)),
         ]
         if self._with_verdicts:
             parts.append(Segment(f" {(row.verdict or ''):<{VERDICT_WIDTH}}"))
