@@ -200,6 +200,7 @@ class ExplorerApp(App[int]):
         self.copyright_scope: CopyrightScope | None = None  # listing a copyright's characters
         self.catalog_sources: CatalogSources | None = None  # what the open catalog lacks
         self.sources_banner_hidden = False  # escape / `d` hid it until the next catalog (re)load
+        self.sources_generation = 0  # the catalog generation whose sources were compared
         self.detail_shown: EntryDetail | None = None  # the detail pane's entry, for its keys
         self.detail_shown_key: str | None = None
         self.last_search_ms: float | None = None
@@ -285,7 +286,6 @@ class ExplorerApp(App[int]):
         else:
             self.load_index_worker(self.index_generation, self.connection.cursor(), self.catalog_path)
         self.sources_banner_hidden = False
-        self.sources_worker(self.index_generation, self.connection)
         self.update_status()
         return True
 
@@ -399,12 +399,22 @@ class ExplorerApp(App[int]):
         self.search_problem = None
         self.ready_at = time.perf_counter()
         self.start_search()
+        self.check_sources_once()
 
     @on(SearchUnavailable)
     def search_unavailable(self, message: SearchUnavailable) -> None:
         self.search_problem = message.reason
         self.update_status()
         self.ui(DetailPane).show(None, dark=self.dark, message=message.reason)
+        self.check_sources_once()
+
+    def check_sources_once(self) -> None:
+        """Compare the open catalog with the registry, once per catalog (re)load: after its index
+        is ready (or known broken), so that start-up to a working search box waits for nothing more."""
+        if self.connection is None or self.sources_generation == self.index_generation:
+            return
+        self.sources_generation = self.index_generation
+        self.sources_worker(self.index_generation, self.connection)
 
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
