@@ -68,7 +68,9 @@ def import_report(package: str) -> dict[str, dict[str, object]]:
 def test_core_module_imports_no_heavy_library(module_name: str) -> None:
     outcome = import_report(module_name.split(".")[0])[module_name]
     assert outcome["error"] is None, outcome["error"]
-    assert outcome["loaded"] == [], f"{module_name} imported {outcome['loaded']} at import time (itself or through a module it imports)"
+    assert outcome["loaded"] == [], (
+        f"{module_name} imported {outcome['loaded']} at import time (itself or through a module it imports)"
+    )
 
 
 def imported_top_packages(path: Path) -> set[str]:
