@@ -249,6 +249,7 @@ def test_detail_lists_character_forms(tiny_catalog_file: Path) -> None:
     assert detail.count == 18_317
 
 
+@pytest.mark.slow  # loads the tiny model in the preview worker
 @sync
 async def test_preview_of_the_built_prompt_on_the_tiny_model(tiny_catalog_file: Path) -> None:
     from tui.state.builder import BuilderEntry
