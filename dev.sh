@@ -46,7 +46,7 @@ if [ "$mode" = test ]; then
 fi
 
 # Install (again) only when pyproject.toml or the extras changed.
-install() {
+install_venv() {
   [ -x "$venv/bin/python" ] || "$python_bin" -m venv "$venv"
   stamp="$venv/.installed-$(cat pyproject.toml dev.sh | sha256sum | cut -c1-16)${extras//[^a-z]/-}"
   [ ! -f "$stamp" ] || return 0
@@ -67,7 +67,7 @@ install() {
   "$venv/bin/python" -m compileall -qq -j 0 "$site_packages" || true
   touch "$stamp"
 }
-timed install install
+timed install install_venv
 export PATH="$PWD/$venv/bin:$PATH"
 
 if [ "$mode" = test ]; then
