@@ -8,7 +8,7 @@ character tags (kb.characters).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -573,15 +573,18 @@ def _insert_author_tables(
     return notes
 
 
+def _source_id_column(columns: Sequence[tuple[int, Sized]]) -> np.ndarray[Any, np.dtype[Any]]:
+    """The source id of every row, given (source id, one of that source's columns) in order."""
+    return np.concatenate([np.full(len(column), source_id, dtype=np.int32) for source_id, column in columns])
+
+
 def _insert_implications(
     connection: duckdb.DuckDBPyConnection, sources: Sequence[tuple[int, ImplicationRows]]
 ) -> None:
     if not any(rows.tags for _, rows in sources):
         return
     columns = {
-        "source_id": np.concatenate(
-            [np.full(len(rows.tags), source_id, dtype=np.int32) for source_id, rows in sources]
-        ),
+        "source_id": _source_id_column([(source_id, rows.tags) for source_id, rows in sources]),
         "tag": _object_array([tag for _, rows in sources for tag in rows.tags]),
         "implied": _object_array([implied for _, rows in sources for implied in rows.implied]),
     }
@@ -601,9 +604,7 @@ def _insert_caption_order(
     if not any(rows.tags for _, rows in sources):
         return
     columns = {
-        "source_id": np.concatenate(
-            [np.full(len(rows.tags), source_id, dtype=np.int32) for source_id, rows in sources]
-        ),
+        "source_id": _source_id_column([(source_id, rows.tags) for source_id, rows in sources]),
         "tag": _object_array([tag for _, rows in sources for tag in rows.tags]),
         "group_index": np.array(
             [group for _, rows in sources for group in rows.group_indexes], dtype=np.int32
@@ -626,9 +627,7 @@ def _insert_author_aliases(
     if not any(rows.aliases for _, rows in sources):
         return {}
     columns = {
-        "source_id": np.concatenate(
-            [np.full(len(rows.aliases), source_id, dtype=np.int32) for source_id, rows in sources]
-        ),
+        "source_id": _source_id_column([(source_id, rows.aliases) for source_id, rows in sources]),
         "alias": _object_array([alias for _, rows in sources for alias in rows.aliases]),
         "tag": _object_array([tag for _, rows in sources for tag in rows.tags]),
     }
