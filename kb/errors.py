@@ -54,3 +54,7 @@ class SettingsError(AidxlError):
 
 class CharacterNotFoundError(AidxlError):
     """No character tag or alias in the catalog matches what the user typed."""
+
+
+class FeaturesNotFoundError(AidxlError):
+    """A character whose appearance or outfit the catalog does not know (no chants source lists it)."""
