@@ -472,8 +472,9 @@ class _ForeignFinding:
 
 
 @cache
-def _foreign_words() -> dict[str, ForeignQualityWord]:
-    return {word.key: word for word in load_foreign_quality_words()}
+def _foreign_words() -> tuple[dict[str, ForeignQualityWord], tuple[str, ...]]:
+    """Other models' words by key, and AIDXL's ladder (read once per process)."""
+    return {word.key: word for word in load_foreign_quality_words()}, load_quality_ladder().texts
 
 
 _KIND_WORDS = {
@@ -493,8 +494,7 @@ def check_foreign_quality(text: str, tags: Sequence[PromptTag]) -> list[_Foreign
     aesthetic tag in place (weights kept), or removes the word when AIDXL has nothing close or the
     prompt already holds that rung."""
     try:
-        words = _foreign_words()
-        ladder = load_quality_ladder().texts
+        words, ladder = _foreign_words()
     except CuratedDataError:  # a broken curated file is reported by its loader's tests, not per prompt
         return []
     present = {tag.match.target or tag.canonical for tag in tags} | {tag.canonical for tag in tags}
