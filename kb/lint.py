@@ -449,8 +449,8 @@ def check_implied(text: str, tags: Sequence[PromptTag], tables: AuthorTables | N
         tag, implier = tags[index], tags[implier_index]
         deliberate = tag.weight > implier.weight
         message = (
-            f"`{tag.text}` is implied by `{implier.text}` (the model author's implication table): his "
-            f"captions keep only the tag with the most information; remove `{tag.text}`"
+            f"`{tag.text}` is implied by `{implier.text}` (the model author's implication table): the "
+            f"author's captions keep only the tag with the most information; remove `{tag.text}`"
         )
         if deliberate:
             message += (

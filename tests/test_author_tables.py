@@ -79,7 +79,10 @@ def test_implications_of_one_tag(real_catalog: duckdb.DuckDBPyConnection) -> Non
     assert implications_of(real_catalog, "/vlh") == very_long  # an alias
     assert implications_of(real_catalog, "Holding Sword") == implications_of(real_catalog, "holding_sword")
     assert set(implications_of(real_catalog, "holding_sword").implies) == {
-        "holding", "weapon", "sword", "holding_weapon",
+        "holding",
+        "weapon",
+        "sword",
+        "holding_weapon",
     }
     nothing = implications_of(real_catalog, "no such tag at all")
     assert nothing.implies == () and nothing.implied_by == ()
