@@ -438,14 +438,16 @@ def check_implied(text: str, tags: Sequence[PromptTag], tables: AuthorTables | N
         key = tag.match.tag or tag.canonical
         if key:
             first_index.setdefault(key, index)
-    implier_of: dict[int, int] = {}  # implied tag index -> first tag implying it
+    impliers: dict[int, list[int]] = {}  # implied tag index -> the tags implying it, in prompt order
     for key, index in sorted(first_index.items(), key=lambda item: item[1]):
         for implied in tables.implied_tags(key):
             implied_index = first_index.get(implied)
             if implied_index is not None and implied_index != index:
-                implier_of.setdefault(implied_index, index)
+                impliers.setdefault(implied_index, []).append(index)
     findings: list[Finding] = []
-    for index, implier_index in sorted(implier_of.items()):
+    for index, implying in sorted(impliers.items()):
+        # Name the tag that stays: one nothing else implies (`absurdly long hair` over `very long hair`).
+        implier_index = next((other for other in implying if other not in impliers), implying[0])
         tag, implier = tags[index], tags[implier_index]
         deliberate = tag.weight > implier.weight
         message = (

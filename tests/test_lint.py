@@ -253,6 +253,11 @@ def test_each_implied_tag_once_and_repeats_left_to_duplicate_tag() -> None:
         ("implied", ", very long hair"),
         ("duplicate-tag", ", long hair"),
     ]
+    # Both are named after the tag that stays, not after `very long hair`, which goes too.
+    assert [f.message.split(" (")[0] for f in findings if f.code == "implied"] == [
+        "`long hair` is implied by `absurdly long hair`",
+        "`very long hair` is implied by `absurdly long hair`",
+    ]
 
 
 def test_no_implied_findings_without_the_table() -> None:
