@@ -272,7 +272,7 @@ def fetch_source(
         return FetchOutcome(status, False)  # a mirror is never "repaired" from the network
     if not source.downloadable:
         return FetchOutcome(status, False)
-    if not network.reachable(source.url if source.url is not None else _hub_endpoint()):
+    if not network.reachable(source.url if source.url is not None else hub_endpoint()):
         return FetchOutcome(SourceStatus(source, SourceState.MISSING, None, OFFLINE_DETAIL), False)
     try:
         path = _download_url(source, progress) if source.url is not None else _download_hub(source)
@@ -290,7 +290,8 @@ def fetch_source(
     return FetchOutcome(checked, True)
 
 
-def _hub_endpoint() -> str:
+def hub_endpoint() -> str:
+    """The Hub's address (HF_ENDPOINT when set)."""
     return os.environ.get("HF_ENDPOINT") or HUB_ENDPOINT
 
 

@@ -1,8 +1,10 @@
 """Fetching a source file from the Hugging Face Hub through the normal hub cache: a tagger's
 `selected_tags.csv`, the model's `references/artist.csv`, or any file a `hub:OWNER/NAME:FILE` names.
 
-Offline mode (`HF_HUB_OFFLINE=1`) reads the cache only. `huggingface_hub` is imported inside the
-function: most ingests never touch the Hub.
+Offline mode (`HF_HUB_OFFLINE=1`) reads the cache only, and so does a Hub that cannot be reached:
+one short connection attempt first (ingest.fetch.Network), never huggingface_hub's retry storm of
+"Retrying in 8s" lines. `huggingface_hub` is imported inside the function: most ingests never touch
+the Hub.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
+from ingest.fetch import Network, hub_endpoint
 from ingest.specs import TAGGER_FILE_NAME
 from kb.errors import IngestError
 
@@ -31,15 +34,19 @@ def fetch_hub_file(repo: str, file_name: str, revision: str | None, kind: str) -
 
     wanted = f"hub:{repo}@{revision or 'main'}"
     how_to_fix = (
-        f"download it once with network access (`huggingface-cli download {repo} {file_name}`"
+        f"download it once with network access (`hf download {repo} {file_name}`"
         f"{' --revision ' + revision if revision else ''}) or pass a local file: `aidxl ingest --{kind} PATH`"
     )
+    network = Network.from_environment()
+    offline = not network.reachable(hub_endpoint())
     try:
-        downloaded = Path(hf_hub_download(repo_id=repo, filename=file_name, revision=revision))
+        downloaded = Path(
+            hf_hub_download(repo_id=repo, filename=file_name, revision=revision, local_files_only=offline)
+        )
     except LocalEntryNotFoundError:
+        reason = network.offline_reason or "the Hub cannot be reached"
         raise IngestError(
-            f"{wanted}: {file_name} is not in the Hugging Face cache and the Hub cannot be reached "
-            f"(offline); {how_to_fix}"
+            f"{wanted}: {file_name} is not in the Hugging Face cache and {reason} (offline); {how_to_fix}"
         ) from None
     except RevisionNotFoundError:
         raise IngestError(f"{wanted}: no such revision on the Hub") from None

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 
 from kb.errors import CatalogError
-from kb.schema import SCHEMA_VERSION
+from kb.schema import SCHEMA_VERSION, TriggerTier
 
 
 def open_catalog(path: Path) -> duckdb.DuckDBPyConnection:
@@ -49,6 +49,11 @@ def read_schema_version(connection: duckdb.DuckDBPyConnection) -> int | None:
 
 # Tables whose rows each name their source, counted per source by `aidxl stats`.
 SOURCE_TABLES = ("aliases", "implications", "caption_order", "character_features", "character_genders")
+# Facts kept in a column of another table, counted per source like SOURCE_TABLES: name -> (table, column).
+SOURCE_COLUMNS: dict[str, tuple[str, str]] = {
+    "character_forms": ("characters", "form_source_id"),
+    "character_copyrights": ("characters", "copyright_source_id"),
+}
 # The tables of the model author's caption tools and chants, counted in total.
 AUTHOR_TABLES = ("implications", "caption_order", "character_features", "character_genders")
 
@@ -82,6 +87,9 @@ class CatalogStats:
     triggers_per_kind: dict[str, int]
     verified_triggers_per_kind: dict[str, int]
     sources: tuple[SourceStats, ...]
+    # Every TriggerTier, best first, with 0 where none: in all, and per kind (kinds as above).
+    triggers_per_tier: dict[str, int]
+    triggers_per_kind_and_tier: dict[str, dict[str, int]]
     table_counts: dict[str, int] = field(default_factory=dict)  # rows of each of AUTHOR_TABLES
 
     def age_seconds(self, now: datetime | None = None) -> float:
@@ -102,6 +110,8 @@ class CatalogStats:
             "triggers_per_kind": self.triggers_per_kind,
             "verified_triggers_per_kind": self.verified_triggers_per_kind,
             **self.table_counts,
+            "triggers_per_tier": self.triggers_per_tier,
+            "triggers_per_kind_and_tier": self.triggers_per_kind_and_tier,
             "sources": [
                 {
                     "kind": source.kind,
@@ -143,8 +153,17 @@ def catalog_stats(connection: duckdb.DuckDBPyConnection, path: Path) -> CatalogS
     per_table = _grouped(
         connection,
         " UNION ALL ".join(
-            f"SELECT source_id, '{table}' AS name, count(*) FROM {table} GROUP BY source_id"
-            for table in SOURCE_TABLES
+            [
+                *(
+                    f"SELECT source_id, '{table}' AS name, count(*) FROM {table} GROUP BY source_id"
+                    for table in SOURCE_TABLES
+                ),
+                *(
+                    f"SELECT {column}, '{name}', count(*) FROM {table} WHERE {column} IS NOT NULL "
+                    f"GROUP BY {column}"
+                    for name, (table, column) in SOURCE_COLUMNS.items()
+                ),
+            ]
         ),
     )
     sources = tuple(
@@ -160,7 +179,7 @@ def catalog_stats(connection: duckdb.DuckDBPyConnection, path: Path) -> CatalogS
             per_kind.get(source_id, {}),
             {
                 table: per_table[source_id][table]
-                for table in SOURCE_TABLES
+                for table in (*SOURCE_TABLES, *SOURCE_COLUMNS)
                 if table in per_table.get(source_id, {})
             },
         )
@@ -173,6 +192,17 @@ def catalog_stats(connection: duckdb.DuckDBPyConnection, path: Path) -> CatalogS
     verified = _grouped(
         connection, "SELECT 0, kind, count(*) FROM triggers WHERE verified GROUP BY ALL ORDER BY ALL"
     )
+    per_kind_and_tier = _grouped(
+        connection, "SELECT kind, tier, count(*) FROM triggers GROUP BY ALL ORDER BY ALL"
+    )
+    tiers = [str(tier) for tier in TriggerTier]
+    # A tier this version does not know (a newer catalog) is counted under its own name.
+    tiers += sorted({tier for counts in per_kind_and_tier.values() for tier in counts} - set(tiers))
+    kind_and_tier = {
+        kind: {tier: per_kind_and_tier[kind].get(tier, 0) for tier in tiers}
+        for kind in sorted(per_kind_and_tier)
+    }
+    per_tier = {tier: sum(counts[tier] for counts in kind_and_tier.values()) for tier in tiers}
     categories = _grouped(connection, "SELECT 0, category, count(*) FROM tags GROUP BY ALL ORDER BY ALL")
     built_at = datetime.fromisoformat(
         str(_scalar(connection, "SELECT value FROM meta WHERE key = 'built_at'")).replace("Z", "+00:00")
@@ -188,6 +218,8 @@ def catalog_stats(connection: duckdb.DuckDBPyConnection, path: Path) -> CatalogS
         triggers_per_kind=all_kinds.get(0, {}),
         verified_triggers_per_kind=verified.get(0, {}),
         sources=sources,
+        triggers_per_tier=per_tier,
+        triggers_per_kind_and_tier=kind_and_tier,
         table_counts={
             table: int(_scalar(connection, f"SELECT count(*) FROM {table}")) for table in AUTHOR_TABLES
         },

@@ -56,5 +56,13 @@ class CharacterNotFoundError(AidxlError):
     """No character tag or alias in the catalog matches what the user typed."""
 
 
+class UnknownCopyrightError(AidxlError):
+    """No copyright tag matches what the user typed; the message suggests the nearest one."""
+
+    def __init__(self, message: str, *, suggestion: str | None = None) -> None:
+        super().__init__(message)
+        self.suggestion = suggestion  # canonical copyright tag, or None
+
+
 class FeaturesNotFoundError(AidxlError):
     """A character whose appearance or outfit the catalog does not know (no chants source lists it)."""

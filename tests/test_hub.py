@@ -91,8 +91,8 @@ def test_missing_hub_cache_says_how_to_get_the_file(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr == (
-        f"aidxl: hub:{REPO}@main: selected_tags.csv is not in the Hugging Face cache and the Hub cannot be "
-        f"reached (offline); download it once with network access (`huggingface-cli download {REPO} "
+        f"aidxl: hub:{REPO}@main: selected_tags.csv is not in the Hugging Face cache and HF_HUB_OFFLINE "
+        f"is set (offline); download it once with network access (`hf download {REPO} "
         "selected_tags.csv`) or pass a local file: `aidxl ingest --tagger PATH`\n"
     )
     assert not (tmp_path / "catalog.duckdb").exists()
@@ -141,3 +141,35 @@ def test_model_trigger_list_from_the_hub_cache(tmp_path: Path) -> None:
         f"aidxl: hub:{TRIGGERS_REPO}@main: references/artist.csv is not in the Hugging Face cache"
     )
     assert "pass a local file: `aidxl ingest --triggers PATH`" in missing.stderr
+
+
+def test_an_unreachable_hub_fails_at_once_in_one_line(tmp_path: Path) -> None:
+    """Online but unreachable (a closed local port stands for the Hub): one clear line, no retries."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("HF_HUB_OFFLINE", "HF_HOME", "HF_HUB_CACHE")
+    }
+    environment |= {"HF_ENDPOINT": "http://127.0.0.1:9", "HF_HOME": str(tmp_path / "hf")}
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "ingest",
+            "--catalog",
+            str(tmp_path / "c.duckdb"),
+            "--tagger",
+            "hub",
+        ],
+        cwd=REPO_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1, completed.stderr
+    assert "cannot reach 127.0.0.1" in lines[0] and "`hf download SmilingWolf/" in lines[0]
+    assert "Retrying" not in completed.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -180,3 +181,20 @@ def test_no_sources_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[st
         "aidxl: no sources: give --config FILE (e.g. sources.toml) or --tagger / --tagcomplete / --vocab / "
         "--list / --implications / --priorities / --aliases / --chants / --triggers\n"
     )
+
+
+def test_stats_count_triggers_per_tier(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from test_search import write_small_catalog
+
+    catalog = write_small_catalog(tmp_path / "tiered.duckdb", tiered=True)
+    assert main(["stats", "--json", "--catalog", str(catalog)]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["triggers_per_tier"] == {"verified": 5, "author": 4, "danbooru": 24}
+    assert stats["triggers_per_kind_and_tier"]["character"] == {"verified": 0, "author": 3, "danbooru": 9}
+    assert stats["triggers_per_kind_and_tier"]["artist_style"] == {"verified": 2, "author": 1, "danbooru": 1}
+    assert sum(stats["triggers_per_tier"].values()) == sum(stats["triggers_per_kind"].values())
+    assert main(["stats", "--catalog", str(catalog)]) == 0
+    table = capsys.readouterr().out.split("triggers per kind and tier:\n")[1].split("\n\n")[0].splitlines()
+    assert table[0].split() == ["kind", "total", "verified", "author", "danbooru"]
+    assert table[1].split() == ["artist_style", "4", "2", "1", "1"]
+    assert table[-1].split() == ["all", "33", "5", "4", "24"]

@@ -270,3 +270,20 @@ def test_unchanged_sources_are_not_rebuilt(real_catalog: Path, capsys: pytest.Ca
     )
     assert capsys.readouterr().out == f"{real_catalog}: up to date (sources unchanged), nothing rebuilt\n"
     assert real_catalog.read_bytes() == before
+
+
+def test_stats_counts_every_fact_per_source(real_catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Forms and copyrights say which source decided them, beside the tables' rows (issue 16.9)."""
+    assert main(["stats", "--json", "--catalog", str(real_catalog)]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    by_file = {source["file_name"]: source for source in stats["sources"]}
+    author = by_file["waifuset.custom_tags.dcfd297.json"]["rows_per_table"]
+    assert author["character_forms"] > 10_000 and author["character_copyrights"] > 4_000
+    danbooru = by_file["danbooru.csv"]["rows_per_table"]
+    assert danbooru["aliases"] == 30114 and danbooru["character_forms"] > 25_000
+    chants = by_file["tagcomplete.noob_characters-chants.json"]["rows_per_table"]
+    assert set(chants) == {"character_features", "character_genders"}
+    # every character's form has a source
+    assert sum(source["rows_per_table"].get("character_forms", 0) for source in stats["sources"]) == (
+        stats["characters"]
+    )

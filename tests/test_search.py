@@ -61,28 +61,79 @@ VERIFIED: list[tuple[str, str, str | None]] = [
 ]
 KIND_OF_CATEGORY = {0: "general", 1: "artist_style", 3: "copyright", 4: "character"}
 
+# With `tiered=True`: characters of two copyrights and the author's vocabulary tier.
+TIERED_TAGS: list[tuple[str, int, int]] = [
+    ("rem_(re:zero)", 4, 9_053),
+    ("ram_(re:zero)", 4, 2_828),
+    ("emilia_(re:zero)", 4, 3_520),
+    ("re:zero_kara_hajimeru_isekai_seikatsu", 3, 12_345),
+    ("zeroyon_(yukkuri_remirya)", 1, 177),
+    ("fern_(sousou_no_frieren)", 4, 5_410),
+    ("genshin_impact", 3, 250_000),
+    ("zhongli_(genshin_impact)", 4, 9_077),
+]
+TIERED_ALIASES: list[tuple[str, str]] = [
+    ("re:zero", "re:zero_kara_hajimeru_isekai_seikatsu"),
+    ("genshin", "genshin_impact"),
+]
+# tag -> (bare name, last qualifier, copyright tag)
+TIERED_CHARACTERS: dict[str, tuple[str, str | None, str | None]] = {
+    "rem_(re:zero)": ("rem", "re:zero", "re:zero_kara_hajimeru_isekai_seikatsu"),
+    "ram_(re:zero)": ("ram", "re:zero", "re:zero_kara_hajimeru_isekai_seikatsu"),
+    "emilia_(re:zero)": ("emilia", "re:zero", "re:zero_kara_hajimeru_isekai_seikatsu"),
+    "fern_(sousou_no_frieren)": ("fern", "sousou no frieren", "sousou_no_frieren"),
+    "ganyu_(genshin_impact)": ("ganyu", "genshin impact", "genshin_impact"),
+    "zhongli_(genshin_impact)": ("zhongli", "genshin impact", "genshin_impact"),
+    "frieren": ("frieren", None, None),
+}
+# text, kind, tag name or None: in the author's vocabulary (tier `author`). A tag's author trigger
+# replaces its Danbooru one when the texts agree; frieren keeps both (the entry shows the author's).
+AUTHOR: list[tuple[str, str, str | None]] = [
+    ("by 0kommn", "artist_style", None),
+    ("frieren (sousou no frieren)", "character", "frieren"),
+    ("fern (sousou no frieren)", "character", "fern_(sousou_no_frieren)"),
+    ("zhongli (genshin impact)", "character", "zhongli_(genshin_impact)"),
+]
 
-def write_small_catalog(path: Path) -> Path:
+
+def write_small_catalog(path: Path, *, tiered: bool = False) -> Path:
+    tags = TAGS + (TIERED_TAGS if tiered else [])
+    aliases = ALIASES + (TIERED_ALIASES if tiered else [])
+    author = AUTHOR if tiered else []
     connection = duckdb.connect(str(path))
     for statement in DDL:
         connection.execute(statement)
+    # A fingerprint of its own per variant: the saved search index is named after it.
     connection.execute(
-        "INSERT INTO meta VALUES ('schema_version', ?), ('fingerprint', 'small-1')", [str(SCHEMA_VERSION)]
+        "INSERT INTO meta VALUES ('schema_version', ?), ('fingerprint', ?), "
+        "('built_at', '2025-01-01T00:00:00Z')",
+        [str(SCHEMA_VERSION), "small-tiered-1" if tiered else "small-1"],
     )
     connection.execute("INSERT INTO sources VALUES (1, 'curated', NULL, 'kb', 'kb', 'x', 0, 0, now())")
-    tag_ids = {name: tag_id for tag_id, (name, _, _) in enumerate(TAGS, start=1)}
-    for name, category, count in TAGS:
+    tag_ids = {name: tag_id for tag_id, (name, _, _) in enumerate(tags, start=1)}
+    for name, category, count in tags:
         prompt = name.replace("_", " ") if name not in ("^_^", ">_<") else name
         prompt = prompt.replace("(", "\\(").replace(")", "\\)")
         connection.execute(
             "INSERT INTO tags VALUES (?, ?, ?, ?, ?)", [tag_ids[name], name, prompt, category, count]
         )
-    for alias, name in ALIASES:
+    for alias, name in aliases:
         connection.execute("INSERT INTO aliases VALUES (?, ?, 1)", [alias, tag_ids[name]])
-    for name, bare in CHARACTER_NAMES.items():
+    characters = {name: (bare, None, None) for name, bare in CHARACTER_NAMES.items()}
+    if tiered:
+        characters.update(TIERED_CHARACTERS)
+    for name, (bare, qualifier, copyright_tag) in characters.items():
         connection.execute(
-            "INSERT INTO characters (tag_id, name, qualifiers, form, form_source_id) VALUES (?, ?, [], ?, 1)",
-            [tag_ids[name], bare, name.replace("_", " ")],
+            "INSERT INTO characters (tag_id, name, qualifier, qualifiers, copyright, form, form_source_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, 1)",
+            [
+                tag_ids[name],
+                bare,
+                qualifier,
+                [qualifier] if qualifier else [],
+                copyright_tag,
+                name.replace("_", " "),
+            ],
         )
     trigger_id = 0
     for text, kind, tag in VERIFIED:
@@ -91,12 +142,18 @@ def write_small_catalog(path: Path) -> Path:
             "INSERT INTO triggers VALUES (?, ?, ?, ?, NULL, true, 'verified', 1, 'test', NULL)",
             [trigger_id, text, kind, tag_ids[tag] if tag else None],
         )
-    for name, category, _ in TAGS:
+    for text, kind, tag in author:
+        trigger_id += 1
+        connection.execute(
+            "INSERT INTO triggers VALUES (?, ?, ?, ?, NULL, false, 'author', 1, NULL, NULL)",
+            [trigger_id, text, kind, tag_ids[tag] if tag else None],
+        )
+    for name, category, _ in tags:
         kind = KIND_OF_CATEGORY[category]
         text = name if name in ("^_^", ">_<") else name.replace("_", " ")
         text = f"by {text}" if kind == "artist_style" else text
         if any(
-            text == verified_text and kind == verified_kind for verified_text, verified_kind, _ in VERIFIED
+            text == listed_text and kind == listed_kind for listed_text, listed_kind, _ in VERIFIED + author
         ):
             continue
         trigger_id += 1
@@ -235,7 +292,8 @@ def test_usage_bias_reorders_a_tier_but_never_hides_an_exact_match(index: Search
 def test_usage_bias_is_capped() -> None:
     assert popularity_of(1_000, uses=10**9) == pytest.approx(popularity_of(1_000) + 5.0)
     assert popularity_of(1_000, uses=10**9) < popularity_of(1_000_000)
-    assert popularity_of(0, verified=True) > popularity_of(10**9, uses=10**9)
+    assert popularity_of(0, tier="verified") > popularity_of(10**9, uses=10**9, tier="author")
+    assert popularity_of(0, tier="author") > popularity_of(10**9, uses=10**9)
 
 
 def test_saved_index_is_reused_and_a_damaged_one_rebuilt(small_catalog: Path) -> None:

@@ -1,8 +1,8 @@
 """Typo-tolerant, popularity-aware search over the whole catalog (see docs/search.md).
 
 index = SearchIndex.load(connection)          # once; reuse it for every keystroke
-hits = index.search("hatsne miku", limit=20, kinds={"character"})
-hits[0].prompt                                # 'hatsune miku'
+hits = index.search("hatsne miku", limit=20, kinds={"character"}, tiers={"verified", "author"})
+hits[0].prompt, hits[0].tier                  # 'hatsune miku', 'author'
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from kb.schema import TriggerKind
-from kb.search.filters import parse_kind, parse_kinds
+from kb.search.filters import parse_kind, parse_kinds, parse_tier, parse_tiers
 from kb.search.hits import MatchedVia, MatchReason, SearchHit
 from kb.search.index import SearchIndex
 
@@ -26,6 +26,8 @@ __all__ = [
     "lookup_character",
     "parse_kind",
     "parse_kinds",
+    "parse_tier",
+    "parse_tiers",
     "shared_index",
 ]
 

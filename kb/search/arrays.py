@@ -8,7 +8,7 @@ a string is decoded when a search reads it (see `PackedStrings`).
 Arrays (n entries, m strings, s word-start suffixes, g distinct trigrams, w distinct words):
 - entries: `entry_texts`, `entry_tags` (blobs, with `*_starts` byte offsets), `entry_kind`
   (int8 code, see filters.KIND_CODES), `entry_category` (int8, -1 none), `entry_count` (int64),
-  `entry_verified` (bool);
+  `entry_tier` (int8, position in rows.TIER_ORDER: 0 verified, 1 author, 2 danbooru);
 - strings: `string_normals`, `string_looses` (blobs with `*_starts`), `string_entry` (int32),
   `string_source` (int8);
 - suffixes, sorted: `suffix_keys` (blob with `suffix_key_starts`), `suffix_string` (int32),
@@ -22,7 +22,8 @@ Arrays (n entries, m strings, s word-start suffixes, g distinct trigrams, w dist
 
 File layout (INDEX_FORMAT_VERSION): FILE_MAGIC, the header's length (uint64, little-endian), the
 header (JSON: `format_version` and, per array, its name, dtype, shape and byte offset), then each
-array's bytes at its offset (aligned to ARRAY_ALIGNMENT). Version 4 and older were .npz files.
+array's bytes at its offset (aligned to ARRAY_ALIGNMENT). Version 4 and older were .npz files;
+version 5 had `entry_verified` (bool) where version 6 has `entry_tier`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import json
 import mmap
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, overload
@@ -43,7 +44,7 @@ from kb.search.filters import kind_code
 from kb.search.normalize import loosen, word_starts
 from kb.search.rows import NO_CATEGORY, CatalogRows
 
-INDEX_FORMAT_VERSION = 5
+INDEX_FORMAT_VERSION = 6
 FILE_MAGIC = b"AIDXLSIX"
 ARRAY_ALIGNMENT = 64
 _HEADER_LENGTH = struct.Struct("<Q")
@@ -53,6 +54,9 @@ _CODE_BASE = 0x110000  # one more than the largest code point: codes of 3 code p
 
 IntArray = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]
+# build_arrays' stages, in order, as it reports them to its `on_stage` callback (a progress bar).
+ARRAY_STAGES = ("normalising strings", "word-start suffixes", "trigrams", "packing arrays")
+StageCallback = Callable[[str], None]
 
 
 def join_blob(texts: list[str]) -> npt.NDArray[np.uint8]:
@@ -151,7 +155,7 @@ class IndexArrays:
     entry_kind: npt.NDArray[np.int8]
     entry_category: npt.NDArray[np.int8]
     entry_count: IntArray
-    entry_verified: npt.NDArray[np.bool_]
+    entry_tier: npt.NDArray[np.int8]
     string_normals: npt.NDArray[np.uint8]
     string_normal_starts: IntArray
     string_looses: npt.NDArray[np.uint8]
@@ -242,17 +246,25 @@ def pad_for_trigrams(loose: str) -> str:
     return f"{_TRIGRAM_PAD}{loose}{_TRIGRAM_PAD}"
 
 
-def build_arrays(rows: CatalogRows) -> IndexArrays:
-    """Flatten catalog rows into the index arrays (a few seconds for the full catalog)."""
+def build_arrays(rows: CatalogRows, on_stage: StageCallback | None = None) -> IndexArrays:
+    """Flatten catalog rows into the index arrays (a few seconds for the full catalog).
+
+    `on_stage(label)` is called as each of ARRAY_STAGES starts.
+    """
+    stage = on_stage if on_stage is not None else _no_stage
+    stage(ARRAY_STAGES[0])
     string_keys = sorted(rows.strings, key=lambda key: (key[0], rows.strings[key]))
     normals = [normal for _, normal in string_keys]
     looses = [loosen(normal) for normal in normals]
+    stage(ARRAY_STAGES[1])
     suffix_pairs: list[tuple[str, int, int]] = []
     for string_id, loose in enumerate(looses):
         for offset in word_starts(loose):
             suffix_pairs.append((loose[offset:], string_id, offset))
     suffix_pairs.sort()
+    stage(ARRAY_STAGES[2])
     trigram_codes, trigram_starts, trigram_strings = _build_trigrams(looses)
+    stage(ARRAY_STAGES[3])
     tag_names = [name or "" for name in rows.tag_names]
     suffix_keys = [key for key, _, _ in suffix_pairs]
     suffix_string = np.array([string_id for _, string_id, _ in suffix_pairs], dtype=np.int32)
@@ -265,7 +277,7 @@ def build_arrays(rows: CatalogRows) -> IndexArrays:
         entry_kind=np.array([kind_code(kind) for kind in rows.kinds], dtype=np.int8),
         entry_category=np.array(rows.categories, dtype=np.int8),
         entry_count=np.array(rows.counts, dtype=np.int64),
-        entry_verified=np.array(rows.verified, dtype=np.bool_),
+        entry_tier=np.array(rows.tiers, dtype=np.int8),
         string_normals=join_blob(normals),
         string_normal_starts=blob_starts(normals),
         string_looses=join_blob(looses),
@@ -287,6 +299,10 @@ def build_arrays(rows: CatalogRows) -> IndexArrays:
         trigram_starts=trigram_starts,
         trigram_strings=trigram_strings,
     )
+
+
+def _no_stage(label: str) -> None:
+    return None
 
 
 def _build_trigrams(looses: list[str]) -> tuple[IntArray, IntArray, Int32Array]:
@@ -314,6 +330,7 @@ def _build_trigrams(looses: list[str]) -> tuple[IntArray, IntArray, Int32Array]:
 
 
 __all__ = [
+    "ARRAY_STAGES",
     "NO_CATEGORY",
     "IndexArrays",
     "PackedStrings",

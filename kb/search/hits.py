@@ -37,7 +37,8 @@ class SearchHit:
     kind: str  # TriggerKind value
     category: int | None  # Danbooru category, None without a tag
     count: int  # post count (0 without a tag)
-    verified: bool  # a known AIDXL trigger (curated), not a candidate
+    verified: bool  # a known AIDXL trigger (curated), not a candidate: tier == "verified"
+    tier: str  # TriggerTier value, the best of the entry's triggers: verified | author | danbooru
     match: MatchReason
     via: MatchedVia
     matched: str  # the string that matched, normalized: lucyna kushinada
@@ -63,6 +64,7 @@ class SearchHit:
             "display": self.display,
             "category": self.category,
             "verified": self.verified,
+            "tier": self.tier,
             "score": round(self.score, 2),
             "uses": self.uses,
         }

@@ -5,23 +5,28 @@ A query runs through tiers, best first, and stops as soon as `limit` distinct en
 
 1. exact       the whole (loosened) trigger text, tag name or alias: `hat`, `lucy cyberpunk`, `mossi`;
 2. whole words a character's bare name (`ganyu`) or whole words of a string (`miku`, `yoneyama`);
+   any order   (several query words) every query word a whole word of the string, in any order:
+               a character's name and its qualifier (`rem re zero` → `rem (re:zero)`, `genshin ganyu`);
 3. partial     a prefix / word-start ending inside a word (`detached col`), or every query word
                starting some word in any order (`miku hatsune`);
-               tiers 1-3 come from one bisect in the sorted array of word-start suffixes;
+               tiers 1-3 come from one bisect in the sorted array of word-start suffixes (one per
+               query word for the any-order matches);
 4. substring   inside a word (`mpast`): the rarest trigrams' posting lists, then checked;
 5. abbreviation  starts of two consecutive words (`detco` → `detached collar`);
 6. fuzzy       strings sharing trigrams (or, for a short word, a word one edit away) scored with
                rapidfuzz's optimal-string-alignment distance (`hatsne miku`, `gnayu`).
 
-Inside a tier, entries rank by `popularity`: verified AIDXL triggers first, then
-ln(1 + post count) + k·ln(1 + uses) (usage capped, and never able to lift an entry out of its tier,
-so history never hides an exact match). Fuzzy hits rank by edits against popularity.
+Inside a tier, entries rank by `popularity`: trigger tier first (verified, then the author's
+vocabulary, then plain Danbooru tags), then ln(1 + post count) + k·ln(1 + uses) (usage capped, and
+never able to lift an entry out of its tier, so history never hides an exact match). Fuzzy hits
+rank by edits against post count and usage; the tier breaks their ties.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
@@ -30,18 +35,28 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from kb.schema import TriggerKind, TriggerTier
 from kb.search.arrays import IndexArrays, PackedStrings, pad_for_trigrams, trigram_codes_of, word_hash
 from kb.search.filters import KIND_CODES, kind_code
 from kb.search.hits import MatchedVia, MatchReason, SearchHit
-from kb.search.normalize import loosen, normalize
-from kb.search.rows import NO_CATEGORY, StringSource
+from kb.search.normalize import loosen, normalize, word_starts
+from kb.search.rows import NO_CATEGORY, TIER_ORDER, VERIFIED_TIER_CODE, StringSource, tier_code
 from kb.tagforms import escape_a1111
 
 if TYPE_CHECKING:
     import duckdb
 
-# Verified AIDXL triggers rank above every unverified candidate of the same tier.
-VERIFIED_BONUS = 100.0
+# Each trigger tier above another (TIER_ORDER: verified, author, danbooru) adds this much to the
+# popularity, more than any post count and usage can: inside a match tier, a verified trigger ranks
+# above every author-vocabulary one, and that above every plain Danbooru tag.
+TIER_STEP = 100.0
+# The author's vocabulary lists artists and characters only. Entries of other kinds (general tags,
+# copyrights, meta) cannot reach the author tier, so when the catalog holds that vocabulary (some
+# entry is of the author tier) a Danbooru one ranks as if it were there: `long` finds long hair
+# (4M posts) before an author character whose name holds `long`, and `school uni` school uniform
+# before `hoshimachi suisei (school uniform)`. Without the vocabulary nothing tells a Danbooru
+# character from a general tag, and none is moved. Hits report the true tier.
+AUTHOR_VOCABULARY_KINDS: frozenset[str] = frozenset({TriggerKind.ARTIST_STYLE, TriggerKind.CHARACTER})
 # Usage bias k·ln(1 + uses), at most USAGE_CAP (about a 150-fold post count).
 USAGE_WEIGHT = 1.0
 USAGE_CAP = 5.0
@@ -52,6 +67,8 @@ class Tier:
     EXACT = 100.0  # the whole trigger text, tag name or alias
     WHOLE_WORDS = 95.0  # a character's bare name (`hatsune` → hatsune (princess connect!)) or whole
     #                     words of a string (`miku` → hatsune miku): ranked together by popularity
+    ANY_ORDER_WORDS = 93.0  # every query word a whole word of the string, in any order: a name and
+    #                         its qualifier (`rem re zero` → rem (re:zero), `genshin ganyu`)
     PARTIAL_WORDS = 90.0  # prefix / word-start ending inside a word (`rem` → remilia scarlet)
     SUBSTRING = 70.0
     ABBREVIATION = 65.0
@@ -103,6 +120,14 @@ _EXACT, _PREFIX, _WORD_START, _SUBSTRING, _ABBREVIATION, _FUZZY = range(len(REAS
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
+# Filter masks are cached per (kinds, min_count, verified_only, tiers).
+_FilterKey = tuple[frozenset[str] | None, int, bool, frozenset[str] | None]
+_TIER_NAMES = frozenset(str(tier) for tier in TriggerTier)
+# Characters that may follow a whole word in a loose key (lower case): space to `/`, `:` to `` ` ``,
+# `{` and up; as (first, first after) pairs for bisecting the sorted suffixes.
+_LAST_CHARACTER = "\U0010ffff"
+_NON_WORD_RANGES: tuple[tuple[str, str], ...] = ((" ", "0"), (":", "a"), ("{", _LAST_CHARACTER))
+
 
 class _Collector:
     """The hits of one query: each entry once, at its best tier, until `limit` entries."""
@@ -125,6 +150,101 @@ class _Collector:
         return True
 
 
+class _ScatteredWords:
+    """The words of a query of several words, matched anywhere in a string, in any order.
+
+    A string *covers* the query when every query word starts a word of it (`miku hatsune`); it
+    covers it *with whole words* when, besides, each query word fills a whole word of its own
+    (`rem re zero` and `rem (re:zero)`: a character's name and its qualifier; not `by zeroyon`,
+    found by its tag `zeroyon (yukkuri remirya)` where `rem` and `re` both start `remirya`).
+    Words start where the index's word-start suffixes do (after any character that is not a
+    letter or digit: `re:zero` holds `re` and `zero`).
+    """
+
+    def __init__(self, index: SearchIndex, loose: str) -> None:
+        self.index = index
+        self.words = [word for word in loose.split(" ") if word]
+        # Longest first: a greedy placement of whole words then rarely misses one that exists.
+        self._by_length = sorted(self.words, key=len, reverse=True)
+        self._candidates: npt.NDArray[np.int32] | None = None
+        self._cover: dict[int, int] = {}  # string id -> 0 none, 1 covers, 2 covers with whole words
+
+    def whole_candidates(self) -> npt.NDArray[np.int32]:
+        """Strings holding every query word as a whole word; only where the words sit (apart, not
+        overlapping) is left to check."""
+        index = self.index
+        per_word: list[npt.NDArray[np.int32]] = []
+        for word, times in Counter(self.words).items():
+            ranges = index._whole_word_ranges(word)
+            ids = np.concatenate([index.suffix_string[start:stop] for start, stop in ranges])
+            if times > 1 and ids.size:
+                # A word typed twice must be there twice (`no no`): count its places per string.
+                ids = np.flatnonzero(np.bincount(ids) >= times).astype(np.int32)
+            per_word.append(ids)
+        per_word.sort(key=len)
+        # Repeats are fine (a string is checked once, see _cover_of); np.unique would import numpy.ma.
+        string_ids = per_word[0]
+        for ids in per_word[1:]:
+            if not string_ids.size:
+                break
+            string_ids = string_ids[np.isin(string_ids, ids, kind="table")]
+        return string_ids.astype(np.int32)
+
+    def candidates(self) -> npt.NDArray[np.int32]:
+        """Strings holding a word start of the two rarest query words (a superset of the covers)."""
+        if self._candidates is None:
+            index = self.index
+            ranges = sorted((index._suffix_range(word) for word in self.words), key=lambda b: b[1] - b[0])
+            string_ids = index.suffix_string[ranges[0][0] : ranges[0][1]]
+            # Narrow with the second rarest word's strings before checking each candidate in Python.
+            if len(ranges) > 1 and string_ids.size:
+                second = index.suffix_string[ranges[1][0] : ranges[1][1]]
+                string_ids = string_ids[np.isin(string_ids, second, kind="table")]
+            self._candidates = string_ids
+        return self._candidates
+
+    def covers(self, string_id: int) -> bool:
+        return self._cover_of(string_id) >= 1
+
+    def whole(self, string_id: int) -> bool:
+        return self._cover_of(string_id) == 2
+
+    def _cover_of(self, string_id: int) -> int:
+        known = self._cover.get(string_id)
+        if known is not None:
+            return known
+        loose = self.index.string_looses[string_id]
+        starts = word_starts(loose)
+        cover = 2
+        for word in self.words:
+            if not any(loose.startswith(word, start) for start in starts):
+                cover = 0
+                break
+        if cover:
+            taken: list[tuple[int, int]] = []
+            for word in self._by_length:
+                span = next(
+                    (
+                        (start, start + len(word))
+                        for start in starts
+                        if loose.startswith(word, start)
+                        and _ends_a_word(loose, start + len(word))
+                        and all(start >= end or start + len(word) <= begin for begin, end in taken)
+                    ),
+                    None,
+                )
+                if span is None:
+                    cover = 1
+                    break
+                taken.append(span)
+        self._cover[string_id] = cover
+        return cover
+
+
+def _ends_a_word(text: str, position: int) -> bool:
+    return position >= len(text) or not ("a" <= text[position] <= "z" or "0" <= text[position] <= "9")
+
+
 class SearchIndex:
     """A loaded index; build it once per catalog and call `search` per keystroke (thread-safe reads)."""
 
@@ -141,11 +261,15 @@ class SearchIndex:
         # Word-start suffixes grouped by string (CSR): fuzzy matching compares the query with each.
         self._suffixes_by_string = arrays.suffixes_by_string
         self._suffix_starts = arrays.suffix_starts_by_string
-        self.static_popularity: FloatArray = np.log1p(arrays.entry_count.astype(np.float64))
-        self.static_popularity += VERIFIED_BONUS * arrays.entry_verified
-        self._filter_masks: dict[tuple[frozenset[str] | None, int, bool], npt.NDArray[np.bool_] | None] = {}
+        # Post-count popularity, and each entry's ranking tier (a position in TIER_ORDER, int8 to
+        # keep the index small; its step above the post counts is TIER_STEP).
+        self.post_popularity: FloatArray = np.log1p(arrays.entry_count.astype(np.float64))
+        self.ranking_tiers = ranking_tier_codes(arrays.entry_tier, arrays.entry_kind)
+        self._filter_masks: dict[_FilterKey, npt.NDArray[np.bool_] | None] = {}
         self.uses: IntArray = np.zeros(len(self.entry_texts), dtype=np.int64)
-        self.popularity: FloatArray = self.static_popularity
+        # usage_popularity: post count and usage, no tier (fuzzy ranking); popularity: with the tier.
+        self.usage_popularity: FloatArray = self.post_popularity
+        self.popularity: FloatArray = self.post_popularity
         self.set_usage(usage or {})
 
     # ----- construction -------------------------------------------------------------------
@@ -167,10 +291,12 @@ class SearchIndex:
         *,
         usage: Mapping[str, int] | None = None,
         use_cache: bool = True,
+        on_stage: Callable[[str], None] | None = None,
     ) -> SearchIndex:
         """The index of this catalog: the saved one when its catalog is unchanged, else build and save.
 
-        `usage` defaults to the counts in the user's usage store (kb.usage).
+        `usage` defaults to the counts in the user's usage store (kb.usage). A build calls
+        `on_stage(label)` as each of kb.search.persist.INDEX_BUILD_STAGES starts.
         """
         from kb.search.persist import load_or_build_arrays
 
@@ -178,7 +304,7 @@ class SearchIndex:
             from kb.usage import read_usage_counts
 
             usage = read_usage_counts()
-        return cls(load_or_build_arrays(connection, use_cache=use_cache), usage)
+        return cls(load_or_build_arrays(connection, use_cache=use_cache, on_stage=on_stage), usage)
 
     def set_usage(self, usage: Mapping[str, int]) -> None:
         """Apply usage counts keyed by any form of the trigger text (see kb.usage); replaces earlier ones."""
@@ -187,9 +313,17 @@ class SearchIndex:
             entry = self.entry_of(text)
             if entry is not None:
                 uses[entry] += count
-        bias = np.minimum(USAGE_WEIGHT * np.log1p(uses.astype(np.float64)), USAGE_CAP)
         self.uses = uses
-        self.popularity = self.static_popularity + bias
+        if uses.any():
+            bias = np.minimum(USAGE_WEIGHT * np.log1p(uses.astype(np.float64)), USAGE_CAP)
+            self.usage_popularity = self.post_popularity + bias
+        else:
+            self.usage_popularity = self.post_popularity  # shared: no usage adds nothing
+        self.popularity = self.tier_bonuses() + self.usage_popularity
+
+    def tier_bonuses(self) -> FloatArray:
+        """Per entry, TIER_STEP for each tier step it ranks above `danbooru` (see `ranking_tier`)."""
+        return TIER_STEP * (len(TIER_ORDER) - 1 - self.ranking_tiers.astype(np.float64))
 
     def entry_of(self, text: str) -> int | None:
         """The entry whose trigger text or tag is exactly `text` (any pasted form), else None."""
@@ -220,17 +354,23 @@ class SearchIndex:
         kinds: Iterable[str] | None = None,
         min_count: int = 0,
         verified_only: bool = False,
+        tiers: Iterable[str] | None = None,
     ) -> list[SearchHit]:
-        """The best entries for `query`, best first (see the module docstring for the ranking)."""
+        """The best entries for `query`, best first (see the module docstring for the ranking).
+
+        Filters: `kinds` (TriggerKind values), `min_count` (post count), `verified_only`, `tiers`
+        (TriggerTier values: the entry's best tier must be one of them); None means any.
+        """
         normal = normalize(query)
         loose = loosen(normal)
         if not loose or limit <= 0:
             return []
-        allowed = self._allowed(kinds, min_count, verified_only)
+        allowed = self._allowed(kinds, min_count, verified_only, tiers)
         collector = _Collector(limit, allowed)
-        self._exact_and_word_start(loose, collector)
-        if collector.missing > 0 and " " in loose:
-            self._scattered_words(loose, collector)
+        scattered = _ScatteredWords(self, loose) if " " in loose else None
+        self._exact_and_word_start(loose, collector, scattered)
+        if collector.missing > 0 and scattered is not None:
+            self._scattered_words(scattered, collector)
         if collector.missing > 0 and len(loose) >= SUBSTRING_MIN_QUERY_LENGTH:
             self._substrings(loose, collector)
         if (
@@ -247,10 +387,15 @@ class SearchIndex:
         return [hit for hit in hits if hit.score >= score_cutoff]
 
     def _allowed(
-        self, kinds: Iterable[str] | None, min_count: int, verified_only: bool
+        self,
+        kinds: Iterable[str] | None,
+        min_count: int,
+        verified_only: bool,
+        tiers: Iterable[str] | None = None,
     ) -> npt.NDArray[np.bool_] | None:
         kind_set = frozenset(str(kind) for kind in kinds) if kinds is not None else None
-        key = (kind_set, min_count, verified_only)
+        tier_set = frozenset(str(tier) for tier in tiers) if tiers is not None else None
+        key = (kind_set, min_count, verified_only, tier_set)
         if key in self._filter_masks:
             return self._filter_masks[key]
         mask: npt.NDArray[np.bool_] | None = None
@@ -262,7 +407,13 @@ class SearchIndex:
             over = arrays.entry_count >= min_count
             mask = over if mask is None else mask & over
         if verified_only:
-            mask = arrays.entry_verified if mask is None else mask & arrays.entry_verified
+            verified = arrays.entry_tier == VERIFIED_TIER_CODE
+            mask = verified if mask is None else mask & verified
+        if tier_set is not None:
+            # Unknown names match nothing (parse_tiers rejects them before a search from the CLI).
+            codes = [TIER_ORDER.index(TriggerTier(tier)) for tier in tier_set if tier in _TIER_NAMES]
+            in_tiers = np.isin(arrays.entry_tier, np.array(codes, dtype=np.int8))
+            mask = in_tiers if mask is None else mask & in_tiers
         self._filter_masks[key] = mask
         return mask
 
@@ -322,16 +473,16 @@ class SearchIndex:
         high = self.suffix_keys.bisect_left(prefix + "\U0010ffff", low)
         return low, high
 
-    def _exact_and_word_start(self, loose: str, collector: _Collector) -> None:
-        """Tiers 1-3 from one range of the sorted word-start suffixes (see `Tier`)."""
+    def _exact_and_word_start(
+        self, loose: str, collector: _Collector, scattered: _ScatteredWords | None
+    ) -> None:
+        """Tiers 1-3 from one range of the sorted word-start suffixes (see `Tier`); for a query of
+        several words, its whole words in any order come between tiers 2 and 3 (`scattered`)."""
         low, high = self._suffix_range(loose)
-        if low == high:
+        if low == high and scattered is None:
             return
         keys = self.suffix_keys
         equal_end = keys.bisect_right(loose, low, high)
-        # Keys continuing with a space after the query: the query is whole words of the string.
-        spaced_low = keys.bisect_left(loose + " ", equal_end, high)
-        spaced_high = keys.bisect_left(loose + "!", spaced_low, high)
         offsets = self.arrays.suffix_offset
         sources = self.arrays.string_source
         equal_ids = self.suffix_string[low:equal_end]
@@ -341,7 +492,11 @@ class SearchIndex:
         self._offer_ranked(exact_ids, np.full(exact_ids.size, _EXACT, dtype=np.int8), collector, Tier.EXACT)
         if collector.missing <= 0:
             return
-        whole_positions = np.concatenate((np.arange(low, equal_end), np.arange(spaced_low, spaced_high)))
+        # Keys continuing after the query with a character that is not a letter or digit: the query
+        # is whole words of the string (`rem re` in `rem re:zero`). Loose keys are lower case, so
+        # three ranges hold them: space to `/`, `:` to `` ` ``, and `{` up (every non-ASCII character).
+        whole_ranges = self._whole_word_ranges(loose, (low, equal_end, high))
+        whole_positions = np.concatenate([np.arange(start, stop) for start, stop in whole_ranges])
         word_ids = self.suffix_string[whole_positions]
         word_reasons = np.where(offsets[whole_positions] == 0, _PREFIX, _WORD_START).astype(np.int8)
         bare_ids = whole_ids[bare_name]
@@ -353,33 +508,50 @@ class SearchIndex:
         )
         if collector.missing <= 0:
             return
+        if scattered is not None:
+            # Every query word a whole word of the string, in any order (`rem re zero`), checked
+            # one by one in popularity order: only as many as the ranking reaches.
+            candidates = scattered.whole_candidates()
+            reasons = np.full(candidates.size, _WORD_START, dtype=np.int8)
+            self._offer_ranked(candidates, reasons, collector, Tier.ANY_ORDER_WORDS, scattered.whole)
+            if collector.missing <= 0:
+                return
+        if low == high:
+            return
         # Repeats are fine: the first (best ranked) occurrence of an entry wins.
         partial = np.ones(high - low, dtype=np.bool_)
-        partial[: equal_end - low] = False
-        partial[spaced_low - low : spaced_high - low] = False
+        for start, stop in whole_ranges:
+            partial[start - low : stop - low] = False
         partial_ids = self.suffix_string[low:high][partial]
         reasons = np.where(offsets[low:high][partial] == 0, _PREFIX, _WORD_START).astype(np.int8)
         self._offer_ranked(partial_ids, reasons, collector, Tier.PARTIAL_WORDS)
 
-    def _scattered_words(self, loose: str, collector: _Collector) -> None:
+    def _whole_word_ranges(
+        self, words: str, bounds: tuple[int, int, int] | None = None
+    ) -> list[tuple[int, int]]:
+        """Ranges of the sorted suffixes where `words` ends a key or is followed by a character that
+        is not a letter or digit: the strings holding `words` as whole words. `bounds` = (the
+        prefix range's low, the end of its keys equal to `words`, its high) when known."""
+        keys = self.suffix_keys
+        if bounds is None:
+            low, high = self._suffix_range(words)
+            bounds = (low, keys.bisect_right(words, low, high), high)
+        low, equal_end, high = bounds
+        ranges = [(low, equal_end)]
+        start = equal_end
+        for first, after in _NON_WORD_RANGES:
+            # The ranges follow each other in key order: each bisect starts where the last ended.
+            start = keys.bisect_left(words + first, start, high)
+            stop = high if after == _LAST_CHARACTER else keys.bisect_left(words + after, start, high)
+            ranges.append((start, stop))
+            start = stop
+        return ranges
+
+    def _scattered_words(self, scattered: _ScatteredWords, collector: _Collector) -> None:
         """Every query word starts a word of the string, in any order: `miku hatsune`."""
-        query_words = [word for word in loose.split(" ") if word]
-        ranges = [self._suffix_range(word) for word in query_words]
-
-        def has_every_word(string_id: int) -> bool:
-            string_words = self.string_looses[string_id].split(" ")
-            return all(
-                any(word.startswith(query_word) for word in string_words) for query_word in query_words
-            )
-
-        ranges.sort(key=lambda bounds: bounds[1] - bounds[0])
-        string_ids = self.suffix_string[ranges[0][0] : ranges[0][1]]
-        # Narrow with the second rarest word's strings before checking each candidate in Python.
-        if len(ranges) > 1 and string_ids.size:
-            second = self.suffix_string[ranges[1][0] : ranges[1][1]]
-            string_ids = string_ids[np.isin(string_ids, second, kind="table")]
-        reasons = np.full(string_ids.size, _WORD_START, dtype=np.int8)
-        self._offer_ranked(string_ids, reasons, collector, Tier.PARTIAL_WORDS, has_every_word)
+        candidates = scattered.candidates()
+        reasons = np.full(candidates.size, _WORD_START, dtype=np.int8)
+        self._offer_ranked(candidates, reasons, collector, Tier.PARTIAL_WORDS, scattered.covers)
 
     def _posting(self, code: int) -> npt.NDArray[np.int32] | None:
         arrays = self.arrays
@@ -458,10 +630,7 @@ class SearchIndex:
         if collector.allowed is not None:
             candidate_ids = candidate_ids[collector.allowed[self.string_entry[candidate_ids]]]
         if candidate_ids.size > FUZZY_POOL:
-            pool_key = (
-                shared[candidate_ids] * 16.0
-                + self.popularity[self.string_entry[candidate_ids]] % VERIFIED_BONUS
-            )
+            pool_key = shared[candidate_ids] * 16.0 + self.usage_popularity[self.string_entry[candidate_ids]]
             top = np.argpartition(-pool_key, FUZZY_POOL - 1)[:FUZZY_POOL]
             candidate_ids = candidate_ids[top]
         ranked = self._fuzzy_ranked(loose, candidate_ids.tolist())
@@ -553,15 +722,19 @@ class SearchIndex:
             )[0]
             best = np.minimum(best, sorted_edits + FUZZY_PARTIAL_PENALTY)
         ranked: list[tuple[float, float, int]] = []
+        tier_of: dict[int, int] = {}
         # Penalties are fractions: a string is within reach when its whole edits are.
         for index in np.flatnonzero(np.floor(best) <= max_edits).tolist():
             string_id = candidate_ids[index]
             edits = float(best[index])
-            popularity = float(self.popularity[self.string_entry[string_id]]) % VERIFIED_BONUS
+            entry = int(self.string_entry[string_id])
+            popularity = float(self.usage_popularity[entry])
+            tier_of[string_id] = int(self.ranking_tiers[entry])
             ranked.append(
                 (FUZZY_POPULARITY_WEIGHT * popularity - FUZZY_EDIT_WEIGHT * edits, edits, string_id)
             )
-        ranked.sort(key=lambda item: (-item[0], item[2]))
+        # A closer spelling is a better guess than a better tier: the tier only breaks ties.
+        ranked.sort(key=lambda item: (-item[0], tier_of[item[2]], item[2]))
         return ranked
 
     # ----- results -----------------------------------------------------------------------------
@@ -577,7 +750,8 @@ class SearchIndex:
             kind=KIND_CODES[int(arrays.entry_kind[entry])],
             category=None if category == NO_CATEGORY else category,
             count=int(arrays.entry_count[entry]),
-            verified=bool(arrays.entry_verified[entry]),
+            verified=int(arrays.entry_tier[entry]) == VERIFIED_TIER_CODE,
+            tier=str(TIER_ORDER[min(int(arrays.entry_tier[entry]), len(TIER_ORDER) - 1)]),
             match=reason,
             via=_VIA_OF_SOURCE[int(arrays.string_source[string_id])],
             matched=self.string_normals[string_id],
@@ -589,7 +763,30 @@ class SearchIndex:
         return len(self.string_normals)
 
 
-def popularity_of(count: int, uses: int = 0, verified: bool = False) -> float:
-    """The within-tier ranking key of an entry (documented formula, used by tests and docs)."""
+def ranking_tier(tier: str, kind: str, *, author_vocabulary: bool = True) -> TriggerTier:
+    """The tier an entry ranks with: its own, except that, in a catalog holding the author's
+    vocabulary, a Danbooru entry of a kind that vocabulary does not list ranks with the author
+    tier (AUTHOR_VOCABULARY_KINDS)."""
+    own = TIER_ORDER[tier_code(tier)]
+    if author_vocabulary and own is TriggerTier.DANBOORU and kind not in AUTHOR_VOCABULARY_KINDS:
+        return TriggerTier.AUTHOR
+    return own
+
+
+def ranking_tier_codes(tiers: npt.NDArray[np.int8], kinds: npt.NDArray[np.int8]) -> npt.NDArray[np.int8]:
+    """`ranking_tier` of every entry, as positions in TIER_ORDER (arrays of tier and kind codes);
+    the catalog holds the author's vocabulary when some entry is of the author tier."""
+    worst = len(TIER_ORDER) - 1
+    codes = np.clip(tiers, 0, worst).astype(np.int8)
+    author = TIER_ORDER.index(TriggerTier.AUTHOR)
+    if not np.any(codes == author):
+        return codes
+    listed = np.isin(kinds, np.array([kind_code(kind) for kind in AUTHOR_VOCABULARY_KINDS], dtype=np.int8))
+    return np.where((codes == worst) & ~listed, np.int8(author), codes).astype(np.int8)
+
+
+def popularity_of(count: int, uses: int = 0, tier: str = TriggerTier.DANBOORU) -> float:
+    """The within-tier ranking key of an entry (documented formula, used by tests and docs):
+    TIER_STEP per tier above `danbooru` (the `ranking_tier`), + ln(1 + count) + min(k·ln(1 + uses), cap)."""
     bias = min(USAGE_WEIGHT * math.log1p(uses), USAGE_CAP)
-    return VERIFIED_BONUS * verified + math.log1p(count) + bias
+    return TIER_STEP * (len(TIER_ORDER) - 1 - tier_code(tier)) + math.log1p(count) + bias

@@ -2,10 +2,11 @@
 
 An *entry* is one thing a user can paste: a trigger. Triggers of the same Danbooru tag are folded
 into one entry (the verified AIDXL trigger when there is one: `impasto` the painting style, not
-`impasto` the general tag; `by dino`, not `by dino (dinoartforame)`), so a result list shows each
-thing once. Every entry is found by several strings: its trigger texts, its tag's plain name
-(`yoneyama mai` finds `by yoneyama mai`), the tag's aliases and, for characters, the bare name
-before the qualifier (`ganyu`).
+`impasto` the general tag; `by dino`, not `by dino (dinoartforame)`; else the best tier's), so a
+result list shows each thing once, and the entry carries the best tier among its triggers. Every
+entry is found by several strings: its trigger texts, its tag's plain name (`yoneyama mai` finds
+`by yoneyama mai`), the tag's aliases and, for characters, the bare name before the qualifier
+(`ganyu`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
-from kb.schema import KIND_OF_CATEGORY, Category, TriggerKind
+from kb.schema import KIND_OF_CATEGORY, Category, TriggerKind, TriggerTier
 from kb.search.normalize import normalize
 from kb.tagforms import to_plain_form
 
@@ -22,6 +23,21 @@ if TYPE_CHECKING:
     import duckdb
 
 NO_CATEGORY = -1
+
+# Tiers best first; an entry stores its tier's position here (0 = verified). A tier this version
+# does not know (a newer catalog) ranks with the last one.
+TIER_ORDER: tuple[TriggerTier, ...] = (TriggerTier.VERIFIED, TriggerTier.AUTHOR, TriggerTier.DANBOORU)
+
+
+def tier_code(tier: str) -> int:
+    try:
+        return TIER_ORDER.index(TriggerTier(tier))
+    except ValueError:
+        return len(TIER_ORDER) - 1
+
+
+VERIFIED_TIER_CODE = TIER_ORDER.index(TriggerTier.VERIFIED)
+DANBOORU_TIER_CODE = TIER_ORDER.index(TriggerTier.DANBOORU)
 
 
 class StringSource(IntEnum):
@@ -42,18 +58,18 @@ class CatalogRows:
     kinds: list[str] = field(default_factory=list)
     categories: list[int] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)
-    verified: list[bool] = field(default_factory=list)
+    tiers: list[int] = field(default_factory=list)  # tier_code: 0 verified, 1 author, 2 danbooru
     strings: dict[tuple[int, str], StringSource] = field(default_factory=dict)
 
     def add_entry(
-        self, text: str, tag_name: str | None, kind: str, category: int, count: int, verified: bool
+        self, text: str, tag_name: str | None, kind: str, category: int, count: int, tier: int
     ) -> int:
         self.texts.append(text)
         self.tag_names.append(tag_name)
         self.kinds.append(kind)
         self.categories.append(category)
         self.counts.append(count)
-        self.verified.append(verified)
+        self.tiers.append(tier)
         return len(self.texts) - 1
 
     def add_string(self, entry: int, text: str, source: StringSource) -> None:
@@ -66,10 +82,13 @@ class CatalogRows:
             self.strings[key] = source
 
 
+# Per tag, the best tier first: the first trigger of a tag names its entry (see read_catalog_rows).
 _TRIGGER_QUERY = """
-    SELECT tr.text, tr.kind, tr.tag_id, tr.verified, t.name, t.category, t.count
+    SELECT tr.text, tr.kind, tr.tag_id, tr.verified, tr.tier, t.name, t.category, t.count
     FROM triggers tr LEFT JOIN tags t USING (tag_id)
-    ORDER BY tr.tag_id NULLS LAST, tr.verified DESC, tr.rank NULLS LAST, tr.trigger_id
+    ORDER BY tr.tag_id NULLS LAST, tr.verified DESC,
+        CASE tr.tier WHEN 'verified' THEN 0 WHEN 'author' THEN 1 ELSE 2 END,
+        tr.rank NULLS LAST, tr.trigger_id
 """
 _UNTRIGGERED_TAG_QUERY = """
     SELECT t.tag_id, t.name, t.category, t.count FROM tags t
@@ -82,18 +101,21 @@ def read_catalog_rows(connection: duckdb.DuckDBPyConnection) -> CatalogRows:
     rows = CatalogRows()
     # tag_id -> the entries its tag strings (name, aliases, character name) lead to.
     entries_of_tag: dict[int, list[int]] = {}
-    for text, kind, tag_id, verified, tag_name, category, count in connection.execute(
+    for text, kind, tag_id, verified, tier, tag_name, category, count in connection.execute(
         _TRIGGER_QUERY
     ).fetchall():
+        # `verified` and `tier` say the same for a verified trigger; either one makes it verified.
+        code = VERIFIED_TIER_CODE if verified else tier_code(tier)
         if tag_id is None:
-            entry = rows.add_entry(text, None, kind, NO_CATEGORY, 0, bool(verified))
+            entry = rows.add_entry(text, None, kind, NO_CATEGORY, 0, code)
             rows.add_string(entry, text, StringSource.TRIGGER)
             continue
         tag_entries = entries_of_tag.get(tag_id)
-        # Rows come verified first: a verified trigger is its own entry; an unverified one
-        # joins the tag's entry that exists already (its text still finds it).
+        # Rows come verified first, then by tier: a verified trigger is its own entry; any other
+        # joins the tag's entry that exists already (its text still finds it), so the entry shows
+        # the best tier's text and carries that tier.
         if tag_entries is None or verified:
-            entry = rows.add_entry(text, tag_name, kind, category, count, bool(verified))
+            entry = rows.add_entry(text, tag_name, kind, category, count, code)
             entries_of_tag.setdefault(tag_id, []).append(entry)
             rows.add_string(entry, text, StringSource.TRIGGER)
         else:
@@ -104,7 +126,7 @@ def read_catalog_rows(connection: duckdb.DuckDBPyConnection) -> CatalogRows:
         text = to_plain_form(tag_name)
         if kind == TriggerKind.ARTIST_STYLE:
             text = f"by {text}"
-        entry = rows.add_entry(text, tag_name, kind, category, count, False)
+        entry = rows.add_entry(text, tag_name, kind, category, count, DANBOORU_TIER_CODE)
         entries_of_tag[tag_id] = [entry]
         rows.add_string(entry, text, StringSource.TRIGGER)
     tag_rows = connection.execute("SELECT tag_id, name FROM tags").fetchall()

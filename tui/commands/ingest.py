@@ -174,8 +174,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     stats = subparsers.add_parser(
         "stats",
         parents=[common],
-        help="show what the catalog holds: rows per source and category, triggers per kind",
-        description="Rows per source and Danbooru category, triggers per kind, the catalog's path and age.",
+        help="show what the catalog holds: rows per source and category, triggers per kind and tier",
+        description="Rows per source and Danbooru category, triggers per kind and tier, the catalog's "
+        "path and age.",
     )
     stats.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     stats.set_defaults(run=run_stats)
@@ -235,12 +236,12 @@ def registry_name_of(spec: SourceSpec) -> str | None:
 
 def prebuild_search_index(catalog_path: Path) -> None:
     """Build and persist the search index now, so the first search or explorer start is instant."""
-    from kb.search import SearchIndex
+    from tui.commands.search import load_index_showing_progress
 
     started = time.perf_counter()
     connection = open_catalog(catalog_path)
     try:
-        SearchIndex.load(connection)
+        load_index_showing_progress(connection)
     finally:
         connection.close()
     print(f"search index: ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)
@@ -318,16 +319,28 @@ def render_stats(stats: CatalogStats) -> str:
         ]
         lines.append("  ".join(cells).rstrip())
     lines.append("")
-    lines.append("triggers per kind (verified):")
-    for kind, count in sorted(stats.triggers_per_kind.items()):
-        lines.append(f"  {kind:<15} {count:>7}  ({stats.verified_triggers_per_kind.get(kind, 0)})")
+    lines.append("triggers per kind and tier:")
+    tiers = list(stats.triggers_per_tier)
+    rows = [["kind", "total", *tiers]]
+    for kind, counts in stats.triggers_per_kind_and_tier.items():
+        rows.append([kind, str(sum(counts.values())), *(str(counts[tier]) for tier in tiers)])
+    rows.append(
+        ["all", str(sum(stats.triggers_per_tier.values())), *map(str, stats.triggers_per_tier.values())]
+    )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        cells = [
+            cell.ljust(widths[0]) if index == 0 else cell.rjust(widths[index])
+            for index, cell in enumerate(row)
+        ]
+        lines.append("  " + "  ".join(cells))
     lines.append("")
     lines.append(
         "author tables: " + "  ".join(f"{table}: {count}" for table, count in stats.table_counts.items())
     )
     stored = [source for source in stats.sources if source.rows_per_table]
     if stored:
-        lines.append("rows per table and source:")
+        lines.append("facts per source (table rows, character forms and copyrights):")
         width = max(len(source.file_name) for source in stored)
         for source in stored:
             counts = "  ".join(f"{table} {count}" for table, count in source.rows_per_table.items())

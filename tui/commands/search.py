@@ -8,20 +8,38 @@ import sqlite3
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb.catalog import open_catalog
+from kb.copyrights import (
+    CopyrightCharacters,
+    CopyrightMatch,
+    CopyrightMatchKind,
+    character_tags_of_copyright,
+    characters_of_copyright,
+    resolve_copyright,
+)
+from kb.errors import SearchError
 from kb.paths import resolve_catalog_path
 from kb.recognition import Recognition, read_verdicts
-from kb.schema import TriggerKind
+from kb.schema import TriggerKind, TriggerTier
 from kb.search import SearchHit, SearchIndex, parse_kinds
-from kb.search.filters import VERDICT_CHOICES, parse_verdicts, search_by_verdict
+from kb.search.filters import VERDICT_CHOICES, parse_tiers, parse_verdicts, search_kept, verdict_of
+
+if TYPE_CHECKING:
+    import duckdb
 
 KIND_HELP = (
     "only this kind (repeatable, or comma-separated): "
     + ", ".join(str(kind) for kind in TriggerKind)
     + "; also style/artist, painting, char, series"
 )
+# The tier mark of a human line (docs/search.md): how sure we are that AIDXL knows the trigger.
+TIER_MARKS: dict[str, str] = {
+    TriggerTier.VERIFIED: "✓",  # curated with a source, or the model's own trigger list
+    TriggerTier.AUTHOR: "◇",  # in the model author's caption vocabulary
+    TriggerTier.DANBOORU: " ",  # a Danbooru tag, nothing more
+}
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -32,10 +50,21 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="find triggers and tags by a half-remembered, partial or misspelt name",
         description="Search every trigger, tag, alias and character name of the catalog. Ranks exact "
         "matches, then prefixes and word starts, substrings, abbreviations (detco → detached collar) "
-        "and typos (hatsne miku), each by popularity; verified AIDXL triggers first.",
+        "and typos (hatsne miku); inside each, verified AIDXL triggers first, then the model author's "
+        "vocabulary, then Danbooru tags, each by popularity. Marks: ✓ verified, ◇ author. "
+        "--copyright C lists a copyright's characters, most posted first (or searches them).",
     )
     search.add_argument(
-        "query", metavar="QUERY", help="what you remember: `yoneyama`, `hatsne miku`, `detco`"
+        "query",
+        metavar="QUERY",
+        nargs="?",
+        help="what you remember: `yoneyama`, `hatsne miku`, `detco` (optional with --copyright)",
+    )
+    search.add_argument(
+        "--copyright",
+        metavar="C",
+        help="only characters of this copyright, in any form: `genshin_impact`, `genshin impact`, an "
+        "alias, a typo; without QUERY, list them all, most posted first",
     )
     search.add_argument("--kind", action="append", metavar="K", help=KIND_HELP)
     search.add_argument("--limit", type=int, default=20, metavar="N", help="at most N hits (default 20)")
@@ -43,6 +72,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--min-count", type=int, default=0, metavar="N", help="only tags with N or more posts"
     )
     search.add_argument("--verified", action="store_true", help="only verified AIDXL triggers")
+    search.add_argument(
+        "--tier",
+        action="append",
+        metavar="T",
+        help="only triggers of this tier (repeatable, or comma-separated): verified (curated, ✓), "
+        "author (the model author's vocabulary, ◇), danbooru (other tags)",
+    )
     search.add_argument(
         "--verdict",
         action="append",
@@ -63,23 +99,68 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     search.set_defaults(run=run_search)
 
 
+def load_index_showing_progress(connection: duckdb.DuckDBPyConnection) -> SearchIndex:
+    """SearchIndex.load, with a progress bar on stderr (a terminal only) when it has to build the index."""
+    from ingest.progress import Progress
+    from kb.search.persist import INDEX_BUILD_STAGES
+
+    with Progress(title="search index") as progress:
+        progress.begin(len(INDEX_BUILD_STAGES))
+        return SearchIndex.load(connection, on_stage=progress.step)
+
+
 def run_search(args: argparse.Namespace) -> int:
     kinds = parse_kinds(args.kind)
+    tiers = parse_tiers(args.tier)
     wanted_verdicts = parse_verdicts(args.verdict)
+    if args.query is None and args.copyright is None:
+        raise SearchError("give a QUERY, or --copyright C to list a copyright's characters")
+    if args.query is None and (kinds is not None or wanted_verdicts is not None):
+        raise SearchError("--kind and --verdict narrow a search: give a QUERY with --copyright")
+    members: frozenset[str] | None = None
     connection = open_catalog(resolve_catalog_path(getattr(args, "catalog", None)))
     try:
-        index = SearchIndex.load(connection)
+        index = load_index_showing_progress(connection)
+        if args.copyright is not None:
+            copyright = resolve_copyright(connection, args.copyright, index=index)
+            _say_how_copyright_matched(args.copyright, copyright)
+            if args.query is None:
+                listing = characters_of_copyright(
+                    connection,
+                    copyright.tag,
+                    limit=max(args.limit, 0),
+                    min_count=args.min_count,
+                    tiers=_listing_tiers(tiers, args.verified),
+                    index=index,
+                )
+                return print_listing(listing, as_json=args.json)
+            members = character_tags_of_copyright(connection, copyright.tag)
     finally:
         connection.close()
-    filters: dict[str, Any] = {"kinds": kinds, "min_count": args.min_count, "verified_only": args.verified}
-    if wanted_verdicts is None:
+    filters: dict[str, Any] = {
+        "kinds": kinds if kinds is not None or members is None else {str(TriggerKind.CHARACTER)},
+        "min_count": args.min_count,
+        "verified_only": args.verified,
+        "tiers": tiers,
+    }
+    if wanted_verdicts is None and members is None:
         hits = index.search(args.query, limit=max(args.limit, 0), **filters)
         verdicts = _read_verdicts({hit.text for hit in hits}, args.model_hash)
     else:
-        verdicts = _read_verdicts(None, args.model_hash)  # the store is small: every measured trigger
-        hits = search_by_verdict(
-            index, args.query, verdicts, wanted_verdicts, limit=max(args.limit, 0), **filters
+        verdicts = (
+            _read_verdicts(None, args.model_hash)  # the store is small: every measured trigger
+            if wanted_verdicts is not None
+            else {}
         )
+
+        def keep(hit: SearchHit) -> bool:
+            if members is not None and hit.tag not in members:
+                return False
+            return wanted_verdicts is None or verdict_of(hit, verdicts) in wanted_verdicts
+
+        hits = search_kept(index, args.query, keep, limit=max(args.limit, 0), **filters)
+        if wanted_verdicts is None:
+            verdicts = _read_verdicts({hit.text for hit in hits}, args.model_hash)
     if args.json:
         rows = [{**hit.to_json(), "verdict": verdict_json(verdicts.get(hit.text))} for hit in hits]
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
@@ -90,6 +171,47 @@ def run_search(args: argparse.Namespace) -> int:
         return 1
     for line in format_hits(hits, verdicts):
         print(line)
+    return 0
+
+
+def _listing_tiers(tiers: frozenset[TriggerTier] | None, verified_only: bool) -> frozenset[str] | None:
+    wanted = {str(tier) for tier in tiers} if tiers is not None else None
+    if verified_only:
+        wanted = {str(TriggerTier.VERIFIED)} & wanted if wanted is not None else {str(TriggerTier.VERIFIED)}
+    return frozenset(wanted) if wanted is not None else None
+
+
+def _say_how_copyright_matched(typed: str, copyright: CopyrightMatch) -> None:
+    """A note on stderr when the copyright was not typed as its tag: `genshin → genshin_impact`."""
+    if copyright.kind is not CopyrightMatchKind.EXACT:
+        guessed = " (closest match)" if copyright.kind is CopyrightMatchKind.SEARCH else ""
+        print(f"aidxl: copyright {typed!r} → {copyright.tag}{guessed}", file=sys.stderr)
+
+
+def print_listing(listing: CopyrightCharacters, *, as_json: bool) -> int:
+    """`aidxl search --copyright C` without a query: the characters, most posted first."""
+    if as_json:
+        json.dump(
+            [character.to_json() for character in listing.characters],
+            sys.stdout,
+            ensure_ascii=False,
+            indent=1,
+        )
+        sys.stdout.write("\n")
+        return 0
+    tag = listing.copyright.tag
+    if not listing.characters:
+        print(
+            f"aidxl: no characters of {tag} (a character belongs to the series its tag names)",
+            file=sys.stderr,
+        )
+        return 1
+    shown = len(listing.characters)
+    print(f"aidxl: {tag}: {listing.total:,} characters, most posted first; {shown:,} shown", file=sys.stderr)
+    width = min(max(len(character.prompt) for character in listing.characters), 60)
+    for character in listing.characters:
+        mark = TIER_MARKS.get(character.tier, " ")
+        print(f"{character.prompt:<{width}}  {mark} {character.count:>9,}")
     return 0
 
 
@@ -112,8 +234,8 @@ def verdict_json(record: Recognition | None) -> dict[str, Any] | None:
 
 
 def format_hits(hits: list[SearchHit], verdicts: Mapping[str, Recognition] | None = None) -> list[str]:
-    """One aligned line per hit: text to paste (alias hits as `alias → tag`), kind, count, match, and,
-    when any hit has one, its recognition verdict (`yes 0.231 model-name`)."""
+    """One aligned line per hit: text to paste (alias hits as `alias → tag`), tier mark (TIER_MARKS),
+    kind, count, match, and, when any hit has one, its recognition verdict (`yes 0.231 model-name`)."""
     displays = [hit.display for hit in hits]
     width = min(max(len(display) for display in displays), 60)
     kind_width = max(len(hit.kind) for hit in hits)
@@ -125,7 +247,7 @@ def format_hits(hits: list[SearchHit], verdicts: Mapping[str, Recognition] | Non
     match_width = max(len(match) for match in matches) if any(records) else 0
     lines = []
     for hit, display, match, record in zip(hits, displays, matches, records, strict=True):
-        mark = "✓" if hit.verified else " "
+        mark = TIER_MARKS.get(hit.tier, " ")
         line = f"{display:<{width}}  {mark} {hit.kind:<{kind_width}}  {hit.count:>9,}  {match:<{match_width}}"
         if record is not None:
             line += f"  {record.verdict:<6} {record.score:.3f} {record.model_name}"
