@@ -369,12 +369,18 @@ def slot_of_caption_group(tag: str, group_index: int, plain: str, rules: SlotRul
     return curated if curated in SLOTS_OF_PART[part] else DEFAULT_SLOT_OF_PART[part]
 
 
-def _plain_text(tag: PromptTag) -> str:
-    """The text the tag should have: the catalog's tag when matched exactly, else as written.
+def _plain_text(tag: PromptTag, tables: AuthorTables | None = None) -> str:
+    """The text the tag should have: a character in the form AIDXL was trained on (`frieren` →
+    `frieren (sousou no frieren)`, from `tables`), the catalog's tag when matched exactly, else as
+    written.
 
     An unescaped qualifier (`ganyu (genshin impact)`, read by the web UI as two weights) is
     taken as the user meant it: the bracketed tag.
     """
+    if tables is not None and tag.match.category == Category.CHARACTER and tag.match.tag is not None:
+        trained = tables.trained_form(tag.match.tag)
+        if trained is not None:
+            return trained
     if tag.match.kind is MatchKind.EXACT and tag.match.tag is not None:
         return to_plain_form(tag.match.tag)
     if tag.mixed_weight and not tag.text.rstrip().endswith(")"):
@@ -449,7 +455,7 @@ def _merge_duplicates(
     """One entry per canonical key, in first-seen order; the first weight other than 1 is kept."""
     merged: dict[str, _Entry] = {}
     for position, tag in enumerate(prompt_tags):
-        plain = _plain_text(tag)
+        plain = _plain_text(tag, tables)
         key = to_canonical(plain)
         if key in skip_keys or not plain:
             continue

@@ -6,7 +6,9 @@ from a caption, keeping "the one that retains the most information") and `captio
 caption group, lower = earlier; `kb.caption_groups` names the groups). Both are keyed by canonical
 Danbooru names.
 
-They are small (7k and 17k rows) and read on every lint and assembly, so a process loads them once
+With them, the characters whose trained form is not their Danbooru name (`frieren` → `frieren
+(sousou no frieren)`, from `characters.form`). They are small (7k and 17k rows) and read on every
+lint and assembly, so a process loads them once
 per catalog build (`shared_author_tables`) and looks tags up in dictionaries. A catalog built
 without them gives empty tables, and everything that reads them behaves as it did before them.
 `implications_of` answers one tag's question directly (the explorer's detail pane).
@@ -19,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from kb.tagforms import to_canonical
+from kb.tagforms import to_canonical, to_plain_form
 
 if TYPE_CHECKING:
     import duckdb
@@ -31,6 +33,9 @@ class AuthorTables:
 
     caption_groups: Mapping[str, int] = field(default_factory=dict)  # tag -> group index
     implications: Mapping[str, frozenset[str]] = field(default_factory=dict)  # tag -> tags it implies
+    # Danbooru character tag -> the form AIDXL was trained on, plain, where they differ (the author's
+    # caption form): frieren -> frieren (sousou no frieren)
+    character_forms: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def has_caption_order(self) -> bool:
@@ -43,6 +48,10 @@ class AuthorTables:
     def implied_tags(self, tag: str) -> frozenset[str]:
         """The tags that `tag` implies (`very_long_hair` → {long_hair}); empty when none."""
         return self.implications.get(tag, frozenset())
+
+    def trained_form(self, tag: str) -> str | None:
+        """The plain form AIDXL knows for a character tag, when it is not the tag's own name."""
+        return self.character_forms.get(tag)
 
     def implies(self, tag: str, other: str) -> bool:
         """Does `tag` imply `other`? (`very_long_hair`, `long_hair` → True)."""
@@ -71,7 +80,14 @@ def load_author_tables(connection: duckdb.DuckDBPyConnection) -> AuthorTables:
     for tag, implied_tag in connection.execute("SELECT tag, implied FROM implications").fetchall():
         if tag != implied_tag:
             implied.setdefault(tag, set()).add(implied_tag)
-    return AuthorTables(groups, {tag: frozenset(tags) for tag, tags in implied.items()})
+    forms = {
+        str(name): str(form)
+        for name, form in connection.execute(
+            "SELECT t.name, c.form FROM characters c JOIN tags t USING (tag_id)"
+        ).fetchall()
+        if to_plain_form(str(name)) != form
+    }
+    return AuthorTables(groups, {tag: frozenset(tags) for tag, tags in implied.items()}, forms)
 
 
 _shared_lock = threading.Lock()

@@ -110,7 +110,7 @@ def character_additions(
     no character. Characters without features among others that have some are listed in
     `without_features` (the CLI notes them).
     """
-    characters = prompt_characters(tags, matcher)
+    characters = prompt_characters(tags, matcher) or _characters_by_bare_name(connection, tags)
     added: list[AddedTag] = []
     without: list[str] = []
     if with_features:
@@ -141,6 +141,24 @@ def character_additions(
         after = _anchor_key(tags, *characters[0]) if characters else None
         added += _feature_tags(info, FeaturePart.OUTFIT, f"outfit of {info.tag}", after=after)
     return CharacterAdditions(tuple(added), tuple(c for _, c in characters), tuple(without))
+
+
+def _characters_by_bare_name(
+    connection: duckdb.DuckDBPyConnection, tags: Sequence[PromptTag]
+) -> list[tuple[int, str]]:
+    """Unknown tags that are a character's name without its qualifier (`zhongli`), as `aidxl char`
+    reads them (its most-posted character of that name); never a typo guess."""
+    from kb.characters import CharacterMatchKind, lookup_character
+
+    found: list[tuple[int, str]] = []
+    for index, tag in enumerate(tags):
+        if tag.match.kind is not MatchKind.UNKNOWN or not tag.text.strip():
+            continue
+        match = lookup_character(connection, unescape_a1111(tag.text))
+        known = {character for _, character in found}
+        if match is not None and match.kind is CharacterMatchKind.NAME and match.tag not in known:
+            found.append((index, match.tag))
+    return found
 
 
 def _anchor_key(tags: Sequence[PromptTag], index: int, character: str) -> str:

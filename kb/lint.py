@@ -33,6 +33,7 @@ from kb.author_tables import AuthorTables, author_tables_of
 from kb.curated import ForeignQualityWord, load_foreign_quality_words, load_quality_ladder
 from kb.errors import ClipVocabularyError, CuratedDataError, PromptSyntaxError
 from kb.render import format_weight, render_tag
+from kb.schema import Category
 from kb.tagforms import escape_a1111, keeps_underscores, to_canonical, unescape_a1111
 from kb.tagview import MatchKind, PromptTag, TagMatcher, split_tags
 from kb.tokens import count_prompt_tokens
@@ -115,6 +116,7 @@ def lint_prompt(
         findings += check_weight(tag)
         if matcher is not None and not other_models_word:
             findings += check_known(tag, search)
+        findings += check_character_form(tag, tables)
     findings += check_duplicates(tags, text)
     findings += check_implied(text, tags, tables)
     findings += check_slots(tags, tables)
@@ -419,6 +421,28 @@ def _brackets_balance(span: str) -> bool:
                 return False
         position += 1
     return all(value == 0 for value in depth.values())
+
+
+def check_character_form(tag: PromptTag, tables: AuthorTables | None) -> list[Finding]:
+    """A character written by its Danbooru name where AIDXL was trained on another form: the
+    author's captions say `frieren (sousou no frieren)` for Danbooru's `frieren`."""
+    if tables is None or tag.match.category != Category.CHARACTER or tag.match.tag is None:
+        return []
+    trained = tables.trained_form(tag.match.tag)
+    if trained is None or to_canonical(tag.text) == to_canonical(trained):
+        return []
+    fixed = escape_a1111(trained)
+    return [
+        Finding(
+            "character-form",
+            f"`{tag.text}`: AIDXL was trained on this character as `{fixed}` (the model author's "
+            f"captions); write that form",
+            tag.start,
+            tag.end,
+            fixed,
+            Severity.INFO,
+        )
+    ]
 
 
 def check_implied(text: str, tags: Sequence[PromptTag], tables: AuthorTables | None) -> list[Finding]:

@@ -294,3 +294,13 @@ def test_the_real_caption_order_places_tags_by_the_authors_groups(
     from kb.lint import lint_prompt
 
     assert [f.code for f in lint_prompt(result.positive, matcher)].count("slot-order") == 0
+
+
+def test_assembly_writes_characters_in_the_form_aidxl_knows(real_catalog: duckdb.DuckDBPyConnection) -> None:
+    matcher = CatalogMatcher(real_catalog)
+    result = assemble_prompt("smile, (frieren:1.2), frieren \\(sousou no frieren\\)", matcher=matcher)
+    # Danbooru's `frieren` is written as the author's caption form, once (both spellings merge).
+    assert result.positive.startswith("(frieren \\(sousou no frieren\\):1.2), ")
+    assert [tag.text for tag in result.tags].count("frieren (sousou no frieren)") == 1
+    # Without the catalog nothing is rewritten.
+    assert assemble_prompt("frieren, smile").positive.startswith("frieren, smile")

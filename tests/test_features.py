@@ -101,7 +101,7 @@ def test_outfit_of_dresses_another_character(
     assert {tag["text"] for tag in added} == set(outfit)
     assert {tag["added_by"] for tag in added} == {"outfit of 2b_(nier:automata)"}
     assert {tag["slot"] for tag in added} <= OUTFIT_SLOTS
-    assert tags[0]["text"] == "frieren"
+    assert tags[0]["text"] == "frieren (sousou no frieren)"  # the form AIDXL knows
     assert tags[-1]["slot"] == "quality"  # the skeleton still closes with quality
 
 
@@ -109,7 +109,7 @@ def test_both_flags_and_the_human_output(catalog_path: Path, capsys: pytest.Capt
     flags = ["--with-features", "--outfit-of", "2b"]
     assert main(["prompt", "assemble", "--catalog", str(catalog_path), *flags, "frieren"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("positive: frieren, ")
+    assert lines[0].startswith("positive: frieren \\(sousou no frieren\\), ")
     assert [line.split(":")[0] for line in lines[3:]] == [
         "added (features of frieren)",
         "added (outfit of 2b_(nier",

@@ -379,3 +379,14 @@ def test_real_catalog_foreign_words_never_suggest_unrelated_tags(
         assert [f.code for f in findings] == ["foreign-quality"], word.text
         assert findings[0].fix == (word.nearest or ""), word.text
         assert "masterpiece theater" not in findings[0].message
+
+
+def test_a_character_in_its_danbooru_name_is_offered_the_form_aidxl_knows(
+    real_catalog: duckdb.DuckDBPyConnection,
+) -> None:
+    (finding,) = [f for f in real_lint(real_catalog, "smile, (frieren:1.2)") if f.code == "character-form"]
+    assert finding.fix == "frieren \\(sousou no frieren\\)"
+    assert "smile, (frieren:1.2)"[finding.start : finding.end] == "frieren"  # the weight stays
+    assert finding.severity is Severity.INFO
+    for prompt in ("frieren \\(sousou no frieren\\)", "ganyu \\(genshin impact\\)", "hatsune miku"):
+        assert "character-form" not in [f.code for f in real_lint(real_catalog, prompt)], prompt
