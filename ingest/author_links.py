@@ -17,7 +17,8 @@ Characters, for each vocabulary name (canonical: `frieren_(sousou_no_frieren)`),
    the author's qualified form is that character's form, and gives its copyright;
 4. it names a tag of another category (`elf`, `genshin_impact`): not a character, left out;
 5. otherwise an author-only character: a trigger without a tag.
-A character tag takes the first vocabulary name that links to it (vocabulary order).
+A character tag takes the first vocabulary name that links to it (vocabulary order), except that a
+qualified form (rule 3) always beats the bare name (`frieren` is in the vocabulary too).
 """
 
 from __future__ import annotations
@@ -54,8 +55,7 @@ class CharacterForm:
     """The form the model knows for a Danbooru character tag, and the copyright it names."""
 
     tag_id: int
-    form: str  # canonical: frieren_(sousou_no_frieren)
-    copyright: str | None  # canonical copyright tag named by the form's series qualifier, if any
+    form: str  # canonical: frieren_(sousou_no_frieren); its series names the copyright (writer)
     source_id: int
     rule: int  # 1-3 of the module docstring
 
@@ -94,7 +94,6 @@ def reduced_names(names: Iterable[str], series_of: Callable[[str], str | None]) 
 def link_author_characters(
     names: Sequence[AuthorName],
     index: TagIndex,
-    series_of: Callable[[str], str | None],
     reduced: dict[str, str],
 ) -> AuthorCharacters:
     """Apply rules 1-5 (module docstring) to every vocabulary character name, in order."""
@@ -108,36 +107,27 @@ def link_author_characters(
             if category != character:
                 linked.not_characters += 1
             elif tag_id not in linked.forms:
-                linked.forms[tag_id] = CharacterForm(
-                    tag_id, name, _series(name, series_of), author_name.source_id, 1
-                )
+                linked.forms[tag_id] = CharacterForm(tag_id, name, author_name.source_id, 1)
             continue
         targets = index.tags_of_alias.get(name, ())
         if targets:
             characters = [tag_id for tag_id, category, _ in targets if category == character]
             if len(characters) == 1:
                 if characters[0] not in linked.forms:
-                    linked.forms[characters[0]] = CharacterForm(
-                        characters[0], name, _series(name, series_of), author_name.source_id, 2
-                    )
+                    linked.forms[characters[0]] = CharacterForm(characters[0], name, author_name.source_id, 2)
             else:
                 linked.not_characters += 1
             continue
         base = reduced.get(name)
         base_tag = index.tag_of_name.get(base) if base is not None else None
         if base_tag is not None and base_tag[1] == character:
-            if base_tag[0] not in linked.forms:
-                linked.forms[base_tag[0]] = CharacterForm(
-                    base_tag[0], name, _series(name, series_of), author_name.source_id, 3
-                )
+            known = linked.forms.get(base_tag[0])
+            # The qualified form beats the bare Danbooru name, wherever the vocabulary lists them.
+            if known is None or not known.form.endswith(")"):
+                linked.forms[base_tag[0]] = CharacterForm(base_tag[0], name, author_name.source_id, 3)
             continue
         linked.author_only.append(author_name)
     return linked
-
-
-def _series(name: str, series_of: Callable[[str], str | None]) -> str | None:
-    found = series_qualifier(parse_character_tag(name), series_of)
-    return found[1] if found is not None else None
 
 
 def link_author_artists(

@@ -214,7 +214,8 @@ def ingest_catalog(
             "--list / --implications / --priorities / --aliases / --chants / --triggers"
         )
     progress = progress if progress is not None else Progress()
-    with build_lock(catalog_path):
+    progress.begin(len(specs) + 3)  # stages: hashing, reading each source, writing, checking
+    with progress, build_lock(catalog_path):
         removed = tuple(remove_stale_temp_files(catalog_path))
         progress.step("hashing sources")
         resolved = _resolve(specs)
@@ -275,7 +276,6 @@ def ingest_catalog(
         finally:
             if gc_was_enabled:
                 gc.enable()
-            progress.done()
     return IngestResult(catalog_path, True, tuple(reports), counts, removed, time.perf_counter() - started)
 
 

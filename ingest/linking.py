@@ -196,19 +196,24 @@ def link_verified(
     return linked
 
 
-def artist_candidates(candidates: Iterable[ArtistName], verified: list[LinkedTrigger]) -> list[ArtistName]:
-    """The artists offered as unverified `by <artist>` triggers: those no verified trigger links to.
-
-    A candidate whose text a verified trigger already uses (for another tag) falls back to the full
-    name with its qualifier; if even that is taken it is left out.
-    """
-    verified_artists = [trigger for trigger in verified if trigger.kind is TriggerKind.ARTIST_STYLE]
-    linked_tags = {trigger.tag_id for trigger in verified_artists}
-    taken = {
+def taken_artist_names(triggers: Iterable[LinkedTrigger]) -> set[str]:
+    """Canonical artist names whose `by <name>` text these triggers use already."""
+    return {
         to_canonical(trigger.text.removeprefix(ARTIST_PREFIX))
-        for trigger in verified_artists
-        if trigger.text.startswith(ARTIST_PREFIX)
+        for trigger in triggers
+        if trigger.kind is TriggerKind.ARTIST_STYLE and trigger.text.startswith(ARTIST_PREFIX)
     }
+
+
+def artist_candidates(
+    candidates: Iterable[ArtistName], linked_tags: set[int | None], taken: set[str]
+) -> list[ArtistName]:
+    """The artists offered as `danbooru`-tier `by <artist>` triggers: those no verified or author
+    trigger links to (`linked_tags`).
+
+    A candidate whose text another trigger already uses (`taken`, canonical names) falls back to the
+    full name with its qualifier; if even that is taken it is left out.
+    """
     offered: list[ArtistName] = []
     for candidate in candidates:
         if candidate.tag_id in linked_tags:

@@ -8,7 +8,7 @@ character tags (kb.characters).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +42,7 @@ from ingest.linking import (
     lookup_names,
     merge_verified,
     series_resolver,
+    taken_artist_names,
 )
 from ingest.priorities import PriorityRows
 from ingest.tagrows import TagRows
@@ -50,7 +51,7 @@ from kb import __version__
 from kb.caption_groups import UNGROUPED_INDEX, FeaturePart, feature_part
 from kb.errors import IngestError
 from kb.schema import DDL, KIND_OF_CATEGORY, SCHEMA_VERSION, Category, TriggerKind, TriggerTier
-from kb.tagforms import EMOTICON_TAGS, to_canonical, to_plain_form
+from kb.tagforms import EMOTICON_TAGS, to_plain_form
 
 
 @dataclass(frozen=True)
@@ -442,7 +443,13 @@ def write_catalog(
         wanted.update(author_lookup_names(author.artists, author.characters))
         index = _tag_index(connection, wanted)
         series_of = series_resolver(index)
-        reduced = reduced_names((name.name for name in author.characters), series_of)
+        # Rule 3 of ingest/author_links.py looks at names that are neither a tag nor an alias.
+        unknown = (
+            name.name
+            for name in author.characters
+            if name.name not in index.tag_of_name and name.name not in index.tags_of_alias
+        )
+        reduced = reduced_names(unknown, series_of)
         index = _with_names(connection, index, reduced.values())
         artists = connection.execute(
             "SELECT tag_id, name FROM merged WHERE category = ? ORDER BY tag_id", [int(Category.ARTIST)]
@@ -450,20 +457,19 @@ def write_catalog(
         artist_names = artist_candidate_names(artists)
         artist_of_chosen = {artist.chosen: artist.tag_id for artist in artist_names}
         verified = link_verified(merged_entries, index, artist_of_chosen)
-        taken = {
-            to_canonical(trigger.text.removeprefix(ARTIST_PREFIX))
-            for trigger in verified
-            if trigger.kind is TriggerKind.ARTIST_STYLE and trigger.text.startswith(ARTIST_PREFIX)
-        }
+        taken = taken_artist_names(verified)
         author_artists = link_author_artists(author.artists, index, artist_of_chosen, taken)
-        characters = link_author_characters(author.characters, index, series_of, reduced)
+        characters = link_author_characters(author.characters, index, reduced)
         linked = [
             *verified,
             *(_author_artist_trigger(artist) for artist in author_artists),
             *(_author_character_trigger(name) for name in characters.author_only),
         ]
         _insert_linked_triggers(connection, linked)
-        _insert_artist_candidates(connection, artist_candidates(artist_names, linked))
+        linked_artists = {trigger.tag_id for trigger in verified if trigger.kind is TriggerKind.ARTIST_STYLE}
+        linked_artists.update(artist.tag_id for artist in author_artists)
+        taken.update(artist.name for artist in author_artists)
+        _insert_artist_candidates(connection, artist_candidates(artist_names, linked_artists, taken))
         _stage_forms(connection, characters.forms)
         _insert_tag_triggers(connection)
         _insert_characters(connection, index, characters.forms)
@@ -567,15 +573,18 @@ def _insert_author_tables(
     return notes
 
 
+def _source_id_column(columns: Sequence[tuple[int, Sized]]) -> np.ndarray[Any, np.dtype[Any]]:
+    """The source id of every row, given (source id, one of that source's columns) in order."""
+    return np.concatenate([np.full(len(column), source_id, dtype=np.int32) for source_id, column in columns])
+
+
 def _insert_implications(
     connection: duckdb.DuckDBPyConnection, sources: Sequence[tuple[int, ImplicationRows]]
 ) -> None:
     if not any(rows.tags for _, rows in sources):
         return
     columns = {
-        "source_id": np.concatenate(
-            [np.full(len(rows.tags), source_id, dtype=np.int32) for source_id, rows in sources]
-        ),
+        "source_id": _source_id_column([(source_id, rows.tags) for source_id, rows in sources]),
         "tag": _object_array([tag for _, rows in sources for tag in rows.tags]),
         "implied": _object_array([implied for _, rows in sources for implied in rows.implied]),
     }
@@ -595,9 +604,7 @@ def _insert_caption_order(
     if not any(rows.tags for _, rows in sources):
         return
     columns = {
-        "source_id": np.concatenate(
-            [np.full(len(rows.tags), source_id, dtype=np.int32) for source_id, rows in sources]
-        ),
+        "source_id": _source_id_column([(source_id, rows.tags) for source_id, rows in sources]),
         "tag": _object_array([tag for _, rows in sources for tag in rows.tags]),
         "group_index": np.array(
             [group for _, rows in sources for group in rows.group_indexes], dtype=np.int32
@@ -620,9 +627,7 @@ def _insert_author_aliases(
     if not any(rows.aliases for _, rows in sources):
         return {}
     columns = {
-        "source_id": np.concatenate(
-            [np.full(len(rows.aliases), source_id, dtype=np.int32) for source_id, rows in sources]
-        ),
+        "source_id": _source_id_column([(source_id, rows.aliases) for source_id, rows in sources]),
         "alias": _object_array([alias for _, rows in sources for alias in rows.aliases]),
         "tag": _object_array([tag for _, rows in sources for tag in rows.tags]),
     }

@@ -1,29 +1,41 @@
 """Prompt assembly for AIDXL: tags placed in the model card's order, style blends, quality weights.
 
-Each tag gets a slot (`SLOT_ORDER`, GUIDE §2). The slot comes from the tag's trigger kind first
-(catalog match, else the curated lists in `kb/data`: artist styles and any `by ...` → art style,
-characters and copyrights → character, painting styles, aesthetics, quality), then from the
-curated general-tag mapping `kb/data/slots.toml` (exact tag, prefix, suffix); a tag unknown to
-the catalog shaped `name (qualifier)` is taken for a character. A tag with no slot travels with
-the tag written before it (or, at the start, the one after it), so the user's relative order
-survives. The sort is stable: tags of one slot keep their written order.
+Each tag gets a slot (`SLOT_ORDER`, GUIDE §2, the card's skeleton) and, when the catalog holds the
+model author's caption-order table (`kb.author_tables`), a caption group. The slot comes from, in
+order: the tag's trigger kind (catalog match, else the curated lists in `kb/data`: artist styles and
+any `by ...` → art style, characters and copyrights → character, painting styles, aesthetics,
+quality); the author's caption group (`SLOT_OF_CAPTION_GROUP`: hair → main characteristics,
+clothes → clothing, ...; the catch-all groups 34 and 39 place nothing); the curated general-tag
+mapping `kb/data/slots.toml` (exact tag, prefix, suffix); and, for a tag unknown to the catalog
+shaped `name (qualifier)`, character. A tag with no slot travels with the tag written before it
+(or, at the start, the one after it), so the user's relative order survives.
+
+Slots follow the card's order; inside a slot tags sort by caption group (the author's order: `1girl`
+before the character, eyes before the hairstyle; tags the table does not list come last, as the
+author's tools put them), then as written. Without the table every tag has the same group and the
+order is the written one, as before the table existed.
 
 Duplicates (same canonical key) are merged at the first position; the first weight other than 1
 among them is kept. Quality tags written at weight 1 get the ladder's `default_weight`
 (`kb/data/quality.toml`). A style blend is an ordered list of (trigger, weight) rendered as
 `(by a:0.9), (by b:0.8)`, placed before everything (default) or appended at the very end, which
-softens it. The negative prompt defaults to the model page's (`kb/data/negative.toml`).
+softens it. Tags added for a reason (`AddedTag`: a character's features, another character's outfit,
+see `kb.features`) follow the tag they belong to and skip what the prompt already says or implies.
+The negative prompt defaults to the model page's (`kb/data/negative.toml`).
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from kb.author_tables import AuthorTables, author_tables_of
+from kb.caption_groups import UNGROUPED_INDEX, CaptionGroup, FeaturePart, feature_part
 from kb.characters import parse_character_tag
 from kb.curated import (
     CURATED_DIR,
@@ -38,7 +50,7 @@ from kb.render import render_tag, render_tags
 from kb.schema import Category, TriggerKind
 from kb.settings import GenerationSettings
 from kb.tagforms import to_canonical, to_plain_form, unescape_a1111
-from kb.tagview import MatchKind, PromptTag, TagMatcher, split_tags
+from kb.tagview import MatchKind, PromptTag, TagMatch, TagMatcher, split_tags
 
 SLOT_ORDER: tuple[str, ...] = (
     "art_style",
@@ -76,6 +88,70 @@ _SLOT_OF_CATEGORY: dict[int, str] = {
     Category.CHARACTER: "character",
     Category.COPYRIGHT: "character",
 }
+
+
+# The author's caption groups in the card's skeleton. Groups 34 (MISC: words starting with v) and
+# 39 (OTHER: everything no pattern matched) say nothing about a tag: slots.toml decides for those.
+SLOT_OF_CAPTION_GROUP: dict[CaptionGroup, str] = {
+    CaptionGroup.ROLE: "character",  # 1girl travels with the character, as in slots.toml
+    CaptionGroup.COSPLAY: "character",
+    CaptionGroup.RACE: "race",
+    CaptionGroup.SOLO: "character",
+    CaptionGroup.SUBJECT: "composition",  # portrait, scenery
+    CaptionGroup.PAINTING_STYLE: "painting_style",
+    CaptionGroup.THEME: "theme",
+    CaptionGroup.ENVIRONMENT: "main_environment",
+    CaptionGroup.BACKGROUND: "background",
+    CaptionGroup.ANGLE: "composition",
+    CaptionGroup.ACTION: "action",  # also holding_sword, looking_at_viewer
+    CaptionGroup.ADDITIONAL_ACTION: "action",
+    CaptionGroup.EXPRESSION: "expression",
+    CaptionGroup.SKIN: "main_characteristics",
+    CaptionGroup.FACE_FEATURE: "other_characteristics",  # animal ears, open mouth, fang
+    CaptionGroup.EYE: "other_characteristics",  # the card: `twintails, green eyes, parted lip`
+    CaptionGroup.EYE_FEATURE: "other_characteristics",
+    CaptionGroup.EYE_ACCESSORY: "accessories",
+    CaptionGroup.HAIR: "main_characteristics",  # the card: `white hair`
+    CaptionGroup.HAIRSTYLE: "other_characteristics",
+    CaptionGroup.HAIR_ORNAMENT: "accessories",
+    CaptionGroup.FIGURE: "main_characteristics",
+    CaptionGroup.BREAST: "main_characteristics",
+    CaptionGroup.BREAST_FEATURE: "other_characteristics",
+    CaptionGroup.NIPPLE: "other_characteristics",
+    CaptionGroup.GENITALS: "other_characteristics",
+    CaptionGroup.CENSORING: "secondary_description",
+    CaptionGroup.BODY: "other_characteristics",
+    CaptionGroup.BODY_FEATURE: "other_characteristics",
+    CaptionGroup.SUIT: "clothing",
+    CaptionGroup.CLOTHES: "clothing",
+    CaptionGroup.CLOTHES_ACCESSORY: "accessories",
+    CaptionGroup.NAIL: "other_characteristics",
+    CaptionGroup.ITEM: "items",
+    CaptionGroup.AESTHETIC: "aesthetics",
+}
+# What a character looks like vs. what it wears (`kb.caption_groups.feature_part`, the split of
+# `aidxl char --features`): a worn thing the author filed under a body group (`hair_ribbon` with the
+# hairstyles, `thigh_boots` with the body) goes to the outfit's slots, a body part filed with the
+# items (`wings`, `halo`) to the characteristics; slots.toml picks the slot inside the family.
+SLOTS_OF_PART: dict[FeaturePart, tuple[str, ...]] = {
+    FeaturePart.APPEARANCE: ("race", "main_characteristics", "other_characteristics"),
+    FeaturePart.OUTFIT: ("clothing", "accessories", "items"),
+}
+DEFAULT_SLOT_OF_PART: dict[FeaturePart, str] = {
+    FeaturePart.APPEARANCE: "other_characteristics",
+    FeaturePart.OUTFIT: "accessories",
+}
+# Caption groups of tags their kind places (sorting inside the slot): the author's order has role
+# (1girl, group 1), then character (2), copyright (3), race (4); artist styles, painting styles,
+# aesthetics and quality fill their slots alone.
+_GROUP_OF_KIND_SLOT: dict[str, int] = {
+    "art_style": 0,
+    "character": 2,
+    "painting_style": int(CaptionGroup.PAINTING_STYLE),
+    "aesthetics": int(CaptionGroup.AESTHETIC),
+    "quality": UNGROUPED_INDEX - 1,
+}
+_COPYRIGHT_GROUP = 3
 
 
 @dataclass(frozen=True)
@@ -179,6 +255,18 @@ class AssembledTag:
     text: str  # plain text, rendered escaped
     weight: float
     slot: str | None  # None: placed next to its neighbour
+    added_by: str | None = None  # why assembly added it (`features of frieren`); None: the user's
+
+
+@dataclass(frozen=True)
+class AddedTag:
+    """A tag assembly adds to the user's (see `kb.features`): a character's appearance or another
+    character's outfit. Skipped when the prompt already has it or a tag implying it."""
+
+    text: str  # plain prompt text: white hair
+    added_by: str  # why, for people and `--json`: `features of frieren`, `outfit of 2b_(nier:automata)`
+    after: str | None = None  # canonical key of the prompt tag to follow (the character); None: the end
+    fallback_slot: str | None = None  # its slot when neither the author's table nor slots.toml has one
 
 
 @dataclass
@@ -186,7 +274,11 @@ class _Entry:
     text: str
     weight: float
     slot: str | None
-    first_tag: int  # index of the prompt tag it came from
+    group: int  # caption group for the order inside the slot
+    first_tag: int  # index of the prompt tag it came from (-1: added)
+    key: str  # canonical key of `text`
+    resolved: str  # the catalog tag it names (alias resolved), else `key`: what implications read
+    added_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -197,30 +289,98 @@ class AssembledPrompt:
     tags: tuple[AssembledTag, ...] = field(default=())
 
 
-def slot_of_tag(tag: PromptTag, plain: str, rules: SlotRules) -> str | None:
-    """The slot of one tag: trigger kind, then category, then the curated mapping."""
-    if tag.match.trigger_kind in _SLOT_OF_TRIGGER_KIND:
-        return _SLOT_OF_TRIGGER_KIND[tag.match.trigger_kind]
+def slot_of_tag(
+    tag: PromptTag, plain: str, rules: SlotRules, tables: AuthorTables | None = None
+) -> str | None:
+    """The slot of one tag: trigger kind, category, the author's caption group, the curated mapping."""
+    return tag_placement(tag.match, plain, rules, tables)[0]
+
+
+def tag_placement(
+    match: TagMatch, plain: str, rules: SlotRules, tables: AuthorTables | None = None
+) -> tuple[str | None, int]:
+    """(slot, caption group) of a tag from its catalog match and plain lower-case text.
+
+    The group orders tags inside their slot: the author's group when the table lists the tag,
+    `_GROUP_OF_KIND_SLOT` for kind-placed tags, `UNGROUPED_INDEX` (39) otherwise.
+    """
+    kind_slot = _kind_slot(match, plain)
+    if kind_slot is not None:
+        copyright_ = match.trigger_kind == TriggerKind.COPYRIGHT or (
+            match.trigger_kind is None and match.category == Category.COPYRIGHT
+        )
+        return kind_slot, _COPYRIGHT_GROUP if copyright_ else _GROUP_OF_KIND_SLOT[kind_slot]
+    key = match.tag or to_canonical(plain)
+    group = tables.caption_group(key) if tables is not None else None
+    if group is not None:
+        group_slot = slot_of_caption_group(key, group, plain, rules)
+        if group_slot is not None:
+            return group_slot, group
+    slot = rules.slot_of(plain)
+    if slot is None and match.kind is MatchKind.UNKNOWN and _looks_like_a_character(plain):
+        return "character", _GROUP_OF_KIND_SLOT["character"]
+    return slot, UNGROUPED_INDEX
+
+
+# The card's other character forms: `a girl named ganyu from genshin impact series` (v0.8's sentence
+# form) and `1 frieren (sousou no frieren)` (the `1 ` prefix).
+_CHARACTER_SENTENCE = re.compile(r"^an? (?:girl|boy) named \S")
+_ONE_PREFIX = "1 "
+
+
+def _looks_like_a_character(plain: str) -> bool:
+    """Without catalog knowledge: a `name (qualifier)` tag, or one of the card's character forms."""
+    if _CHARACTER_SENTENCE.match(plain):
+        return True
+    name = plain.removeprefix(_ONE_PREFIX)
+    return bool(parse_character_tag(name).qualifiers)
+
+
+def _kind_slot(match: TagMatch, plain: str) -> str | None:
+    if match.trigger_kind in _SLOT_OF_TRIGGER_KIND:
+        return _SLOT_OF_TRIGGER_KIND[match.trigger_kind]
     curated = _curated_kinds().slot_of_trigger.get(plain)
     if curated is not None:
         return curated
     if plain.startswith("by ") and len(plain) > 3:
         return "art_style"
-    if tag.match.category in _SLOT_OF_CATEGORY:
-        return _SLOT_OF_CATEGORY[tag.match.category]
-    slot = rules.slot_of(plain)
-    if slot is None and tag.match.kind is MatchKind.UNKNOWN and parse_character_tag(plain).qualifiers:
-        # Without catalog knowledge a `name (qualifier)` tag is most likely a character.
-        return "character"
-    return slot
+    if match.category in _SLOT_OF_CATEGORY:
+        return _SLOT_OF_CATEGORY[match.category]
+    return None
 
 
-def _plain_text(tag: PromptTag) -> str:
-    """The text the tag should have: the catalog's tag when matched exactly, else as written.
+def slot_of_caption_group(tag: str, group_index: int, plain: str, rules: SlotRules) -> str | None:
+    """The slot the author's caption group gives a canonical tag; None for the catch-all groups.
+
+    A tag whose `feature_part` disagrees with its group's family (a worn `hair_ribbon` among the
+    hairstyles, `wings` among the items) moves to the other family: the slot slots.toml gives it
+    there, else `DEFAULT_SLOT_OF_PART`.
+    """
+    try:
+        group_slot = SLOT_OF_CAPTION_GROUP.get(CaptionGroup(group_index))
+    except ValueError:
+        return None
+    if group_slot is None:
+        return None
+    part = feature_part(tag, group_index)
+    if part is None or group_slot in SLOTS_OF_PART[part]:
+        return group_slot
+    curated = rules.slot_of(plain)
+    return curated if curated in SLOTS_OF_PART[part] else DEFAULT_SLOT_OF_PART[part]
+
+
+def _plain_text(tag: PromptTag, tables: AuthorTables | None = None) -> str:
+    """The text the tag should have: a character in the form AIDXL was trained on (`frieren` →
+    `frieren (sousou no frieren)`, from `tables`), the catalog's tag when matched exactly, else as
+    written.
 
     An unescaped qualifier (`ganyu (genshin impact)`, read by the web UI as two weights) is
     taken as the user meant it: the bracketed tag.
     """
+    if tables is not None and tag.match.category == Category.CHARACTER and tag.match.tag is not None:
+        trained = tables.trained_form(tag.match.tag)
+        if trained is not None:
+            return trained
     if tag.match.kind is MatchKind.EXACT and tag.match.tag is not None:
         return to_plain_form(tag.match.tag)
     if tag.mixed_weight and not tag.text.rstrip().endswith(")"):
@@ -238,25 +398,39 @@ def assemble_prompt(
     settings: GenerationSettings | None = None,
     matcher: TagMatcher | None = None,
     slot_rules: SlotRules | None = None,
+    tables: AuthorTables | None = None,
+    added: Sequence[AddedTag] = (),
 ) -> AssembledPrompt:
-    """Order a messy tag list the AIDXL way and render the positive and negative prompts."""
+    """Order a messy tag list the AIDXL way and render the positive and negative prompts.
+
+    `tables` (default: the matcher's, see `kb.author_tables.author_tables_of`) gives the author's
+    caption order; `added` are tags to add (`kb.features`), each after the tag it names.
+    """
     curated = _curated_kinds()
     rules = slot_rules or _default_slot_rules()
+    tables = tables if tables is not None else author_tables_of(matcher)
     prompt_tags = split_tags(tags, matcher) if isinstance(tags, str) else list(tags)
     blend_keys = {to_canonical(text) for text, _ in blend.styles} if blend else set()
 
-    merged = _merge_duplicates(prompt_tags, rules, skip_keys=blend_keys)
-    entries = [(entry.text, entry.weight, entry.slot) for entry in merged]
-    present = {to_canonical(text) for text, _, _ in entries}
+    entries = _merge_duplicates(prompt_tags, rules, tables, skip_keys=blend_keys)
+    entries = _insert_added(entries, added, rules, tables, skip_keys=blend_keys)
+    present = {entry.key for entry in entries}
     for quality in add_quality:
         if to_canonical(quality) not in present:
-            entries.append((quality, 1.0, "quality"))
-    entries = [
-        (text, curated.quality_weight if slot == "quality" and weight == 1.0 else weight, slot)
-        for text, weight, slot in entries
+            key = to_canonical(quality)
+            entries.append(_Entry(quality, 1.0, "quality", _GROUP_OF_KIND_SLOT["quality"], -1, key, key))
+    for entry in entries:
+        if entry.slot == "quality" and entry.weight == 1.0:
+            entry.weight = curated.quality_weight
+    order = _assembled_order(
+        [(entry.slot, entry.group) for entry in entries],
+        by_group=_by_group(tables),
+        added=[entry.added_by is not None for entry in entries],
+    )
+    body = [
+        AssembledTag(entries[index].text, entries[index].weight, entries[index].slot, entries[index].added_by)
+        for index in order
     ]
-    ordered = _order_by_slot(entries)
-    body = [AssembledTag(text, weight, slot) for text, weight, slot in ordered]
     rendered = [render_tag(tag.text, tag.weight) for tag in body]
     if blend is not None and blend.styles:
         rendered = [*rendered, blend.render()] if append_blend else [blend.render(), *rendered]
@@ -268,13 +442,20 @@ def assemble_prompt(
     )
 
 
+def _by_group(tables: AuthorTables | None) -> bool:
+    return tables is not None and tables.has_caption_order
+
+
 def _merge_duplicates(
-    prompt_tags: Sequence[PromptTag], rules: SlotRules, skip_keys: frozenset[str] | set[str] = frozenset()
+    prompt_tags: Sequence[PromptTag],
+    rules: SlotRules,
+    tables: AuthorTables | None,
+    skip_keys: frozenset[str] | set[str] = frozenset(),
 ) -> list[_Entry]:
     """One entry per canonical key, in first-seen order; the first weight other than 1 is kept."""
     merged: dict[str, _Entry] = {}
     for position, tag in enumerate(prompt_tags):
-        plain = _plain_text(tag)
+        plain = _plain_text(tag, tables)
         key = to_canonical(plain)
         if key in skip_keys or not plain:
             continue
@@ -282,27 +463,93 @@ def _merge_duplicates(
             if merged[key].weight == 1.0 and tag.weight != 1.0:
                 merged[key].weight = tag.weight
             continue
-        merged[key] = _Entry(plain, tag.weight, slot_of_tag(tag, plain.lower(), rules), position)
+        slot, group = tag_placement(tag.match, plain.lower(), rules, tables)
+        merged[key] = _Entry(plain, tag.weight, slot, group, position, key, tag.match.tag or key)
     return list(merged.values())
 
 
-def _order_by_slot(entries: list[tuple[str, float, str | None]]) -> list[tuple[str, float, str | None]]:
-    return [entries[index] for index in _slot_order([slot for _, _, slot in entries])]
+def _insert_added(
+    entries: list[_Entry],
+    added: Sequence[AddedTag],
+    rules: SlotRules,
+    tables: AuthorTables | None,
+    skip_keys: frozenset[str] | set[str] = frozenset(),
+) -> list[_Entry]:
+    """The user's entries with `added` inserted after the tag each names (in the given order).
+
+    An added tag is skipped when the prompt has it (or it repeats an earlier addition), or when a
+    tag of the prompt or another addition implies it (`very long hair` makes `long hair` redundant:
+    the author's caption deduplication).
+    """
+    if not added:
+        return entries
+    present = {entry.key for entry in entries} | {entry.resolved for entry in entries} | set(skip_keys)
+    candidates: list[tuple[AddedTag, str]] = []
+    for addition in added:
+        key = to_canonical(addition.text)
+        if key and key not in present:
+            present.add(key)
+            candidates.append((addition, key))
+    keys = {entry.resolved for entry in entries} | {key for _, key in candidates}
+    if tables is not None:
+        candidates = [
+            (addition, key)
+            for addition, key in candidates
+            if not any(tables.implies(other, key) for other in keys if other != key)
+        ]
+    result = list(entries)
+    for addition, key in candidates:
+        plain = addition.text
+        match = TagMatch(MatchKind.EXACT, key)
+        slot, group = tag_placement(match, plain.lower(), rules, tables)
+        entry = _Entry(plain, 1.0, slot or addition.fallback_slot, group, -1, key, key, addition.added_by)
+        at = len(result)
+        if addition.after is not None:
+            anchor = next(
+                (
+                    index
+                    for index, other in enumerate(result)
+                    if addition.after in (other.key, other.resolved)
+                ),
+                None,
+            )
+            if anchor is not None:
+                at = anchor + 1
+                while at < len(result) and result[at].added_by is not None:
+                    at += 1
+        result.insert(at, entry)
+    return result
 
 
-def _slot_order(slots: Sequence[str | None]) -> list[int]:
-    """Indexes of `slots` in assembled order: a stable sort by slot, where a tag without a slot
-    borrows its predecessor's (else its successor's)."""
+def _assembled_order(
+    placements: Sequence[tuple[str | None, int]], *, by_group: bool, added: Sequence[bool] = ()
+) -> list[int]:
+    """Indexes of `placements` (slot, caption group) in assembled order.
+
+    A stable sort by slot, then (when `by_group`) caption group; a tag without a slot travels right
+    behind the nearest tag before it that has one (at the start: right before the first that has
+    one). Tags marked in `added` are nobody's anchor: the user's tags travel with the user's tags.
+    """
     rank = {slot: position for position, slot in enumerate(SLOT_ORDER)}
-    effective: list[int | None] = [rank[slot] if slot is not None else None for slot in slots]
-    for index in range(1, len(effective)):
-        if effective[index] is None:
-            effective[index] = effective[index - 1]
-    for index in range(len(effective) - 2, -1, -1):
-        if effective[index] is None:
-            effective[index] = effective[index + 1]
-    keyed = [(slot_rank if slot_rank is not None else 0, index) for index, slot_rank in enumerate(effective)]
-    return [index for _, index in sorted(keyed)]
+    slotted = [index for index, (slot, _) in enumerate(placements) if slot is not None]
+    leaders = [index for index in slotted if not (index < len(added) and added[index])] or slotted
+    anchors: list[int | None] = []
+    for index, (slot, _) in enumerate(placements):
+        if slot is not None:
+            anchors.append(index)
+            continue
+        position = bisect_left(leaders, index)
+        anchors.append(leaders[position - 1] if position > 0 else leaders[0] if leaders else None)
+
+    def sort_key(index: int) -> tuple[int, int, int, int]:
+        anchor = anchors[index]
+        if anchor is None:  # no tag has a slot: as written
+            return (0, 0, index, index)
+        slot, group = placements[anchor]
+        assert slot is not None
+        return (rank[slot], group if by_group else 0, anchor, index)
+
+    return sorted(range(len(placements)), key=sort_key)
 
 
 @dataclass(frozen=True)
@@ -313,20 +560,31 @@ class TagPlacement:
     slot: str | None  # None: travels with its neighbour
     written: int  # position among the prompt's distinct tags as written, 0-based
     assembled: int  # position among the same tags in assembled order, 0-based
+    group: int | None = None  # caption group that orders it inside its slot; None without the table
 
 
-def place_tags(tags: str | Sequence[PromptTag], *, slot_rules: SlotRules | None = None) -> list[TagPlacement]:
+def place_tags(
+    tags: str | Sequence[PromptTag],
+    *,
+    slot_rules: SlotRules | None = None,
+    tables: AuthorTables | None = None,
+) -> list[TagPlacement]:
     """Where the assembly would put each distinct tag, in written order (the linter's slot check).
 
-    Duplicates count once, at their first occurrence; empty tags are skipped. Raises
-    CuratedDataError when a curated file is broken.
+    Duplicates count once, at their first occurrence; empty tags are skipped. `tables` gives the
+    author's caption order, as in `assemble_prompt`. Raises CuratedDataError when a curated file is
+    broken.
     """
     rules = slot_rules or _default_slot_rules()
     prompt_tags = split_tags(tags) if isinstance(tags, str) else list(tags)
-    merged = _merge_duplicates(prompt_tags, rules)
-    assembled_at = {index: position for position, index in enumerate(_slot_order([e.slot for e in merged]))}
+    merged = _merge_duplicates(prompt_tags, rules, tables)
+    by_group = _by_group(tables)
+    order = _assembled_order([(entry.slot, entry.group) for entry in merged], by_group=by_group)
+    assembled_at = {index: position for position, index in enumerate(order)}
     return [
-        TagPlacement(entry.first_tag, entry.slot, written, assembled_at[written])
+        TagPlacement(
+            entry.first_tag, entry.slot, written, assembled_at[written], entry.group if by_group else None
+        )
         for written, entry in enumerate(merged)
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -224,3 +225,51 @@ def catalog_stats(connection: duckdb.DuckDBPyConnection, path: Path) -> CatalogS
             table: int(_scalar(connection, f"SELECT count(*) FROM {table}")) for table in AUTHOR_TABLES
         },
     )
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A catalog source, as people name it: the registry name when known, else the file name."""
+
+    source_id: int
+    kind: str
+    name: str | None
+    file_name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.file_name})" if self.name else self.file_name
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "file": self.file_name, "kind": self.kind}
+
+
+def source_ref(connection: duckdb.DuckDBPyConnection, source_id: int | None) -> SourceRef | None:
+    """The source with this id, as people name it; None for None or an unknown id."""
+    if source_id is None:
+        return None
+    row = connection.execute(
+        "SELECT source_id, kind, name, file_name FROM sources WHERE source_id = ?", [source_id]
+    ).fetchone()
+    return SourceRef(int(row[0]), str(row[1]), row[2], str(row[3])) if row is not None else None
+
+
+def trigger_sources(
+    connection: duckdb.DuckDBPyConnection, triggers: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], SourceRef]:
+    """The source of each (unescaped text, kind) trigger that the catalog holds."""
+    wanted = sorted(set(triggers))
+    if not wanted:
+        return {}
+    rows = connection.execute(
+        """
+        SELECT tr.text, tr.kind, s.source_id, s.kind, s.name, s.file_name
+        FROM triggers tr JOIN sources s USING (source_id)
+        WHERE (tr.text, tr.kind) IN (SELECT (unnest($texts), unnest($kinds)))
+        """,
+        {"texts": [text for text, _ in wanted], "kinds": [kind for _, kind in wanted]},
+    ).fetchall()
+    return {
+        (str(text), str(kind)): SourceRef(int(source_id), str(source_kind), name, str(file_name))
+        for text, kind, source_id, source_kind, name, file_name in rows
+    }

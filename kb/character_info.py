@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kb.catalog import SourceRef, source_ref
 from kb.characters import CharacterForms, catalog_series_resolver, character_forms
 from kb.schema import Category
 from kb.tagforms import to_canonical, to_prompt_form
@@ -22,23 +23,6 @@ if TYPE_CHECKING:
 
 DEFAULT_SENTENCE_NOUN = "girl"  # the card's own examples; used when no source gives the gender
 SENTENCE_NOUN_OF_GENDER = {"girl": "girl", "boy": "boy"}
-
-
-@dataclass(frozen=True)
-class SourceRef:
-    """A catalog source, as people name it: the registry name when known, else the file name."""
-
-    source_id: int
-    kind: str
-    name: str | None
-    file_name: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.file_name})" if self.name else self.file_name
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "file": self.file_name, "kind": self.kind}
 
 
 @dataclass(frozen=True)
@@ -81,15 +65,6 @@ def _ref_json(ref: SourceRef | None) -> dict[str, Any] | None:
     return ref.to_json() if ref is not None else None
 
 
-def _source(connection: duckdb.DuckDBPyConnection, source_id: int | None) -> SourceRef | None:
-    if source_id is None:
-        return None
-    row = connection.execute(
-        "SELECT source_id, kind, name, file_name FROM sources WHERE source_id = ?", [source_id]
-    ).fetchone()
-    return SourceRef(int(row[0]), str(row[1]), row[2], str(row[3])) if row is not None else None
-
-
 def character_features(connection: duckdb.DuckDBPyConnection, tag_id: int) -> CharacterFeatures:
     """The features of the first source that has any for this character (sources in ingest order)."""
     rows = connection.execute(
@@ -104,7 +79,7 @@ def character_features(connection: duckdb.DuckDBPyConnection, tag_id: int) -> Ch
         return CharacterFeatures((), (), None)
     appearance = tuple(to_prompt_form(feature) for _, part, feature in rows if part == "appearance")
     outfit = tuple(to_prompt_form(feature) for _, part, feature in rows if part == "outfit")
-    return CharacterFeatures(appearance, outfit, _source(connection, int(rows[0][0])))
+    return CharacterFeatures(appearance, outfit, source_ref(connection, int(rows[0][0])))
 
 
 def character_info(
@@ -130,14 +105,14 @@ def character_info(
     gender = str(gender_row[0]) if gender_row is not None else None
     chosen_noun = noun or SENTENCE_NOUN_OF_GENDER.get(gender or "", DEFAULT_SENTENCE_NOUN)
     forms = character_forms(form, gender=chosen_noun, series_resolver=catalog_series_resolver(connection))
-    form_source = _source(connection, form_source_id)
+    form_source = source_ref(connection, form_source_id)
     return CharacterInfo(
         tag=str(name),
         forms=forms,
         gender=gender,
         noun=chosen_noun,
         form_source=form_source,
-        copyright_source=_source(connection, copyright_source_id) if forms.copyright else None,
-        gender_source=_source(connection, int(gender_row[1])) if gender_row is not None else None,
+        copyright_source=source_ref(connection, copyright_source_id) if forms.copyright else None,
+        gender_source=source_ref(connection, int(gender_row[1])) if gender_row is not None else None,
         features=character_features(connection, int(tag_id)),
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from kb.errors import CuratedDataError
 from kb.schema import TriggerKind
+from kb.tagforms import to_canonical
 
 CURATED_DIR = Path(__file__).resolve().parent / "data"
 
@@ -27,6 +28,9 @@ TRIGGER_FILES: dict[str, TriggerKind] = {
     "artist_styles.toml": TriggerKind.ARTIST_STYLE,
 }
 NEGATIVE_FILE = "negative.toml"
+# Other models' quality words: read by the linter, never catalog triggers (so not in CURATED_FILES).
+FOREIGN_QUALITY_FILE = "foreign_quality.toml"
+FOREIGN_WORD_KINDS = frozenset({"quality", "score", "aesthetic", "detail", "rating", "source", "year"})
 CURATED_FILES: tuple[str, ...] = (*TRIGGER_FILES, NEGATIVE_FILE)
 
 _TRIGGER_KEYS = frozenset({"text", "source", "description", "danbooru", "rank"})
@@ -183,6 +187,66 @@ def load_negative_prompt(data_dir: Path = CURATED_DIR) -> NegativePrompt:
         text=_required_str(path, where, document, "text"),
         source_note=_required_str(path, where, document, "source"),
     )
+
+
+@dataclass(frozen=True)
+class ForeignQualityWord:
+    """A quality/score/aesthetic/rating/source/year word of another model (`score_9`, `masterpiece`)."""
+
+    text: str  # as that model's users write it
+    kind: str  # FOREIGN_WORD_KINDS
+    nearest: str | None  # the closest AIDXL quality rung or aesthetic trigger; None: remove the word
+    models: str  # who uses it: "Pony Diffusion V6 XL"
+    source_note: str
+
+    @property
+    def key(self) -> str:
+        """Lookup key, as `kb.tagforms.to_canonical` writes any tag: `score_9`, `very_aesthetic`."""
+        return to_canonical(self.text)
+
+
+def load_foreign_quality_words(data_dir: Path = CURATED_DIR) -> tuple[ForeignQualityWord, ...]:
+    """Read `foreign_quality.toml`. A `nearest` that is no AIDXL rung or aesthetic trigger, a word
+    that is one of AIDXL's own triggers, duplicates and unknown keys are errors naming the entry."""
+    path = data_dir / FOREIGN_QUALITY_FILE
+    document = _read_toml(path)
+    if set(document) != {"word"} or not isinstance(document["word"], list) or not document["word"]:
+        raise CuratedDataError(f"{path}: expected only [[word]] tables")
+    own_rungs = set(load_quality_ladder(data_dir).texts)
+    own_aesthetics = {trigger.text for trigger in load_aesthetics(data_dir)}
+    own_keys = {to_canonical(text) for text in own_rungs | own_aesthetics}
+    own_keys |= {to_canonical(trigger.text) for trigger in load_painting_styles(data_dir)}
+    words: list[ForeignQualityWord] = []
+    seen: set[str] = set()
+    for position, entry in enumerate(document["word"], start=1):
+        where = f"[[word]] #{position}"
+        if not isinstance(entry, dict):
+            raise CuratedDataError(f"{path}: {where}: not a table")
+        unknown = sorted(set(entry) - {"text", "kind", "nearest", "models", "source"})
+        if unknown:
+            raise CuratedDataError(f"{path}: {where}: unknown key(s): {', '.join(unknown)}")
+        word = ForeignQualityWord(
+            text=_required_str(path, where, entry, "text"),
+            kind=_required_str(path, where, entry, "kind"),
+            nearest=_optional_str(path, where, entry, "nearest"),
+            models=_required_str(path, where, entry, "models"),
+            source_note=_required_str(path, where, entry, "source"),
+        )
+        if word.kind not in FOREIGN_WORD_KINDS:
+            raise CuratedDataError(
+                f"{path}: {where}: kind {word.kind!r}; known: {', '.join(sorted(FOREIGN_WORD_KINDS))}"
+            )
+        if word.nearest is not None and word.nearest not in own_rungs | own_aesthetics:
+            raise CuratedDataError(
+                f"{path}: {where}: nearest {word.nearest!r} is no AIDXL quality rung or aesthetic trigger"
+            )
+        if word.key in own_keys:
+            raise CuratedDataError(f"{path}: {where}: {word.text!r} is one of AIDXL's own triggers")
+        if word.key in seen:
+            raise CuratedDataError(f"{path}: {where}: duplicate word {word.text!r}")
+        seen.add(word.key)
+        words.append(word)
+    return tuple(words)
 
 
 def load_curated_triggers(data_dir: Path = CURATED_DIR) -> tuple[CuratedTrigger, ...]:

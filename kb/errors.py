@@ -62,3 +62,7 @@ class UnknownCopyrightError(AidxlError):
     def __init__(self, message: str, *, suggestion: str | None = None) -> None:
         super().__init__(message)
         self.suggestion = suggestion  # canonical copyright tag, or None
+
+
+class FeaturesNotFoundError(AidxlError):
+    """A character whose appearance or outfit the catalog does not know (no chants source lists it)."""

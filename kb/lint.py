@@ -4,10 +4,12 @@ Each finding names a code, a message, the prompt span [start, end) it is about, 
 (the text to put in place of that span, or None when there is no mechanical fix) and a
 severity. Checks without a catalog: underscores, unescaped qualifier brackets, emoticon
 bracket traps, unclosed brackets, unreadable weights, duplicates, weights out of range, chunk
-borders inside a tag, and the slot order (the assembly's slots, `kb.assemble.place_tags`: `by ...`
-styles, curated triggers, `name (qualifier)` characters). With a catalog (a `TagMatcher`): unknown
-tags (with "did you mean" from `search`), the slots of catalog characters and trigger kinds, and
-triggers not verified as AIDXL's own.
+borders inside a tag, other models' quality words (`kb/data/foreign_quality.toml`), and the slot
+order (the assembly's slots, `kb.assemble.place_tags`: `by ...` styles, curated triggers,
+`name (qualifier)` characters). With a catalog (a `TagMatcher`): unknown tags (with "did you mean"
+from `search`), the slots of catalog characters and trigger kinds and the author's caption order,
+triggers not verified as AIDXL's own, and tags another tag of the prompt implies (the author's
+implication table, `kb.author_tables`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import TYPE_CHECKING
 
 from kb.assemble import place_tags
@@ -26,8 +29,11 @@ from kb.attention import (
     parse_prompt_structure,
     render_nodes,
 )
+from kb.author_tables import AuthorTables, author_tables_of
+from kb.curated import ForeignQualityWord, load_foreign_quality_words, load_quality_ladder
 from kb.errors import ClipVocabularyError, CuratedDataError, PromptSyntaxError
 from kb.render import format_weight, render_tag
+from kb.schema import Category
 from kb.tagforms import escape_a1111, keeps_underscores, to_canonical, unescape_a1111
 from kb.tagview import MatchKind, PromptTag, TagMatcher, split_tags
 from kb.tokens import count_prompt_tokens
@@ -83,21 +89,37 @@ class Finding:
 
 
 def lint_prompt(
-    text: str, matcher: TagMatcher | None = None, search: Suggester | None = None
+    text: str,
+    matcher: TagMatcher | None = None,
+    search: Suggester | None = None,
+    *,
+    tables: AuthorTables | None = None,
 ) -> list[Finding]:
-    """Every finding for `text`, in prompt order. Never raises on a bad prompt."""
+    """Every finding for `text`, in prompt order. Never raises on a bad prompt.
+
+    `tables`: the author's caption order and implications; by default the matcher's (a
+    `CatalogMatcher` reads its catalog's), none without a catalog.
+    """
     tags = split_tags(text, matcher)
+    tables = tables if tables is not None else author_tables_of(matcher)
     findings: list[Finding] = []
     findings += check_weight_syntax(text)
     findings += check_brackets(text)
+    foreign = check_foreign_quality(text, tags)
+    foreign_tags = {(finding.tag_start, finding.tag_end) for finding in foreign}
+    findings += [finding.finding for finding in foreign]
     for tag in tags:
-        findings += check_underscore(tag)
+        other_models_word = (tag.start, tag.end) in foreign_tags
+        if not other_models_word:  # its fix replaces the word: "write `score 9`" would mislead
+            findings += check_underscore(tag)
         findings += check_qualifier(text, tag)
         findings += check_weight(tag)
-        if matcher is not None:
+        if matcher is not None and not other_models_word:
             findings += check_known(tag, search)
-    findings += check_duplicates(tags)
-    findings += check_slots(tags)
+        findings += check_character_form(tag, tables)
+    findings += check_duplicates(tags, text)
+    findings += check_implied(text, tags, tables)
+    findings += check_slots(tags, tables)
     findings += check_chunk_borders(text)
     bracket_spans = [(f.start, f.end) for f in findings if f.code in _BRACKET_CODES]
     findings = [
@@ -330,7 +352,8 @@ def _looks_like_a_tag(tag: PromptTag) -> bool:
 # The prompt as a whole
 
 
-def check_duplicates(tags: Sequence[PromptTag]) -> list[Finding]:
+def check_duplicates(tags: Sequence[PromptTag], text: str | None = None) -> list[Finding]:
+    """A tag (or trigger) written twice; the fix removes the repeat with its separator."""
     findings: list[Finding] = []
     first_seen: dict[str, PromptTag] = {}
     for index, tag in enumerate(tags):
@@ -340,17 +363,192 @@ def check_duplicates(tags: Sequence[PromptTag]) -> list[Finding]:
         first = first_seen.setdefault(key, tag)
         if first is tag:
             continue
-        # Remove the repeat together with the separator before it.
-        start = tags[index - 1].outer_end if index > 0 else tag.outer_start
+        start, end = removal_span(text, tags, index)
         findings.append(
             Finding(
                 "duplicate-tag",
                 f"`{tag.text}` repeats `{first.text}` (position {first.start}); keep one, and weight it "
                 "instead of repeating it",
                 start,
-                tag.outer_end,
+                end,
                 "",
                 Severity.WARNING,
+            )
+        )
+    return findings
+
+
+def removal_span(text: str | None, tags: Sequence[PromptTag], index: int) -> tuple[int, int]:
+    """The span to delete so that `tags[index]` goes with one separator and its own weight syntax.
+
+    Prefers the separator before the tag (`a, b` → `a`), else the one after it (first tag). A
+    span that would cut a bracket shared with other tags (`(a, b:1.2)`) is narrowed to the tag's
+    text, so the rest keeps its weight.
+    """
+    tag = tags[index]
+    candidates: list[tuple[int, int]] = []
+    if index > 0:
+        before = tags[index - 1]
+        candidates += [(before.outer_end, tag.outer_end), (before.end, tag.end)]
+    if index + 1 < len(tags):
+        after = tags[index + 1]
+        candidates += [(tag.outer_start, after.outer_start), (tag.start, after.start)]
+    candidates += [(tag.outer_start, tag.outer_end), (tag.start, tag.end)]
+    if text is None:
+        return candidates[0]
+    for start, end in candidates:
+        if _brackets_balance(text[start:end]):
+            return start, end
+    return tag.start, tag.end
+
+
+def _brackets_balance(span: str) -> bool:
+    """Does removing `span` leave the prompt's brackets as they were (each kind opened and closed
+    within it, escapes skipped)?"""
+    depth = {"(": 0, "[": 0}
+    closer_of = {")": "(", "]": "["}
+    position = 0
+    while position < len(span):
+        character = span[position]
+        if character == "\\":
+            position += 2
+            continue
+        if character in depth:
+            depth[character] += 1
+        elif character in closer_of:
+            depth[closer_of[character]] -= 1
+            if depth[closer_of[character]] < 0:
+                return False
+        position += 1
+    return all(value == 0 for value in depth.values())
+
+
+def check_character_form(tag: PromptTag, tables: AuthorTables | None) -> list[Finding]:
+    """A character written by its Danbooru name where AIDXL was trained on another form: the
+    author's captions say `frieren (sousou no frieren)` for Danbooru's `frieren`."""
+    if tables is None or tag.match.category != Category.CHARACTER or tag.match.tag is None:
+        return []
+    trained = tables.trained_form(tag.match.tag)
+    if trained is None or to_canonical(tag.text) == to_canonical(trained):
+        return []
+    fixed = escape_a1111(trained)
+    return [
+        Finding(
+            "character-form",
+            f"`{tag.text}`: AIDXL was trained on this character as `{fixed}` (the model author's "
+            f"captions); write that form",
+            tag.start,
+            tag.end,
+            fixed,
+            Severity.INFO,
+        )
+    ]
+
+
+def check_implied(text: str, tags: Sequence[PromptTag], tables: AuthorTables | None) -> list[Finding]:
+    """A tag that another tag of the prompt implies (`very long hair` implies `long hair`).
+
+    The model author's caption tools drop an implied tag from a caption, keeping the one with the
+    most information (the card's "caption deduplicating"), so AIDXL rarely saw both together; the
+    fix removes the implied tag with its separator. Tags resolve through the catalog (aliases,
+    underscores, escapes and weights do not matter); a repeat counts once (`duplicate-tag` reports
+    it). When the implied tag is weighted higher than the tag implying it, the emphasis may be
+    deliberate (`very long hair, (long hair:1.3)`): the finding is then `info`, not `warning`.
+    """
+    if tables is None or not tables.implications:
+        return []
+    first_index: dict[str, int] = {}
+    for index, tag in enumerate(tags):
+        key = tag.match.tag or tag.canonical
+        if key:
+            first_index.setdefault(key, index)
+    impliers: dict[int, list[int]] = {}  # implied tag index -> the tags implying it, in prompt order
+    for key, index in sorted(first_index.items(), key=lambda item: item[1]):
+        for implied in tables.implied_tags(key):
+            implied_index = first_index.get(implied)
+            if implied_index is not None and implied_index != index:
+                impliers.setdefault(implied_index, []).append(index)
+    findings: list[Finding] = []
+    for index, implying in sorted(impliers.items()):
+        # Name the tag that stays: one nothing else implies (`absurdly long hair` over `very long hair`).
+        implier_index = next((other for other in implying if other not in impliers), implying[0])
+        tag, implier = tags[index], tags[implier_index]
+        deliberate = tag.weight > implier.weight
+        message = (
+            f"`{tag.text}` is implied by `{implier.text}` (the model author's implication table): the "
+            f"author's captions keep only the tag with the most information; remove `{tag.text}`"
+        )
+        if deliberate:
+            message += (
+                f" (it is weighted {format_weight(tag.weight)}, more than `{implier.text}` at "
+                f"{format_weight(implier.weight)}: keep it if that emphasis is deliberate)"
+            )
+        start, end = removal_span(text, tags, index)
+        findings.append(
+            Finding("implied", message, start, end, "", Severity.INFO if deliberate else Severity.WARNING)
+        )
+    return findings
+
+
+@dataclass(frozen=True)
+class _ForeignFinding:
+    finding: Finding
+    tag_start: int  # the tag it is about (its span may include a separator)
+    tag_end: int
+
+
+@cache
+def _foreign_words() -> tuple[dict[str, ForeignQualityWord], tuple[str, ...]]:
+    """Other models' words by key, and AIDXL's ladder (read once per process)."""
+    return {word.key: word for word in load_foreign_quality_words()}, load_quality_ladder().texts
+
+
+_KIND_WORDS = {
+    "quality": "a quality tag",
+    "score": "a score tag",
+    "aesthetic": "an aesthetic tag",
+    "detail": "a detail word",
+    "rating": "a rating tag",
+    "source": "a source tag",
+    "year": "a year tag",
+}
+
+
+def check_foreign_quality(text: str, tags: Sequence[PromptTag]) -> list[_ForeignFinding]:
+    """Quality, score, aesthetic, rating, source and year words of other models (`masterpiece`,
+    `score_9`, `source_anime`): AIDXL has its own ladder. The fix puts the nearest AIDXL rung or
+    aesthetic tag in place (weights kept), or removes the word when AIDXL has nothing close or the
+    prompt already holds that rung."""
+    try:
+        words, ladder = _foreign_words()
+    except CuratedDataError:  # a broken curated file is reported by its loader's tests, not per prompt
+        return []
+    present = {tag.match.target or tag.canonical for tag in tags} | {tag.canonical for tag in tags}
+    findings: list[_ForeignFinding] = []
+    for index, tag in enumerate(tags):
+        word = words.get(tag.canonical)
+        if word is None:
+            continue
+        what = f"`{tag.text}` is {_KIND_WORDS[word.kind]} of other models ({word.models}), not one of AIDXL's"
+        if word.kind in {"quality", "score"}:
+            what += f": AIDXL has its own quality ladder, `{ladder[0]}` … `{ladder[-1]}`"
+        nearest_present = word.nearest is not None and to_canonical(word.nearest) in present
+        if word.nearest is not None and not nearest_present:
+            message, start, end, fix = (
+                f"{what}; the nearest is `{word.nearest}`",
+                tag.start,
+                tag.end,
+                word.nearest,
+            )
+        else:
+            advice = (
+                f"the prompt already has `{word.nearest}`" if nearest_present else "AIDXL has no counterpart"
+            )
+            start, end = removal_span(text, tags, index)
+            message, fix = f"{what}; {advice}: remove it", ""
+        findings.append(
+            _ForeignFinding(
+                Finding("foreign-quality", message, start, end, fix, Severity.WARNING), tag.start, tag.end
             )
         )
     return findings
@@ -366,14 +564,15 @@ _SLOT_ADVICE: dict[str, str] = {
 }
 
 
-def check_slots(tags: Sequence[PromptTag]) -> list[Finding]:
+def check_slots(tags: Sequence[PromptTag], tables: AuthorTables | None = None) -> list[Finding]:
     """Style, character, aesthetic and quality tags far from where `assemble_prompt` puts them.
 
-    Both positions count distinct tags (a duplicate once). Far: moved by at least
-    `SLOT_MIN_DISPLACEMENT` places and by more than `SLOT_TOLERANCE` of the prompt's length.
+    Both positions count distinct tags (a duplicate once), placed as the assembly places them with
+    the same author's caption order (`tables`). Far: moved by at least `SLOT_MIN_DISPLACEMENT`
+    places and by more than `SLOT_TOLERANCE` of the prompt's length.
     """
     try:
-        placements = place_tags(tags)
+        placements = place_tags(tags, tables=tables)
     except CuratedDataError:  # a broken curated file is reported by ingest, not by the linter
         return []
     if len(placements) < SLOT_MIN_TAGS:

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from kb.attention import BREAK_TEXT, AttentionPiece, attention_pieces
+from kb.author_tables import EMPTY_AUTHOR_TABLES, AuthorTables, shared_author_tables
 from kb.tagforms import to_canonical
 
 if TYPE_CHECKING:
@@ -73,10 +74,16 @@ class DictMatcher:
         tags: dict[str, int],
         aliases: dict[str, str] | None = None,
         triggers: dict[str, tuple[str, str | None, bool]] | None = None,
+        author_tables: AuthorTables | None = None,
     ) -> None:
         self.tags = tags  # canonical name -> category
         self.aliases = aliases or {}  # alias -> canonical name
         self.triggers = triggers or {}  # trigger text -> (kind, linked tag or None, verified)
+        self._author_tables = author_tables or EMPTY_AUTHOR_TABLES
+
+    def author_tables(self) -> AuthorTables:
+        """The author's caption order and implications given to it (empty by default)."""
+        return self._author_tables
 
     def match_all(self, keys: Sequence[str]) -> list[TagMatch]:
         return [self._match(key) for key in keys]
@@ -104,6 +111,10 @@ class CatalogMatcher:
     def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
         self.connection = connection
         self._cache: dict[str, TagMatch] = {}
+
+    def author_tables(self) -> AuthorTables:
+        """The catalog's caption order and implications (`kb.author_tables`), loaded once per process."""
+        return shared_author_tables(self.connection)
 
     def match_all(self, keys: Sequence[str]) -> list[TagMatch]:
         missing = sorted({key for key in keys if key not in self._cache})

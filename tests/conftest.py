@@ -1,13 +1,38 @@
-"""Shared fixtures: the real data files beside the checkout, and isolated user folders."""
+"""Shared fixtures: the real data files beside the checkout, isolated user folders, and one
+temp folder per test run that every pytest-xdist worker shares (see catalog_fixture.py)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+from catalog_fixture import SESSION_DIR_ENV
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+# The run's shared temp folder (SESSION_DIR_ENV): the process that starts the run (the xdist
+# controller, or the only pytest process) makes it before any worker starts; workers inherit the
+# variable and find it there.
+_owned_session_dir = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get(SESSION_DIR_ENV):  # an xdist worker: the controller made the folder
+        return
+    session_dir = Path(tempfile.mkdtemp(prefix="aidxl-tests-"))
+    os.environ[SESSION_DIR_ENV] = str(session_dir)
+    config.stash[_owned_session_dir] = session_dir
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The owner removes the folder once every worker has finished."""
+    session_dir = config.stash.get(_owned_session_dir, None)
+    if session_dir is not None:
+        shutil.rmtree(session_dir, ignore_errors=True)
+        os.environ.pop(SESSION_DIR_ENV, None)
 
 
 @pytest.fixture(scope="session")

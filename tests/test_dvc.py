@@ -37,6 +37,7 @@ def counts(catalog: Path) -> tuple[int, ...]:
         connection.close()
 
 
+@pytest.mark.slow  # the real dvc, in subprocesses
 @pytest.mark.skipif(not DVC.exists() or shutil.which("git") is None, reason="needs dvc (dev extra) and git")
 def test_catalog_round_trip_through_a_local_dvc_remote(tmp_path: Path) -> None:
     repo = tmp_path / "repo"

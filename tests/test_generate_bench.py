@@ -11,6 +11,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow  # a subprocess running the benchmark on the tiny model
 def test_tiny_benchmark_prints_its_table() -> None:
     pytest.importorskip("torch")
     result = subprocess.run(

@@ -1,6 +1,8 @@
 """An interrupted build (kill -9, Ctrl-C, an error) leaves the previous catalog byte-identical;
-temp files of a killed build are removed by the next ingest. The child process stops itself right
-before the rename (AIDXL_INGEST_PAUSE_BEFORE_COMMIT) and says so: the test waits on that line."""
+temp files of a killed build are removed by the next ingest, and an ingest that ends (built, up to
+date, failed or interrupted) leaves nothing beside the catalog: no temp file, no lock file. The child
+process stops itself right before the rename (AIDXL_INGEST_PAUSE_BEFORE_COMMIT) and says so: the test
+waits on that line."""
 
 from __future__ import annotations
 
@@ -58,6 +60,11 @@ def start_paused_ingest(catalog: Path) -> tuple[subprocess.Popen[str], Path]:
     return child, temp
 
 
+def beside(catalog: Path) -> list[str]:
+    """Files next to the catalog that belong to it (temp catalogs, WAL, lock), the catalog aside."""
+    return sorted(path.name for path in catalog.parent.glob(f"{catalog.name}*") if path != catalog)
+
+
 def tag_names(catalog: Path) -> list[str]:
     import duckdb
 
@@ -75,10 +82,12 @@ def test_kill_9_mid_build_keeps_the_previous_catalog(
     assert previous.read_bytes() == before
     assert tag_names(previous) == ["long_hair"]
     assert temp.exists()  # left behind by the killed build ...
+    assert beside(previous) == sorted([temp.name, "catalog.duckdb.tmp-lock"])
     capsys.readouterr()
     assert main(["ingest", "--catalog", str(previous), "--tagger", str(previous.parent / "second.csv")]) == 0
     assert f"removed {temp} left by an interrupted build" in capsys.readouterr().err
-    assert not temp.exists()  # ... and removed by the next one
+    assert not temp.exists()  # ... and removed by the next one, with the lock file
+    assert beside(previous) == []
     assert tag_names(previous) == ["long_hair", "short_hair"]
 
 
@@ -91,7 +100,7 @@ def test_ctrl_c_mid_build_keeps_the_previous_catalog_and_removes_the_temp_file(p
     assert "aidxl: interrupted" in stderr
     assert previous.read_bytes() == before
     assert not temp.exists()
-    assert list(previous.parent.glob("catalog.duckdb.tmp-build-*")) == []
+    assert beside(previous) == []
 
 
 def test_a_reader_keeps_reading_the_old_catalog_while_it_is_replaced(previous: Path) -> None:
@@ -131,10 +140,58 @@ def test_a_second_concurrent_ingest_is_refused(previous: Path, capsys: pytest.Ca
 
     before = previous.read_bytes()
     with build_lock(previous):  # as if another `aidxl ingest` were building right now
+        assert beside(previous) == ["catalog.duckdb.tmp-lock"]
         assert (
             main(["ingest", "--catalog", str(previous), "--tagger", str(previous.parent / "second.csv")]) == 2
         )
+        assert beside(previous) == ["catalog.duckdb.tmp-lock"]  # the refused ingest keeps the holder's lock
     assert capsys.readouterr().err.endswith(
         f"aidxl: {previous}: another `aidxl ingest` is building this catalog right now\n"
     )
     assert previous.read_bytes() == before
+    assert beside(previous) == []
+    # Released, the catalog can be built again (a new lock file, removed in its turn).
+    assert main(["ingest", "--catalog", str(previous), "--tagger", str(previous.parent / "second.csv")]) == 0
+    assert tag_names(previous) == ["long_hair", "short_hair"]
+    assert beside(previous) == []
+
+
+def test_nothing_is_left_beside_the_catalog_after_a_build_a_no_op_or_a_failure(previous: Path) -> None:
+    assert beside(previous) == []  # the first build (the fixture's)
+    second = str(previous.parent / "second.csv")
+    assert main(["ingest", "--catalog", str(previous), "--tagger", second]) == 0
+    assert beside(previous) == []
+    assert main(["ingest", "--catalog", str(previous), "--tagger", second]) == 0  # up to date
+    assert beside(previous) == []
+    bad = previous.parent / "bad.csv"
+    bad.write_bytes(b"tag_id,name,category,count\n1,long_hair,zero,500\n")
+    assert main(["ingest", "--catalog", str(previous), "--tagger", str(bad)]) == 2
+    assert beside(previous) == []
+    assert main(["ingest", "--catalog", str(previous), "--tagger", str(previous.parent / "missing.csv")]) == 2
+    assert beside(previous) == []
+    assert tag_names(previous) == ["long_hair", "short_hair"]
+
+
+def test_a_first_build_that_fails_leaves_the_folder_empty(tmp_path: Path) -> None:
+    bad = tmp_path / "sources" / "bad.csv"
+    bad.parent.mkdir()
+    bad.write_bytes(b"tag_id,name,category,count\n1,long_hair,zero,500\n")
+    catalog = tmp_path / "out" / "catalog.duckdb"
+    assert main(["ingest", "--catalog", str(catalog), "--tagger", str(bad)]) == 2
+    assert list(catalog.parent.iterdir()) == []
+
+
+def test_a_build_in_another_process_refuses_a_second_one(
+    previous: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    child, temp = start_paused_ingest(previous)  # holds the lock, paused before its rename
+    first = str(previous.parent / "first.csv")
+    try:
+        assert main(["ingest", "--catalog", str(previous), "--tagger", first]) == 2
+        assert "another `aidxl ingest` is building this catalog right now" in capsys.readouterr().err
+        assert beside(previous) == sorted([temp.name, "catalog.duckdb.tmp-lock"])
+    finally:
+        child.send_signal(signal.SIGINT)
+        child.communicate()
+    assert beside(previous) == []
+    assert tag_names(previous) == ["long_hair"]

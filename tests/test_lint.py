@@ -9,6 +9,7 @@ import duckdb
 import pytest
 from prompt_fixture import build_tiny_catalog
 
+from kb.author_tables import AuthorTables
 from kb.catalog import open_catalog
 from kb.lint import Finding, Severity, catalog_suggester, lint_prompt
 from kb.tagview import CatalogMatcher, DictMatcher
@@ -106,7 +107,7 @@ def test_quality_first_and_style_last_are_out_of_slot() -> None:
 
 def test_slot_order_follows_the_assembly() -> None:
     prompt = "masterpiece, best quality, 1girl, solo, white hair, smile, cowboy shot, white dress, by chi4"
-    findings = lint_prompt(prompt)
+    findings = [finding for finding in lint_prompt(prompt) if finding.code != "foreign-quality"]
     assert codes(findings) == [("slot-order", 13, 25, None), ("slot-order", 85, 92, None)]
     assert [finding.message for finding in findings] == [
         "`best quality` (quality) is tag 2 of 9; in the card's order (`aidxl prompt assemble`) it is "
@@ -189,3 +190,203 @@ def test_done_when_prompt_with_the_real_catalog(tmp_path_factory: pytest.TempPat
         "unescaped-qualifier", "underscore", "emoticon-open-bracket",
     ]
     assert codes(typo) == [("unknown-tag", 0, 23, "ganyu \\(genshin impact\\)")]
+
+
+# ------------------------------------------------------------------------------------------------
+# Implied tags (the author's implication table)
+
+HAIR_IMPLICATIONS = AuthorTables(
+    {},
+    {
+        "very_long_hair": frozenset({"long_hair"}),
+        "absurdly_long_hair": frozenset({"long_hair", "very_long_hair"}),
+        "bow_(weapon)": frozenset({"weapon"}),
+    },
+)
+
+
+def apply(prompt: str, finding: Finding) -> str:
+    assert finding.fix is not None
+    return prompt[: finding.start] + finding.fix + prompt[finding.end :]
+
+
+def implied(prompt: str, tables: AuthorTables = HAIR_IMPLICATIONS) -> list[Finding]:
+    return [finding for finding in lint_prompt(prompt, tables=tables) if finding.code == "implied"]
+
+
+def test_an_implied_tag_is_reported_and_dropped() -> None:
+    for prompt, fixed in (
+        ("long hair, very long hair", "very long hair"),
+        ("very long hair, long hair", "very long hair"),
+        ("smile, long hair, white hair, very long hair", "smile, white hair, very long hair"),
+    ):
+        (finding,) = implied(prompt)
+        assert finding.severity == Severity.WARNING
+        assert "`long hair` is implied by `very long hair`" in finding.message
+        assert apply(prompt, finding) == fixed
+
+
+def test_implied_tags_with_weights_escapes_and_shared_brackets() -> None:
+    for prompt, fixed in (
+        ("(very long hair:1.2), long hair", "(very long hair:1.2)"),
+        ("(long hair:0.9), very long hair", "very long hair"),
+        ("(long hair, very long hair:1.2), smile", "(very long hair:1.2), smile"),
+        ("(very long hair, long hair:1.2), smile", "(very long hair:1.2), smile"),
+        ("bow \\(weapon\\), weapon", "bow \\(weapon\\)"),
+    ):
+        (finding,) = implied(prompt)
+        assert apply(prompt, finding) == fixed, prompt
+
+
+def test_an_implied_tag_weighted_up_may_be_deliberate() -> None:
+    (finding,) = implied("very long hair, (long hair:1.3)")
+    assert finding.severity == Severity.INFO
+    assert "weighted 1.3, more than `very long hair` at 1" in finding.message
+
+
+def test_each_implied_tag_once_and_repeats_left_to_duplicate_tag() -> None:
+    prompt = "long hair, very long hair, absurdly long hair, long hair"
+    findings = lint_prompt(prompt, tables=HAIR_IMPLICATIONS)
+    shown = {"implied", "duplicate-tag"}
+    assert [(f.code, prompt[f.start : f.end]) for f in findings if f.code in shown] == [
+        ("implied", "long hair, "),
+        ("implied", ", very long hair"),
+        ("duplicate-tag", ", long hair"),
+    ]
+    # Both are named after the tag that stays, not after `very long hair`, which goes too.
+    assert [f.message.split(" (")[0] for f in findings if f.code == "implied"] == [
+        "`long hair` is implied by `absurdly long hair`",
+        "`very long hair` is implied by `absurdly long hair`",
+    ]
+
+
+def test_no_implied_findings_without_the_table() -> None:
+    assert implied("long hair, very long hair", AuthorTables()) == []
+    assert [f.code for f in lint_prompt("long hair, very long hair")] == []
+
+
+def test_the_matchers_tables_are_read_by_default() -> None:
+    matcher = DictMatcher({"long_hair": 0, "very_long_hair": 0}, author_tables=HAIR_IMPLICATIONS)
+    assert [f.code for f in lint_prompt("long hair, very long hair", matcher)] == ["implied"]
+
+
+# ------------------------------------------------------------------------------------------------
+# Other models' quality words (kb/data/foreign_quality.toml)
+
+
+def foreign(prompt: str) -> list[Finding]:
+    return [finding for finding in lint_prompt(prompt) if finding.code == "foreign-quality"]
+
+
+def test_other_models_quality_words_get_the_nearest_rung() -> None:
+    for word, rung in (
+        ("masterpiece", "amazing quality"),
+        ("score_9", "amazing quality"),
+        ("score_8_up", "best quality"),
+        ("score 7 up", "high quality"),
+        ("score_4_up", "worst quality"),
+        ("very aesthetic", "aesthetic"),
+        ("Masterpiece", "amazing quality"),
+    ):
+        prompt = f"1girl, {word}, smile"
+        (finding,) = foreign(prompt)
+        assert finding.fix == rung, word
+        assert apply(prompt, finding) == f"1girl, {rung}, smile"
+        assert finding.severity == Severity.WARNING
+        assert "not one of AIDXL's" in finding.message
+
+
+def test_the_rung_keeps_the_weight() -> None:
+    prompt = "(masterpiece:1.2), 1girl"
+    (finding,) = foreign(prompt)
+    assert apply(prompt, finding) == "(amazing quality:1.2), 1girl"
+    assert "`amazing quality` … `horrible quality`" in finding.message
+
+
+def test_words_without_a_counterpart_or_with_the_rung_present_are_removed() -> None:
+    prompt = "1girl, source_anime, rating_safe, score_9, amazing quality"
+    findings = foreign(prompt)
+    assert [prompt[f.start : f.end] for f in findings] == [", source_anime", ", rating_safe", ", score_9"]
+    assert all(finding.fix == "" for finding in findings)
+    assert "AIDXL has no counterpart" in findings[0].message
+    assert "the prompt already has `amazing quality`" in findings[2].message
+    assert apply(prompt, findings[0]) == "1girl, rating_safe, score_9, amazing quality"
+
+
+def test_underscores_of_other_models_words_are_not_an_underscore_finding() -> None:
+    # `score_9` is not AIDXL's with spaces either; AIDXL's own rung with an underscore is.
+    assert [f.code for f in lint_prompt("score_9")] == ["foreign-quality"]
+    assert [(f.code, f.fix) for f in lint_prompt("best_quality")] == [("underscore", "best quality")]
+
+
+def test_aidxls_own_words_are_not_foreign() -> None:
+    prompt = "amazing quality, best quality, worst quality, highres, absurdres, lowres, aesthetic, detailed"
+    assert foreign(prompt) == []
+
+
+def test_foreign_words_get_no_unknown_tag_suggestion(tiny_catalog: duckdb.DuckDBPyConnection) -> None:
+    def search(_: str) -> list[str]:
+        return ["world masterpiece theater"]
+
+    findings = lint_prompt("masterpiece, score_9, source_anime", CatalogMatcher(tiny_catalog), search)
+    assert {finding.code for finding in findings} == {"foreign-quality"}
+
+
+# ------------------------------------------------------------------------------------------------
+# With the real catalog: the author's implication table, aliases, other models' words
+
+
+@pytest.fixture(scope="module")
+def real_catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    from catalog_fixture import build_real_catalog
+
+    connection = open_catalog(build_real_catalog(tmp_path_factory.mktemp("real") / "catalog.duckdb"))
+    yield connection
+    connection.close()
+
+
+def real_lint(connection: duckdb.DuckDBPyConnection, prompt: str) -> list[Finding]:
+    return lint_prompt(prompt, CatalogMatcher(connection), catalog_suggester(connection))
+
+
+def test_real_catalog_reports_implied_tags(real_catalog: duckdb.DuckDBPyConnection) -> None:
+    (finding,) = [f for f in real_lint(real_catalog, "long hair, very long hair") if f.code == "implied"]
+    assert (finding.start, finding.end, finding.fix) == (0, 11, "")
+    assert "`long hair` is implied by `very long hair`" in finding.message
+    for prompt, implied_text in (
+        ("very_long_hair, long_hair", "long_hair"),  # underscores
+        ("(very long hair:1.2), long hair", "long hair"),  # weights
+        ("/vlh, long hair", "long hair"),  # an alias of very_long_hair
+        ("hair past feet, very long hair", "very long hair"),  # an alias of absurdly_long_hair
+        ("Very Long Hair, LONG HAIR", "LONG HAIR"),
+        ("bow \\(weapon\\), weapon", "weapon"),  # escapes
+        ("holding sword, sword, smile", "sword"),
+        ("frieren \\(sousou no frieren\\), large breasts, breasts", "breasts"),
+    ):
+        findings = [f for f in real_lint(real_catalog, prompt) if f.code == "implied"]
+        assert [f"`{implied_text}` is implied by" in f.message for f in findings] == [True], prompt
+        fixed = apply(prompt, findings[0])
+        assert [f.code for f in real_lint(real_catalog, fixed) if f.code == "implied"] == [], prompt
+
+
+def test_real_catalog_foreign_words_never_suggest_unrelated_tags(
+    real_catalog: duckdb.DuckDBPyConnection,
+) -> None:
+    from kb.curated import load_foreign_quality_words
+
+    for word in load_foreign_quality_words():
+        findings = real_lint(real_catalog, f"1girl, {word.text}, smile")
+        assert [f.code for f in findings] == ["foreign-quality"], word.text
+        assert findings[0].fix == (word.nearest or ""), word.text
+        assert "masterpiece theater" not in findings[0].message
+
+
+def test_a_character_in_its_danbooru_name_is_offered_the_form_aidxl_knows(
+    real_catalog: duckdb.DuckDBPyConnection,
+) -> None:
+    (finding,) = [f for f in real_lint(real_catalog, "smile, (frieren:1.2)") if f.code == "character-form"]
+    assert finding.fix == "frieren \\(sousou no frieren\\)"
+    assert "smile, (frieren:1.2)"[finding.start : finding.end] == "frieren"  # the weight stays
+    assert finding.severity is Severity.INFO
+    for prompt in ("frieren \\(sousou no frieren\\)", "ganyu \\(genshin impact\\)", "hatsune miku"):
+        assert "character-form" not in [f.code for f in real_lint(real_catalog, prompt)], prompt

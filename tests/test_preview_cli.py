@@ -38,6 +38,7 @@ def cache_files() -> list[Path]:
     return sorted(path for path in root.rglob("*") if path.is_file()) if root.is_dir() else []
 
 
+@pytest.mark.slow  # two `aidxl preview` subprocesses, the first imports torch and loads the tiny model
 def test_second_run_is_served_from_the_cache_without_torch(tmp_path: Path) -> None:
     first = run_cli([*TINY_ARGS, "--json"])
     assert first.returncode == 0, first.stderr
@@ -69,6 +70,7 @@ def test_second_run_is_served_from_the_cache_without_torch(tmp_path: Path) -> No
     assert settings["Model"] == "tiny-random (RANDOM WEIGHTS, not AIDXL)"
 
 
+@pytest.mark.slow  # a subprocess that imports torch and loads the tiny model
 def test_killed_run_leaves_no_partial_file() -> None:
     process = subprocess.Popen(
         [sys.executable, "-c", CLI_PROBE, *TINY_ARGS[:-1], "150", "--seed", "99"],

@@ -79,7 +79,7 @@ def test_assemble_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> No
         "cfg_scale": 7.0,
         "clip_skip": 1,
     }
-    assert result["tags"][0] == {"text": "ganyu", "weight": 1.0, "slot": "character"}
+    assert result["tags"][0] == {"text": "ganyu", "weight": 1.0, "slot": "character", "added_by": None}
 
 
 def test_assemble_without_catalog_notes_it(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

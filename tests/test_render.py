@@ -107,6 +107,7 @@ def tag_lists(request: pytest.FixtureRequest) -> st.SearchStrategy[list[tuple[st
     return st.lists(st.tuples(st.one_of(catalog_text, RANDOM_TEXT), WEIGHTS), max_size=8)
 
 
+@pytest.mark.slow  # 2,000 examples
 @settings(max_examples=2000, deadline=None)
 @given(data=st.data())
 def test_parse_of_render_returns_the_tags(

@@ -345,6 +345,8 @@ def test_cli_json_contract(small_catalog: Path, capsys: pytest.CaptureFixture[st
             "display": "lucyna kushinada → lucy \\(cyberpunk\\)",
         }
     ]
+    # Every hit says which source its trigger comes from (the small catalog has one source).
+    assert hits[0]["source"] == {"name": None, "file": "kb", "kind": "curated"}
 
 
 def test_cli_human_lines_and_errors(small_catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,7 +10,9 @@ when that folder is absent).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 from catalog_fixture import build_real_catalog
@@ -131,9 +133,13 @@ REQUIRED_HIT_AT_5 = 0.98
 
 
 @pytest.fixture(scope="session")
-def real_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
-    catalog_path = build_real_catalog(tmp_path_factory.mktemp("search-quality") / "catalog.duckdb")
-    connection = open_catalog(catalog_path)
+def real_catalog_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_real_catalog(tmp_path_factory.mktemp("search-quality") / "catalog.duckdb")
+
+
+@pytest.fixture(scope="session")
+def real_index(real_catalog_path: Path) -> SearchIndex:
+    connection = open_catalog(real_catalog_path)
     try:
         return SearchIndex.build(connection, usage={})
     finally:
@@ -204,3 +210,19 @@ def test_issue_examples_give_the_expected_first_hit(
 
 def test_index_covers_every_catalog_string(real_index: SearchIndex) -> None:
     assert len(real_index) >= 170_000
+
+
+def test_the_catalogs_tiers_on_the_command_line(
+    real_catalog_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The issue's checks on the catalog built from ../shared/data, through `aidxl search --json`."""
+    from tui.cli import main
+
+    assert main(["search", "by antifreeze3", "--json", "--catalog", str(real_catalog_path)]) == 0
+    first = json.loads(capsys.readouterr().out)[0]
+    assert (first["prompt"], first["tier"]) == ("by antifreeze3", "verified")
+    assert first["source"]["file"] == "artist_styles.toml"  # curated, with its source note
+    assert main(["search", "--json", "--tier", "author", "0kommn", "--catalog", str(real_catalog_path)]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert hits[0]["prompt"] == "by 0kommn" and {hit["tier"] for hit in hits} == {"author"}
+    assert hits[0]["source"]["name"] == "author-vocabulary"

@@ -244,8 +244,10 @@ def test_two_process_split_gives_the_same_sheet_as_one_process(
     if not accelerate.is_file():
         pytest.skip("accelerate is not installed")
     out_dir = tmp_path / "out"
+    (tmp_path / "tmp").mkdir()
     env = {
         **os.environ,
+        "TMPDIR": str(tmp_path / "tmp"),  # torch.distributed's run folders, removed with tmp_path
         "AIDXL_CACHE_DIR": str(tmp_path / "cache"),
         "AIDXL_STATE_DIR": str(tmp_path / "state"),
         "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH,

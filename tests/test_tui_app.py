@@ -204,17 +204,16 @@ async def test_catalog_replaced_on_disk_is_noticed_and_reloaded(tmp_path: Path) 
         assert not app.catalog_replaced
 
 
-def test_heavy_libraries_wait_for_a_preview() -> None:
+def test_heavy_libraries_wait_for_a_preview(tmp_path: Path) -> None:
     """Start the app, search and build a prompt: torch, diffusers and transformers stay unloaded."""
     probe = (
         "import asyncio, sys\n"
         "sys.path.insert(0, 'tests')\n"
         "from pathlib import Path\n"
-        "import tempfile\n"
         "from prompt_fixture import build_tiny_catalog\n"
         "from tui.app import ExplorerApp\n"
         "async def main():\n"
-        "    catalog = build_tiny_catalog(Path(tempfile.mkdtemp()) / 'c.duckdb')\n"
+        "    catalog = build_tiny_catalog(Path(sys.argv[1]) / 'c.duckdb')\n"
         "    app = ExplorerApp(catalog, watch_catalog=False)\n"
         "    async with app.run_test(size=(80, 24)) as pilot:\n"
         "        await pilot.press(*'ganyu')\n"
@@ -226,7 +225,7 @@ def test_heavy_libraries_wait_for_a_preview() -> None:
     )
     repo = Path(__file__).resolve().parents[1]
     result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True, check=False
+        [sys.executable, "-c", probe, str(tmp_path)], cwd=repo, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1:] in ([], [""])
@@ -276,6 +275,7 @@ def test_detail_lists_character_forms(tiny_catalog_file: Path) -> None:
     assert detail.count == 18_317
 
 
+@pytest.mark.slow  # loads the tiny model in the preview worker
 @sync
 async def test_preview_of_the_built_prompt_on_the_tiny_model(tiny_catalog_file: Path) -> None:
     from tui.state.builder import BuilderEntry

@@ -49,7 +49,11 @@ def start_explorer(catalog_flag: str | None, **options: Any) -> ExplorerApp:
 
 def run_app(catalog_flag: str | None) -> int:
     """Open the explorer; returns the exit code."""
-    result = start_explorer(catalog_flag).run()
+    from tui.terminal import use_real_terminal_size
+
+    app = start_explorer(catalog_flag)
+    use_real_terminal_size(app)  # its real size even when stdout is piped
+    result = app.run()
     return int(result or 0)
 
 

@@ -32,7 +32,7 @@ import json
 import mmap
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, overload
@@ -54,6 +54,9 @@ _CODE_BASE = 0x110000  # one more than the largest code point: codes of 3 code p
 
 IntArray = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]
+# build_arrays' stages, in order, as it reports them to its `on_stage` callback (a progress bar).
+ARRAY_STAGES = ("normalising strings", "word-start suffixes", "trigrams", "packing arrays")
+StageCallback = Callable[[str], None]
 
 
 def join_blob(texts: list[str]) -> npt.NDArray[np.uint8]:
@@ -243,17 +246,25 @@ def pad_for_trigrams(loose: str) -> str:
     return f"{_TRIGRAM_PAD}{loose}{_TRIGRAM_PAD}"
 
 
-def build_arrays(rows: CatalogRows) -> IndexArrays:
-    """Flatten catalog rows into the index arrays (a few seconds for the full catalog)."""
+def build_arrays(rows: CatalogRows, on_stage: StageCallback | None = None) -> IndexArrays:
+    """Flatten catalog rows into the index arrays (a few seconds for the full catalog).
+
+    `on_stage(label)` is called as each of ARRAY_STAGES starts.
+    """
+    stage = on_stage if on_stage is not None else _no_stage
+    stage(ARRAY_STAGES[0])
     string_keys = sorted(rows.strings, key=lambda key: (key[0], rows.strings[key]))
     normals = [normal for _, normal in string_keys]
     looses = [loosen(normal) for normal in normals]
+    stage(ARRAY_STAGES[1])
     suffix_pairs: list[tuple[str, int, int]] = []
     for string_id, loose in enumerate(looses):
         for offset in word_starts(loose):
             suffix_pairs.append((loose[offset:], string_id, offset))
     suffix_pairs.sort()
+    stage(ARRAY_STAGES[2])
     trigram_codes, trigram_starts, trigram_strings = _build_trigrams(looses)
+    stage(ARRAY_STAGES[3])
     tag_names = [name or "" for name in rows.tag_names]
     suffix_keys = [key for key, _, _ in suffix_pairs]
     suffix_string = np.array([string_id for _, string_id, _ in suffix_pairs], dtype=np.int32)
@@ -290,6 +301,10 @@ def build_arrays(rows: CatalogRows) -> IndexArrays:
     )
 
 
+def _no_stage(label: str) -> None:
+    return None
+
+
 def _build_trigrams(looses: list[str]) -> tuple[IntArray, IntArray, Int32Array]:
     """Posting lists of string ids per trigram, computed with numpy over all strings at once."""
     padded = [pad_for_trigrams(loose) for loose in looses]
@@ -315,6 +330,7 @@ def _build_trigrams(looses: list[str]) -> tuple[IntArray, IntArray, Int32Array]:
 
 
 __all__ = [
+    "ARRAY_STAGES",
     "NO_CATEGORY",
     "IndexArrays",
     "PackedStrings",

@@ -291,10 +291,12 @@ class SearchIndex:
         *,
         usage: Mapping[str, int] | None = None,
         use_cache: bool = True,
+        on_stage: Callable[[str], None] | None = None,
     ) -> SearchIndex:
         """The index of this catalog: the saved one when its catalog is unchanged, else build and save.
 
-        `usage` defaults to the counts in the user's usage store (kb.usage).
+        `usage` defaults to the counts in the user's usage store (kb.usage). A build calls
+        `on_stage(label)` as each of kb.search.persist.INDEX_BUILD_STAGES starts.
         """
         from kb.search.persist import load_or_build_arrays
 
@@ -302,7 +304,7 @@ class SearchIndex:
             from kb.usage import read_usage_counts
 
             usage = read_usage_counts()
-        return cls(load_or_build_arrays(connection, use_cache=use_cache), usage)
+        return cls(load_or_build_arrays(connection, use_cache=use_cache, on_stage=on_stage), usage)
 
     def set_usage(self, usage: Mapping[str, int]) -> None:
         """Apply usage counts keyed by any form of the trigger text (see kb.usage); replaces earlier ones."""

@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.paths import cache_dir
-from kb.search.arrays import INDEX_FORMAT_VERSION, IndexArrays, build_arrays
+from kb.search.arrays import ARRAY_STAGES, INDEX_FORMAT_VERSION, IndexArrays, StageCallback, build_arrays
 from kb.search.rows import read_catalog_rows
 
 if TYPE_CHECKING:
     import duckdb
 
 INDEX_DIR_NAME = "search-index"
+# A build's stages, in order, as load_or_build_arrays reports them to `on_stage` (none for a load).
+INDEX_BUILD_STAGES = ("reading the catalog", *ARRAY_STAGES, "saving")
 
 
 def catalog_identity(connection: duckdb.DuckDBPyConnection) -> str:
@@ -51,15 +53,26 @@ def index_file(connection: duckdb.DuckDBPyConnection) -> Path:
     return cache_dir() / INDEX_DIR_NAME / f"{catalog_identity(connection)}.index"
 
 
-def load_or_build_arrays(connection: duckdb.DuckDBPyConnection, *, use_cache: bool = True) -> IndexArrays:
-    """The saved arrays of this catalog, or freshly built ones (saved when the cache is writable)."""
+def load_or_build_arrays(
+    connection: duckdb.DuckDBPyConnection, *, use_cache: bool = True, on_stage: StageCallback | None = None
+) -> IndexArrays:
+    """The saved arrays of this catalog, or freshly built ones (saved when the cache is writable).
+
+    A build calls `on_stage(label)` as each of INDEX_BUILD_STAGES starts (a progress bar's steps).
+    """
     if not use_cache:
-        return build_arrays(read_catalog_rows(connection))
+        if on_stage is not None:
+            on_stage(INDEX_BUILD_STAGES[0])
+        return build_arrays(read_catalog_rows(connection), on_stage)
     path = index_file(connection)
     saved = IndexArrays.load(path) if path.exists() else None
     if saved is not None:
         return saved
-    arrays = build_arrays(read_catalog_rows(connection))
+    if on_stage is not None:
+        on_stage(INDEX_BUILD_STAGES[0])
+    arrays = build_arrays(read_catalog_rows(connection), on_stage)
+    if on_stage is not None:
+        on_stage(INDEX_BUILD_STAGES[-1])
     try:
         arrays.save(path)
     except OSError:

@@ -236,12 +236,12 @@ def registry_name_of(spec: SourceSpec) -> str | None:
 
 def prebuild_search_index(catalog_path: Path) -> None:
     """Build and persist the search index now, so the first search or explorer start is instant."""
-    from kb.search import SearchIndex
+    from tui.commands.search import load_index_showing_progress
 
     started = time.perf_counter()
     connection = open_catalog(catalog_path)
     try:
-        SearchIndex.load(connection)
+        load_index_showing_progress(connection)
     finally:
         connection.close()
     print(f"search index: ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)

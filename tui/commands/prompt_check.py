@@ -19,8 +19,10 @@ def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.Argumen
         parents=[common],
         help="find what the web UI would misread in a prompt, with fixes",
         description="Check a prompt: underscores, unescaped qualifier brackets, emoticon bracket traps, "
-        "weights out of range, duplicates, chunk borders inside a tag, tag order, and (with a catalog) "
-        "unknown tags with suggestions and unverified triggers. Exit code 1 when an error is found.",
+        "weights out of range, duplicates, chunk borders inside a tag, tag order, other models' quality "
+        "words (masterpiece, score_9) with AIDXL's nearest rung, and (with a catalog) tags another tag "
+        "implies (the model author's table), unknown tags with suggestions and unverified triggers. "
+        "Exit code 1 when an error is found.",
     )
     _add_text_arguments(lint)
     lint.set_defaults(run=run_lint)

@@ -67,7 +67,8 @@ def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.Argumen
         help="order tags the AIDXL way, with a style blend, quality weights and the negative prompt",
         description="Place each tag in the model card's recommended order (art style first, quality late), "
         "merge duplicates, weight quality tags and add the model page's negative prompt. Uses the catalog "
-        "when one is found, the curated lists otherwise.",
+        "when one is found (with the model author's caption order inside each slot), the curated lists "
+        "otherwise. --with-features and --outfit-of add a character's tags and need the catalog.",
     )
     assemble.add_argument("text", nargs="?", help="comma-separated tags; stdin when omitted or '-'")
     assemble.add_argument(
@@ -81,7 +82,19 @@ def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.Argumen
     )
     assemble.add_argument("--negative", metavar="TEXT", help="negative prompt (default: the model page's)")
     assemble.add_argument("--aspect", metavar="W:H", help="aspect ratio for the size in the settings")
-    assemble.add_argument("--json", action="store_true", help="print positive, negative, settings and tags")
+    assemble.add_argument(
+        "--with-features",
+        action="store_true",
+        help="add each character's appearance (main characteristics) from the catalog, in its slots",
+    )
+    assemble.add_argument(
+        "--outfit-of",
+        metavar="CHARACTER",
+        help="dress the prompt's character in CHARACTER's outfit (character triggers carry no clothing)",
+    )
+    assemble.add_argument(
+        "--json", action="store_true", help="print positive, negative, settings and tags (with added_by)"
+    )
     assemble.set_defaults(run=run_assemble)
 
 
@@ -170,7 +183,7 @@ def _json_tag_list(text: str) -> list[tuple[str, float]] | None:
 def run_assemble(args: argparse.Namespace) -> int:
     from kb.catalog import open_catalog
     from kb.paths import resolve_catalog_path
-    from kb.tagview import CatalogMatcher, TagMatcher
+    from kb.tagview import CatalogMatcher, TagMatcher, split_tags
 
     text = read_text_argument(args.text)
     settings = GenerationSettings()
@@ -179,20 +192,35 @@ def run_assemble(args: argparse.Namespace) -> int:
         settings = GenerationSettings(width=width, height=height)
     connection = None
     matcher: TagMatcher | None = None
+    adds_features = args.with_features or args.outfit_of is not None
     try:
         connection = open_catalog(resolve_catalog_path(getattr(args, "catalog", None)))
         matcher = CatalogMatcher(connection)
     except CatalogError as error:
+        if adds_features:
+            raise CatalogError(f"{error}; --with-features and --outfit-of need the catalog") from error
         print(f"aidxl: note: {error}; placing tags by the curated lists only", file=sys.stderr)
     try:
+        tags = split_tags(text, matcher)
+        added = ()
+        if connection is not None and adds_features:
+            from kb.features import character_additions
+
+            additions = character_additions(
+                connection, tags, with_features=args.with_features, outfit_of=args.outfit_of, matcher=matcher
+            )
+            for character in additions.without_features:
+                print(f"aidxl: note: no features known for {character}", file=sys.stderr)
+            added = additions.tags
         result = assemble_prompt(
-            text,
+            tags,
             blend=parse_blend(args.blend) if args.blend else None,
             append_blend=args.append_style,
             add_quality=args.quality,
             negative=args.negative,
             settings=settings,
             matcher=matcher,
+            added=added,
         )
     finally:
         if connection is not None:
@@ -212,6 +240,12 @@ def run_assemble(args: argparse.Namespace) -> int:
         print(f"negative: {result.negative}")
         print(f"settings: {s.width}x{s.height}, {s.sampler}, {s.steps} steps, CFG {s.cfg_scale:g}, ", end="")
         print(f"clip skip {s.clip_skip}")
+        reasons: dict[str, list[str]] = {}
+        for tag in result.tags:
+            if tag.added_by is not None:
+                reasons.setdefault(tag.added_by, []).append(tag.text)
+        for reason, texts in reasons.items():
+            print(f"added ({reason}): {', '.join(texts)}")
     return 0
 
 

@@ -8,9 +8,9 @@ import sqlite3
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kb.catalog import open_catalog
+from kb.catalog import SourceRef, open_catalog, trigger_sources
 from kb.copyrights import (
     CopyrightCharacters,
     CopyrightMatch,
@@ -25,6 +25,9 @@ from kb.recognition import Recognition, read_verdicts
 from kb.schema import TriggerKind, TriggerTier
 from kb.search import SearchHit, SearchIndex, parse_kinds
 from kb.search.filters import VERDICT_CHOICES, parse_tiers, parse_verdicts, search_kept, verdict_of
+
+if TYPE_CHECKING:
+    import duckdb
 
 KIND_HELP = (
     "only this kind (repeatable, or comma-separated): "
@@ -96,6 +99,29 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     search.set_defaults(run=run_search)
 
 
+def _sources_of(args: argparse.Namespace, hits: list[SearchHit]) -> dict[tuple[str, str], SourceRef]:
+    """Where each hit's trigger comes from (a tag without a trigger of its own has none)."""
+    connection = open_catalog(resolve_catalog_path(getattr(args, "catalog", None)))
+    try:
+        return trigger_sources(connection, ((hit.text, hit.kind) for hit in hits))
+    finally:
+        connection.close()
+
+
+def _source_json(source: SourceRef | None) -> dict[str, Any] | None:
+    return source.to_json() if source is not None else None
+
+
+def load_index_showing_progress(connection: duckdb.DuckDBPyConnection) -> SearchIndex:
+    """SearchIndex.load, with a progress bar on stderr (a terminal only) when it has to build the index."""
+    from ingest.progress import Progress
+    from kb.search.persist import INDEX_BUILD_STAGES
+
+    with Progress(title="search index") as progress:
+        progress.begin(len(INDEX_BUILD_STAGES))
+        return SearchIndex.load(connection, on_stage=progress.step)
+
+
 def run_search(args: argparse.Namespace) -> int:
     kinds = parse_kinds(args.kind)
     tiers = parse_tiers(args.tier)
@@ -107,7 +133,7 @@ def run_search(args: argparse.Namespace) -> int:
     members: frozenset[str] | None = None
     connection = open_catalog(resolve_catalog_path(getattr(args, "catalog", None)))
     try:
-        index = SearchIndex.load(connection)
+        index = load_index_showing_progress(connection)
         if args.copyright is not None:
             copyright = resolve_copyright(connection, args.copyright, index=index)
             _say_how_copyright_matched(args.copyright, copyright)
@@ -149,7 +175,15 @@ def run_search(args: argparse.Namespace) -> int:
         if wanted_verdicts is None:
             verdicts = _read_verdicts({hit.text for hit in hits}, args.model_hash)
     if args.json:
-        rows = [{**hit.to_json(), "verdict": verdict_json(verdicts.get(hit.text))} for hit in hits]
+        sources = _sources_of(args, hits)
+        rows = [
+            {
+                **hit.to_json(),
+                "verdict": verdict_json(verdicts.get(hit.text)),
+                "source": _source_json(sources.get((hit.text, hit.kind))),
+            }
+            for hit in hits
+        ]
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
         return 0

@@ -27,8 +27,9 @@ from tui.widgets.marks import (
 )
 
 if TYPE_CHECKING:
-    from kb.character_info import CharacterInfo, SourceRef
-    from kb.implications import TagImplications
+    from kb.author_tables import TagImplications
+    from kb.catalog import SourceRef
+    from kb.character_info import CharacterInfo
 
 SOURCE_NAME_WIDTH = 22
 IMPLICATIONS_SHOWN = 12

@@ -1,0 +1,177 @@
+"""The model author's caption tables, as prompt assembly and the linter read them.
+
+The catalog stores two tables from the author's caption tools (waifuset, docs/catalog.md):
+`implications` (`very_long_hair` → `long_hair`, already transitive; the author drops an implied tag
+from a caption, keeping "the one that retains the most information") and `caption_order` (a tag's
+caption group, lower = earlier; `kb.caption_groups` names the groups). Both are keyed by canonical
+Danbooru names.
+
+With them, the characters whose trained form is not their Danbooru name (`frieren` → `frieren
+(sousou no frieren)`, from `characters.form`). They are small (7k and 17k rows) and read on every
+lint and assembly, so a process loads them once
+per catalog build (`shared_author_tables`) and looks tags up in dictionaries. A catalog built
+without them gives empty tables, and everything that reads them behaves as it did before them.
+`implications_of` answers one tag's question directly, with the sources of its pairs (the
+explorer's detail pane).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from kb.catalog import SourceRef, source_ref
+from kb.tagforms import to_canonical, to_plain_form
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+@dataclass(frozen=True)
+class AuthorTables:
+    """The author's caption-order groups and implications, by canonical tag name."""
+
+    caption_groups: Mapping[str, int] = field(default_factory=dict)  # tag -> group index
+    implications: Mapping[str, frozenset[str]] = field(default_factory=dict)  # tag -> tags it implies
+    # Danbooru character tag -> the form AIDXL was trained on, plain, where they differ (the author's
+    # caption form): frieren -> frieren (sousou no frieren)
+    character_forms: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def has_caption_order(self) -> bool:
+        return bool(self.caption_groups)
+
+    def caption_group(self, tag: str) -> int | None:
+        """The group index of a canonical tag; None when the table does not list it."""
+        return self.caption_groups.get(tag)
+
+    def implied_tags(self, tag: str) -> frozenset[str]:
+        """The tags that `tag` implies (`very_long_hair` → {long_hair}); empty when none."""
+        return self.implications.get(tag, frozenset())
+
+    def trained_form(self, tag: str) -> str | None:
+        """The plain form AIDXL knows for a character tag, when it is not the tag's own name."""
+        return self.character_forms.get(tag)
+
+    def implies(self, tag: str, other: str) -> bool:
+        """Does `tag` imply `other`? (`very_long_hair`, `long_hair` → True)."""
+        return other in self.implications.get(tag, ())
+
+
+EMPTY_AUTHOR_TABLES = AuthorTables()
+
+
+@runtime_checkable
+class AuthorTablesSource(Protocol):
+    """Something that can hand out the author's tables: `kb.tagview.CatalogMatcher` does."""
+
+    def author_tables(self) -> AuthorTables: ...
+
+
+def author_tables_of(source: object) -> AuthorTables | None:
+    """The tables a matcher carries (a `CatalogMatcher` reads its catalog's), else None."""
+    return source.author_tables() if isinstance(source, AuthorTablesSource) else None
+
+
+def load_author_tables(connection: duckdb.DuckDBPyConnection) -> AuthorTables:
+    """Read both tables whole (about 15 ms for the real ones)."""
+    groups: dict[str, int] = dict(connection.execute("SELECT tag, group_index FROM caption_order").fetchall())
+    implied: dict[str, set[str]] = {}
+    for tag, implied_tag in connection.execute("SELECT tag, implied FROM implications").fetchall():
+        if tag != implied_tag:
+            implied.setdefault(tag, set()).add(implied_tag)
+    forms = {
+        str(name): str(form)
+        for name, form in connection.execute(
+            "SELECT t.name, c.form FROM characters c JOIN tags t USING (tag_id)"
+        ).fetchall()
+        if to_plain_form(str(name)) != form
+    }
+    return AuthorTables(groups, {tag: frozenset(tags) for tag, tags in implied.items()}, forms)
+
+
+_shared_lock = threading.Lock()
+_shared: dict[str, AuthorTables] = {}
+
+
+def shared_author_tables(connection: duckdb.DuckDBPyConnection) -> AuthorTables:
+    """The process's copy of this catalog build's tables, loaded on first use.
+
+    Keeps the latest catalog only, like the search index: a rebuilt catalog (new fingerprint, or
+    another file) loads afresh.
+    """
+    identity = _catalog_identity(connection)
+    with _shared_lock:
+        tables = _shared.get(identity)
+        if tables is None:
+            tables = load_author_tables(connection)
+            _shared.clear()
+            _shared[identity] = tables
+        return tables
+
+
+def _catalog_identity(connection: duckdb.DuckDBPyConnection) -> str:
+    """This catalog build: its file and meta rows (fingerprint, build time); size and mtime of a
+    file without a fingerprint (hand-made test catalogs)."""
+    meta = sorted(
+        (str(key), str(value)) for key, value in connection.execute("SELECT key, value FROM meta").fetchall()
+    )
+    row = connection.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    path = str(row[0]) if row is not None and row[0] else ""
+    identity = f"{path}\n{meta}"
+    if path and not any(key == "fingerprint" for key, _ in meta):
+        import os
+
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return identity
+        identity += f"\n{stat.st_size} {stat.st_mtime_ns}"
+    return identity
+
+
+@dataclass(frozen=True)
+class TagImplications:
+    """What one tag implies and what implies it, canonical names, most posted first."""
+
+    tag: str  # the canonical tag asked about (an alias resolved to its tag)
+    implies: tuple[str, ...]  # very_long_hair → (long_hair,)
+    implied_by: tuple[str, ...]  # long_hair → (very_long_hair, absurdly_long_hair, ...)
+    sources: tuple[SourceRef, ...] = field(default=())  # the catalog sources of these pairs
+
+    @property
+    def empty(self) -> bool:
+        return not self.implies and not self.implied_by
+
+
+def implications_of(connection: duckdb.DuckDBPyConnection, tag: str) -> TagImplications:
+    """The author's implications around one tag (any pasted form or alias): the explorer's list of
+    "implies" / "implied by". Empty tuples when the catalog has no implication for it."""
+    key = to_canonical(tag)
+    if connection.execute("SELECT 1 FROM tags WHERE name = ?", [key]).fetchone() is None:
+        alias = connection.execute(
+            "SELECT t.name FROM aliases a JOIN tags t USING (tag_id) WHERE a.alias = ? "
+            "ORDER BY t.count DESC, t.name LIMIT 1",
+            [key],
+        ).fetchone()
+        if alias is not None:
+            key = str(alias[0])
+    implies = connection.execute(
+        "SELECT i.implied, i.source_id FROM implications i LEFT JOIN tags t ON t.name = i.implied "
+        "WHERE i.tag = ? AND i.implied <> i.tag ORDER BY t.count DESC NULLS LAST, i.implied",
+        [key],
+    ).fetchall()
+    implied_by = connection.execute(
+        "SELECT i.tag, i.source_id FROM implications i LEFT JOIN tags t ON t.name = i.tag "
+        "WHERE i.implied = ? AND i.implied <> i.tag ORDER BY t.count DESC NULLS LAST, i.tag",
+        [key],
+    ).fetchall()
+    source_ids = sorted({int(row[1]) for row in (*implies, *implied_by)})
+    sources = tuple(ref for ref in (source_ref(connection, source_id) for source_id in source_ids) if ref)
+    return TagImplications(
+        key, tuple(str(row[0]) for row in implies), tuple(str(row[0]) for row in implied_by), sources
+    )
