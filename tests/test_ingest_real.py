@@ -287,3 +287,15 @@ def test_stats_counts_every_fact_per_source(real_catalog: Path, capsys: pytest.C
     assert sum(source["rows_per_table"].get("character_forms", 0) for source in stats["sources"]) == (
         stats["characters"]
     )
+
+
+def test_stats_names_the_registry_sources_the_catalog_lacks(
+    real_catalog: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["stats", "--json", "--catalog", str(real_catalog)]) == 0
+    # The demo data holds every registry source but the two on the Hub.
+    assert json.loads(capsys.readouterr().out)["missing_sources"] == ["wd14-tagger", "aidxl-trigger-list"]
+    assert main(["stats", "--catalog", str(real_catalog)]) == 0
+    out = capsys.readouterr().out
+    assert "missing sources (2 of 12" in out
+    assert "aidxl-trigger-list — " in out and "aidxl ingest --triggers PATH|hub" in out

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.drivers.linux_driver import LinuxDriver
 
@@ -63,7 +63,7 @@ class RealSizeDriver(LinuxDriver):
         return _environment_size("COLUMNS") or columns, _environment_size("LINES") or lines
 
 
-def use_real_terminal_size(app: App[object]) -> None:
+def use_real_terminal_size(app: App[Any]) -> None:
     """Run `app` with RealSizeDriver when it would use Textual's plain Linux driver (not on Windows,
     not with a TEXTUAL_DRIVER of the user's, not headless)."""
     if app.driver_class is LinuxDriver:

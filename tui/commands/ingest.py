@@ -13,7 +13,7 @@ from typing import Any
 from ingest.build import IngestResult, ingest_catalog
 from ingest.fetch import MIRROR_ENV, OFFLINE_DETAIL, Network, SourceStatus, fetch_registry, sha256_of, spec_of
 from ingest.problems import format_problems
-from ingest.registry import identify_source, registry
+from ingest.registry import identify_source, missing_from_catalog, registry
 from ingest.specs import (
     DEFAULT_TRIGGERS_REPO,
     TRIGGERS_FILE_NAME,
@@ -279,12 +279,20 @@ def run_stats(args: argparse.Namespace) -> int:
     connection = open_catalog(catalog_path)
     try:
         stats = catalog_stats(connection, catalog_path)
+        missing = missing_from_catalog(connection)
     finally:
         connection.close()
     if args.json:
-        print(json.dumps(stats.to_json(), indent=2))
+        document = {**stats.to_json(), "missing_sources": [source.name for source in missing]}
+        print(json.dumps(document, indent=2))
     else:
         print(render_stats(stats))
+        if missing:
+            print(
+                f"\nmissing sources ({len(missing)} of {len(registry())}; `aidxl sources` has details):"
+            )
+            for source in missing:
+                print(f"  {source.how_to_add}")
     return 0
 
 
@@ -343,6 +351,6 @@ def render_stats(stats: CatalogStats) -> str:
         lines.append("facts per source (table rows, character forms and copyrights):")
         width = max(len(source.file_name) for source in stored)
         for source in stored:
-            counts = "  ".join(f"{table} {count}" for table, count in source.rows_per_table.items())
-            lines.append(f"  {source.file_name:<{width}}  {counts}")
+            facts = "  ".join(f"{table} {count}" for table, count in source.rows_per_table.items())
+            lines.append(f"  {source.file_name:<{width}}  {facts}")
     return "\n".join(lines)

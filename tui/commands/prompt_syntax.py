@@ -8,7 +8,7 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from kb.assemble import assemble_prompt, parse_blend
+from kb.assemble import AddedTag, assemble_prompt, parse_blend
 from kb.attention import parse_prompt_attention
 from kb.errors import AidxlError, CatalogError, CharacterNotFoundError
 from kb.render import normalise_prompt, render_tags
@@ -202,7 +202,7 @@ def run_assemble(args: argparse.Namespace) -> int:
         print(f"aidxl: note: {error}; placing tags by the curated lists only", file=sys.stderr)
     try:
         tags = split_tags(text, matcher)
-        added = ()
+        added: tuple[AddedTag, ...] = ()
         if connection is not None and adds_features:
             from kb.features import character_additions
 

@@ -137,10 +137,10 @@ class ExplorerApp(App[int]):
         Binding("pagedown", "results_cursor(10)", show=False),
         Binding("pageup", "results_cursor(-10)", show=False),
         # Builder keys; only active while the builder view is shown (see check_action).
-        Binding("o", "toggle('auto_order')", "Auto-order", show=False),
-        Binding("q", "toggle('include_quality')", "Quality", show=False),
-        Binding("a", "toggle('include_aesthetic')", "Aesthetic", show=False),
-        Binding("t", "toggle('styles_appended')", "Styles first/appended", show=False),
+        Binding("o", "toggle_option('auto_order')", "Auto-order", show=False),
+        Binding("q", "toggle_option('include_quality')", "Quality", show=False),
+        Binding("a", "toggle_option('include_aesthetic')", "Aesthetic", show=False),
+        Binding("t", "toggle_option('styles_appended')", "Styles first/appended", show=False),
         Binding("n", "edit_negative", "Negative", show=False),
         Binding("s", "settings", "Settings", show=False),
         Binding("p", "paste_prompt", "Paste", show=False),
@@ -157,7 +157,7 @@ class ExplorerApp(App[int]):
     ]
     BUILDER_ONLY_ACTIONS = frozenset(
         {
-            "toggle",
+            "toggle_option",
             "edit_negative",
             "settings",
             "paste_prompt",
@@ -304,7 +304,7 @@ class ExplorerApp(App[int]):
 
     @property
     def in_builder(self) -> bool:
-        return self.ui("#views", ContentSwitcher).current == "builder-view"
+        return bool(self.ui("#views", ContentSwitcher).current == "builder-view")
 
     def update_topbar(self) -> None:
         view = "builder" if self.in_builder else "search"
@@ -800,7 +800,7 @@ class ExplorerApp(App[int]):
             self.connection,
             self.index,
         )
-        if self.is_mounted:
+        if self.is_running:
             self.update_status()
 
     @work(thread=True, exclusive=True, group="render", exit_on_error=False)
@@ -867,7 +867,7 @@ class ExplorerApp(App[int]):
 
         self.push_screen(TextEntryScreen(f"weight of {entry.text}", f"{entry.weight:.2f}"), apply)
 
-    def action_toggle(self, attribute: str) -> None:
+    def action_toggle_option(self, attribute: str) -> None:
         setattr(self.builder, attribute, not getattr(self.builder, attribute))
         self.refresh_builder()
 
@@ -1284,7 +1284,7 @@ class ExplorerApp(App[int]):
         self.theme = LIGHT_THEME if self.dark else DARK_THEME
 
     def watch_theme(self, theme: str) -> None:
-        if not self.is_mounted or not isinstance(self.screen, Screen) or self.connection is None:
+        if not self.is_running or not isinstance(self.screen, Screen) or self.connection is None:
             return
         results = self.ui(ResultsTable)
         results.show_rows(results.rows_shown, dark=self.dark)

@@ -70,10 +70,14 @@ PALETTE_ENTRIES: tuple[tuple[str, str, str], ...] = (
     ("Weight +0.05", "Builder: raise the highlighted entry's weight", "builder_weight(1)"),
     ("Weight -0.05", "Builder: lower the highlighted entry's weight", "builder_weight(-1)"),
     ("Type a weight", "Builder: set the highlighted entry's weight", "builder_type_weight"),
-    ("Toggle auto-order", "Place tags in the model card's slot order", "toggle('auto_order')"),
-    ("Toggle quality tags", "Add the quality tags at their default weight", "toggle('include_quality')"),
-    ("Toggle aesthetic tags", "Add beautiful color, detailed", "toggle('include_aesthetic')"),
-    ("Toggle styles first / appended", "Appended styles are gentler", "toggle('styles_appended')"),
+    ("Toggle auto-order", "Place tags in the model card's slot order", "toggle_option('auto_order')"),
+    (
+        "Toggle quality tags",
+        "Add the quality tags at their default weight",
+        "toggle_option('include_quality')",
+    ),
+    ("Toggle aesthetic tags", "Add beautiful color, detailed", "toggle_option('include_aesthetic')"),
+    ("Toggle styles first / appended", "Appended styles are gentler", "toggle_option('styles_appended')"),
     ("Edit the negative prompt", "Empty restores the model page's default", "edit_negative"),
     ("Generation settings", "Size preset, sampler, steps, CFG, seed", "settings"),
     ("Paste a prompt", "Parse an A1111 prompt into the builder", "paste_prompt"),
@@ -380,7 +384,7 @@ def prepare(spec: PreviewSpec) -> Any:
 
 def run_preview(
     spec: PreviewSpec,
-    on_step: Callable[[int, int], None],
+    on_step: Callable[[int, int], object],  # its result is ignored
     should_cancel: Callable[[], bool],
     loaded_models: dict[str, Any],
 ) -> PreviewOutcome:
@@ -404,10 +408,14 @@ def run_preview(
         loaded_models.clear()  # one model in memory at a time
         loaded_models[model_key] = loading.load_model(prepared.source, device, prepared.identity)
     model = loaded_models[model_key]
+
+    def report_step(progress: Any) -> None:
+        on_step(progress.step, progress.total)
+
     result = engine.generate_preview(
         model,
         prepared.request,
-        on_step=lambda progress: on_step(progress.step, progress.total),
+        on_step=report_step,
         should_cancel=should_cancel,
     )
     label = " (random test weights)" if result.random_weights else ""

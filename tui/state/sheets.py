@@ -101,7 +101,7 @@ def build_spec(request: SheetRequest) -> Any:
 def run_explorer_sheet(
     request: SheetRequest,
     out_dir: Path,
-    on_cell: Callable[[int, int], None],
+    on_cell: Callable[[int, int], object],  # its result is ignored
     should_cancel: Callable[[], bool],
 ) -> SheetOutcome:
     """Build and run the sheet (only this process: no `accelerate` split); pages under `out_dir`."""
@@ -117,10 +117,13 @@ def run_explorer_sheet(
             from kb.generate.loading import choose_device
 
             choose_device(model.source, allow_cpu=False)
+        def report_cell(progress: Any) -> None:
+            on_cell(progress.done, progress.total)
+
         result = run_sheet(
             spec,
             out_dir,
-            on_progress=lambda progress: on_cell(progress.done, progress.total),
+            on_progress=report_cell,
             share=ProcessShare(),
             should_cancel=should_cancel,
         )
