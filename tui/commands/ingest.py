@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from ingest.build import IngestResult, ingest_catalog
-from ingest.fetch import MIRROR_ENV, OFFLINE_DETAIL, Network, SourceStatus, fetch_registry, sha256_of, spec_of
+from ingest.fetch import (
+    MIRROR_ENV,
+    OFFLINE_DETAIL,
+    Network,
+    SourceStatus,
+    fetch_registry,
+    mirror_dir,
+    sha256_of,
+    spec_of,
+)
 from ingest.problems import format_problems
 from ingest.registry import identify_source, missing_from_catalog, registry
 from ingest.specs import (
@@ -215,7 +224,11 @@ def fetched_specs(already_given: list[SourceSpec]) -> list[SourceSpec]:
         elif status.path.resolve() not in given_paths:
             specs.append(spec_of(status))
     if network.offline_reason is not None and missing:
-        print(f"aidxl ingest: offline: {network.offline_reason}; building from what is here", file=sys.stderr)
+        if mirror_dir() is not None:
+            said = f"the mirror {mirror_dir()} ({MIRROR_ENV}) is used instead of the network"
+        else:
+            said = f"offline: {network.offline_reason}"
+        print(f"aidxl ingest: {said}; building from what is here", file=sys.stderr)
     for status in missing:
         source = status.source
         how = f"`aidxl ingest {source.flag}`"
