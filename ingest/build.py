@@ -339,6 +339,7 @@ def _plan(
                 source.sha256,
                 len(rows),
                 skipped,
+                source.spec.list_kind.value if source.spec.list_kind is not None else None,
             )
         )
         reports.append(

@@ -57,8 +57,14 @@ def sources_cache_dir() -> Path:
 
 
 def mirror_dir() -> Path | None:
+    """The mirror folder `AIDXL_SOURCE_MIRROR` names; a name that is not a folder is an error."""
     configured = os.environ.get(MIRROR_ENV)
-    return Path(configured) if configured else None
+    if not configured:
+        return None
+    folder = Path(configured)
+    if not folder.is_dir():
+        raise IngestError(f"{MIRROR_ENV}={configured}: no such folder (it names the folder of source files)")
+    return folder
 
 
 def sha256_of(path: Path) -> str:

@@ -82,13 +82,14 @@ class RegisteredSource:
 
     @property
     def add_commands(self) -> tuple[str, ...]:
-        """The commands that add it to a catalog: `--fetch` (when it has a download), its flag."""
-        local = f"aidxl ingest {self.flag}"
+        """The commands that add it to a catalog (keeping the catalog's other sources): `--fetch`
+        (when it has a download), `--add` with its flag (a local copy)."""
+        local = f"aidxl ingest --add {self.flag}"
         return ("aidxl ingest --fetch", local) if self.downloadable else (local,)
 
     @property
     def how_to_add(self) -> str:
-        """One line for people: `name — title: aidxl ingest --fetch, or aidxl ingest --tagger PATH|hub`."""
+        """One line for people: `name — title: aidxl ingest --fetch, or aidxl ingest --add --tagger …`."""
         return f"{self.name} — {self.title}: {', or '.join(self.add_commands)}"
 
 

@@ -66,6 +66,7 @@ class SourceRecord:
     sha256: str
     rows: int
     skipped: int
+    list_kind: str | None = None  # a list source's --kind
 
 
 @dataclass(frozen=True)
@@ -433,7 +434,8 @@ def write_catalog(
             connection.execute(statement)
         ingested_at = datetime.now(UTC).replace(tzinfo=None)
         connection.executemany(
-            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sources (source_id, kind, name, location, file_name, sha256, rows, skipped, "
+            "list_kind, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [[*astuple(source), ingested_at] for source in sources],  # fields in column order
         )
         _load_tag_staging(connection, tag_sources)

@@ -81,6 +81,7 @@ DDL: tuple[str, ...] = (
         sha256      VARCHAR NOT NULL,
         rows        INTEGER NOT NULL,      -- rows ingested
         skipped     INTEGER NOT NULL,      -- bad rows skipped with --skip-bad
+        list_kind   VARCHAR,               -- a list's --kind (TriggerKind), so `--add` can read it again
         ingested_at TIMESTAMP NOT NULL
     )
     """,

@@ -163,7 +163,7 @@ def _add_knowledge(connection: duckdb.DuckDBPyConnection, tag_ids: dict[str, int
     for source_id, (kind, name, file_name) in enumerate(KNOWLEDGE_SOURCES, start=1):
         source_ids[file_name] = source_id
         connection.execute(
-            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, 1, 0, now())",
+            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, 1, 0, NULL, now())",
             [source_id, kind, name, f"/data/{file_name}", file_name, "0" * 64],
         )
     for trigger_id, (text, kind, tag, tier, file_name) in enumerate(KNOWLEDGE_TRIGGERS, start=triggers + 1):

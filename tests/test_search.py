@@ -109,7 +109,7 @@ def write_small_catalog(path: Path, *, tiered: bool = False) -> Path:
         "('built_at', '2025-01-01T00:00:00Z')",
         [str(SCHEMA_VERSION), "small-tiered-1" if tiered else "small-1"],
     )
-    connection.execute("INSERT INTO sources VALUES (1, 'curated', NULL, 'kb', 'kb', 'x', 0, 0, now())")
+    connection.execute("INSERT INTO sources VALUES (1, 'curated', NULL, 'kb', 'kb', 'x', 0, 0, NULL, now())")
     tag_ids = {name: tag_id for tag_id, (name, _, _) in enumerate(tags, start=1)}
     for name, category, count in tags:
         prompt = name.replace("_", " ") if name not in ("^_^", ">_<") else name

@@ -370,3 +370,94 @@ def test_fetch_through_the_mirror_builds_what_the_local_config_builds(
     assert [source["file_name"] for source in fetched_stats["sources"]] == [
         source["file_name"] for source in local_stats["sources"]
     ]
+
+
+# --- adding to a catalog: --add and --fetch keep what it has --------------------------------------
+
+
+def _stats(catalog: Path) -> dict[str, object]:
+    completed = run_aidxl("stats", "--json", "--catalog", str(catalog))
+    assert completed.returncode == 0, completed.stderr
+    return dict(json.loads(completed.stdout))
+
+
+def test_fetch_offline_never_drops_what_the_catalog_has(shared_data: Path, tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.duckdb"
+    built = run_aidxl("ingest", "--config", "sources.toml", "--catalog", str(catalog), "--no-search-index")
+    assert built.returncode == 0, built.stderr
+    before = catalog.read_bytes()
+    # Offline (HF_HUB_OFFLINE=1): the registry's two Hub sources are missing, the rest is kept.
+    fetched = run_aidxl("ingest", "--fetch", "--catalog", str(catalog), "--no-search-index")
+    assert fetched.returncode == 0, fetched.stderr
+    assert "up to date (sources unchanged)" in fetched.stdout
+    assert [line for line in fetched.stderr.splitlines() if "missing " in line] == [
+        "aidxl ingest: missing wd14-tagger: add it with `aidxl ingest --fetch` when online, or "
+        "`aidxl ingest --add --tagger PATH|hub`",
+        "aidxl ingest: missing aidxl-trigger-list: add it with `aidxl ingest --fetch` when online, or "
+        "`aidxl ingest --add --triggers PATH|hub`",
+    ]
+    assert catalog.read_bytes() == before
+
+
+def test_add_keeps_the_catalogs_sources_and_a_regiven_file_changes_nothing(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    catalog = tmp_path / "catalog.duckdb"
+    tagger = shared_data / "selected_tags.wd-eva02-large-tagger-v3.csv"
+    listed = tmp_path / "mine.txt"
+    listed.write_text("by someone new\n")
+    steps = (
+        ("--tagger", str(tagger)),
+        ("--add", "--tagcomplete", str(shared_data / "danbooru.csv")),
+        ("--add", "--list", str(listed), "--kind", "artist_style"),  # a list whose kind is a flag
+    )
+    for step in steps:
+        completed = run_aidxl("ingest", *step, "--catalog", str(catalog), "--no-search-index")
+        assert completed.returncode == 0, completed.stderr
+    stats = _stats(catalog)
+    assert stats["tags"] == 140940  # both tag files
+    assert [source["file_name"] for source in stats["sources"] if source["kind"] != "curated"] == [  # type: ignore[attr-defined]
+        tagger.name,
+        "danbooru.csv",
+        "mine.txt",
+    ]
+    before = catalog.read_bytes()
+    again = run_aidxl(
+        "ingest", "--add", "--tagger", str(tagger), "--catalog", str(catalog), "--no-search-index"
+    )
+    assert "up to date" in again.stdout and catalog.read_bytes() == before
+    # Without --add the catalog is built from what is given: one source.
+    alone = run_aidxl("ingest", "--tagger", str(tagger), "--catalog", str(catalog), "--no-search-index")
+    assert alone.returncode == 0 and _stats(catalog)["tags"] == 10861
+
+
+def test_add_says_which_sources_it_cannot_keep(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.duckdb"
+    listed = tmp_path / "mine.txt"
+    listed.write_text("by someone new\n")
+    assert (
+        run_aidxl(
+            "ingest",
+            "--list",
+            str(listed),
+            "--kind",
+            "artist_style",
+            "--catalog",
+            str(catalog),
+            "--no-search-index",
+        ).returncode
+        == 0
+    )
+    listed.unlink()
+    completed = run_aidxl("ingest", "--add", "--catalog", str(catalog), "--no-search-index")
+    assert (
+        f"aidxl ingest: cannot keep {listed}: its file is gone; give it again to keep it" in completed.stderr
+    )
+
+
+def test_a_mirror_that_is_not_a_folder_is_an_error(tmp_path: Path) -> None:
+    env = {**__import__("os").environ, MIRROR_ENV: str(tmp_path / "nowhere")}
+    completed = run_aidxl("ingest", "--fetch", "--catalog", str(tmp_path / "c.duckdb"), env=env)
+    assert completed.returncode == 2
+    assert completed.stderr.startswith(f"aidxl: {MIRROR_ENV}={tmp_path / 'nowhere'}: no such folder")
+    assert not (tmp_path / "c.duckdb").exists()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.build import IngestResult, ingest_catalog
+from ingest.catalog_sources import catalog_sources
 from ingest.fetch import (
     MIRROR_ENV,
     OFFLINE_DETAIL,
@@ -96,9 +97,15 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     ingest.add_argument(
         "--fetch",
         action="store_true",
-        help="also ingest every public source of the registry (`aidxl sources`): use the download "
-        f"cache or ${MIRROR_ENV}, download what is missing (checksum-verified); offline, say what is "
-        "missing and build from what is there",
+        help="add every public source of the registry (`aidxl sources`) to the catalog's current ones: "
+        f"use the download cache or ${MIRROR_ENV}, download what is missing (checksum-verified); "
+        "offline, say what is missing and build from what is there",
+    )
+    ingest.add_argument(
+        "--add",
+        action="store_true",
+        help="keep the sources the catalog was built from (read again from where they were) and add "
+        "the ones given; without it (and without --fetch) the catalog is built from the given ones only",
     )
     ingest.add_argument(
         "--tagger",
@@ -196,9 +203,11 @@ def run_ingest(args: argparse.Namespace) -> int:
     if args.config:
         specs.extend(load_sources_config(Path(args.config)))
     specs.extend(getattr(args, SPECS_DEST))
+    catalog_path = resolve_catalog_path(getattr(args, "catalog", None))
+    if args.add or args.fetch:
+        specs = with_current_sources(catalog_path, given=specs)
     if args.fetch:
         specs.extend(fetched_specs(already_given=specs))
-    catalog_path = resolve_catalog_path(getattr(args, "catalog", None))
     result = ingest_catalog(specs, catalog_path, skip_bad=args.skip_bad, allow_curated_only=args.fetch)
     print_ingest_result(result)
     if result.rebuilt and not args.no_search_index:
@@ -231,12 +240,49 @@ def fetched_specs(already_given: list[SourceSpec]) -> list[SourceSpec]:
         print(f"aidxl ingest: {said}; building from what is here", file=sys.stderr)
     for status in missing:
         source = status.source
-        how = f"`aidxl ingest {source.flag}`"
+        how = f"`aidxl ingest --add {source.flag}`"
         if source.downloadable and network.offline_reason is not None:
             how = f"`aidxl ingest --fetch` when online, or {how}"
         detail = "" if status.detail == OFFLINE_DETAIL else f" ({status.detail})"
         print(f"aidxl ingest: missing {source.name}{detail}: add it with {how}", file=sys.stderr)
     return specs
+
+
+def with_current_sources(catalog_path: Path, given: list[SourceSpec]) -> list[SourceSpec]:
+    """The catalog's current sources with the given ones: a given spec that is the same registry
+    source, file or Hub file as a current one takes its place (so re-giving a file changes nothing),
+    the others follow. One stderr line for each current source that cannot be read any more."""
+    current = catalog_sources(catalog_path)
+    for label in current.gone:
+        print(
+            f"aidxl ingest: cannot keep {label}: its file is gone; give it again to keep it",
+            file=sys.stderr,
+        )
+
+    def identity(spec: SourceSpec) -> set[object]:
+        keys: set[object] = set()
+        name = registry_name_of(spec)
+        if name is not None:
+            keys.add(("registry", name))
+        if spec.path is not None:
+            keys.add(("file", spec.path.resolve()))
+        if spec.hub_repo is not None:
+            keys.add(("hub", spec.kind, spec.hub_repo, spec.hub_file_name))
+        return keys
+
+    given_keys = [identity(spec) for spec in given]
+    placed: set[int] = set()
+    merged: list[SourceSpec] = []
+    for spec in current.specs:
+        keys = identity(spec)
+        replacement = next((index for index, found in enumerate(given_keys) if found & keys), None)
+        if replacement is None:
+            merged.append(spec)
+        elif replacement not in placed:
+            placed.add(replacement)
+            merged.append(given[replacement])
+    merged.extend(spec for index, spec in enumerate(given) if index not in placed)
+    return merged
 
 
 def registry_name_of(spec: SourceSpec) -> str | None:
@@ -301,9 +347,7 @@ def run_stats(args: argparse.Namespace) -> int:
     else:
         print(render_stats(stats))
         if missing:
-            print(
-                f"\nmissing sources ({len(missing)} of {len(registry())}; `aidxl sources` has details):"
-            )
+            print(f"\nmissing sources ({len(missing)} of {len(registry())}; `aidxl sources` has details):")
             for source in missing:
                 print(f"  {source.how_to_add}")
     return 0
