@@ -187,6 +187,14 @@ def catalog_source_names(connection: duckdb.DuckDBPyConnection) -> frozenset[str
     return frozenset(str(row[0]) for row in rows)
 
 
+def catalog_source_locations(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Registry name -> where the catalog read it (a path, or hub:REPO@COMMIT/FILE)."""
+    rows = connection.execute(
+        "SELECT name, location FROM sources WHERE name IS NOT NULL ORDER BY source_id"
+    ).fetchall()
+    return {str(name): str(location) for name, location in rows}
+
+
 def missing_from_catalog(connection: duckdb.DuckDBPyConnection) -> tuple[RegisteredSource, ...]:
     """The registry sources a catalog lacks, in registry order (the explorer's banner)."""
     return missing_sources(catalog_source_names(connection))

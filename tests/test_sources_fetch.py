@@ -461,3 +461,26 @@ def test_a_mirror_that_is_not_a_folder_is_an_error(tmp_path: Path) -> None:
     assert completed.returncode == 2
     assert completed.stderr.startswith(f"aidxl: {MIRROR_ENV}={tmp_path / 'nowhere'}: no such folder")
     assert not (tmp_path / "c.duckdb").exists()
+
+
+def test_sources_agrees_with_the_catalog(shared_data: Path, tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.duckdb"
+    assert (
+        run_aidxl(
+            "ingest", "--config", "sources.toml", "--catalog", str(catalog), "--no-search-index"
+        ).returncode
+        == 0
+    )
+    completed = run_aidxl("sources", "--json", "--catalog", str(catalog))
+    listed = {entry["name"]: entry for entry in json.loads(completed.stdout)}
+    assert {name for name, entry in listed.items() if not entry["in_catalog"]} == {
+        "wd14-tagger",
+        "aidxl-trigger-list",
+    }
+    # The files the catalog was built from are these sources' copies.
+    assert listed["danbooru-tags"]["state"] == "local path"
+    assert listed["danbooru-tags"]["path"] == str((shared_data / "danbooru.csv").resolve())
+    plain = run_aidxl("sources", "--catalog", str(catalog)).stdout
+    assert "the catalog holds 10 of 12 sources; not: wd14-tagger, aidxl-trigger-list" in plain
+    without = run_aidxl("sources", "--json", "--catalog", str(tmp_path / "none.duckdb"))
+    assert {entry["in_catalog"] for entry in json.loads(without.stdout)} == {None}
