@@ -52,7 +52,7 @@ from kb.errors import IngestError
 from kb.schema import SCHEMA_VERSION
 
 # Bump when the build rules change without a schema change: old catalogs then count as stale.
-BUILD_RULES_VERSION = 1
+BUILD_RULES_VERSION = 2
 # What one source file reads into.
 SourceRows = TagRows | TriggerRows | ImplicationRows | PriorityRows | AliasRows | ChantRows
 # Test hook: when set, the build stops after writing the temp file and before the rename, says so

@@ -728,6 +728,14 @@ def _insert_chants(
     part_of: dict[str, FeaturePart | None] = {
         name: feature_part(name, group_of.get(name)) for name in feature_names
     }
+    # The author's implications (written just before): a feature another one implies is left out,
+    # as the author's caption tools drop it (`very_long_hair` keeps, `long_hair` goes).
+    implied_of: dict[str, set[str]] = {}
+    for tag, implied in connection.execute(
+        "SELECT tag, implied FROM implications WHERE tag IN (SELECT unnest($wanted))",
+        {"wanted": sorted(feature_names)},
+    ).fetchall():
+        implied_of.setdefault(str(tag), set()).add(str(implied))
     tables = _ChantTables([], [], [], [], [], [], [], [])
     notes: dict[int, tuple[str, ...]] = {}
     for source_id, rows in sources:
@@ -740,7 +748,7 @@ def _insert_chants(
             elif (tag_id := character_of_alias.get(chant.name)) is not None:
                 through_alias.append((tag_id, position, True))
         claimed: set[int] = set()
-        via_alias = dropped = genderless = 0
+        via_alias = dropped = genderless = implied = 0
         for tag_id, position, aliased in [*exact, *through_alias]:  # exact names claim their tag first
             if tag_id in claimed:
                 continue
@@ -753,9 +761,11 @@ def _insert_chants(
                 tables.gender_tag_ids.append(tag_id)
                 tables.genders.append(chant.gender.value)
                 tables.gender_source_ids.append(source_id)
-            dropped += _add_features(
-                tables, tag_id, source_id, chant.core_tags, alias_targets, part_of, group_of
+            not_features, implied_features = _add_features(
+                tables, tag_id, source_id, chant.core_tags, alias_targets, part_of, group_of, implied_of
             )
+            dropped += not_features
+            implied += implied_features
         resolved = len(exact) + len(through_alias)
         doubles = resolved - len(claimed)
         notes[source_id] = (
@@ -765,6 +775,8 @@ def _insert_chants(
             f"{genderless} linked character(s) without a gender tag",
             f"{dropped} core tag(s) that describe the picture, not the character "
             "(role, expression, action, ...), left out",
+            f"{implied} core tag(s) implied by another of the same character's (the author's "
+            "implications), left out",
             f"{rows.presets} preset(s) skipped",
         )
     _insert_chant_tables(connection, tables)
@@ -779,20 +791,18 @@ def _add_features(
     alias_targets: dict[str, str],
     part_of: dict[str, FeaturePart | None],
     group_of: dict[str, int],
-) -> int:
-    """Append one character's feature rows; returns how many core tags were not features."""
+    implied_of: dict[str, set[str]],
+) -> tuple[int, int]:
+    """Append one character's feature rows; returns how many core tags were not features, and how
+    many were implied by another of its features."""
     by_part: dict[FeaturePart, list[str]] = {FeaturePart.APPEARANCE: [], FeaturePart.OUTFIT: []}
-    seen: set[str] = set()
-    dropped = 0
-    for tag in core_tags:
-        name = alias_targets.get(tag, tag)
-        if name in seen:
-            continue
-        seen.add(name)
+    core_names = list(dict.fromkeys(alias_targets.get(tag, tag) for tag in core_tags))  # repeats dropped
+    features = [name for name in core_names if part_of[name] is not None]
+    implied_here = set().union(*(implied_of.get(name, set()) for name in features)) & set(features)
+    dropped = len(core_names) - len(features)
+    for name in features:
         part = part_of[name]
-        if part is None:
-            dropped += 1
-        else:
+        if part is not None and name not in implied_here:
             by_part[part].append(name)
     for part, names in by_part.items():
         names.sort(key=lambda name: group_of.get(name, UNGROUPED_INDEX))  # stable: chant order within a group
@@ -801,7 +811,7 @@ def _add_features(
         tables.feature_positions.extend(range(1, len(names) + 1))
         tables.features.extend(names)
         tables.feature_source_ids.extend([source_id] * len(names))
-    return dropped
+    return dropped, len(implied_here)
 
 
 def _insert_chant_tables(connection: duckdb.DuckDBPyConnection, tables: _ChantTables) -> None:

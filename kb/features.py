@@ -38,7 +38,7 @@ FALLBACK_SLOT_OF_PART: dict[FeaturePart, str] = {
     FeaturePart.APPEARANCE: "other_characteristics",
     FeaturePart.OUTFIT: "clothing",
 }
-CHANTS_HINT = "add a chants source: `aidxl ingest --chants PATH` (tagcomplete noob_characters-chants.json)"
+CHANTS_HINT = "add a chants source: `aidxl ingest --add --chants PATH` (noob_characters-chants.json)"
 
 # The card's other character forms: `1 frieren \(sousou no frieren\)`, `a girl named ganyu from
 # genshin impact series`.

@@ -138,7 +138,7 @@ def test_errors_name_what_is_missing(connection: duckdb.DuckDBPyConnection) -> N
         character_additions(connection, split_tags("smile", matcher), with_features=True, matcher=matcher)
     # lucy (cyberpunk) is in no chants source of the demo data.
     lucy = split_tags("lucy \\(cyberpunk\\), smile", matcher)
-    with pytest.raises(FeaturesNotFoundError, match=r"lucy_\(cyberpunk\).*aidxl ingest --chants"):
+    with pytest.raises(FeaturesNotFoundError, match=r"lucy_\(cyberpunk\).*aidxl ingest --add --chants"):
         character_additions(connection, lucy, with_features=True, matcher=matcher)
     with pytest.raises(FeaturesNotFoundError, match="no outfit known"):
         character_additions(connection, split_tags("smile", matcher), outfit_of="lucy (cyberpunk)")
@@ -158,4 +158,4 @@ def test_cli_errors(catalog_path: Path, tmp_path: Path, capsys: pytest.CaptureFi
     assert "--with-features and --outfit-of need the catalog" in capsys.readouterr().err
     tiny = str(build_tiny_catalog(tmp_path / "tiny.duckdb"))  # no chants: no features at all
     assert main(["prompt", "assemble", "--catalog", tiny, "--with-features", "frieren"]) == 2
-    assert "aidxl ingest --chants PATH" in capsys.readouterr().err
+    assert "aidxl ingest --add --chants PATH" in capsys.readouterr().err

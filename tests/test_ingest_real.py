@@ -298,4 +298,4 @@ def test_stats_names_the_registry_sources_the_catalog_lacks(
     assert main(["stats", "--catalog", str(real_catalog)]) == 0
     out = capsys.readouterr().out
     assert "missing sources (2 of 12" in out
-    assert "aidxl-trigger-list — " in out and "aidxl ingest --triggers PATH|hub" in out
+    assert "aidxl-trigger-list — " in out and "aidxl ingest --add --triggers PATH|hub" in out

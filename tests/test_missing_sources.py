@@ -32,12 +32,12 @@ def test_a_catalog_without_registry_names_lacks_every_source_in_registry_order(t
 
 def test_each_says_the_command_that_adds_it() -> None:
     tagger = registered_source("wd14-tagger")
-    assert tagger.add_commands == ("aidxl ingest --fetch", "aidxl ingest --tagger PATH|hub")
+    assert tagger.add_commands == ("aidxl ingest --fetch", "aidxl ingest --add --tagger PATH|hub")
     assert tagger.how_to_add == (
         "wd14-tagger — WD v1.4 ConvNeXt v2 tagger tag list (the mission's tagger): "
-        "aidxl ingest --fetch, or aidxl ingest --tagger PATH|hub"
+        "aidxl ingest --fetch, or aidxl ingest --add --tagger PATH|hub"
     )
     # No public download: the flag alone.
     assert registered_source("author-benchmark-triggers").add_commands == (
-        "aidxl ingest --list PATH --kind artist_style",
+        "aidxl ingest --add --list PATH --kind artist_style",
     )

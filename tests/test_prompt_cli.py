@@ -148,6 +148,13 @@ def test_char_speaks_the_forms_the_model_was_trained_on(
     assert "black blindfold" in two_b["features"]["outfit"]
     assert not set(two_b["features"]["appearance"]) & set(two_b["features"]["outfit"])
     assert two_b["sources"]["features"]["name"] == "character-chants"
+    # A feature another of the character's features implies is left out, as the author's captions do.
+    ganyu = run_json(["char", "--json", "--catalog", catalog, "ganyu"], capsys)["features"]["appearance"]
+    assert "goat horns" in ganyu and "horns" not in ganyu
+    miku = run_json(["char", "--json", "--catalog", catalog, "hatsune miku"], capsys)["features"][
+        "appearance"
+    ]
+    assert "very long hair" in miku and "long hair" not in miku
     assert main(["char", "--features", "--catalog", catalog, "2b"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("appearance: ") and "white hair" in line for line in lines)

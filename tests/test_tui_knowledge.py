@@ -307,9 +307,9 @@ async def test_banner_names_the_missing_sources_f12_gives_each_command_and_d_hid
         details = text_of(app, "#missing-sources-text")
         assert (
             "wd14-tagger — WD v1.4 ConvNeXt v2 tagger tag list (the mission's tagger): "
-            "aidxl ingest --fetch, or aidxl ingest --tagger PATH|hub"
+            "aidxl ingest --fetch, or aidxl ingest --add --tagger PATH|hub"
         ) in details
-        assert "aidxl-trigger-list — " in details and "aidxl ingest --triggers PATH|hub" in details
+        assert "aidxl-trigger-list — " in details and "aidxl ingest --add --triggers PATH|hub" in details
         assert "danbooru-tags" not in details
         await pilot.press("d")
         await pilot.pause()
@@ -345,7 +345,7 @@ async def test_banner_on_a_catalog_without_registry_sources_lists_all_and_a_clic
         for source in registry():
             assert f"{source.name} — {source.title}: {', or '.join(source.add_commands)}" in details
         assert "author-benchmark-triggers — " in details
-        assert "aidxl ingest --list PATH --kind artist_style" in details
+        assert "aidxl ingest --add --list PATH --kind artist_style" in details
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, MissingSourcesScreen)

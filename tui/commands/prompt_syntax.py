@@ -287,7 +287,7 @@ def run_char(args: argparse.Namespace) -> int:
     if args.features:
         features = info.features
         if features.source is None:
-            print("features:  none known (add a chants source: `aidxl ingest --chants PATH`)")
+            print("features:  none known (add a chants source: `aidxl ingest --add --chants PATH`)")
         else:
             print(f"appearance: {', '.join(features.appearance)}")
             print(f"outfit:     {', '.join(features.outfit)}")

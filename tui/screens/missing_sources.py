@@ -32,8 +32,9 @@ def missing_sources_text(sources: CatalogSources) -> Text:
         text.append(", or ".join(source.add_commands), style="bold cyan")
         text.append("\n")
     text.append(
-        f"\n`{FETCH_COMMAND}` downloads every one that has a download (when online) and rebuilds the "
-        "catalog with them; a flag adds a local copy of one. Then ctrl+r reloads the explorer. "
+        f"\n`{FETCH_COMMAND}` downloads every one that has a download (when online) and adds them to "
+        "the catalog's sources; `--add` with a flag adds a local copy of one. Then ctrl+r reloads the "
+        "explorer. "
         "`aidxl sources` shows where each comes from.",
         style="dim",
     )
