@@ -48,6 +48,11 @@ class UsageStoreError(AidxlError):
     """The usage-count store under the state directory cannot be opened or written."""
 
 
+class GenerationExtraMissing(AidxlError):
+    """Previews and sheets were asked for, but the `gpu` extra (torch, diffusers, transformers) is not
+    installed; the message names the missing library and the install command (kb.generate.extra)."""
+
+
 class SettingsError(AidxlError):
     """A generation setting (size, aspect, sampler, steps, CFG) the model cannot use."""
 
