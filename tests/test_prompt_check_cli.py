@@ -52,7 +52,7 @@ def test_tokens_human_output(capsys: pytest.CaptureFixture[str]) -> None:
 def test_tokens_reads_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import io
 
-    monkeypatch.setattr(sys, "stdin", io.StringIO("a photo of a cat\n"))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"a photo of a cat\n")))
     assert main(["prompt", "tokens", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["count"] == 5
 

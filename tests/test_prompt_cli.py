@@ -29,7 +29,7 @@ def test_parse_json_matches_the_web_ui(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_parse_reads_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("(a:1.5)\n"))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"(a:1.5)\n")))
     assert run_json(["prompt", "parse", "--json", "-"], capsys) == [["a", 1.5]]
 
 

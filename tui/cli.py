@@ -97,9 +97,10 @@ def run_explorer(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(arguments)
-    args = parser.parse_args(arguments)
-    run = getattr(args, "run", run_explorer)
     try:
+        # Inside the try: a text option's type check (tui.commands.text_input) raises AidxlError.
+        args = parser.parse_args(arguments)
+        run = getattr(args, "run", run_explorer)
         return int(run(args) or 0)
     except AidxlError as error:
         print(f"aidxl: {error}", file=sys.stderr)

@@ -11,6 +11,8 @@ import json
 import sys
 from typing import Any
 
+from tui.commands.text_input import read_text_argument
+
 
 def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add `lint` and `tokens` under `aidxl prompt`."""
@@ -50,17 +52,10 @@ def _add_text_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
-def read_prompt_text(args: argparse.Namespace) -> str:
-    text: str = args.text
-    if text == "-":
-        return sys.stdin.read().rstrip("\n")
-    return text
-
-
 def run_tokens(args: argparse.Namespace) -> int:
     from kb.tokens import count_prompt_tokens
 
-    report = count_prompt_tokens(read_prompt_text(args))
+    report = count_prompt_tokens(read_text_argument(args.text))
     if args.json:
         print(json.dumps(tokens_to_json(report), ensure_ascii=False))
         return 0
@@ -108,7 +103,7 @@ def run_lint(args: argparse.Namespace) -> int:
     from kb.errors import CatalogError
     from kb.lint import Severity, catalog_suggester, lint_prompt
 
-    text = read_prompt_text(args)
+    text = read_text_argument(args.text)
     connection = None
     try:
         from kb.catalog import open_catalog

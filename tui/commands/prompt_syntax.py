@@ -19,16 +19,9 @@ from kb.settings import (
     parse_size,
     size_for_aspect,
 )
+from tui.commands.text_input import read_text_argument, utf8_text
 
 TEXT_HELP = "prompt text; read from stdin when omitted or '-'"
-
-
-def read_text_argument(value: str | None) -> str:
-    """The argument, or stdin when it is omitted or '-' (one trailing newline dropped)."""
-    if value is None or value == "-":
-        text = sys.stdin.read()
-        return text[:-1] if text.endswith("\n") else text
-    return value
 
 
 def print_json(value: object) -> None:
@@ -72,15 +65,28 @@ def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.Argumen
     )
     assemble.add_argument("text", nargs="?", help="comma-separated tags; stdin when omitted or '-'")
     assemble.add_argument(
-        "--blend", metavar="STYLES", help='style blend, e.g. "by yoneyama mai:0.9, by chi4:0.8, by ask"'
+        "--blend",
+        metavar="STYLES",
+        type=utf8_text("--blend"),
+        help='style blend, e.g. "by yoneyama mai:0.9, by chi4:0.8, by ask"',
     )
     assemble.add_argument(
         "--append-style", action="store_true", help="put the blend at the end (gentler) instead of first"
     )
     assemble.add_argument(
-        "--quality", action="append", default=[], metavar="TAG", help="add a quality tag when none is given"
+        "--quality",
+        action="append",
+        default=[],
+        metavar="TAG",
+        type=utf8_text("--quality"),
+        help="add a quality tag when none is given",
     )
-    assemble.add_argument("--negative", metavar="TEXT", help="negative prompt (default: the model page's)")
+    assemble.add_argument(
+        "--negative",
+        metavar="TEXT",
+        type=utf8_text("--negative"),
+        help="negative prompt (default: the model page's)",
+    )
     assemble.add_argument("--aspect", metavar="W:H", help="aspect ratio for the size in the settings")
     assemble.add_argument(
         "--with-features",
@@ -90,6 +96,7 @@ def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.Argumen
     assemble.add_argument(
         "--outfit-of",
         metavar="CHARACTER",
+        type=utf8_text("--outfit-of"),
         help="dress the prompt's character in CHARACTER's outfit (character triggers carry no clothing)",
     )
     assemble.add_argument(
@@ -255,7 +262,7 @@ def run_char(args: argparse.Namespace) -> int:
     from kb.characters import lookup_character
     from kb.paths import resolve_catalog_path
 
-    query = read_text_argument(args.name).strip()
+    query = read_text_argument(args.name, "NAME").strip()
     noun = "boy" if args.boy else "girl" if args.girl else None
     connection = open_catalog(resolve_catalog_path(getattr(args, "catalog", None)))
     try:

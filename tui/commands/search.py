@@ -25,6 +25,7 @@ from kb.recognition import Recognition, read_verdicts
 from kb.schema import TriggerKind, TriggerTier
 from kb.search import SearchHit, SearchIndex, parse_kinds
 from kb.search.filters import VERDICT_CHOICES, parse_tiers, parse_verdicts, search_kept, verdict_of
+from tui.commands.text_input import utf8_text
 
 if TYPE_CHECKING:
     import duckdb
@@ -58,11 +59,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "query",
         metavar="QUERY",
         nargs="?",
+        type=utf8_text("QUERY"),
         help="what you remember: `yoneyama`, `hatsne miku`, `detco` (optional with --copyright)",
     )
     search.add_argument(
         "--copyright",
         metavar="C",
+        type=utf8_text("--copyright"),
         help="only characters of this copyright, in any form: `genshin_impact`, `genshin impact`, an "
         "alias, a typo; without QUERY, list them all, most posted first",
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import SheetSpecError
+from tui.commands.text_input import utf8_text
 
 DEFAULT_SEEDS = "1,2,3"
 DEFAULT_BASE = "1girl, solo, upper body"
@@ -44,14 +45,25 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     source.add_argument(
         "--spec", metavar="FILE", help="sheet spec TOML (flags given too override its values)"
     )
-    source.add_argument("--styles", metavar="LIST", help='comma-separated triggers: "by chi4,(by ask:0.8)"')
     source.add_argument(
-        "--style", metavar="TEXT", action="append", default=[], help="one row, may be a blend"
+        "--styles",
+        metavar="LIST",
+        type=utf8_text("--styles"),
+        help='comma-separated triggers: "by chi4,(by ask:0.8)"',
+    )
+    source.add_argument(
+        "--style",
+        metavar="TEXT",
+        action="append",
+        default=[],
+        type=utf8_text("--style"),
+        help="one row, may be a blend",
     )
     source.add_argument("--styles-file", metavar="FILE", help="one row per line (# comments allowed)")
     source.add_argument(
         "--query",
         metavar="WORDS",
+        type=utf8_text("--query"),
         help='rows from the catalog: "verified artist styles with count > 1000 top 20"',
     )
     source.add_argument("--kind", help="catalog query: trigger kind (artist_style, painting_style, ...)")
@@ -73,10 +85,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--base",
         metavar="PROMPT",
         action="append",
+        type=utf8_text("--base"),
         help="base prompt; repeat for more columns; "
         f'`{{style}}` marks the style\'s place (default: "{DEFAULT_BASE}")',
     )
-    columns.add_argument("--negative", metavar="PROMPT", help="negative prompt (default: the model page's)")
+    columns.add_argument(
+        "--negative",
+        metavar="PROMPT",
+        type=utf8_text("--negative"),
+        help="negative prompt (default: the model page's)",
+    )
     columns.add_argument("--no-baseline", action="store_true", help="leave out the baseline row")
     columns.add_argument(
         "--append-styles", action="store_true", help="put styles last (gentler) instead of first"
@@ -94,7 +112,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     layout.add_argument("--out", metavar="DIR", default="sheets", help="output folder (default sheets/)")
     layout.add_argument("--page-size", type=int, metavar="ROWS", help="style rows per page (default 8)")
     layout.add_argument("--cell-px", type=int, metavar="PX", help="thumbnail side in the page (default 256)")
-    layout.add_argument("--title", help="sheet title (default: AIDXL style sheet HASH)")
+    layout.add_argument(
+        "--title", type=utf8_text("--title"), help="sheet title (default: AIDXL style sheet HASH)"
+    )
     layout.add_argument("--no-record", action="store_true", help="do not store recognition scores")
     layout.add_argument(
         "--dry-run", action="store_true", help="print cells, cached cells and a time estimate"
@@ -206,9 +226,10 @@ def build_spec(args: argparse.Namespace) -> Any:
 
 def _rows_from_file(path: Path) -> list[Any]:
     from kb.sheets.spec import SheetRow
+    from kb.utf8 import decode_utf8
 
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = decode_utf8(path.read_bytes(), str(path)).splitlines()
     except OSError as error:
         raise SheetSpecError(f"{path}: cannot read the styles file ({error.strerror})") from None
     return [
