@@ -109,6 +109,14 @@ def test_char_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert capsys.readouterr().err == "aidxl: 'nobody': no character tag or alias in the catalog matches\n"
 
 
+def test_char_without_a_copyright_says_none_known(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    catalog = str(build_tiny_catalog(tmp_path / "catalog.duckdb", knowledge=True))
+    assert main(["char", "--catalog", catalog, "frieren"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "copyright: (none known)" in lines
+    assert run_json(["char", "--json", "--catalog", catalog, "frieren"], capsys)["copyright"] is None
+
+
 def test_char_on_the_real_catalog(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     catalog = str(build_real_catalog(tmp_path / "catalog.duckdb"))
     result = run_json(["char", "--json", "--catalog", catalog, "Lucy \\(Cyberpunk\\)"], capsys)

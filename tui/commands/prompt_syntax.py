@@ -287,6 +287,7 @@ def run_char(args: argparse.Namespace) -> int:
         print_json({**fields, "features": info.features.to_json(), "sources": info.sources_json()})
         return 0
     fields["gender"] = info.gender or f"unknown (sentence says {info.noun})"
+    fields["copyright"] = forms.copyright or "(none known)"
     if info.form_source is not None:
         fields["form from"] = info.form_source.label
     for key, value in fields.items():
