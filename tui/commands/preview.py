@@ -48,15 +48,20 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         type=utf8_text("--negative"),
         help="negative prompt (default: the model page's)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
     parser.add_argument(
         "--sampler",
         default=DEFAULT_SAMPLER,
         choices=list(SAMPLERS),
-        help=f"sampler (default: {DEFAULT_SAMPLER})",
+        metavar="NAME",
+        help=f"sampler: {' or '.join(repr(name) for name in SAMPLERS)} (default: {DEFAULT_SAMPLER})",
     )
-    parser.add_argument("--steps", type=int, help="denoising steps (default: the sampler's, 28 or 35)")
-    parser.add_argument("--cfg", type=float, default=DEFAULT_CFG_SCALE, help="CFG scale (default: 7)")
+    parser.add_argument(
+        "--steps", type=int, metavar="N", help="denoising steps (default: the sampler's, 28 or 35)"
+    )
+    parser.add_argument(
+        "--cfg", type=float, default=DEFAULT_CFG_SCALE, metavar="X", help="CFG scale (default: 7)"
+    )
     parser.add_argument(
         "--size", metavar="WxH", help="image size (default: 1024x1024; 64x64 for tiny-random)"
     )

@@ -47,7 +47,7 @@ def register_top_level(subparsers: Any, common: argparse.ArgumentParser) -> None
 
 def _add_text_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "text", nargs="?", default="-", metavar="TEXT", help="the prompt ('-' or none: stdin)"
+        "text", nargs="?", default="-", metavar="TEXT", help="the prompt; read from stdin when omitted or '-'"
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import SheetSpecError
+from tui.commands.help_format import ProseAndExamplesFormatter
 from tui.commands.text_input import utf8_text
 
 DEFAULT_SEEDS = "1,2,3"
@@ -19,8 +20,10 @@ examples:
   aidxl sheet --styles "by chi4,by ask,(by yoneyama mai:0.9)" --seeds 1,2,3 \\
               --base "1girl, solo, upper body" --out sheets/
   aidxl sheet --spec sheet.toml --dry-run
-  aidxl sheet --query "verified artist styles with count > 1000 top 12" --model tiny-random --size 64x64
-  accelerate launch --num_processes 2 -m tui.cli sheet --spec sheet.toml   (cells split over 2 processes)
+  aidxl sheet --query "verified artist styles with count > 1000 top 12" \\
+              --model tiny-random --size 64x64
+  # the cells split over 2 processes:
+  accelerate launch --num_processes 2 -m tui.cli sheet --spec sheet.toml
 
 Rows: --styles splits at top-level commas (one trigger per row); --style adds one row that may be
 a blend ("(by a:0.9), by b"); --styles-file reads one row per line. Columns: every --base x every
@@ -39,7 +42,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "seed x base prompt, plus a baseline row; pages as PNG with the settings in a footer and in the "
         "`parameters` chunk, a JSON sidecar, an HTML index, and a recognition score per style.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=ProseAndExamplesFormatter,
     )
     source = parser.add_argument_group("rows (styles)")
     source.add_argument(
@@ -100,13 +103,22 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--append-styles", action="store_true", help="put styles last (gentler) instead of first"
     )
     settings = parser.add_argument_group("generation")
-    settings.add_argument("--model", help="model file/folder or tiny-random (default: $AIDXL_MODEL / config)")
-    settings.add_argument("--sampler", help="Euler a (default) or DPM++ 2M Karras")
     settings.add_argument(
-        "--steps", type=int, help="denoising steps (default 28 Euler a, 35 DPM++ 2M Karras)"
+        "--model",
+        metavar="PATH|tiny-random",
+        help="SDXL .safetensors file or diffusers folder, or the built-in random-weight tiny-random "
+        "(default: $AIDXL_MODEL or the config file)",
     )
-    settings.add_argument("--cfg", type=float, help="CFG scale (default 7)")
-    settings.add_argument("--size", metavar="WxH", help="image size (default 1024x1024)")
+    settings.add_argument(
+        "--sampler", metavar="NAME", help="sampler: 'Euler a' (default) or 'DPM++ 2M Karras'"
+    )
+    settings.add_argument(
+        "--steps", type=int, metavar="N", help="denoising steps (default 28 Euler a, 35 DPM++ 2M Karras)"
+    )
+    settings.add_argument("--cfg", type=float, metavar="X", help="CFG scale (default 7)")
+    settings.add_argument(
+        "--size", metavar="WxH", help="image size (default 1024x1024; 64x64 for tiny-random)"
+    )
     settings.add_argument("--emphasis", choices=("original", "no_norm"), help="weight emphasis mode")
     layout = parser.add_argument_group("output")
     layout.add_argument("--out", metavar="DIR", default="sheets", help="output folder (default sheets/)")
