@@ -171,16 +171,14 @@ def check_brackets(text: str) -> list[Finding]:
         multiplier = "×1.1" if node.opener == "(" else "÷1.1"
         opened_by_emoticon = node.start > 0 and text[node.start - 1] in _EMOTICON_EYES
         if not node.closed:
-            rest = text[node.start + 1 :].strip()
-            shown_rest = rest if len(rest) <= 40 else rest[:37] + "..."
+            effect = _unclosed_effect(text[node.start + 1 :], node.opener, multiplier)
             if opened_by_emoticon:
                 emoticon = text[node.start - 1 : node.start + 1]
                 findings.append(
                     Finding(
                         "emoticon-open-bracket",
                         f"`{emoticon}`: the web UI reads `{node.opener}` as a bracket that is never closed, "
-                        f"so everything after it (`{shown_rest}`) is weighted {multiplier}; "
-                        f"escape it: `{escape_a1111(emoticon)}`",
+                        f"so {effect}; escape it: `{escape_a1111(emoticon)}`",
                         node.start - 1,
                         node.start + 1,
                         escape_a1111(emoticon),
@@ -191,8 +189,8 @@ def check_brackets(text: str) -> list[Finding]:
                 findings.append(
                     Finding(
                         "unclosed-bracket",
-                        f"`{node.opener}` is never closed: everything after it (`{shown_rest}`) is weighted "
-                        f"{multiplier}; close it or escape it as `\\{node.opener}`",
+                        f"`{node.opener}` is never closed: {effect}; "
+                        f"close it or escape it as `\\{node.opener}`",
                         node.start,
                         node.start + 1,
                         "\\" + node.opener,
@@ -216,6 +214,15 @@ def check_brackets(text: str) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _unclosed_effect(after: str, opener: str, multiplier: str) -> str:
+    """What a bracket left open does: weights what follows it, or (at the end) only vanishes."""
+    rest = after.strip()
+    if not rest:
+        return f"`{opener}` itself disappears from the prompt (nothing follows it)"
+    shown_rest = rest if len(rest) <= 40 else rest[:37] + "..."
+    return f"everything after it (`{shown_rest}`) is weighted {multiplier}"
 
 
 # ----------------------------------------------------------------------------------------------

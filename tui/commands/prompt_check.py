@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import Any
 
@@ -140,7 +141,24 @@ def run_lint(args: argparse.Namespace) -> int:
         for finding in findings:
             print(f"{finding.start}-{finding.end} {finding.severity} {finding.code}: {finding.message}")
             if finding.fix is not None:
-                print(f"    fix: {finding.fix!r} for {text[finding.start : finding.end]!r}")
+                print(f"    fix: {describe_fix(text[finding.start : finding.end], finding.fix)}")
         if not findings:
             print("no findings", file=sys.stderr)
     return 1 if any(finding.severity == Severity.ERROR for finding in findings) else 0
+
+
+def describe_fix(found: str, replacement: str) -> str:
+    """The fix as it is to be pasted: "replace `:(` with `:\\(`", "remove `long hair, `"."""
+    if not replacement:
+        return f"remove {code_span(found)}"
+    if not found:
+        return f"insert {code_span(replacement)}"
+    return f"replace {code_span(found)} with {code_span(replacement)}"
+
+
+def code_span(text: str) -> str:
+    """`text` between backticks, exactly as written (no escaping): a text that holds backticks gets a
+    longer fence, and a space inside it when it starts or ends with one (as Markdown reads it)."""
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{padding}{text}{padding}{fence}"
