@@ -129,6 +129,8 @@ def run_search(args: argparse.Namespace) -> int:
     kinds = parse_kinds(args.kind)
     tiers = parse_tiers(args.tier)
     wanted_verdicts = parse_verdicts(args.verdict)
+    if args.query is not None and not args.query.strip():
+        args.query = None  # `aidxl search ""` is `aidxl search`: nothing to look for
     if args.query is None and args.copyright is None:
         raise SearchError("give a QUERY, or --copyright C to list a copyright's characters")
     if args.query is None and (kinds is not None or wanted_verdicts is not None):
