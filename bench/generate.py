@@ -398,6 +398,13 @@ def parse_args(argv: list[str] | None) -> BenchSetup:
         help="include the regional torch.compile rows (default: on GPU only)",
     )
     args = parser.parse_args(argv)
+    from kb.errors import GenerationExtraMissing
+    from kb.generate.extra import require_generation_extra
+
+    try:
+        require_generation_extra()  # the CLI's one line, not a traceback, without the gpu extra
+    except GenerationExtraMissing as error:
+        parser.exit(2, f"{parser.prog}: {error}\n")
     import torch
 
     if args.tiny:

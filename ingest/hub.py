@@ -33,9 +33,10 @@ def fetch_hub_file(repo: str, file_name: str, revision: str | None, kind: str) -
     )
 
     wanted = f"hub:{repo}@{revision or 'main'}"
+    download = f"hf download {repo} {file_name}" + (f" --revision {revision}" if revision else "")
     how_to_fix = (
-        f"download it once with network access (`hf download {repo} {file_name}`"
-        f"{' --revision ' + revision if revision else ''}) or pass a local file: `aidxl ingest --{kind} PATH`"
+        f"download it once with network access (`{download}`) "
+        f"or pass a local file: `aidxl ingest --{kind} PATH`"
     )
     network = Network.from_environment()
     offline = not network.reachable(hub_endpoint())

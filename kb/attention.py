@@ -95,11 +95,30 @@ def attention_pieces(prompt: str, *, strict: bool = True) -> list[AttentionPiece
         else:
             _append_text_with_breaks(pieces, token_text, token.start())
 
-    for first_index in open_round:
-        multiply_from(first_index, ROUND_BRACKET_MULTIPLIER)
-    for first_index in open_square:
-        multiply_from(first_index, SQUARE_BRACKET_MULTIPLIER)
+    _multiply_after_unclosed(pieces, open_round, ROUND_BRACKET_MULTIPLIER)
+    _multiply_after_unclosed(pieces, open_square, SQUARE_BRACKET_MULTIPLIER)
     return [AttentionPiece(piece.text, piece.weight, piece.start, piece.end) for piece in pieces]
+
+
+def _multiply_after_unclosed(pieces: list[_OpenPiece], first_indices: list[int], multiplier: float) -> None:
+    """What the web UI does for each bracket left open, one after another: multiply every piece
+    from the bracket on by `multiplier`. Done per opener, that is quadratic in a prompt of many
+    emoticons (`:(`); here each piece is multiplied as many times as openers precede it, in the
+    same order (so to the same float), in one pass: the successive products of each starting
+    weight are computed once and shared."""
+    if not first_indices:
+        return
+    products: dict[float, list[float]] = {}  # weight -> [weight, weight*m, (weight*m)*m, ...]
+    openers_so_far = 0
+    for index, piece in enumerate(pieces):
+        while openers_so_far < len(first_indices) and first_indices[openers_so_far] <= index:
+            openers_so_far += 1
+        if openers_so_far == 0:
+            continue
+        chain = products.setdefault(piece.weight, [piece.weight])
+        while len(chain) <= openers_so_far:
+            chain.append(chain[-1] * multiplier)
+        piece.weight = chain[openers_so_far]
 
 
 def _is_float(text: str) -> bool:
@@ -295,17 +314,27 @@ class PromptStructure:
 
 
 def walk_nodes(nodes: tuple[PromptNode, ...]) -> Iterator[PromptNode]:
-    for node in nodes:
+    """The nodes and their descendants, depth first, in source order. Iterative: a prompt of
+    thousands of unclosed brackets (`:(` after `:(`) nests that deep."""
+    pending: list[Iterator[PromptNode]] = [iter(nodes)]
+    while pending:
+        node = next(pending[-1], None)
+        if node is None:
+            pending.pop()
+            continue
         yield node
-        if isinstance(node, EmphasisNode):
-            yield from walk_nodes(node.children)
-        elif isinstance(node, ScheduleNode):
-            if node.before is not None:
-                yield from walk_nodes(node.before)
-            yield from walk_nodes(node.after)
-        elif isinstance(node, AlternationNode):
-            for option in node.options:
-                yield from walk_nodes(option)
+        pending.extend(reversed([iter(group) for group in _child_groups(node)]))
+
+
+def _child_groups(node: PromptNode) -> list[tuple[PromptNode, ...]]:
+    """A node's child sequences in source order."""
+    if isinstance(node, EmphasisNode):
+        return [node.children]
+    if isinstance(node, ScheduleNode):
+        return [node.after] if node.before is None else [node.before, node.after]
+    if isinstance(node, AlternationNode):
+        return list(node.options)
+    return []
 
 
 def parse_prompt_structure(prompt: str) -> PromptStructure:
@@ -445,21 +474,34 @@ def _close_square(prompt: str, frame: _Frame, end: int) -> PromptNode:
 
 
 def render_nodes(nodes: tuple[PromptNode, ...]) -> str:
-    """Prompt text of a node sequence, exactly as it was written."""
-    return "".join(_render_node(node) for node in nodes)
+    """Prompt text of a node sequence, exactly as it was written (iterative, for any depth)."""
+    parts: list[str] = []
+    # Work items: a node to render, or a literal piece of syntax; popped from the end.
+    pending: list[PromptNode | str] = list(reversed(nodes))
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            parts.append(item)
+        else:
+            pending.extend(reversed(_render_items(item)))
+    return "".join(parts)
 
 
-def _render_node(node: PromptNode) -> str:
+def _render_items(node: PromptNode) -> list[PromptNode | str]:
+    """A node's text as literal syntax and child nodes, in source order."""
     if isinstance(node, TextNode | ExtraNetworkNode):
-        return node.source
+        return [node.source]
     if isinstance(node, BreakNode):
-        return BREAK_TEXT
+        return [BREAK_TEXT]
     if isinstance(node, EmphasisNode):
-        return node.opener + render_nodes(node.children) + (node.weight_source or "") + node.closer
+        return [node.opener, *node.children, (node.weight_source or "") + node.closer]
     if isinstance(node, ScheduleNode):
-        before = "" if node.before is None else render_nodes(node.before) + ":"
-        return f"[{before}{render_nodes(node.after)}:{node.when_source}]"
-    return "[" + "|".join(render_nodes(option) for option in node.options) + "]"
+        before: list[PromptNode | str] = [] if node.before is None else [*node.before, ":"]
+        return ["[", *before, *node.after, f":{node.when_source}]"]
+    items: list[PromptNode | str] = ["["]
+    for index, option in enumerate(node.options):
+        items += ["|"] * (index > 0) + list(option)
+    return [*items, "]"]
 
 
 def render_structure(structure: PromptStructure) -> str:

@@ -24,8 +24,15 @@ def open_catalog(path: Path) -> duckdb.DuckDBPyConnection:
         raise CatalogError(f"{path}: no catalog here; build one with `aidxl ingest`")
     if path.is_dir():
         raise CatalogError(f"{path}: is a directory, not a catalog file")
+    not_duckdb = _why_not_a_duckdb_file(path)
+    if not_duckdb is not None:
+        raise CatalogError(
+            f"{path}: not a DuckDB catalog file ({not_duckdb}); check the path, "
+            "or build a catalog with `aidxl ingest`"
+        )
     try:
-        connection = duckdb.connect(str(path), read_only=True)
+        # Absolute, so DuckDB never reads the name as one of its own (`:memory:`, `md:...`).
+        connection = duckdb.connect(str(path.absolute()), read_only=True)
     except duckdb.Error as error:
         raise CatalogError(
             f"{path}: not a readable DuckDB catalog ({error}); rebuild with `aidxl ingest`"
@@ -38,6 +45,36 @@ def open_catalog(path: Path) -> duckdb.DuckDBPyConnection:
             "rebuild with `aidxl ingest`"
         )
     return connection
+
+
+# A DuckDB database file starts with an 8-byte checksum, then this magic (DuckDB's MainHeader).
+_DUCKDB_MAGIC = b"DUCK"
+_DUCKDB_MAGIC_OFFSET = 8
+
+
+def _why_not_a_duckdb_file(path: Path) -> str | None:
+    """Why the file cannot be a DuckDB database (empty, text, another format), or None when its
+    header says it is one; DuckDB's own errors for such files are misleading ("in-memory")."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(64)
+    except OSError as error:
+        return f"cannot read it: {error.strerror}"
+    if not head:
+        return "the file is empty"
+    if head[_DUCKDB_MAGIC_OFFSET : _DUCKDB_MAGIC_OFFSET + len(_DUCKDB_MAGIC)] == _DUCKDB_MAGIC:
+        return None
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 3:  # not just a character cut at the end of what was read
+            return "no DuckDB header at its start"
+        text = head[: error.start].decode("utf-8")
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if not first_line.isprintable():
+        return "no DuckDB header at its start"
+    shown = first_line if len(first_line) <= 30 else first_line[:27] + "..."
+    return f"it holds text: {shown!r}" if shown else "it holds blank text"
 
 
 def read_schema_version(connection: duckdb.DuckDBPyConnection) -> int | None:

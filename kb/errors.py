@@ -19,6 +19,10 @@ class IngestError(AidxlError):
     """A source file cannot be ingested; the message lists `path:line: reason` for each problem."""
 
 
+class NotUtf8Error(AidxlError):
+    """Text read from an argument, stdin or a file is not valid UTF-8 (names where, and the byte)."""
+
+
 class PromptSyntaxError(AidxlError):
     """A prompt the A1111 web UI itself rejects (e.g. a weight like `(a:1.2.3)`)."""
 
@@ -46,6 +50,11 @@ class SearchError(AidxlError):
 
 class UsageStoreError(AidxlError):
     """The usage-count store under the state directory cannot be opened or written."""
+
+
+class GenerationExtraMissing(AidxlError):
+    """Previews and sheets were asked for, but the `gpu` extra (torch, diffusers, transformers) is not
+    installed; the message names the missing library and the install command (kb.generate.extra)."""
 
 
 class SettingsError(AidxlError):

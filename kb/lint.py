@@ -15,6 +15,7 @@ implication table, `kb.author_tables`).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,7 +28,6 @@ from kb.attention import (
     EmphasisNode,
     attention_pieces,
     parse_prompt_structure,
-    render_nodes,
 )
 from kb.author_tables import AuthorTables, author_tables_of
 from kb.curated import ForeignQualityWord, load_foreign_quality_words, load_quality_ladder
@@ -102,6 +102,7 @@ def lint_prompt(
     """
     tags = split_tags(text, matcher)
     tables = tables if tables is not None else author_tables_of(matcher)
+    read_pieces = ReadPieces(attention_pieces(text, strict=False))  # parsed once, not once per tag
     findings: list[Finding] = []
     findings += check_weight_syntax(text)
     findings += check_brackets(text)
@@ -112,7 +113,7 @@ def lint_prompt(
         other_models_word = (tag.start, tag.end) in foreign_tags
         if not other_models_word:  # its fix replaces the word: "write `score 9`" would mislead
             findings += check_underscore(tag)
-        findings += check_qualifier(text, tag)
+        findings += check_qualifier(text, tag, read_pieces)
         findings += check_weight(tag)
         if matcher is not None and not other_models_word:
             findings += check_known(tag, search)
@@ -121,14 +122,42 @@ def lint_prompt(
     findings += check_implied(text, tags, tables)
     findings += check_slots(tags, tables)
     findings += check_chunk_borders(text)
-    bracket_spans = [(f.start, f.end) for f in findings if f.code in _BRACKET_CODES]
+    in_bracket_trap = _covered_positions(
+        len(text), [(f.start, f.end) for f in findings if f.code in _BRACKET_CODES]
+    )
     findings = [
         finding
         for finding in findings
-        if finding.code != "unknown-tag"
-        or not any(start < finding.end and finding.start < end for start, end in bracket_spans)
+        if finding.code != "unknown-tag" or not in_bracket_trap.overlaps(finding.start, finding.end)
     ]
     return sorted(findings, key=lambda finding: (finding.start, finding.end, finding.code))
+
+
+@dataclass(frozen=True)
+class _CoveredPositions:
+    """Which prompt positions lie in one of some spans, answered per span in O(1)."""
+
+    covered_before: list[int]  # covered_before[i]: how many of positions 0..i-1 are covered
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Does [start, end) share a position with one of the spans? (Empty spans share none.)"""
+        return self.covered_before[end] > self.covered_before[start]
+
+
+def _covered_positions(length: int, spans: Sequence[tuple[int, int]]) -> _CoveredPositions:
+    """The positions in [0, length) inside at least one span; linear in length and spans (a check of
+    each finding against each span made prompts with many findings quadratic)."""
+    opened = [0] * (length + 1)
+    for start, end in spans:
+        if start < end:
+            opened[start] += 1
+            opened[end] -= 1
+    covered_before = [0] * (length + 1)
+    depth = 0
+    for position in range(length):
+        depth += opened[position]
+        covered_before[position + 1] = covered_before[position] + (depth > 0)
+    return _CoveredPositions(covered_before)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -146,14 +175,47 @@ def check_weight_syntax(text: str) -> list[Finding]:
 _EMOTICON_EYES = ":;=8"
 
 
+class _Blanks:
+    """Where a text's non-blank characters are, so that a span's stripped text costs what is shown,
+    not the span's length (a prompt of nested brackets has spans as long as the prompt)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.next_non_blank = [len(text)] * (len(text) + 1)  # first non-blank at or after i
+        for position in reversed(range(len(text))):
+            self.next_non_blank[position] = (
+                position if not text[position].isspace() else self.next_non_blank[position + 1]
+            )
+        self.last_non_blank_before = [-1] * (len(text) + 1)  # last non-blank before i
+        for position in range(len(text)):
+            self.last_non_blank_before[position + 1] = (
+                position if not text[position].isspace() else self.last_non_blank_before[position]
+            )
+
+    def is_blank(self, start: int, end: int) -> bool:
+        return self.next_non_blank[start] >= end
+
+    def shown(self, start: int, end: int, limit: int = 40) -> str:
+        """`text[start:end].strip()`, cut to `limit` characters with `...`."""
+        first, last = self.next_non_blank[start], self.last_non_blank_before[end]
+        if first > last:
+            return ""
+        if last + 1 - first <= limit:
+            return self.text[first : last + 1]
+        return self.text[first : first + limit - 3] + "..."
+
+
 def check_brackets(text: str) -> list[Finding]:
     """Emoticon traps and brackets left open."""
     findings: list[Finding] = []
+    blanks = _Blanks(text)
     for node in parse_prompt_structure(text).walk():
         if not isinstance(node, EmphasisNode):
             continue
-        inner = render_nodes(node.children)
-        if node.weight_source is not None and not inner.strip():
+        # The tree is lossless: the children are the text between the opener and weight/closer.
+        inner_start = node.start + len(node.opener)
+        inner_end = node.end - len(node.closer) - len(node.weight_source or "")
+        if node.weight_source is not None and blanks.is_blank(inner_start, inner_end):
             source = text[node.start : node.end]
             read_weight = node.weight_source.lstrip(":").strip()
             findings.append(
@@ -171,16 +233,14 @@ def check_brackets(text: str) -> list[Finding]:
         multiplier = "×1.1" if node.opener == "(" else "÷1.1"
         opened_by_emoticon = node.start > 0 and text[node.start - 1] in _EMOTICON_EYES
         if not node.closed:
-            rest = text[node.start + 1 :].strip()
-            shown_rest = rest if len(rest) <= 40 else rest[:37] + "..."
+            effect = _unclosed_effect(blanks.shown(node.start + 1, len(text)), node.opener, multiplier)
             if opened_by_emoticon:
                 emoticon = text[node.start - 1 : node.start + 1]
                 findings.append(
                     Finding(
                         "emoticon-open-bracket",
                         f"`{emoticon}`: the web UI reads `{node.opener}` as a bracket that is never closed, "
-                        f"so everything after it (`{shown_rest}`) is weighted {multiplier}; "
-                        f"escape it: `{escape_a1111(emoticon)}`",
+                        f"so {effect}; escape it: `{escape_a1111(emoticon)}`",
                         node.start - 1,
                         node.start + 1,
                         escape_a1111(emoticon),
@@ -191,8 +251,8 @@ def check_brackets(text: str) -> list[Finding]:
                 findings.append(
                     Finding(
                         "unclosed-bracket",
-                        f"`{node.opener}` is never closed: everything after it (`{shown_rest}`) is weighted "
-                        f"{multiplier}; close it or escape it as `\\{node.opener}`",
+                        f"`{node.opener}` is never closed: {effect}; "
+                        f"close it or escape it as `\\{node.opener}`",
                         node.start,
                         node.start + 1,
                         "\\" + node.opener,
@@ -207,7 +267,8 @@ def check_brackets(text: str) -> list[Finding]:
             findings.append(
                 Finding(
                     "emoticon-bracket",
-                    f"`{emoticon}`: its bracket pairs with another one, so `{inner.strip()}` is weighted "
+                    f"`{emoticon}`: its bracket pairs with another one, so "
+                    f"`{blanks.shown(inner_start, inner_end)}` is weighted "
                     f"{multiplier} and the bracket disappears; escape it: `{escape_a1111(emoticon)}`",
                     at,
                     at + 2,
@@ -216,6 +277,14 @@ def check_brackets(text: str) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _unclosed_effect(shown_rest: str, opener: str, multiplier: str) -> str:
+    """What a bracket left open does: weights what follows it (`shown_rest`, stripped and cut), or,
+    at the end, only vanishes."""
+    if not shown_rest:
+        return f"`{opener}` itself disappears from the prompt (nothing follows it)"
+    return f"everything after it (`{shown_rest}`) is weighted {multiplier}"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -243,11 +312,15 @@ _QUALIFIER = re.compile(r"^(?P<name>.*?[^\s_\\])[\s_]*(?<!\\)\((?P<qualifier>(?:
 _ROUND_WEIGHT = re.compile(r":\s*[+-]?[.\d]+\s*$")
 
 
-def check_qualifier(text: str, tag: PromptTag) -> list[Finding]:
+def check_qualifier(text: str, tag: PromptTag, read_pieces: ReadPieces | None = None) -> list[Finding]:
+    """`name (qualifier)` with bare brackets: the web UI weights the qualifier and drops the brackets.
+
+    `read_pieces`: the text's attention pieces, when the caller has them (lint_prompt parses once)."""
     match = _QUALIFIER.match(tag.text)
     if match is None or _ROUND_WEIGHT.search(match.group("qualifier")):
         return []
-    read_parts = _read_parts(attention_pieces(text, strict=False), tag.start, tag.end)
+    pieces = read_pieces if read_pieces is not None else ReadPieces(attention_pieces(text, strict=False))
+    read_parts = pieces.read_parts(tag.start, tag.end)
     if len(read_parts) < 2:
         return []
     described = " and ".join(f"`{part}` weighted {format_weight(weight)}" for part, weight in read_parts)
@@ -265,17 +338,28 @@ def check_qualifier(text: str, tag: PromptTag) -> list[Finding]:
     ]
 
 
-def _read_parts(pieces: list[AttentionPiece], start: int, end: int) -> list[tuple[str, float]]:
-    """What the web UI reads inside [start, end): text runs of equal weight, blanks trimmed."""
-    parts: list[tuple[str, float]] = []
-    for piece in pieces:
-        if piece.end <= start or piece.start >= end:
-            continue
-        if parts and parts[-1][1] == piece.weight:
-            parts[-1] = (parts[-1][0] + piece.text, piece.weight)
-        else:
-            parts.append((piece.text, piece.weight))
-    return [(part.strip(), weight) for part, weight in parts if part.strip()]
+class ReadPieces:
+    """A prompt's attention pieces (in prompt order, not overlapping), searchable by span."""
+
+    def __init__(self, pieces: list[AttentionPiece]) -> None:
+        self.pieces = pieces
+        self._ends = [piece.end for piece in pieces]  # ascending, as the pieces follow the text
+
+    def read_parts(self, start: int, end: int) -> list[tuple[str, float]]:
+        """What the web UI reads inside [start, end): text runs of equal weight, blanks trimmed.
+        Visits only the pieces in the span (found by bisection), not every piece of the prompt."""
+        parts: list[tuple[str, float]] = []
+        for index in range(bisect_right(self._ends, start), len(self.pieces)):
+            piece = self.pieces[index]
+            if piece.start >= end:
+                break
+            if piece.end <= start:
+                continue
+            if parts and parts[-1][1] == piece.weight:
+                parts[-1] = (parts[-1][0] + piece.text, piece.weight)
+            else:
+                parts.append((piece.text, piece.weight))
+        return [(part.strip(), weight) for part, weight in parts if part.strip()]
 
 
 def check_weight(tag: PromptTag) -> list[Finding]:

@@ -228,12 +228,14 @@ def _tag_runs(pieces: list[AttentionPiece]) -> list[list[_ReadCharacter]]:
             runs[-1].append(_ReadCharacter(character, piece.weight, start, end))
     trimmed = []
     for run in runs:
-        while run and run[0].character.isspace():
-            run.pop(0)
-        while run and run[-1].character.isspace():
-            run.pop()
-        if run:
-            trimmed.append(run)
+        first = 0  # index, not pop(0): each pop(0) moved the whole run
+        while first < len(run) and run[first].character.isspace():
+            first += 1
+        last = len(run)
+        while last > first and run[last - 1].character.isspace():
+            last -= 1
+        if last > first:
+            trimmed.append(run[first:last])
     return trimmed
 
 

@@ -202,7 +202,9 @@ def remove_extra_networks(prompt: str) -> tuple[str, list[int]]:
 def segments_with_sources(prompt: str) -> tuple[list[tuple[str, float]], list[list[tuple[int, int]]]]:
     """`parse_prompt_attention(prompt)` (lenient on bad weights), and for every character of every
     segment its [start, end) in the prompt (2 long for an escape such as `\\(`)."""
-    segments: list[tuple[str, float]] = []
+    # Each segment's texts, joined at the end: adding each piece to a growing string copied the
+    # whole segment again per piece (a prompt of escaped tags is one long segment).
+    segment_parts: list[tuple[list[str], float]] = []
     sources: list[list[tuple[int, int]]] = []
     for piece in attention_pieces(prompt, strict=False):
         escaped = piece.end - piece.start != len(piece.text)
@@ -212,15 +214,15 @@ def segments_with_sources(prompt: str) -> tuple[list[tuple[str, float]], list[li
         else:
             character_sources = [(position, position + 1) for position in range(piece.start, piece.end)]
         # Neighbouring pieces of equal weight merge, as in the web UI (BREAKs included).
-        if segments and segments[-1][1] == piece.weight:
-            segments[-1] = (segments[-1][0] + piece.text, piece.weight)
+        if segment_parts and segment_parts[-1][1] == piece.weight:
+            segment_parts[-1][0].append(piece.text)
             sources[-1].extend(character_sources)
         else:
-            segments.append((piece.text, piece.weight))
+            segment_parts.append(([piece.text], piece.weight))
             sources.append(character_sources)
-    if not segments:
+    if not segment_parts:
         return [("", 1.0)], [[]]
-    return segments, sources
+    return [("".join(parts), weight) for parts, weight in segment_parts], sources
 
 
 def count_prompt_tokens(prompt: str, *, tokenizer: ClipTokenizer | None = None) -> TokenReport:
@@ -231,12 +233,14 @@ def count_prompt_tokens(prompt: str, *, tokenizer: ClipTokenizer | None = None) 
     segments, sources = segments_with_sources(readable)
     token_chunks, token_count = chunk_segments_with_count(segments, tokenizer=tokenizer)
     tags = split_tags(prompt)
+    # The tag at each prompt position (the first one, should spans overlap), built in one pass over
+    # the tags: looking each token's tag up by scanning the tags made long prompts quadratic.
+    tag_at_position: list[int | None] = [None] * (len(prompt) + 1)
+    for index in reversed(range(len(tags))):
+        tag_at_position[tags[index].start : tags[index].end] = [index] * (tags[index].end - tags[index].start)
 
     def tag_index_at(position: int) -> int | None:
-        for index, tag in enumerate(tags):
-            if tag.start <= position < tag.end:
-                return index
-        return None
+        return tag_at_position[position]
 
     # Each token's prompt position (of its first character) and the tag it belongs to.
     token_sources = [

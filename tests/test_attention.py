@@ -7,12 +7,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb.attention import (
+    ROUND_BRACKET_MULTIPLIER,
+    SQUARE_BRACKET_MULTIPLIER,
     AlternationNode,
     BreakNode,
     EmphasisNode,
     ExtraNetworkNode,
     ScheduleNode,
     TextNode,
+    _multiply_after_unclosed,
+    _OpenPiece,
     attention_pieces,
     parse_prompt_attention,
     parse_prompt_structure,
@@ -171,3 +175,31 @@ def test_attention_pieces_cover_their_spans(prompt: str) -> None:
         return
     for piece in pieces:
         assert 0 <= piece.start <= piece.end <= len(prompt)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from([1.0, 1.1, 0.5, 1.21, -1.0, 1.5730000000000004]), max_size=40),
+    st.lists(st.integers(min_value=0, max_value=40), max_size=30).map(sorted),
+    st.sampled_from([ROUND_BRACKET_MULTIPLIER, SQUARE_BRACKET_MULTIPLIER]),
+)
+def test_unclosed_brackets_weigh_the_rest_as_the_web_ui_does(
+    weights: list[float], openers: list[int], multiplier: float
+) -> None:
+    """One pass gives the very floats of the web UI's multiplication per unclosed bracket."""
+    pieces = [_OpenPiece("x", weight, index, index + 1) for index, weight in enumerate(weights)]
+    expected = list(weights)
+    for first_index in openers:  # the web UI: every piece from the bracket on, bracket after bracket
+        for index in range(first_index, len(expected)):
+            expected[index] *= multiplier
+    _multiply_after_unclosed(pieces, openers, multiplier)
+    assert [piece.weight for piece in pieces] == expected
+
+
+def test_many_open_brackets_in_one_prompt() -> None:
+    assert parse_prompt_attention(":( a, :( b, [c") == [
+        (":", 1.0),
+        (" a, :", 1.1),
+        (" b, ", 1.2100000000000002),
+        ("c", 1.1),  # 1.21 / 1.1, as the web UI computes it
+    ]

@@ -98,6 +98,18 @@ def test_missing_hub_cache_says_how_to_get_the_file(tmp_path: Path) -> None:
     assert not (tmp_path / "catalog.duckdb").exists()
 
 
+def test_the_download_hint_holds_the_revision_inside_the_command(tmp_path: Path) -> None:
+    result = aidxl(
+        tmp_path / "empty",
+        *("ingest", "--catalog", str(tmp_path / "catalog.duckdb"), "--tagger", "hub", "--revision", "v9"),
+    )
+    assert result.returncode == 2
+    assert (
+        f"(`hf download {REPO} selected_tags.csv --revision v9`) or pass a local file: "
+        "`aidxl ingest --tagger PATH`\n"
+    ) in result.stderr
+
+
 TRIGGERS_REPO = "Eugeoter/anime_illust_diffusion_xl"
 TRIGGERS_COMMIT = "f36f3c4819a3a934e9ef78f0027d7b1783c35dd3"
 # The real file's layout is unknown offline (PROVENANCE.md §11): the successor model's sibling file

@@ -65,6 +65,15 @@ def test_unclosed_bracket_that_is_not_an_emoticon() -> None:
     assert "everything after it (`cat, dog`) is weighted ×1.1" in finding.message
 
 
+def test_an_open_bracket_at_the_end_says_nothing_follows_it() -> None:
+    (_, emoticon) = lint_prompt("long_hair, :(")
+    assert codes([emoticon]) == [("emoticon-open-bracket", 11, 13, ":\\(")]
+    assert "(nothing follows it)" in emoticon.message
+    assert "``" not in emoticon.message
+    (bracket,) = lint_prompt("cat, (")
+    assert "(nothing follows it)" in bracket.message and "``" not in bracket.message
+
+
 def test_unreadable_weight_is_an_error() -> None:
     (finding,) = lint_prompt("(cat:1.2.3)")
     assert codes([finding]) == [("bad-weight", 5, 10, None)]

@@ -34,7 +34,7 @@ def test_each_says_the_command_that_adds_it() -> None:
     tagger = registered_source("wd14-tagger")
     assert tagger.add_commands == ("aidxl ingest --fetch", "aidxl ingest --add --tagger PATH|hub")
     assert tagger.how_to_add == (
-        "wd14-tagger — WD v1.4 ConvNeXt v2 tagger tag list (the mission's tagger): "
+        "wd14-tagger — WD v1.4 ConvNeXt v2 tagger tag list (SmilingWolf): "
         "aidxl ingest --fetch, or aidxl ingest --add --tagger PATH|hub"
     )
     # No public download: the flag alone.

@@ -11,6 +11,7 @@ import pytest
 from prompt_fixture import build_tiny_catalog
 
 from tui.cli import main
+from tui.commands.prompt_check import describe_fix
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DONE_WHEN_PROMPT = "ganyu (genshin impact), long_hair, :(, by chi4"
@@ -52,7 +53,7 @@ def test_tokens_human_output(capsys: pytest.CaptureFixture[str]) -> None:
 def test_tokens_reads_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import io
 
-    monkeypatch.setattr(sys, "stdin", io.StringIO("a photo of a cat\n"))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"a photo of a cat\n")))
     assert main(["prompt", "tokens", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["count"] == 5
 
@@ -77,8 +78,26 @@ def test_lint_with_catalog_suggests(capsys: pytest.CaptureFixture[str], tmp_path
     assert main(["prompt", "lint", "--catalog", str(catalog), "long hiar, smile"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "0-9 info unknown-tag: `long hiar` is not a tag or trigger in the catalog; did you mean `long hair`?",
-        "    fix: 'long hair' for 'long hiar'",
+        "    fix: replace `long hiar` with `long hair`",
     ]
+
+
+def test_lint_fixes_print_as_they_are_pasted(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = str(tmp_path / "none.duckdb")
+    assert main(["prompt", "lint", "--catalog", missing, "long_hair, :(, long hair"]) == 0
+    fixes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("    fix: ")]
+    assert fixes == [
+        "    fix: replace `long_hair` with `long hair`",
+        "    fix: replace `:(` with `:\\(`",  # one backslash on the terminal, as the web UI wants it
+        "    fix: remove `long hair`",
+    ]
+    assert main(["prompt", "lint", "--json", "--catalog", missing, "long_hair, :("]) == 0
+    assert [finding["fix"] for finding in json.loads(capsys.readouterr().out)] == ["long hair", ":\\("]
+
+
+def test_code_spans_hold_backticks_exactly() -> None:
+    assert describe_fix("a`b", "") == "remove ``a`b``"
+    assert describe_fix("`x", "x") == "replace `` `x `` with `x`"
 
 
 def test_lint_exit_code_1_on_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

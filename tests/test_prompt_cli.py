@@ -29,7 +29,7 @@ def test_parse_json_matches_the_web_ui(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_parse_reads_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("(a:1.5)\n"))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"(a:1.5)\n")))
     assert run_json(["prompt", "parse", "--json", "-"], capsys) == [["a", 1.5]]
 
 
@@ -107,6 +107,14 @@ def test_char_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert capsys.readouterr().out.splitlines()[4] == "sentence:  a boy named saber from fate series"
     assert main(["char", "--catalog", catalog, "nobody"]) == 2
     assert capsys.readouterr().err == "aidxl: 'nobody': no character tag or alias in the catalog matches\n"
+
+
+def test_char_without_a_copyright_says_none_known(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    catalog = str(build_tiny_catalog(tmp_path / "catalog.duckdb", knowledge=True))
+    assert main(["char", "--catalog", catalog, "frieren"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "copyright: (none known)" in lines
+    assert run_json(["char", "--json", "--catalog", catalog, "frieren"], capsys)["copyright"] is None
 
 
 def test_char_on_the_real_catalog(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

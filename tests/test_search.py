@@ -349,6 +349,17 @@ def test_cli_json_contract(small_catalog: Path, capsys: pytest.CaptureFixture[st
     assert hits[0]["source"] == {"name": None, "file": "kb", "kind": "curated"}
 
 
+def test_cli_empty_query_is_the_missing_query_usage_error(
+    small_catalog: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["search", "--catalog", str(small_catalog)]) == 2
+    missing = capsys.readouterr().err
+    assert missing == "aidxl: give a QUERY, or --copyright C to list a copyright's characters\n"
+    for blank in ("", "   "):
+        assert main(["search", blank, "--catalog", str(small_catalog)]) == 2
+        assert capsys.readouterr().err == missing
+
+
 def test_cli_human_lines_and_errors(small_catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["search", "mossi", "--catalog", str(small_catalog)]) == 0
     assert capsys.readouterr().out.splitlines() == [

@@ -306,7 +306,7 @@ async def test_banner_names_the_missing_sources_f12_gives_each_command_and_d_hid
         assert isinstance(app.screen, MissingSourcesScreen)
         details = text_of(app, "#missing-sources-text")
         assert (
-            "wd14-tagger — WD v1.4 ConvNeXt v2 tagger tag list (the mission's tagger): "
+            "wd14-tagger — WD v1.4 ConvNeXt v2 tagger tag list (SmilingWolf): "
             "aidxl ingest --fetch, or aidxl ingest --add --tagger PATH|hub"
         ) in details
         assert "aidxl-trigger-list — " in details and "aidxl ingest --add --triggers PATH|hub" in details

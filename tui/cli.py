@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from kb.errors import AidxlError
+from tui.commands.help_format import ProseAndExamplesFormatter
 
 # Command groups, in the order `aidxl --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -35,6 +36,22 @@ MODULE_OF_COMMAND: dict[str, str] = {
     "preview": "tui.commands.preview",
     "sheet": "tui.commands.sheet",
 }
+
+
+EXPLORE_DESCRIPTION = """\
+Open the Textual explorer on the catalog (--catalog, else the default below): search triggers and
+tags as you type, read each one's prompt forms and sources, build a prompt in the model card's
+order with lint findings and token counts, copy it, preview it. `aidxl` with no command opens it too.
+
+keys to start with:
+  F1 or ?   every key, screen by screen
+  ctrl+p    the command palette: every action by name
+  ctrl+b    switch between search and the prompt builder
+  enter     add the highlighted result to the prompt
+  ctrl+q    quit
+
+Without a usable catalog it says why and offers to build one (`i` runs `aidxl ingest`).
+"""
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -76,11 +93,17 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         prog="aidxl",
         description="Trigger-word knowledge base and explorer for Anime Illust Diffusion XL. "
         "With no command, opens the explorer.",
+        epilog="`aidxl COMMAND --help` describes a command. Start with `aidxl ingest --config "
+        "sources.toml` in a checkout (or `aidxl ingest --fetch`), then `aidxl` or `aidxl search QUERY`.",
         parents=[common],
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     explore = subparsers.add_parser(
-        "explore", parents=[common], help="open the Textual explorer (the default command)"
+        "explore",
+        parents=[common],
+        help="open the Textual explorer (the default command)",
+        description=EXPLORE_DESCRIPTION,
+        formatter_class=ProseAndExamplesFormatter,
     )
     explore.set_defaults(run=run_explorer)
     for module_name in module_names:
@@ -97,9 +120,10 @@ def run_explorer(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(arguments)
-    args = parser.parse_args(arguments)
-    run = getattr(args, "run", run_explorer)
     try:
+        # Inside the try: a text option's type check (tui.commands.text_input) raises AidxlError.
+        args = parser.parse_args(arguments)
+        run = getattr(args, "run", run_explorer)
         return int(run(args) or 0)
     except AidxlError as error:
         print(f"aidxl: {error}", file=sys.stderr)

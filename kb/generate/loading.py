@@ -21,6 +21,7 @@ from typing import Any
 
 from kb.errors import AidxlError
 from kb.generate.cache import atomic_write_bytes
+from kb.generate.extra import require_generation_extra
 from kb.generate.request import OWN_VAE_NAME, ModelIdentity
 from kb.generate.tiny import TINY_MODEL_HASH, TINY_MODEL_LABEL, TINY_MODEL_NAME
 from kb.paths import cache_dir
@@ -236,7 +237,11 @@ def _sha256_file(path: Path) -> str:
 
 
 def choose_device(source: ModelSource, *, allow_cpu: bool) -> DeviceChoice:
-    """CUDA when present (bf16 where supported, else fp16 with the VAE in fp32); CPU fp32 otherwise."""
+    """CUDA when present (bf16 where supported, else fp16 with the VAE in fp32); CPU fp32 otherwise.
+
+    The first step of every generation (CLI, explorer, sheets): without the gpu extra it raises
+    GenerationExtraMissing, one line, before anything is loaded."""
+    require_generation_extra()
     import torch
 
     if torch.cuda.is_available():
@@ -264,6 +269,7 @@ def load_model(
     source: ModelSource, device: DeviceChoice, identity: ModelIdentity | None = None
 ) -> LoadedModel:
     """Load the pipeline offline onto the chosen device and dtype."""
+    require_generation_extra()
     import torch
 
     dtype = getattr(torch, device.dtype_name)

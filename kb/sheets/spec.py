@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import SheetSpecError
+from kb.utf8 import decode_utf8
 
 SPEC_FORMAT = "aidxl-sheet-spec/1"
 DEFAULT_SAMPLER = "Euler a"
@@ -316,7 +317,7 @@ def _line_of(source: str, key: str) -> int:
 def load_spec_file(path: Path) -> SpecFile:
     """Read a sheet TOML (format in docs/sheets.md); errors say `path:line: reason`."""
     try:
-        source = path.read_text(encoding="utf-8")
+        source = decode_utf8(path.read_bytes(), str(path))
     except OSError as error:
         raise SheetSpecError(f"{path}: cannot read the sheet spec ({error.strerror})") from None
     try:

@@ -21,6 +21,7 @@ from kb.generate.preview import (
 from kb.generate.samplers import SAMPLERS
 from kb.generate.tiny import TINY_MODEL_NAME
 from kb.settings import parse_size
+from tui.commands.text_input import utf8_text
 
 PROGRESS_BAR_WIDTH = 30
 
@@ -35,18 +36,32 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "settings, or reuse the cached one made with the same settings. Prints the PNG's path and its "
         "A1111 parameters.",
     )
-    parser.add_argument("trigger", metavar="TRIGGER", help='the trigger to preview, e.g. "by chi4"')
-    parser.add_argument("--base", metavar="PROMPT", help="base prompt the trigger is placed into")
-    parser.add_argument("--negative", metavar="PROMPT", help="negative prompt (default: the model page's)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument(
+        "trigger", metavar="TRIGGER", type=utf8_text("TRIGGER"), help='the trigger to preview, e.g. "by chi4"'
+    )
+    parser.add_argument(
+        "--base", metavar="PROMPT", type=utf8_text("--base"), help="base prompt the trigger is placed into"
+    )
+    parser.add_argument(
+        "--negative",
+        metavar="PROMPT",
+        type=utf8_text("--negative"),
+        help="negative prompt (default: the model page's)",
+    )
+    parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
     parser.add_argument(
         "--sampler",
         default=DEFAULT_SAMPLER,
         choices=list(SAMPLERS),
-        help=f"sampler (default: {DEFAULT_SAMPLER})",
+        metavar="NAME",
+        help=f"sampler: {' or '.join(repr(name) for name in SAMPLERS)} (default: {DEFAULT_SAMPLER})",
     )
-    parser.add_argument("--steps", type=int, help="denoising steps (default: the sampler's, 28 or 35)")
-    parser.add_argument("--cfg", type=float, default=DEFAULT_CFG_SCALE, help="CFG scale (default: 7)")
+    parser.add_argument(
+        "--steps", type=int, metavar="N", help="denoising steps (default: the sampler's, 28 or 35)"
+    )
+    parser.add_argument(
+        "--cfg", type=float, default=DEFAULT_CFG_SCALE, metavar="X", help="CFG scale (default: 7)"
+    )
     parser.add_argument(
         "--size", metavar="WxH", help="image size (default: 1024x1024; 64x64 for tiny-random)"
     )

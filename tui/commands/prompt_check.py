@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import Any
+
+from tui.commands.text_input import read_text_argument
 
 
 def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -45,22 +48,15 @@ def register_top_level(subparsers: Any, common: argparse.ArgumentParser) -> None
 
 def _add_text_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "text", nargs="?", default="-", metavar="TEXT", help="the prompt ('-' or none: stdin)"
+        "text", nargs="?", default="-", metavar="TEXT", help="the prompt; read from stdin when omitted or '-'"
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
-
-
-def read_prompt_text(args: argparse.Namespace) -> str:
-    text: str = args.text
-    if text == "-":
-        return sys.stdin.read().rstrip("\n")
-    return text
 
 
 def run_tokens(args: argparse.Namespace) -> int:
     from kb.tokens import count_prompt_tokens
 
-    report = count_prompt_tokens(read_prompt_text(args))
+    report = count_prompt_tokens(read_text_argument(args.text))
     if args.json:
         print(json.dumps(tokens_to_json(report), ensure_ascii=False))
         return 0
@@ -108,7 +104,7 @@ def run_lint(args: argparse.Namespace) -> int:
     from kb.errors import CatalogError
     from kb.lint import Severity, catalog_suggester, lint_prompt
 
-    text = read_prompt_text(args)
+    text = read_text_argument(args.text)
     connection = None
     try:
         from kb.catalog import open_catalog
@@ -145,7 +141,24 @@ def run_lint(args: argparse.Namespace) -> int:
         for finding in findings:
             print(f"{finding.start}-{finding.end} {finding.severity} {finding.code}: {finding.message}")
             if finding.fix is not None:
-                print(f"    fix: {finding.fix!r} for {text[finding.start : finding.end]!r}")
+                print(f"    fix: {describe_fix(text[finding.start : finding.end], finding.fix)}")
         if not findings:
             print("no findings", file=sys.stderr)
     return 1 if any(finding.severity == Severity.ERROR for finding in findings) else 0
+
+
+def describe_fix(found: str, replacement: str) -> str:
+    """The fix as it is to be pasted: "replace `:(` with `:\\(`", "remove `long hair, `"."""
+    if not replacement:
+        return f"remove {code_span(found)}"
+    if not found:
+        return f"insert {code_span(replacement)}"
+    return f"replace {code_span(found)} with {code_span(replacement)}"
+
+
+def code_span(text: str) -> str:
+    """`text` between backticks, exactly as written (no escaping): a text that holds backticks gets a
+    longer fence, and a space inside it when it starts or ends with one (as Markdown reads it)."""
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{padding}{text}{padding}{fence}"

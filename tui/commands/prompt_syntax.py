@@ -19,16 +19,9 @@ from kb.settings import (
     parse_size,
     size_for_aspect,
 )
+from tui.commands.text_input import read_text_argument, utf8_text
 
 TEXT_HELP = "prompt text; read from stdin when omitted or '-'"
-
-
-def read_text_argument(value: str | None) -> str:
-    """The argument, or stdin when it is omitted or '-' (one trailing newline dropped)."""
-    if value is None or value == "-":
-        text = sys.stdin.read()
-        return text[:-1] if text.endswith("\n") else text
-    return value
 
 
 def print_json(value: object) -> None:
@@ -44,7 +37,7 @@ def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.Argumen
         description="Parse a prompt exactly like the A1111 web UI's attention parser. "
         "--json prints an array of [text, weight] pairs.",
     )
-    parse.add_argument("text", nargs="?", help=TEXT_HELP)
+    parse.add_argument("text", nargs="?", metavar="TEXT", help=TEXT_HELP)
     parse.add_argument("--json", action="store_true", help="print a JSON array of [text, weight]")
     parse.set_defaults(run=run_parse)
 
@@ -56,7 +49,10 @@ def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.Argumen
         "output) or a prompt, which is re-rendered one tag per comma: bare at weight 1, (tag:w) otherwise.",
     )
     render.add_argument(
-        "text", nargs="?", help="JSON [[tag, weight], ...] or prompt text; stdin when omitted"
+        "text",
+        nargs="?",
+        metavar="TEXT",
+        help="JSON [[tag, weight], ...] or prompt text; read from stdin when omitted or '-'",
     )
     render.add_argument("--json", action="store_true", help='print {"prompt": ...}')
     render.set_defaults(run=run_render)
@@ -70,17 +66,32 @@ def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.Argumen
         "when one is found (with the model author's caption order inside each slot), the curated lists "
         "otherwise. --with-features and --outfit-of add a character's tags and need the catalog.",
     )
-    assemble.add_argument("text", nargs="?", help="comma-separated tags; stdin when omitted or '-'")
     assemble.add_argument(
-        "--blend", metavar="STYLES", help='style blend, e.g. "by yoneyama mai:0.9, by chi4:0.8, by ask"'
+        "text", nargs="?", metavar="TEXT", help="comma-separated tags; read from stdin when omitted or '-'"
+    )
+    assemble.add_argument(
+        "--blend",
+        metavar="STYLES",
+        type=utf8_text("--blend"),
+        help='style blend, e.g. "by yoneyama mai:0.9, by chi4:0.8, by ask"',
     )
     assemble.add_argument(
         "--append-style", action="store_true", help="put the blend at the end (gentler) instead of first"
     )
     assemble.add_argument(
-        "--quality", action="append", default=[], metavar="TAG", help="add a quality tag when none is given"
+        "--quality",
+        action="append",
+        default=[],
+        metavar="TAG",
+        type=utf8_text("--quality"),
+        help="add a quality tag when none is given",
     )
-    assemble.add_argument("--negative", metavar="TEXT", help="negative prompt (default: the model page's)")
+    assemble.add_argument(
+        "--negative",
+        metavar="TEXT",
+        type=utf8_text("--negative"),
+        help="negative prompt (default: the model page's)",
+    )
     assemble.add_argument("--aspect", metavar="W:H", help="aspect ratio for the size in the settings")
     assemble.add_argument(
         "--with-features",
@@ -90,6 +101,7 @@ def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.Argumen
     assemble.add_argument(
         "--outfit-of",
         metavar="CHARACTER",
+        type=utf8_text("--outfit-of"),
         help="dress the prompt's character in CHARACTER's outfit (character triggers carry no clothing)",
     )
     assemble.add_argument(
@@ -110,7 +122,12 @@ def register_top_level(subparsers: Any, common: argparse.ArgumentParser) -> None
         "known: `frieren \\(sousou no frieren\\)`), its copyright and gender, and where each comes from. "
         "The sentence says `a girl`/`a boy` as the sources give the gender (girl when none does).",
     )
-    char.add_argument("name", nargs="?", help="character tag, alias or name; stdin when omitted or '-'")
+    char.add_argument(
+        "name",
+        nargs="?",
+        metavar="NAME",
+        help="character tag, alias or name; read from stdin when omitted or '-'",
+    )
     noun = char.add_mutually_exclusive_group()
     noun.add_argument(
         "--boy", action="store_true", help="sentence form with 'a boy named', whatever the sources say"
@@ -130,13 +147,14 @@ def register_top_level(subparsers: Any, common: argparse.ArgumentParser) -> None
         "size",
         parents=[common],
         help="a generation size for an aspect ratio, or check a size",
-        description="AIDXL sizes: area within 10%% of 1024x1024, sides multiples of 32, at least 256.",
+        description="Print the AIDXL size for an aspect ratio (--aspect), or check one (--check). AIDXL "
+        "sizes have an area within 10% of 1024x1024 and sides that are multiples of 32, at least 256.",
     )
     mode = size.add_mutually_exclusive_group(required=True)
     mode.add_argument("--aspect", metavar="W:H", help="aspect ratio, e.g. 2:3, 16:9 or 1.5")
     mode.add_argument("--check", metavar="WxH", help="check a size, e.g. 1024x1536")
     size.add_argument("--tiny", action="store_true", help="allow the tiny test model's small sizes")
-    size.add_argument("--json", action="store_true", help='print {"width": .., "height": ..}')
+    size.add_argument("--json", action="store_true", help='print {"width", "height", "warnings"}')
     size.set_defaults(run=run_size)
 
 
@@ -255,7 +273,7 @@ def run_char(args: argparse.Namespace) -> int:
     from kb.characters import lookup_character
     from kb.paths import resolve_catalog_path
 
-    query = read_text_argument(args.name).strip()
+    query = read_text_argument(args.name, "NAME").strip()
     noun = "boy" if args.boy else "girl" if args.girl else None
     connection = open_catalog(resolve_catalog_path(getattr(args, "catalog", None)))
     try:
@@ -280,6 +298,7 @@ def run_char(args: argparse.Namespace) -> int:
         print_json({**fields, "features": info.features.to_json(), "sources": info.sources_json()})
         return 0
     fields["gender"] = info.gender or f"unknown (sentence says {info.noun})"
+    fields["copyright"] = forms.copyright or "(none known)"
     if info.form_source is not None:
         fields["form from"] = info.form_source.label
     for key, value in fields.items():

@@ -25,6 +25,7 @@ from kb.recognition import Recognition, read_verdicts
 from kb.schema import TriggerKind, TriggerTier
 from kb.search import SearchHit, SearchIndex, parse_kinds
 from kb.search.filters import VERDICT_CHOICES, parse_tiers, parse_verdicts, search_kept, verdict_of
+from tui.commands.text_input import utf8_text
 
 if TYPE_CHECKING:
     import duckdb
@@ -58,11 +59,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "query",
         metavar="QUERY",
         nargs="?",
+        type=utf8_text("QUERY"),
         help="what you remember: `yoneyama`, `hatsne miku`, `detco` (optional with --copyright)",
     )
     search.add_argument(
         "--copyright",
         metavar="C",
+        type=utf8_text("--copyright"),
         help="only characters of this copyright, in any form: `genshin_impact`, `genshin impact`, an "
         "alias, a typo; without QUERY, list them all, most posted first",
     )
@@ -126,6 +129,8 @@ def run_search(args: argparse.Namespace) -> int:
     kinds = parse_kinds(args.kind)
     tiers = parse_tiers(args.tier)
     wanted_verdicts = parse_verdicts(args.verdict)
+    if args.query is not None and not args.query.strip():
+        args.query = None  # `aidxl search ""` is `aidxl search`: nothing to look for
     if args.query is None and args.copyright is None:
         raise SearchError("give a QUERY, or --copyright C to list a copyright's characters")
     if args.query is None and (kinds is not None or wanted_verdicts is not None):

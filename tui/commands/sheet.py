@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import SheetSpecError
+from tui.commands.help_format import ProseAndExamplesFormatter
+from tui.commands.text_input import utf8_text
 
 DEFAULT_SEEDS = "1,2,3"
 DEFAULT_BASE = "1girl, solo, upper body"
@@ -18,8 +20,10 @@ examples:
   aidxl sheet --styles "by chi4,by ask,(by yoneyama mai:0.9)" --seeds 1,2,3 \\
               --base "1girl, solo, upper body" --out sheets/
   aidxl sheet --spec sheet.toml --dry-run
-  aidxl sheet --query "verified artist styles with count > 1000 top 12" --model tiny-random --size 64x64
-  accelerate launch --num_processes 2 -m tui.cli sheet --spec sheet.toml   (cells split over 2 processes)
+  aidxl sheet --query "verified artist styles with count > 1000 top 12" \\
+              --model tiny-random --size 64x64
+  # the cells split over 2 processes:
+  accelerate launch --num_processes 2 -m tui.cli sheet --spec sheet.toml
 
 Rows: --styles splits at top-level commas (one trigger per row); --style adds one row that may be
 a blend ("(by a:0.9), by b"); --styles-file reads one row per line. Columns: every --base x every
@@ -38,20 +42,31 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "seed x base prompt, plus a baseline row; pages as PNG with the settings in a footer and in the "
         "`parameters` chunk, a JSON sidecar, an HTML index, and a recognition score per style.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=ProseAndExamplesFormatter,
     )
     source = parser.add_argument_group("rows (styles)")
     source.add_argument(
         "--spec", metavar="FILE", help="sheet spec TOML (flags given too override its values)"
     )
-    source.add_argument("--styles", metavar="LIST", help='comma-separated triggers: "by chi4,(by ask:0.8)"')
     source.add_argument(
-        "--style", metavar="TEXT", action="append", default=[], help="one row, may be a blend"
+        "--styles",
+        metavar="LIST",
+        type=utf8_text("--styles"),
+        help='comma-separated triggers: "by chi4,(by ask:0.8)"',
+    )
+    source.add_argument(
+        "--style",
+        metavar="TEXT",
+        action="append",
+        default=[],
+        type=utf8_text("--style"),
+        help="one row, may be a blend",
     )
     source.add_argument("--styles-file", metavar="FILE", help="one row per line (# comments allowed)")
     source.add_argument(
         "--query",
         metavar="WORDS",
+        type=utf8_text("--query"),
         help='rows from the catalog: "verified artist styles with count > 1000 top 20"',
     )
     source.add_argument("--kind", help="catalog query: trigger kind (artist_style, painting_style, ...)")
@@ -73,28 +88,45 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--base",
         metavar="PROMPT",
         action="append",
+        type=utf8_text("--base"),
         help="base prompt; repeat for more columns; "
         f'`{{style}}` marks the style\'s place (default: "{DEFAULT_BASE}")',
     )
-    columns.add_argument("--negative", metavar="PROMPT", help="negative prompt (default: the model page's)")
+    columns.add_argument(
+        "--negative",
+        metavar="PROMPT",
+        type=utf8_text("--negative"),
+        help="negative prompt (default: the model page's)",
+    )
     columns.add_argument("--no-baseline", action="store_true", help="leave out the baseline row")
     columns.add_argument(
         "--append-styles", action="store_true", help="put styles last (gentler) instead of first"
     )
     settings = parser.add_argument_group("generation")
-    settings.add_argument("--model", help="model file/folder or tiny-random (default: $AIDXL_MODEL / config)")
-    settings.add_argument("--sampler", help="Euler a (default) or DPM++ 2M Karras")
     settings.add_argument(
-        "--steps", type=int, help="denoising steps (default 28 Euler a, 35 DPM++ 2M Karras)"
+        "--model",
+        metavar="PATH|tiny-random",
+        help="SDXL .safetensors file or diffusers folder, or the built-in random-weight tiny-random "
+        "(default: $AIDXL_MODEL or the config file)",
     )
-    settings.add_argument("--cfg", type=float, help="CFG scale (default 7)")
-    settings.add_argument("--size", metavar="WxH", help="image size (default 1024x1024)")
+    settings.add_argument(
+        "--sampler", metavar="NAME", help="sampler: 'Euler a' (default) or 'DPM++ 2M Karras'"
+    )
+    settings.add_argument(
+        "--steps", type=int, metavar="N", help="denoising steps (default 28 Euler a, 35 DPM++ 2M Karras)"
+    )
+    settings.add_argument("--cfg", type=float, metavar="X", help="CFG scale (default 7)")
+    settings.add_argument(
+        "--size", metavar="WxH", help="image size (default 1024x1024; 64x64 for tiny-random)"
+    )
     settings.add_argument("--emphasis", choices=("original", "no_norm"), help="weight emphasis mode")
     layout = parser.add_argument_group("output")
     layout.add_argument("--out", metavar="DIR", default="sheets", help="output folder (default sheets/)")
     layout.add_argument("--page-size", type=int, metavar="ROWS", help="style rows per page (default 8)")
     layout.add_argument("--cell-px", type=int, metavar="PX", help="thumbnail side in the page (default 256)")
-    layout.add_argument("--title", help="sheet title (default: AIDXL style sheet HASH)")
+    layout.add_argument(
+        "--title", type=utf8_text("--title"), help="sheet title (default: AIDXL style sheet HASH)"
+    )
     layout.add_argument("--no-record", action="store_true", help="do not store recognition scores")
     layout.add_argument(
         "--dry-run", action="store_true", help="print cells, cached cells and a time estimate"
@@ -206,9 +238,10 @@ def build_spec(args: argparse.Namespace) -> Any:
 
 def _rows_from_file(path: Path) -> list[Any]:
     from kb.sheets.spec import SheetRow
+    from kb.utf8 import decode_utf8
 
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = decode_utf8(path.read_bytes(), str(path)).splitlines()
     except OSError as error:
         raise SheetSpecError(f"{path}: cannot read the styles file ({error.strerror})") from None
     return [

@@ -396,12 +396,10 @@ def run_preview(
         return PreviewOutcome(
             cached.png_path, cached.thumbnail_path, f"preview (cached): {cached.png_path}", True
         )
-    try:
-        from kb.generate import engine, loading
-    except ImportError as error:
-        raise FeatureUnavailable(
-            f"previews need the generation extra ({error.name} is not installed): pip install 'aidxl-kb[gpu]'"
-        ) from error
+    from kb.generate import engine, loading
+    from kb.generate.extra import require_generation_extra
+
+    require_generation_extra()  # the CLI's sentence when torch & co. are missing, before any loading
     model_key = prepared.identity.model_hash
     if model_key not in loaded_models:
         device = loading.choose_device(prepared.source, allow_cpu=False)

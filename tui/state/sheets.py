@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kb.generate.extra import missing_extra_message
 from tui.state.builder import BuilderState
 from tui.state.features import FeatureUnavailable, optional_module
 
@@ -127,10 +128,8 @@ def run_explorer_sheet(
             share=ProcessShare(),
             should_cancel=should_cancel,
         )
-    except ImportError as error:
-        raise FeatureUnavailable(
-            f"sheets need the generation extra ({error.name} is not installed): pip install 'aidxl-kb[gpu]'"
-        ) from error
+    except ImportError as error:  # torch & co. are checked in choose_device; this is any other library
+        raise FeatureUnavailable(missing_extra_message(error.name)) from error
     if not result.pages or result.html is None:
         raise FeatureUnavailable("the sheet composed no page")
     missing = f", {len(result.missing)} missing" if result.missing else ""

@@ -1,0 +1,125 @@
+"""Long prompts: `aidxl prompt lint` and `aidxl prompt tokens` work at 1k, 2k, 5k and 10k tags.
+
+Run: .venv/bin/python bench/long_prompts.py [--catalog PATH] [--sizes 1000,2000,5000,10000]
+
+The prompts are tags drawn (seeded) from the catalog's 20,000 most used names, written as Danbooru
+names (underscores, bare qualifier brackets: the linter has something to say about most of them),
+with commas between. Without a catalog, synthetic tags of the same shapes are used.
+
+For each size it prints, best of --repeats, in-process (the vocabulary and catalog loaded once):
+  parse     the baseline, measured in the same run: one attention parse of the whole prompt
+            (`kb.attention.attention_pieces`), the least any check of the prompt has to do;
+  tokens    `kb.tokens.count_prompt_tokens` (what `aidxl prompt tokens` computes);
+  lint      `kb.lint.lint_prompt` with the catalog matcher and suggester (what `aidxl prompt lint`
+            computes);
+each with its multiple of the baseline. Linear work keeps those multiples flat as the prompt grows;
+quadratic work makes them grow with it. Measured on the shared 2-core machine (2026-11-29):
+
+    before (per-tag re-parsing, per-token tag scans)      after
+    tags   tokens ms ×parse   lint ms  ×parse              tokens ms ×parse   lint ms ×parse
+    1000       272     96        626     221                     46     35       132    101
+    2000       571    184      1,862     600                     96     35       259     96
+    5000     3,998    408     11,842   1,208                    303     41       663     90
+    10000   19,971  1,179     54,876   3,239                    620     41     1,565    104
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SYNTHETIC_SHAPES = (
+    "tag{i}",
+    "name{i} (series{i})",
+    "long_hair_{i}",
+    "(smile{i}:1.2)",
+    "char{i} \\(series\\)",
+    ":(",
+    "by artist{i}",
+)
+
+
+def catalog_names(catalog: Path, limit: int = 20_000) -> list[str] | None:
+    """The catalog's most used tag names, or None without a readable catalog."""
+    from kb.catalog import open_catalog
+    from kb.errors import CatalogError
+
+    try:
+        connection = open_catalog(catalog)
+    except CatalogError as error:
+        print(f"note: {error}; using synthetic tags", file=sys.stderr)
+        return None
+    try:
+        rows = connection.execute("SELECT name FROM tags ORDER BY count DESC LIMIT ?", [limit]).fetchall()
+    finally:
+        connection.close()
+    return [str(row[0]) for row in rows]
+
+
+def long_prompt(tag_count: int, names: list[str] | None, seed: int = 0) -> str:
+    if names is None:
+        return ", ".join(
+            SYNTHETIC_SHAPES[index % len(SYNTHETIC_SHAPES)].format(i=index) for index in range(tag_count)
+        )
+    chooser = random.Random(seed)
+    return ", ".join(chooser.choice(names) for _ in range(tag_count))
+
+
+def best_seconds(work: Callable[[], Any], repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--catalog", metavar="PATH", help="catalog (default: as `aidxl`)")
+    parser.add_argument("--sizes", default="1000,2000,5000,10000", help="tag counts, comma-separated")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per figure, the best is shown")
+    args = parser.parse_args(argv)
+
+    from kb.attention import attention_pieces
+    from kb.catalog import open_catalog
+    from kb.lint import catalog_suggester, lint_prompt
+    from kb.paths import resolve_catalog_path
+    from kb.tagview import CatalogMatcher
+    from kb.tokens import count_prompt_tokens
+
+    catalog = resolve_catalog_path(args.catalog)
+    names = catalog_names(catalog)
+    connection = open_catalog(catalog) if names is not None else None
+    matcher = CatalogMatcher(connection) if connection is not None else None
+    suggester = catalog_suggester(connection) if connection is not None else None
+    lint_prompt("warm up, long_hair", matcher, suggester)  # vocabulary, tables, search index
+    source = f"names from {catalog}" if names is not None else "synthetic tags"
+    print(f"long prompts ({source}), best of {args.repeats}")
+    header = ("tags", "chars", "parse ms", "tokens ms", "×parse", "lint ms", "×parse")
+    print(" ".join(f"{title:>{width}}" for title, width in zip(header, (6, 8, 9, 10, 7, 9, 7), strict=True)))
+    try:
+        for tag_count in (int(size) for size in args.sizes.split(",")):
+            prompt = long_prompt(tag_count, names)
+            parse = best_seconds(lambda prompt=prompt: attention_pieces(prompt, strict=False), args.repeats)
+            tokens = best_seconds(lambda prompt=prompt: count_prompt_tokens(prompt), args.repeats)
+            lint = best_seconds(lambda prompt=prompt: lint_prompt(prompt, matcher, suggester), args.repeats)
+            print(
+                f"{tag_count:>6} {len(prompt):>8} {parse * 1000:>9.1f} {tokens * 1000:>10.1f} "
+                f"{tokens / parse:>7.1f} {lint * 1000:>9.1f} {lint / parse:>7.1f}"
+            )
+    finally:
+        if connection is not None:
+            connection.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

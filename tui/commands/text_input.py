@@ -1,0 +1,60 @@
+"""Text a command reads from its arguments, stdin or a file: always valid UTF-8, or one clear line.
+
+Python hands undecodable bytes over as lone surrogates (`surrogateescape`, in `sys.argv` and, under
+the C.UTF-8 locale, in `sys.stdin`); passed on, they end in tracebacks deep inside DuckDB or at
+`print`. Every command that reads text goes through this module (files through `kb.utf8`), which
+decodes strictly and names where the bad byte is: "stdin: not UTF-8 at byte 17 (0xc6)".
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+
+from kb.utf8 import decode_utf8
+
+STDIN_NAME = "stdin"
+
+
+def checked_argument(value: str, where: str) -> str:
+    """A command-line value; one that carries undecodable bytes (as surrogates) raises NotUtf8Error."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # The bytes the shell passed, as Python's file system encoding stood in for them.
+        return decode_utf8(os.fsencode(value), where)
+    return value
+
+
+def utf8_text(where: str) -> Callable[[str], str]:
+    """An argparse `type=` for a free-text option or argument named `where` (e.g. "--blend").
+
+    It raises NotUtf8Error, which argparse does not catch, so `aidxl` reports it in one line."""
+
+    def check(value: str) -> str:
+        return checked_argument(value, f"argument {where}")
+
+    check.__name__ = "text"  # argparse names the type in its own messages
+    return check
+
+
+def read_stdin_text() -> str:
+    """All of stdin, decoded strictly (whatever the locale), less the line end `echo` adds."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # stdin replaced by a text stream (an embedding program): check what it gave
+        return _without_final_newline(checked_argument(sys.stdin.read(), STDIN_NAME))
+    return _without_final_newline(decode_utf8(buffer.read(), STDIN_NAME))
+
+
+def read_text_argument(value: str | None, where: str = "TEXT") -> str:
+    """The argument's text, or stdin's when it is omitted or '-' (less one final newline)."""
+    if value is None or value == "-":
+        return read_stdin_text()
+    return checked_argument(value, f"argument {where}")
+
+
+def _without_final_newline(text: str) -> str:
+    if text.endswith("\r\n"):
+        return text[:-2]
+    return text[:-1] if text.endswith("\n") else text
