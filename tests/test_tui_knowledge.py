@@ -14,7 +14,7 @@ import functools
 from pathlib import Path
 
 import pytest
-from prompt_fixture import build_tiny_catalog
+from prompt_fixture import add_features, build_tiny_catalog
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -176,6 +176,39 @@ async def test_character_detail_lists_appearance_and_outfit_and_keys_add_them_on
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert len(app.builder.entries) == 7
+
+
+@pytest.mark.parametrize("detail_delay", [0, 60], ids=["detail-shown", "detail-not-loaded"])
+@sync
+async def test_features_implied_by_another_feature_or_the_prompt_are_not_added(
+    tmp_path: Path, detail_delay: float
+) -> None:
+    """ganyu + ctrl+n added `goat horns` and `horns`, which the builder's linter then flagged."""
+    catalog = build_tiny_catalog(tmp_path / "catalog.duckdb", knowledge=True)
+    looks = ("goat_horns", "horns", "purple_eyes", "long_hair")
+    add_features(catalog, "ganyu_(genshin_impact)", looks, (("goat_horns", "horns"),))
+    app = ExplorerApp(catalog, watch_catalog=False, detail_delay=detail_delay, show_timings=False)
+    async with app.run_test(size=WIDE) as pilot:
+        notices: list[str] = []
+        app.notify = lambda message, **options: notices.append(message)  # type: ignore[method-assign,assignment]
+        from tui.state.builder import BuilderEntry
+
+        app.builder.add(BuilderEntry("very long hair", "general", 1.0, "very_long_hair"))
+        await search(pilot, "ganyu")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert [entry.text for entry in app.builder.entries] == [
+            "very long hair",
+            "ganyu (genshin impact)",
+            "goat horns",
+            "purple eyes",
+        ]
+        assert notices[-1] == (
+            "added 2 appearance tags of ganyu (genshin impact); skipped horns (implied by goat horns), "
+            "long hair (implied by very long hair)"
+        )
+        assert app.rendered is not None
+        assert [finding.code for finding in app.rendered.findings if finding.code == "implied"] == []
 
 
 @sync

@@ -67,6 +67,7 @@ from tui.widgets.builder_pane import BuilderPane, EntriesTable
 from tui.widgets.detail import DetailPane
 from tui.widgets.marks import AUTHOR_MARK, VERIFIED_MARK
 from tui.widgets.messages import (
+    AuthorTablesLoaded,
     CatalogReplaced,
     CharacterInfoLoaded,
     CopyrightListed,
@@ -88,6 +89,7 @@ from tui.widgets.search_input import SearchInput
 from tui.widgets.sources_banner import SourcesBanner
 
 if TYPE_CHECKING:
+    from kb.author_tables import AuthorTables
     from kb.character_info import CharacterInfo
 
 DARK_THEME = "textual-dark"
@@ -199,6 +201,7 @@ class ExplorerApp(App[int]):
         self.likely_filter = False  # only verified and author-tier triggers (ctrl+l)
         self.copyright_scope: CopyrightScope | None = None  # listing a copyright's characters
         self.catalog_sources: CatalogSources | None = None  # what the open catalog lacks
+        self.author_tables: AuthorTables | None = None  # the open catalog's (ctrl+n reads implications)
         self.sources_banner_hidden = False  # escape / `d` hid it until the next catalog (re)load
         self.sources_generation = 0  # the catalog generation whose sources were compared
         self.detail_shown: EntryDetail | None = None  # the detail pane's entry, for its keys
@@ -281,6 +284,7 @@ class ExplorerApp(App[int]):
         self.catalog_identity = file_identity(self.catalog_path)
         self.catalog_replaced = False
         self.index_generation += 1
+        self.author_tables = None
         if prefetch is not None:
             self.prefetched_index_worker(self.index_generation, prefetch)
         else:
@@ -400,6 +404,8 @@ class ExplorerApp(App[int]):
         self.ready_at = time.perf_counter()
         self.start_search()
         self.check_sources_once()
+        if self.connection is not None:
+            self.author_tables_worker(self.index_generation, self.connection)
 
     @on(SearchUnavailable)
     def search_unavailable(self, message: SearchUnavailable) -> None:
@@ -613,43 +619,79 @@ class ExplorerApp(App[int]):
             self.notify("highlight a character first (F7 lists characters)", severity="warning", timeout=3)
             return
         detail = self.shown_detail_of(row)
-        if detail is not None and detail.character is not None:
-            self.add_features(row.prompt, row.kind, row.tag, part, detail.character)
+        if detail is not None and detail.character is not None and self.author_tables is not None:
+            self.add_features(row.prompt, row.kind, row.tag, part, detail.character, self.author_tables)
         else:
-            self.character_info_worker(self.connection, row, part)
+            known = detail.character if detail is not None else None
+            self.character_info_worker(self.connection, row, part, known)
 
     @work(thread=True, exclusive=True, group="features", exit_on_error=False)
     def character_info_worker(
-        self, connection: duckdb.DuckDBPyConnection, row: ResultRow, part: FeaturePart
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        row: ResultRow,
+        part: FeaturePart,
+        known: CharacterInfo | None,
     ) -> None:
+        """The character's info (unless the detail pane has it) and the author's implications, which
+        decide the features that another feature or a tag of the prompt makes redundant."""
+        from kb.author_tables import shared_author_tables
         from kb.character_info import character_info
 
         cursor = connection.cursor()
         try:
-            info = character_info(cursor, row.tag or to_canonical(unescape_a1111(row.prompt)))
+            info = known or character_info(cursor, row.tag or to_canonical(unescape_a1111(row.prompt)))
+            tables = shared_author_tables(cursor)
         except Exception as error:  # one line for the user, never a traceback
             self.call_from_thread(self.notify, f"catalog read failed: {error}", severity="error")
             return
         finally:
             cursor.close()
-        self.post_message(CharacterInfoLoaded(row.prompt, row.kind, row.tag, part, info))
+        self.post_message(CharacterInfoLoaded(row.prompt, row.kind, row.tag, part, info, tables))
+
+    @work(thread=True, exclusive=True, group="author-tables", exit_on_error=False)
+    def author_tables_worker(self, generation: int, connection: duckdb.DuckDBPyConnection) -> None:
+        """The author's tables of the open catalog, for ctrl+n / ctrl+o (loaded once per catalog)."""
+        from kb.author_tables import shared_author_tables
+
+        cursor = connection.cursor()
+        try:
+            tables = shared_author_tables(cursor)
+        except Exception:  # ctrl+n then reads them in its own worker, which reports the error
+            return
+        finally:
+            cursor.close()
+        self.post_message(AuthorTablesLoaded(generation, tables))
+
+    @on(AuthorTablesLoaded)
+    def author_tables_loaded(self, message: AuthorTablesLoaded) -> None:
+        if message.generation == self.index_generation:
+            self.author_tables = message.tables
 
     @on(CharacterInfoLoaded)
     def character_info_loaded(self, message: CharacterInfoLoaded) -> None:
         if message.info is None:
             self.notify(f"{message.prompt} is not a character of this catalog", severity="warning")
             return
-        self.add_features(message.prompt, message.kind, message.tag, message.part, message.info)
+        self.add_features(
+            message.prompt, message.kind, message.tag, message.part, message.info, message.tables
+        )
 
     def add_features(
-        self, prompt: str, kind: str, tag: str | None, part: FeaturePart, info: CharacterInfo
+        self,
+        prompt: str,
+        kind: str,
+        tag: str | None,
+        part: FeaturePart,
+        info: CharacterInfo,
+        tables: AuthorTables | None,
     ) -> None:
         reason = no_features_reason(info, part)
         if reason is not None:
             self.notify(reason, severity="warning", timeout=6)
             return
         character_entry = BuilderEntry(unescape_a1111(prompt), kind, 1.0, tag)
-        added = add_character_features(self.builder, info, part, character_entry)
+        added = add_character_features(self.builder, info, part, character_entry, tables)
         self.refresh_builder(cursor=added.cursor)
         self.notify(added.message, timeout=4)
 

@@ -14,6 +14,7 @@ from tui.state.searching import CopyrightScope, SearchFilter
 from tui.state.sources import CatalogSources
 
 if TYPE_CHECKING:
+    from kb.author_tables import AuthorTables
     from kb.character_info import CharacterInfo
 
 
@@ -63,7 +64,13 @@ class CharacterInfoLoaded(Message):
     """A character's info, read to add its `part` (appearance or outfit) to the builder."""
 
     def __init__(
-        self, prompt: str, kind: str, tag: str | None, part: FeaturePart, info: CharacterInfo | None
+        self,
+        prompt: str,
+        kind: str,
+        tag: str | None,
+        part: FeaturePart,
+        info: CharacterInfo | None,
+        tables: AuthorTables | None = None,
     ) -> None:
         super().__init__()
         self.prompt = prompt
@@ -71,6 +78,16 @@ class CharacterInfoLoaded(Message):
         self.tag = tag
         self.part = part
         self.info = info
+        self.tables = tables  # the catalog's author tables: which features another implies
+
+
+class AuthorTablesLoaded(Message):
+    """The author's tables of the catalog of `generation` (implications, caption order)."""
+
+    def __init__(self, generation: int, tables: AuthorTables) -> None:
+        super().__init__()
+        self.generation = generation
+        self.tables = tables
 
 
 class SourcesChecked(Message):
