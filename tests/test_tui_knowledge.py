@@ -396,6 +396,7 @@ async def test_curated_only_catalog_is_useful(tmp_path: Path) -> None:
     app = make_app(catalog)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        assert app.catalog_sources is not None and app.catalog_sources.source_kinds == {"curated"}
         banner = str(app.query_one(SourcesBanner).render())
         assert banner.startswith(f"⚠ curated triggers only; {len(registry())} sources missing")
         assert "aidxl ingest --fetch" in text_of(app, "#detail-body")
@@ -413,6 +414,28 @@ async def test_curated_only_catalog_is_useful(tmp_path: Path) -> None:
         assert shown(app) == []
         empty = text_of(app, "#detail-body")
         assert "This catalog has no character entries." in empty and "F12" in empty
+
+
+@sync
+async def test_a_catalog_of_the_authors_vocabulary_alone_is_not_called_curated_only(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    """No Danbooru tags, but 40k triggers from a registry source: the banner names what is missing
+    without saying "curated triggers only" (that is decided by the sources, not the tag count)."""
+    from ingest.build import ingest_catalog
+    from ingest.specs import SourceSpec
+
+    catalog = tmp_path / "vocab.duckdb"
+    ingest_catalog([SourceSpec("vocab", path=shared_data / "waifuset.custom_tags.dcfd297.json")], catalog)
+    app = make_app(catalog)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        sources = app.catalog_sources
+        assert sources is not None and sources.tags == 0 and sources.triggers > 40_000
+        assert not sources.curated_only
+        banner = str(app.query_one(SourcesBanner).render())
+        assert banner.startswith("⚠ ") and "curated" not in banner, banner
+        assert "only the" not in text_of(app, "#detail-body")
 
 
 def test_help_and_palette_know_the_new_keys() -> None:

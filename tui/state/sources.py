@@ -25,12 +25,15 @@ class CatalogSources:
     """The registry sources a catalog lacks (registry order) and how much it holds."""
 
     missing: tuple[RegisteredSource, ...]
-    tags: int  # Danbooru tags: 0 in a catalog of the curated lists alone
+    tags: int  # Danbooru tags
     triggers: int
+    source_kinds: frozenset[str] = frozenset()  # `sources.kind` of every source the catalog holds
 
     @property
     def curated_only(self) -> bool:
-        return self.tags == 0
+        """Built from the curated lists alone (`aidxl ingest --fetch` offline on a bare machine).
+        Decided by the sources, not by the tags: the author's vocabulary alone has no tags either."""
+        return self.source_kinds == {"curated"}
 
     @property
     def missing_names(self) -> tuple[str, ...]:
@@ -46,10 +49,13 @@ def check_sources(connection: duckdb.DuckDBPyConnection) -> CatalogSources:
         missing = missing_from_catalog(cursor)
         tags_row = cursor.execute("SELECT count(*) FROM tags").fetchone()
         triggers_row = cursor.execute("SELECT count(*) FROM triggers").fetchone()
+        kinds = frozenset(
+            str(kind) for (kind,) in cursor.execute("SELECT DISTINCT kind FROM sources").fetchall()
+        )
     finally:
         cursor.close()
     return CatalogSources(
-        missing, int(tags_row[0]) if tags_row else 0, int(triggers_row[0]) if triggers_row else 0
+        missing, int(tags_row[0]) if tags_row else 0, int(triggers_row[0]) if triggers_row else 0, kinds
     )
 
 
