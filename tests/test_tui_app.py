@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from prompt_fixture import build_tiny_catalog
+from rich.text import Text
 from textual.widgets import Static
+from textual.widgets._toast import Toast
 
 from tui.app import ExplorerApp
 from tui.screens.help import KEYS, HelpScreen
@@ -322,7 +324,7 @@ async def test_preview_without_a_model_explains_in_one_line(
 ) -> None:
     monkeypatch.delenv("AIDXL_MODEL", raising=False)
     app = make_app(tiny_catalog_file)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         from tui.state.builder import BuilderEntry
 
         app.builder.add(BuilderEntry("smile", "general"))
@@ -333,8 +335,46 @@ async def test_preview_without_a_model_explains_in_one_line(
         await pilot.pause()
         assert app.last_preview is not None
         assert app.last_preview.image_path is None
-        assert app.last_preview.message.startswith("No model is configured;")
-        assert "\n" not in app.last_preview.message
+        message = app.last_preview.message
+        assert message.startswith("No model is configured;")
+        assert "\n" not in message
+        # `aidxl explore` takes no --model: the explorer names what it reads instead.
+        assert "--model" not in message
+        assert "AIDXL_MODEL=PATH" in message and "AIDXL_MODEL=tiny-random" in message
+        # The toast shows the config section as written (it was read as markup and vanished).
+        await pilot.pause()
+        toasts = [str(toast.render()) for toast in app.screen.query(Toast)]
+        assert any('set `model = "PATH"` under [generate] in ' in toast for toast in toasts), toasts
+
+
+@sync
+async def test_messages_from_kb_are_never_read_as_markup(tiny_catalog_file: Path) -> None:
+    """Errors and names carry brackets (`[generate]`, `[b]`): notifications, the status line, the
+    detail pane, dialogs' titles and the banner show them as written."""
+    from tui.screens.dialogs import TextEntryScreen
+    from tui.state.builder import BuilderEntry
+
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        app.notify("under [generate] in [b]config.toml[/b]")
+        app.search_problem = "search failed for '[red]x': [generate]"
+        app.update_status()
+        app.show_detail_message("no [b]catalog[/b] at /tmp/[generate]")
+        app.builder.add(BuilderEntry("[o]_[o]", "general"))
+        app.refresh_builder(cursor=0)
+        await pilot.press("ctrl+b", "w")
+        assert isinstance(app.screen, TextEntryScreen)
+        await pilot.pause()
+        title = app.screen.query_one(".dialog").border_title
+        await pilot.press("escape")
+        await pilot.pause()
+        toasts = [str(toast.render()) for toast in app.screen.query(Toast)]
+        assert "under [generate] in [b]config.toml[/b]" in toasts
+        assert static_text(app, "#status").startswith("search failed for '[red]x': [generate] · ")
+        assert static_text(app, "#detail-body") == "no [b]catalog[/b] at /tmp/[generate]"
+        assert title is not None and "[o]_[o]" in Text.from_markup(title).plain
 
 
 @sync

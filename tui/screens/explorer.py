@@ -22,6 +22,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input, ProgressBar, Static
@@ -295,6 +296,19 @@ class ExplorerApp(App[int]):
 
     # ------------------------------------------------------------- helpers
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast, plain text by default: most carry kb's and ingest's messages (paths, prompts,
+        TOML such as `[generate]`), which Textual would otherwise read as markup and eat."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     def ui(self, selector: Any, expect_type: Any = None) -> Any:
         """A widget of the explorer's own screen, whatever dialog is on top of it."""
         main_screen = self.screen_stack[0] if self.screen_stack else self.screen
@@ -344,15 +358,18 @@ class ExplorerApp(App[int]):
         label = next(label for label, _, kind in KIND_FILTERS if kind == self.kind_filter)
         parts.append(f"filter {label}" + (" + likely" if self.likely_filter else ""))
         parts.append(f"{len(self.builder.entries)} in prompt")
+        # Plain text (errors and names carry brackets, never markup); the rebuilt notice is styled.
+        texts = [Text(part) for part in parts]
         if self.catalog_replaced:
-            parts.append("[b yellow]catalog rebuilt: ctrl+r reloads[/]")
+            texts.append(Text("catalog rebuilt: ctrl+r reloads", style="bold yellow"))
         if extra:
-            parts.append(extra)
-        status_text = " · ".join(parts)
+            texts.append(Text(extra))
+        status = Text(" · ").join(texts)
+        status_text = status.plain
         if status_text != self.status_text:
             self.status_text = status_text
             # One line of fixed height: no layout pass needed (it costs a whole-screen reflow).
-            self.ui("#status", Static).update(status_text, layout=False)
+            self.ui("#status", Static).update(status, layout=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.BUILDER_ONLY_ACTIONS and not self.in_builder:
@@ -1152,7 +1169,7 @@ class ExplorerApp(App[int]):
                 self.loaded_models,
             )
         except (FeatureUnavailable, AidxlError) as error:
-            self.post_message(PreviewFinished(None, str(error)))
+            self.post_message(PreviewFinished(None, prompt_actions.explorer_error_line(error)))
             return
         except Exception as error:  # one line for the user, never a traceback
             self.post_message(PreviewFinished(None, f"preview failed: {type(error).__name__}: {error}"))
@@ -1212,7 +1229,7 @@ class ExplorerApp(App[int]):
                 lambda: worker.is_cancelled,
             )
         except (FeatureUnavailable, AidxlError) as error:
-            self.post_message(SheetFinished(None, None, str(error)))
+            self.post_message(SheetFinished(None, None, prompt_actions.explorer_error_line(error)))
             return
         except Exception as error:  # one line for the user, never a traceback
             self.post_message(SheetFinished(None, None, f"sheet failed: {type(error).__name__}: {error}"))
@@ -1272,7 +1289,7 @@ class ExplorerApp(App[int]):
 
     def action_run_ingest(self) -> None:
         command = prompt_actions.ingest_argv(self.catalog_path)
-        self.screen.query_one("#ingest-output", Static).update("running: " + shlex.join(command))
+        self.screen.query_one("#ingest-output", Static).update(Text("running: " + shlex.join(command)))
         self.ingest_worker(command)
 
     @work(thread=True, exclusive=True, group="ingest", exit_on_error=False)
@@ -1285,7 +1302,7 @@ class ExplorerApp(App[int]):
     def ingest_finished(self, message: IngestFinished) -> None:
         if message.return_code != 0:
             self.screen.query_one("#ingest-output", Static).update(
-                f"ingest failed (exit {message.return_code}):\n{message.output_tail}"
+                Text(f"ingest failed (exit {message.return_code}):\n{message.output_tail}")
             )
             return
         if isinstance(self.screen, MissingCatalogScreen):

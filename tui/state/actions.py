@@ -333,6 +333,12 @@ def parse_pasted_prompt(
 # ---------------------------------------------------------------- previews
 
 
+def explorer_error_line(error: BaseException) -> str:
+    """An error as the explorer says it: kb's advice for a program without flags where it has one
+    (`aidxl explore` takes no --model: the model comes from $AIDXL_MODEL or the config file)."""
+    return str(getattr(error, "without_flags", None) or error)
+
+
 @dataclass(frozen=True)
 class PreviewSpec:
     """What the user asked to preview: a trigger (on the engine's default base) or a built prompt."""

@@ -192,7 +192,7 @@ class DetailPane(VerticalScroll):
         for old in self.query(".preview-image"):
             old.remove()
         if detail is None:
-            body.update(message)
+            body.update(Text(message))  # kb's hints and errors: paths, TOML, never markup
         else:
             body.update(detail_text(detail, dark=dark))
         self.scroll_home(animate=False)
@@ -218,5 +218,5 @@ def preview_widget(image_path: object) -> Static:
     try:
         from textual_image.widget import Image as ImageWidget
     except ImportError:
-        return Static(f"preview: {image_path}", classes="preview-image")
+        return Static(Text(f"preview: {image_path}"), classes="preview-image")
     return ImageWidget(str(image_path), classes="preview-image")  # type: ignore[return-value]
