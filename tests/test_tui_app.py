@@ -361,6 +361,7 @@ async def test_messages_from_kb_are_never_read_as_markup(tiny_catalog_file: Path
         app.notify("under [generate] in [b]config.toml[/b]")
         app.search_problem = "search failed for '[red]x': [generate]"
         app.update_status()
+        assert static_text(app, "#status").startswith("search failed for '[red]x': [generate] · ")
         app.show_detail_message("no [b]catalog[/b] at /tmp/[generate]")
         app.builder.add(BuilderEntry("[o]_[o]", "general"))
         app.refresh_builder(cursor=0)
@@ -372,7 +373,6 @@ async def test_messages_from_kb_are_never_read_as_markup(tiny_catalog_file: Path
         await pilot.pause()
         toasts = [str(toast.render()) for toast in app.screen.query(Toast)]
         assert "under [generate] in [b]config.toml[/b]" in toasts
-        assert static_text(app, "#status").startswith("search failed for '[red]x': [generate] · ")
         assert static_text(app, "#detail-body") == "no [b]catalog[/b] at /tmp/[generate]"
         assert title is not None and "[o]_[o]" in Text.from_markup(title).plain
 
@@ -489,6 +489,23 @@ async def test_favourites_show_on_an_empty_search(tiny_catalog_file: Path) -> No
         assert [(row.prompt, row.match) for row in app.query_one(ResultsTable).rows_shown] == [
             ("frieren", "favourite")
         ]
+        # A favourite is drawn as its search row: posts and tier; counts in the singular.
+        assert static_text(app, "#status").startswith("1 favourite (✓0 ○0) · ")
+        await pilot.press(*"by chi4")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert static_text(app, "#status").startswith("1 result (✓1 ○0) · ")
+        await pilot.press("ctrl+f", "ctrl+u")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        rows = app.query_one(ResultsTable).rows_shown
+        assert [(row.prompt, row.count, row.tier, row.match) for row in rows] == [
+            ("frieren", 8365, "danbooru", "favourite"),
+            ("by chi4", 400, "verified", "favourite"),
+        ]
+        assert static_text(app, "#status").startswith("2 favourites (✓1 ○0) · ")
+        table = app.query_one(ResultsTable)
+        assert table.render_line(2).text.rstrip().endswith("400 ✓")
 
 
 @sync
@@ -575,3 +592,64 @@ async def test_sheet_without_styles_or_model_explains_in_one_line(
         assert app.last_sheet is not None and app.last_sheet.page is None
         assert app.last_sheet.message.startswith("No model is configured;")
         assert "\n" not in app.last_sheet.message
+
+
+@sync
+async def test_builder_layout_gives_the_findings_what_the_entries_leave(tiny_catalog_file: Path) -> None:
+    """Entries take their rows, the prompts wrap (or end with …), the findings get the rest; Home/End
+    move to the first / last entry; the status line is the builder's own."""
+    from kb.tagforms import to_canonical
+    from tui.state.builder import FALLBACK_NEGATIVE, BuilderEntry
+    from tui.widgets.builder_pane import EntriesTable, FindingsTable, PromptBox
+
+    def box_lines(box: PromptBox) -> list[str]:
+        """The text lines inside the box's border."""
+        return [strip.text.strip("│ ") for strip in box.render_lines(box.region.reset_offset)][1:-1]
+
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=(110, 45)) as pilot:
+        for text, kind, weight in (
+            ("by chi4", "artist_style", 1.6),
+            ("ganyu (genshin impact)", "character", 1.0),
+            ("long hair", "general", 1.0),
+            ("smile", "general", 1.0),
+        ):
+            app.builder.add(BuilderEntry(text, kind, weight, to_canonical(text)))
+        app.builder.negative = FALLBACK_NEGATIVE
+        app.refresh_builder(cursor=0)
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+b")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        entries = app.query_one(EntriesTable)
+        assert entries.size.height == 1 + 4  # the header and its rows, no empty rows
+        negative = " ".join(box_lines(app.query_one("#negative", PromptBox)))
+        assert negative == FALLBACK_NEGATIVE  # wrapped, whole
+        assert app.query_one(FindingsTable).size.height >= 20
+        status = static_text(app, "#status")
+        assert status.startswith("4 entries · tokens ") and "1 lint finding" in status
+        assert "result" not in status
+        await pilot.press("end")
+        assert entries.cursor_row == 3
+        await pilot.press("home")
+        assert entries.cursor_row == 0
+
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        for index in range(30):
+            app.builder.add(BuilderEntry(f"tag number {index}", "general"))
+        app.builder.negative = FALLBACK_NEGATIVE + ", " + FALLBACK_NEGATIVE
+        app.refresh_builder(cursor=29)
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+b")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        entries = app.query_one(EntriesTable)
+        top = int(entries.scroll_offset.y)
+        assert top <= 29 < top + entries.size.height - 1  # the cursor's entry is in view
+        lines = box_lines(app.query_one("#negative", PromptBox))
+        assert lines[-1].endswith("…")  # cut, and says so
+        assert app.query_one("#settings-line").region.bottom <= app.query_one("#statusbar").region.y
+        assert app.query_one(FindingsTable).size.height >= 2
+        await pilot.press("home")
+        assert entries.cursor_row == 0 and entries.scroll_offset.y == 0

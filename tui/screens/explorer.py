@@ -63,6 +63,7 @@ from tui.state.sources import (
     empty_search_hint,
     no_results_hint,
 )
+from tui.state.wording import counted
 from tui.userdata import BlendStyle, UserData, UserDataError, load_user_data
 from tui.widgets.builder_pane import BuilderPane, EntriesTable
 from tui.widgets.detail import DetailPane
@@ -210,6 +211,7 @@ class ExplorerApp(App[int]):
         self.last_search_ms: float | None = None
         self.results_query: str | None = None  # the query whose results the table shows
         self.browse_total: int | None = None  # an empty query's list under filters: entries in all
+        self.showing_favourites = False  # the results are the favourites (an empty search box)
         self.query_before_scope = ""  # the search box before a copyright's listing replaced it
         self.detail_timer: Timer | None = None
         self.typed_at: dict[str, float] = {}
@@ -309,6 +311,11 @@ class ExplorerApp(App[int]):
         TOML such as `[generate]`), which Textual would otherwise read as markup and eat."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
+    @property
+    def shutting_down(self) -> bool:
+        """No screen left: a worker's message that arrives now has nothing to update."""
+        return not self.screen_stack
+
     def ui(self, selector: Any, expect_type: Any = None) -> Any:
         """A widget of the explorer's own screen, whatever dialog is on top of it."""
         main_screen = self.screen_stack[0] if self.screen_stack else self.screen
@@ -334,30 +341,8 @@ class ExplorerApp(App[int]):
         )
 
     def update_status(self, extra: str = "") -> None:
-        parts: list[str] = []
-        results = self.ui(ResultsTable)
-        if self.search_problem:
-            parts.append(self.search_problem)
-        elif self.index is None:
-            parts.append("loading search index…")
-        else:
-            rows = results.rows_shown
-            counts = tier_counts(rows)
-            shown = f"{len(rows)} results"
-            empty_query = not (self.results_query or "").strip()  # the query the rows answer
-            if self.copyright_scope is not None and empty_query:
-                scope = self.copyright_scope
-                shown = f"{len(rows)} of {scope.total} {scope.label} characters, most posted first"
-            elif self.browse_total is not None and empty_query:
-                shown = f"{len(rows)} of {self.browse_total:,}, best tier first"
-            if rows:
-                shown += f" ({VERIFIED_MARK}{counts['verified']} {AUTHOR_MARK}{counts['author']})"
-            parts.append(shown)
-            if self.last_search_ms is not None and self.show_timings:
-                parts.append(f"{self.last_search_ms:.1f} ms")
-        label = next(label for label, _, kind in KIND_FILTERS if kind == self.kind_filter)
-        parts.append(f"filter {label}" + (" + likely" if self.likely_filter else ""))
-        parts.append(f"{len(self.builder.entries)} in prompt")
+        """The status line of the view shown: the search's results, or the builder's prompt."""
+        parts = self.builder_status_parts() if self.in_builder else self.search_status_parts()
         # Plain text (errors and names carry brackets, never markup); the rebuilt notice is styled.
         texts = [Text(part) for part in parts]
         if self.catalog_replaced:
@@ -370,6 +355,45 @@ class ExplorerApp(App[int]):
             self.status_text = status_text
             # One line of fixed height: no layout pass needed (it costs a whole-screen reflow).
             self.ui("#status", Static).update(status, layout=False)
+
+    def search_status_parts(self) -> list[str]:
+        parts: list[str] = []
+        if self.search_problem:
+            parts.append(self.search_problem)
+        elif self.index is None:
+            parts.append("loading search index…")
+        else:
+            rows = self.ui(ResultsTable).rows_shown
+            counts = tier_counts(rows)
+            shown = counted(len(rows), "favourite" if self.showing_favourites else "result")
+            empty_query = not (self.results_query or "").strip()  # the query the rows answer
+            if self.copyright_scope is not None and empty_query:
+                scope = self.copyright_scope
+                noun = "character" if scope.total == 1 else "characters"
+                shown = f"{len(rows):,} of {scope.total:,} {scope.label} {noun}, most posted first"
+            elif self.browse_total is not None and empty_query:
+                shown = f"{len(rows):,} of {self.browse_total:,}, best tier first"
+            if rows:
+                shown += f" ({VERIFIED_MARK}{counts['verified']} {AUTHOR_MARK}{counts['author']})"
+            parts.append(shown)
+            if self.last_search_ms is not None and self.show_timings:
+                parts.append(f"{self.last_search_ms:.1f} ms")
+        label = next(label for label, _, kind in KIND_FILTERS if kind == self.kind_filter)
+        parts.append(f"filter {label}" + (" + likely" if self.likely_filter else ""))
+        parts.append(f"{len(self.builder.entries)} in prompt")
+        return parts
+
+    def builder_status_parts(self) -> list[str]:
+        """`4 entries · tokens 17/75 · negative 36/75 · 1 lint finding`."""
+        parts = [counted(len(self.builder.entries), "entry", "entries")]
+        rendered = self.rendered
+        if rendered is not None and rendered.tokens is not None:
+            parts.append(f"tokens {rendered.tokens.label}")
+        if rendered is not None and rendered.negative_tokens is not None:
+            parts.append(f"negative {rendered.negative_tokens.label}")
+        if rendered is not None and rendered.linted:
+            parts.append(counted(len(rendered.findings), "lint finding"))
+        return parts
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.BUILDER_ONLY_ACTIONS and not self.in_builder:
@@ -413,6 +437,8 @@ class ExplorerApp(App[int]):
 
     @on(SearchIndexReady)
     def index_ready(self, message: SearchIndexReady) -> None:
+        if self.shutting_down:
+            return
         if message.generation != self.index_generation:
             return  # the index of a catalog that was reloaded since
         self.index = message.index
@@ -426,6 +452,8 @@ class ExplorerApp(App[int]):
 
     @on(SearchUnavailable)
     def search_unavailable(self, message: SearchUnavailable) -> None:
+        if self.shutting_down:
+            return
         self.search_problem = message.reason
         self.update_status()
         self.ui(DetailPane).show(None, dark=self.dark, message=message.reason)
@@ -494,12 +522,15 @@ class ExplorerApp(App[int]):
 
     @on(SearchResults)
     def search_results(self, message: SearchResults) -> None:
+        if self.shutting_down:
+            return
         if message.query != self.ui("#search", Input).value or message.search_filter != self.search_filter:
             return  # stale: the user typed on or changed a filter
-        self.last_search_ms = message.milliseconds
+        self.last_search_ms = None if message.favourites else message.milliseconds
         self.search_problem = None
         self.results_query = message.query
         self.browse_total = message.browse_total
+        self.showing_favourites = message.favourites
         self.ui(ResultsTable).show_rows(message.hits, dark=self.dark)
         self.update_status()
         if not message.hits:
@@ -518,14 +549,30 @@ class ExplorerApp(App[int]):
         del self.search_latencies_ms[:-1000]
 
     def show_favourites(self) -> None:
-        rows = prompt_actions.favourite_rows(self.user_data)
-        self.ui(ResultsTable).show_rows(rows, dark=self.dark)
+        """The empty search box: the favourites, with their posts and tiers (read in a worker)."""
+        if self.user_data.favourites and self.index is not None:
+            self.favourites_worker(self.index, list(self.user_data.favourites), self.search_filter)
+            return
+        self.ui(ResultsTable).show_rows([], dark=self.dark)
         self.last_search_ms = None
         self.results_query = ""
         self.browse_total = None
-        self.update_status("favourites" if rows else "")
-        if not rows:
-            self.show_detail_message(empty_search_hint(self.catalog_sources))
+        self.showing_favourites = False
+        self.update_status()
+        self.show_detail_message(empty_search_hint(self.catalog_sources))
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def favourites_worker(self, index: Any, keys: list[str], search_filter: SearchFilter) -> None:
+        started = time.perf_counter()
+        try:
+            rows = prompt_actions.favourite_rows(keys, index)
+        except Exception as error:  # report, never crash the explorer
+            self.post_message(SearchUnavailable(f"favourites failed: {error}"))
+            return
+        if get_current_worker().is_cancelled:
+            return
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        self.post_message(SearchResults("", search_filter, rows, elapsed_ms, favourites=True))
 
     def show_copyright_listing(self) -> None:
         """The empty search box in a copyright's listing: its characters, most posted first."""
@@ -537,6 +584,7 @@ class ExplorerApp(App[int]):
         self.last_search_ms = None
         self.results_query = ""
         self.browse_total = None
+        self.showing_favourites = False
         self.update_status()
         if not rows:
             self.show_detail_message(
@@ -595,8 +643,8 @@ class ExplorerApp(App[int]):
 
     def load_highlighted_detail(self) -> None:
         self.detail_timer = None
-        if not self.screen_stack:
-            return  # shutting down
+        if self.shutting_down:
+            return
         row = self.ui(ResultsTable).highlighted_row()
         if row is None or self.connection is None:
             return
@@ -614,6 +662,8 @@ class ExplorerApp(App[int]):
 
     @on(DetailLoaded)
     def detail_loaded(self, message: DetailLoaded) -> None:
+        if self.shutting_down:
+            return
         row = self.ui(ResultsTable).highlighted_row()
         if row is None or row.key != message.key:
             return
@@ -687,6 +737,8 @@ class ExplorerApp(App[int]):
 
     @on(CharacterInfoLoaded)
     def character_info_loaded(self, message: CharacterInfoLoaded) -> None:
+        if self.shutting_down:
+            return
         if message.info is None:
             self.notify(f"{message.prompt} is not a character of this catalog", severity="warning")
             return
@@ -744,6 +796,8 @@ class ExplorerApp(App[int]):
 
     @on(CopyrightListed)
     def copyright_listed(self, message: CopyrightListed) -> None:
+        if self.shutting_down:
+            return
         if message.scope is None:
             self.notify(message.error or "no copyright", severity="warning", timeout=5)
             return
@@ -802,6 +856,8 @@ class ExplorerApp(App[int]):
 
     @on(SourcesChecked)
     def sources_checked(self, message: SourcesChecked) -> None:
+        if self.shutting_down:
+            return
         if message.generation != self.index_generation:
             return  # a catalog reloaded since
         self.catalog_sources = message.sources
@@ -880,10 +936,14 @@ class ExplorerApp(App[int]):
 
     @on(PromptRendered)
     def prompt_rendered(self, message: PromptRendered) -> None:
+        if self.shutting_down:
+            return
         if message.generation != self.render_generation:
             return
         self.rendered = message.rendered
         self.ui(BuilderPane).show_rendered(message.rendered)
+        if self.in_builder:
+            self.update_status()  # its tokens and findings
 
     def selected_entry(self) -> int | None:
         index = self.ui(BuilderPane).selected_entry_index()
@@ -1007,6 +1067,8 @@ class ExplorerApp(App[int]):
 
     @on(PastedPromptParsed)
     def pasted_prompt_parsed(self, message: PastedPromptParsed) -> None:
+        if self.shutting_down:
+            return
         if message.problems:
             self.notify("; ".join(message.problems), severity="warning", timeout=6)
             return
@@ -1017,7 +1079,8 @@ class ExplorerApp(App[int]):
         unknown = sum(1 for entry in entries if not entry.known)
         self.refresh_builder(cursor=0)
         self.show_builder()
-        self.notify(f"pasted {len(entries)} tags" + (f", {unknown} unknown (flagged ?)" if unknown else ""))
+        flagged = f", {unknown} unknown (flagged ?)" if unknown else ""
+        self.notify(f"pasted {counted(len(entries), 'tag')}{flagged}")
 
     # ------------------------------------------------------------ blends
 
@@ -1031,7 +1094,7 @@ class ExplorerApp(App[int]):
         self.save_named(
             "name of the style blend",
             lambda name: self.user_data.save_blend(name, blend),
-            lambda name: f"saved blend {name!r} ({len(styles)} styles)",
+            lambda name: f"saved blend {name!r} ({counted(len(styles), 'style')})",
         )
 
     def action_load_blend(self) -> None:
@@ -1178,11 +1241,15 @@ class ExplorerApp(App[int]):
 
     @on(PreviewProgress)
     def preview_progress(self, message: PreviewProgress) -> None:
+        if self.shutting_down:
+            return
         self.preview_steps_seen.append((message.step, message.total))
         self.ui("#preview-progress", ProgressBar).update(total=message.total, progress=message.step)
 
     @on(PreviewFinished)
     def preview_finished(self, message: PreviewFinished) -> None:
+        if self.shutting_down:
+            return
         self.preview_running = False
         self.last_preview = message
         self.ui("#preview-progress", ProgressBar).display = False
@@ -1215,7 +1282,7 @@ class ExplorerApp(App[int]):
         bar = self.ui("#preview-progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
-        self.update_status(f"sheet of {len(request.rows)} styles running (escape cancels)")
+        self.update_status(f"sheet of {counted(len(request.rows), 'style')} running (escape cancels)")
         self.sheet_worker(request)
 
     @work(thread=True, exclusive=True, group="sheet", exit_on_error=False)
@@ -1238,11 +1305,15 @@ class ExplorerApp(App[int]):
 
     @on(SheetCellDone)
     def sheet_cell_done(self, message: SheetCellDone) -> None:
+        if self.shutting_down:
+            return
         self.sheet_cells_seen.append((message.done, message.total))
         self.ui("#preview-progress", ProgressBar).update(total=message.total, progress=message.done)
 
     @on(SheetFinished)
     def sheet_finished(self, message: SheetFinished) -> None:
+        if self.shutting_down:
+            return
         self.sheet_running = False
         self.last_sheet = message
         self.ui("#preview-progress", ProgressBar).display = False
@@ -1262,6 +1333,8 @@ class ExplorerApp(App[int]):
 
     @on(CatalogReplaced)
     def catalog_was_replaced(self) -> None:
+        if self.shutting_down:
+            return
         if self.catalog_replaced:
             return
         self.catalog_replaced = True
@@ -1300,6 +1373,8 @@ class ExplorerApp(App[int]):
 
     @on(IngestFinished)
     def ingest_finished(self, message: IngestFinished) -> None:
+        if self.shutting_down:
+            return
         if message.return_code != 0:
             self.screen.query_one("#ingest-output", Static).update(
                 Text(f"ingest failed (exit {message.return_code}):\n{message.output_tail}")
@@ -1322,14 +1397,19 @@ class ExplorerApp(App[int]):
 
     def show_builder(self) -> None:
         self.ui("#views", ContentSwitcher).current = "builder-view"
-        self.ui(EntriesTable).focus()
+        entries = self.ui(EntriesTable)
+        entries.focus()
+        # Its rows were laid out while hidden: once shown, the cursor's entry is scrolled into view.
+        self.call_after_refresh(entries.scroll_cursor_into_view)
         self.update_topbar()
+        self.update_status()
         self.refresh_bindings()
 
     def show_search(self) -> None:
         self.ui("#views", ContentSwitcher).current = "search-view"
         self.ui("#search", Input).focus()
         self.update_topbar()
+        self.update_status()
         self.refresh_bindings()
 
     def action_focus_search(self) -> None:

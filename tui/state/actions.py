@@ -11,8 +11,8 @@ import shlex
 import sqlite3
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,12 @@ from kb.tagforms import to_canonical, to_plain_form, unescape_a1111
 from tui.state.builder import FALLBACK_NEGATIVE, BuilderEntry, BuilderState, GenerationSettings
 from tui.state.features import FeatureUnavailable, optional_module
 from tui.state.rendering import CatalogContext, RenderedPrompt
-from tui.state.searching import ResultRow
-from tui.userdata import UserData
+from tui.state.searching import ResultRow, run_search
 
 CLIPBOARD_FALLBACK_NAME = "clipboard.txt"
 EXPORT_DIR_NAME = "exports"
 SOURCES_CONFIG = "sources.toml"
+FAVOURITE_LOOKUP_LIMIT = 10  # hits searched for a favourite's own row (its text is an exact match)
 
 # (title, help, action) for the command palette: every action of the explorer by name.
 PALETTE_ENTRIES: tuple[tuple[str, str, str], ...] = (
@@ -143,14 +143,28 @@ def favourite_key(row: ResultRow) -> str:
     return json.dumps([row.prompt, row.kind, row.tag])
 
 
-def favourite_rows(user_data: UserData) -> list[ResultRow]:
+def favourite_rows(keys: Iterable[str], index: Any = None) -> list[ResultRow]:
+    """The favourites as result rows; with the search index, each with its posts, tier and verdict
+    as a search shows it (the row the index gives for its text and kind)."""
     rows = []
-    for key in user_data.favourites:
+    for key in keys:
         try:
             prompt, kind, tag = json.loads(key)
         except (ValueError, TypeError):
             continue
-        rows.append(ResultRow(prompt, tag, kind, None, None, False, "favourite", None, None))
+        row = ResultRow(prompt, tag, kind, None, None, False, "favourite", None, None)
+        if index is not None:
+            found = next(
+                (
+                    found
+                    for found in run_search(index, unescape_a1111(prompt), kind, limit=FAVOURITE_LOOKUP_LIMIT)
+                    if found.prompt == prompt
+                ),
+                None,
+            )
+            if found is not None:
+                row = replace(found, match="favourite", alias=None)
+        rows.append(row)
     return rows
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from tui.state.searching import SearchFilter
+from tui.state.wording import counted
 
 if TYPE_CHECKING:
     from ingest.registry import RegisteredSource
@@ -59,6 +60,12 @@ def check_sources(connection: duckdb.DuckDBPyConnection) -> CatalogSources:
     )
 
 
+def missing_sources_phrase(sources: CatalogSources) -> str:
+    """`2 registry sources are missing`, `1 registry source is missing`."""
+    count = len(sources.missing)
+    return f"{counted(count, 'registry source')} {'is' if count == 1 else 'are'} missing"
+
+
 def banner_line(sources: CatalogSources) -> str:
     """The banner: how many registry sources are missing, the keys, then their names (a narrow
     terminal cuts the end of the list, never the keys; F12 lists every one)."""
@@ -83,8 +90,7 @@ def empty_search_hint(sources: CatalogSources | None) -> str:
             "command that adds a local copy), then ctrl+r reloads."
         )
     if sources.missing:
-        count = len(sources.missing)
-        return f"{hint}\n\n{count} registry sources are missing from this catalog: F12 says how to add them."
+        return f"{hint}\n\n{missing_sources_phrase(sources)} from this catalog: F12 says how to add them."
     return hint
 
 
@@ -107,7 +113,7 @@ def no_results_hint(query: str, search_filter: SearchFilter, sources: CatalogSou
                 f"`{FETCH_COMMAND}` adds the Danbooru tags and more when online (F12 lists the sources)."
             )
         else:
-            lines.append(f"{len(sources.missing)} registry sources are missing from this catalog (F12).")
+            lines.append(f"{missing_sources_phrase(sources)} from this catalog (F12).")
     return "\n\n".join(lines)
 
 
@@ -118,7 +124,7 @@ def empty_browse_hint(search_filter: SearchFilter, sources: CatalogSources | Non
     lines = [f"This catalog has no {what.strip()}{tiers}."]
     if sources is not None and sources.missing:
         lines.append(
-            f"{len(sources.missing)} registry sources are missing from it: F12 lists them and the command "
+            f"{missing_sources_phrase(sources)} from it: F12 lists them and the command "
             f"that adds each (`{FETCH_COMMAND}` when online)."
         )
     lines.append("Type to search, or F2 for every kind.")

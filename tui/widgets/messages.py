@@ -42,6 +42,8 @@ class SearchResults(Message):
         hits: list[Any],
         milliseconds: float,
         browse_total: int | None = None,
+        *,
+        favourites: bool = False,
     ) -> None:
         super().__init__()
         self.query = query
@@ -49,6 +51,7 @@ class SearchResults(Message):
         self.hits = hits
         self.milliseconds = milliseconds
         self.browse_total = browse_total  # an empty query's list: how many entries pass the filters
+        self.favourites = favourites  # the empty search box's favourites
 
 
 class CopyrightListed(Message):
