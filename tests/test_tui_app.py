@@ -19,6 +19,7 @@ from tui.app import ExplorerApp
 from tui.screens.help import KEYS, HelpScreen
 from tui.screens.missing_catalog import MissingCatalogScreen
 from tui.state.actions import PALETTE_ENTRIES
+from tui.widgets.detail import DetailBody
 from tui.widgets.results import KindChips, ResultsTable
 
 SIZE = (80, 24)
@@ -44,7 +45,9 @@ def make_app(catalog: Path, **options: object) -> ExplorerApp:
 
 
 def static_text(app: ExplorerApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+    """A widget's text; the detail pane's before wrapping."""
+    widget = app.screen.query_one(selector, Static)
+    return widget.plain if isinstance(widget, DetailBody) else str(widget.render())
 
 
 @sync

@@ -22,6 +22,7 @@ from tui.app import ExplorerApp
 from tui.screens.help import KEYS
 from tui.screens.missing_sources import MissingSourcesScreen
 from tui.state.actions import PALETTE_ENTRIES
+from tui.widgets.detail import DetailBody, DetailPane
 from tui.widgets.results import ResultsTable
 from tui.widgets.sources_banner import SourcesBanner
 
@@ -49,7 +50,9 @@ def make_app(catalog: Path) -> ExplorerApp:
 
 
 def text_of(app: ExplorerApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+    """A widget's text; the detail pane's before wrapping."""
+    widget = app.screen.query_one(selector, Static)
+    return widget.plain if isinstance(widget, DetailBody) else str(widget.render())
 
 
 def shown(app: ExplorerApp) -> list[str]:
@@ -209,6 +212,42 @@ async def test_features_implied_by_another_feature_or_the_prompt_are_not_added(
         )
         assert app.rendered is not None
         assert [finding.code for finding in app.rendered.findings if finding.code == "implied"] == []
+
+
+@sync
+async def test_detail_puts_the_features_first_wraps_with_a_hanging_indent_and_scrolls_by_keys(
+    knowledge_catalog: Path,
+) -> None:
+    app = make_app(knowledge_catalog)
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, "2b")
+        detail = text_of(app, "#detail-body")
+        assert detail.index("\nappearance") < detail.index("\noutfit") < detail.index("\nforms")
+        pane = app.query_one(DetailPane)
+        body = app.query_one(DetailBody)
+        drawn = [strip.text.rstrip() for strip in body.render_lines(body.region.reset_offset)]
+        # At 80×24 the appearance and its key are above the fold.
+        assert (
+            next(y for y, line in enumerate(drawn) if line.startswith("appearance  ^n adds"))
+            < pane.size.height
+        )
+        # A wrapped line stays under the start of its own (the sentence is indented by two).
+        sentence = next(y for y, line in enumerate(drawn) if line.startswith("  a girl named 2b"))
+        assert drawn[sentence + 1] == "  nier:automata series", drawn
+        facts = next(y for y, line in enumerate(drawn) if line.startswith("character · danbooru"))
+        assert drawn[facts + 1].startswith("  "), drawn  # an unindented line continues indented
+        # The focus stays in the search box; shift+pgdn / alt+↑ scroll the pane.
+        assert app.query_one("#search").has_focus and pane.scroll_offset.y == 0
+        await pilot.press("shift+pagedown")
+        paged = pane.scroll_offset.y
+        assert paged >= pane.size.height // 2
+        await pilot.press("alt+up")
+        assert pane.scroll_offset.y == paged - 3
+        await pilot.press("shift+pageup")
+        assert pane.scroll_offset.y == 0
+        await pilot.press("alt+down")
+        assert pane.scroll_offset.y == 3
+        assert app.query_one("#search").has_focus
 
 
 @sync
@@ -440,7 +479,15 @@ async def test_a_catalog_of_the_authors_vocabulary_alone_is_not_called_curated_o
 
 def test_help_and_palette_know_the_new_keys() -> None:
     keys = {keys for _, keys, _ in KEYS}
-    assert {"ctrl+l", "ctrl+n / ctrl+o", "ctrl+s", "F12", "escape"} <= keys
+    assert {
+        "ctrl+l",
+        "ctrl+n / ctrl+o",
+        "ctrl+s",
+        "F12",
+        "escape",
+        "shift+pgup/pgdn",
+        "alt+↑ / alt+↓",
+    } <= keys
     actions = {action for _, _, action in PALETTE_ENTRIES}
     assert {
         "toggle_likely",

@@ -140,6 +140,10 @@ class ExplorerApp(App[int]):
         Binding("up", "results_cursor(-1)", show=False),
         Binding("pagedown", "results_cursor(10)", show=False),
         Binding("pageup", "results_cursor(-10)", show=False),
+        Binding("shift+pagedown", "scroll_detail(1, True)", "Detail page down", show=False),
+        Binding("shift+pageup", "scroll_detail(-1, True)", "Detail page up", show=False),
+        Binding("alt+down", "scroll_detail(1, False)", "Detail down", show=False),
+        Binding("alt+up", "scroll_detail(-1, False)", "Detail up", show=False),
         # Builder keys; only active while the builder view is shown (see check_action).
         Binding("o", "toggle_option('auto_order')", "Auto-order", show=False),
         Binding("q", "toggle_option('include_quality')", "Quality", show=False),
@@ -175,7 +179,7 @@ class ExplorerApp(App[int]):
     )
     BUILDER_LETTER_KEYS = frozenset({"y", "Y", "c"})
     # Actions on the highlighted search result: off while the builder hides it.
-    SEARCH_ONLY_ACTIONS = frozenset({"add_features", "copyright_characters"})
+    SEARCH_ONLY_ACTIONS = frozenset({"add_features", "copyright_characters", "scroll_detail"})
 
     def __init__(
         self,
@@ -619,6 +623,11 @@ class ExplorerApp(App[int]):
         self.ui(KindChips).mark(self.kind_filter, self.likely_filter)
         self.update_status()
         self.start_search()
+
+    def action_scroll_detail(self, direction: int, page: bool) -> None:
+        """shift+pgup / shift+pgdn (a page), alt+↑ / alt+↓ (a few lines): the detail pane, while
+        the focus stays in the search box."""
+        self.ui(DetailPane).scroll_by_keys(direction, page=page)
 
     def action_results_cursor(self, rows: int) -> None:
         results = self.ui(ResultsTable)

@@ -35,6 +35,8 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("anywhere", "ctrl+q", "quit"),
     ("search", "type", "search as you type (typos, aliases, first names)"),
     ("search", "↑ ↓ pgup pgdn", "move in the results"),
+    ("search", "shift+pgup/pgdn", "scroll the detail pane a page up / down (the mouse wheel too)"),
+    ("search", "alt+↑ / alt+↓", "scroll the detail pane three lines up / down"),
     ("search", "enter", "add the highlighted result to the builder"),
     (
         "search",
