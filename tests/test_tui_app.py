@@ -261,6 +261,42 @@ async def test_paste_prompt_keeps_weights_and_flags_unknown_tags(tiny_catalog_fi
         assert app.builder.negative == "lowres, bad hands"
 
 
+@sync
+async def test_paste_over_a_prompt_says_so_and_ctrl_z_brings_it_back(tiny_catalog_file: Path) -> None:
+    from textual.widgets import TextArea
+
+    from tui.state.builder import BuilderEntry
+
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        notices: list[str] = []
+        app.notify = lambda message, **options: notices.append(message)  # type: ignore[method-assign,assignment]
+        app.builder.add(BuilderEntry("by chi4", "artist_style", 0.8))
+        app.builder.add(BuilderEntry("blorbo", "unknown", 1.0, None, False, ("long hair",)))
+        app.builder.negative = "lowres"
+        before = app.builder.snapshot()
+        app.refresh_builder(cursor=0)
+        await pilot.press("ctrl+b", "p")
+        app.screen.query_one(TextArea).text = "smile, frieren\nNegative prompt: bad hands"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [entry.text for entry in app.builder.entries] == ["smile", "frieren"]
+        assert notices[-1] == "pasted 2 tags; it replaced 2 entries: ctrl+z brings them back"
+        await pilot.press("ctrl+z")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.builder == before  # entries (suggestions too), negative, settings
+        assert notices[-1] == "undid the paste (2 entries)"
+        await pilot.press("ctrl+z")
+        assert notices[-1].startswith("nothing to undo") and app.builder == before
+        # A removal is undone the same way.
+        await pilot.press("x")
+        assert [entry.text for entry in app.builder.entries] == ["blorbo"]
+        await pilot.press("ctrl+z")
+        assert app.builder == before
+
+
 def test_detail_lists_character_forms(tiny_catalog_file: Path) -> None:
     from kb.catalog import open_catalog
     from tui.state.catalog_view import load_detail

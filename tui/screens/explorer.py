@@ -161,6 +161,7 @@ class ExplorerApp(App[int]):
         Binding("c", "copy('both')", "Copy both", show=False),
         Binding("e", "export('text')", "Export", show=False),
         Binding("E", "export('json')", "Export JSON", show=False),
+        Binding("ctrl+z", "builder_undo", "Undo", show=False),
         Binding("slash", "focus_search", "Search", show=False),
     ]
     BUILDER_ONLY_ACTIONS = frozenset(
@@ -175,6 +176,7 @@ class ExplorerApp(App[int]):
             "load_prompt",
             "export",
             "focus_search",
+            "builder_undo",
         }
     )
     BUILDER_LETTER_KEYS = frozenset({"y", "Y", "c"})
@@ -222,6 +224,7 @@ class ExplorerApp(App[int]):
         self.status_text = ""  # query -> when it was typed
         self.search_latencies_ms: list[float] = []
         self.builder = BuilderState()
+        self.builder_undo: tuple[str, BuilderState] | None = None  # (the change, the builder before it)
         self.rendered: RenderedPrompt | None = None
         self.render_generation = 0
         self.user_data = UserData(state_dir() / "explorer.json")
@@ -958,12 +961,28 @@ class ExplorerApp(App[int]):
         index = self.ui(BuilderPane).selected_entry_index()
         return index if index is not None and index < len(self.builder.entries) else None
 
+    def remember_builder(self, change: str) -> None:
+        """Keep the builder as it is before `change` (a paste, a load, a removal): ctrl+z restores it.
+        One level: the next such change replaces it."""
+        self.builder_undo = (change, self.builder.snapshot())
+
+    def action_builder_undo(self) -> None:
+        if self.builder_undo is None:
+            self.notify("nothing to undo (ctrl+z undoes the last paste, load or removal)", timeout=3)
+            return
+        change, before = self.builder_undo
+        self.builder_undo = None
+        self.builder = before
+        self.refresh_builder(cursor=0)
+        self.notify(f"undid the {change} ({counted(len(before.entries), 'entry', 'entries')})", timeout=3)
+
     def action_builder_remove(self) -> None:
         index = self.selected_entry()
         if index is not None:
+            self.remember_builder(f"removal of {self.builder.entries[index].text}")
             removed = self.builder.remove(index)
             self.refresh_builder(cursor=index)
-            self.notify(f"removed {removed.text}", timeout=2)
+            self.notify(f"removed {removed.text} (ctrl+z brings it back)", timeout=2)
 
     def action_builder_move(self, offset: int) -> None:
         index = self.selected_entry()
@@ -1082,6 +1101,8 @@ class ExplorerApp(App[int]):
             self.notify("; ".join(message.problems), severity="warning", timeout=6)
             return
         entries, negative = message.entries
+        replaced = len(self.builder.entries)
+        self.remember_builder("paste")
         self.builder.entries = list(entries)
         if negative:
             self.builder.negative = negative
@@ -1089,7 +1110,12 @@ class ExplorerApp(App[int]):
         self.refresh_builder(cursor=0)
         self.show_builder()
         flagged = f", {unknown} unknown (flagged ?)" if unknown else ""
-        self.notify(f"pasted {counted(len(entries), 'tag')}{flagged}")
+        undo = (
+            f"; it replaced {counted(replaced, 'entry', 'entries')}: ctrl+z brings them back"
+            if replaced
+            else ""
+        )
+        self.notify(f"pasted {counted(len(entries), 'tag')}{flagged}{undo}", timeout=8 if replaced else 4)
 
     # ------------------------------------------------------------ blends
 
@@ -1111,6 +1137,7 @@ class ExplorerApp(App[int]):
             if name is None:
                 return
             blend = self.user_data.blends[name]
+            self.remember_builder(f"load of blend {name!r}")
             self.builder.set_style_blend([(style.text, style.weight) for style in blend])
             self.refresh_builder(cursor=0)
             self.notify(f"loaded blend {name!r}")
@@ -1147,9 +1174,10 @@ class ExplorerApp(App[int]):
         def apply(name: str | None) -> None:
             if name is None:
                 return
+            self.remember_builder(f"load of prompt {name!r}")
             self.builder = BuilderState.from_json(self.user_data.saved_prompts[name])
             self.refresh_builder(cursor=0)
-            self.notify(f"loaded prompt {name!r}")
+            self.notify(f"loaded prompt {name!r} (ctrl+z brings back the one before)")
 
         self.push_screen(ChoiceScreen("load a saved prompt", sorted(self.user_data.saved_prompts)), apply)
 
