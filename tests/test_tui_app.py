@@ -297,6 +297,45 @@ async def test_paste_over_a_prompt_says_so_and_ctrl_z_brings_it_back(tiny_catalo
         assert app.builder == before
 
 
+@sync
+async def test_an_unknown_entry_suggests_the_linters_fix_when_a_finding_covers_it(
+    tiny_catalog_file: Path,
+) -> None:
+    """`masterpiece`: the builder said "did you mean" from the search while the linter said
+    `amazing quality`; now the entry shows the linter's fix, and `f` on the finding applies it."""
+    from textual.widgets import TextArea
+
+    from tui.widgets.builder_pane import EntriesTable
+
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+b", "p")
+        app.screen.query_one(TextArea).text = "masterpiece, blorbo, smile"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.rendered is not None
+        assert [finding.code for finding in app.rendered.findings][:1] == ["foreign-quality"]
+        entries = app.query_one(EntriesTable)
+
+        def labels() -> list[str]:
+            return [entries.get_cell(str(index), "text").plain for index in range(3)]
+
+        # The quality toggle adds `amazing quality`: the linter's fix removes the other model's word.
+        assert labels()[0] == "masterpiece  lint: remove it (tab to the finding, f)"
+        await pilot.press("q")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert labels()[0] == "masterpiece  did you mean amazing quality?"
+        suggestions = app.builder.entries[1].suggestions
+        assert suggestions and labels()[1] == f"blorbo  did you mean {', '.join(suggestions[:3])}?"
+        assert labels()[2] == "smile"
+        await pilot.press("tab", "f")  # the fix the entry named
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.builder.entries[0].text == "amazing quality"
+
+
 def test_detail_lists_character_forms(tiny_catalog_file: Path) -> None:
     from kb.catalog import open_catalog
     from tui.state.catalog_view import load_detail

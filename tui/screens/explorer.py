@@ -12,6 +12,7 @@ import shlex
 import subprocess
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -941,7 +942,12 @@ class ExplorerApp(App[int]):
         cursor = connection.cursor() if connection is not None else None
         try:
             context = prompt_actions.catalog_context(cursor, index)
-            self.post_message(PromptRendered(generation, render_builder(state, context)))
+            rendered = render_builder(state, context)
+            try:
+                fixes = prompt_actions.lint_fixes_of_unknown_entries(state, rendered)
+            except FeatureUnavailable:
+                fixes = ()
+            self.post_message(PromptRendered(generation, replace(rendered, entry_fixes=fixes)))
         finally:
             if cursor is not None:
                 cursor.close()

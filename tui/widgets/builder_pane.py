@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.widgets import DataTable, Static
 
-from tui.state.builder import BuilderState
+from tui.state.builder import BuilderEntry, BuilderState
 from tui.state.rendering import RenderedPrompt
 from tui.state.wording import counted
 from tui.widgets.marks import KIND_LABELS, UNKNOWN_MARK, kind_colour, kind_mark
@@ -108,6 +108,21 @@ def settings_text(state: BuilderState) -> Text:
     )
 
 
+def entry_label(entry: BuilderEntry, *, dark: bool, lint_fix: str | None = None) -> Text:
+    """The entry's text; for one the catalog lacks, what it may mean: the linter's fix when a
+    finding covers it (`masterpiece` → `amazing quality`), else the search's suggestions."""
+    colour = kind_colour(entry.kind, None, dark=dark)
+    label = Text(entry.text, style=colour if entry.known else "italic red")
+    if lint_fix is not None:
+        label.append(
+            f"  did you mean {lint_fix}?" if lint_fix else "  lint: remove it (tab to the finding, f)",
+            style="dim",
+        )
+    elif entry.suggestions:
+        label.append(f"  did you mean {', '.join(entry.suggestions[:3])}?", style="dim")
+    return label
+
+
 class BuilderPane(Vertical):
     def compose(self) -> ComposeResult:
         yield EntriesTable(id="entries", cursor_type="row")
@@ -147,13 +162,10 @@ class BuilderPane(Vertical):
         for position, entry in enumerate(state.entries):
             colour = kind_colour(entry.kind, None, dark=dark)
             mark = UNKNOWN_MARK if not entry.known else kind_mark(entry.kind)
-            label = Text(entry.text, style=colour if entry.known else "italic red")
-            if entry.suggestions:
-                label.append(f"  did you mean {', '.join(entry.suggestions[:3])}?", style="dim")
             entries.add_row(
                 Text(mark, style=colour),
                 Text(f"{entry.weight:.2f}", justify="right", style="bold" if entry.weight != 1 else "dim"),
-                label,
+                entry_label(entry, dark=dark),
                 Text(KIND_LABELS.get(entry.kind, entry.kind), style="dim"),
                 key=str(position),
             )
@@ -164,6 +176,12 @@ class BuilderPane(Vertical):
 
     def show_rendered(self, rendered: RenderedPrompt) -> None:
         self.last_rendered = rendered
+        state = self.last_state
+        entries = self.query_one(EntriesTable)
+        for index, fixed_text in rendered.entry_fixes:
+            if state is not None and index < len(state.entries) and entries.is_valid_row_index(index):
+                label = entry_label(state.entries[index], dark=self.last_dark, lint_fix=fixed_text)
+                entries.update_cell(str(index), "text", label)
         self.query_one("#positive", PromptBox).show_prompt(rendered.positive or "(empty)")
         self.query_one("#negative", PromptBox).show_prompt(rendered.negative)
         token_line = Text()
