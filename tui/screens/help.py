@@ -85,7 +85,7 @@ KEYS: tuple[tuple[str, str, str], ...] = (
 # (mark, meaning) — the results' and detail pane's marks (tui/widgets/marks.py).
 MARKS: tuple[tuple[str, str], ...] = (
     ("✓", "verified AIDXL trigger: curated with a source, or the model's own trigger list"),
-    ("○", "in the model author's caption vocabulary: AIDXL likely knows it (the CLI's ◇)"),
+    ("○", "in the model author's caption vocabulary: AIDXL likely knows it"),
     ("(none)", "a Danbooru tag, not known to be an AIDXL trigger"),
     ("◆ ★ ✿", "painting style, quality, aesthetic (kinds AIDXL was trained on)"),
     ("a → b", "the alias a found the tag b"),
