@@ -53,7 +53,8 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     (
         "search",
         "ctrl+n / ctrl+o",
-        "add the highlighted character's appearance / outfit to the builder, after the character, none twice",
+        "add the highlighted character's appearance / outfit to the builder, after the character; none "
+        "twice, none the prompt (or another added feature) implies",
     ),
     (
         "search",
@@ -63,6 +64,7 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ),
     ("search", "ctrl+u", "clear the box; on an empty box, leave a copyright's listing"),
     ("search", "ctrl+f", "favourite / unfavourite the highlighted result"),
+    ("builder", "↑ ↓ home end", "move to an entry; the first / the last"),
     ("builder", "delete / x", "remove the entry"),
     ("builder", "shift+↑/↓, K/J", "move the entry up / down"),
     ("builder", "+ / -", "weight ±0.05"),
