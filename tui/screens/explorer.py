@@ -70,7 +70,6 @@ from tui.widgets.builder_pane import BuilderPane, EntriesTable
 from tui.widgets.detail import DetailPane
 from tui.widgets.marks import AUTHOR_MARK, VERIFIED_MARK
 from tui.widgets.messages import (
-    AuthorTablesLoaded,
     CatalogReplaced,
     CharacterInfoLoaded,
     CopyrightListed,
@@ -101,6 +100,17 @@ CATALOG_POLL_SECONDS = 1.0
 DETAIL_DELAY_SECONDS = 0.12
 CLIPBOARD_FALLBACK_NAME = "clipboard.txt"
 SEARCH_PLACEHOLDER = "search triggers, tags, characters…"
+
+
+def author_tables_of_catalog(connection: duckdb.DuckDBPyConnection) -> AuthorTables:
+    """The author's tables of the open catalog (a worker's call: the first reads them whole)."""
+    from kb.author_tables import shared_author_tables
+
+    cursor = connection.cursor()
+    try:
+        return shared_author_tables(cursor)
+    finally:
+        cursor.close()
 
 
 def file_identity(path: Path) -> tuple[int, int, int] | None:
@@ -455,8 +465,6 @@ class ExplorerApp(App[int]):
         self.ready_at = time.perf_counter()
         self.start_search()
         self.check_sources_once()
-        if self.connection is not None:
-            self.author_tables_worker(self.index_generation, self.connection)
 
     @on(SearchUnavailable)
     def search_unavailable(self, message: SearchUnavailable) -> None:
@@ -661,22 +669,29 @@ class ExplorerApp(App[int]):
         row = self.ui(ResultsTable).highlighted_row()
         if row is None or self.connection is None:
             return
-        self.detail_worker(self.connection, row)
+        self.detail_worker(self.index_generation, self.connection, row)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
-    def detail_worker(self, connection: duckdb.DuckDBPyConnection, row: ResultRow) -> None:
+    def detail_worker(self, generation: int, connection: duckdb.DuckDBPyConnection, row: ResultRow) -> None:
         try:
             detail = load_detail(connection, row.prompt, row.kind, row.tag)
             thumbnail = prompt_actions.cached_thumbnail(row.prompt)
+            # A character's ctrl+n / ctrl+o need the author's implications: read with its detail
+            # (loaded once per catalog, then a lookup), so that the keys act at once.
+            tables = author_tables_of_catalog(connection) if detail.character is not None else None
         except Exception as error:  # a read error shows in the pane, never as a traceback
             self.post_message(DetailLoaded(row.key, None, f"catalog read failed: {error}"))
             return
-        self.post_message(DetailLoaded(row.key, detail, thumbnail=thumbnail))
+        self.post_message(
+            DetailLoaded(row.key, detail, thumbnail=thumbnail, generation=generation, tables=tables)
+        )
 
     @on(DetailLoaded)
     def detail_loaded(self, message: DetailLoaded) -> None:
         if self.shutting_down:
             return
+        if message.tables is not None and message.generation == self.index_generation:
+            self.author_tables = message.tables
         row = self.ui(ResultsTable).highlighted_row()
         if row is None or row.key != message.key:
             return
@@ -703,55 +718,38 @@ class ExplorerApp(App[int]):
             self.add_features(row.prompt, row.kind, row.tag, part, detail.character, self.author_tables)
         else:
             known = detail.character if detail is not None else None
-            self.character_info_worker(self.connection, row, part, known)
+            self.character_info_worker(self.index_generation, self.connection, row, part, known)
 
     @work(thread=True, exclusive=True, group="features", exit_on_error=False)
     def character_info_worker(
         self,
+        generation: int,
         connection: duckdb.DuckDBPyConnection,
         row: ResultRow,
         part: FeaturePart,
         known: CharacterInfo | None,
     ) -> None:
         """The character's info (unless the detail pane has it) and the author's implications, which
-        decide the features that another feature or a tag of the prompt makes redundant."""
-        from kb.author_tables import shared_author_tables
+        decide the features that another feature or a tag of the prompt makes redundant (kept for
+        the next ctrl+n / ctrl+o: read on first use, nothing at start-up)."""
         from kb.character_info import character_info
 
         cursor = connection.cursor()
         try:
             info = known or character_info(cursor, row.tag or to_canonical(unescape_a1111(row.prompt)))
-            tables = shared_author_tables(cursor)
+            tables = author_tables_of_catalog(cursor)
         except Exception as error:  # one line for the user, never a traceback
             self.call_from_thread(self.notify, f"catalog read failed: {error}", severity="error")
             return
         finally:
             cursor.close()
-        self.post_message(CharacterInfoLoaded(row.prompt, row.kind, row.tag, part, info, tables))
-
-    @work(thread=True, exclusive=True, group="author-tables", exit_on_error=False)
-    def author_tables_worker(self, generation: int, connection: duckdb.DuckDBPyConnection) -> None:
-        """The author's tables of the open catalog, for ctrl+n / ctrl+o (loaded once per catalog)."""
-        from kb.author_tables import shared_author_tables
-
-        cursor = connection.cursor()
-        try:
-            tables = shared_author_tables(cursor)
-        except Exception:  # ctrl+n then reads them in its own worker, which reports the error
-            return
-        finally:
-            cursor.close()
-        self.post_message(AuthorTablesLoaded(generation, tables))
-
-    @on(AuthorTablesLoaded)
-    def author_tables_loaded(self, message: AuthorTablesLoaded) -> None:
-        if message.generation == self.index_generation:
-            self.author_tables = message.tables
+        self.post_message(CharacterInfoLoaded(generation, row.prompt, row.kind, row.tag, part, info, tables))
 
     @on(CharacterInfoLoaded)
     def character_info_loaded(self, message: CharacterInfoLoaded) -> None:
-        if self.shutting_down:
-            return
+        if self.shutting_down or message.generation != self.index_generation:
+            return  # closing, or read from a catalog reloaded since
+        self.author_tables = message.tables
         if message.info is None:
             self.notify(f"{message.prompt} is not a character of this catalog", severity="warning")
             return

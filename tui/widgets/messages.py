@@ -68,6 +68,7 @@ class CharacterInfoLoaded(Message):
 
     def __init__(
         self,
+        generation: int,
         prompt: str,
         kind: str,
         tag: str | None,
@@ -76,21 +77,13 @@ class CharacterInfoLoaded(Message):
         tables: AuthorTables | None = None,
     ) -> None:
         super().__init__()
+        self.generation = generation  # the catalog (re)load it was read from
         self.prompt = prompt
         self.kind = kind
         self.tag = tag
         self.part = part
         self.info = info
         self.tables = tables  # the catalog's author tables: which features another implies
-
-
-class AuthorTablesLoaded(Message):
-    """The author's tables of the catalog of `generation` (implications, caption order)."""
-
-    def __init__(self, generation: int, tables: AuthorTables) -> None:
-        super().__init__()
-        self.generation = generation
-        self.tables = tables
 
 
 class SourcesChecked(Message):
@@ -104,13 +97,22 @@ class SourcesChecked(Message):
 
 class DetailLoaded(Message):
     def __init__(
-        self, key: str, detail: EntryDetail | None, error: str | None = None, thumbnail: Path | None = None
+        self,
+        key: str,
+        detail: EntryDetail | None,
+        error: str | None = None,
+        thumbnail: Path | None = None,
+        *,
+        generation: int = 0,
+        tables: AuthorTables | None = None,
     ) -> None:
         super().__init__()
         self.key = key
         self.thumbnail = thumbnail  # the newest cached preview of this trigger
         self.detail = detail
         self.error = error
+        self.generation = generation  # the catalog (re)load it was read from
+        self.tables = tables  # a character's: the author's tables, for ctrl+n / ctrl+o
 
 
 class PromptRendered(Message):
