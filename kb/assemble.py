@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from kb.author_tables import AuthorTables, author_tables_of
+from kb.author_tables import AuthorTables, author_tables_of, choose_additions
 from kb.caption_groups import UNGROUPED_INDEX, CaptionGroup, FeaturePart, feature_part
 from kb.characters import parse_character_tag
 from kb.curated import (
@@ -479,26 +479,20 @@ def _insert_added(
 
     An added tag is skipped when the prompt has it (or it repeats an earlier addition), or when a
     tag of the prompt or another addition implies it (`very long hair` makes `long hair` redundant:
-    the author's caption deduplication).
+    the author's caption deduplication; `kb.author_tables.choose_additions`, as in the explorer).
     """
     if not added:
         return entries
     present = {entry.key for entry in entries} | {entry.resolved for entry in entries} | set(skip_keys)
-    candidates: list[tuple[AddedTag, str]] = []
+    addition_of_key: dict[str, AddedTag] = {}
     for addition in added:
         key = to_canonical(addition.text)
-        if key and key not in present:
-            present.add(key)
-            candidates.append((addition, key))
-    keys = {entry.resolved for entry in entries} | {key for _, key in candidates}
-    if tables is not None:
-        candidates = [
-            (addition, key)
-            for addition, key in candidates
-            if not any(tables.implies(other, key) for other in keys if other != key)
-        ]
+        if key:
+            addition_of_key.setdefault(key, addition)
+    chosen = choose_additions(list(addition_of_key), present, tables)
     result = list(entries)
-    for addition, key in candidates:
+    for key in chosen.added:
+        addition = addition_of_key[key]
         plain = addition.text
         match = TagMatch(MatchKind.EXACT, key)
         slot, group = tag_placement(match, plain.lower(), rules, tables)

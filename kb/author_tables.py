@@ -12,13 +12,15 @@ lint and assembly, so a process loads them once
 per catalog build (`shared_author_tables`) and looks tags up in dictionaries. A catalog built
 without them gives empty tables, and everything that reads them behaves as it did before them.
 `implications_of` answers one tag's question directly, with the sources of its pairs (the
-explorer's detail pane).
+explorer's detail pane). `choose_additions` decides which tags to add to a prompt are new: not
+there already, and implied by nothing there or added with them (a character's features, in prompt
+assembly and the explorer alike).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -61,6 +63,55 @@ class AuthorTables:
 
 
 EMPTY_AUTHOR_TABLES = AuthorTables()
+
+
+@dataclass(frozen=True)
+class AdditionChoice:
+    """Which tags to add are new (canonical keys, in the order given) and why the others are not."""
+
+    added: tuple[str, ...]
+    already_there: tuple[str, ...]  # in the prompt already (or given twice)
+    implied: tuple[tuple[str, str], ...]  # (skipped key, the key that implies it): `horns`, `goat_horns`
+
+
+def choose_additions(
+    candidates: Sequence[str], present: Collection[str], tables: AuthorTables | None
+) -> AdditionChoice:
+    """The candidates worth adding to a prompt that has `present` (canonical keys both): not present
+    already, and implied neither by a present tag nor by another candidate (`goat_horns` makes
+    `horns` redundant: the author's captions keep only the tag with the most information, and the
+    linter flags the other). Of two candidates that imply each other, the first is kept."""
+    present_keys = set(present)
+    fresh: list[str] = []
+    already: list[str] = []
+    for key in candidates:
+        if key in present_keys or key in fresh:
+            already.append(key)
+        else:
+            fresh.append(key)
+    if tables is None:
+        return AdditionChoice(tuple(fresh), tuple(already), ())
+    added: list[str] = []
+    implied: list[tuple[str, str]] = []
+    present_in_order = sorted(present_keys)  # which present tag is named does not depend on set order
+    for position, key in enumerate(fresh):
+        by_present = next((other for other in present_in_order if tables.implies(other, key)), None)
+        by_candidate = next(
+            (
+                other
+                for index, other in enumerate(fresh)
+                if index != position
+                and tables.implies(other, key)
+                and not (index > position and tables.implies(key, other))  # a pair: keep the first
+            ),
+            None,
+        )
+        implying = by_present or by_candidate
+        if implying is None:
+            added.append(key)
+        else:
+            implied.append((key, implying))
+    return AdditionChoice(tuple(added), tuple(already), tuple(implied))
 
 
 @runtime_checkable

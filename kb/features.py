@@ -11,22 +11,25 @@ places in their slots after the character, skipping what the prompt already says
     added = character_additions(connection, tags, with_features=True, outfit_of="2b")
     assemble_prompt(tags, matcher=..., added=added.tags)
 
-`aidxl prompt assemble --with-features --outfit-of NAME` and the explorer share this.
+`aidxl prompt assemble --with-features --outfit-of NAME` uses this. The explorer adds one
+character's part to its builder's entries with `new_features`; both skip what the prompt has or
+implies by `kb.author_tables.choose_additions`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kb.assemble import AddedTag
+from kb.author_tables import AuthorTables, choose_additions
 from kb.caption_groups import FeaturePart
 from kb.character_info import CharacterInfo, character_info
 from kb.errors import CharacterNotFoundError, FeaturesNotFoundError
 from kb.schema import Category
-from kb.tagforms import to_canonical, unescape_a1111
+from kb.tagforms import to_canonical, to_plain_form, unescape_a1111
 from kb.tagview import MatchKind, PromptTag, TagMatcher
 
 if TYPE_CHECKING:
@@ -181,8 +184,40 @@ def resolve_character(connection: duckdb.DuckDBPyConnection, query: str) -> Char
 def _feature_tags(
     info: CharacterInfo, part: FeaturePart, reason: str, *, after: str | None
 ) -> list[AddedTag]:
-    features = info.features.appearance if part is FeaturePart.APPEARANCE else info.features.outfit
     return [
-        AddedTag(unescape_a1111(feature), reason, after=after, fallback_slot=FALLBACK_SLOT_OF_PART[part])
-        for feature in features
+        AddedTag(text, reason, after=after, fallback_slot=FALLBACK_SLOT_OF_PART[part])
+        for text in feature_texts(info, part)
     ]
+
+
+def feature_texts(info: CharacterInfo, part: FeaturePart) -> tuple[str, ...]:
+    """The part's features as plain prompt texts (`goat horns`), in the author's caption order."""
+    features = info.features.appearance if part is FeaturePart.APPEARANCE else info.features.outfit
+    return tuple(unescape_a1111(feature) for feature in features)
+
+
+@dataclass(frozen=True)
+class NewFeatures:
+    """The features of one part worth adding to a prompt (plain texts, the author's order), and why
+    the others are not."""
+
+    added: tuple[str, ...]
+    already_there: tuple[str, ...]
+    implied: tuple[tuple[str, str], ...]  # (feature, the tag implying it): (`horns`, `goat horns`)
+
+
+def new_features(
+    info: CharacterInfo, part: FeaturePart, present: Collection[str], tables: AuthorTables | None
+) -> NewFeatures:
+    """The character's appearance or outfit less what a prompt with the canonical tags `present`
+    already says or implies, and less the features another of them implies (`goat horns` makes
+    `horns` redundant): what prompt assembly adds for `--with-features`, for one character."""
+    text_of_key: dict[str, str] = {}
+    for text in feature_texts(info, part):
+        text_of_key.setdefault(to_canonical(text), text)
+    choice = choose_additions(list(text_of_key), present, tables)
+    return NewFeatures(
+        tuple(text_of_key[key] for key in choice.added),
+        tuple(text_of_key[key] for key in choice.already_there),
+        tuple((text_of_key[key], to_plain_form(by)) for key, by in choice.implied),
+    )

@@ -202,3 +202,41 @@ def _add_knowledge(connection: duckdb.DuckDBPyConnection, tag_ids: dict[str, int
     implications = source_ids["waifuset.tag_implications.json"]
     for tag, implied in KNOWLEDGE_IMPLICATIONS:
         connection.execute("INSERT INTO implications VALUES (?, ?, ?)", [tag, implied, implications])
+
+
+def add_features(
+    target: Path,
+    character: str,
+    appearance: tuple[str, ...],
+    implications: tuple[tuple[str, str], ...] = (),
+) -> Path:
+    """Give `character` (a tag of a knowledge catalog) an appearance from the chants source, with
+    author implications between the tags; tags the catalog lacks are added as general tags."""
+    connection = duckdb.connect(str(target))
+    try:
+        next_id = int(connection.execute("SELECT max(tag_id) FROM tags").fetchone()[0]) + 1  # type: ignore[index]
+        for name in {*appearance, *(tag for pair in implications for tag in pair)}:
+            if connection.execute("SELECT 1 FROM tags WHERE name = ?", [name]).fetchone() is None:
+                connection.execute(
+                    "INSERT INTO tags VALUES (?, ?, ?, 0, 1000)", [next_id, name, to_prompt_form(name)]
+                )
+                next_id += 1
+        tag_id = connection.execute("SELECT tag_id FROM tags WHERE name = ?", [character]).fetchone()
+        assert tag_id is not None, character
+        source = connection.execute("SELECT source_id FROM sources WHERE kind = 'chants'").fetchone()
+        implications_source = connection.execute(
+            "SELECT source_id FROM sources WHERE kind = 'implications'"
+        ).fetchone()
+        assert source is not None and implications_source is not None, "a knowledge=True catalog"
+        for position, feature in enumerate(appearance, start=1):
+            connection.execute(
+                "INSERT INTO character_features VALUES (?, 'appearance', ?, ?, ?)",
+                [tag_id[0], position, feature, source[0]],
+            )
+        for tag, implied in implications:
+            connection.execute(
+                "INSERT INTO implications VALUES (?, ?, ?)", [tag, implied, implications_source[0]]
+            )
+    finally:
+        connection.close()
+    return target

@@ -124,7 +124,7 @@ def test_cli_lists_a_copyrights_characters(tiered_catalog: Path, capsys: pytest.
     captured = capsys.readouterr()
     assert captured.out.splitlines() == [
         "ganyu \\(genshin impact\\)         18,317",
-        "zhongli \\(genshin impact\\)  ◇     9,077",
+        "zhongli \\(genshin impact\\)  ○     9,077",
     ]
     assert captured.err.splitlines() == [
         "aidxl: copyright 'genshin' → genshin_impact",
@@ -151,7 +151,7 @@ def test_cli_lists_a_copyrights_characters(tiered_catalog: Path, capsys: pytest.
         )
         == 0
     )
-    assert capsys.readouterr().out.splitlines() == ["zhongli \\(genshin impact\\)  ◇     9,077"]
+    assert capsys.readouterr().out.splitlines() == ["zhongli \\(genshin impact\\)  ○     9,077"]
 
 
 def test_cli_searches_inside_a_copyright(tiered_catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:

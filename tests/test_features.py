@@ -10,17 +10,22 @@ from pathlib import Path
 import duckdb
 import pytest
 from catalog_fixture import build_real_catalog
-from prompt_fixture import build_tiny_catalog
+from prompt_fixture import add_features, build_tiny_catalog
 
 from kb.assemble import assemble_prompt
+from kb.author_tables import AuthorTables, choose_additions, shared_author_tables
+from kb.caption_groups import FeaturePart
 from kb.catalog import open_catalog
 from kb.character_info import character_info
 from kb.errors import CharacterNotFoundError, FeaturesNotFoundError
-from kb.features import character_additions, prompt_characters
+from kb.features import character_additions, new_features, prompt_characters
 from kb.tagforms import to_canonical, unescape_a1111
 from kb.tagview import CatalogMatcher, split_tags
 from tui.cli import main
 
+GANYU = "ganyu_(genshin_impact)"
+# The chants source lists ganyu's `horns` beside her `goat horns`, which imply them.
+GANYU_LOOKS = ("goat_horns", "horns", "purple_eyes", "long_hair")
 CHARACTERISTICS = {"race", "main_characteristics", "other_characteristics"}
 OUTFIT_SLOTS = {"clothing", "accessories", "items"}
 
@@ -159,3 +164,49 @@ def test_cli_errors(catalog_path: Path, tmp_path: Path, capsys: pytest.CaptureFi
     tiny = str(build_tiny_catalog(tmp_path / "tiny.duckdb"))  # no chants: no features at all
     assert main(["prompt", "assemble", "--catalog", tiny, "--with-features", "frieren"]) == 2
     assert "aidxl ingest --add --chants PATH" in capsys.readouterr().err
+
+
+@pytest.fixture()
+def ganyu_catalog(tmp_path: Path) -> Path:
+    catalog = build_tiny_catalog(tmp_path / "ganyu.duckdb", knowledge=True)
+    return add_features(catalog, GANYU, GANYU_LOOKS, (("goat_horns", "horns"),))
+
+
+def test_a_feature_implied_by_another_feature_or_by_the_prompt_is_not_added(
+    ganyu_catalog: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `goat horns` implies `horns`; the prompt's `very long hair` implies `long hair`.
+    result = assemble_json(
+        ganyu_catalog, capsys, "--with-features", "ganyu \\(genshin impact\\), very long hair"
+    )
+    tags = result["tags"]
+    assert isinstance(tags, list)
+    assert {tag["text"] for tag in tags if tag["added_by"]} == {"goat horns", "purple eyes"}
+    connection = open_catalog(ganyu_catalog)
+    try:
+        info = character_info(connection, GANYU)
+        tables = shared_author_tables(connection)
+    finally:
+        connection.close()
+    assert info is not None
+    # The explorer's ctrl+n asks the same question of kb for one character.
+    chosen = new_features(info, FeaturePart.APPEARANCE, {GANYU, "very_long_hair", "purple_eyes"}, tables)
+    assert chosen.added == ("goat horns",)
+    assert chosen.already_there == ("purple eyes",)
+    assert chosen.implied == (("horns", "goat horns"), ("long hair", "very long hair"))
+    # Without the author's tables only what is present is skipped.
+    assert new_features(info, FeaturePart.APPEARANCE, {GANYU}, None).added == (
+        "goat horns",
+        "horns",
+        "purple eyes",
+        "long hair",
+    )
+
+
+def test_choose_additions_keeps_the_first_of_two_tags_that_imply_each_other() -> None:
+    tables = AuthorTables(implications={"a": frozenset({"b"}), "b": frozenset({"a"}), "c": frozenset({"d"})})
+    chosen = choose_additions(["b", "a", "d", "c", "b"], {"x"}, tables)
+    assert chosen.added == ("b", "c")
+    assert chosen.already_there == ("b",)
+    assert chosen.implied == (("a", "b"), ("d", "c"))
+    assert choose_additions(["d"], {"c"}, tables).implied == (("d", "c"),)

@@ -121,6 +121,14 @@ def test_no_model_configured_names_every_way_to_give_one(monkeypatch: pytest.Mon
     message = str(raised.value)
     assert message.startswith("No model is configured; pass --model PATH")
     assert "AIDXL_MODEL" in message and "config.toml" in message and "--model tiny-random" in message
+    # For a program without flags (the explorer): the environment and the config file only.
+    without_flags = raised.value.without_flags
+    assert without_flags.startswith("No model is configured; set AIDXL_MODEL=PATH")
+    assert "--" not in without_flags and "under [generate] in" in without_flags
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(raised.value))
+    assert (str(copy), copy.without_flags) == (message, without_flags)
 
 
 def test_missing_model_file_is_named(tmp_path: Path) -> None:

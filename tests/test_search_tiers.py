@@ -158,9 +158,14 @@ def test_cli_tier_flag_json_and_marks(tiered_catalog: Path, capsys: pytest.Captu
     assert main(["search", "genshin", "--limit", "3", "--catalog", str(tiered_catalog)]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "genshin → genshin impact      copyright    250,000  alias exact",
-        "zhongli \\(genshin impact\\)  ◇ character      9,077  word-start",
+        "zhongli \\(genshin impact\\)  ○ character      9,077  word-start",
         "ganyu \\(genshin impact\\)      character     18,317  word-start",
     ]
+    # One set of tier marks for the CLI and the explorer (○, never to be taken for the ◆ painting mark).
+    from tui.commands import search as search_command
+    from tui.widgets import marks
+
+    assert search_command.TIER_MARKS is marks.TIER_MARKS and marks.TIER_MARKS["author"] == "○"
     assert main(["search", "by", "--tier", "verified,author", "--catalog", str(tiered_catalog)]) == 0
     assert [line.split("  ")[0] for line in capsys.readouterr().out.splitlines()] == [
         "by modare",

@@ -11,12 +11,15 @@ from pathlib import Path
 
 import pytest
 from prompt_fixture import build_tiny_catalog
+from rich.text import Text
 from textual.widgets import Static
+from textual.widgets._toast import Toast
 
 from tui.app import ExplorerApp
 from tui.screens.help import KEYS, HelpScreen
 from tui.screens.missing_catalog import MissingCatalogScreen
 from tui.state.actions import PALETTE_ENTRIES
+from tui.widgets.detail import DetailBody
 from tui.widgets.results import KindChips, ResultsTable
 
 SIZE = (80, 24)
@@ -42,7 +45,9 @@ def make_app(catalog: Path, **options: object) -> ExplorerApp:
 
 
 def static_text(app: ExplorerApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+    """A widget's text; the detail pane's before wrapping."""
+    widget = app.screen.query_one(selector, Static)
+    return widget.plain if isinstance(widget, DetailBody) else str(widget.render())
 
 
 @sync
@@ -256,6 +261,81 @@ async def test_paste_prompt_keeps_weights_and_flags_unknown_tags(tiny_catalog_fi
         assert app.builder.negative == "lowres, bad hands"
 
 
+@sync
+async def test_paste_over_a_prompt_says_so_and_ctrl_z_brings_it_back(tiny_catalog_file: Path) -> None:
+    from textual.widgets import TextArea
+
+    from tui.state.builder import BuilderEntry
+
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        notices: list[str] = []
+        app.notify = lambda message, **options: notices.append(message)  # type: ignore[method-assign,assignment]
+        app.builder.add(BuilderEntry("by chi4", "artist_style", 0.8))
+        app.builder.add(BuilderEntry("blorbo", "unknown", 1.0, None, False, ("long hair",)))
+        app.builder.negative = "lowres"
+        before = app.builder.snapshot()
+        app.refresh_builder(cursor=0)
+        await pilot.press("ctrl+b", "p")
+        app.screen.query_one(TextArea).text = "smile, frieren\nNegative prompt: bad hands"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [entry.text for entry in app.builder.entries] == ["smile", "frieren"]
+        assert notices[-1] == "pasted 2 tags; it replaced 2 entries: ctrl+z brings them back"
+        await pilot.press("ctrl+z")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.builder == before  # entries (suggestions too), negative, settings
+        assert notices[-1] == "undid the paste (2 entries)"
+        await pilot.press("ctrl+z")
+        assert notices[-1].startswith("nothing to undo") and app.builder == before
+        # A removal is undone the same way.
+        await pilot.press("x")
+        assert [entry.text for entry in app.builder.entries] == ["blorbo"]
+        await pilot.press("ctrl+z")
+        assert app.builder == before
+
+
+@sync
+async def test_an_unknown_entry_suggests_the_linters_fix_when_a_finding_covers_it(
+    tiny_catalog_file: Path,
+) -> None:
+    """`masterpiece`: the builder said "did you mean" from the search while the linter said
+    `amazing quality`; now the entry shows the linter's fix, and `f` on the finding applies it."""
+    from textual.widgets import TextArea
+
+    from tui.widgets.builder_pane import EntriesTable
+
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+b", "p")
+        app.screen.query_one(TextArea).text = "masterpiece, blorbo, smile"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.rendered is not None
+        assert [finding.code for finding in app.rendered.findings][:1] == ["foreign-quality"]
+        entries = app.query_one(EntriesTable)
+
+        def labels() -> list[str]:
+            return [entries.get_cell(str(index), "text").plain for index in range(3)]
+
+        # The quality toggle adds `amazing quality`: the linter's fix removes the other model's word.
+        assert labels()[0] == "masterpiece  lint: remove it (tab to the finding, f)"
+        await pilot.press("q")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert labels()[0] == "masterpiece  did you mean amazing quality?"
+        suggestions = app.builder.entries[1].suggestions
+        assert suggestions and labels()[1] == f"blorbo  did you mean {', '.join(suggestions[:3])}?"
+        assert labels()[2] == "smile"
+        await pilot.press("tab", "f")  # the fix the entry named
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.builder.entries[0].text == "amazing quality"
+
+
 def test_detail_lists_character_forms(tiny_catalog_file: Path) -> None:
     from kb.catalog import open_catalog
     from tui.state.catalog_view import load_detail
@@ -322,7 +402,7 @@ async def test_preview_without_a_model_explains_in_one_line(
 ) -> None:
     monkeypatch.delenv("AIDXL_MODEL", raising=False)
     app = make_app(tiny_catalog_file)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         from tui.state.builder import BuilderEntry
 
         app.builder.add(BuilderEntry("smile", "general"))
@@ -333,8 +413,46 @@ async def test_preview_without_a_model_explains_in_one_line(
         await pilot.pause()
         assert app.last_preview is not None
         assert app.last_preview.image_path is None
-        assert app.last_preview.message.startswith("No model is configured;")
-        assert "\n" not in app.last_preview.message
+        message = app.last_preview.message
+        assert message.startswith("No model is configured;")
+        assert "\n" not in message
+        # `aidxl explore` takes no --model: the explorer names what it reads instead.
+        assert "--model" not in message
+        assert "AIDXL_MODEL=PATH" in message and "AIDXL_MODEL=tiny-random" in message
+        # The toast shows the config section as written (it was read as markup and vanished).
+        await pilot.pause()
+        toasts = [str(toast.render()) for toast in app.screen.query(Toast)]
+        assert any('set `model = "PATH"` under [generate] in ' in toast for toast in toasts), toasts
+
+
+@sync
+async def test_messages_from_kb_are_never_read_as_markup(tiny_catalog_file: Path) -> None:
+    """Errors and names carry brackets (`[generate]`, `[b]`): notifications, the status line, the
+    detail pane, dialogs' titles and the banner show them as written."""
+    from tui.screens.dialogs import TextEntryScreen
+    from tui.state.builder import BuilderEntry
+
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        app.notify("under [generate] in [b]config.toml[/b]")
+        app.search_problem = "search failed for '[red]x': [generate]"
+        app.update_status()
+        assert static_text(app, "#status").startswith("search failed for '[red]x': [generate] · ")
+        app.show_detail_message("no [b]catalog[/b] at /tmp/[generate]")
+        app.builder.add(BuilderEntry("[o]_[o]", "general"))
+        app.refresh_builder(cursor=0)
+        await pilot.press("ctrl+b", "w")
+        assert isinstance(app.screen, TextEntryScreen)
+        await pilot.pause()
+        title = app.screen.query_one(".dialog").border_title
+        await pilot.press("escape")
+        await pilot.pause()
+        toasts = [str(toast.render()) for toast in app.screen.query(Toast)]
+        assert "under [generate] in [b]config.toml[/b]" in toasts
+        assert static_text(app, "#detail-body") == "no [b]catalog[/b] at /tmp/[generate]"
+        assert title is not None and "[o]_[o]" in Text.from_markup(title).plain
 
 
 @sync
@@ -449,6 +567,23 @@ async def test_favourites_show_on_an_empty_search(tiny_catalog_file: Path) -> No
         assert [(row.prompt, row.match) for row in app.query_one(ResultsTable).rows_shown] == [
             ("frieren", "favourite")
         ]
+        # A favourite is drawn as its search row: posts and tier; counts in the singular.
+        assert static_text(app, "#status").startswith("1 favourite (✓0 ○0) · ")
+        await pilot.press(*"by chi4")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert static_text(app, "#status").startswith("1 result (✓1 ○0) · ")
+        await pilot.press("ctrl+f", "ctrl+u")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        rows = app.query_one(ResultsTable).rows_shown
+        assert [(row.prompt, row.count, row.tier, row.match) for row in rows] == [
+            ("frieren", 8365, "danbooru", "favourite"),
+            ("by chi4", 400, "verified", "favourite"),
+        ]
+        assert static_text(app, "#status").startswith("2 favourites (✓1 ○0) · ")
+        table = app.query_one(ResultsTable)
+        assert table.render_line(2).text.rstrip().endswith("400 ✓")
 
 
 @sync
@@ -535,3 +670,64 @@ async def test_sheet_without_styles_or_model_explains_in_one_line(
         assert app.last_sheet is not None and app.last_sheet.page is None
         assert app.last_sheet.message.startswith("No model is configured;")
         assert "\n" not in app.last_sheet.message
+
+
+@sync
+async def test_builder_layout_gives_the_findings_what_the_entries_leave(tiny_catalog_file: Path) -> None:
+    """Entries take their rows, the prompts wrap (or end with …), the findings get the rest; Home/End
+    move to the first / last entry; the status line is the builder's own."""
+    from kb.tagforms import to_canonical
+    from tui.state.builder import FALLBACK_NEGATIVE, BuilderEntry
+    from tui.widgets.builder_pane import EntriesTable, FindingsTable, PromptBox
+
+    def box_lines(box: PromptBox) -> list[str]:
+        """The text lines inside the box's border."""
+        return [strip.text.strip("│ ") for strip in box.render_lines(box.region.reset_offset)][1:-1]
+
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=(110, 45)) as pilot:
+        for text, kind, weight in (
+            ("by chi4", "artist_style", 1.6),
+            ("ganyu (genshin impact)", "character", 1.0),
+            ("long hair", "general", 1.0),
+            ("smile", "general", 1.0),
+        ):
+            app.builder.add(BuilderEntry(text, kind, weight, to_canonical(text)))
+        app.builder.negative = FALLBACK_NEGATIVE
+        app.refresh_builder(cursor=0)
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+b")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        entries = app.query_one(EntriesTable)
+        assert entries.size.height == 1 + 4  # the header and its rows, no empty rows
+        negative = " ".join(box_lines(app.query_one("#negative", PromptBox)))
+        assert negative == FALLBACK_NEGATIVE  # wrapped, whole
+        assert app.query_one(FindingsTable).size.height >= 20
+        status = static_text(app, "#status")
+        assert status.startswith("4 entries · tokens ") and "1 lint finding" in status
+        assert "result" not in status
+        await pilot.press("end")
+        assert entries.cursor_row == 3
+        await pilot.press("home")
+        assert entries.cursor_row == 0
+
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        for index in range(30):
+            app.builder.add(BuilderEntry(f"tag number {index}", "general"))
+        app.builder.negative = FALLBACK_NEGATIVE + ", " + FALLBACK_NEGATIVE
+        app.refresh_builder(cursor=29)
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+b")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        entries = app.query_one(EntriesTable)
+        top = int(entries.scroll_offset.y)
+        assert top <= 29 < top + entries.size.height - 1  # the cursor's entry is in view
+        lines = box_lines(app.query_one("#negative", PromptBox))
+        assert lines[-1].endswith("…")  # cut, and says so
+        assert app.query_one("#settings-line").region.bottom <= app.query_one("#statusbar").region.y
+        assert app.query_one(FindingsTable).size.height >= 2
+        await pilot.press("home")
+        assert entries.cursor_row == 0 and entries.scroll_offset.y == 0

@@ -68,3 +68,12 @@ def test_json_round_trip() -> None:
     state.negative = "lowres"
     state.settings = GenerationSettings(832, 1216, "DPM++ 2M Karras", 35, 6.5, 42)
     assert BuilderState.from_json(state.to_json()) == state
+
+
+def test_snapshot_is_independent_of_later_changes() -> None:
+    state = BuilderState([BuilderEntry("by chi4", "artist_style", 0.8)])
+    copy = state.snapshot()
+    state.add(BuilderEntry("smile", "general"))
+    state.set_weight(0, 1.2)
+    state.settings.seed = 7
+    assert copy == BuilderState([BuilderEntry("by chi4", "artist_style", 0.8)])

@@ -14,7 +14,7 @@ import functools
 from pathlib import Path
 
 import pytest
-from prompt_fixture import build_tiny_catalog
+from prompt_fixture import add_features, build_tiny_catalog
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -22,6 +22,7 @@ from tui.app import ExplorerApp
 from tui.screens.help import KEYS
 from tui.screens.missing_sources import MissingSourcesScreen
 from tui.state.actions import PALETTE_ENTRIES
+from tui.widgets.detail import DetailBody, DetailPane
 from tui.widgets.results import ResultsTable
 from tui.widgets.sources_banner import SourcesBanner
 
@@ -49,7 +50,9 @@ def make_app(catalog: Path) -> ExplorerApp:
 
 
 def text_of(app: ExplorerApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+    """A widget's text; the detail pane's before wrapping."""
+    widget = app.screen.query_one(selector, Static)
+    return widget.plain if isinstance(widget, DetailBody) else str(widget.render())
 
 
 def shown(app: ExplorerApp) -> list[str]:
@@ -176,6 +179,75 @@ async def test_character_detail_lists_appearance_and_outfit_and_keys_add_them_on
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert len(app.builder.entries) == 7
+
+
+@pytest.mark.parametrize("detail_delay", [0, 60], ids=["detail-shown", "detail-not-loaded"])
+@sync
+async def test_features_implied_by_another_feature_or_the_prompt_are_not_added(
+    tmp_path: Path, detail_delay: float
+) -> None:
+    """ganyu + ctrl+n added `goat horns` and `horns`, which the builder's linter then flagged."""
+    catalog = build_tiny_catalog(tmp_path / "catalog.duckdb", knowledge=True)
+    looks = ("goat_horns", "horns", "purple_eyes", "long_hair")
+    add_features(catalog, "ganyu_(genshin_impact)", looks, (("goat_horns", "horns"),))
+    app = ExplorerApp(catalog, watch_catalog=False, detail_delay=detail_delay, show_timings=False)
+    async with app.run_test(size=WIDE) as pilot:
+        notices: list[str] = []
+        app.notify = lambda message, **options: notices.append(message)  # type: ignore[method-assign,assignment]
+        from tui.state.builder import BuilderEntry
+
+        app.builder.add(BuilderEntry("very long hair", "general", 1.0, "very_long_hair"))
+        await search(pilot, "ganyu")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert [entry.text for entry in app.builder.entries] == [
+            "very long hair",
+            "ganyu (genshin impact)",
+            "goat horns",
+            "purple eyes",
+        ]
+        assert notices[-1] == (
+            "added 2 appearance tags of ganyu (genshin impact); skipped horns (implied by goat horns), "
+            "long hair (implied by very long hair)"
+        )
+        assert app.rendered is not None
+        assert [finding.code for finding in app.rendered.findings if finding.code == "implied"] == []
+
+
+@sync
+async def test_detail_puts_the_features_first_wraps_with_a_hanging_indent_and_scrolls_by_keys(
+    knowledge_catalog: Path,
+) -> None:
+    app = make_app(knowledge_catalog)
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, "2b")
+        detail = text_of(app, "#detail-body")
+        assert detail.index("\nappearance") < detail.index("\noutfit") < detail.index("\nforms")
+        pane = app.query_one(DetailPane)
+        body = app.query_one(DetailBody)
+        drawn = [strip.text.rstrip() for strip in body.render_lines(body.region.reset_offset)]
+        # At 80×24 the appearance and its key are above the fold.
+        assert (
+            next(y for y, line in enumerate(drawn) if line.startswith("appearance  ^n adds"))
+            < pane.size.height
+        )
+        # A wrapped line stays under the start of its own (the sentence is indented by two).
+        sentence = next(y for y, line in enumerate(drawn) if line.startswith("  a girl named 2b"))
+        assert drawn[sentence + 1] == "  nier:automata series", drawn
+        facts = next(y for y, line in enumerate(drawn) if line.startswith("character · danbooru"))
+        assert drawn[facts + 1].startswith("  "), drawn  # an unindented line continues indented
+        # The focus stays in the search box; shift+pgdn / alt+↑ scroll the pane.
+        assert app.query_one("#search").has_focus and pane.scroll_offset.y == 0
+        await pilot.press("shift+pagedown")
+        paged = pane.scroll_offset.y
+        assert paged >= pane.size.height // 2
+        await pilot.press("alt+up")
+        assert pane.scroll_offset.y == paged - 3
+        await pilot.press("shift+pageup")
+        assert pane.scroll_offset.y == 0
+        await pilot.press("alt+down")
+        assert pane.scroll_offset.y == 3
+        assert app.query_one("#search").has_focus
 
 
 @sync
@@ -363,6 +435,7 @@ async def test_curated_only_catalog_is_useful(tmp_path: Path) -> None:
     app = make_app(catalog)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        assert app.catalog_sources is not None and app.catalog_sources.source_kinds == {"curated"}
         banner = str(app.query_one(SourcesBanner).render())
         assert banner.startswith(f"⚠ curated triggers only; {len(registry())} sources missing")
         assert "aidxl ingest --fetch" in text_of(app, "#detail-body")
@@ -382,9 +455,39 @@ async def test_curated_only_catalog_is_useful(tmp_path: Path) -> None:
         assert "This catalog has no character entries." in empty and "F12" in empty
 
 
+@sync
+async def test_a_catalog_of_the_authors_vocabulary_alone_is_not_called_curated_only(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    """No Danbooru tags, but 40k triggers from a registry source: the banner names what is missing
+    without saying "curated triggers only" (that is decided by the sources, not the tag count)."""
+    from ingest.build import ingest_catalog
+    from ingest.specs import SourceSpec
+
+    catalog = tmp_path / "vocab.duckdb"
+    ingest_catalog([SourceSpec("vocab", path=shared_data / "waifuset.custom_tags.dcfd297.json")], catalog)
+    app = make_app(catalog)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        sources = app.catalog_sources
+        assert sources is not None and sources.tags == 0 and sources.triggers > 40_000
+        assert not sources.curated_only
+        banner = str(app.query_one(SourcesBanner).render())
+        assert banner.startswith("⚠ ") and "curated" not in banner, banner
+        assert "only the" not in text_of(app, "#detail-body")
+
+
 def test_help_and_palette_know_the_new_keys() -> None:
     keys = {keys for _, keys, _ in KEYS}
-    assert {"ctrl+l", "ctrl+n / ctrl+o", "ctrl+s", "F12", "escape"} <= keys
+    assert {
+        "ctrl+l",
+        "ctrl+n / ctrl+o",
+        "ctrl+s",
+        "F12",
+        "escape",
+        "shift+pgup/pgdn",
+        "alt+↑ / alt+↓",
+    } <= keys
     actions = {action for _, _, action in PALETTE_ENTRIES}
     assert {
         "toggle_likely",

@@ -35,10 +35,26 @@ HOW_TO_NAME_MODEL = (
     f"pass --model PATH (an SDXL .safetensors file or a diffusers folder), set {MODEL_ENV}, "
     'or set `model = "PATH"` under [generate] in {config}'
 )
+# The same advice for a program without a --model flag (the explorer): the environment or the config.
+HOW_TO_NAME_MODEL_WITHOUT_FLAGS = (
+    f"set {MODEL_ENV}=PATH (an SDXL .safetensors file or a diffusers folder) before starting, "
+    'or set `model = "PATH"` under [generate] in {config}'
+)
 
 
 class ModelNotFoundError(AidxlError):
-    """No model configured, or a configured file is missing or of the wrong kind."""
+    """No model configured, or a configured file is missing or of the wrong kind.
+
+    `without_flags` is the same sentence for a program that takes no --model / --vae flags (the
+    explorer): it names only the environment variables and the config file.
+    """
+
+    def __init__(self, message: str, *, without_flags: str | None = None) -> None:
+        super().__init__(message)
+        self.without_flags = without_flags or message
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable with its keyword argument
+        return (type(self), (str(self),), {"without_flags": self.without_flags})
 
 
 class DeviceError(AidxlError):
@@ -118,10 +134,13 @@ def resolve_model_source(
 ) -> ModelSource:
     """Find and check the model files (no torch); the error names what is missing and the fix."""
     how_to = HOW_TO_NAME_MODEL.format(config=config_file_path())
+    how_to_without_flags = HOW_TO_NAME_MODEL_WITHOUT_FLAGS.format(config=config_file_path())
     model_value, origin = _pick(model_flag, MODEL_ENV, "model")
     if model_value is None:
         raise ModelNotFoundError(
-            f"No model is configured; {how_to} (or use --model {TINY_MODEL_NAME} to test)."
+            f"No model is configured; {how_to} (or use --model {TINY_MODEL_NAME} to test).",
+            without_flags=f"No model is configured; {how_to_without_flags} "
+            f"(or {MODEL_ENV}={TINY_MODEL_NAME} to test).",
         )
     vae_value, vae_origin = _pick(vae_flag, VAE_ENV, "vae")
     vae_path = _checked_vae_path(Path(vae_value).expanduser(), vae_origin) if vae_value else None
@@ -136,7 +155,10 @@ def resolve_model_source(
             )
         return ModelSource("diffusers_folder", model_path, vae_path, None, origin)
     if not model_path.is_file():
-        raise ModelNotFoundError(f"Model file {model_path} (from {origin}) does not exist; {how_to}.")
+        raise ModelNotFoundError(
+            f"Model file {model_path} (from {origin}) does not exist; {how_to}.",
+            without_flags=f"Model file {model_path} (from {origin}) does not exist; {how_to_without_flags}.",
+        )
     if model_path.suffix != ".safetensors":
         raise ModelNotFoundError(
             f"Model file {model_path} is not a .safetensors checkpoint; convert it or use a diffusers folder."
@@ -149,9 +171,13 @@ def _checked_vae_path(vae_path: Path, origin: str) -> Path:
         return vae_path
     if vae_path.is_file() and vae_path.suffix == ".safetensors":
         return vae_path
-    raise ModelNotFoundError(
+    problem = (
         f"VAE {vae_path} (from {origin}) is neither a .safetensors file nor a diffusers VAE folder with "
-        f"config.json; pass --vae PATH or set {VAE_ENV}, or leave it unset to use the model's own VAE."
+        "config.json"
+    )
+    raise ModelNotFoundError(
+        f"{problem}; pass --vae PATH or set {VAE_ENV}, or leave it unset to use the model's own VAE.",
+        without_flags=f"{problem}; set {VAE_ENV}=PATH, or leave it unset to use the model's own VAE.",
     )
 
 
@@ -170,12 +196,15 @@ def _single_file_config(model_config_flag: str | None) -> Path | None:
 
     cached = try_to_load_from_cache(SDXL_BASE_REPO, "model_index.json")
     if not isinstance(cached, str):
-        raise ModelNotFoundError(
+        problem = (
             "Loading a single-file SDXL checkpoint needs the SDXL base config "
             f"({SDXL_BASE_REPO}/model_index.json and the component configs), which is not in the "
             "Hugging Face cache; fetch it once with "
             f"`hf download {SDXL_BASE_REPO} --exclude '*.safetensors' '*.bin' '*.onnx*' '*.msgpack'` "
-            f"or point --model-config / {MODEL_CONFIG_ENV} at a folder holding it."
+        )
+        raise ModelNotFoundError(
+            f"{problem}or point --model-config / {MODEL_CONFIG_ENV} at a folder holding it.",
+            without_flags=f"{problem}or point {MODEL_CONFIG_ENV} at a folder holding it.",
         )
     return None
 

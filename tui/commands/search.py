@@ -26,6 +26,7 @@ from kb.schema import TriggerKind, TriggerTier
 from kb.search import SearchHit, SearchIndex, parse_kinds
 from kb.search.filters import VERDICT_CHOICES, parse_tiers, parse_verdicts, search_kept, verdict_of
 from tui.commands.text_input import utf8_text
+from tui.widgets.marks import AUTHOR_MARK, TIER_MARKS, VERIFIED_MARK
 
 if TYPE_CHECKING:
     import duckdb
@@ -35,12 +36,7 @@ KIND_HELP = (
     + ", ".join(str(kind) for kind in TriggerKind)
     + "; also style/artist, painting, char, series"
 )
-# The tier mark of a human line (docs/search.md): how sure we are that AIDXL knows the trigger.
-TIER_MARKS: dict[str, str] = {
-    TriggerTier.VERIFIED: "✓",  # curated with a source, or the model's own trigger list
-    TriggerTier.AUTHOR: "◇",  # in the model author's caption vocabulary
-    TriggerTier.DANBOORU: " ",  # a Danbooru tag, nothing more
-}
+# The tier mark of a human line (docs/search.md) is the explorer's: tui/widgets/marks.py.
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -52,7 +48,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description="Search every trigger, tag, alias and character name of the catalog. Ranks exact "
         "matches, then prefixes and word starts, substrings, abbreviations (detco → detached collar) "
         "and typos (hatsne miku); inside each, verified AIDXL triggers first, then the model author's "
-        "vocabulary, then Danbooru tags, each by popularity. Marks: ✓ verified, ◇ author. "
+        "vocabulary, then Danbooru tags, each by popularity. "
+        f"Marks: {VERIFIED_MARK} verified, {AUTHOR_MARK} author. "
         "--copyright C lists a copyright's characters, most posted first (or searches them).",
     )
     search.add_argument(
@@ -79,8 +76,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--tier",
         action="append",
         metavar="T",
-        help="only triggers of this tier (repeatable, or comma-separated): verified (curated, ✓), "
-        "author (the model author's vocabulary, ◇), danbooru (other tags)",
+        help="only triggers of this tier (repeatable, or comma-separated): "
+        f"verified (curated, {VERIFIED_MARK}), author (the model author's vocabulary, {AUTHOR_MARK}), "
+        "danbooru (other tags)",
     )
     search.add_argument(
         "--verdict",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -24,7 +25,7 @@ class TextEntryScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
-            dialog.border_title = self.title_text
+            dialog.border_title = Text(self.title_text)  # names and tags, never markup
             yield Input(self.initial, placeholder=self.placeholder, id="dialog-input")
             yield Static("enter accepts · escape cancels", classes="dialog-hint")
 
@@ -51,7 +52,7 @@ class MultilineEntryScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
-            dialog.border_title = self.title_text
+            dialog.border_title = Text(self.title_text)  # names and tags, never markup
             yield TextArea(self.initial, id="dialog-text", soft_wrap=True, show_line_numbers=False)
             yield Static("ctrl+s accepts · escape cancels", classes="dialog-hint")
 
@@ -74,9 +75,9 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
-            dialog.border_title = self.title_text
+            dialog.border_title = Text(self.title_text)  # names and tags, never markup
             if self.choices:
-                yield OptionList(*self.choices, id="dialog-options")
+                yield OptionList(*(Text(choice) for choice in self.choices), id="dialog-options")
             else:
                 yield Static("(nothing saved yet)")
             yield Static("enter picks · escape cancels", classes="dialog-hint")

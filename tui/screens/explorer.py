@@ -12,6 +12,7 @@ import shlex
 import subprocess
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -22,6 +23,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input, ProgressBar, Static
@@ -62,6 +64,7 @@ from tui.state.sources import (
     empty_search_hint,
     no_results_hint,
 )
+from tui.state.wording import counted
 from tui.userdata import BlendStyle, UserData, UserDataError, load_user_data
 from tui.widgets.builder_pane import BuilderPane, EntriesTable
 from tui.widgets.detail import DetailPane
@@ -88,6 +91,7 @@ from tui.widgets.search_input import SearchInput
 from tui.widgets.sources_banner import SourcesBanner
 
 if TYPE_CHECKING:
+    from kb.author_tables import AuthorTables
     from kb.character_info import CharacterInfo
 
 DARK_THEME = "textual-dark"
@@ -96,6 +100,17 @@ CATALOG_POLL_SECONDS = 1.0
 DETAIL_DELAY_SECONDS = 0.12
 CLIPBOARD_FALLBACK_NAME = "clipboard.txt"
 SEARCH_PLACEHOLDER = "search triggers, tags, characters…"
+
+
+def author_tables_of_catalog(connection: duckdb.DuckDBPyConnection) -> AuthorTables:
+    """The author's tables of the open catalog (a worker's call: the first reads them whole)."""
+    from kb.author_tables import shared_author_tables
+
+    cursor = connection.cursor()
+    try:
+        return shared_author_tables(cursor)
+    finally:
+        cursor.close()
 
 
 def file_identity(path: Path) -> tuple[int, int, int] | None:
@@ -136,6 +151,10 @@ class ExplorerApp(App[int]):
         Binding("up", "results_cursor(-1)", show=False),
         Binding("pagedown", "results_cursor(10)", show=False),
         Binding("pageup", "results_cursor(-10)", show=False),
+        Binding("shift+pagedown", "scroll_detail(1, True)", "Detail page down", show=False),
+        Binding("shift+pageup", "scroll_detail(-1, True)", "Detail page up", show=False),
+        Binding("alt+down", "scroll_detail(1, False)", "Detail down", show=False),
+        Binding("alt+up", "scroll_detail(-1, False)", "Detail up", show=False),
         # Builder keys; only active while the builder view is shown (see check_action).
         Binding("o", "toggle_option('auto_order')", "Auto-order", show=False),
         Binding("q", "toggle_option('include_quality')", "Quality", show=False),
@@ -153,6 +172,7 @@ class ExplorerApp(App[int]):
         Binding("c", "copy('both')", "Copy both", show=False),
         Binding("e", "export('text')", "Export", show=False),
         Binding("E", "export('json')", "Export JSON", show=False),
+        Binding("ctrl+z", "builder_undo", "Undo", show=False),
         Binding("slash", "focus_search", "Search", show=False),
     ]
     BUILDER_ONLY_ACTIONS = frozenset(
@@ -167,11 +187,12 @@ class ExplorerApp(App[int]):
             "load_prompt",
             "export",
             "focus_search",
+            "builder_undo",
         }
     )
     BUILDER_LETTER_KEYS = frozenset({"y", "Y", "c"})
     # Actions on the highlighted search result: off while the builder hides it.
-    SEARCH_ONLY_ACTIONS = frozenset({"add_features", "copyright_characters"})
+    SEARCH_ONLY_ACTIONS = frozenset({"add_features", "copyright_characters", "scroll_detail"})
 
     def __init__(
         self,
@@ -199,6 +220,7 @@ class ExplorerApp(App[int]):
         self.likely_filter = False  # only verified and author-tier triggers (ctrl+l)
         self.copyright_scope: CopyrightScope | None = None  # listing a copyright's characters
         self.catalog_sources: CatalogSources | None = None  # what the open catalog lacks
+        self.author_tables: AuthorTables | None = None  # the open catalog's (ctrl+n reads implications)
         self.sources_banner_hidden = False  # escape / `d` hid it until the next catalog (re)load
         self.sources_generation = 0  # the catalog generation whose sources were compared
         self.detail_shown: EntryDetail | None = None  # the detail pane's entry, for its keys
@@ -206,12 +228,14 @@ class ExplorerApp(App[int]):
         self.last_search_ms: float | None = None
         self.results_query: str | None = None  # the query whose results the table shows
         self.browse_total: int | None = None  # an empty query's list under filters: entries in all
+        self.showing_favourites = False  # the results are the favourites (an empty search box)
         self.query_before_scope = ""  # the search box before a copyright's listing replaced it
         self.detail_timer: Timer | None = None
         self.typed_at: dict[str, float] = {}
         self.status_text = ""  # query -> when it was typed
         self.search_latencies_ms: list[float] = []
         self.builder = BuilderState()
+        self.builder_undo: tuple[str, BuilderState] | None = None  # (the change, the builder before it)
         self.rendered: RenderedPrompt | None = None
         self.render_generation = 0
         self.user_data = UserData(state_dir() / "explorer.json")
@@ -281,6 +305,7 @@ class ExplorerApp(App[int]):
         self.catalog_identity = file_identity(self.catalog_path)
         self.catalog_replaced = False
         self.index_generation += 1
+        self.author_tables = None
         if prefetch is not None:
             self.prefetched_index_worker(self.index_generation, prefetch)
         else:
@@ -290,6 +315,24 @@ class ExplorerApp(App[int]):
         return True
 
     # ------------------------------------------------------------- helpers
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast, plain text by default: most carry kb's and ingest's messages (paths, prompts,
+        TOML such as `[generate]`), which Textual would otherwise read as markup and eat."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    @property
+    def shutting_down(self) -> bool:
+        """No screen left: a worker's message that arrives now has nothing to update."""
+        return not self.screen_stack
 
     def ui(self, selector: Any, expect_type: Any = None) -> Any:
         """A widget of the explorer's own screen, whatever dialog is on top of it."""
@@ -316,22 +359,38 @@ class ExplorerApp(App[int]):
         )
 
     def update_status(self, extra: str = "") -> None:
+        """The status line of the view shown: the search's results, or the builder's prompt."""
+        parts = self.builder_status_parts() if self.in_builder else self.search_status_parts()
+        # Plain text (errors and names carry brackets, never markup); the rebuilt notice is styled.
+        texts = [Text(part) for part in parts]
+        if self.catalog_replaced:
+            texts.append(Text("catalog rebuilt: ctrl+r reloads", style="bold yellow"))
+        if extra:
+            texts.append(Text(extra))
+        status = Text(" · ").join(texts)
+        status_text = status.plain
+        if status_text != self.status_text:
+            self.status_text = status_text
+            # One line of fixed height: no layout pass needed (it costs a whole-screen reflow).
+            self.ui("#status", Static).update(status, layout=False)
+
+    def search_status_parts(self) -> list[str]:
         parts: list[str] = []
-        results = self.ui(ResultsTable)
         if self.search_problem:
             parts.append(self.search_problem)
         elif self.index is None:
             parts.append("loading search index…")
         else:
-            rows = results.rows_shown
+            rows = self.ui(ResultsTable).rows_shown
             counts = tier_counts(rows)
-            shown = f"{len(rows)} results"
+            shown = counted(len(rows), "favourite" if self.showing_favourites else "result")
             empty_query = not (self.results_query or "").strip()  # the query the rows answer
             if self.copyright_scope is not None and empty_query:
                 scope = self.copyright_scope
-                shown = f"{len(rows)} of {scope.total} {scope.label} characters, most posted first"
+                noun = "character" if scope.total == 1 else "characters"
+                shown = f"{len(rows):,} of {scope.total:,} {scope.label} {noun}, most posted first"
             elif self.browse_total is not None and empty_query:
-                shown = f"{len(rows)} of {self.browse_total:,}, best tier first"
+                shown = f"{len(rows):,} of {self.browse_total:,}, best tier first"
             if rows:
                 shown += f" ({VERIFIED_MARK}{counts['verified']} {AUTHOR_MARK}{counts['author']})"
             parts.append(shown)
@@ -340,15 +399,19 @@ class ExplorerApp(App[int]):
         label = next(label for label, _, kind in KIND_FILTERS if kind == self.kind_filter)
         parts.append(f"filter {label}" + (" + likely" if self.likely_filter else ""))
         parts.append(f"{len(self.builder.entries)} in prompt")
-        if self.catalog_replaced:
-            parts.append("[b yellow]catalog rebuilt: ctrl+r reloads[/]")
-        if extra:
-            parts.append(extra)
-        status_text = " · ".join(parts)
-        if status_text != self.status_text:
-            self.status_text = status_text
-            # One line of fixed height: no layout pass needed (it costs a whole-screen reflow).
-            self.ui("#status", Static).update(status_text, layout=False)
+        return parts
+
+    def builder_status_parts(self) -> list[str]:
+        """`4 entries · tokens 17/75 · negative 36/75 · 1 lint finding`."""
+        parts = [counted(len(self.builder.entries), "entry", "entries")]
+        rendered = self.rendered
+        if rendered is not None and rendered.tokens is not None:
+            parts.append(f"tokens {rendered.tokens.label}")
+        if rendered is not None and rendered.negative_tokens is not None:
+            parts.append(f"negative {rendered.negative_tokens.label}")
+        if rendered is not None and rendered.linted:
+            parts.append(counted(len(rendered.findings), "lint finding"))
+        return parts
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.BUILDER_ONLY_ACTIONS and not self.in_builder:
@@ -392,6 +455,8 @@ class ExplorerApp(App[int]):
 
     @on(SearchIndexReady)
     def index_ready(self, message: SearchIndexReady) -> None:
+        if self.shutting_down:
+            return
         if message.generation != self.index_generation:
             return  # the index of a catalog that was reloaded since
         self.index = message.index
@@ -403,6 +468,8 @@ class ExplorerApp(App[int]):
 
     @on(SearchUnavailable)
     def search_unavailable(self, message: SearchUnavailable) -> None:
+        if self.shutting_down:
+            return
         self.search_problem = message.reason
         self.update_status()
         self.ui(DetailPane).show(None, dark=self.dark, message=message.reason)
@@ -471,12 +538,15 @@ class ExplorerApp(App[int]):
 
     @on(SearchResults)
     def search_results(self, message: SearchResults) -> None:
+        if self.shutting_down:
+            return
         if message.query != self.ui("#search", Input).value or message.search_filter != self.search_filter:
             return  # stale: the user typed on or changed a filter
-        self.last_search_ms = message.milliseconds
+        self.last_search_ms = None if message.favourites else message.milliseconds
         self.search_problem = None
         self.results_query = message.query
         self.browse_total = message.browse_total
+        self.showing_favourites = message.favourites
         self.ui(ResultsTable).show_rows(message.hits, dark=self.dark)
         self.update_status()
         if not message.hits:
@@ -495,14 +565,30 @@ class ExplorerApp(App[int]):
         del self.search_latencies_ms[:-1000]
 
     def show_favourites(self) -> None:
-        rows = prompt_actions.favourite_rows(self.user_data)
-        self.ui(ResultsTable).show_rows(rows, dark=self.dark)
+        """The empty search box: the favourites, with their posts and tiers (read in a worker)."""
+        if self.user_data.favourites and self.index is not None:
+            self.favourites_worker(self.index, list(self.user_data.favourites), self.search_filter)
+            return
+        self.ui(ResultsTable).show_rows([], dark=self.dark)
         self.last_search_ms = None
         self.results_query = ""
         self.browse_total = None
-        self.update_status("favourites" if rows else "")
-        if not rows:
-            self.show_detail_message(empty_search_hint(self.catalog_sources))
+        self.showing_favourites = False
+        self.update_status()
+        self.show_detail_message(empty_search_hint(self.catalog_sources))
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def favourites_worker(self, index: Any, keys: list[str], search_filter: SearchFilter) -> None:
+        started = time.perf_counter()
+        try:
+            rows = prompt_actions.favourite_rows(keys, index)
+        except Exception as error:  # report, never crash the explorer
+            self.post_message(SearchUnavailable(f"favourites failed: {error}"))
+            return
+        if get_current_worker().is_cancelled:
+            return
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        self.post_message(SearchResults("", search_filter, rows, elapsed_ms, favourites=True))
 
     def show_copyright_listing(self) -> None:
         """The empty search box in a copyright's listing: its characters, most posted first."""
@@ -514,6 +600,7 @@ class ExplorerApp(App[int]):
         self.last_search_ms = None
         self.results_query = ""
         self.browse_total = None
+        self.showing_favourites = False
         self.update_status()
         if not rows:
             self.show_detail_message(
@@ -549,6 +636,11 @@ class ExplorerApp(App[int]):
         self.update_status()
         self.start_search()
 
+    def action_scroll_detail(self, direction: int, page: bool) -> None:
+        """shift+pgup / shift+pgdn (a page), alt+↑ / alt+↓ (a few lines): the detail pane, while
+        the focus stays in the search box."""
+        self.ui(DetailPane).scroll_by_keys(direction, page=page)
+
     def action_results_cursor(self, rows: int) -> None:
         results = self.ui(ResultsTable)
         if results.row_count:
@@ -572,25 +664,34 @@ class ExplorerApp(App[int]):
 
     def load_highlighted_detail(self) -> None:
         self.detail_timer = None
-        if not self.screen_stack:
-            return  # shutting down
+        if self.shutting_down:
+            return
         row = self.ui(ResultsTable).highlighted_row()
         if row is None or self.connection is None:
             return
-        self.detail_worker(self.connection, row)
+        self.detail_worker(self.index_generation, self.connection, row)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
-    def detail_worker(self, connection: duckdb.DuckDBPyConnection, row: ResultRow) -> None:
+    def detail_worker(self, generation: int, connection: duckdb.DuckDBPyConnection, row: ResultRow) -> None:
         try:
             detail = load_detail(connection, row.prompt, row.kind, row.tag)
             thumbnail = prompt_actions.cached_thumbnail(row.prompt)
+            # A character's ctrl+n / ctrl+o need the author's implications: read with its detail
+            # (loaded once per catalog, then a lookup), so that the keys act at once.
+            tables = author_tables_of_catalog(connection) if detail.character is not None else None
         except Exception as error:  # a read error shows in the pane, never as a traceback
             self.post_message(DetailLoaded(row.key, None, f"catalog read failed: {error}"))
             return
-        self.post_message(DetailLoaded(row.key, detail, thumbnail=thumbnail))
+        self.post_message(
+            DetailLoaded(row.key, detail, thumbnail=thumbnail, generation=generation, tables=tables)
+        )
 
     @on(DetailLoaded)
     def detail_loaded(self, message: DetailLoaded) -> None:
+        if self.shutting_down:
+            return
+        if message.tables is not None and message.generation == self.index_generation:
+            self.author_tables = message.tables
         row = self.ui(ResultsTable).highlighted_row()
         if row is None or row.key != message.key:
             return
@@ -613,43 +714,64 @@ class ExplorerApp(App[int]):
             self.notify("highlight a character first (F7 lists characters)", severity="warning", timeout=3)
             return
         detail = self.shown_detail_of(row)
-        if detail is not None and detail.character is not None:
-            self.add_features(row.prompt, row.kind, row.tag, part, detail.character)
+        if detail is not None and detail.character is not None and self.author_tables is not None:
+            self.add_features(row.prompt, row.kind, row.tag, part, detail.character, self.author_tables)
         else:
-            self.character_info_worker(self.connection, row, part)
+            known = detail.character if detail is not None else None
+            self.character_info_worker(self.index_generation, self.connection, row, part, known)
 
     @work(thread=True, exclusive=True, group="features", exit_on_error=False)
     def character_info_worker(
-        self, connection: duckdb.DuckDBPyConnection, row: ResultRow, part: FeaturePart
+        self,
+        generation: int,
+        connection: duckdb.DuckDBPyConnection,
+        row: ResultRow,
+        part: FeaturePart,
+        known: CharacterInfo | None,
     ) -> None:
+        """The character's info (unless the detail pane has it) and the author's implications, which
+        decide the features that another feature or a tag of the prompt makes redundant (kept for
+        the next ctrl+n / ctrl+o: read on first use, nothing at start-up)."""
         from kb.character_info import character_info
 
         cursor = connection.cursor()
         try:
-            info = character_info(cursor, row.tag or to_canonical(unescape_a1111(row.prompt)))
+            info = known or character_info(cursor, row.tag or to_canonical(unescape_a1111(row.prompt)))
+            tables = author_tables_of_catalog(cursor)
         except Exception as error:  # one line for the user, never a traceback
             self.call_from_thread(self.notify, f"catalog read failed: {error}", severity="error")
             return
         finally:
             cursor.close()
-        self.post_message(CharacterInfoLoaded(row.prompt, row.kind, row.tag, part, info))
+        self.post_message(CharacterInfoLoaded(generation, row.prompt, row.kind, row.tag, part, info, tables))
 
     @on(CharacterInfoLoaded)
     def character_info_loaded(self, message: CharacterInfoLoaded) -> None:
+        if self.shutting_down or message.generation != self.index_generation:
+            return  # closing, or read from a catalog reloaded since
+        self.author_tables = message.tables
         if message.info is None:
             self.notify(f"{message.prompt} is not a character of this catalog", severity="warning")
             return
-        self.add_features(message.prompt, message.kind, message.tag, message.part, message.info)
+        self.add_features(
+            message.prompt, message.kind, message.tag, message.part, message.info, message.tables
+        )
 
     def add_features(
-        self, prompt: str, kind: str, tag: str | None, part: FeaturePart, info: CharacterInfo
+        self,
+        prompt: str,
+        kind: str,
+        tag: str | None,
+        part: FeaturePart,
+        info: CharacterInfo,
+        tables: AuthorTables | None,
     ) -> None:
         reason = no_features_reason(info, part)
         if reason is not None:
             self.notify(reason, severity="warning", timeout=6)
             return
         character_entry = BuilderEntry(unescape_a1111(prompt), kind, 1.0, tag)
-        added = add_character_features(self.builder, info, part, character_entry)
+        added = add_character_features(self.builder, info, part, character_entry, tables)
         self.refresh_builder(cursor=added.cursor)
         self.notify(added.message, timeout=4)
 
@@ -685,6 +807,8 @@ class ExplorerApp(App[int]):
 
     @on(CopyrightListed)
     def copyright_listed(self, message: CopyrightListed) -> None:
+        if self.shutting_down:
+            return
         if message.scope is None:
             self.notify(message.error or "no copyright", severity="warning", timeout=5)
             return
@@ -743,6 +867,8 @@ class ExplorerApp(App[int]):
 
     @on(SourcesChecked)
     def sources_checked(self, message: SourcesChecked) -> None:
+        if self.shutting_down:
+            return
         if message.generation != self.index_generation:
             return  # a catalog reloaded since
         self.catalog_sources = message.sources
@@ -814,28 +940,53 @@ class ExplorerApp(App[int]):
         cursor = connection.cursor() if connection is not None else None
         try:
             context = prompt_actions.catalog_context(cursor, index)
-            self.post_message(PromptRendered(generation, render_builder(state, context)))
+            rendered = render_builder(state, context)
+            try:
+                fixes = prompt_actions.lint_fixes_of_unknown_entries(state, rendered)
+            except FeatureUnavailable:
+                fixes = ()
+            self.post_message(PromptRendered(generation, replace(rendered, entry_fixes=fixes)))
         finally:
             if cursor is not None:
                 cursor.close()
 
     @on(PromptRendered)
     def prompt_rendered(self, message: PromptRendered) -> None:
+        if self.shutting_down:
+            return
         if message.generation != self.render_generation:
             return
         self.rendered = message.rendered
         self.ui(BuilderPane).show_rendered(message.rendered)
+        if self.in_builder:
+            self.update_status()  # its tokens and findings
 
     def selected_entry(self) -> int | None:
         index = self.ui(BuilderPane).selected_entry_index()
         return index if index is not None and index < len(self.builder.entries) else None
 
+    def remember_builder(self, change: str) -> None:
+        """Keep the builder as it is before `change` (a paste, a load, a removal): ctrl+z restores it.
+        One level: the next such change replaces it."""
+        self.builder_undo = (change, self.builder.snapshot())
+
+    def action_builder_undo(self) -> None:
+        if self.builder_undo is None:
+            self.notify("nothing to undo (ctrl+z undoes the last paste, load or removal)", timeout=3)
+            return
+        change, before = self.builder_undo
+        self.builder_undo = None
+        self.builder = before
+        self.refresh_builder(cursor=0)
+        self.notify(f"undid the {change} ({counted(len(before.entries), 'entry', 'entries')})", timeout=3)
+
     def action_builder_remove(self) -> None:
         index = self.selected_entry()
         if index is not None:
+            self.remember_builder(f"removal of {self.builder.entries[index].text}")
             removed = self.builder.remove(index)
             self.refresh_builder(cursor=index)
-            self.notify(f"removed {removed.text}", timeout=2)
+            self.notify(f"removed {removed.text} (ctrl+z brings it back)", timeout=2)
 
     def action_builder_move(self, offset: int) -> None:
         index = self.selected_entry()
@@ -948,17 +1099,27 @@ class ExplorerApp(App[int]):
 
     @on(PastedPromptParsed)
     def pasted_prompt_parsed(self, message: PastedPromptParsed) -> None:
+        if self.shutting_down:
+            return
         if message.problems:
             self.notify("; ".join(message.problems), severity="warning", timeout=6)
             return
         entries, negative = message.entries
+        replaced = len(self.builder.entries)
+        self.remember_builder("paste")
         self.builder.entries = list(entries)
         if negative:
             self.builder.negative = negative
         unknown = sum(1 for entry in entries if not entry.known)
         self.refresh_builder(cursor=0)
         self.show_builder()
-        self.notify(f"pasted {len(entries)} tags" + (f", {unknown} unknown (flagged ?)" if unknown else ""))
+        flagged = f", {unknown} unknown (flagged ?)" if unknown else ""
+        undo = (
+            f"; it replaced {counted(replaced, 'entry', 'entries')}: ctrl+z brings them back"
+            if replaced
+            else ""
+        )
+        self.notify(f"pasted {counted(len(entries), 'tag')}{flagged}{undo}", timeout=8 if replaced else 4)
 
     # ------------------------------------------------------------ blends
 
@@ -972,7 +1133,7 @@ class ExplorerApp(App[int]):
         self.save_named(
             "name of the style blend",
             lambda name: self.user_data.save_blend(name, blend),
-            lambda name: f"saved blend {name!r} ({len(styles)} styles)",
+            lambda name: f"saved blend {name!r} ({counted(len(styles), 'style')})",
         )
 
     def action_load_blend(self) -> None:
@@ -980,6 +1141,7 @@ class ExplorerApp(App[int]):
             if name is None:
                 return
             blend = self.user_data.blends[name]
+            self.remember_builder(f"load of blend {name!r}")
             self.builder.set_style_blend([(style.text, style.weight) for style in blend])
             self.refresh_builder(cursor=0)
             self.notify(f"loaded blend {name!r}")
@@ -1016,9 +1178,10 @@ class ExplorerApp(App[int]):
         def apply(name: str | None) -> None:
             if name is None:
                 return
+            self.remember_builder(f"load of prompt {name!r}")
             self.builder = BuilderState.from_json(self.user_data.saved_prompts[name])
             self.refresh_builder(cursor=0)
-            self.notify(f"loaded prompt {name!r}")
+            self.notify(f"loaded prompt {name!r} (ctrl+z brings back the one before)")
 
         self.push_screen(ChoiceScreen("load a saved prompt", sorted(self.user_data.saved_prompts)), apply)
 
@@ -1110,7 +1273,7 @@ class ExplorerApp(App[int]):
                 self.loaded_models,
             )
         except (FeatureUnavailable, AidxlError) as error:
-            self.post_message(PreviewFinished(None, str(error)))
+            self.post_message(PreviewFinished(None, prompt_actions.explorer_error_line(error)))
             return
         except Exception as error:  # one line for the user, never a traceback
             self.post_message(PreviewFinished(None, f"preview failed: {type(error).__name__}: {error}"))
@@ -1119,11 +1282,15 @@ class ExplorerApp(App[int]):
 
     @on(PreviewProgress)
     def preview_progress(self, message: PreviewProgress) -> None:
+        if self.shutting_down:
+            return
         self.preview_steps_seen.append((message.step, message.total))
         self.ui("#preview-progress", ProgressBar).update(total=message.total, progress=message.step)
 
     @on(PreviewFinished)
     def preview_finished(self, message: PreviewFinished) -> None:
+        if self.shutting_down:
+            return
         self.preview_running = False
         self.last_preview = message
         self.ui("#preview-progress", ProgressBar).display = False
@@ -1156,7 +1323,7 @@ class ExplorerApp(App[int]):
         bar = self.ui("#preview-progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
-        self.update_status(f"sheet of {len(request.rows)} styles running (escape cancels)")
+        self.update_status(f"sheet of {counted(len(request.rows), 'style')} running (escape cancels)")
         self.sheet_worker(request)
 
     @work(thread=True, exclusive=True, group="sheet", exit_on_error=False)
@@ -1170,7 +1337,7 @@ class ExplorerApp(App[int]):
                 lambda: worker.is_cancelled,
             )
         except (FeatureUnavailable, AidxlError) as error:
-            self.post_message(SheetFinished(None, None, str(error)))
+            self.post_message(SheetFinished(None, None, prompt_actions.explorer_error_line(error)))
             return
         except Exception as error:  # one line for the user, never a traceback
             self.post_message(SheetFinished(None, None, f"sheet failed: {type(error).__name__}: {error}"))
@@ -1179,11 +1346,15 @@ class ExplorerApp(App[int]):
 
     @on(SheetCellDone)
     def sheet_cell_done(self, message: SheetCellDone) -> None:
+        if self.shutting_down:
+            return
         self.sheet_cells_seen.append((message.done, message.total))
         self.ui("#preview-progress", ProgressBar).update(total=message.total, progress=message.done)
 
     @on(SheetFinished)
     def sheet_finished(self, message: SheetFinished) -> None:
+        if self.shutting_down:
+            return
         self.sheet_running = False
         self.last_sheet = message
         self.ui("#preview-progress", ProgressBar).display = False
@@ -1203,6 +1374,8 @@ class ExplorerApp(App[int]):
 
     @on(CatalogReplaced)
     def catalog_was_replaced(self) -> None:
+        if self.shutting_down:
+            return
         if self.catalog_replaced:
             return
         self.catalog_replaced = True
@@ -1230,7 +1403,7 @@ class ExplorerApp(App[int]):
 
     def action_run_ingest(self) -> None:
         command = prompt_actions.ingest_argv(self.catalog_path)
-        self.screen.query_one("#ingest-output", Static).update("running: " + shlex.join(command))
+        self.screen.query_one("#ingest-output", Static).update(Text("running: " + shlex.join(command)))
         self.ingest_worker(command)
 
     @work(thread=True, exclusive=True, group="ingest", exit_on_error=False)
@@ -1241,9 +1414,11 @@ class ExplorerApp(App[int]):
 
     @on(IngestFinished)
     def ingest_finished(self, message: IngestFinished) -> None:
+        if self.shutting_down:
+            return
         if message.return_code != 0:
             self.screen.query_one("#ingest-output", Static).update(
-                f"ingest failed (exit {message.return_code}):\n{message.output_tail}"
+                Text(f"ingest failed (exit {message.return_code}):\n{message.output_tail}")
             )
             return
         if isinstance(self.screen, MissingCatalogScreen):
@@ -1263,14 +1438,19 @@ class ExplorerApp(App[int]):
 
     def show_builder(self) -> None:
         self.ui("#views", ContentSwitcher).current = "builder-view"
-        self.ui(EntriesTable).focus()
+        entries = self.ui(EntriesTable)
+        entries.focus()
+        # Its rows were laid out while hidden: once shown, the cursor's entry is scrolled into view.
+        self.call_after_refresh(entries.scroll_cursor_into_view)
         self.update_topbar()
+        self.update_status()
         self.refresh_bindings()
 
     def show_search(self) -> None:
         self.ui("#views", ContentSwitcher).current = "search-view"
         self.ui("#search", Input).focus()
         self.update_topbar()
+        self.update_status()
         self.refresh_bindings()
 
     def action_focus_search(self) -> None:

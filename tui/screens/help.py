@@ -35,6 +35,8 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("anywhere", "ctrl+q", "quit"),
     ("search", "type", "search as you type (typos, aliases, first names)"),
     ("search", "↑ ↓ pgup pgdn", "move in the results"),
+    ("search", "shift+pgup/pgdn", "scroll the detail pane a page up / down (the mouse wheel too)"),
+    ("search", "alt+↑ / alt+↓", "scroll the detail pane three lines up / down"),
     ("search", "enter", "add the highlighted result to the builder"),
     (
         "search",
@@ -51,7 +53,8 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     (
         "search",
         "ctrl+n / ctrl+o",
-        "add the highlighted character's appearance / outfit to the builder, after the character, none twice",
+        "add the highlighted character's appearance / outfit to the builder, after the character; none "
+        "twice, none the prompt (or another added feature) implies",
     ),
     (
         "search",
@@ -61,6 +64,7 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ),
     ("search", "ctrl+u", "clear the box; on an empty box, leave a copyright's listing"),
     ("search", "ctrl+f", "favourite / unfavourite the highlighted result"),
+    ("builder", "↑ ↓ home end", "move to an entry; the first / the last"),
     ("builder", "delete / x", "remove the entry"),
     ("builder", "shift+↑/↓, K/J", "move the entry up / down"),
     ("builder", "+ / -", "weight ±0.05"),
@@ -68,7 +72,8 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("builder", "o / q / a / t", "toggle auto-order, quality tags, aesthetic tags, styles first/appended"),
     ("builder", "n", "edit the negative prompt"),
     ("builder", "s", "generation settings (size preset, sampler, steps, CFG, seed)"),
-    ("builder", "p", "paste an A1111 prompt into the builder"),
+    ("builder", "p", "paste an A1111 prompt: it replaces the entries (ctrl+z brings them back)"),
+    ("builder", "ctrl+z", "undo the last paste, load or removal (one level)"),
     ("builder", "b / l", "save the style entries as a named blend / load a blend"),
     ("builder", "S / L", "save the prompt by name / load a saved prompt"),
     ("builder", "y / Y / c", "copy positive / negative / both"),
@@ -82,7 +87,7 @@ KEYS: tuple[tuple[str, str, str], ...] = (
 # (mark, meaning) — the results' and detail pane's marks (tui/widgets/marks.py).
 MARKS: tuple[tuple[str, str], ...] = (
     ("✓", "verified AIDXL trigger: curated with a source, or the model's own trigger list"),
-    ("○", "in the model author's caption vocabulary: AIDXL likely knows it (the CLI's ◇)"),
+    ("○", "in the model author's caption vocabulary: AIDXL likely knows it"),
     ("(none)", "a Danbooru tag, not known to be an AIDXL trigger"),
     ("◆ ★ ✿", "painting style, quality, aesthetic (kinds AIDXL was trained on)"),
     ("a → b", "the alias a found the tag b"),

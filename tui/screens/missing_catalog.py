@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -25,16 +26,14 @@ class MissingCatalogScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="missing-catalog") as box:
             box.border_title = "no catalog yet"
-            yield Static(self.reason, id="missing-reason")
+            yield Static(Text(self.reason), id="missing-reason")
             how = (
                 "(the public sources of `aidxl sources`: downloaded when online; offline, the curated "
                 "lists shipped with aidxl-kb alone, and the explorer then names what is missing)"
                 if "--fetch" in self.ingest_command
                 else "(the demo data beside this checkout)"
             )
-            yield Static(
-                f"Build it with:\n\n  {self.ingest_command}\n\n{how}\n\nPress i to run it now, q to quit.",
-                id="missing-help",
-            )
+            build = f"Build it with:\n\n  {self.ingest_command}\n\n{how}\n\nPress i to run it now, q to quit."
+            yield Static(Text(build), id="missing-help")
             yield Static("", id="ingest-output")
         yield Footer()

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.state.sources import FETCH_COMMAND, CatalogSources
+from tui.state.wording import counted
 
 
 def missing_sources_text(sources: CatalogSources) -> Text:
@@ -25,7 +26,8 @@ def missing_sources_text(sources: CatalogSources) -> Text:
     if not sources.missing:
         text.append("Every source of the registry (`aidxl sources`) is in this catalog.\n")
         return text
-    text.append(f"{len(sources.missing)} registry sources are not in this catalog:\n\n")
+    missing = counted(len(sources.missing), "registry source")
+    text.append(f"{missing} {'is' if len(sources.missing) == 1 else 'are'} not in this catalog:\n\n")
     for source in sources.missing:
         text.append(source.name, style="bold")
         text.append(f" — {source.title}: ")

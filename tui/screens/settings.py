@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -77,7 +78,7 @@ class SettingsScreen(ModalScreen[GenerationSettings | None]):
             try:
                 width, height = size_for_aspect(event.value)
             except (FeatureUnavailable, AidxlError) as error:
-                self.query_one("#settings-message", Static).update(str(error))
+                self.query_one("#settings-message", Static).update(Text(str(error)))
                 return
             self.query_one("#size", Input).value = f"{width}x{height}"
         if event.select.id == "sampler" and isinstance(event.value, str):
@@ -90,10 +91,10 @@ class SettingsScreen(ModalScreen[GenerationSettings | None]):
             settings = self.read_settings()
             warnings = check_settings(settings)
         except (ValueError, AidxlError) as error:
-            self.query_one("#settings-message", Static).update(f"[red]{error}[/]")
+            self.query_one("#settings-message", Static).update(Text(str(error), style="red"))
             return
         for warning in warnings:
-            self.notify(warning, severity="warning", timeout=6)
+            self.notify(warning, severity="warning", timeout=6, markup=False)
         self.dismiss(settings)
 
     def read_settings(self) -> GenerationSettings:

@@ -11,8 +11,8 @@ import shlex
 import sqlite3
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,12 @@ from kb.tagforms import to_canonical, to_plain_form, unescape_a1111
 from tui.state.builder import FALLBACK_NEGATIVE, BuilderEntry, BuilderState, GenerationSettings
 from tui.state.features import FeatureUnavailable, optional_module
 from tui.state.rendering import CatalogContext, RenderedPrompt
-from tui.state.searching import ResultRow
-from tui.userdata import UserData
+from tui.state.searching import ResultRow, run_search
 
 CLIPBOARD_FALLBACK_NAME = "clipboard.txt"
 EXPORT_DIR_NAME = "exports"
 SOURCES_CONFIG = "sources.toml"
+FAVOURITE_LOOKUP_LIMIT = 10  # hits searched for a favourite's own row (its text is an exact match)
 
 # (title, help, action) for the command palette: every action of the explorer by name.
 PALETTE_ENTRIES: tuple[tuple[str, str, str], ...] = (
@@ -80,7 +80,8 @@ PALETTE_ENTRIES: tuple[tuple[str, str, str], ...] = (
     ("Toggle styles first / appended", "Appended styles are gentler", "toggle_option('styles_appended')"),
     ("Edit the negative prompt", "Empty restores the model page's default", "edit_negative"),
     ("Generation settings", "Size preset, sampler, steps, CFG, seed", "settings"),
-    ("Paste a prompt", "Parse an A1111 prompt into the builder", "paste_prompt"),
+    ("Paste a prompt", "Parse an A1111 prompt into the builder (ctrl+z undoes)", "paste_prompt"),
+    ("Undo", "Builder: bring back the prompt before the last paste, load or removal", "builder_undo"),
     ("Save style blend", "Save the style entries as a named blend", "save_blend"),
     ("Load style blend", "Replace the style entries by a saved blend", "load_blend"),
     ("Save prompt", "Save the builder under a name", "save_prompt"),
@@ -143,14 +144,28 @@ def favourite_key(row: ResultRow) -> str:
     return json.dumps([row.prompt, row.kind, row.tag])
 
 
-def favourite_rows(user_data: UserData) -> list[ResultRow]:
+def favourite_rows(keys: Iterable[str], index: Any = None) -> list[ResultRow]:
+    """The favourites as result rows; with the search index, each with its posts, tier and verdict
+    as a search shows it (the row the index gives for its text and kind)."""
     rows = []
-    for key in user_data.favourites:
+    for key in keys:
         try:
             prompt, kind, tag = json.loads(key)
         except (ValueError, TypeError):
             continue
-        rows.append(ResultRow(prompt, tag, kind, None, None, False, "favourite", None, None))
+        row = ResultRow(prompt, tag, kind, None, None, False, "favourite", None, None)
+        if index is not None:
+            found = next(
+                (
+                    found
+                    for found in run_search(index, unescape_a1111(prompt), kind, limit=FAVOURITE_LOOKUP_LIMIT)
+                    if found.prompt == prompt
+                ),
+                None,
+            )
+            if found is not None:
+                row = replace(found, match="favourite", alias=None)
+        rows.append(row)
     return rows
 
 
@@ -264,32 +279,62 @@ def entry_for_span(state: BuilderState, positive: str, start: int, end: int) -> 
     return None
 
 
-def apply_fix(state: BuilderState, positive: str, finding: Any) -> int | None:
-    """Apply a finding's fix (replacement text for its span) to the entry it is about.
-
-    The fix is applied to the rendered tag, then that tag is read back with `kb.tagview`, so the
-    entry gets exactly the text and weight the fixed prompt would have. Returns the entry's
-    index, or None when the finding has no fix or is about no single entry.
-    """
+def fixed_tag(positive: str, finding: Any) -> tuple[str, float] | None:
+    """(entry text, weight) that the finding's fix gives the tag it is about: the fix is applied to
+    the rendered tag, which is read back with `kb.tagview` (so the text and weight are exactly the
+    fixed prompt's); ("", 1.0) when the fix removes the tag; None without a fix or a tag."""
     fix = getattr(finding, "fix", None)
-    if fix is None:
-        return None
-    index = entry_for_span(state, positive, finding.start, finding.end)
-    tag = tag_at(positive, finding.start, finding.end)
-    if index is None or tag is None:
+    tag = tag_at(positive, finding.start, finding.end) if fix is not None else None
+    if tag is None:
         return None
     tagview = optional_module("kb.tagview", "the tag view")
     # Parts of the tag outside the finding's span stay; a span wider than the tag replaces all of it.
     before = positive[tag.outer_start : max(tag.outer_start, finding.start)]
     after = positive[min(tag.outer_end, finding.end) : tag.outer_end]
-    fixed_source = before + str(fix) + after
-    fixed_tags = tagview.split_tags(fixed_source)
+    fixed_tags = tagview.split_tags(before + str(fix) + after)
     if not fixed_tags:
+        return "", 1.0
+    return unescape_a1111(fixed_tags[0].text), float(fixed_tags[0].weight)
+
+
+def apply_fix(state: BuilderState, positive: str, finding: Any) -> int | None:
+    """Apply a finding's fix (`fixed_tag`) to the entry it is about. Returns the entry's index,
+    or None when the finding has no fix or is about no single entry."""
+    index = entry_for_span(state, positive, finding.start, finding.end)
+    fixed = fixed_tag(positive, finding) if index is not None else None
+    if index is None or fixed is None:
+        return None
+    text, weight = fixed
+    if not text:
         state.remove(index)
         return max(0, index - 1)
-    state.replace_text(index, unescape_a1111(fixed_tags[0].text))
-    state.set_weight(index, float(fixed_tags[0].weight))
+    state.replace_text(index, text)
+    state.set_weight(index, weight)
     return index
+
+
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+def lint_fixes_of_unknown_entries(
+    state: BuilderState, rendered: RenderedPrompt
+) -> tuple[tuple[int, str], ...]:
+    """(entry index, the text the linter's fix gives it; "" when the fix removes it) for the
+    entries the catalog lacks that a finding other than `unknown-tag` covers (`masterpiece` →
+    `amazing quality`): the builder shows that as its "did you mean", the linter being the one
+    source of the advice. `unknown-tag` suggests what the entry's own suggestions say (the search)."""
+    fixes: dict[int, str] = {}
+    findings = sorted(rendered.findings, key=lambda finding: SEVERITY_RANK.get(str(finding.severity), 3))
+    for finding in findings:
+        if getattr(finding, "fix", None) is None or finding.code == "unknown-tag":
+            continue
+        index = entry_for_span(state, rendered.positive, finding.start, finding.end)
+        if index is None or index in fixes or state.entries[index].known:
+            continue
+        fixed = fixed_tag(rendered.positive, finding)
+        if fixed is not None:
+            fixes[index] = fixed[0]
+    return tuple(sorted(fixes.items()))
 
 
 def entry_from_prompt_tag(tag: Any, suggestions: tuple[str, ...] = ()) -> BuilderEntry:
@@ -331,6 +376,12 @@ def parse_pasted_prompt(
 
 
 # ---------------------------------------------------------------- previews
+
+
+def explorer_error_line(error: BaseException) -> str:
+    """An error as the explorer says it: kb's advice for a program without flags where it has one
+    (`aidxl explore` takes no --model: the model comes from $AIDXL_MODEL or the config file)."""
+    return str(getattr(error, "without_flags", None) or error)
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,10 @@ class BuilderState:
     def clear(self) -> None:
         self.entries.clear()
 
+    def snapshot(self) -> BuilderState:
+        """An independent copy (the explorer keeps one for ctrl+z)."""
+        return replace(self, entries=list(self.entries), settings=replace(self.settings))
+
     def style_entries(self) -> list[BuilderEntry]:
         return [entry for entry in self.entries if entry.kind == "artist_style"]
 

@@ -40,6 +40,9 @@ class RenderedPrompt:
     negative_tokens: TokenSummary | None
     unavailable: tuple[str, ...]
     linted: bool = False  # False when the linter is not available
+    # (entry index, the text a finding's fix gives it) for entries the catalog lacks: their "did you
+    # mean" (tui.state.actions.lint_fixes_of_unknown_entries)
+    entry_fixes: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from tui.state.searching import SearchFilter
+from tui.state.wording import counted
 
 if TYPE_CHECKING:
     from ingest.registry import RegisteredSource
@@ -25,12 +26,15 @@ class CatalogSources:
     """The registry sources a catalog lacks (registry order) and how much it holds."""
 
     missing: tuple[RegisteredSource, ...]
-    tags: int  # Danbooru tags: 0 in a catalog of the curated lists alone
+    tags: int  # Danbooru tags
     triggers: int
+    source_kinds: frozenset[str] = frozenset()  # `sources.kind` of every source the catalog holds
 
     @property
     def curated_only(self) -> bool:
-        return self.tags == 0
+        """Built from the curated lists alone (`aidxl ingest --fetch` offline on a bare machine).
+        Decided by the sources, not by the tags: the author's vocabulary alone has no tags either."""
+        return self.source_kinds == {"curated"}
 
     @property
     def missing_names(self) -> tuple[str, ...]:
@@ -46,11 +50,20 @@ def check_sources(connection: duckdb.DuckDBPyConnection) -> CatalogSources:
         missing = missing_from_catalog(cursor)
         tags_row = cursor.execute("SELECT count(*) FROM tags").fetchone()
         triggers_row = cursor.execute("SELECT count(*) FROM triggers").fetchone()
+        kinds = frozenset(
+            str(kind) for (kind,) in cursor.execute("SELECT DISTINCT kind FROM sources").fetchall()
+        )
     finally:
         cursor.close()
     return CatalogSources(
-        missing, int(tags_row[0]) if tags_row else 0, int(triggers_row[0]) if triggers_row else 0
+        missing, int(tags_row[0]) if tags_row else 0, int(triggers_row[0]) if triggers_row else 0, kinds
     )
+
+
+def missing_sources_phrase(sources: CatalogSources) -> str:
+    """`2 registry sources are missing`, `1 registry source is missing`."""
+    count = len(sources.missing)
+    return f"{counted(count, 'registry source')} {'is' if count == 1 else 'are'} missing"
 
 
 def banner_line(sources: CatalogSources) -> str:
@@ -77,8 +90,7 @@ def empty_search_hint(sources: CatalogSources | None) -> str:
             "command that adds a local copy), then ctrl+r reloads."
         )
     if sources.missing:
-        count = len(sources.missing)
-        return f"{hint}\n\n{count} registry sources are missing from this catalog: F12 says how to add them."
+        return f"{hint}\n\n{missing_sources_phrase(sources)} from this catalog: F12 says how to add them."
     return hint
 
 
@@ -101,7 +113,7 @@ def no_results_hint(query: str, search_filter: SearchFilter, sources: CatalogSou
                 f"`{FETCH_COMMAND}` adds the Danbooru tags and more when online (F12 lists the sources)."
             )
         else:
-            lines.append(f"{len(sources.missing)} registry sources are missing from this catalog (F12).")
+            lines.append(f"{missing_sources_phrase(sources)} from this catalog (F12).")
     return "\n\n".join(lines)
 
 
@@ -112,7 +124,7 @@ def empty_browse_hint(search_filter: SearchFilter, sources: CatalogSources | Non
     lines = [f"This catalog has no {what.strip()}{tiers}."]
     if sources is not None and sources.missing:
         lines.append(
-            f"{len(sources.missing)} registry sources are missing from it: F12 lists them and the command "
+            f"{missing_sources_phrase(sources)} from it: F12 lists them and the command "
             f"that adds each (`{FETCH_COMMAND}` when online)."
         )
     lines.append("Type to search, or F2 for every kind.")

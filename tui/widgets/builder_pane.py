@@ -8,10 +8,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
+from textual.geometry import Size
 from textual.widgets import DataTable, Static
 
-from tui.state.builder import BuilderState
+from tui.state.builder import BuilderEntry, BuilderState
 from tui.state.rendering import RenderedPrompt
+from tui.state.wording import counted
 from tui.widgets.marks import KIND_LABELS, UNKNOWN_MARK, kind_colour, kind_mark
 
 
@@ -25,7 +28,50 @@ class EntriesTable(DataTable[Text]):
         Binding("plus,equals_sign", "app.builder_weight(1)", "+0.05"),
         Binding("minus", "app.builder_weight(-1)", "-0.05"),
         Binding("w", "app.builder_type_weight", "Weight"),
+        Binding("home", "first_entry", "First", show=False),
+        Binding("end", "last_entry", "Last", show=False),
     ]
+
+    def action_first_entry(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0)
+
+    def action_last_entry(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
+
+    def scroll_cursor_into_view(self) -> None:
+        """After the builder is shown: its layout was computed while hidden."""
+        if self.row_count:
+            self.move_cursor(row=self.cursor_row, scroll=True)
+
+
+class PromptBox(Static):
+    """A rendered prompt in its bordered box: wrapped, its height as the text needs (up to the
+    box's max-height), and ending with … when that height cuts it (never cut silently)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.prompt = Content("")
+
+    def show_prompt(self, text: str) -> None:
+        self.prompt = Content(text)  # plain: prompts hold brackets, never markup
+        self.update(self.prompt)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # The whole prompt's height (render() below cuts it to the height the layout gives).
+        return len(self.prompt.wrap(width)) if width > 0 else 0
+
+    def render(self) -> Content:
+        width, height = self.content_size
+        if width <= 0 or height <= 0:
+            return self.prompt
+        lines = self.prompt.wrap(width)
+        if len(lines) <= height:
+            return self.prompt
+        kept = lines[:height]
+        kept[-1] = kept[-1].rstrip().truncate(width - 1).append("…")
+        return Content("\n").join(kept)
 
 
 class FindingsTable(DataTable[Text]):
@@ -62,14 +108,29 @@ def settings_text(state: BuilderState) -> Text:
     )
 
 
+def entry_label(entry: BuilderEntry, *, dark: bool, lint_fix: str | None = None) -> Text:
+    """The entry's text; for one the catalog lacks, what it may mean: the linter's fix when a
+    finding covers it (`masterpiece` → `amazing quality`), else the search's suggestions."""
+    colour = kind_colour(entry.kind, None, dark=dark)
+    label = Text(entry.text, style=colour if entry.known else "italic red")
+    if lint_fix is not None:
+        label.append(
+            f"  did you mean {lint_fix}?" if lint_fix else "  lint: remove it (tab to the finding, f)",
+            style="dim",
+        )
+    elif entry.suggestions:
+        label.append(f"  did you mean {', '.join(entry.suggestions[:3])}?", style="dim")
+    return label
+
+
 class BuilderPane(Vertical):
     def compose(self) -> ComposeResult:
         yield EntriesTable(id="entries", cursor_type="row")
         yield Static(id="toggles")
-        yield Static(id="positive", classes="prompt-box")
-        yield Static(id="negative", classes="prompt-box")
+        yield PromptBox(id="positive", classes="prompt-box")
+        yield PromptBox(id="negative", classes="prompt-box")
         yield Static(id="tokens")
-        yield FindingsTable(id="findings", cursor_type="row")
+        yield FindingsTable(id="findings", cursor_type="row", show_header=False)
         yield Static(id="settings-line")
 
     last_state: BuilderState | None = None
@@ -101,13 +162,10 @@ class BuilderPane(Vertical):
         for position, entry in enumerate(state.entries):
             colour = kind_colour(entry.kind, None, dark=dark)
             mark = UNKNOWN_MARK if not entry.known else kind_mark(entry.kind)
-            label = Text(entry.text, style=colour if entry.known else "italic red")
-            if entry.suggestions:
-                label.append(f"  did you mean {', '.join(entry.suggestions[:3])}?", style="dim")
             entries.add_row(
                 Text(mark, style=colour),
                 Text(f"{entry.weight:.2f}", justify="right", style="bold" if entry.weight != 1 else "dim"),
-                label,
+                entry_label(entry, dark=dark),
                 Text(KIND_LABELS.get(entry.kind, entry.kind), style="dim"),
                 key=str(position),
             )
@@ -118,8 +176,14 @@ class BuilderPane(Vertical):
 
     def show_rendered(self, rendered: RenderedPrompt) -> None:
         self.last_rendered = rendered
-        self.query_one("#positive", Static).update(Text(rendered.positive or "(empty)"))
-        self.query_one("#negative", Static).update(Text(rendered.negative))
+        state = self.last_state
+        entries = self.query_one(EntriesTable)
+        for index, fixed_text in rendered.entry_fixes:
+            if state is not None and index < len(state.entries) and entries.is_valid_row_index(index):
+                label = entry_label(state.entries[index], dark=self.last_dark, lint_fix=fixed_text)
+                entries.update_cell(str(index), "text", label)
+        self.query_one("#positive", PromptBox).show_prompt(rendered.positive or "(empty)")
+        self.query_one("#negative", PromptBox).show_prompt(rendered.negative)
         token_line = Text()
         if rendered.tokens is not None:
             token_line.append(f"tokens {rendered.tokens.label}", style="bold")
@@ -147,7 +211,8 @@ class BuilderPane(Vertical):
         if rendered.findings:
             findings.move_cursor(row=min(cursor, len(rendered.findings) - 1))
         if rendered.findings:
-            findings.border_title = f"lint: {len(rendered.findings)} finding(s) · enter jumps · f fixes"
+            found = counted(len(rendered.findings), "finding")
+            findings.border_title = f"lint: {found} · enter jumps · f fixes"
         elif rendered.linted:
             findings.border_title = "lint: clean"
         else:

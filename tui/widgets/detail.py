@@ -5,12 +5,14 @@ copyright's characters (ctrl+s lists them), the author's implications."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.geometry import Size
 from textual.widgets import Static
 
 from kb.tagforms import to_prompt_form
@@ -67,6 +69,8 @@ def detail_text(detail: EntryDetail, *, dark: bool) -> Text:
     if detail.description:
         text.append(f"\n{detail.description}\n", style="italic")
     character = detail.character
+    if character is not None:
+        features_text(text, detail)  # first: what ctrl+n / ctrl+o add, above the fold at 80×24
     text.append("\nforms", style="bold underline")
     if character is not None and character.form_source is not None:
         text.append(f"  form: {source_name(character.form_source)}", style="dim")
@@ -79,8 +83,6 @@ def detail_text(detail: EntryDetail, *, dark: bool) -> Text:
         text.append(f"  {form.text}\n")
     if detail.forms_missing:
         text.append(f" {detail.forms_missing}\n", style="dim italic")
-    if character is not None:
-        features_text(text, detail)
     if detail.copyright:
         text.append("\ncopyright ", style="bold")
         text.append(f"{detail.copyright}\n")
@@ -179,23 +181,79 @@ def implications_text(text: Text, implications: TagImplications) -> None:
             text.append(", ".join(shown) + (f" (+{more} more)" if more > 0 else "") + "\n")
 
 
+HANGING_INDENT = 2  # a wrapped line of an unindented paragraph continues this far in
+
+
+def hanging_lines(text: Text, width: int) -> list[Content]:
+    """`text` wrapped to `width`, each wrapped line indented under its first: as deep as the first
+    line's own indent (`  a girl named 2b from` / `  nier:automata series`), else HANGING_INDENT
+    (`aliases ganyu, kan'u` / `  (genshin impact)`)."""
+    pieces = list(text.split("\n", allow_blank=True))
+    if text.plain.endswith("\n"):
+        pieces.pop()  # the newline ends the last line; no empty line after it
+    lines: list[Content] = []
+    for piece in pieces:
+        plain = piece.plain
+        lead = len(plain) - len(plain.lstrip(" "))
+        hang = max(lead, HANGING_INDENT)
+        body = Content.from_rich_text(piece)[lead:]
+        wrapped = body.wrap(max(1, width - hang)) if body.plain else [body]
+        lines += [Content(" " * (lead if index == 0 else hang)) + line for index, line in enumerate(wrapped)]
+    return lines
+
+
+class DetailBody(Static):
+    """The detail text with hanging indents (Textual's wrapping starts every line at column 0)."""
+
+    def __init__(self, text: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.text = Text(text)
+        self.update(self.text)
+
+    @property
+    def plain(self) -> str:
+        """The text before wrapping (tests read it)."""
+        return self.text.plain
+
+    def show_text(self, text: Text) -> None:
+        self.text = text
+        self.update(text)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(hanging_lines(self.text, width)) if width > 0 else 0
+
+    def render(self) -> Content:
+        width = self.content_size.width
+        if width <= 0:
+            return Content.from_rich_text(self.text)
+        return Content("\n").join(hanging_lines(self.text, width))
+
+
 class DetailPane(VerticalScroll):
-    """Right of the results: the selected entry, its forms, and its cached preview."""
+    """Right of the results: the selected entry, its forms, and its cached preview. Scrolls with
+    the mouse, or shift+pgup / shift+pgdn and alt+↑ / alt+↓ while the search box has the focus."""
+
+    DETAIL_LINES_PER_STEP = 3
 
     def compose(self) -> ComposeResult:
-        yield Static("Type to search the catalog.", id="detail-body")
+        yield DetailBody("Type to search the catalog.", id="detail-body")
         yield Static("", id="detail-preview")
         yield Static("", id="detail-sheet").set_styles("display: none;")
 
     def show(self, detail: EntryDetail | None, *, dark: bool, message: str = "") -> None:
-        body = self.query_one("#detail-body", Static)
+        body = self.query_one("#detail-body", DetailBody)
         for old in self.query(".preview-image"):
             old.remove()
         if detail is None:
-            body.update(message)
+            body.show_text(Text(message))  # kb's hints and errors: paths, TOML, never markup
         else:
-            body.update(detail_text(detail, dark=dark))
+            body.show_text(detail_text(detail, dark=dark))
         self.scroll_home(animate=False)
+
+    def scroll_by_keys(self, direction: int, *, page: bool) -> None:
+        """A page (less a line, for context) or a few lines down (1) or up (-1)."""
+        step = max(1, self.scrollable_content_region.height - 1) if page else self.DETAIL_LINES_PER_STEP
+        self.scroll_relative(y=direction * step, animate=False)
 
     def show_preview(self, image_path: Path) -> None:
         """Replace the preview slot by the image (cached or just generated)."""
@@ -218,5 +276,5 @@ def preview_widget(image_path: object) -> Static:
     try:
         from textual_image.widget import Image as ImageWidget
     except ImportError:
-        return Static(f"preview: {image_path}", classes="preview-image")
+        return Static(Text(f"preview: {image_path}"), classes="preview-image")
     return ImageWidget(str(image_path), classes="preview-image")  # type: ignore[return-value]

@@ -2,9 +2,9 @@
 
 Danbooru's site colours (light and dark variants), so a tag looks the way users know it. The
 kind marks (◆ ★ ✿) distinguish the kinds AIDXL redefines or was trained on; the tier marks say how
-sure we are that AIDXL knows a trigger: ✓ verified, ○ the model author's vocabulary (the CLI's ◇,
-drawn as a circle here so it cannot be taken for the ◆ painting-style mark), none for plain
-Danbooru tags.
+sure we are that AIDXL knows a trigger: ✓ verified, ○ the model author's vocabulary (a circle, so it
+cannot be taken for the ◆ painting-style mark), none for plain Danbooru tags. The CLI's `aidxl
+search` writes the same marks (`TIER_MARKS`, imported from here; this module needs no Textual).
 """
 
 from __future__ import annotations

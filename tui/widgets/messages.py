@@ -14,6 +14,7 @@ from tui.state.searching import CopyrightScope, SearchFilter
 from tui.state.sources import CatalogSources
 
 if TYPE_CHECKING:
+    from kb.author_tables import AuthorTables
     from kb.character_info import CharacterInfo
 
 
@@ -41,6 +42,8 @@ class SearchResults(Message):
         hits: list[Any],
         milliseconds: float,
         browse_total: int | None = None,
+        *,
+        favourites: bool = False,
     ) -> None:
         super().__init__()
         self.query = query
@@ -48,6 +51,7 @@ class SearchResults(Message):
         self.hits = hits
         self.milliseconds = milliseconds
         self.browse_total = browse_total  # an empty query's list: how many entries pass the filters
+        self.favourites = favourites  # the empty search box's favourites
 
 
 class CopyrightListed(Message):
@@ -63,14 +67,23 @@ class CharacterInfoLoaded(Message):
     """A character's info, read to add its `part` (appearance or outfit) to the builder."""
 
     def __init__(
-        self, prompt: str, kind: str, tag: str | None, part: FeaturePart, info: CharacterInfo | None
+        self,
+        generation: int,
+        prompt: str,
+        kind: str,
+        tag: str | None,
+        part: FeaturePart,
+        info: CharacterInfo | None,
+        tables: AuthorTables | None = None,
     ) -> None:
         super().__init__()
+        self.generation = generation  # the catalog (re)load it was read from
         self.prompt = prompt
         self.kind = kind
         self.tag = tag
         self.part = part
         self.info = info
+        self.tables = tables  # the catalog's author tables: which features another implies
 
 
 class SourcesChecked(Message):
@@ -84,13 +97,22 @@ class SourcesChecked(Message):
 
 class DetailLoaded(Message):
     def __init__(
-        self, key: str, detail: EntryDetail | None, error: str | None = None, thumbnail: Path | None = None
+        self,
+        key: str,
+        detail: EntryDetail | None,
+        error: str | None = None,
+        thumbnail: Path | None = None,
+        *,
+        generation: int = 0,
+        tables: AuthorTables | None = None,
     ) -> None:
         super().__init__()
         self.key = key
         self.thumbnail = thumbnail  # the newest cached preview of this trigger
         self.detail = detail
         self.error = error
+        self.generation = generation  # the catalog (re)load it was read from
+        self.tables = tables  # a character's: the author's tables, for ctrl+n / ctrl+o
 
 
 class PromptRendered(Message):

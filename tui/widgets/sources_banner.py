@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events
 from textual.message import Message
 from textual.widgets import Static
@@ -19,7 +20,7 @@ class SourcesBanner(Static):
         if sources is None or not sources.missing:
             self.display = False
             return
-        self.update(banner_line(sources))
+        self.update(Text(banner_line(sources)))
         self.display = True
 
     def on_click(self, event: events.Click) -> None:
