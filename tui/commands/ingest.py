@@ -11,19 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from ingest.build import IngestResult, ingest_catalog
-from ingest.catalog_sources import catalog_sources
-from ingest.fetch import (
-    MIRROR_ENV,
-    OFFLINE_DETAIL,
-    Network,
-    SourceStatus,
-    fetch_registry,
-    mirror_dir,
-    sha256_of,
-    spec_of,
-)
+from ingest.fetch import MIRROR_ENV
 from ingest.problems import format_problems
-from ingest.registry import identify_source, missing_from_catalog, registry
+from ingest.registry import missing_from_catalog, registry
+from ingest.source_plan import keep_current_sources, missing_line, plan_fetch
 from ingest.specs import (
     DEFAULT_TRIGGERS_REPO,
     TRIGGERS_FILE_NAME,
@@ -216,81 +207,29 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 
 def fetched_specs(already_given: list[SourceSpec]) -> list[SourceSpec]:
-    """The registry's sources that are usable now (fetching what is missing when online), minus
-    those already given by --config or a flag; one stderr line per source that is missing."""
-    given_paths = {spec.path.resolve() for spec in already_given if spec.path is not None}
-    given_names = {name for spec in already_given if (name := registry_name_of(spec)) is not None}
-    wanted = tuple(source for source in registry() if source.name not in given_names)
-    network = Network.from_environment()
-    specs: list[SourceSpec] = []
-    missing: list[SourceStatus] = []
-    for outcome in fetch_registry(wanted, network):
-        status = outcome.status
-        if outcome.downloaded:
-            print(f"aidxl ingest: downloaded {status.source.name} to {status.path}", file=sys.stderr)
-        if status.path is None:
-            missing.append(status)
-        elif status.path.resolve() not in given_paths:
-            specs.append(spec_of(status))
-    if network.offline_reason is not None and missing:
-        if mirror_dir() is not None:
-            said = f"the mirror {mirror_dir()} ({MIRROR_ENV}) is used instead of the network"
-        else:
-            said = f"offline: {network.offline_reason}"
-        print(f"aidxl ingest: {said}; building from what is here", file=sys.stderr)
-    for status in missing:
-        source = status.source
-        how = f"`aidxl ingest --add {source.flag}`"
-        if source.downloadable and network.offline_reason is not None:
-            how = f"`aidxl ingest --fetch` when online, or {how}"
-        detail = "" if status.detail == OFFLINE_DETAIL else f" ({status.detail})"
-        print(f"aidxl ingest: missing {source.name}{detail}: add it with {how}", file=sys.stderr)
-    return specs
+    """The registry's sources usable now (`ingest.source_plan.plan_fetch`), with one stderr line per
+    download and per source that is missing."""
+    plan = plan_fetch(already_given)
+    for status in plan.downloaded:
+        print(f"aidxl ingest: downloaded {status.source.name} to {status.path}", file=sys.stderr)
+    if plan.missing and plan.offline_reason is not None:
+        print(f"aidxl ingest: {plan.offline_line}; building from what is here", file=sys.stderr)
+    for status in plan.missing:
+        print(
+            f"aidxl ingest: {missing_line(status, offline=plan.offline_reason is not None)}", file=sys.stderr
+        )
+    return list(plan.specs)
 
 
 def with_current_sources(catalog_path: Path, given: list[SourceSpec]) -> list[SourceSpec]:
-    """The catalog's current sources with the given ones: a given spec that is the same registry
-    source, file or Hub file as a current one takes its place (so re-giving a file changes nothing),
-    the others follow. One stderr line for each current source that cannot be read any more."""
-    current = catalog_sources(catalog_path)
-    for label in current.gone:
+    """`ingest.source_plan.keep_current_sources`, saying on stderr which sources cannot be kept."""
+    merged, gone = keep_current_sources(catalog_path, given)
+    for label in gone:
         print(
             f"aidxl ingest: cannot keep {label}: its file is gone; give it again to keep it",
             file=sys.stderr,
         )
-
-    def identity(spec: SourceSpec) -> set[object]:
-        keys: set[object] = set()
-        name = registry_name_of(spec)
-        if name is not None:
-            keys.add(("registry", name))
-        if spec.path is not None:
-            keys.add(("file", spec.path.resolve()))
-        if spec.hub_repo is not None:
-            keys.add(("hub", spec.kind, spec.hub_repo, spec.hub_file_name))
-        return keys
-
-    given_keys = [identity(spec) for spec in given]
-    placed: set[int] = set()
-    merged: list[SourceSpec] = []
-    for spec in current.specs:
-        keys = identity(spec)
-        replacement = next((index for index, found in enumerate(given_keys) if found & keys), None)
-        if replacement is None:
-            merged.append(spec)
-        elif replacement not in placed:
-            placed.add(replacement)
-            merged.append(given[replacement])
-    merged.extend(spec for index, spec in enumerate(given) if index not in placed)
     return merged
-
-
-def registry_name_of(spec: SourceSpec) -> str | None:
-    """The registry source a given spec reads, when its file is a known copy of one."""
-    if spec.registry_name is not None or spec.path is None or not spec.path.is_file():
-        return spec.registry_name
-    identified = identify_source(spec.kind, spec.path.name, sha256_of(spec.path))
-    return identified.name if identified is not None else None
 
 
 def prebuild_search_index(catalog_path: Path) -> None:
