@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from kb.generate import cache
-from kb.generate.pngmeta import parse_infotext, read_png_parameters
+from kb.generate.pngmeta import read_png_parameters
+from kb.infotext import parse_infotext
 from tui.cli import main
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -120,3 +120,42 @@ def test_tokens_command_does_not_import_torch() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.splitlines()[-1] == "clean"
+
+
+def test_a_pasted_infotext_is_read_as_its_prompt(tmp_path: Path) -> None:
+    """A whole A1111 infotext on stdin: its prompt is linted and counted, its negative prompt goes to
+    assembly, and the settings line is never read as tags."""
+    infotext = (
+        "smile, long_hair\n"
+        "Negative prompt: lowres, bad hands\n"
+        "Steps: 28, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 832x1216, Model hash: abc\n"
+    )
+
+    def run(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tui.cli", *arguments, "--catalog", str(tmp_path / "none.duckdb")],
+            input=infotext,
+            capture_output=True,
+            text=True,
+            cwd=REPO_ROOT,
+        )
+
+    lint = run("prompt", "lint", "--json", "-")
+    findings = json.loads(lint.stdout)
+    assert [finding["code"] for finding in findings] == ["underscore"]
+    assert "the text is an A1111 infotext" in lint.stderr
+    tokens = json.loads(run("prompt", "tokens", "--json", "-").stdout)
+    assert (
+        tokens["count"]
+        == json.loads(
+            subprocess.run(
+                [sys.executable, "-m", "tui.cli", "prompt", "tokens", "--json", "smile, long_hair"],
+                capture_output=True,
+                text=True,
+                cwd=REPO_ROOT,
+            ).stdout
+        )["count"]
+    )
+    assembled = json.loads(run("prompt", "assemble", "--json", "-").stdout)
+    assert assembled["negative"] == "lowres, bad hands"
+    assert "Steps" not in assembled["positive"]

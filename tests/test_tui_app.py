@@ -245,7 +245,9 @@ async def test_paste_prompt_keeps_weights_and_flags_unknown_tags(tiny_catalog_fi
         await pilot.press("ctrl+b", "p")
         app.screen.query_one(TextArea).text = (
             "(by chi4:0.8), ganyu \\(genshin impact\\), long_hair, [smile], lucyna kushinada, blorbo\n"
-            "Negative prompt: lowres, bad hands"
+            "Negative prompt: lowres, bad hands\n"
+            # the whole infotext, as the web UI's PNG Info gives it: the settings line is no prompt
+            "Steps: 28, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 832x1216"
         )
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()

@@ -12,7 +12,7 @@ import re
 import sys
 from typing import Any
 
-from tui.commands.text_input import read_text_argument
+from tui.commands.text_input import read_prompt_argument
 
 
 def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -56,7 +56,7 @@ def _add_text_arguments(parser: argparse.ArgumentParser) -> None:
 def run_tokens(args: argparse.Namespace) -> int:
     from kb.tokens import count_prompt_tokens
 
-    report = count_prompt_tokens(read_text_argument(args.text))
+    report = count_prompt_tokens(read_prompt_argument(args.text)[0])
     if args.json:
         print(json.dumps(tokens_to_json(report), ensure_ascii=False))
         return 0
@@ -104,7 +104,7 @@ def run_lint(args: argparse.Namespace) -> int:
     from kb.errors import CatalogError
     from kb.lint import Severity, catalog_suggester, lint_prompt
 
-    text = read_text_argument(args.text)
+    text, _ = read_prompt_argument(args.text)
     connection = None
     try:
         from kb.catalog import open_catalog

@@ -19,7 +19,7 @@ from kb.settings import (
     parse_size,
     size_for_aspect,
 )
-from tui.commands.text_input import read_text_argument, utf8_text
+from tui.commands.text_input import read_prompt_argument, read_text_argument, utf8_text
 
 TEXT_HELP = "prompt text; read from stdin when omitted or '-'"
 
@@ -203,7 +203,7 @@ def run_assemble(args: argparse.Namespace) -> int:
     from kb.paths import resolve_catalog_path
     from kb.tagview import CatalogMatcher, TagMatcher, split_tags
 
-    text = read_text_argument(args.text)
+    text, infotext = read_prompt_argument(args.text)
     settings = GenerationSettings()
     if args.aspect:
         width, height = size_for_aspect(*parse_aspect(args.aspect))
@@ -235,7 +235,8 @@ def run_assemble(args: argparse.Namespace) -> int:
             blend=parse_blend(args.blend) if args.blend else None,
             append_blend=args.append_style,
             add_quality=args.quality,
-            negative=args.negative,
+            # a pasted infotext's own negative prompt, unless --negative says otherwise
+            negative=args.negative or (infotext.negative_prompt if infotext is not None else None) or None,
             settings=settings,
             matcher=matcher,
             added=added,

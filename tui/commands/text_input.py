@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 
+from kb.infotext import Infotext, pasted_prompt
 from kb.utf8 import decode_utf8
 
 STDIN_NAME = "stdin"
@@ -52,6 +53,19 @@ def read_text_argument(value: str | None, where: str = "TEXT") -> str:
     if value is None or value == "-":
         return read_stdin_text()
     return checked_argument(value, f"argument {where}")
+
+
+def read_prompt_argument(value: str | None, where: str = "TEXT") -> tuple[str, Infotext | None]:
+    """`read_text_argument`, and when the text is a pasted A1111 infotext (a `Negative prompt:` line,
+    a settings line) its prompt alone, with the parsed infotext and a note on stderr."""
+    text, infotext = pasted_prompt(read_text_argument(value, where))
+    if infotext is not None:
+        print(
+            "aidxl: note: the text is an A1111 infotext: reading its prompt (negative prompt and "
+            "settings left out)",
+            file=sys.stderr,
+        )
+    return text, infotext
 
 
 def _without_final_newline(text: str) -> str:

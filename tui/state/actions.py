@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 
 from kb.errors import AidxlError
+from kb.infotext import pasted_prompt
 from kb.paths import state_dir
 from kb.schema import KIND_OF_CATEGORY, Category, TriggerKind
 from kb.tagforms import to_canonical, to_plain_form, unescape_a1111
@@ -353,9 +354,10 @@ def entry_from_prompt_tag(tag: Any, suggestions: tuple[str, ...] = ()) -> Builde
 def parse_pasted_prompt(
     text: str, connection: duckdb.DuckDBPyConnection | None, index: Any
 ) -> tuple[list[BuilderEntry], str | None]:
-    """An A1111 prompt (optionally with a `Negative prompt:` line) → builder entries, weights kept."""
+    """An A1111 prompt, or a whole infotext (a `Negative prompt:` line, a settings line: kb.infotext)
+    → builder entries, weights kept, and the negative prompt when it has one."""
     tagview = optional_module("kb.tagview", "pasting a prompt")
-    positive_text, _, negative_text = text.partition("Negative prompt:")
+    positive_text, infotext = pasted_prompt(text)
     cursor = connection.cursor() if connection is not None else None
     try:
         matcher = tagview.CatalogMatcher(cursor) if cursor is not None else None
@@ -371,8 +373,8 @@ def parse_pasted_prompt(
         entry = entry_from_prompt_tag(tag, suggestions)
         if not any(existing.text == entry.text for existing in entries):
             entries.append(entry)
-    negative = negative_text.strip().splitlines()[0].strip() if negative_text.strip() else None
-    return entries, negative
+    negative = infotext.negative_prompt.strip() if infotext is not None else ""
+    return entries, negative or None
 
 
 # ---------------------------------------------------------------- previews
