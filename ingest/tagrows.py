@@ -46,6 +46,18 @@ def name_problem(name: str, what: str = "name") -> str | None:
     return None
 
 
+def spaced_name_problem(name: str) -> str | None:
+    """Why a name written with spaces (the caption form, a trigger list's name) is unusable: empty,
+    surrounding spaces, a tab or a double space inside; None when it is fine."""
+    if not name:
+        return "empty name"
+    if name != name.strip():
+        return f"name {name!r} has surrounding spaces"
+    if name.split() != name.split(" "):
+        return f"name {name!r} contains a tab or a double space"
+    return None
+
+
 class TagRowsBuilder:
     """Checks each row's fields; at `finish` drops every row whose name occurs more than once."""
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ingest.csvlines import parse_count, split_csv_lines
 from ingest.problems import Problem, SourceFileError
+from ingest.tagrows import spaced_name_problem
 from ingest.textfile import read_source_text
 from ingest.triggerrows import TriggerEntry, TriggerRows
 from kb.schema import TriggerKind
@@ -58,12 +59,9 @@ def _header_columns(path: Path, fields: list[str]) -> tuple[int, int | None] | N
 
 def artist_trigger_text(name: str) -> str:
     """`by <name>` in plain form, or raises ValueError with the reason the name is unusable."""
-    if not name:
-        raise ValueError("empty name")
-    if name != name.strip():
-        raise ValueError(f"name {name!r} has surrounding spaces")
-    if name.split() != name.split(" "):
-        raise ValueError(f"name {name!r} contains a tab or a double space")
+    reason = spaced_name_problem(name)
+    if reason:
+        raise ValueError(reason)
     if "," in name:
         raise ValueError(f"name {name!r} contains a comma (a prompt splits at commas)")
     if name.lower().startswith(ARTIST_PREFIX):

@@ -38,7 +38,7 @@ from typing import Any
 
 from ingest.jsondoc import JsonObject, read_json_source
 from ingest.problems import Problem, SourceFileError
-from ingest.tagrows import name_problem
+from ingest.tagrows import name_problem, spaced_name_problem
 from ingest.triggerrows import TriggerEntry, TriggerRows
 from kb.schema import TriggerKind
 from kb.tagforms import keeps_underscores, to_canonical, to_plain_form
@@ -108,12 +108,9 @@ def canonical_name(name: str, form: NameForm) -> str:
         if reason:
             raise ValueError(reason)
         return name
-    if not name:
-        raise ValueError("empty name")
-    if name != name.strip():
-        raise ValueError(f"name {name!r} has surrounding spaces")
-    if name.split() != name.split(" "):
-        raise ValueError(f"name {name!r} contains a tab or a double space")
+    spacing = spaced_name_problem(name)
+    if spacing:
+        raise ValueError(spacing)
     if "_" in name and not keeps_underscores(name):
         raise ValueError(
             f"name {name!r} contains underscores, but this file writes names with spaces "

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from pilot_helpers import sync
 from prompt_fixture import build_tiny_catalog
 from rich.text import Text
 from textual.widgets import Static
@@ -23,16 +22,6 @@ from tui.widgets.detail import DetailBody
 from tui.widgets.results import KindChips, ResultsTable
 
 SIZE = (80, 24)
-
-
-def sync(scenario):  # type: ignore[no-untyped-def]
-    """Run an async Pilot scenario as a plain test (no async pytest plugin needed)."""
-
-    @functools.wraps(scenario)
-    def run(*args, **kwargs):  # type: ignore[no-untyped-def]
-        return asyncio.run(scenario(*args, **kwargs))
-
-    return run
 
 
 @pytest.fixture(scope="module")

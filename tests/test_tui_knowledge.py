@@ -9,11 +9,10 @@ the real catalog (tests/catalog_fixture.py), with one search-index cache for the
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from pathlib import Path
 
 import pytest
+from pilot_helpers import sync
 from prompt_fixture import add_features, build_tiny_catalog
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
@@ -28,16 +27,6 @@ from tui.widgets.sources_banner import SourcesBanner
 
 SIZE = (80, 24)
 WIDE = (110, 32)
-
-
-def sync(scenario):  # type: ignore[no-untyped-def]
-    """Run an async Pilot scenario as a plain test (no async pytest plugin needed)."""
-
-    @functools.wraps(scenario)
-    def run(*args, **kwargs):  # type: ignore[no-untyped-def]
-        return asyncio.run(scenario(*args, **kwargs))
-
-    return run
 
 
 @pytest.fixture(scope="module")
