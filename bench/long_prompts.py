@@ -8,9 +8,9 @@ with commas between. Without a catalog, synthetic tags of the same shapes are us
 
 For each size it prints, best of --repeats, in-process (the vocabulary and catalog loaded once):
   parse     the baseline, measured in the same run: one attention parse of the whole prompt
-            (`kb.attention.attention_pieces`), the least any check of the prompt has to do;
-  tokens    `kb.tokens.count_prompt_tokens` (what `aidxl prompt tokens` computes);
-  lint      `kb.lint.lint_prompt` with the catalog matcher and suggester (what `aidxl prompt lint`
+            (`kb.prompt.attention.attention_pieces`), the least any check of the prompt has to do;
+  tokens    `kb.prompt.tokens.count_prompt_tokens` (what `aidxl prompt tokens` computes);
+  lint      `kb.prompt.lint.lint_prompt` with the catalog matcher and suggester (what `aidxl prompt lint`
             computes);
 each with its multiple of the baseline. Linear work keeps those multiples flat as the prompt grows;
 quadratic work makes them grow with it. Measured on the shared 2-core machine (2026-11-29):
@@ -88,12 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="runs per figure, the best is shown")
     args = parser.parse_args(argv)
 
-    from kb.attention import attention_pieces
     from kb.catalog import open_catalog
-    from kb.lint import catalog_suggester, lint_prompt
     from kb.paths import resolve_catalog_path
-    from kb.tagview import CatalogMatcher
-    from kb.tokens import count_prompt_tokens
+    from kb.prompt.attention import attention_pieces
+    from kb.prompt.lint import catalog_suggester, lint_prompt
+    from kb.prompt.tagview import CatalogMatcher
+    from kb.prompt.tokens import count_prompt_tokens
 
     catalog = resolve_catalog_path(args.catalog)
     names = catalog_names(catalog)

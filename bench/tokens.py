@@ -50,7 +50,7 @@ def main() -> None:
     print(f"prompt_check.run_tokens, cold:      {own * 1000:6.0f} ms")
     print(f"aidxl prompt tokens (whole CLI):    {whole * 1000:6.0f} ms   target < 500 ms")
 
-    from kb.tokens import count_prompt_tokens
+    from kb.prompt.tokens import count_prompt_tokens
 
     count_prompt_tokens(PROMPT)
     samples = []

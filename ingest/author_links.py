@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ingest.linking import TagIndex
-from kb.characters import parse_character_tag, series_qualifier
+from kb.knowledge.characters import parse_character_tag, series_qualifier
 from kb.schema import Category
 
 ARTIST_PREFIX = "by "

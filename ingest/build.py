@@ -41,14 +41,14 @@ from ingest.userlist import read_list_file
 from ingest.vocab import VocabRows, read_vocab_file
 from ingest.writer import AuthorTables, CatalogCounts, SourceRecord, count_rows, write_catalog
 from kb.catalog import open_catalog
-from kb.curated import (
+from kb.errors import IngestError
+from kb.knowledge.curated import (
     CURATED_DIR,
     TRIGGER_FILES,
     CuratedTrigger,
     curated_fingerprint,
     load_curated_triggers,
 )
-from kb.errors import IngestError
 from kb.schema import SCHEMA_VERSION
 
 # Bump when the build rules change without a schema change: old catalogs then count as stale.

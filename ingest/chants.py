@@ -24,8 +24,8 @@ from typing import Any
 from ingest.jsondoc import JsonObject, ScalarLines, json_type_name, read_json_source
 from ingest.problems import Problem, SourceFileError
 from ingest.tagrows import name_problem
-from kb.caption_groups import GENDER_OF_ROLE_TAG, CharacterGender
-from kb.tagforms import to_canonical
+from kb.knowledge.caption_groups import GENDER_OF_ROLE_TAG, CharacterGender
+from kb.knowledge.tagforms import to_canonical
 
 CHANT_KEYS = ("name", "terms", "content", "color")
 CHARACTER_TERM = "Character"
@@ -54,7 +54,7 @@ class ChantRows:
 
 
 def _canonical(tag: str) -> str:
-    """`kb.tagforms.to_canonical`, with the common case (lower case, nothing escaped) done directly."""
+    """`kb.knowledge.tagforms.to_canonical`, the common case (lower case, nothing escaped) done directly."""
     if tag.islower() and "\\" not in tag:
         return tag.replace(" ", "_")
     return to_canonical(tag)

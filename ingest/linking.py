@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from ingest.triggerrows import TriggerEntry
-from kb.characters import CharacterTag, parse_character_tag, series_qualifier
+from kb.knowledge.characters import CharacterTag, parse_character_tag, series_qualifier
+from kb.knowledge.tagforms import EMOTICON_TAGS, to_canonical
 from kb.schema import Category, TriggerKind, TriggerTier
-from kb.tagforms import EMOTICON_TAGS, to_canonical
 
 ARTIST_PREFIX = "by "
 
@@ -24,11 +24,11 @@ _WHITESPACE = re.compile(r"\s")  # exactly str.isspace(), what to_canonical stri
 
 
 def split_qualifiers(name: str) -> tuple[str, tuple[str, ...]]:
-    """`rem_(re:zero)` → (`rem`, (`re:zero`,)), by kb.characters' parser (nested brackets kept whole).
+    """`rem_(re:zero)` → (`rem`, (`re:zero`,)), by kb.knowledge.characters' parser (nested brackets whole).
 
     Most tags need no parser: no brackets at all, or one plain `_(…)` on a name that is already
     canonical (lower case, no backslash). Those are split here with the parser's exact result;
-    every other name goes through `kb.characters.parse_character_tag`.
+    every other name goes through `kb.knowledge.characters.parse_character_tag`.
     """
     if not name.endswith(")"):  # most names: nothing to parse
         return name, ()
@@ -42,7 +42,7 @@ def split_qualifiers(name: str) -> tuple[str, tuple[str, ...]]:
         and "\\" not in name  # nothing to unescape
         and name.lower() == name  # nothing to lower-case
         and name not in EMOTICON_TAGS
-        and _ALNUM.search(name) is not None  # not a symbol-only face (kb.tagforms.keeps_underscores)
+        and _ALNUM.search(name) is not None  # no symbol-only face (tagforms.keeps_underscores)
         and _WHITESPACE.search(name) is None  # no blanks to strip or collapse
     ):
         return base, (name[opening + 1 : -1],)
@@ -237,7 +237,7 @@ class CharacterRow(NamedTuple):
 
 def series_resolver(index: TagIndex) -> Callable[[str], str | None]:
     """Qualifier → the copyright tag (category 3) it names exactly, as `<qualifier>_(series)`, or by
-    alias (kb.characters' rule), else None; results cached (many characters share a qualifier)."""
+    alias (kb.knowledge.characters' rule), else None; results cached (many characters share a qualifier)."""
     copyright_name_of_id = {
         tag_id: name
         for name, (tag_id, category) in index.tag_of_name.items()

@@ -2,7 +2,7 @@
 
 One JSON object; tags are canonical Danbooru names, each group index a non-negative integer written
 as one (`20`, not `20.0`, `"20"` or `true`); a lower index comes earlier in the author's captions
-(`kb.caption_groups` names the groups). Bad: any other value, a name that is not a tag name, a tag
+(`kb.knowledge.caption_groups` names the groups). Bad: any other value, a name that is not a tag name, a tag
 repeated in the file.
 """
 

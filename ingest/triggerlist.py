@@ -8,7 +8,7 @@ The real file's layout is not known offline, so none is assumed. Accepted:
   A first line whose field is one of the column words above is read as a header.
 Names may be quoted (RFC 4180) or not, start with `by ` or not, use spaces or underscores
 (`yoneyama_mai`), be escaped or not (`ask \\(askzy\\)`). Each becomes the verified artist-style
-trigger `by <name>` in plain form: `by ` + kb.tagforms.to_plain_form(to_canonical(name)), so lower
+trigger `by <name>` in plain form: `by ` + kb.knowledge.tagforms.to_plain_form(to_canonical(name)), so lower
 case (CLIP lower-cases every prompt; the catalog's texts are lower case), spaces, no escapes.
 The count (images per artist, as far as is known) goes into the trigger's note.
 
@@ -28,8 +28,8 @@ from ingest.problems import Problem, SourceFileError
 from ingest.tagrows import spaced_name_problem
 from ingest.textfile import read_source_text
 from ingest.triggerrows import TriggerEntry, TriggerRows
+from kb.knowledge.tagforms import keeps_underscores, to_canonical, to_plain_form
 from kb.schema import TriggerKind
-from kb.tagforms import keeps_underscores, to_canonical, to_plain_form
 
 NAME_COLUMNS = ("artist", "trigger", "name", "tag", "style")
 COUNT_COLUMN = "count"

@@ -16,8 +16,8 @@ from ingest.csvlines import split_csv_lines
 from ingest.problems import Problem
 from ingest.textfile import SourceText, read_source_text
 from ingest.triggerrows import TriggerEntry, TriggerRows
+from kb.knowledge.tagforms import keeps_underscores
 from kb.schema import TriggerKind
-from kb.tagforms import keeps_underscores
 
 _STANDARD_COLUMNS = frozenset({"trigger", "kind", "description"})
 KIND_NAMES = ", ".join(kind.value for kind in TriggerKind)

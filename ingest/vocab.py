@@ -40,8 +40,8 @@ from ingest.jsondoc import JsonObject, read_json_source
 from ingest.problems import Problem, SourceFileError
 from ingest.tagrows import name_problem, spaced_name_problem
 from ingest.triggerrows import TriggerEntry, TriggerRows
+from kb.knowledge.tagforms import keeps_underscores, to_canonical, to_plain_form
 from kb.schema import TriggerKind
-from kb.tagforms import keeps_underscores, to_canonical, to_plain_form
 
 VOCAB_KINDS: dict[str, TriggerKind] = {
     "quality": TriggerKind.QUALITY,

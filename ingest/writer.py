@@ -3,7 +3,7 @@
 Bulk loading: each column travels to DuckDB as a numpy array in one registered scan; the merge of
 tags over sources, aliases, prompt forms and per-tag triggers are set-based SQL. Python does only
 what needs a parser: linking the verified triggers, choosing artist candidate names, splitting
-character tags (kb.characters).
+character tags (kb.knowledge.characters).
 """
 
 from __future__ import annotations
@@ -48,10 +48,10 @@ from ingest.priorities import PriorityRows
 from ingest.tagrows import TagRows
 from ingest.triggerrows import TriggerEntry
 from kb import __version__
-from kb.caption_groups import UNGROUPED_INDEX, FeaturePart, feature_part
 from kb.errors import IngestError
+from kb.knowledge.caption_groups import UNGROUPED_INDEX, FeaturePart, feature_part
+from kb.knowledge.tagforms import EMOTICON_TAGS, to_plain_form
 from kb.schema import DDL, KIND_OF_CATEGORY, SCHEMA_VERSION, Category, TriggerKind, TriggerTier
-from kb.tagforms import EMOTICON_TAGS, to_plain_form
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def _sql_string_list(values: Iterable[str]) -> str:
     return "[" + ", ".join("'" + value.replace("'", "''") + "'" for value in sorted(values)) + "]"
 
 
-# kb.tagforms.to_plain_form and to_prompt_form as SQL macros, for speed; a test checks that they agree
+# kb.knowledge.tagforms.to_plain_form and to_prompt_form as SQL macros for speed; a test checks they agree
 # on every tag of the real files. Emoticons and symbol-only faces keep their underscores; the prompt
 # form puts a backslash before each of \ ( ) [ ].
 FORM_MACROS: tuple[str, ...] = (
@@ -712,7 +712,7 @@ def _insert_chants(
 ) -> dict[int, tuple[str, ...]]:
     """Link each chant to its character tag (exact name, else through an alias) and store its gender
     and its features: canonical, repeats dropped, split into appearance and outfit by
-    kb.caption_groups, each part in the author's caption order (group index, then chant order)."""
+    kb.knowledge.caption_groups, each part in the author's caption order (group index, then chant order)."""
     if not any(rows.chants for _, rows in sources):
         return {source_id: (f"{rows.presets} preset(s) skipped",) for source_id, rows in sources}
     chants = [chant for _, rows in sources for chant in rows.chants]

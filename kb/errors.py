@@ -41,7 +41,7 @@ class SheetError(AidxlError):
 
 
 class ClipVocabularyError(AidxlError):
-    """No provider gives the CLIP BPE vocabulary (`kb.clip_vocab`), or its file is unreadable or damaged."""
+    """No provider gives the CLIP BPE vocabulary (`kb.prompt.clip_vocab`), or its file is unreadable."""
 
 
 class SearchError(AidxlError):

@@ -151,7 +151,7 @@ DDL: tuple[str, ...] = (
     """
     CREATE TABLE caption_order (
         tag         VARCHAR NOT NULL,      -- key; canonical Danbooru name
-        group_index INTEGER NOT NULL,      -- kb.caption_groups: 20 hair, 32 clothes, 39 everything else
+        group_index INTEGER NOT NULL,      -- kb.knowledge.caption_groups: 20 hair, 32 clothes, 39 the rest
         source_id   INTEGER NOT NULL       -- first source listing the tag
     )
     """,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from kb.knowledge.tagforms import to_prompt_form
 from kb.schema import DDL, SCHEMA_VERSION
-from kb.tagforms import to_prompt_form
 
 # (name, category, count, aliases)
 TINY_TAGS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
@@ -156,8 +156,8 @@ def build_tiny_catalog(target: Path, *, knowledge: bool = False) -> Path:
 
 
 def _add_knowledge(connection: duckdb.DuckDBPyConnection, tag_ids: dict[str, int], triggers: int) -> None:
-    from kb.characters import parse_character_tag
-    from kb.tagforms import to_plain_form
+    from kb.knowledge.characters import parse_character_tag
+    from kb.knowledge.tagforms import to_plain_form
 
     source_ids: dict[str, int] = {}
     for source_id, (kind, name, file_name) in enumerate(KNOWLEDGE_SOURCES, start=1):

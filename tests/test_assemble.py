@@ -9,7 +9,11 @@ import duckdb
 import pytest
 from prompt_fixture import build_tiny_catalog
 
-from kb.assemble import (
+from kb.catalog import open_catalog
+from kb.errors import CuratedDataError
+from kb.knowledge.author_tables import AuthorTables
+from kb.knowledge.caption_groups import CaptionGroup
+from kb.prompt.assemble import (
     SLOT_OF_CAPTION_GROUP,
     SLOT_ORDER,
     AddedTag,
@@ -20,12 +24,8 @@ from kb.assemble import (
     parse_blend,
     place_tags,
 )
-from kb.author_tables import AuthorTables
-from kb.caption_groups import CaptionGroup
-from kb.catalog import open_catalog
-from kb.errors import CuratedDataError
+from kb.prompt.tagview import CatalogMatcher, DictMatcher
 from kb.settings import GenerationSettings
-from kb.tagview import CatalogMatcher, DictMatcher
 
 MODEL_PAGE_NEGATIVE = (
     "(worst quality:1.3), low quality, lowres, messy, abstract, ugly, disfigured, bad anatomy, draft, "
@@ -137,7 +137,7 @@ def test_slots_file_is_valid_and_checked(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------------------
-# The author's caption order inside the card's skeleton (kb.author_tables, SLOT_OF_CAPTION_GROUP)
+# The author's caption order inside the card's skeleton (kb.knowledge.author_tables, SLOT_OF_CAPTION_GROUP)
 
 BRIEF_EXAMPLE = "white shirt, smile, blue eyes, twintails, red ribbon, holding sword, outdoors, from side"
 # The groups the author's table (waifuset tag_priorities.json) gives these tags.
@@ -291,7 +291,7 @@ def test_the_real_caption_order_places_tags_by_the_authors_groups(
     assert keys == sorted(keys)  # slots in the card's order, the author's groups inside each slot
     assert {tag.text for tag in result.tags} == {tag.strip() for tag in BRIEF_EXAMPLE.split(",")}
     # The linter's slot check reads the same order: the assembled prompt has no slot-order finding.
-    from kb.lint import lint_prompt
+    from kb.prompt.lint import lint_prompt
 
     assert [f.code for f in lint_prompt(result.positive, matcher)].count("slot-order") == 0
 

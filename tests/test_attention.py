@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.attention import (
+from kb.errors import PromptSyntaxError
+from kb.prompt.attention import (
     ROUND_BRACKET_MULTIPLIER,
     SQUARE_BRACKET_MULTIPLIER,
     AlternationNode,
@@ -22,7 +23,6 @@ from kb.attention import (
     parse_prompt_structure,
     render_structure,
 )
-from kb.errors import PromptSyntaxError
 
 # The docstring examples of modules/prompt_parser.py::parse_prompt_attention in the web UI.
 WEB_UI_DOCSTRING_EXAMPLES = [

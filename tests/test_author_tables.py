@@ -1,4 +1,4 @@
-"""The author's tables as kb reads them (kb.author_tables) and the curated list of other models'
+"""The author's tables as kb reads them (kb.knowledge.author_tables) and the curated list of other models'
 quality words (kb/data/foreign_quality.toml)."""
 
 from __future__ import annotations
@@ -11,23 +11,23 @@ import pytest
 from catalog_fixture import build_real_catalog
 from prompt_fixture import build_tiny_catalog
 
-from kb.author_tables import (
+from kb.catalog import open_catalog
+from kb.errors import CuratedDataError
+from kb.knowledge.author_tables import (
     AuthorTables,
     author_tables_of,
     implications_of,
     load_author_tables,
     shared_author_tables,
 )
-from kb.catalog import open_catalog
-from kb.curated import (
+from kb.knowledge.curated import (
     CURATED_DIR,
     load_aesthetics,
     load_foreign_quality_words,
     load_quality_ladder,
 )
-from kb.errors import CuratedDataError
-from kb.tagforms import to_canonical
-from kb.tagview import CatalogMatcher, DictMatcher, NoCatalogMatcher
+from kb.knowledge.tagforms import to_canonical
+from kb.prompt.tagview import CatalogMatcher, DictMatcher, NoCatalogMatcher
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""kb.caption_groups: the author's group numbering and the appearance / outfit split of core tags."""
+"""kb.knowledge.caption_groups: the author's group numbering, the appearance / outfit split of core tags."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.caption_groups import CaptionGroup, FeaturePart, caption_group_name, feature_part
+from kb.knowledge.caption_groups import CaptionGroup, FeaturePart, caption_group_name, feature_part
 
 APPEARANCE, OUTFIT = FeaturePart.APPEARANCE, FeaturePart.OUTFIT
 

@@ -1,4 +1,4 @@
-"""kb.curated: the shipped lists load as typed values; malformed lists name the file and entry."""
+"""kb.knowledge.curated: the shipped lists load as typed values; malformed lists name the file and entry."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.curated import (
+from kb.errors import CuratedDataError
+from kb.knowledge.curated import (
     CURATED_DIR,
     load_artist_styles,
     load_curated_triggers,
@@ -15,7 +16,6 @@ from kb.curated import (
     load_painting_styles,
     load_quality_ladder,
 )
-from kb.errors import CuratedDataError
 from kb.schema import TriggerKind
 
 

@@ -11,7 +11,7 @@ from catalog_fixture import build_real_catalog
 from prompt_fixture import build_tiny_catalog
 
 from kb.catalog import open_catalog
-from kb.characters import (
+from kb.knowledge.characters import (
     CharacterMatch,
     CharacterMatchKind,
     catalog_series_resolver,

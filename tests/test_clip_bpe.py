@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.clip_bpe import (
+from kb.errors import ClipVocabularyError
+from kb.prompt.clip_bpe import (
     END_OF_TEXT_ID,
     START_OF_TEXT_ID,
     ClipTokenizer,
@@ -20,8 +21,7 @@ from kb.clip_bpe import (
     pre_tokenize,
     write_hf_tokenizer_files,
 )
-from kb.clip_vocab import merges_cache_path
-from kb.errors import ClipVocabularyError
+from kb.prompt.clip_vocab import merges_cache_path
 
 FRAGMENTS = (
     "cat", "a photo of a cat", "1girl", "solo", "long hair", "long_hair", "ganyu \\(genshin impact\\)",

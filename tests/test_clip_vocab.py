@@ -1,4 +1,4 @@
-"""Where the CLIP vocabulary comes from (`kb.clip_vocab`): the providers, their order, the digest,
+"""Where the CLIP vocabulary comes from (`kb.prompt.clip_vocab`): the providers, their order, the digest,
 the Hub through a cache folder the test lays out, and what the CLI and the explorer do without one.
 
 A provider is hidden the documented way, `sys.modules[name] = None` (then `find_spec` answers None);
@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from kb import clip_bpe, clip_vocab
-from kb.clip_vocab import (
+from kb.errors import ClipVocabularyError
+from kb.prompt import clip_bpe, clip_vocab
+from kb.prompt.clip_vocab import (
     HUB_DOWNLOAD_COMMAND,
     HUB_REPO_ID,
     HUB_REVISION,
@@ -32,7 +33,6 @@ from kb.clip_vocab import (
     instant_module_path,
     read_merge_lines,
 )
-from kb.errors import ClipVocabularyError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SOLO_IDS = [272, 1611, 267, 5797]  # "1girl, solo": 1 girl , solo (transformers.CLIPTokenizer)
@@ -196,8 +196,8 @@ def aidxl_without_local_providers(
 def test_hub_cache_gives_the_vocabulary_offline(tmp_path: Path, reference_merges: tuple[str, ...]) -> None:
     hub_cache = make_hub_cache(tmp_path / "hub", merges_text(reference_merges))
     code = (
-        "from kb.clip_vocab import find_vocabulary_source\n"
-        "from kb.clip_bpe import get_tokenizer\n"
+        "from kb.prompt.clip_vocab import find_vocabulary_source\n"
+        "from kb.prompt.clip_bpe import get_tokenizer\n"
         "source = find_vocabulary_source()\n"
         "print(source.provider.value, source.path)\n"
         "print(get_tokenizer().encode('1girl, solo'))\n"

@@ -1,5 +1,5 @@
-"""A copyright's characters (kb.copyrights, `aidxl search --copyright`) on the small tiered catalog of
-test_search: the copyright typed in any form, popularity order, paging, filters, errors, CLI."""
+"""A copyright's characters (kb.knowledge.copyrights, `aidxl search --copyright`) on the small tiered
+catalog of test_search: the copyright typed in any form, popularity order, paging, filters, errors, CLI."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ import pytest
 from test_search import write_small_catalog
 
 from kb.catalog import open_catalog
-from kb.copyrights import (
+from kb.errors import UnknownCopyrightError
+from kb.knowledge.copyrights import (
     CopyrightMatch,
     CopyrightMatchKind,
     character_tags_of_copyright,
     characters_of_copyright,
     resolve_copyright,
 )
-from kb.errors import UnknownCopyrightError
 from kb.search import SearchIndex
 from tui.cli import main
 

@@ -1,4 +1,4 @@
-"""A character's features in a prompt: `--with-features`, `--outfit-of` (kb.features), on the real
+"""A character's features in a prompt: `--with-features`, `--outfit-of` (kb.knowledge.features), on the real
 catalog (its chants source gives 2b's and frieren's appearance and outfit)."""
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ import pytest
 from catalog_fixture import build_real_catalog
 from prompt_fixture import add_features, build_tiny_catalog
 
-from kb.assemble import assemble_prompt
-from kb.author_tables import AuthorTables, choose_additions, shared_author_tables
-from kb.caption_groups import FeaturePart
 from kb.catalog import open_catalog
-from kb.character_info import character_info
 from kb.errors import CharacterNotFoundError, FeaturesNotFoundError
-from kb.features import character_additions, new_features, prompt_characters
-from kb.tagforms import to_canonical, unescape_a1111
-from kb.tagview import CatalogMatcher, split_tags
+from kb.knowledge.author_tables import AuthorTables, choose_additions, shared_author_tables
+from kb.knowledge.caption_groups import FeaturePart
+from kb.knowledge.character_info import character_info
+from kb.knowledge.features import character_additions, new_features, prompt_characters
+from kb.knowledge.tagforms import to_canonical, unescape_a1111
+from kb.prompt.assemble import assemble_prompt
+from kb.prompt.tagview import CatalogMatcher, split_tags
 from tui.cli import main
 
 GANYU = "ganyu_(genshin_impact)"

@@ -19,7 +19,7 @@ from kb.generate.engine import (  # noqa: E402
 from kb.generate.loading import LoadedModel, choose_device, load_model, resolve_model_source  # noqa: E402
 from kb.generate.pngmeta import read_png_parameters  # noqa: E402
 from kb.generate.request import PreviewRequest, preview_key  # noqa: E402
-from kb.infotext import parse_infotext  # noqa: E402
+from kb.prompt.infotext import parse_infotext  # noqa: E402
 
 REQUEST = PreviewRequest(
     positive="by chi4, 1girl, (solo:1.2)",

@@ -17,7 +17,7 @@ from kb.generate.loading import (
     resolve_model_source,
 )
 from kb.generate.samplers import SamplerError, sampler_from_infotext, sampler_spec
-from kb.infotext import format_infotext, parse_infotext
+from kb.prompt.infotext import format_infotext, parse_infotext
 
 # An infotext as the web UI 1.10 writes it (values with a comma are JSON-quoted).
 WEBUI_INFOTEXT = (

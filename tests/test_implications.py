@@ -1,4 +1,4 @@
-"""kb.author_tables.implications_of on a hand-made catalog: both directions, most posted first,
+"""kb.knowledge.author_tables.implications_of on a hand-made catalog: both directions, most posted first,
 an alias resolved, and the source of the pairs (the explorer's detail pane names it)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import duckdb
 import pytest
 from prompt_fixture import build_tiny_catalog
 
-from kb.author_tables import implications_of
 from kb.catalog import open_catalog
+from kb.knowledge.author_tables import implications_of
 
 
 @pytest.fixture(scope="module")

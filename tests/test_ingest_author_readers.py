@@ -13,7 +13,7 @@ from ingest.implications import read_implications_file
 from ingest.jsondoc import read_json_source, scalar_lines_of
 from ingest.priorities import read_priorities_file
 from ingest.problems import SourceFileError
-from kb.caption_groups import CharacterGender
+from kb.knowledge.caption_groups import CharacterGender
 
 
 def write(tmp_path: Path, text: str, name: str = "table.json") -> Path:

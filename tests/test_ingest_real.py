@@ -11,7 +11,7 @@ import pytest
 from catalog_fixture import build_real_catalog
 
 from kb.catalog import open_catalog
-from kb.tagforms import to_canonical, to_plain_form, to_prompt_form
+from kb.knowledge.tagforms import to_canonical, to_plain_form, to_prompt_form
 from tui.cli import main
 
 

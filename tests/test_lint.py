@@ -9,10 +9,10 @@ import duckdb
 import pytest
 from prompt_fixture import build_tiny_catalog
 
-from kb.author_tables import AuthorTables
 from kb.catalog import open_catalog
-from kb.lint import Finding, Severity, catalog_suggester, lint_prompt
-from kb.tagview import CatalogMatcher, DictMatcher
+from kb.knowledge.author_tables import AuthorTables
+from kb.prompt.lint import Finding, Severity, catalog_suggester, lint_prompt
+from kb.prompt.tagview import CatalogMatcher, DictMatcher
 
 DONE_WHEN_PROMPT = "ganyu (genshin impact), long_hair, :(, by chi4"
 
@@ -149,7 +149,7 @@ def test_duplicates_count_once_for_slots() -> None:
 
 
 def test_an_assembled_prompt_has_no_slot_findings() -> None:
-    from kb.assemble import assemble_prompt
+    from kb.prompt.assemble import assemble_prompt
 
     messy = "best quality, white dress, smile, 1girl, cowboy shot, impasto, grass, beautiful color, by chi4"
     assembled = assemble_prompt(messy).positive
@@ -381,7 +381,7 @@ def test_real_catalog_reports_implied_tags(real_catalog: duckdb.DuckDBPyConnecti
 def test_real_catalog_foreign_words_never_suggest_unrelated_tags(
     real_catalog: duckdb.DuckDBPyConnection,
 ) -> None:
-    from kb.curated import load_foreign_quality_words
+    from kb.knowledge.curated import load_foreign_quality_words
 
     for word in load_foreign_quality_words():
         findings = real_lint(real_catalog, f"1girl, {word.text}, smile")

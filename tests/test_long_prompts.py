@@ -20,11 +20,11 @@ import pytest
 from prompt_fixture import build_tiny_catalog
 
 import kb
-from kb.attention import parse_prompt_structure, render_structure
 from kb.catalog import open_catalog
-from kb.lint import lint_prompt
-from kb.tagview import CatalogMatcher
-from kb.tokens import count_prompt_tokens
+from kb.prompt.attention import parse_prompt_structure, render_structure
+from kb.prompt.lint import lint_prompt
+from kb.prompt.tagview import CatalogMatcher
+from kb.prompt.tokens import count_prompt_tokens
 
 KB_FOLDER = str(Path(kb.__file__).resolve().parent)
 SMALL, LARGE = 200, 800

@@ -13,7 +13,7 @@ import pytest
 
 from kb.generate import cache
 from kb.generate.pngmeta import read_png_parameters
-from kb.infotext import parse_infotext
+from kb.prompt.infotext import parse_infotext
 from tui.cli import main
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +95,7 @@ def test_plain_output_is_path_then_parameters(capsys: pytest.CaptureFixture[str]
     assert main([*TINY_ARGS, "--sampler", "DPM++ 2M Karras", "--emphasis", "no_norm"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert Path(lines[0]).is_file()
-    # kb.assemble puts the trigger in the art-style slot and weights the quality tag from its ladder.
+    # kb.prompt.assemble puts the trigger in the art-style slot and weights the quality tag from its ladder.
     assert lines[1].startswith(
         "by chi4, 1girl, solo, upper body, looking at viewer, beautiful color, detailed, (best quality:"
     )

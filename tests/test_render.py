@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.render import (
+from kb.knowledge.tagforms import to_plain_form
+from kb.prompt.render import (
     format_weight,
     normalise_prompt,
     parse_tags,
@@ -18,7 +19,6 @@ from kb.render import (
     render_tag,
     render_tags,
 )
-from kb.tagforms import to_plain_form
 
 BUILT_IN_SAMPLE = (
     "long_hair",

@@ -18,8 +18,8 @@ import pytest
 from catalog_fixture import build_real_catalog
 
 from kb.catalog import open_catalog
+from kb.knowledge.tagforms import to_plain_form
 from kb.search import SearchHit, SearchIndex
-from kb.tagforms import to_plain_form
 
 pytestmark = pytest.mark.slow
 

@@ -113,7 +113,7 @@ def test_cell_prompt_uses_the_style_slot_or_places_the_style() -> None:
     assert build_cell_prompt("{style}, 1girl", None) == "1girl"
     assert build_cell_prompt("1girl, smile", "by ask", position="append") == "1girl, smile, by ask"
     assert build_cell_prompt("1girl, smile", "by ask") == "by ask, 1girl, smile"
-    # Without a marker the base goes through kb.assemble (card order, quality weighted); the
+    # Without a marker the base goes through kb.prompt.assemble (card order, quality weighted); the
     # style stays verbatim, even where assembly would re-render it.
     assert build_cell_prompt("smile, 1girl, best quality, upper body", None) == (
         "1girl, upper body, smile, (best quality:1.3)"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb.attention import parse_prompt_attention
-from kb.tagforms import keeps_underscores, to_canonical, to_plain_form, to_prompt_form
+from kb.knowledge.tagforms import keeps_underscores, to_canonical, to_plain_form, to_prompt_form
+from kb.prompt.attention import parse_prompt_attention
 
 FORMS = [
     # canonical, plain, A1111 prompt form

@@ -9,7 +9,7 @@ import pytest
 from prompt_fixture import build_tiny_catalog
 
 from kb.catalog import open_catalog
-from kb.tagview import CatalogMatcher, DictMatcher, MatchKind, TagMatch, split_tags
+from kb.prompt.tagview import CatalogMatcher, DictMatcher, MatchKind, TagMatch, split_tags
 
 
 @pytest.fixture(scope="module")

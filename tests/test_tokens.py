@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kb.attention import parse_prompt_attention
-from kb.clip_bpe import get_tokenizer
-from kb.tokens import (
+from kb.prompt.attention import parse_prompt_attention
+from kb.prompt.clip_bpe import get_tokenizer
+from kb.prompt.tokens import (
     ChunkInfo,
     TagCost,
     chunk_segments,
@@ -85,7 +85,7 @@ def test_comma_arriving_at_a_full_chunk_starts_the_next() -> None:
 
 
 def test_backtrack_zero_never_moves() -> None:
-    from kb.tokens import chunk_segments_with_count
+    from kb.prompt.tokens import chunk_segments_with_count
 
     chunks, count = chunk_segments_with_count([(cats(70) + ", " + cats(10), 1.0)], comma_backtrack=0)
     assert [len(chunk.tokens) for chunk in chunks] == [75, 6]

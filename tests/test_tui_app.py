@@ -667,7 +667,7 @@ async def test_sheet_without_styles_or_model_explains_in_one_line(
 async def test_builder_layout_gives_the_findings_what_the_entries_leave(tiny_catalog_file: Path) -> None:
     """Entries take their rows, the prompts wrap (or end with …), the findings get the rest; Home/End
     move to the first / last entry; the status line is the builder's own."""
-    from kb.tagforms import to_canonical
+    from kb.knowledge.tagforms import to_canonical
     from tui.state.builder import FALLBACK_NEGATIVE, BuilderEntry
     from tui.widgets.builder_pane import EntriesTable, FindingsTable, PromptBox
 

@@ -576,7 +576,7 @@ async def test_real_demo_catalog_banner_lists_only_the_hub_sources(
 
 def test_features_go_right_after_their_character_not_at_the_end(knowledge_catalog: Path) -> None:
     from kb.catalog import open_catalog
-    from kb.character_info import character_info
+    from kb.knowledge.character_info import character_info
     from tui.state.builder import BuilderEntry, BuilderState
     from tui.state.character_features import add_character_features
 

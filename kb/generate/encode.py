@@ -1,6 +1,6 @@
 """A1111-exact weighted prompt encoding for SDXL's two CLIP text encoders.
 
-The prompt is parsed by `kb.attention` and cut into 75-token chunks by `kb.tokens` (comma
+The prompt is parsed by `kb.prompt.attention` and cut into 75-token chunks by `kb.prompt.tokens` (comma
 backtrack and BREAK included); nothing here re-parses prompt text. Per chunk and per encoder,
 as the web UI's `sd_hijack_clip.FrozenCLIPEmbedderWithCustomWordsBase.process_tokens` does:
 
@@ -42,7 +42,7 @@ class PromptEncodingError(AidxlError):
 
 
 class TokenChunkLike(Protocol):
-    """What the encoder needs of `kb.tokens.TokenChunk`: ≤ 75 ids without start/end, one weight each."""
+    """What the encoder needs of `kb.prompt.tokens.TokenChunk`: ≤ 75 ids, no start/end, one weight each."""
 
     @property
     def tokens(self) -> tuple[int, ...]: ...
@@ -80,9 +80,9 @@ class EncodedPair:
 
 
 def prompt_chunks(prompt: str) -> list[TokenChunkLike]:
-    """The kb parser's segments and weights cut into CLIP chunks by `kb.tokens` (never fewer than one)."""
-    from kb.attention import parse_prompt_attention
-    from kb.tokens import chunk_segments
+    """The kb parser's segments and weights cut into CLIP chunks by `kb.prompt.tokens` (at least one)."""
+    from kb.prompt.attention import parse_prompt_attention
+    from kb.prompt.tokens import chunk_segments
 
     chunks: list[TokenChunkLike] = list(chunk_segments(parse_prompt_attention(prompt)))
     return chunks if chunks else [EmptyChunk()]

@@ -1,7 +1,7 @@
 """PNG metadata in the web UI's format: the `parameters` text chunk (read by its PNG Info tab and
 by civitai), its parser, the JSON sidecar and the TUI thumbnail. No torch here.
 
-The `parameters` text is the web UI's infotext (kb/infotext.py):
+The `parameters` text is the web UI's infotext (kb/prompt/infotext.py):
 
     <prompt>
     Negative prompt: <negative prompt>
@@ -16,7 +16,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from kb.infotext import parse_infotext
+from kb.prompt.infotext import parse_infotext
 
 PARAMETERS_KEY = "parameters"
 THUMBNAIL_MAX_SIDE = 256

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb import settings
-from kb.assemble import assemble_prompt
 from kb.generate import cache
 from kb.generate.encode import check_emphasis
 from kb.generate.loading import ModelSource, model_identity, resolve_model_source
 from kb.generate.request import DEFAULT_EMPHASIS, ModelIdentity, PreviewRequest, preview_key
 from kb.generate.samplers import sampler_spec
 from kb.generate.validation import check_settings
+from kb.prompt.assemble import assemble_prompt
 
 DEFAULT_SAMPLER = settings.DEFAULT_SAMPLER
 DEFAULT_CFG_SCALE = settings.DEFAULT_CFG
@@ -56,7 +56,7 @@ class PreparedPreview:
 
 
 def assemble_preview_prompts(trigger: str, base: str, negative: str | None) -> tuple[str, str]:
-    """(positive, negative): `kb.assemble` slots the trigger in; the negative defaults to the card's."""
+    """(positive, negative): `kb.prompt.assemble` slots the trigger in; the negative defaults to the card."""
     assembled = assemble_prompt(f"{base}, {trigger}" if base.strip() else trigger, negative=negative)
     return assembled.positive, assembled.negative
 

@@ -8,7 +8,7 @@ from importlib import metadata
 from kb.generate.cache import PreviewKey
 from kb.generate.encode import EMPHASIS_INFOTEXT_NAMES, WEIGHTING_VERSION
 from kb.generate.samplers import sampler_spec
-from kb.infotext import format_infotext
+from kb.prompt.infotext import format_infotext
 
 DEFAULT_SEED = 0
 DEFAULT_EMPHASIS = "original"

@@ -1,7 +1,7 @@
 """The built-in `tiny-random` SDXL pipeline: SDXL's layout at toy size with random weights.
 
 Built from configs written here (no download) for tests and CPU demos. Its text encoders use
-the real CLIP BPE vocabulary (`kb.clip_bpe`, from whichever `kb.clip_vocab` provider is present), so
+the real CLIP BPE vocabulary (`kb.prompt.clip_bpe`, from any `kb.prompt.clip_vocab` provider), so
 token ids and chunking match the real model; only the weights are random, and every output says so.
 """
 
@@ -46,7 +46,7 @@ def build_clip_tokenizers() -> tuple[Any, Any]:
     """(CLIP-L tokenizer padding with the end token, OpenCLIP-bigG tokenizer padding with "!")."""
     from transformers import CLIPTokenizer
 
-    from kb.clip_bpe import write_hf_tokenizer_files
+    from kb.prompt.clip_bpe import write_hf_tokenizer_files
 
     with tempfile.TemporaryDirectory(prefix="aidxl-clip-") as folder:
         write_hf_tokenizer_files(Path(folder))

@@ -35,13 +35,13 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from kb.knowledge.tagforms import escape_a1111
 from kb.schema import TriggerKind, TriggerTier
 from kb.search.arrays import IndexArrays, PackedStrings, pad_for_trigrams, trigram_codes_of, word_hash
 from kb.search.filters import KIND_CODES, kind_code
 from kb.search.hits import MatchedVia, MatchReason, SearchHit
 from kb.search.normalize import loosen, normalize, word_starts
 from kb.search.rows import NO_CATEGORY, TIER_ORDER, VERIFIED_TIER_CODE, StringSource, tier_code
-from kb.tagforms import escape_a1111
 
 if TYPE_CHECKING:
     import duckdb

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from kb.tagforms import keeps_underscores, unescape_a1111
+from kb.knowledge.tagforms import keeps_underscores, unescape_a1111
 
 _WHITESPACE_RUN = re.compile(r"\s+")
 _LOOSE_DROPPED = re.compile(r"[()\[\]{}\\]")

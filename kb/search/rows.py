@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
+from kb.knowledge.tagforms import to_plain_form
 from kb.schema import KIND_OF_CATEGORY, Category, TriggerKind, TriggerTier
 from kb.search.normalize import normalize
-from kb.tagforms import to_plain_form
 
 if TYPE_CHECKING:
     import duckdb

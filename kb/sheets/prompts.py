@@ -1,6 +1,6 @@
 """The positive prompt of one cell: the base prompt with the row's style put in its slot.
 
-Without a `{style}` marker the base prompt is put in the model card's order by `kb.assemble`
+Without a `{style}` marker the base prompt is put in the model card's order by `kb.prompt.assemble`
 (no catalog: the same text always gives the same prompt, so cached cells stay valid when the
 catalog is rebuilt) and the style goes where assembly puts a style blend: first (strongest) or
 appended at the very end on request (gentler). A base prompt with a `{style}` marker is the
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from kb.assemble import assemble_prompt
+from kb.prompt.assemble import assemble_prompt
 
 STYLE_SLOT = "{style}"
 _EMPTY_SLOT = re.compile(r"\s*,\s*\{style\}|\{style\}\s*,\s*|\{style\}")

@@ -11,10 +11,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from kb.errors import SheetSpecError
+from kb.knowledge.tagforms import escape_a1111
 from kb.recognition import UNMEASURED, VERDICTS, read_verdicts
 from kb.schema import TriggerKind
 from kb.sheets.spec import RowQuery, SheetRow
-from kb.tagforms import escape_a1111
 
 # Phrases naming a trigger kind, longest first so `painting styles` wins over `styles`.
 _KIND_WORDS: tuple[tuple[str, TriggerKind], ...] = (

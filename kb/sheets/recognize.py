@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from kb.attention import parse_prompt_attention
 from kb.errors import PromptSyntaxError
+from kb.prompt.attention import parse_prompt_attention
 from kb.recognition import Recognition
 from kb.sheets.plan import SheetPlan
 from kb.sheets.spec import spec_hash

@@ -25,7 +25,7 @@ from kb.generate.pngmeta import png_bytes
 from kb.generate.request import BatchSettings, ModelIdentity, PreviewRequest, batch_settings, preview_key
 from kb.generate.samplers import sampler_from_infotext, sampler_spec
 from kb.generate.tiny import TINY_MODEL_NAME
-from kb.infotext import format_infotext, parse_infotext
+from kb.prompt.infotext import format_infotext, parse_infotext
 from kb.sheets.plan import CellRequest
 
 # Rough seconds per denoising step at 1024x1024 (scaled by area), for `--dry-run` estimates only.

@@ -1,6 +1,6 @@
 """`aidxl prompt lint` and `aidxl prompt tokens`: the checks on a prompt.
 
-Both are thin layers over `kb.lint.lint_prompt` and `kb.tokens.count_prompt_tokens`; neither
+Both are thin layers over `kb.prompt.lint.lint_prompt` and `kb.prompt.tokens.count_prompt_tokens`; neither
 imports torch (the token counter reads the CLIP vocabulary file directly).
 """
 
@@ -54,7 +54,7 @@ def _add_text_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_tokens(args: argparse.Namespace) -> int:
-    from kb.tokens import count_prompt_tokens
+    from kb.prompt.tokens import count_prompt_tokens
 
     report = count_prompt_tokens(read_prompt_argument(args.text)[0])
     if args.json:
@@ -102,7 +102,7 @@ def tokens_to_json(report: Any) -> dict[str, object]:
 
 def run_lint(args: argparse.Namespace) -> int:
     from kb.errors import CatalogError
-    from kb.lint import Severity, catalog_suggester, lint_prompt
+    from kb.prompt.lint import Severity, catalog_suggester, lint_prompt
 
     text, _ = read_prompt_argument(args.text)
     connection = None
@@ -120,13 +120,13 @@ def run_lint(args: argparse.Namespace) -> int:
         if connection is None:
             findings = lint_prompt(text)
         else:
-            from kb.tagview import CatalogMatcher
+            from kb.prompt.tagview import CatalogMatcher
 
             findings = lint_prompt(text, CatalogMatcher(connection), catalog_suggester(connection))
     finally:
         if connection is not None:
             connection.close()
-    from kb.clip_vocab import vocabulary_error
+    from kb.prompt.clip_vocab import vocabulary_error
 
     # Already found (or not) by the linter's chunk check: this asks nothing new of the Hub.
     missing_vocabulary = vocabulary_error()

@@ -8,10 +8,10 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from kb.assemble import AddedTag, assemble_prompt, parse_blend
-from kb.attention import parse_prompt_attention
 from kb.errors import AidxlError, CatalogError, CharacterNotFoundError
-from kb.render import normalise_prompt, render_tags
+from kb.prompt.assemble import AddedTag, assemble_prompt, parse_blend
+from kb.prompt.attention import parse_prompt_attention
+from kb.prompt.render import normalise_prompt, render_tags
 from kb.settings import (
     GenerationSettings,
     check_size,
@@ -201,7 +201,7 @@ def _json_tag_list(text: str) -> list[tuple[str, float]] | None:
 def run_assemble(args: argparse.Namespace) -> int:
     from kb.catalog import open_catalog
     from kb.paths import resolve_catalog_path
-    from kb.tagview import CatalogMatcher, TagMatcher, split_tags
+    from kb.prompt.tagview import CatalogMatcher, TagMatcher, split_tags
 
     text, infotext = read_prompt_argument(args.text)
     settings = GenerationSettings()
@@ -222,7 +222,7 @@ def run_assemble(args: argparse.Namespace) -> int:
         tags = split_tags(text, matcher)
         added: tuple[AddedTag, ...] = ()
         if connection is not None and adds_features:
-            from kb.features import character_additions
+            from kb.knowledge.features import character_additions
 
             additions = character_additions(
                 connection, tags, with_features=args.with_features, outfit_of=args.outfit_of, matcher=matcher
@@ -270,8 +270,8 @@ def run_assemble(args: argparse.Namespace) -> int:
 
 def run_char(args: argparse.Namespace) -> int:
     from kb.catalog import open_catalog
-    from kb.character_info import character_info
-    from kb.characters import lookup_character
+    from kb.knowledge.character_info import character_info
+    from kb.knowledge.characters import lookup_character
     from kb.paths import resolve_catalog_path
 
     query = read_text_argument(args.name, "NAME").strip()

@@ -11,7 +11,8 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from kb.catalog import SourceRef, open_catalog, trigger_sources
-from kb.copyrights import (
+from kb.errors import SearchError
+from kb.knowledge.copyrights import (
     CopyrightCharacters,
     CopyrightMatch,
     CopyrightMatchKind,
@@ -19,7 +20,6 @@ from kb.copyrights import (
     characters_of_copyright,
     resolve_copyright,
 )
-from kb.errors import SearchError
 from kb.paths import resolve_catalog_path
 from kb.recognition import Recognition, read_verdicts
 from kb.schema import TriggerKind, TriggerTier

@@ -137,7 +137,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def build_spec(args: argparse.Namespace) -> Any:
     """The spec from --spec and the flags (flags win), with catalog rows resolved."""
-    from kb.curated import load_negative_prompt
+    from kb.knowledge.curated import load_negative_prompt
     from kb.paths import resolve_catalog_path
     from kb.sheets.query import describe_row_query, parse_row_query, rows_from_catalog
     from kb.sheets.render_cells import canonical_sampler, model_setting, resolve_model

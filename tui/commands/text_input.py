@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from kb.infotext import Infotext, pasted_prompt
+from kb.prompt.infotext import Infotext, pasted_prompt
 from kb.utf8 import decode_utf8
 
 STDIN_NAME = "stdin"

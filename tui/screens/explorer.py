@@ -31,8 +31,8 @@ from textual.worker import get_current_worker
 
 from kb.catalog import open_catalog
 from kb.errors import AidxlError, CatalogError
+from kb.knowledge.tagforms import to_canonical, unescape_a1111
 from kb.paths import state_dir
-from kb.tagforms import to_canonical, unescape_a1111
 from tui.screens.dialogs import ChoiceScreen, MultilineEntryScreen, TextEntryScreen
 from tui.screens.help import HelpScreen
 from tui.screens.missing_catalog import MissingCatalogScreen
@@ -91,8 +91,8 @@ from tui.widgets.search_input import SearchInput
 from tui.widgets.sources_banner import SourcesBanner
 
 if TYPE_CHECKING:
-    from kb.author_tables import AuthorTables
-    from kb.character_info import CharacterInfo
+    from kb.knowledge.author_tables import AuthorTables
+    from kb.knowledge.character_info import CharacterInfo
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
@@ -104,7 +104,7 @@ SEARCH_PLACEHOLDER = "search triggers, tags, characters…"
 
 def author_tables_of_catalog(connection: duckdb.DuckDBPyConnection) -> AuthorTables:
     """The author's tables of the open catalog (a worker's call: the first reads them whole)."""
-    from kb.author_tables import shared_author_tables
+    from kb.knowledge.author_tables import shared_author_tables
 
     cursor = connection.cursor()
     try:
@@ -732,7 +732,7 @@ class ExplorerApp(App[int]):
         """The character's info (unless the detail pane has it) and the author's implications, which
         decide the features that another feature or a tag of the prompt makes redundant (kept for
         the next ctrl+n / ctrl+o: read on first use, nothing at start-up)."""
-        from kb.character_info import character_info
+        from kb.knowledge.character_info import character_info
 
         cursor = connection.cursor()
         try:

@@ -19,10 +19,10 @@ from typing import Any
 import duckdb
 
 from kb.errors import AidxlError
-from kb.infotext import pasted_prompt
+from kb.knowledge.tagforms import to_canonical, to_plain_form, unescape_a1111
 from kb.paths import state_dir
+from kb.prompt.infotext import pasted_prompt
 from kb.schema import KIND_OF_CATEGORY, Category, TriggerKind
-from kb.tagforms import to_canonical, to_plain_form, unescape_a1111
 from tui.state.builder import FALLBACK_NEGATIVE, BuilderEntry, BuilderState, GenerationSettings
 from tui.state.features import FeatureUnavailable, optional_module
 from tui.state.rendering import CatalogContext, RenderedPrompt
@@ -105,7 +105,7 @@ PALETTE_ENTRIES: tuple[tuple[str, str, str], ...] = (
 def default_negative() -> str:
     """The model page's negative prompt from kb's curated data (fallback: the same text inline)."""
     try:
-        from kb.curated import load_negative_prompt
+        from kb.knowledge.curated import load_negative_prompt
 
         return load_negative_prompt().text
     except (ImportError, AidxlError):
@@ -244,7 +244,7 @@ def catalog_context(cursor: duckdb.DuckDBPyConnection | None, index: Any) -> Cat
     if cursor is None:
         return None
     try:
-        tagview = optional_module("kb.tagview", "the tag view", needs="CatalogMatcher")
+        tagview = optional_module("kb.prompt.tagview", "the tag view", needs="CatalogMatcher")
     except FeatureUnavailable:
         return None
 
@@ -256,7 +256,7 @@ def catalog_context(cursor: duckdb.DuckDBPyConnection | None, index: Any) -> Cat
 
 def tag_at(positive: str, start: int, end: int | None = None) -> Any:
     """The tag of the rendered prompt that the span [start, end) is most about (brackets included)."""
-    tagview = optional_module("kb.tagview", "the tag view", needs="split_tags")
+    tagview = optional_module("kb.prompt.tagview", "the tag view", needs="split_tags")
     stop = start if end is None else end
     best, best_overlap = None, -1
     for tag in tagview.split_tags(positive):
@@ -282,13 +282,13 @@ def entry_for_span(state: BuilderState, positive: str, start: int, end: int) -> 
 
 def fixed_tag(positive: str, finding: Any) -> tuple[str, float] | None:
     """(entry text, weight) that the finding's fix gives the tag it is about: the fix is applied to
-    the rendered tag, which is read back with `kb.tagview` (so the text and weight are exactly the
+    the rendered tag, which is read back with `kb.prompt.tagview` (so the text and weight are exactly the
     fixed prompt's); ("", 1.0) when the fix removes the tag; None without a fix or a tag."""
     fix = getattr(finding, "fix", None)
     tag = tag_at(positive, finding.start, finding.end) if fix is not None else None
     if tag is None:
         return None
-    tagview = optional_module("kb.tagview", "the tag view")
+    tagview = optional_module("kb.prompt.tagview", "the tag view")
     # Parts of the tag outside the finding's span stay; a span wider than the tag replaces all of it.
     before = positive[tag.outer_start : max(tag.outer_start, finding.start)]
     after = positive[min(tag.outer_end, finding.end) : tag.outer_end]
@@ -354,9 +354,9 @@ def entry_from_prompt_tag(tag: Any, suggestions: tuple[str, ...] = ()) -> Builde
 def parse_pasted_prompt(
     text: str, connection: duckdb.DuckDBPyConnection | None, index: Any
 ) -> tuple[list[BuilderEntry], str | None]:
-    """An A1111 prompt, or a whole infotext (a `Negative prompt:` line, a settings line: kb.infotext)
+    """An A1111 prompt, or a whole infotext (a `Negative prompt:` line, a settings line: kb.prompt.infotext)
     → builder entries, weights kept, and the negative prompt when it has one."""
-    tagview = optional_module("kb.tagview", "pasting a prompt")
+    tagview = optional_module("kb.prompt.tagview", "pasting a prompt")
     positive_text, infotext = pasted_prompt(text)
     cursor = connection.cursor() if connection is not None else None
     try:

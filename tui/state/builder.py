@@ -1,7 +1,7 @@
 """The prompt builder's state: entries with weights, toggles, negative prompt and settings.
 
 Pure Python (no textual), so every operation is unit-tested without a screen. The state never
-builds prompt strings itself: `tui.state.rendering` hands it to `kb.assemble` / `kb.render`.
+builds prompt strings itself: `tui.state.rendering` hands it to `kb.prompt.assemble` / `kb.prompt.render`.
 Entry texts are unescaped (`ganyu (genshin impact)`, `by yoneyama mai`); escaping is the
 renderer's job.
 """

@@ -2,8 +2,8 @@
 
 Runs in a worker thread on the explorer's read-only connection (a cursor per call, since a
 DuckDB connection object is not shared across threads without one). Characters come from
-`kb.character_info` (the form AIDXL knows, gender, appearance and outfit, each with its source),
-implications from `kb.author_tables.implications_of` (the model author's table).
+`kb.knowledge.character_info` (the form AIDXL knows, gender, appearance and outfit, each with its source),
+implications from `kb.knowledge.author_tables.implications_of` (the model author's table).
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from kb.tagforms import to_canonical, unescape_a1111
+from kb.knowledge.tagforms import to_canonical, unescape_a1111
 
 if TYPE_CHECKING:
-    from kb.author_tables import TagImplications
     from kb.catalog import SourceRef
-    from kb.character_info import CharacterInfo
+    from kb.knowledge.author_tables import TagImplications
+    from kb.knowledge.character_info import CharacterInfo
 
 RELATED_LIMIT = 8
 
@@ -74,9 +74,9 @@ def load_detail(
 
 def _load_detail(cursor: duckdb.DuckDBPyConnection, prompt: str, kind: str, tag: str | None) -> EntryDetail:
     # Imported here, in the detail worker: the explorer's start-up does not wait for them.
-    from kb.author_tables import implications_of
     from kb.catalog import SourceRef
-    from kb.character_info import character_info
+    from kb.knowledge.author_tables import implications_of
+    from kb.knowledge.character_info import character_info
 
     text = unescape_a1111(prompt)
     trigger_row = cursor.execute(

@@ -1,6 +1,6 @@
 """A character's appearance or outfit added to the builder (the detail pane's ctrl+n / ctrl+o).
 
-Which features are added is `kb.features.new_features`, as for `aidxl prompt assemble
+Which features are added is `kb.knowledge.features.new_features`, as for `aidxl prompt assemble
 --with-features`: not those the prompt already has, nor those a tag of the prompt or another
 added feature implies (`goat horns` makes `horns` redundant; the linter would flag it). This module
 only places them: right after the character's entry (adding the character first when the prompt
@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from kb.tagforms import to_canonical, unescape_a1111
+from kb.knowledge.tagforms import to_canonical, unescape_a1111
 from tui.state.builder import BuilderEntry, BuilderState
 
 if TYPE_CHECKING:
-    from kb.author_tables import AuthorTables
-    from kb.character_info import CharacterInfo
+    from kb.knowledge.author_tables import AuthorTables
+    from kb.knowledge.character_info import CharacterInfo
 
 FeaturePart = Literal["appearance", "outfit"]
 FEATURE_KIND = "general"
@@ -83,8 +83,8 @@ def add_character_features(
 ) -> FeaturesAdded:
     """Add the character's appearance or outfit after its entry; see the module docstring.
     `tables` are the catalog's author tables (their implications); None skips only present tags."""
-    from kb.caption_groups import FeaturePart as KbFeaturePart
-    from kb.features import new_features
+    from kb.knowledge.caption_groups import FeaturePart as KbFeaturePart
+    from kb.knowledge.features import new_features
 
     character_index = state.add(character_entry)
     chosen = new_features(info, KbFeaturePart(part), present_keys(state), tables)

@@ -1,6 +1,6 @@
 """The builder state through `kb`: assembled and rendered prompt, lint findings, token count.
 
-All prompt text comes from `kb.assemble` / `kb.render`; this module only maps the builder's
+All prompt text comes from `kb.prompt.assemble` / `kb.prompt.render`; this module only maps the builder's
 state onto their inputs and collects what the builder pane shows. A `kb` part that is missing
 leaves its field empty and adds a "not available yet" line to `unavailable`.
 """
@@ -35,7 +35,7 @@ class TokenSummary:
 class RenderedPrompt:
     positive: str
     negative: str
-    findings: tuple[Any, ...]  # kb.lint findings: code, message, start, end, fix, severity
+    findings: tuple[Any, ...]  # kb.prompt.lint findings: code, message, start, end, fix, severity
     tokens: TokenSummary | None
     negative_tokens: TokenSummary | None
     unavailable: tuple[str, ...]
@@ -49,7 +49,7 @@ class RenderedPrompt:
 class CatalogContext:
     """What linting needs from the open catalog: a tag matcher and a "did you mean" suggester."""
 
-    matcher: Any  # kb.tagview.TagMatcher
+    matcher: Any  # kb.prompt.tagview.TagMatcher
     suggester: Any  # Callable[[str], Sequence[str]]
 
 
@@ -90,8 +90,8 @@ def _render_builder(state: BuilderState, context: CatalogContext | None) -> Rend
 
 
 def entries_matcher(state: BuilderState) -> Any:
-    """A kb.tagview matcher that knows each entry's kind, so assembly slots it without the catalog."""
-    tagview = optional_module("kb.tagview", "prompt assembly", needs="DictMatcher")
+    """A kb.prompt.tagview matcher that knows each entry's kind, so assembly slots it without the catalog."""
+    tagview = optional_module("kb.prompt.tagview", "prompt assembly", needs="DictMatcher")
     tags: dict[str, int] = {}
     triggers: dict[str, tuple[str, str | None, bool]] = {}
     for entry in state.entries:
@@ -106,10 +106,10 @@ def entries_matcher(state: BuilderState) -> Any:
 
 
 def assemble_state(state: BuilderState) -> tuple[str, str, str | None]:
-    """(positive, negative, note): `kb.assemble` with auto-order, else `kb.render` in the user's order."""
-    render = optional_module("kb.render", "prompt rendering", needs="render_tags")
+    """(positive, negative, note): `kb.prompt.assemble` with auto-order, else `kb.prompt.render`."""
+    render = optional_module("kb.prompt.render", "prompt rendering", needs="render_tags")
     if state.auto_order:
-        assemble = optional_module("kb.assemble", "auto-order", needs="assemble_prompt")
+        assemble = optional_module("kb.prompt.assemble", "auto-order", needs="assemble_prompt")
         styles = tuple((entry.text, entry.weight) for entry in state.entries if entry.kind == "artist_style")
         others = [(entry.text, entry.weight) for entry in state.entries if entry.kind != "artist_style"]
         others += [(text, 1.0) for text, kind in state.extra_texts() if kind != "quality"]
@@ -133,20 +133,20 @@ def assemble_state(state: BuilderState) -> tuple[str, str, str | None]:
 
 def quality_default_weight() -> float:
     """The weight the card's advice gives quality tags (kb/data/quality.toml)."""
-    from kb.curated import load_quality_ladder
+    from kb.knowledge.curated import load_quality_ladder
 
     return load_quality_ladder().default_weight
 
 
 def lint_text(prompt: str, context: CatalogContext | None = None) -> list[Any]:
-    lint = optional_module("kb.lint", "the prompt linter", needs="lint_prompt")
+    lint = optional_module("kb.prompt.lint", "the prompt linter", needs="lint_prompt")
     if context is None:
         return list(lint.lint_prompt(prompt))
     return list(lint.lint_prompt(prompt, context.matcher, context.suggester))
 
 
 def count_tokens(prompt: str) -> TokenSummary:
-    tokens = optional_module("kb.tokens", "the token counter", needs="count_prompt_tokens")
+    tokens = optional_module("kb.prompt.tokens", "the token counter", needs="count_prompt_tokens")
     report = tokens.count_prompt_tokens(prompt)
     borders = []
     for chunk in report.chunks[1:]:

@@ -2,7 +2,7 @@
 
 Filters: a trigger kind (F2–F9), the AIDXL-likely tiers (ctrl+l: verified and the model author's
 vocabulary), and a copyright's characters (ctrl+s from a copyright's or a character's detail:
-`kb.copyrights`, most posted first; typing then searches among them).
+`kb.knowledge.copyrights`, most posted first; typing then searches among them).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 import duckdb
 
+from kb.knowledge.tagforms import escape_a1111, to_canonical, unescape_a1111
 from kb.schema import Category, TriggerKind, TriggerTier
-from kb.tagforms import escape_a1111, to_canonical, unescape_a1111
 from tui.state.features import optional_module
 
 RESULT_LIMIT = 100
@@ -118,8 +118,8 @@ def run_search(
 
 
 def load_copyright_scope(connection: duckdb.DuckDBPyConnection, copyright_tag: str) -> CopyrightScope:
-    """A copyright's characters, most posted first (`kb.copyrights`), as rows and a search filter."""
-    from kb.copyrights import character_tags_of_copyright, characters_of_copyright
+    """A copyright's characters, most posted first (`kb.knowledge.copyrights`), as rows and a filter."""
+    from kb.knowledge.copyrights import character_tags_of_copyright, characters_of_copyright
 
     cursor = connection.cursor()
     try:

@@ -50,7 +50,7 @@ class SheetOutcome:
 
 def sheet_request(state: BuilderState, model_flag: str | None) -> SheetRequest:
     """The sheet for the builder's style entries; FeatureUnavailable says why there is none."""
-    render = optional_module("kb.render", "style sheets", needs="render_tag")
+    render = optional_module("kb.prompt.render", "style sheets", needs="render_tag")
     optional_module("kb.sheets.run", "style sheets", needs="run_sheet")
     styles = state.style_entries()
     if not styles:

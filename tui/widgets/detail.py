@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.widgets import Static
 
-from kb.tagforms import to_prompt_form
+from kb.knowledge.tagforms import to_prompt_form
 from tui.state.catalog_view import EntryDetail
 from tui.state.character_features import CHANTS_HINT
 from tui.widgets.marks import (
@@ -29,9 +29,9 @@ from tui.widgets.marks import (
 )
 
 if TYPE_CHECKING:
-    from kb.author_tables import TagImplications
     from kb.catalog import SourceRef
-    from kb.character_info import CharacterInfo
+    from kb.knowledge.author_tables import TagImplications
+    from kb.knowledge.character_info import CharacterInfo
 
 SOURCE_NAME_WIDTH = 22
 IMPLICATIONS_SHOWN = 12

@@ -14,8 +14,8 @@ from tui.state.searching import CopyrightScope, SearchFilter
 from tui.state.sources import CatalogSources
 
 if TYPE_CHECKING:
-    from kb.author_tables import AuthorTables
-    from kb.character_info import CharacterInfo
+    from kb.knowledge.author_tables import AuthorTables
+    from kb.knowledge.character_info import CharacterInfo
 
 
 class SearchIndexReady(Message):

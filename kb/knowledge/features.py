@@ -3,8 +3,8 @@
 The card: "if the character cannot be completely restored with a single character trigger word, the
 main characteristics of the character need to be added to the prompt", and "character triggers carry
 no clothing: add the outfit's tags to dress a character". The features come from the catalog
-(`kb.character_info`: a chants source, split into appearance and outfit in the author's caption
-order). `character_additions` turns them into `kb.assemble.AddedTag`s, which `assemble_prompt`
+(`kb.knowledge.character_info`: a chants source, split into appearance and outfit in the author's caption
+order). `character_additions` turns them into `kb.prompt.assemble.AddedTag`s, which `assemble_prompt`
 places in their slots after the character, skipping what the prompt already says or implies:
 
     tags = split_tags(prompt, CatalogMatcher(connection))
@@ -13,7 +13,7 @@ places in their slots after the character, skipping what the prompt already says
 
 `aidxl prompt assemble --with-features --outfit-of NAME` uses this. The explorer adds one
 character's part to its builder's entries with `new_features`; both skip what the prompt has or
-implies by `kb.author_tables.choose_additions`.
+implies by `kb.knowledge.author_tables.choose_additions`.
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from kb.assemble import AddedTag
-from kb.author_tables import AuthorTables, choose_additions
-from kb.caption_groups import FeaturePart
-from kb.character_info import CharacterInfo, character_info
 from kb.errors import CharacterNotFoundError, FeaturesNotFoundError
+from kb.knowledge.author_tables import AuthorTables, choose_additions
+from kb.knowledge.caption_groups import FeaturePart
+from kb.knowledge.character_info import CharacterInfo, character_info
+from kb.knowledge.tagforms import to_canonical, to_plain_form, unescape_a1111
+from kb.prompt.assemble import AddedTag
+from kb.prompt.tagview import MatchKind, PromptTag, TagMatcher
 from kb.schema import Category
-from kb.tagforms import to_canonical, to_plain_form, unescape_a1111
-from kb.tagview import MatchKind, PromptTag, TagMatcher
 
 if TYPE_CHECKING:
     import duckdb
@@ -151,7 +151,7 @@ def _characters_by_bare_name(
 ) -> list[tuple[int, str]]:
     """Unknown tags that are a character's name without its qualifier (`zhongli`), as `aidxl char`
     reads them (its most-posted character of that name); never a typo guess."""
-    from kb.characters import CharacterMatchKind, lookup_character
+    from kb.knowledge.characters import CharacterMatchKind, lookup_character
 
     found: list[tuple[int, str]] = []
     for index, tag in enumerate(tags):
@@ -171,8 +171,8 @@ def _anchor_key(tags: Sequence[PromptTag], index: int, character: str) -> str:
 
 
 def resolve_character(connection: duckdb.DuckDBPyConnection, query: str) -> CharacterInfo:
-    """The character a name means (`kb.characters.lookup_character`), with its info."""
-    from kb.characters import lookup_character
+    """The character a name means (`kb.knowledge.characters.lookup_character`), with its info."""
+    from kb.knowledge.characters import lookup_character
 
     match = lookup_character(connection, query)
     info = character_info(connection, match.tag) if match is not None else None

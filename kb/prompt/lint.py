@@ -5,11 +5,11 @@ Each finding names a code, a message, the prompt span [start, end) it is about, 
 severity. Checks without a catalog: underscores, unescaped qualifier brackets, emoticon
 bracket traps, unclosed brackets, unreadable weights, duplicates, weights out of range, chunk
 borders inside a tag, other models' quality words (`kb/data/foreign_quality.toml`), and the slot
-order (the assembly's slots, `kb.assemble.place_tags`: `by ...` styles, curated triggers,
+order (the assembly's slots, `kb.prompt.assemble.place_tags`: `by ...` styles, curated triggers,
 `name (qualifier)` characters). With a catalog (a `TagMatcher`): unknown tags (with "did you mean"
 from `search`), the slots of catalog characters and trigger kinds and the author's caption order,
 triggers not verified as AIDXL's own, and tags another tag of the prompt implies (the author's
-implication table, `kb.author_tables`).
+implication table, `kb.knowledge.author_tables`).
 """
 
 from __future__ import annotations
@@ -22,21 +22,21 @@ from enum import StrEnum
 from functools import cache
 from typing import TYPE_CHECKING
 
-from kb.assemble import place_tags
-from kb.attention import (
+from kb.errors import ClipVocabularyError, CuratedDataError, PromptSyntaxError
+from kb.knowledge.author_tables import AuthorTables, author_tables_of
+from kb.knowledge.curated import ForeignQualityWord, load_foreign_quality_words, load_quality_ladder
+from kb.knowledge.tagforms import escape_a1111, keeps_underscores, to_canonical, unescape_a1111
+from kb.prompt.assemble import place_tags
+from kb.prompt.attention import (
     AttentionPiece,
     EmphasisNode,
     attention_pieces,
     parse_prompt_structure,
 )
-from kb.author_tables import AuthorTables, author_tables_of
-from kb.curated import ForeignQualityWord, load_foreign_quality_words, load_quality_ladder
-from kb.errors import ClipVocabularyError, CuratedDataError, PromptSyntaxError
-from kb.render import format_weight, render_tag
+from kb.prompt.render import format_weight, render_tag
+from kb.prompt.tagview import MatchKind, PromptTag, TagMatcher, split_tags
+from kb.prompt.tokens import count_prompt_tokens
 from kb.schema import Category
-from kb.tagforms import escape_a1111, keeps_underscores, to_canonical, unescape_a1111
-from kb.tagview import MatchKind, PromptTag, TagMatcher, split_tags
-from kb.tokens import count_prompt_tokens
 
 if TYPE_CHECKING:
     import duckdb
@@ -683,7 +683,7 @@ def check_slots(tags: Sequence[PromptTag], tables: AuthorTables | None = None) -
 
 
 def check_chunk_borders(text: str) -> list[Finding]:
-    """Chunk borders inside a tag; none without a CLIP vocabulary (`kb.clip_vocab.vocabulary_error`
+    """Chunk borders inside a tag; none without a CLIP vocabulary (`kb.prompt.clip_vocab.vocabulary_error`
     says why, and the callers show it)."""
     try:
         report = count_prompt_tokens(text)

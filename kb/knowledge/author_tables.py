@@ -3,7 +3,7 @@
 The catalog stores two tables from the author's caption tools (waifuset, docs/catalog.md):
 `implications` (`very_long_hair` → `long_hair`, already transitive; the author drops an implied tag
 from a caption, keeping "the one that retains the most information") and `caption_order` (a tag's
-caption group, lower = earlier; `kb.caption_groups` names the groups). Both are keyed by canonical
+caption group, lower = earlier; `kb.knowledge.caption_groups` names the groups). Both are keyed by canonical
 Danbooru names.
 
 With them, the characters whose trained form is not their Danbooru name (`frieren` → `frieren
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from kb.catalog import SourceRef, source_ref
-from kb.tagforms import to_canonical, to_plain_form
+from kb.knowledge.tagforms import to_canonical, to_plain_form
 
 if TYPE_CHECKING:
     import duckdb
@@ -116,7 +116,7 @@ def choose_additions(
 
 @runtime_checkable
 class AuthorTablesSource(Protocol):
-    """Something that can hand out the author's tables: `kb.tagview.CatalogMatcher` does."""
+    """Something that can hand out the author's tables: `kb.prompt.tagview.CatalogMatcher` does."""
 
     def author_tables(self) -> AuthorTables: ...
 

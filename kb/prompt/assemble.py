@@ -1,7 +1,7 @@
 """Prompt assembly for AIDXL: tags placed in the model card's order, style blends, quality weights.
 
 Each tag gets a slot (`SLOT_ORDER`, GUIDE §2, the card's skeleton) and, when the catalog holds the
-model author's caption-order table (`kb.author_tables`), a caption group. The slot comes from, in
+model author's caption-order table (`kb.knowledge.author_tables`), a caption group. The slot comes from, in
 order: the tag's trigger kind (catalog match, else the curated lists in `kb/data`: artist styles and
 any `by ...` → art style, characters and copyrights → character, painting styles, aesthetics,
 quality); the author's caption group (`SLOT_OF_CAPTION_GROUP`: hair → main characteristics,
@@ -20,7 +20,7 @@ among them is kept. Quality tags written at weight 1 get the ladder's `default_w
 (`kb/data/quality.toml`). A style blend is an ordered list of (trigger, weight) rendered as
 `(by a:0.9), (by b:0.8)`, placed before everything (default) or appended at the very end, which
 softens it. Tags added for a reason (`AddedTag`: a character's features, another character's outfit,
-see `kb.features`) follow the tag they belong to and skip what the prompt already says or implies.
+see `kb.knowledge.features`) follow the tag they belong to and skip what the prompt already says or implies.
 The negative prompt defaults to the model page's (`kb/data/negative.toml`).
 """
 
@@ -34,10 +34,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from kb.author_tables import AuthorTables, author_tables_of, choose_additions
-from kb.caption_groups import UNGROUPED_INDEX, CaptionGroup, FeaturePart, feature_part
-from kb.characters import parse_character_tag
-from kb.curated import (
+from kb.errors import CuratedDataError
+from kb.knowledge.author_tables import AuthorTables, author_tables_of, choose_additions
+from kb.knowledge.caption_groups import UNGROUPED_INDEX, CaptionGroup, FeaturePart, feature_part
+from kb.knowledge.characters import parse_character_tag
+from kb.knowledge.curated import (
     CURATED_DIR,
     load_aesthetics,
     load_artist_styles,
@@ -45,12 +46,11 @@ from kb.curated import (
     load_painting_styles,
     load_quality_ladder,
 )
-from kb.errors import CuratedDataError
-from kb.render import render_tag, render_tags
+from kb.knowledge.tagforms import to_canonical, to_plain_form, unescape_a1111
+from kb.prompt.render import render_tag, render_tags
+from kb.prompt.tagview import MatchKind, PromptTag, TagMatch, TagMatcher, split_tags
 from kb.schema import Category, TriggerKind
 from kb.settings import GenerationSettings
-from kb.tagforms import to_canonical, to_plain_form, unescape_a1111
-from kb.tagview import MatchKind, PromptTag, TagMatch, TagMatcher, split_tags
 
 SLOT_ORDER: tuple[str, ...] = (
     "art_style",
@@ -129,7 +129,7 @@ SLOT_OF_CAPTION_GROUP: dict[CaptionGroup, str] = {
     CaptionGroup.ITEM: "items",
     CaptionGroup.AESTHETIC: "aesthetics",
 }
-# What a character looks like vs. what it wears (`kb.caption_groups.feature_part`, the split of
+# What a character looks like vs. what it wears (`kb.knowledge.caption_groups.feature_part`, the split of
 # `aidxl char --features`): a worn thing the author filed under a body group (`hair_ribbon` with the
 # hairstyles, `thigh_boots` with the body) goes to the outfit's slots, a body part filed with the
 # items (`wings`, `halo`) to the characteristics; slots.toml picks the slot inside the family.
@@ -260,7 +260,7 @@ class AssembledTag:
 
 @dataclass(frozen=True)
 class AddedTag:
-    """A tag assembly adds to the user's (see `kb.features`): a character's appearance or another
+    """A tag assembly adds to the user's (see `kb.knowledge.features`): a character's appearance or another
     character's outfit. Skipped when the prompt already has it or a tag implying it."""
 
     text: str  # plain prompt text: white hair
@@ -403,8 +403,8 @@ def assemble_prompt(
 ) -> AssembledPrompt:
     """Order a messy tag list the AIDXL way and render the positive and negative prompts.
 
-    `tables` (default: the matcher's, see `kb.author_tables.author_tables_of`) gives the author's
-    caption order; `added` are tags to add (`kb.features`), each after the tag it names.
+    `tables` (default: the matcher's, see `kb.knowledge.author_tables.author_tables_of`) gives the author's
+    caption order; `added` are tags to add (`kb.knowledge.features`), each after the tag it names.
     """
     curated = _curated_kinds()
     rules = slot_rules or _default_slot_rules()
@@ -479,7 +479,7 @@ def _insert_added(
 
     An added tag is skipped when the prompt has it (or it repeats an earlier addition), or when a
     tag of the prompt or another addition implies it (`very long hair` makes `long hair` redundant:
-    the author's caption deduplication; `kb.author_tables.choose_additions`, as in the explorer).
+    the author's caption deduplication; `kb.knowledge.author_tables.choose_additions`, as in the explorer).
     """
     if not added:
         return entries

@@ -23,8 +23,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kb.attention import BREAK_TEXT, BREAK_WEIGHT, attention_pieces
-from kb.clip_bpe import END_OF_TEXT_ID, START_OF_TEXT_ID, ClipTokenizer, get_tokenizer
+from kb.prompt.attention import BREAK_TEXT, BREAK_WEIGHT, attention_pieces
+from kb.prompt.clip_bpe import END_OF_TEXT_ID, START_OF_TEXT_ID, ClipTokenizer, get_tokenizer
 
 CHUNK_LENGTH = 75
 COMMA_BACKTRACK = 20  # the web UI's default `comma_padding_backtrack`
@@ -135,7 +135,7 @@ def chunk_segments_with_count(
 def chunk_segments(
     segments: Sequence[tuple[str, float]], *, tokenizer: ClipTokenizer | None = None
 ) -> list[TokenChunk]:
-    """Attention segments (`kb.attention.parse_prompt_attention`) → the web UI's 75-token chunks."""
+    """Attention segments (`kb.prompt.attention.parse_prompt_attention`) → the web UI's 75-token chunks."""
     return chunk_segments_with_count(segments, tokenizer=tokenizer)[0]
 
 
@@ -227,7 +227,7 @@ def segments_with_sources(prompt: str) -> tuple[list[tuple[str, float]], list[li
 
 def count_prompt_tokens(prompt: str, *, tokenizer: ClipTokenizer | None = None) -> TokenReport:
     """N/M, the chunk borders and each tag's token cost for a prompt, as the web UI counts them."""
-    from kb.tagview import split_tags
+    from kb.prompt.tagview import split_tags
 
     readable, original_positions = remove_extra_networks(prompt)
     segments, sources = segments_with_sources(readable)

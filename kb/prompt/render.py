@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from kb.tagforms import escape_a1111, to_plain_form
-from kb.tagview import TagMatcher, split_tags
+from kb.knowledge.tagforms import escape_a1111, to_plain_form
+from kb.prompt.tagview import TagMatcher, split_tags
 
 TAG_SEPARATOR = ", "
 

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from kb.knowledge.tagforms import escape_a1111, keeps_underscores, to_canonical, to_plain_form, to_prompt_form
 from kb.schema import Category
-from kb.tagforms import escape_a1111, keeps_underscores, to_canonical, to_plain_form, to_prompt_form
 
 if TYPE_CHECKING:
     import duckdb

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-from kb.attention import BREAK_TEXT, AttentionPiece, attention_pieces
-from kb.author_tables import EMPTY_AUTHOR_TABLES, AuthorTables, shared_author_tables
-from kb.tagforms import to_canonical
+from kb.knowledge.author_tables import EMPTY_AUTHOR_TABLES, AuthorTables, shared_author_tables
+from kb.knowledge.tagforms import to_canonical
+from kb.prompt.attention import BREAK_TEXT, AttentionPiece, attention_pieces
 
 if TYPE_CHECKING:
     import duckdb
@@ -54,7 +54,7 @@ UNKNOWN_MATCH = TagMatch(MatchKind.UNKNOWN)
 
 
 class TagMatcher(Protocol):
-    """Resolves canonical keys (see `kb.tagforms.to_canonical`) against a catalog."""
+    """Resolves canonical keys (see `kb.knowledge.tagforms.to_canonical`) against a catalog."""
 
     def match_all(self, keys: Sequence[str]) -> list[TagMatch]: ...
 
@@ -113,7 +113,7 @@ class CatalogMatcher:
         self._cache: dict[str, TagMatch] = {}
 
     def author_tables(self) -> AuthorTables:
-        """The catalog's caption order and implications (`kb.author_tables`), loaded once per process."""
+        """Caption order and implications (`kb.knowledge.author_tables`), loaded once a process."""
         return shared_author_tables(self.connection)
 
     def match_all(self, keys: Sequence[str]) -> list[TagMatch]:

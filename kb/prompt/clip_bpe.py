@@ -1,7 +1,7 @@
 """The CLIP BPE tokenizer, offline and without torch: the same ids as the real CLIP tokenizer.
 
 The vocabulary is OpenAI's `bpe_simple_vocab_16e6.txt` (MIT): its merge rules come from the first
-provider present (`kb.clip_vocab`: `AIDXL_CLIP_VOCAB`, the `instant-clip-tokenizer` package, the
+provider present (`kb.prompt.clip_vocab`: `AIDXL_CLIP_VOCAB`, the `instant-clip-tokenizer` package, the
 `open-clip-torch` package, or the Hub's `openai/clip-vit-large-patch14` `merges.txt`), checked
 against a pinned digest. No provider is ever imported.
 
@@ -24,7 +24,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from kb.clip_vocab import (
+from kb.prompt.clip_vocab import (
     MERGE_COUNT,
     find_vocabulary_source,
     installed_merge_lines,
@@ -84,7 +84,7 @@ class ClipVocabulary:
 
 
 def find_bpe_vocab_path() -> Path:
-    """The file the first present provider reads the vocabulary from (see `kb.clip_vocab`)."""
+    """The file the first present provider reads the vocabulary from (see `kb.prompt.clip_vocab`)."""
     return find_vocabulary_source().path
 
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kb.catalog import SourceRef, source_ref
-from kb.characters import CharacterForms, catalog_series_resolver, character_forms
+from kb.knowledge.characters import CharacterForms, catalog_series_resolver, character_forms
+from kb.knowledge.tagforms import to_canonical, to_prompt_form
 from kb.schema import Category
-from kb.tagforms import to_canonical, to_prompt_form
 
 if TYPE_CHECKING:
     import duckdb

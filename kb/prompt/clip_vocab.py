@@ -1,6 +1,6 @@
 """Where the CLIP BPE merge rules come from: found without torch, checked against a pinned digest.
 
-The tokenizer (`kb.clip_bpe`) needs the first `MERGE_COUNT` merge rules of OpenAI's CLIP
+The tokenizer (`kb.prompt.clip_bpe`) needs the first `MERGE_COUNT` merge rules of OpenAI's CLIP
 vocabulary (`bpe_simple_vocab_16e6.txt`, MIT). The first provider that is present gives them:
 
 1. `AIDXL_CLIP_VOCAB=PATH`: a `merges.txt`, or the vocabulary as `.txt` or `.txt.gz`. Explicit, so

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from kb.characters import find_copyright
 from kb.errors import UnknownCopyrightError
+from kb.knowledge.characters import find_copyright
+from kb.knowledge.tagforms import escape_a1111, to_canonical, to_plain_form
 from kb.schema import Category, TriggerKind, TriggerTier
 from kb.search.hits import MatchReason
-from kb.tagforms import escape_a1111, to_canonical, to_plain_form
 
 if TYPE_CHECKING:
     import duckdb
@@ -87,7 +87,7 @@ def resolve_copyright(
 ) -> CopyrightMatch:
     """The copyright tag `text` names, in any form; UnknownCopyrightError suggests the nearest.
 
-    The catalog first (the tag, `<text>_(series)`, an alias: `kb.characters.find_copyright`), then
+    The catalog first (the tag, `<text>_(series)`, an alias: `kb.knowledge.characters.find_copyright`), then
     the search index (`index`, else the process's shared one) for a prefix or a misspelling.
     """
     canonical = to_canonical(text)

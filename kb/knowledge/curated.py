@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import CuratedDataError
+from kb.knowledge.tagforms import to_canonical
 from kb.schema import TriggerKind
-from kb.tagforms import to_canonical
 
-CURATED_DIR = Path(__file__).resolve().parent / "data"
+CURATED_DIR = Path(__file__).resolve().parent.parent / "data"
 
 # File name -> the trigger kind of every entry in it. Order is the order ingest writes them.
 TRIGGER_FILES: dict[str, TriggerKind] = {
@@ -201,7 +201,7 @@ class ForeignQualityWord:
 
     @property
     def key(self) -> str:
-        """Lookup key, as `kb.tagforms.to_canonical` writes any tag: `score_9`, `very_aesthetic`."""
+        """Lookup key, as `kb.knowledge.tagforms.to_canonical` writes any tag: `score_9`, `very_aesthetic`."""
         return to_canonical(self.text)
 
 
