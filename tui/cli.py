@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from kb.errors import AidxlError
 from tui.commands.help_format import ProseAndExamplesFormatter
+from tui.commands.visible_output import visible_output
 
 # Command groups, in the order `aidxl --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -122,11 +123,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(arguments)
     try:
         # Inside the try: a text option's type check (tui.commands.text_input) raises AidxlError.
-        args = parser.parse_args(arguments)
+        # Names and prompts never drive the terminal (ESC, BEL, U+202E ...): see visible_output.
+        with visible_output():
+            args = parser.parse_args(arguments)
         run = getattr(args, "run", run_explorer)
-        return int(run(args) or 0)
+        if run is run_explorer:  # Textual draws on the real streams; its widgets escape names
+            return int(run(args) or 0)
+        with visible_output():
+            return int(run(args) or 0)
     except AidxlError as error:
-        print(f"aidxl: {error}", file=sys.stderr)
+        with visible_output():
+            print(f"aidxl: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("aidxl: interrupted", file=sys.stderr)

@@ -22,6 +22,7 @@ from enum import StrEnum
 from functools import cache
 from typing import TYPE_CHECKING
 
+from kb.display_text import shortened
 from kb.errors import ClipVocabularyError, CuratedDataError, PromptSyntaxError
 from kb.knowledge.author_tables import AuthorTables, author_tables_of
 from kb.knowledge.curated import ForeignQualityWord, load_foreign_quality_words, load_quality_ladder
@@ -35,7 +36,7 @@ from kb.prompt.attention import (
 )
 from kb.prompt.render import format_weight, render_tag
 from kb.prompt.tagview import MatchKind, PromptTag, TagMatcher, split_tags
-from kb.prompt.tokens import count_prompt_tokens
+from kb.prompt.tokens import CHUNK_LENGTH, TagCost, count_prompt_tokens
 from kb.schema import Category
 
 if TYPE_CHECKING:
@@ -221,8 +222,9 @@ def check_brackets(text: str) -> list[Finding]:
             findings.append(
                 Finding(
                     "emoticon-vanishes",
-                    f"`{source}` is read as an empty group weighted {read_weight}: it disappears from "
-                    f"the prompt; escape it to keep the emoticon: `{escape_a1111(source)}`",
+                    f"`{shortened(source)}` is read as an empty group weighted {read_weight}: it "
+                    f"disappears from the prompt; escape it to keep the emoticon: "
+                    f"`{shortened(escape_a1111(source))}`",
                     node.start,
                     node.end,
                     escape_a1111(source),
@@ -683,24 +685,37 @@ def check_slots(tags: Sequence[PromptTag], tables: AuthorTables | None = None) -
 
 
 def check_chunk_borders(text: str) -> list[Finding]:
-    """Chunk borders inside a tag; none without a CLIP vocabulary (`kb.prompt.clip_vocab.vocabulary_error`
-    says why, and the callers show it)."""
+    """Chunk borders inside a tag, one finding per tag however many borders cut it (a tag of
+    thousands of tokens is cut by dozens: a finding per border would repeat it each time); none
+    without a CLIP vocabulary (`kb.prompt.clip_vocab.vocabulary_error` says why, and the callers show it)."""
     try:
         report = count_prompt_tokens(text)
     except ClipVocabularyError:
         return []
-    findings: list[Finding] = []
+    borders_in: dict[TagCost, list[int]] = {}
     for chunk in report.split_tags:
-        tag = chunk.split_tag
-        assert tag is not None
+        assert chunk.split_tag is not None
+        borders_in.setdefault(chunk.split_tag, []).append(chunk.start)
+    findings: list[Finding] = []
+    for tag, borders in borders_in.items():
+        shown = shortened(tag.text)
+        if len(borders) == 1:
+            where = f"the 75-token chunk border (token {borders[0]}) falls inside `{shown}`"
+        else:
+            where = f"{len(borders)} chunk borders (tokens {borders[0]} to {borders[-1]}) fall inside `{shown}`"
+        longer_than_a_chunk = tag.tokens > CHUNK_LENGTH
+        advice = (
+            "it is longer than one 75-token chunk: split it into shorter tags"
+            if longer_than_a_chunk
+            else "move the tag, or put BREAK before it"
+        )
         findings.append(
             Finding(
                 "chunk-border",
-                f"the 75-token chunk border (token {chunk.start}) falls inside `{tag.text}`: CLIP reads its "
-                "two parts separately; move the tag, or put BREAK before it",
+                f"{where}: CLIP reads its parts separately; {advice}",
                 tag.start,
                 tag.end,
-                f"BREAK {tag.text}",
+                None if longer_than_a_chunk else f"BREAK {tag.text}",
                 Severity.WARNING,
             )
         )

@@ -19,16 +19,14 @@ of the expanded prompts), and textual-inversion embeddings are not known here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kb.prompt.attention import BREAK_TEXT, BREAK_WEIGHT, attention_pieces
+from kb.prompt.attention import BREAK_TEXT, BREAK_WEIGHT, attention_pieces, extra_network_matches
 from kb.prompt.clip_bpe import END_OF_TEXT_ID, START_OF_TEXT_ID, ClipTokenizer, get_tokenizer
 
 CHUNK_LENGTH = 75
 COMMA_BACKTRACK = 20  # the web UI's default `comma_padding_backtrack`
-_EXTRA_NETWORK = re.compile(r"<(\w+):([^>]+)>")  # the web UI's extra-network pattern
 
 
 @dataclass(frozen=True)
@@ -189,10 +187,10 @@ def remove_extra_networks(prompt: str) -> tuple[str, list[int]]:
     kept: list[str] = []
     positions: list[int] = []
     position = 0
-    for extra in _EXTRA_NETWORK.finditer(prompt):
-        kept.append(prompt[position : extra.start()])
-        positions.extend(range(position, extra.start()))
-        position = extra.end()
+    for extra in extra_network_matches(prompt):  # the web UI's `<(\w+):([^>]+)>`, in linear time
+        kept.append(prompt[position : extra.start])
+        positions.extend(range(position, extra.start))
+        position = extra.end
     kept.append(prompt[position:])
     positions.extend(range(position, len(prompt)))
     positions.append(len(prompt))  # one past the end

@@ -12,7 +12,10 @@ import re
 import sys
 from typing import Any
 
+from kb.display_text import shortened
 from tui.commands.text_input import read_prompt_argument
+
+FOUND_SHOWN = 60  # characters of a fix's span shown in `replace ... with ...`
 
 
 def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -66,7 +69,7 @@ def run_tokens(args: argparse.Namespace) -> int:
         if chunk.source_start is not None:
             line += f", from token {chunk.start} at prompt position {chunk.source_start}"
         if chunk.split_tag is not None:
-            line += f"; the border cuts `{chunk.split_tag.text}`"
+            line += f"; the border cuts `{shortened(chunk.split_tag.text)}`"
         print(line)
     if report.tags:
         print("tokens per tag:")
@@ -79,8 +82,17 @@ def run_tokens(args: argparse.Namespace) -> int:
 
 
 def tokens_to_json(report: Any) -> dict[str, object]:
+    """The report as JSON; a chunk's `split_tag` is the cut tag's index in `tags` with its span and
+    cost (its text is in `tags`: a long tag is cut by many borders, and repeating it per border made
+    the output grow with the square of the prompt)."""
+
     def tag_json(tag: Any) -> dict[str, object]:
         return {"text": tag.text, "start": tag.start, "end": tag.end, "tokens": tag.tokens}
+
+    tag_index = {(tag.start, tag.end): index for index, tag in enumerate(report.tags)}
+
+    def split_tag_json(tag: Any) -> dict[str, object]:
+        return {"tag": tag_index.get((tag.start, tag.end)), "start": tag.start, "end": tag.end, "tokens": tag.tokens}
 
     return {
         "count": report.count,
@@ -91,7 +103,7 @@ def tokens_to_json(report: Any) -> dict[str, object]:
                 "start": chunk.start,
                 "tokens": chunk.tokens,
                 "source_start": chunk.source_start,
-                "split_tag": None if chunk.split_tag is None else tag_json(chunk.split_tag),
+                "split_tag": None if chunk.split_tag is None else split_tag_json(chunk.split_tag),
             }
             for chunk in report.chunks
         ],
@@ -149,6 +161,7 @@ def run_lint(args: argparse.Namespace) -> int:
 
 def describe_fix(found: str, replacement: str) -> str:
     """The fix as it is to be pasted: "replace `:(` with `:\\(`", "remove `long hair, `"."""
+    found = shortened(found, FOUND_SHOWN)  # the span names it; the whole of it may be the prompt
     if not replacement:
         return f"remove {code_span(found)}"
     if not found:
