@@ -35,6 +35,11 @@ def has_controls(text: str) -> bool:
     return _SHOWN_ESCAPED.search(text) is not None
 
 
+def quoted(text: str, limit: int = 60) -> str:
+    """`repr(text)` for a message, cut short as `shortened` does: `'((((((…))))'`."""
+    return repr(shortened(text, limit))
+
+
 def shortened(text: str, limit: int = 60) -> str:
     """`text` when at most `limit` characters, else its start and end around "…" (`limit` long in all):
     a message quoting a tag stays one line however long the tag is."""

@@ -43,7 +43,8 @@ def test_tokens_human_output(capsys: pytest.CaptureFixture[str]) -> None:
         "81/150",
         "chunk 1: 75 tokens, from token 0 at prompt position 0",
         # the cut tag named, cut short: it is listed whole below
-        f"chunk 2: 6 tokens, from token 75 at prompt position 297; the border cuts `{long_tag[:39]}…{long_tag[-20:]}`",
+        "chunk 2: 6 tokens, from token 75 at prompt position 297; the border cuts "
+        f"`{long_tag[:39]}…{long_tag[-20:]}`",
         "tokens per tag:",
         "  50  " + " ".join(["dog"] * 50),
         "  30  " + long_tag,

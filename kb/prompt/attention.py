@@ -479,7 +479,9 @@ def _parse_body(prompt: str, start: int, end: int) -> tuple[PromptNode, ...]:
                 flush(position)
                 arguments = tuple(extra.arguments.split(":"))
                 top.children.append(
-                    ExtraNetworkNode(prompt[position : extra.end], extra.network, arguments, position, extra.end)
+                    ExtraNetworkNode(
+                        prompt[position : extra.end], extra.network, arguments, position, extra.end
+                    )
                 )
                 position = extra.end
                 continue

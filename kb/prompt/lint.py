@@ -52,6 +52,9 @@ SLOT_MIN_DISPLACEMENT = 2
 SLOT_MIN_TAGS = 4
 # Longer "tags" are sentences (e.g. the v0.8 `a girl named ... series` form), not catalog lookups.
 MAX_WORDS_OF_A_TAG = 4
+# Nor are "did you mean" suggestions looked for a longer one (the longest tag name is 111
+# characters; the search costs time per character of the query).
+MAX_SUGGESTION_QUERY_LENGTH = 200
 
 # Trigger kinds the model defines itself; a tag or character trigger unverified is the norm, not news.
 AIDXL_TRIGGER_KINDS = frozenset({"artist_style", "painting_style", "quality", "aesthetic"})
@@ -399,13 +402,15 @@ def check_weight(tag: PromptTag) -> list[Finding]:
 def check_known(tag: PromptTag, search: Suggester | None) -> list[Finding]:
     findings: list[Finding] = []
     if tag.match.kind == MatchKind.UNKNOWN and _looks_like_a_tag(tag):
-        suggestions = list(search(tag.read_text.strip())) if search is not None else []
+        read_text = tag.read_text.strip()
+        asks = search is not None and len(read_text) <= MAX_SUGGESTION_QUERY_LENGTH
+        suggestions = list(search(read_text)) if search is not None and asks else []
         suggestions = [suggestion for suggestion in suggestions if suggestion != tag.text][:3]
         hint = "; did you mean " + ", ".join(f"`{s}`" for s in suggestions) + "?" if suggestions else ""
         findings.append(
             Finding(
                 "unknown-tag",
-                f"`{tag.text}` is not a tag or trigger in the catalog{hint}",
+                f"`{shortened(tag.text)}` is not a tag or trigger in the catalog{hint}",
                 tag.start,
                 tag.end,
                 suggestions[0] if suggestions else None,
@@ -702,7 +707,9 @@ def check_chunk_borders(text: str) -> list[Finding]:
         if len(borders) == 1:
             where = f"the 75-token chunk border (token {borders[0]}) falls inside `{shown}`"
         else:
-            where = f"{len(borders)} chunk borders (tokens {borders[0]} to {borders[-1]}) fall inside `{shown}`"
+            where = (
+                f"{len(borders)} chunk borders (tokens {borders[0]} to {borders[-1]}) fall inside `{shown}`"
+            )
         longer_than_a_chunk = tag.tokens > CHUNK_LENGTH
         advice = (
             "it is longer than one 75-token chunk: split it into shorter tags"

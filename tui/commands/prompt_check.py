@@ -92,7 +92,8 @@ def tokens_to_json(report: Any) -> dict[str, object]:
     tag_index = {(tag.start, tag.end): index for index, tag in enumerate(report.tags)}
 
     def split_tag_json(tag: Any) -> dict[str, object]:
-        return {"tag": tag_index.get((tag.start, tag.end)), "start": tag.start, "end": tag.end, "tokens": tag.tokens}
+        index = tag_index.get((tag.start, tag.end))
+        return {"tag": index, "start": tag.start, "end": tag.end, "tokens": tag.tokens}
 
     return {
         "count": report.count,
