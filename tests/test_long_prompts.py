@@ -110,4 +110,3 @@ def test_thousands_of_nested_brackets_are_read_without_recursion() -> None:
     findings = lint_prompt(prompt)
     assert sum(finding.code == "emoticon-open-bracket" for finding in findings) == 3000
     assert count_prompt_tokens(prompt).count > 0
-
