@@ -48,7 +48,13 @@ PROMPT_COMMANDS: dict[str, Callable[[str], object]] = {
 }
 
 
-@pytest.mark.parametrize("unit", HOSTILE_UNITS, ids=repr)
+# The shapes whose Python-level work once grew faster than the text (openers re-weighting the rest,
+# per-character scans); the line count does not see work inside `re` or `list.__contains__`, which
+# the pattern tests and the full-size inputs below cover.
+WORK_UNITS = (" ", "\0", "(a:", "[a|", "<a:")
+
+
+@pytest.mark.parametrize("unit", WORK_UNITS, ids=repr)
 @pytest.mark.parametrize("command", PROMPT_COMMANDS)
 def test_hostile_shapes_cost_work_in_proportion(command: str, unit: str) -> None:
     """Lines of kb run at 300 and 1,200 characters of each shape: about 4 times as many."""
