@@ -123,3 +123,32 @@ def test_a_hostile_query_is_quoted_short_and_visible(
     assert_no_raw_controls(output.out + output.err)
     for line in output.err.splitlines():
         assert len(line) < 300, line
+
+
+def test_the_explorer_shows_control_characters_in_names_visibly() -> None:
+    from tui.state.builder import BuilderEntry
+    from tui.state.catalog_view import EntryDetail
+    from tui.widgets.builder_pane import entry_label
+    from tui.widgets.detail import detail_text
+
+    label = entry_label(BuilderEntry(text=HOSTILE, kind="unknown", known=False), dark=True)
+    assert label.plain == SHOWN
+    detail = EntryDetail(
+        prompt=HOSTILE,
+        kind="general",
+        tag="bad_\x1b_tag",
+        category=0,
+        count=1,
+        verified=False,
+        description="two\nlines\x07",
+        note=None,
+        forms=(),
+        forms_missing=None,
+        copyright=None,
+        aliases=("alias\x1b",),
+        counts_per_source=(),
+    )
+    shown = detail_text(detail, dark=True).plain
+    assert_no_raw_controls(shown)
+    assert SHOWN in shown and "bad_\\u001b_tag" in shown and "alias\\u001b" in shown
+    assert "two\nlines\\u0007" in shown

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.widgets import DataTable, Static
 
+from kb.display_text import visible_controls
 from tui.state.builder import BuilderEntry, BuilderState
 from tui.state.rendering import RenderedPrompt
 from tui.state.wording import counted
@@ -55,7 +56,8 @@ class PromptBox(Static):
         self.prompt = Content("")
 
     def show_prompt(self, text: str) -> None:
-        self.prompt = Content(text)  # plain: prompts hold brackets, never markup
+        # plain: prompts hold brackets, never markup; control characters shown as `\u001b`
+        self.prompt = Content(visible_controls(text, keep="\n"))
         self.update(self.prompt)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
@@ -112,7 +114,7 @@ def entry_label(entry: BuilderEntry, *, dark: bool, lint_fix: str | None = None)
     """The entry's text; for one the catalog lacks, what it may mean: the linter's fix when a
     finding covers it (`masterpiece` → `amazing quality`), else the search's suggestions."""
     colour = kind_colour(entry.kind, None, dark=dark)
-    label = Text(entry.text, style=colour if entry.known else "italic red")
+    label = Text(visible_controls(entry.text), style=colour if entry.known else "italic red")
     if lint_fix is not None:
         label.append(
             f"  did you mean {lint_fix}?" if lint_fix else "  lint: remove it (tab to the finding, f)",

@@ -15,6 +15,7 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.widgets import Static
 
+from kb.display_text import visible_controls
 from kb.knowledge.tagforms import to_prompt_form
 from tui.state.catalog_view import EntryDetail
 from tui.state.character_features import CHANTS_HINT
@@ -56,7 +57,7 @@ def detail_text(detail: EntryDetail, *, dark: bool) -> Text:
     colour = kind_colour(detail.kind, detail.category, dark=dark)
     text = Text()
     text.append(f"{kind_mark(detail.kind)} ".lstrip(), style=colour)
-    text.append(detail.prompt, style=f"bold {colour}")
+    text.append(visible_controls(detail.prompt), style=f"bold {colour}")
     text.append("\n")
     facts = [KIND_LABELS.get(detail.kind, detail.kind)]
     if detail.category is not None:
@@ -67,7 +68,7 @@ def detail_text(detail: EntryDetail, *, dark: bool) -> Text:
     text.append("\n")
     tier_text(text, detail, dark=dark)
     if detail.description:
-        text.append(f"\n{detail.description}\n", style="italic")
+        text.append(f"\n{visible_controls(detail.description, keep=chr(10))}\n", style="italic")
     character = detail.character
     if character is not None:
         features_text(text, detail)  # first: what ctrl+n / ctrl+o add, above the fold at 80×24
@@ -80,12 +81,12 @@ def detail_text(detail: EntryDetail, *, dark: bool) -> Text:
         if form.label == "sentence" and character is not None:
             text.append(f"  {gender_note(character)}", style="dim")
         text.append("\n")
-        text.append(f"  {form.text}\n")
+        text.append(f"  {visible_controls(form.text)}\n")
     if detail.forms_missing:
         text.append(f" {detail.forms_missing}\n", style="dim italic")
     if detail.copyright:
         text.append("\ncopyright ", style="bold")
-        text.append(f"{detail.copyright}\n")
+        text.append(f"{visible_controls(detail.copyright)}\n")
     if detail.copyright_tag and detail.copyright_characters:
         noun = "character" if detail.copyright_characters == 1 else "characters"
         text.append(
@@ -95,10 +96,10 @@ def detail_text(detail: EntryDetail, *, dark: bool) -> Text:
         text.append("\n")
     if detail.tag:
         text.append("tag ", style="bold")
-        text.append(f"{detail.tag}\n")
+        text.append(f"{visible_controls(detail.tag)}\n")
     if detail.aliases:
         text.append("aliases ", style="bold")
-        text.append(", ".join(detail.aliases) + "\n")
+        text.append(visible_controls(", ".join(detail.aliases)) + "\n")
     if detail.implications is not None:
         implications_text(text, detail.implications)
     if detail.counts_per_source:
@@ -112,7 +113,7 @@ def detail_text(detail: EntryDetail, *, dark: bool) -> Text:
         text.append(f"\nsource: {detail.note}\n", style="dim")
     if detail.related:
         text.append(f"\n{detail.related_label}\n", style="bold underline")
-        text.append(", ".join(detail.related) + "\n")
+        text.append(visible_controls(", ".join(detail.related)) + "\n")
     hints = ["Enter add", "^f favourite", "^g preview"]
     if detail.features_known:
         hints[1:1] = ["^n looks", "^o outfit"]
