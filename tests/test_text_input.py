@@ -49,6 +49,11 @@ def test_an_argument_with_undecodable_bytes_is_refused() -> None:
     as_python_gives_it = os.fsdecode(b"ab\xff")  # "ab\udcff"
     with pytest.raises(NotUtf8Error, match=r"^argument TEXT: not UTF-8 at byte 2 \(0xff\)$"):
         read_text_argument(as_python_gives_it)
+    # A surrogate no byte stands for (a program calling `main` with its own strings): one line too.
+    with pytest.raises(
+        NotUtf8Error, match=r"^argument TEXT: not text at character 2 \(U\+D800, a lone surrogate\)$"
+    ):
+        read_text_argument("ab\ud800")
 
 
 @pytest.mark.parametrize(
