@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import duckdb
 
 from kb.errors import AidxlError
-from kb.knowledge.tagforms import to_plain_form
 from kb.schema import TriggerKind, TriggerTier
 
 # The kinds a bridge exports by default: what a generic Danbooru completer does not know.
@@ -148,9 +147,11 @@ def _first_of_each_text(entries: Iterable[ExportEntry]) -> Iterable[ExportEntry]
 
 def _other_names(text: str, tag: str | None, aliases: list[str]) -> tuple[str, ...]:
     """The tag's name when the trigger reads differently (`ask_(askzy)` for `by ask`), then the
-    tag's aliases, sorted; never one with a comma (the completers split alias lists on commas)."""
+    tag's aliases, sorted; never one with a comma (the completers split alias lists on commas),
+    nor one that only spells the trigger with underscores."""
     names: list[str] = []
-    if tag is not None and to_plain_form(tag) != text:
+    if tag is not None and tag.replace("_", " ") != text:
         names.append(tag)
-    names += sorted(alias for alias in aliases if alias not in names and to_plain_form(alias) != text)
+    if aliases:
+        names += sorted(alias for alias in aliases if alias not in names and alias.replace("_", " ") != text)
     return tuple(name for name in names if "," not in name and name.strip())

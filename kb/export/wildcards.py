@@ -100,16 +100,16 @@ def _file_bytes(title: str, provenance: Provenance, values: Sequence[str]) -> by
 def _add_file(
     export: WildcardExport, relative: str, title: str, provenance: Provenance, texts: Iterable[str]
 ) -> None:
-    values: list[str] = []
+    values: dict[str, None] = {}  # ordered, each value once
     left_out: list[str] = []
     for text in texts:
         value = wildcard_value(text)
         if value is None:
             left_out.append(text)
-        elif value not in values:
-            values.append(value)
+        else:
+            values.setdefault(value)
     path = f"{WILDCARD_FOLDER}/{relative}.txt"
-    export.contents[path] = _file_bytes(title, provenance, values)
+    export.contents[path] = _file_bytes(title, provenance, list(values))
     export.files.append(WildcardFile(path, f"__{WILDCARD_FOLDER}/{relative}__", len(values), tuple(left_out)))
 
 
