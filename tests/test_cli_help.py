@@ -26,6 +26,12 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
     ("size",),
     ("preview",),
     ("sheet",),
+    ("export",),
+    ("export", "tagcomplete"),
+    ("export", "styles"),
+    ("export", "wildcards"),
+    ("import",),
+    ("import", "styles"),
 )
 
 
