@@ -44,13 +44,14 @@ post counts and aliases where the catalog knows them, best tier first. The catal
 the tool version go in a sidecar FILE.source.txt (the format has no comments).
 
 --format tagcomplete (default): a1111-sd-webui-tagcomplete's `name,category,count,"aliases"`. Put
-it in extensions/a1111-sd-webui-tagcomplete/tags/ and pick it under Settings > Tag Autocomplete >
-"Extra filename" (--target extra, the default: names in A1111 form, inserted as they are), or as the
-"Tag filename" with --target main (the completer escapes brackets itself then).
+it in the extension's tags folder and pick it under Settings > Tag Autocomplete > "Extra filename"
+(--target extra, the default: names in A1111 form, inserted as they are), or as the "Tag filename"
+with --target main (the completer escapes brackets itself then):
+  stable-diffusion-webui/extensions/a1111-sd-webui-tagcomplete/tags/aidxl.csv
 
 --format autocomplete-plus: ComfyUI-Autocomplete-Plus's user CSV (header tag,category,count,alias;
-Danbooru form). Name it danbooru_tags_<anything>.csv in
-ComfyUI/custom_nodes/ComfyUI-Autocomplete-Plus/data/ and reload the browser.
+Danbooru form). Name it danbooru_tags_<anything>.csv in its data folder, then reload the browser:
+  ComfyUI/custom_nodes/ComfyUI-Autocomplete-Plus/data/danbooru_tags_aidxl.csv
 
 examples:
   aidxl export tagcomplete --out aidxl.csv
@@ -64,7 +65,8 @@ styles.csv: a blend as `AIDXL blend: NAME` whose prompt puts the blend before yo
 (`(by a:0.9), by b, {prompt}`), a saved prompt as `AIDXL prompt: NAME` with its negative prompt.
 An existing file keeps every other row where it was; rows of ours are replaced in place; the file
 is replaced atomically and the old one kept as styles.csv.bak (only when something changed).
-Use the web UI's own styles.csv (in its folder, next to webui.py) and reload the styles list.
+Use the web UI's own styles.csv, next to webui.py, then press the styles list's refresh button:
+  stable-diffusion-webui/styles.csv
 
 examples:
   aidxl export styles --out ~/stable-diffusion-webui/styles.csv
@@ -75,8 +77,9 @@ WILDCARDS_DESCRIPTION = """\
 Write Dynamic Prompts wildcard files into DIR/aidxl/: styles-verified, styles-author,
 painting-styles, quality, aesthetic, and characters/<copyright> for each --copyright. Use them as
 __aidxl/styles-verified__ in a prompt, for random style mixes ({2$$__aidxl/styles-verified__}) or
-an X/Y/Z grid. DIR is the extension's wildcards folder, e.g.
-extensions/sd-dynamic-prompts/wildcards. Each file starts with `#` comment lines naming the catalog.
+an X/Y/Z grid. Each file starts with `#` comment lines naming the catalog. DIR is the extension's
+wildcards folder:
+  stable-diffusion-webui/extensions/sd-dynamic-prompts/wildcards
 
 examples:
   aidxl export wildcards ~/stable-diffusion-webui/extensions/sd-dynamic-prompts/wildcards
