@@ -279,8 +279,11 @@ def blend_of(prompt: str) -> tuple[tuple[str, float], ...] | None:
 
 def classify_style(line: int, row: StyleRow) -> ImportedBlend | ImportedPrompt:
     name = row.name.strip()
-    as_prompt = name.startswith(PROMPT_PREFIX)
-    bare_name = name.removeprefix(BLEND_PREFIX).removeprefix(PROMPT_PREFIX).strip() or name
+    as_prompt = name.startswith(PROMPT_PREFIX.rstrip())
+    bare_name = name
+    for prefix in (BLEND_PREFIX.rstrip(), PROMPT_PREFIX.rstrip()):
+        if name.startswith(prefix):
+            bare_name = name[len(prefix) :].strip()
     blend = None if as_prompt or row.negative_prompt.strip() else blend_of(row.prompt)
     if blend is not None:
         return ImportedBlend(bare_name, blend, line)
@@ -292,12 +295,17 @@ def classify_style(line: int, row: StyleRow) -> ImportedBlend | ImportedPrompt:
     return ImportedPrompt(bare_name, positive, row.negative_prompt, line, dropped)
 
 
-def read_styles(path: Path) -> list[ImportedBlend | ImportedPrompt]:
+def read_styles(path: Path, notes: list[str] | None = None) -> list[ImportedBlend | ImportedPrompt]:
     """Every style of a styles.csv as a blend or a saved prompt; a later row of a name wins (the
-    web UI's rule), so each name comes once."""
+    web UI's rule), so each name comes once. A row without a name is left out, with a
+    `path:line` line in `notes`."""
     latest: dict[str, ImportedBlend | ImportedPrompt] = {}
     for line, row in styles_of(read_styles_file(path)):
         imported = classify_style(line, row)
+        if not imported.name.strip():
+            if notes is not None:
+                notes.append(f"{path}:{line}: a style without a name, left out")
+            continue
         key = ("blend:" if isinstance(imported, ImportedBlend) else "prompt:") + imported.name
         latest.pop(key, None)
         latest[key] = imported

@@ -339,12 +339,12 @@ def run_export_wildcards(args: argparse.Namespace) -> int:
 
 
 def run_import_styles(args: argparse.Namespace) -> int:
-    imported = read_styles(Path(args.file))
+    notes: list[str] = []
+    imported = read_styles(Path(args.file), notes)
     user_data = load_user_data()
     prompts = [item for item in imported if isinstance(item, ImportedPrompt)]
     builder_states = saved_prompt_states(prompts, getattr(args, "catalog", None)) if prompts else {}
     outcome: dict[str, list[str]] = {"added": [], "replaced": [], "unchanged": [], "kept": []}
-    notes: list[str] = []
     for item in imported:
         if isinstance(item, ImportedBlend):
             styles = [BlendStyle(text, weight) for text, weight in item.styles]
