@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from catalog_fixture import build_real_catalog
 
+from kb import __version__
 from kb.export.styles import (
     ImportedBlend,
     ImportedPrompt,
@@ -130,7 +131,7 @@ def test_export_merges_into_the_users_file_keeping_every_row(tmp_path: Path) -> 
     assert after["AIDXL blend: soft"][0] == blend_prompt([(s.text, s.weight) for s in TRICKY_BLENDS["soft"]])
     assert after["AIDXL blend: new"] == ("(by ask:0.7), {prompt}", "")
     text = styles_csv.read_bytes().decode("utf-8")
-    assert text.startswith("\ufeffname,prompt,negative_prompt,extra\r\n# aidxl-kb export: ")
+    assert text.startswith(f"\ufeffname,prompt,negative_prompt,extra\r\n# aidxl-kb {__version__} export: ")
     assert 'mine,"masterpiece, 1girl",lowres,keep me\r\n# a comment of mine,,,\r\n' in text
     assert text.index("AIDXL blend: soft") < text.index("multi,") < text.index("AIDXL blend: new")
     assert (tmp_path / "styles.csv.bak").read_bytes().decode("utf-8") == users

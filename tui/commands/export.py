@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kb import __version__
 from kb.catalog import open_catalog
 from kb.errors import AidxlError, CatalogError
 from kb.export.entries import DEFAULT_KINDS, TIER_CHOICES, export_entries, parse_kinds, tiers_of
@@ -274,7 +275,7 @@ def rendered_saved_prompt(builder_json: dict[str, Any]) -> tuple[str, str]:
 def run_export_styles(args: argparse.Namespace) -> int:
     user_data = load_user_data()
     rows = style_rows(user_data)
-    comment = comment_row(f"export: AIDXL blends and saved prompts from {user_data.path}")
+    comment = comment_row(f"{__version__} export: AIDXL blends and saved prompts from {user_data.path}")
     out_path = Path(args.out)
     report = write_styles(out_path, rows, comment, dry_run=args.dry_run)
     if args.json:
