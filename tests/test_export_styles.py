@@ -172,10 +172,14 @@ def test_import_classifies_rows_like_a_user_would(tmp_path: Path) -> None:
         'name,prompt\nsame,by ask\n#skip,by x\n\nsame,"by chi4, {prompt}"\n', encoding="utf-8"
     )
     assert read_styles(styles_csv) == [ImportedBlend("same", (("by chi4", 1.0),), 5)]
-    styles_csv.write_text("name,prompt\n,by ask\nAIDXL blend: ,by chi4\n", encoding="utf-8")
+    styles_csv.write_text("name,prompt\n,by ask\nAIDXL blend: ,by chi4\n---- mine ----,\n", encoding="utf-8")
     notes: list[str] = []
     assert read_styles(styles_csv, notes) == []
-    assert notes == [f"{styles_csv}:{line}: a style without a name, left out" for line in (2, 3)]
+    assert notes == [
+        f"{styles_csv}:2: a style without a name, left out",
+        f"{styles_csv}:3: a style without a name, left out",
+        f"{styles_csv}:4: style '---- mine ----' is empty, left out",
+    ]
 
 
 def test_import_keeps_a_different_blend_unless_replace(

@@ -297,14 +297,20 @@ def classify_style(line: int, row: StyleRow) -> ImportedBlend | ImportedPrompt:
 
 def read_styles(path: Path, notes: list[str] | None = None) -> list[ImportedBlend | ImportedPrompt]:
     """Every style of a styles.csv as a blend or a saved prompt; a later row of a name wins (the
-    web UI's rule), so each name comes once. A row without a name is left out, with a
-    `path:line` line in `notes`."""
+    web UI's rule), so each name comes once. A row without a name, or with neither a prompt nor a
+    negative prompt (a divider such as `---- Negative ----`), is left out, with a `path:line` line
+    in `notes`."""
     latest: dict[str, ImportedBlend | ImportedPrompt] = {}
     for line, row in styles_of(read_styles_file(path)):
         imported = classify_style(line, row)
+        why_not = None
         if not imported.name.strip():
+            why_not = "a style without a name"
+        elif not row.prompt.strip() and not row.negative_prompt.strip():
+            why_not = f"style {imported.name!r} is empty"
+        if why_not is not None:
             if notes is not None:
-                notes.append(f"{path}:{line}: a style without a name, left out")
+                notes.append(f"{path}:{line}: {why_not}, left out")
             continue
         key = ("blend:" if isinstance(imported, ImportedBlend) else "prompt:") + imported.name
         latest.pop(key, None)
