@@ -221,3 +221,8 @@ def test_two_writers_do_not_lose_each_others_blends(tmp_path: Path) -> None:
     explorer.save()
     final = load_user_data()
     assert sorted(final.blends) == ["imported", "mine"] and list(final.saved_prompts) == ["later"]
+
+
+def test_exports_into_a_folder_say_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", "styles", "--out", str(tmp_path)]) == 2
+    assert f"{tmp_path}: is a folder" in capsys.readouterr().err

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.errors import AidxlError
-from kb.generate.cache import atomic_write_bytes
+from kb.export.files import back_up, write_export_file
 from kb.knowledge.tagforms import escape_a1111
 from kb.prompt.render import format_weight, parse_tags
 
@@ -208,19 +207,20 @@ def write_styles(
 ) -> MergeReport:
     """Merge `ours` into the styles file at `path` (created when missing); write it atomically,
     keeping the previous file as `<path>.bak`, only when its bytes change."""
-    existed = path.exists()
+    existed = path.is_file()
+    if path.is_dir():
+        raise StylesFileError(f"{path}: is a folder; give the styles.csv file")
     styles_file = read_styles_file(path) if existed else new_styles_file()
     old_bytes = path.read_bytes() if existed else None
     report = merge_styles(styles_file, ours, comment)
     new_bytes = render_styles_file(styles_file)
     report.changed = new_bytes != old_bytes
     if report.changed and not dry_run:
-        path.parent.mkdir(parents=True, exist_ok=True)
         if existed:
             backup = path.with_name(path.name + BACKUP_SUFFIX)
-            shutil.copy2(path, backup)
+            back_up(path, backup)
             report.backup = backup
-        atomic_write_bytes(path, new_bytes)
+        write_export_file(path, new_bytes)
     return report
 
 

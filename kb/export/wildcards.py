@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 
 from kb.export.entries import ExportEntry, export_entries
+from kb.export.files import write_export_file
 from kb.export.provenance import Provenance
-from kb.generate.cache import atomic_write_bytes
 from kb.knowledge.copyrights import characters_of_copyright
 from kb.knowledge.tagforms import escape_a1111
 from kb.schema import TriggerKind, TriggerTier
@@ -139,7 +139,6 @@ def write_wildcards(export: WildcardExport, wildcards_dir: Path) -> list[Path]:
     written: list[Path] = []
     for relative, data in export.contents.items():
         path = wildcards_dir / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(path, data)
+        write_export_file(path, data)
         written.append(path)
     return written

@@ -13,6 +13,7 @@ from kb import __version__
 from kb.catalog import open_catalog
 from kb.errors import AidxlError, CatalogError
 from kb.export.entries import DEFAULT_KINDS, TIER_CHOICES, export_entries, parse_kinds, tiers_of
+from kb.export.files import write_export_file
 from kb.export.provenance import catalog_provenance, sidecar_path, sidecar_text
 from kb.export.styles import (
     ImportedBlend,
@@ -26,7 +27,6 @@ from kb.export.styles import (
 )
 from kb.export.tagcomplete import CompleterFormat, TagcompleteTarget, export_completer_csv
 from kb.export.wildcards import build_wildcards, write_wildcards
-from kb.generate.cache import atomic_write_bytes
 from kb.paths import resolve_catalog_path
 from kb.userdata import BlendStyle, UserData, default_user_data_path, load_user_data
 from tui.commands.help_format import ProseAndExamplesFormatter
@@ -433,8 +433,7 @@ def saved_prompt_states(prompts: list[ImportedPrompt], catalog_flag: str | None)
 
 
 def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, text.encode("utf-8"))
+    write_export_file(path, text.encode("utf-8"))
 
 
 __all__ = ["default_user_data_path", "register"]
