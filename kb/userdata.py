@@ -109,6 +109,11 @@ class UserData:
         self.loaded_signature = _signature(self.path)
         self.loaded_names = _names_of(self)
 
+    def refresh(self) -> None:
+        """Take in what another writer (`aidxl import styles`) added to the file since it was read,
+        without writing: the explorer calls it before it lists blends or saved prompts."""
+        self._adopt_external_additions()
+
     def _adopt_external_additions(self) -> None:
         signature = _signature(self.path)
         if signature is None or signature == self.loaded_signature:
@@ -126,6 +131,8 @@ class UserData:
         for favourite in on_disk.favourites:
             if favourite not in self.favourites and ("favourite", favourite) not in self.loaded_names:
                 self.favourites.append(favourite)
+        self.loaded_signature = on_disk.loaded_signature
+        self.loaded_names = self.loaded_names | on_disk.loaded_names
 
 
 def _signature(path: Path) -> tuple[int, int] | None:

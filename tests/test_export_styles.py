@@ -221,6 +221,11 @@ def test_two_writers_do_not_lose_each_others_blends(tmp_path: Path) -> None:
     explorer.save()
     final = load_user_data()
     assert sorted(final.blends) == ["imported", "mine"] and list(final.saved_prompts) == ["later"]
+    # An open explorer lists what an import added, before it saves anything.
+    importer.save_blend("second", [BlendStyle("by ikky", 1.0)])
+    importer.save()
+    explorer.refresh()
+    assert sorted(explorer.blends) == ["imported", "mine", "second"]
 
 
 def test_exports_into_a_folder_say_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

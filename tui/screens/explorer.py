@@ -1146,6 +1146,7 @@ class ExplorerApp(App[int]):
             self.refresh_builder(cursor=0)
             self.notify(f"loaded blend {name!r}")
 
+        self.user_data.refresh()  # blends `aidxl import styles` added meanwhile
         self.push_screen(ChoiceScreen("load a style blend", sorted(self.user_data.blends)), apply)
 
     def action_save_prompt(self) -> None:
@@ -1183,6 +1184,7 @@ class ExplorerApp(App[int]):
             self.refresh_builder(cursor=0)
             self.notify(f"loaded prompt {name!r} (ctrl+z brings back the one before)")
 
+        self.user_data.refresh()  # prompts `aidxl import styles` added meanwhile
         self.push_screen(ChoiceScreen("load a saved prompt", sorted(self.user_data.saved_prompts)), apply)
 
     # ------------------------------------------------------ copy / export
