@@ -69,6 +69,7 @@ def test_json_has_a_verdict_object_or_null(small_catalog: Path, capsys: pytest.C
                 "samples": 2,
                 "sheet": "sheet2",
                 "measured_at": "2025-01-01T00:00:00Z",
+                "p_value": None,
             },
         ),
         (
@@ -83,6 +84,7 @@ def test_json_has_a_verdict_object_or_null(small_catalog: Path, capsys: pytest.C
                 "samples": 3,
                 "sheet": "sheet1",
                 "measured_at": "2025-01-02T00:00:00Z",
+                "p_value": None,
             },
         ),
     ]

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tui.commands.preview",
     "tui.commands.sheet",
     "tui.commands.export",
+    "tui.commands.discover",
 )
 # Which module registers each top-level command: a run of one command imports only its own
 # module, so `aidxl prompt tokens` does not pay for duckdb, numpy or the search index.
@@ -38,6 +39,7 @@ MODULE_OF_COMMAND: dict[str, str] = {
     "sheet": "tui.commands.sheet",
     "export": "tui.commands.export",
     "import": "tui.commands.export",
+    "discover": "tui.commands.discover",
 }
 
 

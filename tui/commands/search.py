@@ -249,11 +249,16 @@ def _read_verdicts(triggers: Iterable[str] | None, model_hash: str | None) -> di
 
 
 def verdict_json(record: Recognition | None) -> dict[str, Any] | None:
-    """`verdict` of a `--json` hit: the stored record without its trigger, or None if never measured."""
+    """`verdict` of a `--json` hit: the stored record without its trigger, or None if never measured.
+
+    `control` and `random_weights` are left out: stored records are never controls, and records of
+    random-weight models are not read as verdicts.
+    """
     if record is None:
         return None
     fields = asdict(record)
-    del fields["trigger"]
+    for internal in ("trigger", "control", "random_weights"):
+        del fields[internal]
     return fields
 
 
