@@ -26,6 +26,7 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
     ("size",),
     ("preview",),
     ("sheet",),
+    ("discover",),
     ("export",),
     ("export", "tagcomplete"),
     ("export", "styles"),
