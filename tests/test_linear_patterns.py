@@ -13,6 +13,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kb.prompt.assemble import _bare_weight
 from kb.prompt.attention import (
     ExtraNetworkReader,
     _break_separators,
@@ -76,3 +77,13 @@ def test_a_real_settings_line_and_the_structure_of_an_and_prompt() -> None:
     structure = parse_prompt_structure("a cat :1.2 AND <lora:x:0.5> dog BREAK  :  -0.5  ")
     assert [part.weight for part in structure.subprompts] == [1.2, -0.5]
     assert [part.weight_source for part in structure.subprompts] == [" :1.2 ", "  :  -0.5  "]
+
+
+BARE_WEIGHT = re.compile(r"^(?P<trigger>.*?)\s*:\s*(?P<weight>[+-]?(?:\d+\.?\d*|\.\d+))\s*$", re.S)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text_of(*BLANKS, ":", ".", "1", "25", "+", "-", "by a", "٣", "e"))
+def test_a_blend_entrys_bare_weight_is_read_as_the_pattern_reads_it(text: str) -> None:
+    match = BARE_WEIGHT.match(text)
+    assert _bare_weight(text) == (None if match is None else (match.group("trigger"), match.group("weight")))

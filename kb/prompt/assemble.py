@@ -583,8 +583,30 @@ def place_tags(
     ]
 
 
-# A bare blend entry's weight: `by a:0.9` (the web UI would read the `:0.9` as text).
-_BARE_WEIGHT = re.compile(r"^(?P<trigger>.*?)\s*:\s*(?P<weight>[+-]?(?:\d+\.?\d*|\.\d+))\s*$", re.S)
+# A bare blend entry's weight: `by a:0.9` (the web UI would read the `:0.9` as text). Read from the
+# end by `_bare_weight`: as a pattern, `^(.*?)\s*:\s*([+-]?(?:\d+\.?\d*|\.\d+))\s*$`, its lazy start
+# retried `\s*:` at every blank of a run (quadratic).
+_BARE_WEIGHT_NUMBER = re.compile(r"\d+\.?\d*|\.\d+")
+
+
+def _bare_weight(text: str) -> tuple[str, str] | None:
+    """(trigger, weight) of `trigger : weight` with blanks around the colon and at the end, or None."""
+    number_end = len(text.rstrip())
+    number_start = number_end
+    while number_start > 0 and (text[number_start - 1].isdecimal() or text[number_start - 1] == "."):
+        number_start -= 1
+    if number_start == number_end or not _BARE_WEIGHT_NUMBER.fullmatch(text, number_start, number_end):
+        return None
+    weight_start = number_start - 1 if number_start > 0 and text[number_start - 1] in "+-" else number_start
+    colon = weight_start
+    while colon > 0 and text[colon - 1].isspace():
+        colon -= 1
+    if colon == 0 or text[colon - 1] != ":":
+        return None
+    trigger_end = colon - 1
+    while trigger_end > 0 and text[trigger_end - 1].isspace():
+        trigger_end -= 1
+    return text[:trigger_end], text[weight_start:number_end]
 
 
 def parse_blend(text: str, name: str = "blend") -> StyleBlend:
@@ -595,9 +617,9 @@ def parse_blend(text: str, name: str = "blend") -> StyleBlend:
     """
     styles: list[tuple[str, float]] = []
     for tag in split_tags(text):
-        bare = _BARE_WEIGHT.match(tag.text)
-        if bare is not None and bare.group("trigger"):
-            trigger, weight = unescape_a1111(bare.group("trigger")), float(bare.group("weight"))
+        bare = _bare_weight(tag.text)
+        if bare is not None and bare[0]:
+            trigger, weight = unescape_a1111(bare[0]), float(bare[1])
         elif tag.mixed_weight and tag.text.rstrip().endswith(")"):
             trigger, weight = unescape_a1111(tag.text), tag.weight
         else:
