@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kb.display_text import shortened
 from kb.errors import ClipVocabularyError
 from kb.schema import KIND_OF_CATEGORY
 from tui.state.builder import BuilderState
@@ -150,6 +151,6 @@ def count_tokens(prompt: str) -> TokenSummary:
     report = tokens.count_prompt_tokens(prompt)
     borders = []
     for chunk in report.chunks[1:]:
-        where = f" inside `{chunk.split_tag.text}`" if chunk.split_tag is not None else ""
+        where = f" inside `{shortened(chunk.split_tag.text)}`" if chunk.split_tag is not None else ""
         borders.append(f"chunk {chunk.index + 1} at token {chunk.start}{where}")
     return TokenSummary(int(report.count), int(report.target), tuple(borders))

@@ -192,7 +192,7 @@ class BuilderPane(Vertical):
             if rendered.negative_tokens is not None:
                 token_line.append(f"  negative {rendered.negative_tokens.label}", style="dim")
             for border in rendered.tokens.borders:
-                token_line.append(f"  │ {border}", style="yellow")
+                token_line.append(f"  │ {visible_controls(border)}", style="yellow")
         for line in rendered.unavailable:
             token_line.append(f"  {line}", style="dim italic")
         self.query_one("#tokens", Static).update(token_line)
@@ -205,7 +205,7 @@ class BuilderPane(Vertical):
             severity = str(getattr(finding, "severity", "warning"))
             mark, colour = SEVERITY_MARKS.get(severity, ("!", "yellow"))
             message = Text(f"{finding.code}: ", style="dim")
-            message.append(str(finding.message))
+            message.append(visible_controls(str(finding.message)))
             if getattr(finding, "fix", None) is not None:
                 message.append("  (f fixes)", style="dim italic")
             # height=None: a long message wraps onto more lines instead of being cut.
