@@ -27,13 +27,14 @@ blanks, NULs, nested brackets, unclosed `(a:` and `<a:` openers, each through th
 commands in-process (parse: attention + structure; render: normalise; assemble; lint; tokens),
 best of --repeats, beside the baseline of the same run: one Python pass over the text's characters
 (`sum(character == "," for character in text)`, the least a reader of tags does). Linear commands keep their
-multiple of the baseline flat from 1 KB to 100 KB. Measured 2026-11-29 (shared 2-core machine), ms:
+multiple of the baseline roughly flat from 1 KB to 100 KB (the machine is shared: read the columns,
+not single cells). Measured 2026-11-29 on the shared 2-core machine, ms:
 
-    before (100 KB)        parse  render  assemble    lint  tokens
-    blanks                >60,000 >60,000  >60,000 >60,000 >60,000   (16 KB: 4,200 ... 26,000)
-    after  (100 KB)
-    blanks                    12      31        56     183     121
-    NULs                      13     104       297     846     839
+    100 KB               parse   render  assemble     lint   tokens
+    blanks  before    (16 KB, whole CLI: 4,240    3,860     7,240   25,920   12,450; 100 KB: over 60 s)
+            after         20      325       347      670      360
+    NULs    after         57      488       465    1,899    1,289   (before: lint --json 39 s, 1.6 GB out)
+    (a:     after      1,301    1,309       956    8,221    2,716
 """
 
 from __future__ import annotations
