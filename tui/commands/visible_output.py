@@ -12,7 +12,7 @@ The explorer draws through Textual and shows names through `kb.display_text.visi
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO, cast
 
@@ -33,7 +33,7 @@ class VisibleControlsStream:
         self.stream.write(visible_controls(text, keep=self.keep) if has_controls(text) else text)
         return len(text)
 
-    def writelines(self, lines: Iterator[str]) -> None:
+    def writelines(self, lines: Iterable[str]) -> None:
         for line in lines:
             self.write(line)
 
