@@ -119,9 +119,11 @@ def run_explorer(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(arguments)
+    args: argparse.Namespace | None = None
     try:
-        # Inside the try: a text option's type check (tui.commands.text_input) raises AidxlError.
+        # Inside the try: Ctrl-C while the command's modules load, and a text option's type check
+        # (tui.commands.text_input), which raises AidxlError.
+        parser = build_parser(arguments)
         args = parser.parse_args(arguments)
         run = getattr(args, "run", run_explorer)
         return int(run(args) or 0)
@@ -129,10 +131,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"aidxl: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("aidxl: interrupted", file=sys.stderr)
-        return 130
+        return _interrupted()
     except BrokenPipeError:
         return 0
+    except Exception as error:
+        if _is_duckdb_interrupt(error):  # DuckDB turns Ctrl-C during a query into its own error
+            return _interrupted()
+        message = _catalog_failure(error, args)
+        if message is None:
+            raise
+        print(f"aidxl: {message}", file=sys.stderr)
+        return 2
+
+
+def _interrupted() -> int:
+    print("aidxl: interrupted", file=sys.stderr)
+    return 130
+
+
+def _is_duckdb_interrupt(error: BaseException) -> bool:
+    duckdb = sys.modules.get("duckdb")  # never imported here: `aidxl prompt` runs without it
+    return duckdb is not None and isinstance(error, duckdb.InterruptException)
+
+
+def _catalog_failure(error: BaseException, args: argparse.Namespace | None) -> str | None:
+    """One sentence for a DuckDB error about the catalog file met mid-command (a block damaged after
+    the catalog was opened); None for anything else."""
+    if "duckdb" not in sys.modules:
+        return None
+    from kb.catalog import catalog_error_for
+    from kb.paths import resolve_catalog_path
+
+    catalog = resolve_catalog_path(getattr(args, "catalog", None) if args is not None else None)
+    translated = catalog_error_for(error, catalog)
+    return None if translated is None else str(translated)
 
 
 if __name__ == "__main__":
