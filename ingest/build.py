@@ -324,9 +324,15 @@ def ingest_catalog(
                 progress.step("checking the catalog")
                 _check_built(temp, counts)
                 _commit(temp, target)
-            except (OSError, duckdb.IOException) as error:
+            except (OSError, duckdb.Error) as error:
                 remove_temp(temp)
-                reason = os_reason(error) if isinstance(error, OSError) else _duckdb_reason(error)
+                if isinstance(error, OSError):
+                    reason = os_reason(error)
+                else:
+                    found = _duckdb_write_failure(error)
+                    if found is None:
+                        raise
+                    reason = found
                 raise IngestError(
                     f"{catalog_path}: cannot write the catalog: {reason}; the catalog is unchanged"
                 ) from error
@@ -347,13 +353,25 @@ def ingest_catalog(
     )
 
 
-def _duckdb_reason(error: duckdb.Error) -> str:
-    """DuckDB's IO error without its prefix and path: `No space left on device`, `File too large`."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    for known in ("No space left on device", "File too large", "Permission denied", "Read-only file system"):
-        if known in text:
-            return known
-    return text
+_WRITE_FAILURES = (
+    "No space left on device",
+    "File too large",
+    "Permission denied",
+    "Read-only file system",
+    "Disk quota exceeded",
+)
+
+
+def _duckdb_write_failure(error: duckdb.Error) -> str | None:
+    """The reason of a DuckDB error that says the temp catalog could not be written (disk full, a
+    file size limit, a read-only folder), without DuckDB's prefix and path; None for any other."""
+    text = str(error)
+    found = next((known for known in _WRITE_FAILURES if known in text), None)
+    if found is None and isinstance(error, duckdb.IOException):
+        return text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    if found == "File too large":
+        return "file too large (the file size limit or the disk is full)"
+    return found
 
 
 def _plan(

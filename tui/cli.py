@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
 from kb.errors import AidxlError
 from tui.commands.help_format import ProseAndExamplesFormatter
 
+# Test hook (see `_pause_for_tests`).
+PAUSE_BEFORE_COMMAND_IMPORT_ENV = "AIDXL_PAUSE_BEFORE_COMMAND_IMPORT"
 # Command groups, in the order `aidxl --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "tui.commands.ingest",
@@ -88,6 +92,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         module_names = ()  # the explorer starts fast: no command group is imported
     else:
         module_names = COMMAND_MODULES
+    _pause_for_tests()
     common = common_options()
     parser = argparse.ArgumentParser(
         prog="aidxl",
@@ -109,6 +114,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     for module_name in module_names:
         importlib.import_module(module_name).register(subparsers, common)
     return parser
+
+
+def _pause_for_tests() -> None:
+    """Test hook: stop before the command's modules load (duckdb, numpy: the slow part of a start), say
+    so on stderr and wait for a signal; tests send Ctrl-C there (tests/test_hardening_interrupt.py)."""
+    if os.environ.get(PAUSE_BEFORE_COMMAND_IMPORT_ENV):
+        print("aidxl: paused before loading the command", file=sys.stderr, flush=True)
+        signal.pause()
 
 
 def run_explorer(args: argparse.Namespace) -> int:
