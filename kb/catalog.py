@@ -34,9 +34,6 @@ def open_catalog(path: Path) -> duckdb.DuckDBPyConnection:
             f"{path}: not a DuckDB catalog file ({not_duckdb}); check the path, "
             "or build a catalog with `aidxl ingest`"
         )
-    content = check_catalog_content(Path(os.path.realpath(path)), full=False)
-    if content.damaged is not None:
-        raise _damaged(path, content.damaged)
     try:
         # Absolute, so DuckDB never reads the name as one of its own (`:memory:`, `md:...`).
         connection = duckdb.connect(str(path.absolute()), read_only=True)
@@ -57,6 +54,11 @@ def open_catalog(path: Path) -> duckdb.DuckDBPyConnection:
             f"{path}: catalog schema version {found_version}, this aidxl-kb needs {SCHEMA_VERSION}; "
             "rebuild with `aidxl ingest`"
         )
+    # The content check (kb.catalog_digest): instant unless the file changed since ingest wrote it.
+    content = check_catalog_content(Path(os.path.realpath(path)), full=False)
+    if content.damaged is not None:
+        connection.close()
+        raise _damaged(path, content.damaged)
     return connection
 
 
