@@ -22,6 +22,7 @@ from kb.errors import OutputPathError
 TEMP_SUFFIX = ".tmp"
 
 _KIND_OF_MODE = (
+    (stat.S_ISREG, "a file"),
     (stat.S_ISDIR, "a directory"),
     (stat.S_ISFIFO, "a FIFO (named pipe)"),
     (stat.S_ISCHR, "a character device"),
@@ -31,7 +32,7 @@ _KIND_OF_MODE = (
 
 
 def _kind_of(mode: int) -> str:
-    return next((kind for test, kind in _KIND_OF_MODE if test(mode)), "not a regular file")
+    return next((kind for test, kind in _KIND_OF_MODE if test(mode)), "something other than a file")
 
 
 def os_reason(error: OSError) -> str:

@@ -137,7 +137,7 @@ def run_sheet(
     nothing partial is written) and raises the engine's cancellation error. `batch_size`: cells
     per denoising loop (None: 4 on CUDA, 1 on the CPU; see `render_cells.default_batch_size`).
     """
-    resolve_output_folder(out_dir, what="sheet folder")  # a file there: one sentence, before any work
+    resolve_output_folder(out_dir, what="sheet pages")  # a file there: one sentence, before any work
     plan = plan_sheet(spec)
     model = render_cells.resolve_model(spec.model)
     requests = unique_requests(plan)
