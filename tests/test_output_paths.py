@@ -85,7 +85,7 @@ def test_a_directory_is_refused_as_a_file_and_a_file_as_a_folder(tmp_path: Path)
     a_file.write_bytes(b"x")
     with pytest.raises(OutputPathError, match=r"a-file: is a file, not a folder; give a folder for the"):
         resolve_output_folder(a_file)
-    with pytest.raises(OutputPathError, match=r"inside.png: cannot use this output file path: Not a directory"):
+    with pytest.raises(OutputPathError, match=r"inside.png: cannot use this .*: Not a directory"):
         resolve_output_file(a_file / "inside.png")
 
 
