@@ -162,9 +162,17 @@ def _interrupted() -> int:
     return 130
 
 
+# What DuckDB's Python client raises when Ctrl-C arrives while a query runs (it takes the signal).
+_DUCKDB_INTERRUPTED = "Query interrupted"
+
+
 def _is_duckdb_interrupt(error: BaseException) -> bool:
     duckdb = sys.modules.get("duckdb")  # never imported here: `aidxl prompt` runs without it
-    return duckdb is not None and isinstance(error, duckdb.InterruptException)
+    if duckdb is None:
+        return False
+    return isinstance(error, duckdb.InterruptException) or (
+        type(error) is RuntimeError and str(error) == _DUCKDB_INTERRUPTED
+    )
 
 
 def _catalog_failure(error: BaseException, args: argparse.Namespace | None) -> str | None:
