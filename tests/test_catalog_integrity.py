@@ -173,3 +173,25 @@ def test_full_read_raises_on_a_damaged_block(tmp_path: Path) -> None:
         pytest.raises(duckdb.Error, match="Corrupt database file"),
     ):
         read_every_block(connection)
+
+
+def test_add_to_a_damaged_catalog_keeps_its_sources_and_repairs_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ingest --add` reads the current sources from the catalog: a damaged one (its blocks still
+    readable) keeps them, and the rebuild repairs the file."""
+    catalog, _ = _build(tmp_path, capsys)
+    _overwrite_middle(catalog)
+    more = tmp_path / "more.csv"
+    more.write_bytes(b"tag_id,name,category,count\n9,blue_eyes,0,50\n")
+    args = ["ingest", "--catalog", str(catalog), "--add", "--tagger", str(more), "--no-search-index"]
+    code = main(args)
+    captured = capsys.readouterr()
+    if code == 2:  # pragma: no cover - the damage hit the sources table itself: one sentence
+        assert "its list of sources cannot be read; give the sources again" in captured.err
+        return
+    assert code == 0
+    assert "the catalog there was damaged" in captured.err
+    with open_catalog(catalog) as connection:
+        names = {row[0] for row in connection.execute("SELECT name FROM tags").fetchall()}
+    assert {"long_hair", "blue_eyes"} <= names
