@@ -180,7 +180,10 @@ def _stored_catalog(target: Path) -> _StoredCatalog:
         return _StoredCatalog(None)
     finally:
         connection.close()
-    return _StoredCatalog(str(row[0]) if row else None, needs_record=not content.recorded)
+    # Without a record, or with one whose time is stale (same bytes, touched by a copy): record it now,
+    # so readers go back to comparing times instead of hashing at every open.
+    needs_record = not content.recorded or content.time_changed
+    return _StoredCatalog(str(row[0]) if row else None, needs_record=needs_record)
 
 
 def _record_digest(target: Path, digest: CatalogDigest) -> None:

@@ -89,6 +89,7 @@ class ContentCheck:
 
     damaged: str | None
     recorded: bool
+    time_changed: bool = False  # same content, another modification time (a copy, `dvc checkout`)
 
 
 def check_catalog_content(catalog: Path, *, full: bool) -> ContentCheck:
@@ -113,7 +114,7 @@ def check_catalog_content(catalog: Path, *, full: bool) -> ContentCheck:
         return ContentCheck(f"cannot read it: {error.strerror}", recorded=True)
     if found != recorded.sha256:
         return ContentCheck("its sha256 differs from the one `aidxl ingest` recorded", recorded=True)
-    return ContentCheck(None, recorded=True)
+    return ContentCheck(None, recorded=True, time_changed=status.st_mtime_ns != recorded.mtime_ns)
 
 
 def read_every_block(connection: duckdb.DuckDBPyConnection) -> None:

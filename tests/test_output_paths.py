@@ -240,3 +240,25 @@ def test_sheet_out_on_a_file_is_refused_before_generating(
         f"aidxl: {out}: is a file, not a folder; give a folder for the sheet pages\n"
     )
     assert out.read_bytes() == b"a file"
+
+
+def test_preview_export_writes_through_a_symlink_and_refuses_a_device(tmp_path: Path) -> None:
+    """`aidxl preview --out` copies the cached PNG with `export_png`: through a link to the real file,
+    never over a FIFO (the reproduction replaced /dev/full, as root, with a plain file)."""
+    from kb.generate.cache import CachedPreview
+    from kb.generate.preview import export_png
+
+    png = tmp_path / "cached.png"
+    png.write_bytes(b"\x89PNG fake")
+    preview = CachedPreview("d", png, png, png, "", (), random_weights=True)
+    real = tmp_path / "real.png"
+    real.write_bytes(b"old")
+    link = tmp_path / "out.png"
+    link.symlink_to(real)
+    assert export_png(preview, link) == link
+    assert link.is_symlink() and real.read_bytes() == b"\x89PNG fake"
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    with pytest.raises(OutputPathError, match="is a FIFO"):
+        export_png(preview, fifo)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
