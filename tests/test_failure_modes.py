@@ -14,8 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tui.cli import main
-PAUSE_BEFORE_COMMAND_IMPORT_ENV = "AIDXL_PAUSE_BEFORE_COMMAND_IMPORT"
+from tui.cli import PAUSE_BEFORE_COMMAND_IMPORT_ENV, main
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TAGGER = b"tag_id,name,category,count\n1,long_hair,0,500\n2,short_hair,0,400\n"
