@@ -17,8 +17,8 @@ from pathlib import Path
 
 from kb.errors import OutputPathError
 
-# Temp files beside a target: `.NAME.PID.TOKEN.tmp` (PID: the writer's, TOKEN: random, so two
-# threads of one process never share one).
+# Temp files beside a target: `.NAME.PID.tTOKEN.tmp` (PID: the writer's; TOKEN: random hex, so two
+# threads of one process never share one; its `t` tells it from the PID of the older `.NAME.PID.tmp`).
 TEMP_SUFFIX = ".tmp"
 
 _KIND_OF_MODE = (
@@ -112,17 +112,19 @@ def make_parent_folder(target: Path, *, what: str = "output file") -> None:
 
 def temp_path_for(target: Path) -> Path:
     """A fresh temp name beside `target` for this process (`.NAME.PID.TOKEN.tmp`)."""
-    return target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    return target.with_name(f".{target.name}.{os.getpid()}.t{secrets.token_hex(4)}{TEMP_SUFFIX}")
 
 
 def temp_writer_pid(temp_name: str) -> int | None:
-    """The writer's pid in a temp name made by `temp_path_for` (None for any other name)."""
+    """The writer's pid in a temp name made by `temp_path_for`, or in the older `.NAME.PID.tmp`
+    (None for any other name)."""
     if not (temp_name.startswith(".") and temp_name.endswith(TEMP_SUFFIX)):
         return None
     parts = temp_name[: -len(TEMP_SUFFIX)].rsplit(".", 2)
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[1].isascii():
+    if len(parts) != 3:
         return None
-    return int(parts[1])
+    pid_text = parts[1] if parts[2].startswith("t") else parts[2]
+    return int(pid_text) if pid_text.isascii() and pid_text.isdigit() and len(pid_text) < 12 else None
 
 
 def fsync_folder(folder: Path) -> None:

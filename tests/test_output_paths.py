@@ -99,9 +99,11 @@ def test_a_write_failure_leaves_no_temp_file(tmp_path: Path) -> None:
 
 
 def test_temp_names_carry_the_writers_pid() -> None:
-    assert temp_writer_pid(".cell.png.1234.0a1b2c3d.tmp") == 1234
+    assert temp_writer_pid(".cell.png.1234.t0a1b2c3d.tmp") == 1234
+    assert temp_writer_pid(".cell.png.1234.t12345678.tmp") == 1234  # a token of digits is no pid
+    assert temp_writer_pid(".cell.png.1234.tmp") == 1234  # the older form
     assert temp_writer_pid(".cell.png.tmp") is None
-    assert temp_writer_pid("cell.png.1234.ab.tmp") is None
+    assert temp_writer_pid("cell.png.1234.tab.tmp") is None
 
 
 # --- the catalog ---------------------------------------------------------------------------------
