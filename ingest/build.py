@@ -156,14 +156,12 @@ class _StoredCatalog:
     needs_record: bool = False  # verified by a full read, but without a digest record yet
 
 
-def _stored_catalog(target: Path) -> _StoredCatalog:
-    """The fingerprint of the catalog at `target` after its content check (kb.catalog_digest): the
-    whole file hashed against its record, or, without a record, every block read by DuckDB."""
+def _stored_catalog(target: Path, wanted: str) -> _StoredCatalog:
+    """The fingerprint of the catalog at `target`; when it is the `wanted` one, only after the content
+    check (kb.catalog_digest) passed: the whole file hashed against its record, or, without a record,
+    every block read by DuckDB. A catalog that will be rebuilt anyway is not checked."""
     if not target.is_file():
         return _StoredCatalog(None)
-    content = check_catalog_content(target, full=True)
-    if content.damaged is not None:
-        return _StoredCatalog(None, damaged=content.damaged)
     try:
         connection = open_catalog(target)
     except DamagedCatalogError as error:
@@ -171,9 +169,15 @@ def _stored_catalog(target: Path) -> _StoredCatalog:
     except CatalogError:
         return _StoredCatalog(None)  # not a catalog of this version: rebuilt without a word, as ever
     try:
+        row = connection.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        stored = str(row[0]) if row else None
+        if stored != wanted:
+            return _StoredCatalog(stored)
+        content = check_catalog_content(target, full=True)
+        if content.damaged is not None:
+            return _StoredCatalog(None, damaged=content.damaged)
         if not content.recorded:
             read_every_block(connection)
-        row = connection.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
     except duckdb.Error as error:
         if is_damage_error(error):
             return _StoredCatalog(None, damaged=str(error).strip().splitlines()[0])
@@ -182,8 +186,7 @@ def _stored_catalog(target: Path) -> _StoredCatalog:
         connection.close()
     # Without a record, or with one whose time is stale (same bytes, touched by a copy): record it now,
     # so readers go back to comparing times instead of hashing at every open.
-    needs_record = not content.recorded or content.time_changed
-    return _StoredCatalog(str(row[0]) if row else None, needs_record=needs_record)
+    return _StoredCatalog(stored, needs_record=not content.recorded or content.time_changed)
 
 
 def _record_digest(target: Path, digest: CatalogDigest) -> None:
@@ -274,7 +277,7 @@ def ingest_catalog(
         progress.step("hashing sources")
         resolved = _resolve(specs)
         fingerprint = _fingerprint(resolved, skip_bad, curated_dir)
-        stored = _stored_catalog(target)
+        stored = _stored_catalog(target, fingerprint)
         if stored.fingerprint == fingerprint:
             connection = open_catalog(target)
             try:
