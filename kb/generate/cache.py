@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from kb.outpath import TEMP_SUFFIX, temp_writer_pid
 # The project's one atomic writer lives in kb.outpath; re-exported for code that imports it from here.
+from kb.outpath import TEMP_SUFFIX, temp_writer_pid
 from kb.outpath import atomic_write_bytes as atomic_write_bytes
 from kb.paths import cache_dir
 
