@@ -171,7 +171,8 @@ def main() -> None:
         f"sha256 of the whole file ({catalog_bytes / 1e6 / max(check_min, 1e-9):.0f} MB/s)"
     )
     print(
-        f"  reader's check      {reader_min:6.4f} s / {reader_median:6.4f} s  cpu {CPU_SECONDS[5]:6.4f} s  "
+        f"  reader's check      {reader_min * 1e3:6.3f} ms / {reader_median * 1e3:6.3f} ms  "
+        f"cpu {CPU_SECONDS[5] * 1e3:6.3f} ms  "
         "size and mtime against the record (hashes only when they changed)"
     )
     print(
