@@ -152,3 +152,21 @@ def test_the_explorer_shows_control_characters_in_names_visibly() -> None:
     assert_no_raw_controls(shown)
     assert SHOWN in shown and "bad_\\u001b_tag" in shown and "alias\\u001b" in shown
     assert "two\nlines\\u0007" in shown
+
+
+def test_progress_bars_still_draw_but_names_in_them_do_not(capsys: pytest.CaptureFixture[str]) -> None:
+    """tqdm (Hub downloads) moves the cursor up to redraw nested bars: that write passes on stderr;
+    an ESC in a bar's description does not, nor does the same move written by anyone else."""
+    import sys
+
+    from tqdm import tqdm
+
+    from tui.commands.visible_output import visible_output
+
+    with visible_output():
+        with tqdm(total=2, file=sys.stderr, position=1, desc="x\x1b]0;t\x07", mininterval=0) as bar:
+            bar.update(1)
+        sys.stderr.write("\x1b[A")
+    err = capsys.readouterr().err
+    assert err.count("\x1b[A") >= 1 and "\x1b]" not in err and "x\\u001b]0;t\\u0007" in err
+    assert err.endswith("\\u001b[A")
