@@ -99,6 +99,7 @@ class LoadedModel:
     identity: ModelIdentity
     device: DeviceChoice
     base_scheduler_config: dict[str, Any]  # the model's own scheduler config, every sampler's base
+    empty_prompt: Any = None  # the empty prompt's encoding with no LoRA active (engine.prepare_networks)
 
 
 def config_file_path() -> Path:
@@ -118,7 +119,8 @@ def _config_values() -> dict[str, Any]:
     return section if isinstance(section, dict) else {}
 
 
-def _pick(flag: str | None, env_name: str, config_key: str) -> tuple[str | None, str]:
+def pick_setting(flag: str | None, env_name: str, config_key: str) -> tuple[str | None, str]:
+    """A setting's value and where it came from: the flag, else the environment, else [generate] in the config."""
     if flag:
         return flag, f"--{config_key.replace('_', '-')}"
     if os.environ.get(env_name):
@@ -135,14 +137,14 @@ def resolve_model_source(
     """Find and check the model files (no torch); the error names what is missing and the fix."""
     how_to = HOW_TO_NAME_MODEL.format(config=config_file_path())
     how_to_without_flags = HOW_TO_NAME_MODEL_WITHOUT_FLAGS.format(config=config_file_path())
-    model_value, origin = _pick(model_flag, MODEL_ENV, "model")
+    model_value, origin = pick_setting(model_flag, MODEL_ENV, "model")
     if model_value is None:
         raise ModelNotFoundError(
             f"No model is configured; {how_to} (or use --model {TINY_MODEL_NAME} to test).",
             without_flags=f"No model is configured; {how_to_without_flags} "
             f"(or {MODEL_ENV}={TINY_MODEL_NAME} to test).",
         )
-    vae_value, vae_origin = _pick(vae_flag, VAE_ENV, "vae")
+    vae_value, vae_origin = pick_setting(vae_flag, VAE_ENV, "vae")
     vae_path = _checked_vae_path(Path(vae_value).expanduser(), vae_origin) if vae_value else None
     if model_value == TINY_MODEL_NAME:
         return ModelSource("tiny", None, vae_path, None, origin)
@@ -183,7 +185,7 @@ def _checked_vae_path(vae_path: Path, origin: str) -> Path:
 
 def _single_file_config(model_config_flag: str | None) -> Path | None:
     """The SDXL config folder single-file loading needs; None means the Hugging Face cache holds it."""
-    config_value, origin = _pick(model_config_flag, MODEL_CONFIG_ENV, "model_config")
+    config_value, origin = pick_setting(model_config_flag, MODEL_CONFIG_ENV, "model_config")
     if config_value is not None:
         config_path = Path(config_value).expanduser()
         if not (config_path / "model_index.json").is_file():
