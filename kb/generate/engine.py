@@ -23,8 +23,8 @@ from kb.generate.loading import LoadedModel
 from kb.generate.loop import denoise_loop
 from kb.generate.networks import ResolvedNetwork, activate_networks
 from kb.generate.pngmeta import png_bytes, sidecar_record, thumbnail_png_bytes
-from kb.generate.request import PreviewRequest, batch_settings, preview_key, request_infotext
 from kb.generate.prompt_plan import plan_conditioning
+from kb.generate.request import PreviewRequest, batch_settings, preview_key, request_infotext
 from kb.generate.samplers import build_scheduler, sampler_spec
 from kb.generate.validation import check_settings
 
@@ -246,9 +246,7 @@ def generate_previews(
     savers_on = False
     while queue:
         if should_cancel is not None and should_cancel():
-            raise GenerationCancelled(
-                "cancelled between batches; the previews not yet made were not saved."
-            )
+            raise GenerationCancelled("cancelled between batches; the previews not yet made were not saved.")
         batch: list[str] = []
         while queue and len(batch) < size:
             digest = queue.pop(0)

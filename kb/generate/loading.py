@@ -120,7 +120,7 @@ def _config_values() -> dict[str, Any]:
 
 
 def pick_setting(flag: str | None, env_name: str, config_key: str) -> tuple[str | None, str]:
-    """A setting's value and where it came from: the flag, else the environment, else [generate] in the config."""
+    """A setting and where it came from: the flag, else the environment, else [generate] in the config."""
     if flag:
         return flag, f"--{config_key.replace('_', '-')}"
     if os.environ.get(env_name):

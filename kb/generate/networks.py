@@ -31,13 +31,16 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import AidxlError
+from kb.generate.cache import atomic_write_bytes
 from kb.generate.loading import config_file_path, file_or_folder_sha256, pick_setting
+from kb.paths import cache_dir
 from kb.prompt.schedule import ExtraNetworkCall
 
 LORA_DIR_ENV = "AIDXL_LORA_DIR"
 LORA_KINDS = ("lora", "lyco")
 LORA_SUFFIX = ".safetensors"
 SHORT_HASH_LENGTH = 12  # the web UI's `shorthash`
+LORA_HASH_RECORD_FILE = "lora-hashes.json"
 
 
 class NetworkNotFoundError(AidxlError):
@@ -144,7 +147,7 @@ def _problem(call: ExtraNetworkCall, folder: Path | None, origin: str, files: di
     if not folder.is_dir():
         return f"the LoRA folder {folder} (from {origin}) does not exist"
     if call.items[0] not in files:
-        return f"no LoRA named {call.items[0]!r} ({call.items[0]}{LORA_SUFFIX}) under {folder} (from {origin})"
+        return f"no LoRA file {call.items[0]}{LORA_SUFFIX} under {folder} (from {origin})"
     return None
 
 
@@ -158,7 +161,27 @@ def _lora_files(folder: Path) -> dict[str, Path]:
 
 
 def lora_short_hash(path: Path) -> str:
-    """The web UI's LoRA hash: `sshs_model_hash` metadata, else SHA-256 after the safetensors header."""
+    """The web UI's LoRA hash: `sshs_model_hash` metadata, else SHA-256 after the safetensors header.
+
+    Remembered in the cache folder by path, size and modification time (LoRA files are large)."""
+    record_path = cache_dir() / LORA_HASH_RECORD_FILE
+    stat = path.stat()
+    stamp = [stat.st_size, stat.st_mtime_ns]
+    try:
+        records: dict[str, Any] = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        records = {}
+    remembered = records.get(str(path.resolve()))
+    if isinstance(remembered, dict) and remembered.get("stamp") == stamp:
+        return str(remembered["short_hash"])
+    short_hash = _read_lora_short_hash(path)
+    records[str(path.resolve())] = {"stamp": stamp, "short_hash": short_hash}
+    record_path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(record_path, json.dumps(records, indent=1, sort_keys=True).encode("utf-8"))
+    return short_hash
+
+
+def _read_lora_short_hash(path: Path) -> str:
     with open(path, "rb") as handle:
         header_length = int.from_bytes(handle.read(8), "little")
         header = handle.read(header_length)
@@ -177,7 +200,9 @@ def lora_short_hash(path: Path) -> str:
 
 def lora_hashes_infotext(networks: tuple[ResolvedNetwork, ...]) -> str:
     """`name: hash, name: hash`: the web UI's `Lora hashes` value (`:` and `,` dropped from names)."""
-    by_name = {network.mentioned_name.replace(":", "").replace(",", ""): network.short_hash for network in networks}
+    by_name = {
+        network.mentioned_name.replace(":", "").replace(",", ""): network.short_hash for network in networks
+    }
     return ", ".join(f"{name}: {short_hash}" for name, short_hash in by_name.items())
 
 
@@ -190,14 +215,13 @@ def activate_networks(pipeline: Any, networks: tuple[ResolvedNetwork, ...]) -> N
         return
     for network in networks:
         if network.adapter_name not in loaded:
-            try:
-                pipeline.load_lora_weights(str(network.path), adapter_name=network.adapter_name)
-            except (OSError, ValueError, KeyError, RuntimeError) as error:
-                raise NetworkLoadError(
-                    f"{network.path}: cannot be loaded as an SDXL LoRA ({_first_line(error)})."
-                ) from error
+            _load_lora(pipeline, network)
     components = pipeline.get_list_adapters()  # {"unet": [adapters], "text_encoder": [...], ...}
-    multiplier_of = {"unet": "unet_multiplier", "text_encoder": "te_multiplier", "text_encoder_2": "te_multiplier"}
+    multiplier_of = {
+        "unet": "unet_multiplier",
+        "text_encoder": "te_multiplier",
+        "text_encoder_2": "te_multiplier",
+    }
     pipeline.enable_lora()
     pipeline.set_adapters(
         [network.adapter_name for network in networks],
@@ -210,6 +234,22 @@ def activate_networks(pipeline: Any, networks: tuple[ResolvedNetwork, ...]) -> N
             for network in networks
         ],
     )
+
+
+def _load_lora(pipeline: Any, network: ResolvedNetwork) -> None:
+    from diffusers.utils import logging as diffusers_logging
+
+    # diffusers logs a notice for each text encoder a LoRA has no weights for (most UNet-only LoRAs).
+    verbosity = diffusers_logging.get_verbosity()
+    diffusers_logging.set_verbosity_error()
+    try:
+        pipeline.load_lora_weights(str(network.path), adapter_name=network.adapter_name)
+    except (OSError, ValueError, KeyError, RuntimeError) as error:
+        raise NetworkLoadError(
+            f"{network.path}: cannot be loaded as an SDXL LoRA ({_first_line(error)})."
+        ) from error
+    finally:
+        diffusers_logging.set_verbosity(verbosity)
 
 
 def _loaded_adapters(pipeline: Any) -> set[str]:

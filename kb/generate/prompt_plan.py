@@ -70,9 +70,7 @@ def entry_at_step(schedule: tuple[ScheduledText, ...], step: int) -> ScheduledTe
 def plan_conditioning(positive: str, negative: str, steps: int) -> ConditioningPlan:
     """The plan for a positive and negative prompt sampled in `steps` steps."""
     stripped, networks = strip_extra_networks(positive)
-    subprompts = tuple(
-        SubPromptPlan(weight, _scheduled(text, steps)) for text, weight in split_and(stripped)
-    )
+    subprompts = tuple(SubPromptPlan(weight, _scheduled(text, steps)) for text, weight in split_and(stripped))
     negative_schedule = _scheduled(negative, steps)
     return ConditioningPlan(
         subprompts=subprompts,

@@ -152,4 +152,5 @@ def request_pads_conds(request: PreviewRequest) -> bool:
     from kb.generate.conditioning import pads_at_some_step
     from kb.generate.prompt_plan import plan_conditioning
 
-    return pads_at_some_step(plan_conditioning(request.positive, request.negative, request.steps), request.steps)
+    plan = plan_conditioning(request.positive, request.negative, request.steps)
+    return pads_at_some_step(plan, request.steps)

@@ -81,6 +81,23 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--emphasis", choices=EMPHASIS_MODES, default="original", help="prompt weight normalisation (A1111's)"
     )
+    parser.add_argument(
+        "--pad-conds",
+        action="store_true",
+        help="pad prompt and negative prompt to the same chunk count with empty-prompt chunks (the web UI's "
+        "'Pad prompt/negative prompt'; written as 'Pad conds: True'); default: run them unpadded",
+    )
+    parser.add_argument(
+        "--lora-dir",
+        metavar="DIR",
+        help="folder of the LoRA files <lora:NAME:W> names (NAME.safetensors anywhere under it; default: "
+        "$AIDXL_LORA_DIR or lora_dir under [generate] in the config file)",
+    )
+    parser.add_argument(
+        "--ignore-missing-networks",
+        action="store_true",
+        help="generate without a <lora:...> whose file is not found (one warning) instead of stopping",
+    )
     parser.add_argument("--out", metavar="FILE", help="also write the PNG here")
     parser.add_argument("--json", action="store_true", help="print {path, cached, parameters} as JSON")
     parser.set_defaults(run=run_preview)
@@ -97,6 +114,9 @@ def run_preview(args: argparse.Namespace) -> int:
         cfg_scale=args.cfg,
         size=parse_size(args.size) if args.size else None,
         emphasis=args.emphasis,
+        pad_conds=args.pad_conds,
+        lora_dir=args.lora_dir,
+        ignore_missing_networks=args.ignore_missing_networks,
     )
     prepared = prepare_preview(options, model=args.model, vae=args.vae, model_config=args.model_config)
     for warning in prepared.warnings:
