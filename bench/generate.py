@@ -6,7 +6,8 @@ with CFG, batch 1 and 4:
 
   baseline   a plain `StableDiffusionXLPipeline(...)(prompt)` call (its default scheduler, CFG 5,
              bf16 weights, diffusers' default SDPA attention), measured in the same run;
-  eager      our path: bf16 + SDPA, fused QKV projections, prompt encoded once;
+  eager      our product path (kb.generate.loop, the previews' one denoising loop): bf16 + SDPA,
+             fused QKV projections, prompt encoded once;
   graphs     the same with the whole UNet compiled with CUDA graphs (`mode="reduce-overhead"`);
   compiled   the eager path with regional `torch.compile` (every transformer and ResNet block).
 
@@ -200,37 +201,35 @@ def plain_call(pipeline: Any, setup: BenchSetup, batch: int) -> Callable[[], Any
 
 
 def preview_path(pipeline: Any, setup: BenchSetup, batch: int) -> Callable[[], Any]:
-    """Our path: A1111-weighted encoding once, `Euler a` + CFG 7 to latents, VAE decode."""
+    """Our product path: the prompt's plan encoded once, the previews' denoising loop
+    (`kb.generate.loop`, `Euler a` + CFG 7, one seed per image), VAE decode."""
     import torch
 
-    from kb.generate.encode import encode_prompt_pair, prompt_chunks
+    from kb.generate.conditioning import encode_empty_prompt, encode_plan
+    from kb.generate.loop import denoise_loop
+    from kb.generate.prompt_plan import plan_conditioning
     from kb.generate.samplers import build_scheduler
 
-    encoded = encode_prompt_pair(
-        pipeline,
-        prompt_chunks(PROMPT),
-        prompt_chunks("lowres"),
-        "original",
-    )
+    plan = plan_conditioning(PROMPT, "lowres", setup.steps)
+    with torch.inference_mode():
+        encoding = encode_plan(
+            pipeline, plan, "original", empty_prompt=encode_empty_prompt(pipeline), pad_conds=False
+        )
     base_config = dict(pipeline.scheduler.config)
     vae = pipeline.vae
 
     def run() -> Any:
-        pipeline.scheduler = build_scheduler("Euler a", base_config)
+        latents = denoise_loop(
+            pipeline,
+            build_scheduler("Euler a", base_config),
+            [encoding] * batch,
+            list(range(batch)),
+            steps=setup.steps,
+            cfg_scale=7.0,
+            width=setup.width,
+            height=setup.height,
+        )
         with torch.inference_mode():
-            latents = pipeline(
-                prompt_embeds=encoded.positive.embeddings,
-                negative_prompt_embeds=encoded.negative.embeddings,
-                pooled_prompt_embeds=encoded.positive.pooled,
-                negative_pooled_prompt_embeds=encoded.negative.pooled,
-                height=setup.height,
-                width=setup.width,
-                num_inference_steps=setup.steps,
-                guidance_scale=7.0,
-                num_images_per_prompt=batch,
-                generator=torch.Generator("cpu").manual_seed(0),
-                output_type="latent",
-            ).images
             images = vae.decode(latents.to(vae.dtype) / vae.config.scaling_factor, return_dict=False)[0]
         return images
 
