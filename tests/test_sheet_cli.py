@@ -60,3 +60,16 @@ def test_dry_run_imports_no_torch() -> None:
     )
     assert json.loads(result.stdout)["cells"] == 6
     assert result.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_a_lora_that_is_not_found_stops_the_sheet_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIDXL_LORA_DIR", "")  # restored after the test: --lora-dir sets it
+    args = ["sheet", "--styles", "by chi4 <lora:nothere:0.8>", "--seeds", "1", "--lora-dir", str(tmp_path)]
+    assert main([*args, *TINY, "--dry-run"]) == 2
+    error = capsys.readouterr().err
+    assert error == (
+        f"aidxl: prompt position 8: <lora:nothere:0.8>: no LoRA file nothere.safetensors under {tmp_path} "
+        "(from $AIDXL_LORA_DIR); fix the name or the folder (--lora-dir).\n"
+    )

@@ -100,10 +100,18 @@ def multipliers(call: ExtraNetworkCall) -> tuple[float, float]:
     return te, unet
 
 
+IGNORE_MISSING_HINT = "or pass --ignore-missing-networks to generate without it"
+
+
 def resolve_networks(
-    calls: tuple[ExtraNetworkCall, ...], *, lora_dir: str | None = None, ignore_missing: bool = False
+    calls: tuple[ExtraNetworkCall, ...],
+    *,
+    lora_dir: str | None = None,
+    ignore_missing: bool = False,
+    missing_hint: str = IGNORE_MISSING_HINT,
 ) -> NetworkResolution:
-    """Find every network's file (no torch); a missing one raises unless `ignore_missing`."""
+    """Find every network's file (no torch); a missing one raises (its message ending with
+    `missing_hint`) unless `ignore_missing`."""
     folder, origin = lora_folder(lora_dir) if calls else (None, "")
     files = _lora_files(folder) if folder is not None and folder.is_dir() else {}
     merged: dict[Path, ResolvedNetwork] = {}
@@ -114,8 +122,7 @@ def resolve_networks(
         if problem is not None:
             if not ignore_missing:
                 raise NetworkNotFoundError(
-                    f"prompt position {call.start}: {written}: {problem}; "
-                    "or pass --ignore-missing-networks to generate without it."
+                    f"prompt position {call.start}: {written}: {problem}; {missing_hint}."
                 )
             warnings.append(f"prompt position {call.start}: {written}: {problem}; generating without it.")
             continue

@@ -100,7 +100,8 @@ def _preview_request(request: CellRequest) -> PreviewRequest:
     """The engine's request for a cell; its `<lora:...>` are found in the configured LoRA folder
     ($AIDXL_LORA_DIR or the config file), and a missing one stops the sheet before any work."""
     _stripped, calls = strip_extra_networks(request.positive)
-    networks = resolve_networks(tuple(calls)).networks if calls else ()
+    hint = "fix the name or the folder (--lora-dir)"
+    networks = resolve_networks(tuple(calls), missing_hint=hint).networks if calls else ()
     return PreviewRequest(
         positive=request.positive,
         negative=request.negative,
