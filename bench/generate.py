@@ -8,7 +8,8 @@ with CFG, batch 1 and 4:
              bf16 weights, diffusers' default SDPA attention), measured in the same run;
   eager      our product path (kb.generate.loop, the previews' one denoising loop): bf16 + SDPA,
              fused QKV projections, prompt encoded once;
-  graphs     the same with the whole UNet compiled with CUDA graphs (`mode="reduce-overhead"`);
+  graphs     the same with the whole UNet compiled with CUDA graphs (`mode="reduce-overhead"`), made by
+             the product's `kb.generate.acceleration` (what `auto` picks on CUDA);
   compiled   the eager path with regional `torch.compile` (every transformer and ResNet block).
 
 It prints s/image, images/s, the ratio to the baseline, and the utilisation against the FLOP
@@ -200,7 +201,7 @@ def plain_call(pipeline: Any, setup: BenchSetup, batch: int) -> Callable[[], Any
     return run
 
 
-def preview_path(pipeline: Any, setup: BenchSetup, batch: int) -> Callable[[], Any]:
+def preview_path(pipeline: Any, setup: BenchSetup, batch: int, unet: Any = None) -> Callable[[], Any]:
     """Our product path: the prompt's plan encoded once, the previews' denoising loop
     (`kb.generate.loop`, `Euler a` + CFG 7, one seed per image), VAE decode."""
     import torch
@@ -228,6 +229,7 @@ def preview_path(pipeline: Any, setup: BenchSetup, batch: int) -> Callable[[], A
             cfg_scale=7.0,
             width=setup.width,
             height=setup.height,
+            unet=unet,
         )
         with torch.inference_mode():
             images = vae.decode(latents.to(vae.dtype) / vae.config.scaling_factor, return_dict=False)[0]
@@ -345,15 +347,16 @@ def run_benchmark(setup: BenchSetup) -> None:
         )
         print(f"measured: {rows[-1]}", flush=True)
     if setup.compile and not setup.tiny:
-        # Whole-UNet compile with CUDA graphs: at batch 1 the eager UNet is launch-bound.
-        eager_unet = pipeline.unet
-        pipeline.unet = torch.compile(eager_unet, mode="reduce-overhead", fullgraph=True)
+        # Whole-UNet compile with CUDA graphs, as the product makes it (`kb.generate.acceleration`,
+        # what `auto` picks on CUDA): at batch 1 the eager UNet is launch-bound.
+        from kb.generate.acceleration import accelerated_unet, choose_unet_mode
+
+        print(f"product UNet mode (auto) on {setup.device}: {choose_unet_mode('auto', setup.device).mode}")
+        graphs_unet = accelerated_unet(pipeline.unet, "graphs")
         for batch in setup.batches:
-            rows.append(
-                Row("graphs", batch, seconds_per_image(setup, batch, preview_path(pipeline, setup, batch)))
-            )
+            run = preview_path(pipeline, setup, batch, unet=graphs_unet)
+            rows.append(Row("graphs", batch, seconds_per_image(setup, batch, run)))
             print(f"measured: {rows[-1]}", flush=True)
-        pipeline.unet = eager_unet
         import torch._dynamo
 
         torch._dynamo.reset()

@@ -127,6 +127,8 @@ def denoise_batch(
         width=first.width,
         height=first.height,
         after_step=after_step,
+        # A compiled UNet serves requests without LoRA; peft's layer swaps need the eager module.
+        unet=model.fast_unet if not first.networks else None,
     )
 
 

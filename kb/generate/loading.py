@@ -100,6 +100,9 @@ class LoadedModel:
     device: DeviceChoice
     base_scheduler_config: dict[str, Any]  # the model's own scheduler config, every sampler's base
     empty_prompt: Any = None  # the empty prompt's encoding with no LoRA active (engine.prepare_networks)
+    unet_mode: str = "eager"  # how the loop runs the UNet (kb.generate.acceleration)
+    fast_unet: Any = None  # the compiled UNet for requests without LoRA; None: the pipeline's own
+    unet_note: str | None = None  # one line when the requested UNet mode could not be used
 
 
 def config_file_path() -> Path:
@@ -297,11 +300,20 @@ def choose_device(source: ModelSource, *, allow_cpu: bool) -> DeviceChoice:
 
 
 def load_model(
-    source: ModelSource, device: DeviceChoice, identity: ModelIdentity | None = None
+    source: ModelSource,
+    device: DeviceChoice,
+    identity: ModelIdentity | None = None,
+    *,
+    unet_mode: str | None = None,
 ) -> LoadedModel:
-    """Load the pipeline offline onto the chosen device and dtype."""
+    """Load the pipeline offline onto the chosen device and dtype, with the UNet mode asked for
+    (`unet_mode`, else the environment or config, else `auto`: `kb.generate.acceleration`)."""
     require_generation_extra()
     import torch
+
+    from kb.generate.acceleration import accelerated_unet, choose_unet_mode, requested_unet_mode
+
+    choice = choose_unet_mode(unet_mode or requested_unet_mode(), device.device)
 
     dtype = getattr(torch, device.dtype_name)
     if source.kind == "tiny":
@@ -324,6 +336,9 @@ def load_model(
         identity if identity is not None else model_identity(source),
         device,
         dict(pipeline.scheduler.config),
+        unet_mode=choice.mode,
+        fast_unet=accelerated_unet(pipeline.unet, choice.mode),
+        unet_note=choice.note,
     )
 
 

@@ -52,12 +52,16 @@ def denoise_loop(
     width: int,
     height: int,
     after_step: Callable[[int], None] | None = None,
+    unet: Any = None,
 ) -> Any:
-    """Latents [N, C, h, w] of N requests after `steps` steps; `after_step(i)` after step i (1-based)."""
+    """Latents [N, C, h, w] of N requests after `steps` steps; `after_step(i)` after step i (1-based).
+
+    `unet`: what to call for the UNet (a compiled wrapper, `kb.generate.acceleration`); by default
+    the pipeline's own module."""
     import torch
 
-    unet = pipeline.unet
-    device = unet.device
+    unet = unet if unet is not None else pipeline.unet
+    device = pipeline.unet.device
     dtype = encodings[0].empty_prompt.embeddings.dtype
     scheduler.set_timesteps(steps, device=device)
     if hasattr(scheduler, "set_begin_index"):

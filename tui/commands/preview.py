@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kb.generate.acceleration import UNET_MODES, requested_unet_mode
 from kb.generate.encode import EMPHASIS_MODES
 from kb.generate.preview import (
     DEFAULT_CFG_SCALE,
@@ -98,12 +99,19 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="generate without a <lora:...> whose file is not found (one warning) instead of stopping",
     )
+    parser.add_argument(
+        "--unet-mode",
+        choices=UNET_MODES,
+        help="how the UNet runs: auto (CUDA graphs on a GPU, eager on the CPU), eager, graphs (whole-UNet "
+        "CUDA graphs) or compiled (regional torch.compile); default: $AIDXL_UNET_MODE, the config or auto",
+    )
     parser.add_argument("--out", metavar="FILE", help="also write the PNG here")
     parser.add_argument("--json", action="store_true", help="print {path, cached, parameters} as JSON")
     parser.set_defaults(run=run_preview)
 
 
 def run_preview(args: argparse.Namespace) -> int:
+    unet_mode = requested_unet_mode(args.unet_mode)  # a bad name in the environment or config stops here
     options = PreviewOptions(
         trigger=args.trigger,
         base=args.base,
@@ -124,7 +132,7 @@ def run_preview(args: argparse.Namespace) -> int:
     preview = cached_preview(prepared)
     cached = preview is not None
     if preview is None:
-        preview = _generate(prepared, allow_cpu=args.allow_cpu)
+        preview = _generate(prepared, allow_cpu=args.allow_cpu, unet_mode=unet_mode)
     path = export_png(preview, Path(args.out)) if args.out else preview.png_path
     if preview.random_weights:
         print(
@@ -143,7 +151,7 @@ def run_preview(args: argparse.Namespace) -> int:
     return 0
 
 
-def _generate(prepared: Any, *, allow_cpu: bool) -> Any:
+def _generate(prepared: Any, *, allow_cpu: bool, unet_mode: str) -> Any:
     """Load the model and generate, drawing progress on stderr (imports torch)."""
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # keep optional-backend notices off stderr
     from kb.generate.engine import StepProgress, generate_preview
@@ -156,7 +164,9 @@ def _generate(prepared: Any, *, allow_cpu: bool) -> Any:
         torch.set_num_threads(1)  # the toy model's matrices are too small to gain from threads
     if device.warning:
         print(f"aidxl: {device.warning}", file=sys.stderr)
-    model = load_model(prepared.source, device, prepared.identity)
+    model = load_model(prepared.source, device, prepared.identity, unet_mode=unet_mode)
+    if model.unet_note:
+        print(f"aidxl: {model.unet_note}", file=sys.stderr)
     interactive = sys.stderr.isatty()
 
     def show_progress(progress: StepProgress) -> None:
