@@ -389,12 +389,10 @@ def edit_end_step(
         ) from None
 
 
-def schedule_of(
-    parsed: ScheduleParse, steps: int, *, hires_steps: int | None = None, use_old_scheduling: bool = False
-) -> list[tuple[int, str]]:
-    """`prompt_schedule` of an already parsed prompt."""
-    if parsed.problem is not None:
-        return [(hires_steps if hires_steps is not None and not use_old_scheduling else steps, parsed.prompt)]
+def _end_steps(
+    parsed: ScheduleParse, steps: int, *, hires_steps: int | None, use_old_scheduling: bool
+) -> tuple[dict[int, int], set[int]]:
+    """Each edit's end step (by id) and the schedule's step boundaries."""
     total = hires_steps if hires_steps is not None and not use_old_scheduling else steps
     when_by_edit: dict[int, int] = {}
     boundaries = {total}
@@ -409,12 +407,36 @@ def schedule_of(
             has_alternation = True
     if has_alternation:
         boundaries.update(range(1, total + 1))
-    return [(step, _render_at(parsed, step, when_by_edit)) for step in sorted(boundaries)]
+    return when_by_edit, boundaries
 
 
-def _render_at(parsed: ScheduleParse, step: int, when_by_edit: dict[int, int]) -> str:
+def schedule_of(
+    parsed: ScheduleParse, steps: int, *, hires_steps: int | None = None, use_old_scheduling: bool = False
+) -> list[tuple[int, str]]:
+    """`prompt_schedule` of an already parsed prompt."""
+    if parsed.problem is not None:
+        return [(hires_steps if hires_steps is not None and not use_old_scheduling else steps, parsed.prompt)]
+    when_by_edit, boundaries = _end_steps(
+        parsed, steps, hires_steps=hires_steps, use_old_scheduling=use_old_scheduling
+    )
+    return [(step, _render_at(parsed, step, when_by_edit)[0]) for step in sorted(boundaries)]
+
+
+def text_origins_at(parsed: ScheduleParse, steps: int, step: int) -> tuple[str, list[int]]:
+    """The text of schedule step `step` (an end step of `schedule_of(parsed, steps)`) and, for each of
+    its characters, its index in the parsed prompt."""
+    if parsed.problem is not None:
+        return parsed.prompt, list(range(len(parsed.prompt)))
+    when_by_edit, _ = _end_steps(parsed, steps, hires_steps=None, use_old_scheduling=False)
+    return _render_at(parsed, step, when_by_edit, with_origins=True)
+
+
+def _render_at(
+    parsed: ScheduleParse, step: int, when_by_edit: dict[int, int], *, with_origins: bool = False
+) -> tuple[str, list[int]]:
     prompt = parsed.prompt
     parts: list[str] = []
+    origins: list[int] = []
     pending: list[Iterator[ScheduleItem]] = [iter(parsed.items)]
     while pending:
         item = next(pending[-1], None)
@@ -422,6 +444,8 @@ def _render_at(parsed: ScheduleParse, step: int, when_by_edit: dict[int, int]) -
             pending.pop()
         elif isinstance(item, Literal):
             parts.append(prompt[item.start : item.end])
+            if with_origins:
+                origins.extend(range(item.start, item.end))
         elif isinstance(item, Group):
             pending.append(iter(item.parts))
         elif isinstance(item, Edit):
@@ -429,7 +453,7 @@ def _render_at(parsed: ScheduleParse, step: int, when_by_edit: dict[int, int]) -
             pending.append(iter(chosen))
         else:
             pending.append(iter(item.options[(step - 1) % len(item.options)]))
-    return "".join(parts)
+    return "".join(parts), origins
 
 
 def prompt_schedule(
