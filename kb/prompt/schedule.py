@@ -35,7 +35,7 @@ whose end step is `>= s` (`text_at_step`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from kb.errors import PromptSyntaxError
@@ -151,10 +151,29 @@ ScheduleItem = Literal | Group | Edit | Alternation
 
 @dataclass(frozen=True)
 class ScheduleProblem:
-    """Why the web UI's grammar rejects a prompt (so it reads it literally), and where."""
+    """Why the web UI's grammar rejects a prompt (so it reads it literally), and where: a `|` outside
+    every alternation (`opener`: the bracket that failed to become one, if any), or a backslash that
+    escapes nothing."""
 
     position: int
-    reason: str
+    character: str  # `|` or `\\`
+    opener: int | None = None
+
+    @property
+    def reason(self) -> str:
+        return self.describe(lambda position: position)
+
+    def describe(self, position_of: Callable[[int], int]) -> str:
+        """The reason, with each position passed through `position_of` (e.g. into a larger prompt)."""
+        where = f"prompt position {position_of(self.position)}"
+        consequence = "so the web UI reads the whole prompt literally: no editing, no alternation"
+        if self.character == "\\":
+            escapes_nothing = "a backslash that escapes nothing (at the end or before a line break)"
+            return f"{where}: {escapes_nothing}, {consequence}"
+        because = ""
+        if self.opener is not None:
+            because = f" (the bracket at position {position_of(self.opener)} is not a complete construct)"
+        return f"{where}: `|` is outside any alternation `[a|b]`{because}, {consequence}"
 
 
 @dataclass(frozen=True)
@@ -230,12 +249,7 @@ def parse_schedule(prompt: str) -> ScheduleParse:
         for frame in stack:
             if frame.bars:
                 bar = next(at for at in frame.separators if prompt[at] == "|")
-                return ScheduleProblem(
-                    bar,
-                    f"prompt position {bar}: `|` is outside any alternation `[a|b]` (the `{frame.opener}` "
-                    f"at position {frame.start} is not a complete construct), so the web UI reads the "
-                    "whole prompt literally: no editing, no alternation",
-                )
+                return ScheduleProblem(bar, "|", frame.start)
         for frame in stack:
             top.append(Literal(frame.start, frame.start + 1))
             for index, segment in enumerate(frame.segments):
@@ -250,15 +264,7 @@ def parse_schedule(prompt: str) -> ScheduleParse:
         character = prompt[position]
         if character == "\\":
             if position + 1 >= length or prompt[position + 1] == "\n":
-                where = "at the end" if position + 1 >= length else "before a line break"
-                return _unreadable(
-                    prompt,
-                    ScheduleProblem(
-                        position,
-                        f"prompt position {position}: a backslash {where} escapes nothing, so the web UI "
-                        "reads the whole prompt literally: no editing, no alternation",
-                    ),
-                )
+                return _unreadable(prompt, ScheduleProblem(position, "\\"))
             if text_start is None:
                 text_start = position
             position += 2
@@ -275,16 +281,9 @@ def parse_schedule(prompt: str) -> ScheduleParse:
         elif character == "|":
             if frame is None or frame.opener == "(" or len(frame.separators) > frame.bars:
                 # `|` directly in `( )`, or after a `:` in `[ ]`: neither can be a construct.
+                opener = frame.start if frame is not None else None
                 problem = give_up_frames()
-                return _unreadable(
-                    prompt,
-                    problem
-                    or ScheduleProblem(
-                        position,
-                        f"prompt position {position}: `|` is outside any alternation `[a|b]`, so the web UI "
-                        "reads the whole prompt literally: no editing, no alternation",
-                    ),
-                )
+                return _unreadable(prompt, problem or ScheduleProblem(position, "|", opener))
             frame.separators.append(position)
             frame.bars += 1
             frame.segments.append([])
