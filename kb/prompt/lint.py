@@ -19,7 +19,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING
 
 from kb.errors import ClipVocabularyError, CuratedDataError, PromptSyntaxError
@@ -186,9 +186,7 @@ def check_schedule_syntax(text: str) -> tuple[list[Finding], list[tuple[int, int
         parsed = parse_schedule(part_text)
         if parsed.problem is not None:
             at = original_positions[part_start + parsed.problem.position]
-            reason = parsed.problem.describe(
-                lambda position, offset=part_start: original_positions[offset + position]
-            )
+            reason = parsed.problem.describe(partial(_shifted_position, original_positions, part_start))
             findings.append(Finding("schedule-syntax", reason, at, at + 1, None, Severity.WARNING))
         for construct in parsed.edits + parsed.alternations:
             spans.append(
@@ -199,6 +197,10 @@ def check_schedule_syntax(text: str) -> tuple[list[Finding], list[tuple[int, int
             )
         part_start = separator_end
     return findings, spans
+
+
+def _shifted_position(original_positions: list[int], offset: int, position: int) -> int:
+    return original_positions[offset + position]
 
 
 def check_weight_syntax(text: str) -> list[Finding]:
