@@ -35,7 +35,7 @@ whose end step is `>= s` (`text_at_step`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from kb.errors import PromptSyntaxError
@@ -151,10 +151,29 @@ ScheduleItem = Literal | Group | Edit | Alternation
 
 @dataclass(frozen=True)
 class ScheduleProblem:
-    """Why the web UI's grammar rejects a prompt (so it reads it literally), and where."""
+    """Why the web UI's grammar rejects a prompt (so it reads it literally), and where: a `|` outside
+    every alternation (`opener`: the bracket that failed to become one, if any), or a backslash that
+    escapes nothing."""
 
     position: int
-    reason: str
+    character: str  # `|` or `\\`
+    opener: int | None = None
+
+    @property
+    def reason(self) -> str:
+        return self.describe(lambda position: position)
+
+    def describe(self, position_of: Callable[[int], int]) -> str:
+        """The reason, with each position passed through `position_of` (e.g. into a larger prompt)."""
+        where = f"prompt position {position_of(self.position)}"
+        consequence = "so the web UI reads the whole prompt literally: no editing, no alternation"
+        if self.character == "\\":
+            escapes_nothing = "a backslash that escapes nothing (at the end or before a line break)"
+            return f"{where}: {escapes_nothing}, {consequence}"
+        because = ""
+        if self.opener is not None:
+            because = f" (the bracket at position {position_of(self.opener)} is not a complete construct)"
+        return f"{where}: `|` is outside any alternation `[a|b]`{because}, {consequence}"
 
 
 @dataclass(frozen=True)
@@ -230,12 +249,7 @@ def parse_schedule(prompt: str) -> ScheduleParse:
         for frame in stack:
             if frame.bars:
                 bar = next(at for at in frame.separators if prompt[at] == "|")
-                return ScheduleProblem(
-                    bar,
-                    f"prompt position {bar}: `|` is outside any alternation `[a|b]` (the `{frame.opener}` "
-                    f"at position {frame.start} is not a complete construct), so the web UI reads the "
-                    "whole prompt literally: no editing, no alternation",
-                )
+                return ScheduleProblem(bar, "|", frame.start)
         for frame in stack:
             top.append(Literal(frame.start, frame.start + 1))
             for index, segment in enumerate(frame.segments):
@@ -250,15 +264,7 @@ def parse_schedule(prompt: str) -> ScheduleParse:
         character = prompt[position]
         if character == "\\":
             if position + 1 >= length or prompt[position + 1] == "\n":
-                where = "at the end" if position + 1 >= length else "before a line break"
-                return _unreadable(
-                    prompt,
-                    ScheduleProblem(
-                        position,
-                        f"prompt position {position}: a backslash {where} escapes nothing, so the web UI "
-                        "reads the whole prompt literally: no editing, no alternation",
-                    ),
-                )
+                return _unreadable(prompt, ScheduleProblem(position, "\\"))
             if text_start is None:
                 text_start = position
             position += 2
@@ -275,16 +281,9 @@ def parse_schedule(prompt: str) -> ScheduleParse:
         elif character == "|":
             if frame is None or frame.opener == "(" or len(frame.separators) > frame.bars:
                 # `|` directly in `( )`, or after a `:` in `[ ]`: neither can be a construct.
+                opener = frame.start if frame is not None else None
                 problem = give_up_frames()
-                return _unreadable(
-                    prompt,
-                    problem
-                    or ScheduleProblem(
-                        position,
-                        f"prompt position {position}: `|` is outside any alternation `[a|b]`, so the web UI "
-                        "reads the whole prompt literally: no editing, no alternation",
-                    ),
-                )
+                return _unreadable(prompt, problem or ScheduleProblem(position, "|", opener))
             frame.separators.append(position)
             frame.bars += 1
             frame.segments.append([])
@@ -389,12 +388,10 @@ def edit_end_step(
         ) from None
 
 
-def schedule_of(
-    parsed: ScheduleParse, steps: int, *, hires_steps: int | None = None, use_old_scheduling: bool = False
-) -> list[tuple[int, str]]:
-    """`prompt_schedule` of an already parsed prompt."""
-    if parsed.problem is not None:
-        return [(hires_steps if hires_steps is not None and not use_old_scheduling else steps, parsed.prompt)]
+def _end_steps(
+    parsed: ScheduleParse, steps: int, *, hires_steps: int | None, use_old_scheduling: bool
+) -> tuple[dict[int, int], set[int]]:
+    """Each edit's end step (by id) and the schedule's step boundaries."""
     total = hires_steps if hires_steps is not None and not use_old_scheduling else steps
     when_by_edit: dict[int, int] = {}
     boundaries = {total}
@@ -409,12 +406,36 @@ def schedule_of(
             has_alternation = True
     if has_alternation:
         boundaries.update(range(1, total + 1))
-    return [(step, _render_at(parsed, step, when_by_edit)) for step in sorted(boundaries)]
+    return when_by_edit, boundaries
 
 
-def _render_at(parsed: ScheduleParse, step: int, when_by_edit: dict[int, int]) -> str:
+def schedule_of(
+    parsed: ScheduleParse, steps: int, *, hires_steps: int | None = None, use_old_scheduling: bool = False
+) -> list[tuple[int, str]]:
+    """`prompt_schedule` of an already parsed prompt."""
+    if parsed.problem is not None:
+        return [(hires_steps if hires_steps is not None and not use_old_scheduling else steps, parsed.prompt)]
+    when_by_edit, boundaries = _end_steps(
+        parsed, steps, hires_steps=hires_steps, use_old_scheduling=use_old_scheduling
+    )
+    return [(step, _render_at(parsed, step, when_by_edit)[0]) for step in sorted(boundaries)]
+
+
+def text_origins_at(parsed: ScheduleParse, steps: int, step: int) -> tuple[str, list[int]]:
+    """The text of schedule step `step` (an end step of `schedule_of(parsed, steps)`) and, for each of
+    its characters, its index in the parsed prompt."""
+    if parsed.problem is not None:
+        return parsed.prompt, list(range(len(parsed.prompt)))
+    when_by_edit, _ = _end_steps(parsed, steps, hires_steps=None, use_old_scheduling=False)
+    return _render_at(parsed, step, when_by_edit, with_origins=True)
+
+
+def _render_at(
+    parsed: ScheduleParse, step: int, when_by_edit: dict[int, int], *, with_origins: bool = False
+) -> tuple[str, list[int]]:
     prompt = parsed.prompt
     parts: list[str] = []
+    origins: list[int] = []
     pending: list[Iterator[ScheduleItem]] = [iter(parsed.items)]
     while pending:
         item = next(pending[-1], None)
@@ -422,6 +443,8 @@ def _render_at(parsed: ScheduleParse, step: int, when_by_edit: dict[int, int]) -
             pending.pop()
         elif isinstance(item, Literal):
             parts.append(prompt[item.start : item.end])
+            if with_origins:
+                origins.extend(range(item.start, item.end))
         elif isinstance(item, Group):
             pending.append(iter(item.parts))
         elif isinstance(item, Edit):
@@ -429,7 +452,7 @@ def _render_at(parsed: ScheduleParse, step: int, when_by_edit: dict[int, int]) -
             pending.append(iter(chosen))
         else:
             pending.append(iter(item.options[(step - 1) % len(item.options)]))
-    return "".join(parts)
+    return "".join(parts), origins
 
 
 def prompt_schedule(
