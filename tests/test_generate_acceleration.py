@@ -17,6 +17,8 @@ def test_auto_is_cuda_graphs_on_a_gpu_and_eager_on_the_cpu() -> None:
     assert (choose_unet_mode("auto", "cpu").mode, choose_unet_mode("auto", "cpu").note) == ("eager", None)
     assert choose_unet_mode("compiled", "cuda").mode == "compiled"
     assert choose_unet_mode("eager", "cuda").mode == "eager"
+    assert choose_unet_mode("auto", "cuda", test_model=True).mode == "eager"  # tiny-random: tests
+    assert choose_unet_mode("graphs", "cuda", test_model=True).mode == "graphs"
     fallback = choose_unet_mode("graphs", "cpu")
     assert fallback.mode == "eager"
     assert fallback.note == "warning: UNet mode graphs needs a CUDA GPU; running the UNet eager on the cpu."

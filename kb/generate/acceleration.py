@@ -5,7 +5,8 @@
 plain diffusers call) and at batch 4 (1.19x), so `auto` picks `graphs` on CUDA. CUDA graphs
 exist only on CUDA and compiling only pays off there, so on the CPU every mode runs eager (an
 explicit `graphs` or `compiled` says so once). The choice: `--unet-mode`, else `$AIDXL_UNET_MODE`,
-else `unet_mode` under `[generate]` in the config file, else `auto`.
+else `unet_mode` under `[generate]` in the config file, else `auto` (eager for `tiny-random`: a test
+model, compiling it would cost more than it saves).
 
 The compiled UNet is a wrapper around the same module (no second copy of the weights). A request
 with LoRA networks runs the eager module: peft swaps layers in and out, which a captured graph
@@ -48,8 +49,11 @@ def requested_unet_mode(flag: str | None = None) -> str:
     return mode
 
 
-def choose_unet_mode(requested: str, device: str) -> UnetModeChoice:
-    """What runs on `device` for the requested mode: eager on the CPU, `auto` = graphs on CUDA."""
+def choose_unet_mode(requested: str, device: str, *, test_model: bool = False) -> UnetModeChoice:
+    """What runs on `device` for the requested mode: eager on the CPU, `auto` = graphs on CUDA
+    (eager for the tiny test model, whose compile would take longer than its every use in a test)."""
+    if requested == "auto" and test_model:
+        return UnetModeChoice(requested, "eager", None)
     if device != "cuda":
         note = None
         if requested in ("graphs", "compiled"):

@@ -313,7 +313,9 @@ def load_model(
 
     from kb.generate.acceleration import accelerated_unet, choose_unet_mode, requested_unet_mode
 
-    choice = choose_unet_mode(unet_mode or requested_unet_mode(), device.device)
+    choice = choose_unet_mode(
+        unet_mode or requested_unet_mode(), device.device, test_model=source.kind == "tiny"
+    )
 
     dtype = getattr(torch, device.dtype_name)
     if source.kind == "tiny":
