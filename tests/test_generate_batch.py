@@ -258,6 +258,7 @@ def sheet_spec() -> SheetSpec:
         height=32,
         steps=2,
         cell_px=32,
+        controls=0,  # batching is the point here, not the made-up control rows
     )
 
 
