@@ -56,6 +56,7 @@ def test_a_bad_mode_in_the_environment_stops_the_preview_in_one_line(
     )
 
 
+@pytest.mark.slow  # two CLI generations in process, each loading the tiny model (about 5 s)
 def test_graphs_on_the_cpu_fall_back_to_eager_with_the_same_pixels(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

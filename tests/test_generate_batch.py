@@ -184,6 +184,27 @@ def test_prompts_of_another_chunk_count_share_the_loop_in_passes_of_their_own(
     assert int(difference.max()) <= 1
 
 
+def test_and_prompts_and_empty_negatives_share_a_batch_with_plain_ones(
+    model: LoadedModel, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    composed = replace(BASE, positive="by chi4 AND 1girl:0.6", negative="", seed=11)
+    passes: list[tuple[int, int]] = []
+
+    def record(_module: Any, args: Any, kwargs: Any) -> None:
+        passes.append((int(args[0].shape[0]), int(kwargs["encoder_hidden_states"].shape[1])))
+
+    handle = model.pipeline.unet.register_forward_pre_hook(record, with_kwargs=True)
+    try:
+        results = generate_previews(model, [composed, THREE[1]], batch_size=2)
+    finally:
+        handle.remove()
+    # One pass a step: 2 AND parts + 1 cond, then 2 unconds (one all zeros), all 77 tokens long.
+    assert passes == [(5, 77)] * 2
+    use_cache(monkeypatch, tmp_path / "single")
+    single = generate_preview(model, composed)
+    assert int(abs(pixels(results[0].preview.png_path) - pixels(single.png_path)).max()) <= 1
+
+
 def test_cancel_mid_batch_keeps_earlier_batches_and_writes_nothing_of_its_own(model: LoadedModel) -> None:
     requests = [*THREE, replace(BASE, positive="1girl, smile", seed=4)]
     steps: list[StepProgress] = []
