@@ -3,8 +3,8 @@
 `encode` activates the request's LoRA networks and encodes every text its plan conditions on
 (`kb.generate.prompt_plan`, `kb.generate.conditioning`); `denoise` runs the one denoising loop
 (`kb.generate.loop`). The caller chooses model, device and dtype (`kb.generate.loading`); the
-engine owns nothing global. `on_step` is called after every denoising step; `should_cancel` is polled before the
-run and after every step, so a cancel stops within one step and nothing is written. A CUDA
+engine owns nothing global. `on_step` is called after every denoising step; `should_cancel` is
+polled before the run and after every step, so a cancel stops within one step and nothing is written. A CUDA
 out-of-memory error is retried once with memory savers (VAE tiling and slicing, attention
 slicing), then reported in one sentence. `generate_previews` runs several requests that share
 their settings in one denoising loop (batch), each image saved as its single request saves it.
