@@ -20,6 +20,7 @@ from kb.generate.engine import generate_preview  # noqa: E402
 from kb.generate.loading import LoadedModel, choose_device, load_model, resolve_model_source  # noqa: E402
 from kb.generate.networks import (  # noqa: E402
     NetworkArgumentError,
+    NetworkLoadError,
     NetworkNotFoundError,
     activate_networks,
     resolve_networks,
@@ -159,7 +160,23 @@ def test_the_lora_is_applied_at_its_weight_and_switched_off_without_it(
         activate_networks(model.pipeline, ())
 
 
-def test_a_lora_preview_says_so_and_the_base_model_comes_back(model: LoadedModel, lora_folder: Path) -> None:
+def test_a_damaged_or_foreign_file_is_one_clear_line(model: LoadedModel, tmp_path: Path) -> None:
+    from safetensors.torch import save_file
+
+    (tmp_path / "junk.safetensors").write_bytes(b"\xff" * 64)
+    with pytest.raises(
+        NetworkLoadError, match=r"junk.safetensors: is not a safetensors file \(its header length"
+    ):
+        resolved(tmp_path, "<lora:junk>")
+    save_file({"foo.bar": torch.zeros(2, 2)}, str(tmp_path / "foreign.safetensors"))
+    with pytest.raises(NetworkLoadError, match=r"foreign.safetensors: cannot be loaded as an SDXL LoRA \("):
+        activate_networks(model.pipeline, resolved(tmp_path, "<lora:foreign>").networks)
+    activate_networks(model.pipeline, ())
+
+
+def test_a_lora_preview_says_so_and_the_base_model_comes_back(
+    model: LoadedModel, lora_folder: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     without = replace(REQUEST, positive="by chi4, 1girl")
     base_bytes = generate_preview(model, without).png_path.read_bytes()
     network = resolved(lora_folder).networks
@@ -173,6 +190,7 @@ def test_a_lora_preview_says_so_and_the_base_model_comes_back(model: LoadedModel
     assert all(value != "" for _, value in infotext.settings)
     cache.discard(preview_key(without, model.identity).digest())
     assert generate_preview(model, without).png_path.read_bytes() == base_bytes  # LoRA layers off again
+    assert capfd.readouterr().err == ""  # no loader notices or progress bars
 
 
 def test_preview_cli_stops_on_a_missing_lora_in_one_line(

@@ -189,13 +189,18 @@ def lora_short_hash(path: Path) -> str:
 
 
 def _read_lora_short_hash(path: Path) -> str:
+    size = path.stat().st_size
     with open(path, "rb") as handle:
         header_length = int.from_bytes(handle.read(8), "little")
-        header = handle.read(header_length)
+        if size < 8 or header_length > size - 8:
+            raise NetworkLoadError(
+                f"{path}: is not a safetensors file (its header length is {header_length})."
+            )
         try:
-            metadata = json.loads(header.decode("utf-8")).get("__metadata__", {})
-        except (UnicodeDecodeError, ValueError, AttributeError):
-            metadata = {}
+            header = json.loads(handle.read(header_length).decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise NetworkLoadError(f"{path}: is not a safetensors file (its header is not JSON).") from None
+        metadata = header.get("__metadata__", {}) if isinstance(header, dict) else {}
         stored = metadata.get("sshs_model_hash") if isinstance(metadata, dict) else None
         if isinstance(stored, str) and stored:
             return stored[:SHORT_HASH_LENGTH]
@@ -245,18 +250,25 @@ def activate_networks(pipeline: Any, networks: tuple[ResolvedNetwork, ...]) -> N
 
 def _load_lora(pipeline: Any, network: ResolvedNetwork) -> None:
     from diffusers.utils import logging as diffusers_logging
+    from safetensors import SafetensorError
+    from transformers.utils import logging as transformers_logging
 
-    # diffusers logs a notice for each text encoder a LoRA has no weights for (most UNet-only LoRAs).
+    # diffusers logs a notice for each text encoder a LoRA has no weights for (most UNet-only LoRAs)
+    # and transformers draws a progress bar per text encoder: neither belongs on the CLI's stderr.
     verbosity = diffusers_logging.get_verbosity()
+    bars = transformers_logging.is_progress_bar_enabled()
     diffusers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
     try:
         pipeline.load_lora_weights(str(network.path), adapter_name=network.adapter_name)
-    except (OSError, ValueError, KeyError, RuntimeError) as error:
+    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as error:
         raise NetworkLoadError(
             f"{network.path}: cannot be loaded as an SDXL LoRA ({_first_line(error)})."
         ) from error
     finally:
         diffusers_logging.set_verbosity(verbosity)
+        if bars:
+            transformers_logging.enable_progress_bar()
 
 
 def _loaded_adapters(pipeline: Any) -> set[str]:
