@@ -17,6 +17,7 @@ from kb.generate.networks import resolve_networks
 from kb.generate.request import DEFAULT_EMPHASIS, ModelIdentity, PreviewRequest, preview_key
 from kb.generate.samplers import sampler_spec
 from kb.generate.validation import check_settings
+from kb.outpath import atomic_write_bytes
 from kb.prompt.assemble import assemble_prompt
 from kb.prompt.schedule import strip_extra_networks
 
@@ -114,6 +115,5 @@ def cached_preview(prepared: PreparedPreview) -> cache.CachedPreview | None:
 
 def export_png(preview: cache.CachedPreview, out_path: Path) -> Path:
     """Copy the cached PNG to `out_path` atomically (the cache keeps its own copy)."""
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    cache.atomic_write_bytes(out_path, preview.png_path.read_bytes())
+    atomic_write_bytes(out_path, preview.png_path.read_bytes(), what="preview PNG")
     return out_path
