@@ -135,6 +135,7 @@ class Edit:
     when_source: str  # the number as written, without the blanks around it
     start: int
     end: int
+    parts: tuple[ScheduleItem, ...] = ()  # as written: brackets, colons, the items, the number
 
 
 @dataclass(frozen=True)
@@ -314,7 +315,70 @@ def parse_schedule(prompt: str) -> ScheduleParse:
     problem = give_up_frames()
     if problem:
         return _unreadable(prompt, problem)
-    return ScheduleParse(prompt, tuple(top), None)
+    return ScheduleParse(prompt, tuple(_choose_top_level_readings(prompt, top)), None)
+
+
+def _choose_top_level_readings(prompt: str, items: list[ScheduleItem]) -> list[ScheduleItem]:
+    """Which top-level constructs the web UI's parser keeps, where it has a choice.
+
+    Outside every construct the grammar also accepts brackets and colons one by one, so a construct
+    directly left of a run of such stray characters can be read either way: as the construct, or
+    as its characters (its brackets then join the run, and so may those of a construct ending at
+    the same place inside it). Of these readings lark's Earley parser picks the one whose run of
+    stray characters is the longest odd length (none odd: the construct is kept); a construct with
+    no stray character after it is kept. Decided right to left, so each run is final when read.
+    This rule reproduces the web UI on every prompt of the differential runs (see docs)."""
+
+    def is_stray(item: ScheduleItem) -> bool:
+        return isinstance(item, Literal) and item.end - item.start == 1 and prompt[item.start] in "[]():"
+
+    pending = list(items)
+    kept_reversed: list[ScheduleItem] = []
+    run = 0  # stray characters directly right of the current position
+    forced_shreds = 0  # constructs still to be read as characters, chosen with the run
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Literal):
+            run = run + 1 if is_stray(item) else 0
+            kept_reversed.append(item)
+            continue
+        if isinstance(item, Group | Edit) and run > 0:
+            if forced_shreds == 0:
+                forced_shreds = _shreds_chosen(item, pending, run, is_stray)
+            if forced_shreds > 0:
+                forced_shreds -= 1
+                pending.extend(item.parts)
+                continue
+        kept_reversed.append(item)
+        run = 0
+    kept_reversed.reverse()
+    return kept_reversed
+
+
+def _shreds_chosen(
+    edge: Group | Edit, pending: list[ScheduleItem], run: int, is_stray: Callable[[ScheduleItem], bool]
+) -> int:
+    """How many constructs, `edge` first, to read as characters (see `_choose_top_level_readings`)."""
+    run_lengths = [run]  # run_lengths[n]: the run's length when n constructs are read as characters
+    sources: list[Iterator[ScheduleItem]] = [reversed(pending)]
+    while True:
+        sources.append(reversed(edge.parts))
+        stop: ScheduleItem | None = None
+        while sources:
+            following = next(sources[-1], None)
+            if following is None:
+                sources.pop()
+            elif is_stray(following):
+                run += 1
+            else:
+                stop = following
+                break
+        run_lengths.append(run)
+        if not isinstance(stop, Group | Edit):
+            break
+        edge = stop
+    odd = [count for count, length in enumerate(run_lengths) if length % 2 == 1]
+    return odd[-1] if odd else 0
 
 
 def _unreadable(prompt: str, problem: ScheduleProblem) -> ScheduleParse:
@@ -340,7 +404,7 @@ def _close(prompt: str, frame: _Frame, closer: str, end: int) -> ScheduleItem | 
     if when is None:
         return None
     before = tuple(frame.segments[0]) if len(frame.segments) == 3 else None
-    return Edit(before, tuple(frame.segments[-2]), when.group(1), frame.start, end)
+    return Edit(before, tuple(frame.segments[-2]), when.group(1), frame.start, end, _group_parts(frame, end))
 
 
 def _group_parts(frame: _Frame, end: int) -> tuple[ScheduleItem, ...]:
