@@ -135,6 +135,28 @@ def test_malformed_prompts_are_read_literally(prompt: str, position: int) -> Non
     assert prompt_schedule(prompt, 10) == [(10, prompt)]
 
 
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        # Stray brackets or colons right after a construct: the web UI's Earley parser may read the
+        # construct as plain characters. Worked out against its parser; see _choose_top_level_readings.
+        ("[a:3]:", [(3, ":"), (10, "a:")]),
+        ("[a:3]::", [(10, "[a:3]::")]),
+        ("[a:3]:::", [(3, ":::"), (10, "a:::")]),
+        ("[a:3]::::", [(10, "[a:3]::::")]),
+        ("[a:3]::x", [(10, "[a:3]::x")]),
+        ("[a:3] ::", [(3, " ::"), (10, "a ::")]),  # a blank between: kept
+        ("[a:3]:[b:4]::", [(10, "[a:3]:[b:4]::")]),  # decided right to left
+        ("([a:3]):", [(10, "([a:3]):")]),
+        ("([a:3])::", [(3, "()::"), (10, "(a)::")]),
+        ("[[:-.5]][]]", [(10, "[[:-.5]][]]")]),
+        ("[a:3]:[b|c]::", [(1, ":b::"), (2, ":c::"), (3, ":b::"), (4, "a:c::")]),
+    ],
+)
+def test_stray_brackets_after_a_construct(prompt: str, expected: list[tuple[int, str]]) -> None:
+    assert prompt_schedule(prompt, 10)[: len(expected)] == expected
+
+
 def test_parse_exposes_edits_and_alternations() -> None:
     parsed = parse_schedule("a [b:[c:d:2]:1] [x|y]")
     assert parsed.problem is None
@@ -158,10 +180,12 @@ def test_text_at_step_uses_the_samplers_zero_based_step() -> None:
 
 def test_deep_nesting_is_iterative() -> None:
     depth = 50_000
-    prompt = "[" * depth + "a" + "]" * depth + " [b:c:0.5]" + "(" * depth
+    prompt = "[" * depth + "a" + "]" * depth + " [b:c:0.5] " + "(" * depth
     schedule = prompt_schedule(prompt, 4)
     assert [step for step, _ in schedule] == [2, 4]
-    assert schedule[0][1].endswith(" b" + "(" * depth)
+    assert schedule[0][1].endswith(" b " + "(" * depth)
+    # Stray brackets right after the construct: the parser's choice is decided without recursion too.
+    assert prompt_schedule("[a:b:0.5]" + "(" * (depth + 1), 4)[0] == (2, "a" + "(" * (depth + 1))
 
 
 @pytest.mark.parametrize(
