@@ -34,6 +34,40 @@ class Infotext:
     def get(self, key: str) -> str | None:
         return dict(self.settings).get(key)
 
+    # The fields the web UI writes that this project reads back (generation, `aidxl prompt import`).
+
+    @property
+    def schedule_type(self) -> str | None:
+        """`Schedule type` (web UI 1.9+ writes the sampler's schedule apart: `DPM++ 2M` + `Karras`)."""
+        return self.get("Schedule type")
+
+    @property
+    def emphasis(self) -> str | None:
+        """`Emphasis` as the web UI names the mode (`Original`, `No norm`, ...); absent means Original."""
+        return self.get("Emphasis")
+
+    @property
+    def rng(self) -> str | None:
+        """`RNG`: where the noise came from (`CPU`, `NV`); absent means the web UI's GPU noise."""
+        return self.get("RNG")
+
+    @property
+    def pad_conds(self) -> bool:
+        """`Pad conds: True`: cond and uncond were padded to one length with empty-prompt chunks."""
+        return (self.get("Pad conds") or "").strip().lower() == "true"
+
+    @property
+    def lora_hashes(self) -> tuple[tuple[str, str], ...]:
+        """`Lora hashes: "name: hash, name: hash"` as (name, hash) pairs (the web UI's reading:
+        items split at `,`, each at its first `:`; items without one are skipped)."""
+        value = self.get("Lora hashes") or ""
+        pairs = []
+        for item in value.split(","):
+            name, colon, short_hash = item.partition(":")
+            if colon and name.strip() and short_hash.strip():
+                pairs.append((name.strip(), short_hash.strip()))
+        return tuple(pairs)
+
 
 def quote_value(value: str) -> str:
     if "," not in value and "\n" not in value and ":" not in value:
@@ -52,8 +86,10 @@ def unquote_value(value: str) -> str:
 
 
 def format_infotext(prompt: str, negative_prompt: str, settings: list[tuple[str, str]]) -> str:
-    """The web UI's infotext for one image."""
-    settings_line = ", ".join(f"{key}: {quote_value(value)}" for key, value in settings)
+    """The web UI's infotext for one image. A field with an empty value is left out, as the web UI
+    leaves out a None one: its parser reads `Key: ,` as an error (`parse_generation_parameters`
+    looks at the value's first character) and drops the field."""
+    settings_line = ", ".join(f"{key}: {quote_value(value)}" for key, value in settings if value != "")
     negative_line = f"\n{NEGATIVE_PREFIX} {negative_prompt}" if negative_prompt else ""
     return f"{prompt}{negative_line}\n{settings_line}"
 

@@ -19,7 +19,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING
 
 from kb.display_text import shortened
@@ -35,8 +35,9 @@ from kb.prompt.attention import (
     parse_prompt_structure,
 )
 from kb.prompt.render import format_weight, render_tag
+from kb.prompt.schedule import AND_SEPARATOR, parse_schedule, subprompt_weight
 from kb.prompt.tagview import MatchKind, PromptTag, TagMatcher, split_tags
-from kb.prompt.tokens import CHUNK_LENGTH, TagCost, count_prompt_tokens
+from kb.prompt.tokens import CHUNK_LENGTH, TagCost, count_prompt_tokens, remove_extra_networks
 from kb.schema import Category
 
 if TYPE_CHECKING:
@@ -126,13 +127,19 @@ def lint_prompt(
     findings += check_implied(text, tags, tables)
     findings += check_slots(tags, tables)
     findings += check_chunk_borders(text)
-    in_bracket_trap = _covered_positions(
-        len(text), [(f.start, f.end) for f in findings if f.code in _BRACKET_CODES]
+    schedule_findings, schedule_spans = check_schedule_syntax(text)
+    findings += schedule_findings
+    # A bracket trap, editing or alternation (`[day:night:0.5]`, `[cat|dog]`) or the `|` that makes the
+    # web UI read the prompt literally explains a "tag" better than "unknown tag" does.
+    not_a_tag = _covered_positions(
+        len(text),
+        [(f.start, f.end) for f in findings if f.code in _BRACKET_CODES or f.code == "schedule-syntax"]
+        + schedule_spans,
     )
     findings = [
         finding
         for finding in findings
-        if finding.code != "unknown-tag" or not in_bracket_trap.overlaps(finding.start, finding.end)
+        if finding.code != "unknown-tag" or not not_a_tag.overlaps(finding.start, finding.end)
     ]
     return sorted(findings, key=lambda finding: (finding.start, finding.end, finding.code))
 
@@ -166,6 +173,38 @@ def _covered_positions(length: int, spans: Sequence[tuple[int, int]]) -> _Covere
 
 # ----------------------------------------------------------------------------------------------
 # Syntax
+
+
+def check_schedule_syntax(text: str) -> tuple[list[Finding], list[tuple[int, int]]]:
+    """Where the web UI's schedule grammar rejects an AND part (it then reads that part literally:
+    no editing, no alternation), one finding at the position it breaks; and the spans of the
+    editing and alternation constructs it does read. Parsed as the web UI parses: extra networks
+    removed, then each AND part on its own."""
+    readable, original_positions = remove_extra_networks(text)
+    findings: list[Finding] = []
+    spans: list[tuple[int, int]] = []
+    part_start = 0
+    bounds = [match.span() for match in AND_SEPARATOR.finditer(readable)] + [(len(readable), len(readable))]
+    for separator_start, separator_end in bounds:
+        part_text = subprompt_weight(readable[part_start:separator_start])[0]
+        parsed = parse_schedule(part_text)
+        if parsed.problem is not None:
+            at = original_positions[part_start + parsed.problem.position]
+            reason = parsed.problem.describe(partial(_shifted_position, original_positions, part_start))
+            findings.append(Finding("schedule-syntax", reason, at, at + 1, None, Severity.WARNING))
+        for construct in parsed.edits + parsed.alternations:
+            spans.append(
+                (
+                    original_positions[part_start + construct.start],
+                    original_positions[part_start + construct.end],
+                )
+            )
+        part_start = separator_end
+    return findings, spans
+
+
+def _shifted_position(original_positions: list[int], offset: int, position: int) -> int:
+    return original_positions[offset + position]
 
 
 def check_weight_syntax(text: str) -> list[Finding]:
