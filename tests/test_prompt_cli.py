@@ -78,6 +78,7 @@ def test_assemble_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> No
         "steps": 28,
         "cfg_scale": 7.0,
         "clip_skip": 1,
+        "seed": 1,
     }
     assert result["tags"][0] == {"text": "ganyu", "weight": 1.0, "slot": "character", "added_by": None}
 

@@ -31,7 +31,7 @@ def check_settings(settings: GenerationSettings) -> list[str]:
     kb_settings = optional_module("kb.settings", "settings checks")
     warnings = kb_settings.check_size(settings.width, settings.height)
     warnings += kb_settings.check_steps(settings.sampler, settings.steps)
-    warnings += kb_settings.check_cfg(settings.cfg)
+    warnings += kb_settings.check_cfg(settings.cfg_scale)
     return [str(warning.message) for warning in warnings]
 
 
@@ -67,7 +67,7 @@ class SettingsScreen(ModalScreen[GenerationSettings | None]):
                 yield Input(str(self.settings.steps), id="steps", type="integer")
             with Horizontal(classes="field"):
                 yield Label("CFG")
-                yield Input(f"{self.settings.cfg:g}", id="cfg", type="number")
+                yield Input(f"{self.settings.cfg_scale:g}", id="cfg", type="number")
             with Horizontal(classes="field"):
                 yield Label("seed")
                 yield Input(str(self.settings.seed), id="seed", type="integer")
@@ -113,7 +113,7 @@ class SettingsScreen(ModalScreen[GenerationSettings | None]):
             height=height,
             sampler=str(sampler),
             steps=steps,
-            cfg=cfg,
+            cfg_scale=cfg,
             seed=int(self.query_one("#seed", Input).value or 0),
         )
 

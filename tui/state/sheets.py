@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from kb.generate.extra import missing_extra_message
+from kb.prompt.render import TAG_SEPARATOR
+from kb.workbench.defaults import DEFAULT_BASE_PROMPT
 from tui.state.builder import BuilderState
 from tui.state.features import FeatureUnavailable, optional_module
 
-DEFAULT_BASE = "1girl, solo, upper body"  # as `aidxl sheet`
+DEFAULT_BASE = DEFAULT_BASE_PROMPT  # as `aidxl sheet`
 TINY_SIZE = (64, 64)  # tiny-random's own size (its previews ignore the size setting too)
 BLEND_NAME = "blend"
 
@@ -50,26 +52,23 @@ class SheetOutcome:
 
 def sheet_request(state: BuilderState, model_flag: str | None) -> SheetRequest:
     """The sheet for the builder's style entries; FeatureUnavailable says why there is none."""
-    render = optional_module("kb.prompt.render", "style sheets", needs="render_tag")
     optional_module("kb.sheets.run", "style sheets", needs="run_sheet")
     styles = state.style_entries()
     if not styles:
         raise FeatureUnavailable("add style entries (`by …`) to the prompt first, then run a sheet")
-    rows: list[tuple[str, str | None]] = [
-        (render.render_tag(entry.text, entry.weight), None) for entry in styles
-    ]
+    rows: list[tuple[str, str | None]] = [(entry.prompt_text(), None) for entry in styles]
     if len(styles) > 1:
-        rows.append((render.render_tags([(entry.text, entry.weight) for entry in styles]), BLEND_NAME))
-    others = [(entry.text, entry.weight) for entry in state.entries if entry not in styles]
+        rows.append((TAG_SEPARATOR.join(entry.prompt_text() for entry in styles), BLEND_NAME))
+    others = [entry.prompt_text() for entry in state.entries if entry not in styles]
     settings = state.settings
     return SheetRequest(
         rows=tuple(rows),
-        base=render.render_tags(others) or DEFAULT_BASE,
+        base=TAG_SEPARATOR.join(part for part in others if part) or DEFAULT_BASE,
         negative=state.negative,
         style_position="append" if state.styles_appended else "first",
         sampler=settings.sampler,
         steps=settings.steps,
-        cfg=settings.cfg,
+        cfg=settings.cfg_scale,
         size=(settings.width, settings.height),
         seed=settings.seed,
         model_flag=model_flag,
@@ -118,6 +117,7 @@ def run_explorer_sheet(
             from kb.generate.loading import choose_device
 
             choose_device(model.source, allow_cpu=False)
+
         def report_cell(progress: Any) -> None:
             on_cell(progress.done, progress.total)
 
