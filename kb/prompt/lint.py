@@ -28,8 +28,10 @@ from kb.knowledge.curated import ForeignQualityWord, load_foreign_quality_words,
 from kb.knowledge.tagforms import escape_a1111, keeps_underscores, to_canonical, unescape_a1111
 from kb.prompt.assemble import place_tags
 from kb.prompt.attention import (
+    AlternationNode,
     AttentionPiece,
     EmphasisNode,
+    ScheduleNode,
     attention_pieces,
     parse_prompt_structure,
 )
@@ -122,8 +124,11 @@ def lint_prompt(
     findings += check_implied(text, tags, tables)
     findings += check_slots(tags, tables)
     findings += check_chunk_borders(text)
+    # An unknown-tag "did you mean" inside prompt editing or alternation (`[cat|dog]` → `catalog`)
+    # would replace the syntax: such text is not a tag, like text a bracket finding explains.
     in_bracket_trap = _covered_positions(
-        len(text), [(f.start, f.end) for f in findings if f.code in _BRACKET_CODES]
+        len(text),
+        [(f.start, f.end) for f in findings if f.code in _BRACKET_CODES] + _schedule_spans(text),
     )
     findings = [
         finding
@@ -162,6 +167,16 @@ def _covered_positions(length: int, spans: Sequence[tuple[int, int]]) -> _Covere
 
 # ----------------------------------------------------------------------------------------------
 # Syntax
+
+
+def _schedule_spans(text: str) -> list[tuple[int, int]]:
+    if "[" not in text:
+        return []
+    return [
+        (node.start, node.end)
+        for node in parse_prompt_structure(text).walk()
+        if isinstance(node, ScheduleNode | AlternationNode)
+    ]
 
 
 def check_weight_syntax(text: str) -> list[Finding]:

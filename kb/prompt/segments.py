@@ -165,15 +165,24 @@ def split_segments(prompt: str) -> list[Segment]:
     ranges = _cut(prompt)
     segments = [_classify(prompt, cut) for cut in ranges]
     segments = [segment for segment in segments if segment.source]
-    rejoined = SEGMENT_SEPARATOR.join(segment.render() for segment in segments)
-    if any(not segment.is_syntax for segment in segments) and attention_vector(rejoined) != attention_vector(
-        prompt
-    ):
-        segments = [
-            Segment(segment.source, segment.start, segment.end, None, segment.reason or INTERLEAVED)
-            for segment in segments
-        ]
-    return segments
+    expected = attention_vector(prompt)
+    if _rejoined_vector(segments) == expected:
+        return segments
+    # Brackets the cut misjudged (interleaved across commas, `AND` inside brackets): every segment
+    # verbatim, else (a cut at a BREAK that brackets made plain text) the whole prompt as written.
+    segments = [
+        Segment(segment.source, segment.start, segment.end, None, segment.reason or INTERLEAVED)
+        for segment in segments
+    ]
+    if _rejoined_vector(segments) == expected:
+        return segments
+    stripped = prompt.strip()
+    start = len(prompt) - len(prompt.lstrip())
+    return [Segment(stripped, start, start + len(stripped), None, INTERLEAVED)] if stripped else []
+
+
+def _rejoined_vector(segments: list[Segment]) -> tuple[TagVector, ...]:
+    return attention_vector(SEGMENT_SEPARATOR.join(segment.render() for segment in segments))
 
 
 def _cut(prompt: str) -> list[_Range]:
