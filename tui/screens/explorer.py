@@ -178,9 +178,10 @@ class ExplorerApp(App[int]):
         Binding("e", "export('text')", "Export", show=False),
         Binding("E", "export('json')", "Export JSON", show=False),
         Binding("ctrl+z", "builder_undo", "Undo", show=False),
-        # ctrl+shift+z reaches the app only where the terminal reports shift with ctrl (kitty keyboard
-        # protocol); most send plain ctrl+z for it, so ctrl+y redoes everywhere.
-        Binding("ctrl+shift+z,ctrl+y", "builder_redo", "Redo", show=False),
+        # ctrl+shift+z reaches the app only where the terminal reports shift with ctrl (the kitty
+        # keyboard protocol: kitty, foot, WezTerm, Ghostty); others send plain ctrl+z for it, so Z (shift+z)
+        # redoes everywhere (ctrl+y is copy).
+        Binding("ctrl+shift+z,Z", "builder_redo", "Redo", show=False),
         Binding("slash", "focus_search", "Search", show=False),
     ]
     BUILDER_ONLY_ACTIONS = frozenset(
@@ -995,7 +996,7 @@ class ExplorerApp(App[int]):
         )
         if step is None:
             keys = (
-                "ctrl+z undoes builder edits" if undo else "ctrl+y (or ctrl+shift+z) redoes what ctrl+z undid"
+                "ctrl+z undoes builder edits" if undo else "Z or ctrl+shift+z redoes what ctrl+z undid"
             )
             self.notify(f"nothing to {'undo' if undo else 'redo'} ({keys})", timeout=3)
             return
