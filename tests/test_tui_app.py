@@ -309,7 +309,8 @@ async def test_paste_over_a_prompt_asks_append_or_replace_and_undo_redo_step_thr
         await pilot.press("ctrl+z")
         assert app.builder == before
         await paste("[cat|dog], <lora:x_y:0.8>", 0)  # append keeps what is there
-        assert [entry.text for entry in app.builder.entries] == ["by chi4", "blorbo", "[cat|dog]", "<lora:x_y:0.8>"]
+        appended = ["by chi4", "blorbo", "[cat|dog]", "<lora:x_y:0.8>"]
+        assert [entry.text for entry in app.builder.entries] == appended
         assert notices[-1].startswith("added 2 entries, 2 kept as written (syntax)")
         await pilot.press("ctrl+z")
         assert app.builder == before

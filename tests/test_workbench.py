@@ -161,7 +161,7 @@ WEBUI_PARAMETERS = (
     "1girl, solo, (white dress:1.1), [smile:laughing:0.4], <lora:ganyu_v2:0.8>, (by ask:0.9)\n"
     "Negative prompt: (worst quality:1.3), low quality, lowres\n"
     "Steps: 35, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 6.5, Seed: 3141592653, "
-    'Size: 832x1216, Model hash: 1a2b3c4d5e, Model: animeIllustDiffusion_v08, Clip skip: 2, '
+    "Size: 832x1216, Model hash: 1a2b3c4d5e, Model: animeIllustDiffusion_v08, Clip skip: 2, "
     'Lora hashes: "ganyu_v2: 0123456789ab", Version: v1.10.1'
 )
 
@@ -183,7 +183,13 @@ def test_webui_png_restores_prompt_negative_and_settings(tmp_path: Path) -> None
     assert imported.positive == WEBUI_PARAMETERS.split("\n")[0]
     assert imported.negative == "(worst quality:1.3), low quality, lowres"
     assert imported.settings == GenerationSettings(
-        width=832, height=1216, sampler="DPM++ 2M Karras", steps=35, cfg_scale=6.5, clip_skip=2, seed=3141592653
+        width=832,
+        height=1216,
+        sampler="DPM++ 2M Karras",
+        steps=35,
+        cfg_scale=6.5,
+        clip_skip=2,
+        seed=3141592653,
     )
     assert dict(imported.fields)["Lora hashes"] == "ganyu_v2: 0123456789ab"
     # the CLI takes the path as its argument
@@ -237,8 +243,14 @@ def test_comfyui_png_with_one_sampler(tmp_path: Path) -> None:
         "7": {"class_type": "CLIPTextEncode", "inputs": {"text": "lowres", "clip": ["4", 1]}},
     }
     imported = import_image(_png(tmp_path / "comfy.png", {"prompt": json.dumps(graph)}))
-    assert (imported.source, imported.positive, imported.negative) == ("png comfyui", "1girl, (smile:1.2)", "lowres")
-    assert imported.settings == GenerationSettings(sampler="DPM++ 2M Karras", steps=30, cfg_scale=5.5, seed=42)
+    assert (imported.source, imported.positive, imported.negative) == (
+        "png comfyui",
+        "1girl, (smile:1.2)",
+        "lowres",
+    )
+    assert imported.settings == GenerationSettings(
+        sampler="DPM++ 2M Karras", steps=30, cfg_scale=5.5, seed=42
+    )
     graph["8"] = dict(graph["3"])
     with pytest.raises(PromptImportError, match="2 samplers"):
         import_image(_png(tmp_path / "two.png", {"prompt": json.dumps(graph)}))
@@ -261,7 +273,9 @@ def test_a_one_line_prompt_of_weights_is_not_a_settings_line() -> None:
 
 
 def test_unknown_sampler_is_kept_with_a_note() -> None:
-    imported = import_prompt("cat\nSteps: 20, Sampler: DPM++ SDE, Schedule type: Karras, CFG scale: 7, Seed: 1")
+    imported = import_prompt(
+        "cat\nSteps: 20, Sampler: DPM++ SDE, Schedule type: Karras, CFG scale: 7, Seed: 1"
+    )
     assert imported.settings is not None and imported.settings.sampler == "DPM++ SDE Karras"
     assert imported.notes and "DPM++ SDE Karras" in imported.notes[0]
 
@@ -347,7 +361,10 @@ def test_explorer_and_cli_lint_give_the_same_findings(
         for prompt in MESSY_PROMPTS[:6]:
             draft = import_prompt(prompt, context).draft()
             rendered = render_draft(draft, context)
-            assert main(["prompt", "lint", "--catalog", str(tiny_catalog), "--json", rendered.positive]) in (0, 1)
+            assert main(["prompt", "lint", "--catalog", str(tiny_catalog), "--json", rendered.positive]) in (
+                0,
+                1,
+            )
             cli = json.loads(capsys.readouterr().out)
             assert [finding.to_json() for finding in rendered.findings] == cli, prompt
     finally:
@@ -361,7 +378,9 @@ def test_assemble_keeps_syntax_and_written_brackets() -> None:
 
 
 def test_import_cli_human_output(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    stdin = io.StringIO("[cat|dog], (smile:1.2)\nNegative prompt: lowres\nSteps: 20, Sampler: Euler a, Seed: 3\n")
+    stdin = io.StringIO(
+        "[cat|dog], (smile:1.2)\nNegative prompt: lowres\nSteps: 20, Sampler: Euler a, Seed: 3\n"
+    )
     import sys
 
     old, sys.stdin = sys.stdin, stdin
