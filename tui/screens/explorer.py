@@ -1325,7 +1325,7 @@ class ExplorerApp(App[int]):
             spec = prompt_actions.preview_spec(
                 prompt, negative, trigger, self.builder.settings, self.preview_model
             )
-        except FeatureUnavailable as missing:
+        except AidxlError as missing:  # kb.workbench.jobs.JobRefused: what to do first
             self.notify(str(missing), severity="warning", timeout=6)
             return
         self.preview_running = True
@@ -1389,7 +1389,7 @@ class ExplorerApp(App[int]):
             return
         try:
             request = sheet_request(self.builder, self.preview_model)
-        except FeatureUnavailable as missing:
+        except AidxlError as missing:  # kb.workbench.jobs.JobRefused: what to do first
             self.notify(str(missing), severity="warning", timeout=6)
             return
         self.sheet_running = True

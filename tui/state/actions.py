@@ -1,7 +1,8 @@
 """What the explorer's actions do, apart from the screen: copy, export, paste, fixes, previews.
 
-No textual here; the app calls these and shows the result. Each function that needs a `kb`
-module that has not landed raises `FeatureUnavailable` with a one-line reason.
+No textual here; the app calls these and shows the result. The builder's model, paste, fixes and
+jobs are `kb.workbench`'s; this module names them for the explorer and adds what only the explorer
+does (the palette, favourites, clipboard fallback, exports).
 """
 
 from __future__ import annotations
@@ -11,23 +12,24 @@ import shlex
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from kb.errors import AidxlError
+from kb.generate.cache import find_previews
 from kb.knowledge.tagforms import unescape_a1111
 from kb.paths import state_dir
-from kb.settings import GenerationSettings
+from kb.usage import record_copy, record_prompt
 from kb.workbench.defaults import default_negative
 from kb.workbench.fixes import apply_fix, entry_for_span, fixed_tag, lint_fixes_of_unknown_entries, tag_at
 from kb.workbench.importing import ImportedPrompt, import_source
+from kb.workbench.jobs import PreviewOutcome, PreviewSpec, prepare, preview_spec, run_preview
 from kb.workbench.linting import lint_context
 from tui.state.builder import BuilderState
-from tui.state.features import FeatureUnavailable, optional_module
 from tui.state.rendering import CatalogContext, RenderedPrompt
 from tui.state.searching import ResultRow, run_search
 
@@ -84,8 +86,14 @@ PALETTE_ENTRIES: tuple[tuple[str, str, str], ...] = (
     ("Toggle styles first / appended", "Appended styles are gentler", "toggle_option('styles_appended')"),
     ("Edit the negative prompt", "Empty restores the model page's default", "edit_negative"),
     ("Generation settings", "Size preset, sampler, steps, CFG, seed", "settings"),
-    ("Paste a prompt", "Parse an A1111 prompt into the builder (ctrl+z undoes)", "paste_prompt"),
-    ("Undo", "Builder: bring back the prompt before the last paste, load or removal", "builder_undo"),
+    (
+        "Paste a prompt",
+        "A prompt, infotext or PNG path into the builder as written (append or replace)",
+        "paste_prompt",
+    ),
+    ("Undo", "Builder: undo the last edit (ctrl+z)", "builder_undo"),
+    ("Redo", "Builder: redo what undo took back (Z, ctrl+shift+z)", "builder_redo"),
+    ("Edit entry text", "Builder: edit the highlighted entry as prompt text (i)", "builder_edit_entry"),
     ("Save style blend", "Save the style entries as a named blend", "save_blend"),
     ("Load style blend", "Replace the style entries by a saved blend", "load_blend"),
     ("Save prompt", "Save the builder under a name", "save_prompt"),
@@ -215,16 +223,12 @@ def export_prompt(
 
 def record_usage(state: BuilderState, action: str) -> None:
     """Feed the search's usage bias (kb.usage): entries of a copied or exported prompt."""
-    try:
-        usage = optional_module("kb.usage", "usage bias", needs="record_copy")
-    except FeatureUnavailable:
-        return
     texts = [entry.text for entry in state.entries if entry.known]
     try:
         if action == "copy":
-            usage.record_copy(texts)
+            record_copy(texts)
         else:
-            usage.record_prompt(texts)
+            record_prompt(texts)
     except (AidxlError, OSError, sqlite3.Error):
         return  # the bias is a nicety; never fail a copy over it
 
@@ -258,108 +262,22 @@ def explorer_error_line(error: BaseException) -> str:
     return str(getattr(error, "without_flags", None) or error)
 
 
-@dataclass(frozen=True)
-class PreviewSpec:
-    """What the user asked to preview: a trigger (on the engine's default base) or a built prompt."""
-
-    prompt: str  # the built positive prompt; "" when previewing a trigger
-    negative: str
-    trigger: str | None
-    settings: GenerationSettings
-    model_flag: str | None  # `tiny-random`, a path, or None for $AIDXL_MODEL / the config file
-
-
-@dataclass(frozen=True)
-class PreviewOutcome:
-    image_path: Path
-    thumbnail_path: Path
-    message: str
-    cached: bool
-
-
-def preview_spec(
-    prompt: str, negative: str, trigger: str | None, settings: GenerationSettings, model_flag: str | None
-) -> PreviewSpec:
-    optional_module("kb.generate.preview", "previews", needs="prepare_preview")
-    if not prompt and trigger is None:
-        raise FeatureUnavailable("nothing to preview: the prompt is empty")
-    return PreviewSpec(prompt, negative, trigger, settings, model_flag)
-
-
-def prepare(spec: PreviewSpec) -> Any:
-    """The engine's request, model and cache digest; no torch (kb.generate.preview)."""
-    preview = optional_module("kb.generate.preview", "previews", needs="prepare_preview")
-    loading = optional_module("kb.generate.loading", "previews", needs="resolve_model_source")
-    source = loading.resolve_model_source(spec.model_flag)
-    settings = spec.settings
-    size = None if source.kind == "tiny" else (settings.width, settings.height)
-    common = {
-        "seed": settings.seed,
-        "sampler": settings.sampler,
-        "steps": settings.steps,
-        "cfg_scale": settings.cfg_scale,
-        "size": size,
-    }
-    if spec.trigger is not None:
-        options = preview.PreviewOptions(trigger=spec.trigger, **common)
-    else:
-        options = preview.PreviewOptions(trigger=spec.prompt, base="", negative=spec.negative, **common)
-    return preview.prepare_preview(options, model=spec.model_flag)
-
-
-def run_preview(
-    spec: PreviewSpec,
-    on_step: Callable[[int, int], object],  # its result is ignored
-    should_cancel: Callable[[], bool],
-    loaded_models: dict[str, Any],
-) -> PreviewOutcome:
-    """Serve from the cache, else load the model (torch imported here, first time only) and generate."""
-    preview = optional_module("kb.generate.preview", "previews", needs="cached_preview")
-    prepared = prepare(spec)
-    cached = preview.cached_preview(prepared)
-    if cached is not None:
-        return PreviewOutcome(
-            cached.png_path, cached.thumbnail_path, f"preview (cached): {cached.png_path}", True
-        )
-    from kb.generate import engine, loading
-    from kb.generate.extra import require_generation_extra
-
-    require_generation_extra()  # the CLI's sentence when torch & co. are missing, before any loading
-    model_key = prepared.identity.model_hash
-    if model_key not in loaded_models:
-        device = loading.choose_device(prepared.source, allow_cpu=False)
-        loaded_models.clear()  # one model in memory at a time
-        loaded_models[model_key] = loading.load_model(prepared.source, device, prepared.identity)
-    model = loaded_models[model_key]
-
-    def report_step(progress: Any) -> None:
-        on_step(progress.step, progress.total)
-
-    result = engine.generate_preview(
-        model,
-        prepared.request,
-        on_step=report_step,
-        should_cancel=should_cancel,
-    )
-    label = " (random test weights)" if result.random_weights else ""
-    return PreviewOutcome(result.png_path, result.thumbnail_path, f"preview{label}: {result.png_path}", False)
-
-
 def cached_thumbnail(trigger: str) -> Path | None:
     """The newest cached preview thumbnail of a trigger, without torch; None when there is none."""
-    try:
-        cache = optional_module("kb.generate.cache", "cached previews", needs="find_previews")
-    except FeatureUnavailable:
-        return None
-    previews = cache.find_previews(trigger)
+    previews = find_previews(trigger)
     return Path(previews[0].thumbnail_path) if previews else None
 
 
 __all__ = [
+    "PreviewOutcome",
+    "PreviewSpec",
     "apply_fix",
     "default_negative",
     "entry_for_span",
     "fixed_tag",
     "lint_fixes_of_unknown_entries",
+    "prepare",
+    "preview_spec",
+    "run_preview",
     "tag_at",
 ]
