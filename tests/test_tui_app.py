@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -453,7 +454,7 @@ async def test_preview_of_the_built_prompt_on_the_tiny_model(tiny_catalog_file: 
     async with app.run_test(size=SIZE) as pilot:
         app.builder.add(BuilderEntry("by chi4", "artist_style", 0.9))
         app.builder.add(BuilderEntry("smile", "general"))
-        app.builder.settings.steps = 3
+        app.builder.settings = replace(app.builder.settings, steps=3)
         app.refresh_builder(cursor=0)
         await app.workers.wait_for_complete()
         await pilot.pause()  # the render worker's result message is handled: the builder has a prompt
@@ -713,8 +714,7 @@ async def test_sheet_of_the_builder_styles_on_the_tiny_model(tiny_catalog_file: 
         app.builder.add(BuilderEntry("by chi4", "artist_style", 0.9))
         app.builder.add(BuilderEntry("by ask", "artist_style"))
         app.builder.add(BuilderEntry("smile", "general"))
-        app.builder.settings.steps = 2
-        app.builder.settings.seed = 7
+        app.builder.settings = replace(app.builder.settings, steps=2, seed=7)
         app.refresh_builder(cursor=0)
         await app.workers.wait_for_complete()
         app.action_sheet()

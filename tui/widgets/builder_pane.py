@@ -28,7 +28,7 @@ class EntriesTable(DataTable[Text]):
         Binding("plus,equals_sign", "app.builder_weight(1)", "+0.05"),
         Binding("minus", "app.builder_weight(-1)", "-0.05"),
         Binding("w", "app.builder_type_weight", "Weight"),
-        Binding("i,f2", "app.builder_edit_entry", "Edit text"),
+        Binding("i,f2", "app.builder_edit_entry", "Edit text", show=False),
         Binding("home", "first_entry", "First", show=False),
         Binding("end", "last_entry", "Last", show=False),
     ]
