@@ -12,7 +12,7 @@ import pytest
 from tui.cli import main
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-TINY = ["--model", "tiny-random", "--size", "64x64", "--steps", "2"]
+TINY = ["--model", "tiny-random", "--size", "64x64", "--steps", "2", "--controls", "0"]
 
 
 def test_dry_run_counts_cells_and_cached_cells(capsys: pytest.CaptureFixture[str]) -> None:
@@ -52,7 +52,7 @@ def test_dry_run_imports_no_torch() -> None:
     probe = (
         "import sys\nfrom tui.cli import main\n"
         "main(['sheet', '--styles', 'by chi4', '--model', 'tiny-random', '--size', '64x64', '--steps', '2', "
-        "'--dry-run', '--json'])\n"
+        "'--controls', '0', '--dry-run', '--json'])\n"
         "print('torch' in sys.modules, file=sys.stderr)\n"
     )
     result = subprocess.run(
@@ -60,3 +60,25 @@ def test_dry_run_imports_no_torch() -> None:
     )
     assert json.loads(result.stdout)["cells"] == 6
     assert result.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_sheets_measure_eight_made_up_controls_unless_told(capsys: pytest.CaptureFixture[str]) -> None:
+    args = [
+        "sheet",
+        "--styles",
+        "by chi4,by ask",
+        "--seeds",
+        "1,2",
+        "--model",
+        "tiny-random",
+        "--size",
+        "64x64",
+    ]
+    assert main([*args, "--steps", "2", "--dry-run", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cells"] == (1 + 2 + 8) * 2  # baseline, styles, controls
+    assert main([*args, "--steps", "2", "--controls", "3", "--dry-run", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cells"] == (1 + 2 + 3) * 2
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--controls", "65", "--dry-run"])
+    assert exit_info.value.code == 2
+    assert "--controls: 65 is not in 0..64" in capsys.readouterr().err

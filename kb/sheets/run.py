@@ -318,7 +318,13 @@ def _compose_sheet(
             )
         )
 
-    recognitions = score_rows(plan, cell_files, model_hash=model.model_hash, model_name=model.label)
+    recognitions = score_rows(
+        plan,
+        cell_files,
+        model_hash=model.model_hash,
+        model_name=model.label,
+        random_weights=model.random_weights,
+    )
     if record_scores and recognitions:
         record_recognitions(recognitions, store_path=recognition_store)
 
@@ -364,8 +370,10 @@ def _compose_sheet(
                 "weight": record.weight,
                 "score": record.score,
                 "verdict": record.verdict,
+                "p_value": record.p_value,
                 "samples": record.samples,
                 "measure": record.measure,
+                "control": record.control,
             }
             for record in recognitions
         ],

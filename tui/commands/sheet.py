@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import SheetSpecError
+from kb.sheets.spec import DEFAULT_CONTROLS, MAX_CONTROLS
 from kb.workbench.defaults import DEFAULT_BASE_PROMPT as DEFAULT_BASE
 from tui.commands.help_format import ProseAndExamplesFormatter
 from tui.commands.text_input import utf8_text
@@ -100,6 +101,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     columns.add_argument("--no-baseline", action="store_true", help="leave out the baseline row")
     columns.add_argument(
+        "--controls",
+        type=_control_count,
+        metavar="N",
+        help=f"made-up control triggers measured beside the styles (default {DEFAULT_CONTROLS}; "
+        "0 leaves them out and every verdict unsure)",
+    )
+    columns.add_argument(
         "--append-styles", action="store_true", help="put styles last (gentler) instead of first"
     )
     settings = parser.add_argument_group("generation")
@@ -168,6 +176,8 @@ def build_spec(args: argparse.Namespace) -> Any:
         settings["width"], settings["height"] = parse_size(args.size, where="--size")
     if args.no_baseline:
         settings["baseline"] = False
+    if args.controls is not None:
+        settings["controls"] = args.controls
     if args.append_styles:
         settings["style_position"] = "append"
     settings["model"] = model_setting(args.model or settings.get("model"))
@@ -234,6 +244,16 @@ def build_spec(args: argparse.Namespace) -> Any:
     return spec_from_values(
         rows=rows, seeds=seeds, bases=bases, negative=negative.strip(), query=query, **settings
     )
+
+
+def _control_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= count <= MAX_CONTROLS:
+        raise argparse.ArgumentTypeError(f"{count} is not in 0..{MAX_CONTROLS}")
+    return count
 
 
 def _rows_from_file(path: Path) -> list[Any]:
@@ -337,13 +357,17 @@ def run_sheet_command(args: argparse.Namespace) -> int:
                     "cached": result.cached,
                     "missing": list(result.missing),
                     "spec_hash": result.spec_hash,
+                    "random_weights": any(record.random_weights for record in result.recognitions),
                     "recognition": [
                         {
                             "trigger": record.trigger,
                             "weight": record.weight,
                             "score": record.score,
+                            "p_value": record.p_value,
                             "verdict": record.verdict,
                             "samples": record.samples,
+                            "measure": record.measure,
+                            "control": record.control,
                         }
                         for record in result.recognitions
                     ],
@@ -355,10 +379,17 @@ def run_sheet_command(args: argparse.Namespace) -> int:
             print(page)
         print(result.sidecar)
         print(result.html)
-        for record in result.recognitions:
+        if any(record.random_weights for record in result.recognitions):
             print(
-                f"  {record.verdict:<6} {record.score:.3f}  {record.trigger}"
-                + (f" (weight {record.weight:g})" if record.weight != 1.0 else ""),
+                "recognition on RANDOM WEIGHTS: a test of the tool, never shown as knowledge",
+                file=sys.stderr,
+            )
+        for record in result.recognitions:
+            p_text = "   p  -  " if record.p_value is None else f"p {record.p_value:.3f}"
+            print(
+                f"  {record.verdict:<6} {record.score:.3f} {p_text}  {record.trigger}"
+                + (f" (weight {record.weight:g})" if record.weight != 1.0 else "")
+                + ("  [control]" if record.control else ""),
                 file=sys.stderr,
             )
         print(f"{result.cells} cells: {result.generated} generated, {result.cached} cached", file=sys.stderr)
