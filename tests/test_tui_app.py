@@ -269,6 +269,7 @@ async def test_paste_over_a_prompt_asks_append_or_replace_and_undo_redo_step_thr
 
     from tui.screens.dialogs import ChoiceScreen
     from tui.state.builder import BuilderEntry
+    from tui.widgets.builder_pane import EntriesTable
 
     app = make_app(tiny_catalog_file)
     async with app.run_test(size=SIZE) as pilot:
@@ -309,10 +310,16 @@ async def test_paste_over_a_prompt_asks_append_or_replace_and_undo_redo_step_thr
         assert notices[-1] == "redid the paste (2 entries)"
         await pilot.press("ctrl+z")
         assert app.builder == before
+        await pilot.press("ctrl+shift+z")  # where the terminal reports it (kitty keyboard protocol)
+        assert [entry.text for entry in app.builder.entries] == ["smile", "frieren"]
+        await pilot.press("ctrl+z")
         await paste("[cat|dog], <lora:x_y:0.8>", 0)  # append keeps what is there
         appended = ["by chi4", "blorbo", "[cat|dog]", "<lora:x_y:0.8>"]
         assert [entry.text for entry in app.builder.entries] == appended
         assert notices[-1].startswith("added 2 entries, 2 kept as written (syntax)")
+        app.ui(EntriesTable).move_cursor(row=3)
+        await pilot.press("plus")  # an extra network has no weight of its own
+        assert notices[-1] == "<lora:x_y:0.8> is prompt syntax kept as written: i edits its text"
         await pilot.press("ctrl+z")
         assert app.builder == before
         # A removal, a weight change: every edit is undone the same way.

@@ -391,3 +391,21 @@ def test_import_cli_human_output(capsys: pytest.CaptureFixture[str], tmp_path: P
     out = capsys.readouterr().out
     assert "positive: [cat|dog], (smile:1.2)" in out and "negative: lowres" in out
     assert "seed 3" in out and "syntax" in out
+
+
+def test_a_preview_png_this_project_wrote_imports_as_its_infotext(capsys: pytest.CaptureFixture[str]) -> None:
+    """`aidxl preview` on the tiny model writes a PNG; importing it gives back exactly its prompt,
+    negative prompt and settings (the `parameters` text the preview printed)."""
+    pytest.importorskip("torch")
+    from kb.prompt.infotext import parse_infotext
+
+    args = ["preview", "(by chi4:0.8), [smile]", "--model", "tiny-random", "--size", "64x64"]
+    assert main([*args, "--seed", "11", "--steps", "2", "--sampler", "DPM++ 2M Karras", "--cfg", "6"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    written = parse_infotext("\n".join(lines[1:]))
+    imported = import_image(Path(lines[0]))
+    assert imported.positive == written.prompt and "[smile]" in imported.positive
+    assert imported.negative == written.negative_prompt
+    assert imported.settings == GenerationSettings(
+        width=64, height=64, sampler="DPM++ 2M Karras", steps=2, cfg_scale=6.0, seed=11
+    )

@@ -1044,13 +1044,21 @@ class ExplorerApp(App[int]):
 
     def action_builder_weight(self, steps: int) -> None:
         index = self.selected_entry()
-        if index is not None:
+        if index is not None and not self.refuse_weight_of_syntax(index):
             self.builder.nudge_weight(index, steps)
             self.refresh_builder(cursor=index)
 
+    def refuse_weight_of_syntax(self, index: int) -> bool:
+        """Syntax kept as written (editing, alternation, an extra network, an open bracket) has no
+        weight of its own: say how to change it instead."""
+        entry = self.builder.entries[index]
+        if entry.is_syntax:
+            self.notify(f"{entry.text} is prompt syntax kept as written: i edits its text", timeout=4)
+        return entry.is_syntax
+
     def action_builder_type_weight(self) -> None:
         index = self.selected_entry()
-        if index is None:
+        if index is None or self.refuse_weight_of_syntax(index):
             return
         entry = self.builder.entries[index]
 
