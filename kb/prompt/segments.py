@@ -260,6 +260,8 @@ def _classify(prompt: str, cut: _Range) -> Segment:
             tags.append(PlainTag(read.strip(), current[first][0], first_start, last_end))
         current = []
     segment = Segment(stripped, start, end, tuple(tags))
+    if not any(character in stripped for character in "\\()[]"):
+        return segment  # plain text: its tags are the read text itself
     if attention_vector(segment.render()) != attention_vector(stripped):
         return Segment(stripped, start, end, None, MIXED_WEIGHTS)
     return segment
