@@ -73,3 +73,24 @@ async def test_a_png_without_a_prompt_is_one_line(tiny_catalog_file: Path, tmp_p
         await pilot.pause()
         assert notices[-1] == f"{image_path}: no web-UI `parameters` or ComfyUI `prompt` chunk"
         assert app.builder.entries == []
+
+
+def test_redo_keys_are_what_terminals_send() -> None:
+    """ctrl+shift+z arrives as its own key only through the kitty keyboard protocol (Textual asks
+    for it); a legacy terminal sends ctrl+z's byte for it, so `Z` redoes everywhere."""
+    from textual._xterm_parser import XTermParser
+
+    from tui.screens.explorer import ExplorerApp as App
+
+    redo_keys = {
+        key
+        for binding in App.BINDINGS
+        if not isinstance(binding, tuple) and binding.action == "builder_redo"
+        for key in binding.key.split(",")
+    }
+    parser = XTermParser()
+    for sequence in ("\x1b[122;6u", "\x1b[90;6u", "Z"):  # kitty: z or Z with ctrl+shift; shift+z
+        (event,) = list(parser.feed(sequence))
+        assert getattr(event, "key", None) in redo_keys, sequence
+    (legacy,) = list(parser.feed("\x1a"))
+    assert getattr(legacy, "key", None) == "ctrl+z"  # undo: the byte legacy terminals send for both

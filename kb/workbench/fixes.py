@@ -58,7 +58,7 @@ def apply_fix(
         for index, _, _ in sorted(covered, reverse=True):
             draft.remove(index)
         return max(0, covered[0][0] - 1) if draft.entries else None
-    return _apply_to_rendered_tag(draft, rendered.positive, finding)
+    return _apply_to_rendered_tag(draft, rendered, finding)
 
 
 def _read_again(entry: DraftEntry, fixed: str, context: LintContext | None) -> list[DraftEntry]:
@@ -85,13 +85,13 @@ def tag_at(positive: str, start: int, end: int | None = None) -> PromptTag | Non
     return best
 
 
-def entry_for_span(draft: PromptDraft, positive: str, start: int, end: int) -> int | None:
+def entry_for_span(draft: PromptDraft, rendered: RenderedPrompt, start: int, end: int) -> int | None:
     """The entry a span of the rendered prompt is about: the entry holding it, else the entry
-    whose text is the tag there."""
-    for index, span_start, span_end in entry_spans_of_text(draft, positive):
+    whose text is the tag there (with auto-order, where the assembly rewrote it)."""
+    for index, span_start, span_end in entry_spans(draft, rendered):
         if span_start <= start and end <= span_end:
             return index
-    tag = tag_at(positive, start, end)
+    tag = tag_at(rendered.positive, start, end)
     if tag is None:
         return None
     key = to_canonical(tag.text)
@@ -99,10 +99,6 @@ def entry_for_span(draft: PromptDraft, positive: str, start: int, end: int) -> i
         if not entry.is_syntax and to_canonical(entry.text) == key:
             return position
     return None
-
-
-def entry_spans_of_text(draft: PromptDraft, positive: str) -> list[tuple[int, int, int]]:
-    return entry_spans(draft, RenderedPrompt(positive, "", (), None, None, ()))
 
 
 def fixed_tag(positive: str, finding: Finding) -> tuple[str, float] | None:
@@ -120,9 +116,9 @@ def fixed_tag(positive: str, finding: Finding) -> tuple[str, float] | None:
     return unescape_a1111(fixed_tags[0].text), float(fixed_tags[0].weight)
 
 
-def _apply_to_rendered_tag(draft: PromptDraft, positive: str, finding: Finding) -> int | None:
-    index = entry_for_span(draft, positive, finding.start, finding.end)
-    fixed = fixed_tag(positive, finding) if index is not None else None
+def _apply_to_rendered_tag(draft: PromptDraft, rendered: RenderedPrompt, finding: Finding) -> int | None:
+    index = entry_for_span(draft, rendered, finding.start, finding.end)
+    fixed = fixed_tag(rendered.positive, finding) if index is not None else None
     if index is None or fixed is None:
         return None
     text, weight = fixed
@@ -146,7 +142,7 @@ def lint_fixes_of_unknown_entries(
     for finding in findings:
         if finding.fix is None or finding.code == "unknown-tag":
             continue
-        index = entry_for_span(draft, rendered.positive, finding.start, finding.end)
+        index = entry_for_span(draft, rendered, finding.start, finding.end)
         if index is None or index in fixes or draft.entries[index].known:
             continue
         fixed = fixed_tag(rendered.positive, finding)

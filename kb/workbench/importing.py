@@ -24,7 +24,7 @@ from typing import Any
 
 from kb.errors import AidxlError
 from kb.knowledge.tagforms import to_canonical
-from kb.prompt.infotext import Infotext, format_infotext, pasted_prompt
+from kb.prompt.infotext import Infotext, pasted_prompt
 from kb.prompt.lint import Finding
 from kb.prompt.render import TAG_SEPARATOR, emphasis_weight
 from kb.prompt.segments import split_segments
@@ -94,18 +94,6 @@ class ImportedPrompt:
             "findings": [finding.to_json() for finding in self.findings],
             "notes": list(self.notes),
         }
-
-    def infotext(self) -> str:
-        """The import written back as the web UI's infotext (prompt, negative, settings line)."""
-        settings = self.settings or GenerationSettings()
-        fields = [
-            ("Steps", str(settings.steps)),
-            ("Sampler", settings.sampler),
-            ("CFG scale", f"{settings.cfg_scale:g}"),
-            ("Seed", str(settings.seed)),
-            ("Size", f"{settings.width}x{settings.height}"),
-        ]
-        return format_infotext(self.positive, self.negative or "", fields)
 
 
 def entry_kind(match: TagMatch) -> str:

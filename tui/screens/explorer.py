@@ -181,7 +181,7 @@ class ExplorerApp(App[int]):
         # ctrl+shift+z reaches the app only where the terminal reports shift with ctrl (the kitty
         # keyboard protocol: kitty, foot, WezTerm, Ghostty); others send plain ctrl+z for it, so Z (shift+z)
         # redoes everywhere (ctrl+y is copy).
-        Binding("ctrl+shift+z,Z", "builder_redo", "Redo", show=False),
+        Binding("ctrl+shift+z,ctrl+shift+Z,Z", "builder_redo", "Redo", show=False),
         Binding("slash", "focus_search", "Search", show=False),
     ]
     BUILDER_ONLY_ACTIONS = frozenset(
@@ -1111,9 +1111,7 @@ class ExplorerApp(App[int]):
         finding = self.selected_finding()
         if finding is None or self.rendered is None:
             return
-        index = prompt_actions.entry_for_span(
-            self.builder, self.rendered.positive, finding.start, finding.end
-        )
+        index = prompt_actions.entry_for_span(self.builder, self.rendered, finding.start, finding.end)
         if index is None:
             self.notify("this finding is about no single tag", timeout=3)
             return
