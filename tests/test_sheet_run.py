@@ -114,6 +114,9 @@ def test_sheet_generates_every_cell_once_then_serves_them_from_the_cache(
     first, again = one_process_sheet.first, one_process_sheet.again
     assert (first.cells, first.generated, first.cached, first.missing) == (CELLS, CELLS, 0, ())
     assert (again.cells, again.generated, again.cached, again.missing) == (CELLS, 0, CELLS, ())
+    measured = json.loads((one_process_sheet.cache_dir / "sheet-throughput.json").read_text(encoding="utf-8"))
+    [(key, entry)] = measured.items()  # the first run measured its cells; the cached second did not
+    assert key.endswith("|cpu|64x64|2") and entry["cells"] == CELLS and entry["seconds_per_cell"] > 0
     assert [page.name for page in first.pages] == [f"sheet-{first.spec_hash}-p1.png"]
 
 

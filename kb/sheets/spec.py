@@ -69,6 +69,7 @@ class RowQuery:
     min_count: int = 0
     limit: int = 20
     verdict: str | None = None  # keep only triggers with this recognition verdict (yes/unsure/no/unmeasured)
+    discovered: bool = False  # only triggers `aidxl discover` ranked for the model, best rank first
     text: str | None = None  # the query as the user wrote it, when it came as words
 
 
@@ -308,7 +309,7 @@ _TOP_KEYS = frozenset(
         "query",
     }
 )
-_QUERY_KEYS = frozenset({"kind", "verified", "min_count", "limit", "verdict", "text"})
+_QUERY_KEYS = frozenset({"kind", "verified", "min_count", "limit", "verdict", "discovered", "text"})
 
 
 @dataclass(frozen=True)
@@ -382,7 +383,8 @@ def load_spec_file(path: Path) -> SpecFile:
             query = RowQuery(**table)
         else:
             raise fail(
-                "query", "`query` must be words or a table (kind, verified, min_count, limit, verdict)"
+                "query",
+                "`query` must be words or a table (kind, verified, min_count, limit, verdict, discovered)",
             )
 
     seeds_value = document.get("seeds", [])

@@ -74,6 +74,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     source.add_argument(
         "--verified", action="store_true", default=None, help="catalog query: AIDXL's own only"
     )
+    source.add_argument(
+        "--discovered",
+        action="store_true",
+        default=None,
+        help="catalog query: only triggers `aidxl discover` ranked for the model, best first",
+    )
     source.add_argument("--min-count", type=int, metavar="N", help="catalog query: at least N posts")
     source.add_argument("--limit", type=int, metavar="N", help="catalog query: at most N rows (default 20)")
     source.add_argument(
@@ -198,6 +204,7 @@ def build_spec(args: argparse.Namespace) -> Any:
     structured = {
         "kind": args.kind,
         "verified": args.verified,
+        "discovered": args.discovered,
         "min_count": args.min_count,
         "limit": args.limit,
         "verdict": args.verdict,
@@ -322,6 +329,8 @@ def run_sheet_command(args: argparse.Namespace) -> int:
                         "cached": estimate.cached,
                         "missing": estimate.missing,
                         "estimate_s": round(estimate.estimate_s, 1),
+                        "seconds_per_cell": round(estimate.seconds_per_cell, 4),
+                        "estimate_basis": estimate.basis,
                         "device": estimate.device,
                     }
                 )
@@ -330,7 +339,7 @@ def run_sheet_command(args: argparse.Namespace) -> int:
             print(
                 f"sheet {estimate.spec_hash}: {estimate.cells} cells, {estimate.cached} cached, "
                 f"{estimate.missing} to generate; about {_format_seconds(estimate.estimate_s)} on "
-                f"{estimate.device} ({estimate.seconds_per_cell:.1f} s per cell)"
+                f"{estimate.device} ({estimate.seconds_per_cell:.2f} s per cell, {estimate.basis})"
             )
         return 0
     share = current_share()
