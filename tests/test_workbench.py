@@ -21,7 +21,14 @@ from kb.settings import GenerationSettings
 from kb.workbench.draft import DraftEntry, PromptDraft
 from kb.workbench.fixes import apply_fix
 from kb.workbench.history import History
-from kb.workbench.importing import PromptImportError, import_image, import_prompt, import_source
+from kb.workbench.importing import (
+    PromptImportError,
+    entries_prompt,
+    import_image,
+    import_prompt,
+    import_source,
+    prompt_entries,
+)
 from kb.workbench.linting import lint_context
 from kb.workbench.rendering import render_draft
 from tui.cli import main
@@ -141,16 +148,18 @@ def _tags(depth: int = 0) -> st.SearchStrategy[str]:
     )
 
 
+@pytest.mark.slow  # 400 generated prompts: a few seconds
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(_tags(), _FUZZ, st.builds(lambda a, b: a + b, _tags(), _FUZZ)))
 def test_property_rendered_builder_reads_as_the_pasted_prompt(prompt: str) -> None:
-    imported = import_prompt(prompt)
-    assert attention_vector(imported.positive) == attention_vector(prompt)
+    # import_prompt's positive is exactly this (lint and the infotext split aside)
+    positive = entries_prompt(prompt_entries(prompt))
+    assert attention_vector(positive) == attention_vector(prompt)
     try:
         attention_pieces(prompt)
     except PromptSyntaxError:
         return
-    attention_pieces(imported.positive)  # valid stays valid
+    attention_pieces(positive)  # valid stays valid
     segments = split_segments(prompt)
     assert all(segment.source == segment.source.strip() for segment in segments)
 
@@ -317,8 +326,6 @@ def test_a_fix_never_changes_what_was_not_asked() -> None:
 
 
 def test_editing_an_entry_reads_it_like_a_paste() -> None:
-    from kb.workbench.importing import prompt_entries
-
     draft = import_prompt("a, b").draft()
     draft.replace_entries(1, prompt_entries("[c|d], (e:1.2)"))
     assert render_draft(draft).positive == "a, [c|d], (e:1.2)"
@@ -393,6 +400,7 @@ def test_import_cli_human_output(capsys: pytest.CaptureFixture[str], tmp_path: P
     assert "seed 3" in out and "syntax" in out
 
 
+@pytest.mark.slow  # imports torch and loads the tiny model
 def test_a_preview_png_this_project_wrote_imports_as_its_infotext(capsys: pytest.CaptureFixture[str]) -> None:
     """`aidxl preview` on the tiny model writes a PNG; importing it gives back exactly its prompt,
     negative prompt and settings (the `parameters` text the preview printed)."""

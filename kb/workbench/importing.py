@@ -143,6 +143,11 @@ def prompt_entries(
     return entries
 
 
+def entries_prompt(entries: list[DraftEntry]) -> str:
+    """The positive prompt entries render to in the user's order (the builder without auto-order)."""
+    return TAG_SEPARATOR.join(text for text in (entry.prompt_text() for entry in entries) if text)
+
+
 def import_prompt(text: str, context: LintContext | None = None) -> ImportedPrompt:
     """Pasted text (a prompt or a whole infotext) → entries, rendered positive, negative, settings,
     lint findings. Never raises on any text."""
@@ -154,7 +159,7 @@ def _imported(
     prompt: str, infotext: Infotext | None, context: LintContext | None, source: str
 ) -> ImportedPrompt:
     entries = prompt_entries(prompt, context=context)
-    positive = TAG_SEPARATOR.join(text for text in (entry.prompt_text() for entry in entries) if text)
+    positive = entries_prompt(entries)
     settings, notes = (
         settings_from_fields(infotext.settings) if infotext is not None and infotext.settings else (None, ())
     )
