@@ -417,3 +417,11 @@ def test_a_preview_png_this_project_wrote_imports_as_its_infotext(capsys: pytest
     assert imported.settings == GenerationSettings(
         width=64, height=64, sampler="DPM++ 2M Karras", steps=2, cfg_scale=6.0, seed=11
     )
+
+
+def test_assemble_cli_keeps_syntax(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    prompt = "[cat|dog], 1girl, [day:night:0.5], [x], <lora:a_b:0.5>"
+    assert main(["prompt", "assemble", "--catalog", str(tmp_path / "none.duckdb"), "--json", prompt]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["positive"] == "[cat|dog], 1girl, [day:night:0.5], [x], <lora:a_b:0.5>"
+    assert [tag["syntax"] for tag in document["tags"]] == [True, False, True, False, True]
