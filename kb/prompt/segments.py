@@ -104,18 +104,18 @@ def attention_vector(prompt: str) -> tuple[TagVector, ...]:
     vector: list[TagVector] = []
     for characters in tags:
         first, last = 0, len(characters)
-        while first < last and characters[first][0].isspace() and characters[first][1] >= 0:
+        while first < last and characters[first][0].isspace():
             first += 1
         while last > first and characters[last - 1][0].isspace():
             last -= 1
-        runs: list[tuple[str, float]] = []
+        runs: list[tuple[list[str], float]] = []  # characters gathered in lists: linear in the tag
         for character, weight in characters[first:last]:
             if runs and runs[-1][1] == weight:
-                runs[-1] = (runs[-1][0] + character, weight)
+                runs[-1][0].append(character)
             else:
-                runs.append((character, weight))
+                runs.append(([character], weight))
         if runs:
-            vector.append(tuple(runs))
+            vector.append(tuple(("".join(run), weight) for run, weight in runs))
     return tuple(vector)
 
 
