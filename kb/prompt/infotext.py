@@ -94,11 +94,20 @@ def format_infotext(prompt: str, negative_prompt: str, settings: list[tuple[str,
     return f"{prompt}{negative_line}\n{settings_line}"
 
 
-def parse_infotext(text: str) -> Infotext:
-    """Parse infotext as the web UI's `parse_generation_parameters` does."""
+# Keys the web UI writes on every settings line; a last line without any of them is prompt text.
+GENERATION_KEYS = frozenset({"Steps", "Sampler", "CFG scale", "Seed", "Size"})
+
+
+def parse_infotext(text: str, *, generation_keys_required: bool = False) -> Infotext:
+    """Parse infotext as the web UI's `parse_generation_parameters` does. With
+    `generation_keys_required`, a last line is a settings line only when it names one of
+    `GENERATION_KEYS`: the web UI reads a one-line prompt of three `(tag:w)` as settings."""
     lines = text.strip().split("\n")
     settings_line = lines[-1]
-    if len(settings_pairs(settings_line)) < 3:
+    found = settings_pairs(settings_line)
+    if len(found) < 3 or (
+        generation_keys_required and not any(key.strip() in GENERATION_KEYS for key, _ in found)
+    ):
         settings_line = ""
     else:
         lines = lines[:-1]
@@ -183,7 +192,7 @@ def _closing_quotes(line: str) -> list[int]:
 def pasted_prompt(text: str) -> tuple[str, Infotext | None]:
     """The prompt part of pasted text: the text itself when it is a plain prompt, else (an infotext:
     a `Negative prompt:` line or a settings line) its prompt, with the parsed infotext."""
-    infotext = parse_infotext(text)
+    infotext = parse_infotext(text, generation_keys_required=True)
     if not infotext.negative_prompt and not infotext.settings and not _has_negative_line(text):
         return text, None
     return infotext.prompt, infotext

@@ -335,10 +335,18 @@ def _unclosed_effect(shown_rest: str, opener: str, multiplier: str) -> str:
 # One tag at a time
 
 
+# An extra network (`<lora:ganyu_v2:0.8>`, the web UI's pattern) names a file: its underscores stay.
+_EXTRA_NETWORK_CALL = re.compile(r"(<\w+:[^>]+>)")
+
+
 def check_underscore(tag: PromptTag) -> list[Finding]:
     if "_" not in tag.text or keeps_underscores(to_canonical(tag.text)):
         return []
-    fixed = tag.text.replace("_", " ")
+    if "_" not in _EXTRA_NETWORK_CALL.sub("", tag.text):
+        return []
+    # split keeps the networks at odd indexes
+    pieces = _EXTRA_NETWORK_CALL.split(tag.text)
+    fixed = "".join(piece if index % 2 else piece.replace("_", " ") for index, piece in enumerate(pieces))
     return [
         Finding(
             "underscore",

@@ -166,7 +166,8 @@ def tokens_to_json(report: Any) -> dict[str, object]:
 
 def run_lint(args: argparse.Namespace) -> int:
     from kb.errors import CatalogError
-    from kb.prompt.lint import Severity, catalog_suggester, lint_prompt
+    from kb.prompt.lint import Severity
+    from kb.workbench.linting import lint_context, lint_text
 
     text, _ = read_prompt_argument(args.text)
     connection = None
@@ -181,12 +182,8 @@ def run_lint(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     try:
-        if connection is None:
-            findings = lint_prompt(text)
-        else:
-            from kb.prompt.tagview import CatalogMatcher
-
-            findings = lint_prompt(text, CatalogMatcher(connection), catalog_suggester(connection))
+        # the one way prompts are linted: the explorer's builder and `aidxl prompt import` use it too
+        findings = lint_text(text, lint_context(connection))
     finally:
         if connection is not None:
             connection.close()

@@ -232,7 +232,7 @@ def run_assemble(args: argparse.Namespace) -> int:
                 print(f"aidxl: note: no features known for {character}", file=sys.stderr)
             added = additions.tags
         result = assemble_prompt(
-            tags,
+            text,  # the text, not `tags`: syntax (editing, alternation, extra networks) stays verbatim
             blend=parse_blend(args.blend) if args.blend else None,
             append_blend=args.append_style,
             add_quality=args.quality,

@@ -11,11 +11,11 @@ from typing import Any
 
 from kb.errors import SheetSpecError
 from kb.sheets.spec import DEFAULT_CONTROLS, MAX_CONTROLS
+from kb.workbench.defaults import DEFAULT_BASE_PROMPT as DEFAULT_BASE
 from tui.commands.help_format import ProseAndExamplesFormatter
 from tui.commands.text_input import utf8_text
 
 DEFAULT_SEEDS = "1,2,3"
-DEFAULT_BASE = "1girl, solo, upper body"
 
 EPILOG = """\
 examples:

@@ -29,6 +29,7 @@ class EntriesTable(DataTable[Text]):
         Binding("plus,equals_sign", "app.builder_weight(1)", "+0.05"),
         Binding("minus", "app.builder_weight(-1)", "-0.05"),
         Binding("w", "app.builder_type_weight", "Weight"),
+        Binding("i,f2", "app.builder_edit_entry", "Edit text", show=False),
         Binding("home", "first_entry", "First", show=False),
         Binding("end", "last_entry", "Last", show=False),
     ]
@@ -105,7 +106,7 @@ def settings_text(state: BuilderState) -> Text:
     settings = state.settings
     return Text(
         f"{settings.width}×{settings.height} · {settings.sampler} · {settings.steps} steps · "
-        f"CFG {settings.cfg:g} · seed {settings.seed}   (s settings)",
+        f"CFG {settings.cfg_scale:g} · seed {settings.seed}   (s settings)",
         style="dim",
     )
 
@@ -164,9 +165,10 @@ class BuilderPane(Vertical):
         for position, entry in enumerate(state.entries):
             colour = kind_colour(entry.kind, None, dark=dark)
             mark = UNKNOWN_MARK if not entry.known else kind_mark(entry.kind)
+            weight = "—" if entry.is_syntax else f"{entry.weight:.2f}"
             entries.add_row(
                 Text(mark, style=colour),
-                Text(f"{entry.weight:.2f}", justify="right", style="bold" if entry.weight != 1 else "dim"),
+                Text(weight, justify="right", style="bold" if entry.weight != 1 else "dim"),
                 entry_label(entry, dark=dark),
                 Text(KIND_LABELS.get(entry.kind, entry.kind), style="dim"),
                 key=str(position),
