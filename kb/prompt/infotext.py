@@ -81,9 +81,12 @@ def parse_infotext(text: str) -> Infotext:
 
 def pasted_prompt(text: str) -> tuple[str, Infotext | None]:
     """The prompt part of pasted text: the text itself when it is a plain prompt, else (an infotext:
-    a `Negative prompt:` line or a settings line) its prompt, with the parsed infotext."""
+    a `Negative prompt:` line or a settings line) its prompt, with the parsed infotext.
+
+    A settings line is one with a `Steps` field, which the web UI always writes: a one-line prompt
+    such as `(best quality:1.3), (by chi4:0.8), (smile:1.2)` has three `key: value` pairs too."""
     infotext = parse_infotext(text)
-    if not infotext.negative_prompt and not infotext.settings and not _has_negative_line(text):
+    if infotext.get("Steps") is None and not _has_negative_line(text):
         return text, None
     return infotext.prompt, infotext
 
