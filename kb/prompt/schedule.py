@@ -335,7 +335,7 @@ def _choose_top_level_readings(prompt: str, items: list[ScheduleItem]) -> list[S
     and ends at the first place where a construct (or the text before the chain) can stand as the
     prompt before it: the constructs ending inside the taken run are read as characters. Decided
     right to left, so each run is final when read. It agrees with the web UI's parser on all but
-    about 1 in 5,000 generated prompts full of stray brackets (docs/prompt-language.md).
+    about 1 in 4,000 generated prompts full of stray brackets (docs/prompt-language.md).
     """
 
     def is_stray(item: ScheduleItem) -> bool:
