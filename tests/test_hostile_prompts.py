@@ -78,7 +78,7 @@ def test_lint_and_token_json_grow_with_the_prompt_not_its_square(unit: str) -> N
 
 
 def test_a_tag_cut_by_many_borders_is_one_finding() -> None:
-    prompt = "ab" * 1000  # one tag of 1,000 tokens (NULs no longer count: ftfy drops them, as the web UI does)
+    prompt = "ab" * 1000  # one tag of 1,000 tokens (ftfy drops NULs, as the web UI does)
     (finding,) = [finding for finding in lint_prompt(prompt) if finding.code == "chunk-border"]
     assert finding.message.startswith("13 chunk borders (tokens 75 to 975) fall inside `")
     assert (finding.start, finding.end, finding.fix) == (0, 2000, None)  # BREAK cannot help a long tag

@@ -204,3 +204,11 @@ def test_a_pasted_infotext_is_read_as_its_prompt(tmp_path: Path) -> None:
     assembled = json.loads(run("prompt", "assemble", "--json", "-").stdout)
     assert assembled["negative"] == "lowres, bad hands"
     assert "Steps" not in assembled["positive"]
+
+
+def test_a_one_line_prompt_of_weights_is_not_an_infotext(capsys: pytest.CaptureFixture[str]) -> None:
+    # Three `key: value` pairs, but no `Steps` field: a prompt, not the web UI's settings line.
+    assert main(["prompt", "tokens", "(best quality:1.3), (by chi4:0.8), (smile:1.2)"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0] == "8/75"
+    assert "infotext" not in captured.err

@@ -223,7 +223,6 @@ def pre_tokenize(
     return spans
 
 
-
 @lru_cache(maxsize=1)
 def _ftfy_fix_text() -> Callable[[str], str]:
     import ftfy  # imported on first use: most prompts are ASCII and never need it

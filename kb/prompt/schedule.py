@@ -329,10 +329,13 @@ def _choose_top_level_readings(prompt: str, items: list[ScheduleItem]) -> list[S
     directly left of a run of such stray characters can be read either way: as the construct, or
     as its characters (its brackets then join the run, and so may those of a construct ending at
     the same place inside it). lark's Earley parser settles this by the order in which it built its
-    alternatives; the rule here, found against it, is: a construct with no stray character after it
-    is kept, else the reading whose run of stray characters is the longest odd length wins (none odd:
-    kept), decided right to left so each run is final when read. It agrees with the web UI's parser
-    on all but about 1 in 2,500 generated prompts full of stray brackets (docs/prompt-language.md).
+    alternatives; the rule here, found against it: a construct with no stray character after it is
+    kept. Otherwise let M be the run's length with every construct of the chain read as characters:
+    M odd, all of them are; M even, the run is taken from its end two characters at a time, then one,
+    and ends at the first place where a construct (or the text before the chain) can stand as the
+    prompt before it: the constructs ending inside the taken run are read as characters. Decided
+    right to left, so each run is final when read. It agrees with the web UI's parser on all but
+    about 1 in 4,000 generated prompts full of stray brackets (docs/prompt-language.md).
     """
 
     def is_stray(item: ScheduleItem) -> bool:
@@ -383,8 +386,16 @@ def _shreds_chosen(
         if not isinstance(stop, Group | Edit):
             break
         edge = stop
-    odd = [count for count, length in enumerate(run_lengths) if length % 2 == 1]
-    return odd[-1] if odd else 0
+    longest = run_lengths[-1]
+    if longest % 2 == 1:
+        return len(run_lengths) - 1
+    # Even: the run is taken from its end two characters at a time, then one, until it ends where a
+    # construct (or the text before the chain) can stand as the prompt before it.
+    ends = {length: count for count, length in reversed(list(enumerate(run_lengths)))}
+    for taken in [*range(2, longest - 1, 2), longest - 1, longest]:
+        if taken in ends:
+            return ends[taken]
+    return len(run_lengths) - 1
 
 
 def _unreadable(prompt: str, problem: ScheduleProblem) -> ScheduleParse:

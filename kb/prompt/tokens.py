@@ -22,7 +22,7 @@ first text with the most tokens. Textual-inversion embeddings are not known here
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kb.prompt.attention import BREAK_TEXT, BREAK_WEIGHT, attention_pieces, extra_network_matches
 from kb.prompt.clip_bpe import END_OF_TEXT_ID, START_OF_TEXT_ID, ClipTokenizer, get_tokenizer
@@ -301,30 +301,38 @@ def count_prompt_tokens(
             counts[text] = chunk_segments_with_count(segments_with_sources(text)[0], tokenizer=clip)[1]
         return counts[text]
 
-    texts: list[StepText] = []
+    step_texts: list[tuple[int, float, int, str]] = []  # part, weight, end step, text
     parsed_parts: list[tuple[ScheduleParse, int]] = []
     try:
         for part, weight, start, length in _candidate_texts(readable, negative=negative):
             parsed = parse_schedule(readable[start : start + length])
             parsed_parts.append((parsed, start))
-            for end_step, step_text in schedule_of(parsed, steps):
-                texts.append(StepText(part, weight, end_step, step_text, count_of(step_text)))
+            step_texts += [(part, weight, end, text) for end, text in schedule_of(parsed, steps)]
     except ScheduleError:
         # The web UI's counter falls back to the whole text without extra networks, as one text.
-        parsed_parts = [(parse_schedule(""), 0)]
-        texts = [StepText(0, 1.0, steps, readable, count_of(readable))]
-        counted = texts[0]
-        text_positions = original_positions
-    else:
-        counted = texts[0]
-        for candidate in texts[1:]:
-            if candidate.count > counted.count:  # the first of the longest, as the web UI's max()
-                counted = candidate
+        step_texts = [(0, 1.0, steps, readable)]
+        parsed_parts = []
+    single = len({text for _, _, _, text in step_texts}) == 1
+    # One text (the usual prompt): counted once, by the detailed report below.
+    texts = [
+        StepText(part, weight, end, text, 0 if single else count_of(text))
+        for part, weight, end, text in step_texts
+    ]
+    counted = texts[0]
+    for candidate in texts[1:]:
+        if candidate.count > counted.count:  # the first of the longest, as the web UI's max()
+            counted = candidate
+    if parsed_parts:
         parsed, part_start = parsed_parts[counted.part]
         _, origins = text_origins_at(parsed, steps, counted.end_step)
         text_positions = [original_positions[part_start + origin] for origin in origins]
         text_positions.append(original_positions[-1])
+    else:
+        text_positions = original_positions
     report = _detailed_report(prompt, counted.text, text_positions, clip)
+    if single:
+        texts = [replace(text, count=report.count) for text in texts]
+        counted = texts[0]
     return TokenReport(
         count=report.count,
         target=report.target,
