@@ -113,3 +113,34 @@ def test_empty_prompt_is_one_chunk_of_start_and_end(pipeline: Any) -> None:
 def test_unknown_emphasis_is_refused(pipeline: Any) -> None:
     with pytest.raises(PromptEncodingError, match="emphasis 'loud' is not supported"):
         encode(pipeline, PLAIN_PROMPT, "loud")
+
+
+def test_each_encoder_reads_the_text_with_its_own_tokenizer(pipeline: Any) -> None:
+    """The web UI's OpenCLIP bigG tokenizer unescapes HTML (twice); CLIP-L's ftfy does not when the
+    text has a `<` (it may be HTML), so `a < b &amp; c` reads differently to the two."""
+    from kb.generate.encode import encode_prompt_text, encoder_chunks
+
+    clip_l, big_g = encoder_chunks("a < b &amp; c")
+    assert clip_l[0].tokens != big_g[0].tokens
+    assert big_g[0].tokens == prompt_chunks("a < b & c")[0].tokens
+    escaped = encode_prompt_text(pipeline, "a < b &amp; c", "original")
+    plain = encode_prompt_text(pipeline, "a < b & c", "original")
+    width_1 = pipeline.text_encoder.config.hidden_size
+    assert torch.equal(
+        escaped.embeddings[..., width_1:][:, : len(big_g[0].tokens) + 2],
+        plain.embeddings[..., width_1:][:, : len(big_g[0].tokens) + 2],
+    )
+    assert not torch.equal(escaped.embeddings[..., :width_1], plain.embeddings[..., :width_1])
+    assert torch.equal(escaped.pooled, plain.pooled)  # the pooled vector is encoder 2's
+
+
+def test_a_prompt_whose_encoders_disagree_on_chunks_is_refused(pipeline: Any) -> None:
+    from kb.generate.encode import encoder_chunks
+
+    prompt = "< " + "a " * 70 + "&amp;" * 2  # 77 CLIP-L tokens (two chunks), 73 to bigG (one chunk)
+    first = prompt_chunks(prompt)
+    second = prompt_chunks(prompt, for_open_clip=True)
+    if len(first) == len(second):
+        pytest.skip(f"both encoders read {len(first)} chunks here")
+    with pytest.raises(PromptEncodingError, match="chunks to CLIP-L but .* to OpenCLIP bigG"):
+        encoder_chunks(prompt)

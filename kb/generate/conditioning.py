@@ -20,7 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kb.generate.encode import CLIP_SEQUENCE_LENGTH, EncodedPrompt, encode_chunks, prompt_chunks
+from kb.generate.encode import (
+    CLIP_SEQUENCE_LENGTH,
+    EncodedPrompt,
+    encode_chunks,
+    encode_prompt_text,
+    prompt_chunks,
+)
 from kb.generate.prompt_plan import ConditioningPlan, entry_at_step
 
 
@@ -57,7 +63,7 @@ def encode_plan(
     """
     import torch
 
-    encodings = {text: encode_chunks(pipeline, prompt_chunks(text), emphasis) for text in plan.texts}
+    encodings = {text: encode_prompt_text(pipeline, text, emphasis) for text in plan.texts}
     zero_negative = None
     if plan.zero_negative:
         zero_negative = EncodedPrompt(

@@ -71,13 +71,33 @@ class EncodedPrompt:
         return int(self.embeddings.shape[1]) // CLIP_SEQUENCE_LENGTH
 
 
-def prompt_chunks(prompt: str) -> list[TokenChunkLike]:
-    """The kb parser's segments and weights cut into CLIP chunks by `kb.prompt.tokens` (at least one)."""
+def prompt_chunks(prompt: str, *, for_open_clip: bool = False) -> list[TokenChunkLike]:
+    """The kb parser's segments and weights cut into CLIP chunks by `kb.prompt.tokens` (at least one).
+
+    Each encoder's tokenizer cleans text its own way in the web UI: CLIP-L with ftfy and blank
+    folding, OpenCLIP bigG also unescaping HTML twice (`&amp;` is `&` to it). `for_open_clip`
+    gives encoder 2's chunks."""
     from kb.prompt.attention import parse_prompt_attention
+    from kb.prompt.clip_bpe import TextCleaning, get_tokenizer
     from kb.prompt.tokens import chunk_segments
 
-    chunks: list[TokenChunkLike] = list(chunk_segments(parse_prompt_attention(prompt)))
+    cleaning = TextCleaning.OPEN_CLIP if for_open_clip else TextCleaning.CLIP_L
+    segments = parse_prompt_attention(prompt)
+    chunks: list[TokenChunkLike] = list(chunk_segments(segments, tokenizer=get_tokenizer(cleaning)))
     return chunks if chunks else [EmptyChunk()]
+
+
+def encoder_chunks(prompt: str) -> tuple[list[TokenChunkLike], list[TokenChunkLike]]:
+    """(CLIP-L's chunks, OpenCLIP bigG's chunks) of a prompt; they must be as many, as in the web UI,
+    which concatenates the two encoders' outputs on the feature axis."""
+    first, second = prompt_chunks(prompt), prompt_chunks(prompt, for_open_clip=True)
+    if len(first) != len(second):
+        raise PromptEncodingError(
+            f"the prompt is {len(first)} chunks to CLIP-L but {len(second)} to OpenCLIP bigG (HTML "
+            "entities such as `&amp;` read as one character by bigG move a 75-token border); the web UI "
+            "cannot encode it either: write the characters themselves"
+        )
+    return first, second
 
 
 def check_emphasis(emphasis: str) -> None:
@@ -110,11 +130,20 @@ def apply_emphasis(hidden: Any, weights: Any, emphasis: str) -> Any:
     return (weighted * (original_mean / weighted_mean)).to(hidden.dtype)
 
 
-def encode_chunks(pipeline: Any, chunks: Sequence[TokenChunkLike], emphasis: str) -> EncodedPrompt:
-    """Encode chunks with both SDXL text encoders (see the module docstring for the maths)."""
+def encode_chunks(
+    pipeline: Any,
+    chunks: Sequence[TokenChunkLike],
+    emphasis: str,
+    chunks_2: Sequence[TokenChunkLike] | None = None,
+) -> EncodedPrompt:
+    """Encode chunks with both SDXL text encoders (see the module docstring for the maths);
+    `chunks_2`: encoder 2's own chunks (`encoder_chunks`), else the same as encoder 1's."""
     import torch
 
     check_emphasis(emphasis)
+    per_encoder_chunks = (chunks, chunks if chunks_2 is None else chunks_2)
+    if len(per_encoder_chunks[0]) != len(per_encoder_chunks[1]):
+        raise PromptEncodingError("the two encoders' chunk lists differ in length; see encoder_chunks")
     encoders = (
         (pipeline.text_encoder, _pad_id(pipeline.tokenizer)),
         (pipeline.text_encoder_2, _pad_id(pipeline.tokenizer_2)),
@@ -122,9 +151,10 @@ def encode_chunks(pipeline: Any, chunks: Sequence[TokenChunkLike], emphasis: str
     chunk_embeddings = []
     pooled = None
     with torch.no_grad():
-        for chunk_index, chunk in enumerate(chunks):
+        for chunk_index in range(len(chunks)):
             per_encoder = []
             for encoder_index, (encoder, pad_id) in enumerate(encoders):
+                chunk = per_encoder_chunks[encoder_index][chunk_index]
                 ids, weights = chunk_ids_and_weights(chunk, pad_id)
                 device = encoder.device
                 output = encoder(
@@ -137,6 +167,12 @@ def encode_chunks(pipeline: Any, chunks: Sequence[TokenChunkLike], emphasis: str
                     pooled = output.text_embeds
             chunk_embeddings.append(torch.cat(per_encoder, dim=-1))
     return EncodedPrompt(embeddings=torch.cat(chunk_embeddings, dim=1), pooled=pooled)
+
+
+def encode_prompt_text(pipeline: Any, prompt: str, emphasis: str) -> EncodedPrompt:
+    """One text encoded as the web UI encodes it: each encoder with its own tokenizer's chunks."""
+    first, second = encoder_chunks(prompt)
+    return encode_chunks(pipeline, first, emphasis, second)
 
 
 def _pad_id(tokenizer: Any) -> int:
