@@ -45,16 +45,19 @@ from tui.state.prefetch import CatalogPrefetch
 from tui.state.rendering import RenderedPrompt, render_builder
 from tui.state.searching import (
     KIND_FILTERS,
-    LIKELY_TIERS,
     CopyrightScope,
     ResultRow,
     SearchFilter,
-    browse_rows,
     copyright_of_row,
+    empty_copyright_hint,
+    has_more,
+    list_page,
     load_copyright_scope,
     load_index,
-    run_search,
+    next_tier_filter,
+    results_summary,
     tier_counts,
+    tier_filter_suffix,
 )
 from tui.state.sheets import SheetRequest, run_explorer_sheet, sheet_request
 from tui.state.sources import (
@@ -204,8 +207,10 @@ class ExplorerApp(App[int]):
         show_timings: bool = True,
         detail_delay: float = DETAIL_DELAY_SECONDS,
         prefetch: CatalogPrefetch | None = None,
+        keep_search: bool = False,
     ) -> None:
         super().__init__()
+        self.keep_search = keep_search  # keep the search box's text after Enter adds a result
         self.catalog_path = catalog_path
         self.user_data_path = user_data_path
         self.watch_catalog = watch_catalog
@@ -218,6 +223,7 @@ class ExplorerApp(App[int]):
         self.search_problem: str | None = None
         self.kind_filter: str | None = None
         self.likely_filter = False  # only verified and author-tier triggers (ctrl+l)
+        self.verified_filter = False  # only verified triggers (ctrl+l a second time)
         self.copyright_scope: CopyrightScope | None = None  # listing a copyright's characters
         self.catalog_sources: CatalogSources | None = None  # what the open catalog lacks
         self.author_tables: AuthorTables | None = None  # the open catalog's (ctrl+n reads implications)
@@ -227,7 +233,7 @@ class ExplorerApp(App[int]):
         self.detail_shown_key: str | None = None
         self.last_search_ms: float | None = None
         self.results_query: str | None = None  # the query whose results the table shows
-        self.browse_total: int | None = None  # an empty query's list under filters: entries in all
+        self.results_total: int | None = None  # entries in the whole list shown (None: not counted)
         self.showing_favourites = False  # the results are the favourites (an empty search box)
         self.query_before_scope = ""  # the search box before a copyright's listing replaced it
         self.detail_timer: Timer | None = None
@@ -381,23 +387,24 @@ class ExplorerApp(App[int]):
         elif self.index is None:
             parts.append("loading search index…")
         else:
-            rows = self.ui(ResultsTable).rows_shown
+            table = self.ui(ResultsTable)
+            rows = table.rows_shown
             counts = tier_counts(rows)
-            shown = counted(len(rows), "favourite" if self.showing_favourites else "result")
-            empty_query = not (self.results_query or "").strip()  # the query the rows answer
-            if self.copyright_scope is not None and empty_query:
-                scope = self.copyright_scope
-                noun = "character" if scope.total == 1 else "characters"
-                shown = f"{len(rows):,} of {scope.total:,} {scope.label} {noun}, most posted first"
-            elif self.browse_total is not None and empty_query:
-                shown = f"{len(rows):,} of {self.browse_total:,}, best tier first"
+            shown = results_summary(
+                len(rows),
+                self.results_total,
+                more=table.more_available,
+                favourites=self.showing_favourites,
+                listing=not (self.results_query or "").strip(),  # the query the rows answer
+                scope=self.copyright_scope,
+            )
             if rows:
                 shown += f" ({VERIFIED_MARK}{counts['verified']} {AUTHOR_MARK}{counts['author']})"
             parts.append(shown)
             if self.last_search_ms is not None and self.show_timings:
                 parts.append(f"{self.last_search_ms:.1f} ms")
         label = next(label for label, _, kind in KIND_FILTERS if kind == self.kind_filter)
-        parts.append(f"filter {label}" + (" + likely" if self.likely_filter else ""))
+        parts.append(f"filter {label}" + tier_filter_suffix(self.search_filter))
         parts.append(f"{len(self.builder.entries)} in prompt")
         return parts
 
@@ -491,50 +498,56 @@ class ExplorerApp(App[int]):
     @property
     def search_filter(self) -> SearchFilter:
         scope = self.copyright_scope
-        return SearchFilter(self.kind_filter, self.likely_filter, scope.tag if scope is not None else None)
+        return SearchFilter(
+            self.kind_filter,
+            self.likely_filter,
+            scope.tag if scope is not None else None,
+            verified=self.verified_filter,
+        )
 
-    def start_search(self) -> None:
+    def start_search(self, offset: int = 0) -> None:
+        """The list for the search box and the filters: a query's hits, else a copyright's
+        characters, a kind's or tier's entries, or the favourites; `offset` > 0: its next page."""
         if self.index is None:
             return
         query = self.ui("#search", Input).value
-        if not query.strip():
-            if self.copyright_scope is not None:
-                self.show_copyright_listing()
-            elif (self.kind_filter is not None or self.likely_filter) and self.connection is not None:
-                self.browse_worker(self.connection, self.search_filter)
-            else:
+        search_filter = self.search_filter
+        unfiltered = search_filter.kind is None and search_filter.tiers is None and not self.copyright_scope
+        if not query.strip() and unfiltered:
+            if offset == 0:
                 self.show_favourites()
             return
-        scope = self.copyright_scope
-        self.search_worker(self.index, query, self.search_filter, scope.members if scope else None)
+        self.list_worker(self.index, self.connection, query, search_filter, self.copyright_scope, offset)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def search_worker(
-        self, index: Any, query: str, search_filter: SearchFilter, members: frozenset[str] | None
+    def list_worker(
+        self,
+        index: Any,
+        connection: duckdb.DuckDBPyConnection | None,
+        query: str,
+        search_filter: SearchFilter,
+        scope: CopyrightScope | None,
+        offset: int,
     ) -> None:
         started = time.perf_counter()
         try:
-            rows = run_search(index, query, search_filter.kind, likely=search_filter.likely, members=members)
+            page = list_page(index, connection, query, search_filter, scope, offset)
         except Exception as error:  # report, never crash the explorer on a search bug
-            self.post_message(SearchUnavailable(f"search failed for {query!r}: {error}"))
-            return
-        if get_current_worker().is_cancelled:
-            return
-        self.post_message(SearchResults(query, search_filter, rows, (time.perf_counter() - started) * 1000))
-
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def browse_worker(self, connection: duckdb.DuckDBPyConnection, search_filter: SearchFilter) -> None:
-        """An empty search box under a kind or the likely filter: that part of the catalog."""
-        started = time.perf_counter()
-        try:
-            rows, total = browse_rows(connection, search_filter.kind, likely=search_filter.likely)
-        except Exception as error:  # report, never crash the explorer
-            self.post_message(SearchUnavailable(f"listing failed: {error}"))
+            what = f"search failed for {query!r}" if query.strip() else "listing failed"
+            self.post_message(SearchUnavailable(f"{what}: {error}"))
             return
         if get_current_worker().is_cancelled:
             return
         elapsed_ms = (time.perf_counter() - started) * 1000
-        self.post_message(SearchResults("", search_filter, rows, elapsed_ms, browse_total=total))
+        self.post_message(
+            SearchResults(query, search_filter, page.rows, elapsed_ms, page.total, offset=offset)
+        )
+
+    @on(ResultsTable.NeedMore, "#results")
+    def results_need_more(self, message: ResultsTable.NeedMore) -> None:
+        """The cursor nears the end of a list that has more: its next page."""
+        if self.results_query == self.ui("#search", Input).value and not self.showing_favourites:
+            self.start_search(offset=message.shown)
 
     @on(SearchResults)
     def search_results(self, message: SearchResults) -> None:
@@ -542,15 +555,25 @@ class ExplorerApp(App[int]):
             return
         if message.query != self.ui("#search", Input).value or message.search_filter != self.search_filter:
             return  # stale: the user typed on or changed a filter
+        table = self.ui(ResultsTable)
+        if message.offset:
+            if message.offset != table.row_count or self.results_query != message.query:
+                return  # a page of a list replaced since
+            self.results_total = message.total
+            table.append_rows(message.hits, more=has_more(table.row_count + len(message.hits), message.total))
+            self.update_status()
+            return
         self.last_search_ms = None if message.favourites else message.milliseconds
         self.search_problem = None
         self.results_query = message.query
-        self.browse_total = message.browse_total
+        self.results_total = message.total
         self.showing_favourites = message.favourites
-        self.ui(ResultsTable).show_rows(message.hits, dark=self.dark)
+        table.show_rows(message.hits, dark=self.dark, more=has_more(len(message.hits), message.total))
         self.update_status()
         if not message.hits:
-            if message.browse_total is not None:
+            if self.copyright_scope is not None and not message.query.strip():
+                hint = empty_copyright_hint(self.copyright_scope, message.search_filter)
+            elif not message.query.strip() and not message.favourites:
                 hint = empty_browse_hint(message.search_filter, self.catalog_sources)
             else:
                 hint = no_results_hint(message.query, message.search_filter, self.catalog_sources)
@@ -572,7 +595,7 @@ class ExplorerApp(App[int]):
         self.ui(ResultsTable).show_rows([], dark=self.dark)
         self.last_search_ms = None
         self.results_query = ""
-        self.browse_total = None
+        self.results_total = None
         self.showing_favourites = False
         self.update_status()
         self.show_detail_message(empty_search_hint(self.catalog_sources))
@@ -588,25 +611,7 @@ class ExplorerApp(App[int]):
         if get_current_worker().is_cancelled:
             return
         elapsed_ms = (time.perf_counter() - started) * 1000
-        self.post_message(SearchResults("", search_filter, rows, elapsed_ms, favourites=True))
-
-    def show_copyright_listing(self) -> None:
-        """The empty search box in a copyright's listing: its characters, most posted first."""
-        scope = self.copyright_scope
-        if scope is None:
-            return
-        rows = [row for row in scope.listing if not self.likely_filter or row.tier in LIKELY_TIERS]
-        self.ui(ResultsTable).show_rows(rows, dark=self.dark)
-        self.last_search_ms = None
-        self.results_query = ""
-        self.browse_total = None
-        self.showing_favourites = False
-        self.update_status()
-        if not rows:
-            self.show_detail_message(
-                f"No characters of {scope.label} in this catalog"
-                + (" of the AIDXL-likely tiers (ctrl+l shows all)." if self.likely_filter else ".")
-            )
+        self.post_message(SearchResults("", search_filter, rows, elapsed_ms, len(rows), favourites=True))
 
     def show_detail_message(self, message: str) -> None:
         self.detail_shown = self.detail_shown_key = None
@@ -630,9 +635,10 @@ class ExplorerApp(App[int]):
         self.action_toggle_likely()
 
     def action_toggle_likely(self) -> None:
-        """AIDXL-likely: only verified and author-vocabulary triggers; combines with the kind filter."""
-        self.likely_filter = not self.likely_filter
-        self.ui(KindChips).mark(self.kind_filter, self.likely_filter)
+        """ctrl+l steps the tier filter: AIDXL-likely (verified and author-vocabulary triggers), then
+        verified only, then every tier again; it combines with the kind filter."""
+        self.likely_filter, self.verified_filter = next_tier_filter(self.likely_filter, self.verified_filter)
+        self.ui(KindChips).mark(self.kind_filter, self.likely_filter, verified=self.verified_filter)
         self.update_status()
         self.start_search()
 
@@ -644,7 +650,7 @@ class ExplorerApp(App[int]):
     def action_results_cursor(self, rows: int) -> None:
         results = self.ui(ResultsTable)
         if results.row_count:
-            results.move_cursor(row=max(0, min(results.row_count - 1, results.cursor_row + rows)))
+            results.move_cursor(row=max(0, results.cursor_position + rows))
 
     # -------------------------------------------------------------- detail
 
@@ -909,13 +915,42 @@ class ExplorerApp(App[int]):
     @on(Input.Submitted, "#search")
     @on(ResultsTable.RowSelected, "#results")
     def add_highlighted(self) -> None:
+        """Enter: add the highlighted result to the prompt, or open a copyright's characters; the
+        search box is cleared for the next search (unless `keep_search`)."""
+        search = self.ui("#search", Input)
+        if self.results_query != search.value and search.value.strip() and self.index is not None:
+            # Enter came before the results of the text typed: search it now (a few ms), so
+            # Enter acts on what was typed, never on the row an older query left highlighted.
+            self.workers.cancel_group(self, "search")
+            self.search_results(self.search_now(search.value))
         row = self.ui(ResultsTable).highlighted_row()
         if row is None:
             return
-        entry = BuilderEntry(unescape_a1111(row.prompt), row.kind, 1.0, row.tag)
+        if row.kind == "copyright":
+            self.action_copyright_characters()  # a copyright is opened; its forms insert it (detail pane)
+            return
+        self.add_to_builder(row.prompt, row.kind, row.tag)
+        if not self.keep_search and search.value:
+            search.value = ""  # Input.Changed lists what an empty box shows
+
+    def search_now(self, query: str) -> SearchResults:
+        """The first page for `query`, searched on the spot (Enter's fallback for stale results)."""
+        search_filter = self.search_filter
+        page = list_page(self.index, self.connection, query, search_filter, self.copyright_scope)
+        return SearchResults(query, search_filter, page.rows, 0.0, page.total)
+
+    def add_to_builder(self, prompt: str, kind: str, tag: str | None, form: str = "") -> None:
+        """One entry into the builder: `prompt` in A1111 form (entries hold it unescaped)."""
+        entry = BuilderEntry(unescape_a1111(prompt), kind, 1.0, tag)
         index = self.builder.add(entry)
         self.refresh_builder(cursor=index)
-        self.notify(f"added {row.prompt} ({len(self.builder.entries)} in prompt)", timeout=2)
+        as_form = f" ({form} form)" if form else ""
+        self.notify(f"added {prompt}{as_form} ({len(self.builder.entries)} in prompt)", timeout=2)
+
+    def action_toggle_keep_search(self) -> None:
+        self.keep_search = not self.keep_search
+        kept = "kept" if self.keep_search else "cleared"
+        self.notify(f"the search box is now {kept} after Enter adds a result", timeout=3)
 
     def refresh_builder(self, cursor: int | None = None) -> None:
         self.ui(BuilderPane).show_state(self.builder, dark=self.dark, cursor=cursor)

@@ -127,24 +127,24 @@ def _load_detail(cursor: duckdb.DuckDBPyConnection, prompt: str, kind: str, tag:
         if character_row is not None:
             copyright_name = character_row[0]
             if copyright_name:
-                related_label = f"more from {copyright_name}"
+                related_label = f"more from {copyright_name.replace('_', ' ')}"
                 related = tuple(
                     row[0]
                     for row in cursor.execute(
                         "SELECT t.prompt FROM characters c JOIN tags t USING (tag_id) "
-                        "WHERE c.copyright = ? AND c.tag_id <> ? ORDER BY t.count DESC LIMIT ?",
+                        "WHERE c.copyright = ? AND c.tag_id <> ? ORDER BY t.count DESC, t.name LIMIT ?",
                         [copyright_name, tag_id, RELATED_LIMIT],
                     ).fetchall()
                 )
-    if not related and kind != "character":
-        related_label = f"other {kind.replace('_', ' ')} triggers"
+    if kind == "copyright" and tag_row is not None:
+        # Real relations only (a copyright's own characters); never a list of unrelated triggers.
+        related_label = "its most posted characters"
         related = tuple(
             row[0]
             for row in cursor.execute(
-                "SELECT tr.text FROM triggers tr LEFT JOIN tags t USING (tag_id) "
-                "WHERE tr.kind = ? AND tr.text <> ? "
-                "ORDER BY tr.verified DESC, tr.rank NULLS LAST, t.count DESC NULLS LAST LIMIT ?",
-                [kind, text, RELATED_LIMIT],
+                "SELECT t.prompt FROM characters c JOIN tags t USING (tag_id) "
+                "WHERE c.copyright = ? ORDER BY t.count DESC, t.name LIMIT ?",
+                [tag_row[1], RELATED_LIMIT],
             ).fetchall()
         )
     tag_name = tag_row[1] if tag_row else tag

@@ -41,17 +41,19 @@ class SearchResults(Message):
         search_filter: SearchFilter,
         hits: list[Any],
         milliseconds: float,
-        browse_total: int | None = None,
+        total: int | None = None,
         *,
         favourites: bool = False,
+        offset: int = 0,
     ) -> None:
         super().__init__()
         self.query = query
         self.search_filter = search_filter
         self.hits = hits
         self.milliseconds = milliseconds
-        self.browse_total = browse_total  # an empty query's list: how many entries pass the filters
+        self.total = total  # how many entries the whole list has (None: not counted)
         self.favourites = favourites  # the empty search box's favourites
+        self.offset = offset  # 0: a new list; else the next page of the list shown, from this row
 
 
 class CopyrightListed(Message):
