@@ -31,15 +31,16 @@ from textual.worker import get_current_worker
 
 from kb.catalog import open_catalog
 from kb.errors import AidxlError, CatalogError
-from kb.knowledge.tagforms import to_canonical, unescape_a1111
+from kb.knowledge.tagforms import escape_a1111, to_canonical, unescape_a1111
 from kb.paths import state_dir
 from tui.screens.dialogs import ChoiceScreen, MultilineEntryScreen, TextEntryScreen
 from tui.screens.help import HelpScreen
 from tui.screens.missing_catalog import MissingCatalogScreen
 from tui.state import actions as prompt_actions
 from tui.state.builder import BuilderEntry, BuilderState
-from tui.state.catalog_view import EntryDetail, load_detail
+from tui.state.catalog_view import EntryDetail, SyntaxForm, load_detail
 from tui.state.character_features import FeaturePart, add_character_features, no_features_reason
+from tui.state.detail_cache import CachedDetail, DetailCache, prefetch_order
 from tui.state.features import FeatureUnavailable
 from tui.state.prefetch import CatalogPrefetch
 from tui.state.rendering import RenderedPrompt, render_builder
@@ -70,7 +71,7 @@ from tui.state.sources import (
 from tui.state.wording import counted
 from tui.userdata import BlendStyle, UserData, UserDataError, load_user_data
 from tui.widgets.builder_pane import BuilderPane, EntriesTable
-from tui.widgets.detail import DetailPane
+from tui.widgets.detail import FORM_COPY_KEYS, DetailPane
 from tui.widgets.marks import AUTHOR_MARK, VERIFIED_MARK
 from tui.widgets.messages import (
     CatalogReplaced,
@@ -100,7 +101,7 @@ if TYPE_CHECKING:
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
 CATALOG_POLL_SECONDS = 1.0
-DETAIL_DELAY_SECONDS = 0.12
+DETAIL_DELAY_SECONDS = 0.0  # details are read ahead and cached (tui/state/detail_cache.py)
 CLIPBOARD_FALLBACK_NAME = "clipboard.txt"
 SEARCH_PLACEHOLDER = "search triggers, tags, characters…"
 
@@ -158,6 +159,13 @@ class ExplorerApp(App[int]):
         Binding("shift+pageup", "scroll_detail(-1, True)", "Detail page up", show=False),
         Binding("alt+down", "scroll_detail(1, False)", "Detail down", show=False),
         Binding("alt+up", "scroll_detail(-1, False)", "Detail up", show=False),
+        # priority: the search box would otherwise type the letter of alt+letter (Textual's Input
+        # inserts any key with a printable character).
+        *(
+            Binding(f"alt+{key}", f"copy_form('{label}')", f"Copy {label}", show=False, priority=True)
+            for label, key in FORM_COPY_KEYS.items()
+        ),
+        Binding("alt+g", "toggle_sentence_noun", "Sentence girl/boy", show=False, priority=True),
         # Builder keys; only active while the builder view is shown (see check_action).
         Binding("o", "toggle_option('auto_order')", "Auto-order", show=False),
         Binding("q", "toggle_option('include_quality')", "Quality", show=False),
@@ -194,8 +202,18 @@ class ExplorerApp(App[int]):
         }
     )
     BUILDER_LETTER_KEYS = frozenset({"y", "Y", "c"})
+    PRIORITY_ACTIONS = frozenset({"copy_form", "toggle_sentence_noun"})
     # Actions on the highlighted search result: off while the builder hides it.
-    SEARCH_ONLY_ACTIONS = frozenset({"add_features", "copyright_characters", "scroll_detail"})
+    SEARCH_ONLY_ACTIONS = frozenset(
+        {
+            "add_features",
+            "copyright_characters",
+            "scroll_detail",
+            "copy_form",
+            "toggle_sentence_noun",
+            "focus_forms",
+        }
+    )
 
     def __init__(
         self,
@@ -211,6 +229,7 @@ class ExplorerApp(App[int]):
     ) -> None:
         super().__init__()
         self.keep_search = keep_search  # keep the search box's text after Enter adds a result
+        self.last_copied_form: SyntaxForm | None = None
         self.catalog_path = catalog_path
         self.user_data_path = user_data_path
         self.watch_catalog = watch_catalog
@@ -240,6 +259,10 @@ class ExplorerApp(App[int]):
         self.typed_at: dict[str, float] = {}
         self.status_text = ""  # query -> when it was typed
         self.search_latencies_ms: list[float] = []
+        self.detail_latencies_ms: list[float] = []  # keystroke → the first result's detail painted
+        self.detail_wait: tuple[str, float] | None = None  # (row key, typed at) of that detail
+        self.detail_cache = DetailCache()
+        self.detail_coming: str | None = None  # the first row's detail, read by the search worker
         self.builder = BuilderState()
         self.builder_undo: tuple[str, BuilderState] | None = None  # (the change, the builder before it)
         self.rendered: RenderedPrompt | None = None
@@ -311,6 +334,7 @@ class ExplorerApp(App[int]):
         self.catalog_identity = file_identity(self.catalog_path)
         self.catalog_replaced = False
         self.index_generation += 1
+        self.detail_cache.reset(self.index_generation)
         self.author_tables = None
         if prefetch is not None:
             self.prefetched_index_worker(self.index_generation, prefetch)
@@ -421,6 +445,8 @@ class ExplorerApp(App[int]):
         return parts
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.PRIORITY_ACTIONS and self.screen_stack and self.screen is not self.screen_stack[0]:
+            return False  # a dialog is open: its own keys (and text boxes) come first
         if action in self.BUILDER_ONLY_ACTIONS and not self.in_builder:
             return False
         if action in self.SEARCH_ONLY_ACTIONS and self.in_builder:
@@ -493,6 +519,7 @@ class ExplorerApp(App[int]):
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
         self.typed_at[event.value] = time.perf_counter()
+        self.workers.cancel_group(self, "detail")  # the rows it reads ahead are about to go
         self.start_search()
 
     @property
@@ -517,7 +544,8 @@ class ExplorerApp(App[int]):
             if offset == 0:
                 self.show_favourites()
             return
-        self.list_worker(self.index, self.connection, query, search_filter, self.copyright_scope, offset)
+        scope, generation = self.copyright_scope, self.index_generation
+        self.list_worker(self.index, self.connection, query, search_filter, scope, offset, generation)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def list_worker(
@@ -528,6 +556,7 @@ class ExplorerApp(App[int]):
         search_filter: SearchFilter,
         scope: CopyrightScope | None,
         offset: int,
+        generation: int,
     ) -> None:
         started = time.perf_counter()
         try:
@@ -539,9 +568,19 @@ class ExplorerApp(App[int]):
         if get_current_worker().is_cancelled:
             return
         elapsed_ms = (time.perf_counter() - started) * 1000
+        # The first row's detail is read right here (unless cached): one worker and one message
+        # fewer between a keystroke and its detail (bench/tui.py measures both).
+        first = page.rows[0] if page.rows and not offset and connection is not None else None
+        follows = first.key if first is not None and first.key not in self.detail_cache else None
         self.post_message(
-            SearchResults(query, search_filter, page.rows, elapsed_ms, page.total, offset=offset)
+            SearchResults(
+                query, search_filter, page.rows, elapsed_ms, page.total, offset=offset, detail_follows=follows
+            )
         )
+        if first is not None and follows is not None and connection is not None:
+            if get_current_worker().is_cancelled:
+                return
+            self.post_message(self.read_detail(connection, first, generation))
 
     @on(ResultsTable.NeedMore, "#results")
     def results_need_more(self, message: ResultsTable.NeedMore) -> None:
@@ -568,6 +607,7 @@ class ExplorerApp(App[int]):
         self.results_query = message.query
         self.results_total = message.total
         self.showing_favourites = message.favourites
+        self.detail_coming = message.detail_follows
         table.show_rows(message.hits, dark=self.dark, more=has_more(len(message.hits), message.total))
         self.update_status()
         if not message.hits:
@@ -580,6 +620,8 @@ class ExplorerApp(App[int]):
             self.show_detail_message(hint)
         typed_at = self.typed_at.pop(message.query, None)
         if typed_at is not None:
+            first = message.hits[0] if message.hits else None
+            self.detail_wait = (first.key, typed_at) if isinstance(first, ResultRow) else None
             # Keystroke → results on screen: measured after the refresh that paints them (bench/tui.py).
             self.call_after_refresh(self.record_latency, typed_at)
 
@@ -659,26 +701,52 @@ class ExplorerApp(App[int]):
         self.request_detail()
 
     def request_detail(self) -> None:
-        """Load the detail a moment after the highlight settles: typing and scrolling stay fast."""
+        """Show the highlighted row's detail: at once when it was read ahead (tui/state/detail_cache.py),
+        else as soon as the read-ahead worker has it; then read ahead around the cursor."""
         if self.detail_timer is not None:
             self.detail_timer.stop()
             self.detail_timer = None
-        if self.detail_delay <= 0:
-            self.load_highlighted_detail()
-            return
-        self.detail_timer = self.set_timer(self.detail_delay, self.load_highlighted_detail)
-
-    def load_highlighted_detail(self) -> None:
-        self.detail_timer = None
-        if self.shutting_down:
-            return
         row = self.ui(ResultsTable).highlighted_row()
         if row is None or self.connection is None:
             return
-        self.detail_worker(self.index_generation, self.connection, row)
+        cached = self.detail_cache.get(row.key)
+        if cached is not None:
+            self.show_detail(row.key, cached)
+        if self.detail_delay <= 0 or cached is not None:
+            self.read_ahead()
+        else:
+            self.detail_timer = self.set_timer(self.detail_delay, self.read_ahead)
+
+    def read_ahead(self) -> None:
+        """Read the details of the highlighted row and its neighbours that are not cached yet."""
+        self.detail_timer = None
+        if self.shutting_down or self.connection is None:
+            return
+        table = self.ui(ResultsTable)
+        rows = table.rows_shown
+        wanted = [
+            rows[position]
+            for position in prefetch_order(len(rows), table.cursor_row)
+            if rows[position].key not in self.detail_cache and rows[position].key != self.detail_coming
+        ]
+        if wanted:
+            self.detail_worker(self.index_generation, self.connection, wanted)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
-    def detail_worker(self, generation: int, connection: duckdb.DuckDBPyConnection, row: ResultRow) -> None:
+    def detail_worker(
+        self, generation: int, connection: duckdb.DuckDBPyConnection, rows: list[ResultRow]
+    ) -> None:
+        """Details of `rows`, best first, each posted as soon as it is read; a newer highlight
+        cancels the rest."""
+        worker = get_current_worker()
+        for row in rows:
+            if worker.is_cancelled:
+                return
+            self.post_message(self.read_detail(connection, row, generation))
+
+    @staticmethod
+    def read_detail(connection: duckdb.DuckDBPyConnection, row: ResultRow, generation: int) -> DetailLoaded:
+        """A row's detail as the message that shows it (a worker's call)."""
         try:
             detail = load_detail(connection, row.prompt, row.kind, row.tag)
             thumbnail = prompt_actions.cached_thumbnail(row.prompt)
@@ -686,11 +754,8 @@ class ExplorerApp(App[int]):
             # (loaded once per catalog, then a lookup), so that the keys act at once.
             tables = author_tables_of_catalog(connection) if detail.character is not None else None
         except Exception as error:  # a read error shows in the pane, never as a traceback
-            self.post_message(DetailLoaded(row.key, None, f"catalog read failed: {error}"))
-            return
-        self.post_message(
-            DetailLoaded(row.key, detail, thumbnail=thumbnail, generation=generation, tables=tables)
-        )
+            return DetailLoaded(row.key, None, f"catalog read failed: {error}")
+        return DetailLoaded(row.key, detail, thumbnail=thumbnail, generation=generation, tables=tables)
 
     @on(DetailLoaded)
     def detail_loaded(self, message: DetailLoaded) -> None:
@@ -698,14 +763,100 @@ class ExplorerApp(App[int]):
             return
         if message.tables is not None and message.generation == self.index_generation:
             self.author_tables = message.tables
+        if message.key == self.detail_coming:
+            self.detail_coming = None
+        cached = None
+        if message.detail is not None:
+            cached = CachedDetail(message.detail, message.thumbnail, message.tables)
+            self.detail_cache.put(message.key, cached, message.generation)
         row = self.ui(ResultsTable).highlighted_row()
         if row is None or row.key != message.key:
             return
-        self.detail_shown, self.detail_shown_key = message.detail, message.key
+        if cached is None:
+            self.detail_shown, self.detail_shown_key = None, message.key
+            self.ui(DetailPane).show(None, dark=self.dark, message=message.error or "")
+            return
+        self.show_detail(message.key, cached)
+
+    def show_detail(self, key: str, cached: CachedDetail) -> None:
+        """The detail pane shows `cached` (the highlighted row's); kept as it is when it already does."""
+        if self.detail_shown_key == key and self.detail_shown is cached.detail:
+            self.note_detail_painted(key)
+            return
+        self.detail_shown, self.detail_shown_key = cached.detail, key
         pane = self.ui(DetailPane)
-        pane.show(message.detail, dark=self.dark, message=message.error or "")
-        if message.thumbnail is not None:
-            pane.show_preview(message.thumbnail)
+        pane.show(cached.detail, dark=self.dark)
+        if cached.thumbnail is not None:
+            pane.show_preview(cached.thumbnail)
+        self.note_detail_painted(key)
+
+    def note_detail_painted(self, key: str) -> None:
+        """Keystroke → detail painted (bench/tui.py): when the first row of a typed query's
+        results is the one shown, measured after the refresh that paints it."""
+        waiting = self.detail_wait
+        if waiting is not None and waiting[0] == key:
+            self.detail_wait = None
+            self.call_after_refresh(self.record_detail_latency, waiting[1])
+
+    def record_detail_latency(self, typed_at: float) -> None:
+        self.detail_latencies_ms.append((time.perf_counter() - typed_at) * 1000)
+        del self.detail_latencies_ms[:-1000]
+
+    # -------------------------------------------------------------- forms
+
+    def highlighted_forms(self) -> tuple[SyntaxForm, ...]:
+        """The forms in the detail pane when they are the highlighted row's (else still loading)."""
+        row = self.ui(ResultsTable).highlighted_row()
+        if row is None or self.shown_detail_of(row) is None:
+            return ()
+        return tuple(self.ui(DetailPane).forms())
+
+    def action_copy_form(self, label: str) -> None:
+        """alt+a / alt+p / alt+s / alt+o: copy the highlighted result's A1111, plain, sentence or
+        `1 `-prefixed form."""
+        forms = {form.label: form for form in self.highlighted_forms()}
+        if not forms:
+            self.notify("no result's forms shown yet", severity="warning", timeout=2)
+        elif label not in forms:
+            self.notify(f"no {label} form: the sentence and the 1 prefix are a character's", timeout=3)
+        else:
+            self.use_form(forms[label], "copy")
+
+    @on(DetailPane.FormChosen)
+    def form_chosen(self, message: DetailPane.FormChosen) -> None:
+        self.use_form(message.form, message.use)
+
+    def use_form(self, form: SyntaxForm, use: str) -> None:
+        """Copy a form to the clipboard (OSC 52 and the file), or insert it into the builder."""
+        row = self.ui(ResultsTable).highlighted_row()
+        if use == "insert":
+            if row is not None:
+                self.add_to_builder(escape_a1111(unescape_a1111(form.text)), row.kind, row.tag, form.label)
+            return
+        self.copy_to_clipboard(form.text)
+        try:
+            where = f"; also in {prompt_actions.write_clipboard_fallback(form.text)}"
+        except OSError as error:
+            where = f"; file fallback failed: {error}"
+        self.last_copied_form = form
+        self.notify(f"copied the {form.label} form: {form.text}{where}", timeout=4)
+
+    def action_toggle_sentence_noun(self) -> None:
+        """alt+g (g in the forms): the sentence's noun, girl ↔ boy, for the character shown."""
+        noun = self.ui(DetailPane).toggle_noun()
+        if noun is None:
+            self.notify("the sentence form is a character's (highlight one)", severity="warning", timeout=3)
+        else:
+            self.notify(f"sentence: a {noun} named …", timeout=2)
+
+    def action_focus_forms(self) -> None:
+        """tab in the search box: the detail pane's forms take the keys (tab or escape go back)."""
+        if self.highlighted_forms():
+            self.ui(DetailPane).focus()
+
+    def action_leave_forms(self) -> None:
+        """escape or tab in the forms: back to the search box."""
+        self.ui("#search", Input).focus()
 
     def shown_detail_of(self, row: ResultRow) -> EntryDetail | None:
         """The detail pane's entry when it is the highlighted row's (else it is still loading)."""

@@ -197,3 +197,31 @@ def character_syntax_forms(character: CharacterInfo) -> tuple[SyntaxForm, ...]:
         SyntaxForm("sentence", forms.sentence),
         SyntaxForm("1 prefix", forms.prefixed),
     )
+
+
+SENTENCE_NOUNS = ("girl", "boy")
+
+
+def other_noun(noun: str) -> str:
+    """The sentence's other noun: girl ↔ boy."""
+    return "boy" if noun == "girl" else "girl"
+
+
+def sentence_with_noun(sentence: str, noun: str) -> str:
+    """`a girl named ganyu …` with `noun` in place of its noun (kb.knowledge.characters builds
+    every sentence as `a {noun} named …`)."""
+    for known in SENTENCE_NOUNS:
+        lead = f"a {known} named "
+        if sentence.startswith(lead):
+            return f"a {noun} named " + sentence[len(lead) :]
+    return sentence
+
+
+def forms_with_noun(detail: EntryDetail, noun: str | None) -> tuple[SyntaxForm, ...]:
+    """The detail's forms, the sentence with `noun` (None: as the sources say)."""
+    if noun is None:
+        return detail.forms
+    return tuple(
+        SyntaxForm(form.label, sentence_with_noun(form.text, noun)) if form.label == "sentence" else form
+        for form in detail.forms
+    )

@@ -45,6 +45,7 @@ class SearchResults(Message):
         *,
         favourites: bool = False,
         offset: int = 0,
+        detail_follows: str | None = None,
     ) -> None:
         super().__init__()
         self.query = query
@@ -54,6 +55,7 @@ class SearchResults(Message):
         self.total = total  # how many entries the whole list has (None: not counted)
         self.favourites = favourites  # the empty search box's favourites
         self.offset = offset  # 0: a new list; else the next page of the list shown, from this row
+        self.detail_follows = detail_follows  # the row key whose detail the same worker posts next
 
 
 class CopyrightListed(Message):

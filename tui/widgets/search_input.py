@@ -19,7 +19,10 @@ class SearchInput(Input):
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+u", "clear_or_leave", "Clear", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+u", "clear_or_leave", "Clear", show=False),
+        Binding("tab", "app.focus_forms", "Forms", show=False),
+    ]
 
     class ClearedEmpty(Message):
         """ctrl+u on an empty box: leave the copyright listing, back to the whole catalog."""
