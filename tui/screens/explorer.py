@@ -135,7 +135,10 @@ class ExplorerApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help"),
         Binding("question_mark", "help", "Help", show=False),
-        Binding("ctrl+b", "switch_view", "Builder/Search"),
+        # priority: handled before the keys typed after it are handed to a widget, so they go to
+        # the view it shows (tui/widgets/focus_keys.py explains the queueing).
+        Binding("ctrl+b", "switch_view", "Builder/Search", priority=True),
+        Binding("tab", "tab_focus", "Forms / search", show=False, priority=True),
         Binding("ctrl+y", "copy('positive')", "Copy"),
         Binding("ctrl+g", "preview", "Preview"),
         Binding("escape", "escape", "Cancel / leave / hide", show=False),
@@ -178,9 +181,9 @@ class ExplorerApp(App[int]):
         Binding("l", "load_blend", "Load blend", show=False),
         Binding("S", "save_prompt", "Save prompt", show=False),
         Binding("L", "load_prompt", "Load prompt", show=False),
-        Binding("y", "copy('positive')", "Copy +", show=False),
-        Binding("Y", "copy('negative')", "Copy -", show=False),
-        Binding("c", "copy('both')", "Copy both", show=False),
+        Binding("y", "builder_copy('positive')", "Copy +", show=False),
+        Binding("Y", "builder_copy('negative')", "Copy -", show=False),
+        Binding("c", "builder_copy('both')", "Copy both", show=False),
         Binding("e", "export('text')", "Export", show=False),
         Binding("E", "export('json')", "Export JSON", show=False),
         Binding("ctrl+z", "builder_undo", "Undo", show=False),
@@ -199,10 +202,10 @@ class ExplorerApp(App[int]):
             "export",
             "focus_search",
             "builder_undo",
+            "builder_copy",
         }
     )
-    BUILDER_LETTER_KEYS = frozenset({"y", "Y", "c"})
-    PRIORITY_ACTIONS = frozenset({"copy_form", "toggle_sentence_noun"})
+    PRIORITY_ACTIONS = frozenset({"copy_form", "toggle_sentence_noun", "switch_view", "tab_focus"})
     # Actions on the highlighted search result: off while the builder hides it.
     SEARCH_ONLY_ACTIONS = frozenset(
         {
@@ -447,8 +450,10 @@ class ExplorerApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.PRIORITY_ACTIONS and self.screen_stack and self.screen is not self.screen_stack[0]:
             return False  # a dialog is open: its own keys (and text boxes) come first
-        if action in self.BUILDER_ONLY_ACTIONS and not self.in_builder:
-            return False
+        if action == "tab_focus":  # else tab moves the focus as usual (the builder's lists)
+            return self.tab_focus_target() is not None
+        if action in self.BUILDER_ONLY_ACTIONS and not self.builder_has_focus():
+            return False  # single letters: commands only where the builder has the keys
         if action in self.SEARCH_ONLY_ACTIONS and self.in_builder:
             return False
         if action == "copy" and parameters != ("positive",) and not self.in_builder:
@@ -852,11 +857,26 @@ class ExplorerApp(App[int]):
     def action_focus_forms(self) -> None:
         """tab in the search box: the detail pane's forms take the keys (tab or escape go back)."""
         if self.highlighted_forms():
-            self.ui(DetailPane).focus()
+            self.screen_stack[0].set_focus(self.ui(DetailPane))
+
+    def tab_focus_target(self) -> str | None:
+        """Where tab goes from the search box (the forms, when shown) and from the forms (back)."""
+        focused = self.screen_stack[0].focused if self.screen_stack else None
+        if isinstance(focused, DetailPane):
+            return "search"
+        if isinstance(focused, SearchInput) and not self.in_builder and self.highlighted_forms():
+            return "forms"
+        return None
+
+    def action_tab_focus(self) -> None:
+        if self.tab_focus_target() == "forms":
+            self.action_focus_forms()
+        else:
+            self.action_leave_forms()
 
     def action_leave_forms(self) -> None:
         """escape or tab in the forms: back to the search box."""
-        self.ui("#search", Input).focus()
+        self.screen_stack[0].set_focus(self.ui("#search", Input))
 
     def shown_detail_of(self, row: ResultRow) -> EntryDetail | None:
         """The detail pane's entry when it is the highlighted row's (else it is still loading)."""
@@ -936,7 +956,10 @@ class ExplorerApp(App[int]):
 
     def action_copyright_characters(self) -> None:
         """ctrl+s: list the highlighted copyright's characters (a character's: its series')."""
-        row = self.ui(ResultsTable).highlighted_row()
+        self.open_copyright_of(self.ui(ResultsTable).highlighted_row())
+
+    def open_copyright_of(self, row: ResultRow | None) -> None:
+        """List the characters of `row`'s copyright (a copyright's own, a character's series)."""
         if row is None or row.kind not in ("copyright", "character") or self.connection is None:
             self.notify("highlight a copyright or character first (F8 lists copyrights)", severity="warning")
             return
@@ -1064,24 +1087,38 @@ class ExplorerApp(App[int]):
     # ------------------------------------------------------------- builder
 
     @on(Input.Submitted, "#search")
-    @on(ResultsTable.RowSelected, "#results")
-    def add_highlighted(self) -> None:
-        """Enter: add the highlighted result to the prompt, or open a copyright's characters; the
-        search box is cleared for the next search (unless `keep_search`)."""
+    def search_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the search box: act on the first result of the text as it was when Enter was
+        pressed (keys typed after it may already be in the box: they are kept)."""
+        query = event.value
         search = self.ui("#search", Input)
-        if self.results_query != search.value and search.value.strip() and self.index is not None:
+        row = self.ui(ResultsTable).highlighted_row()
+        if self.results_query != query and query.strip() and self.index is not None:
             # Enter came before the results of the text typed: search it now (a few ms), so
             # Enter acts on what was typed, never on the row an older query left highlighted.
-            self.workers.cancel_group(self, "search")
-            self.search_results(self.search_now(search.value))
-        row = self.ui(ResultsTable).highlighted_row()
+            found = self.search_now(query)
+            if search.value == query:
+                self.workers.cancel_group(self, "search")
+                self.search_results(found)
+            row = found.hits[0] if found.hits else None
+        self.act_on_row(row, clear=search.value == query)
+
+    @on(ResultsTable.RowSelected, "#results")
+    def result_selected(self) -> None:
+        search = self.ui("#search", Input)
+        self.act_on_row(self.ui(ResultsTable).highlighted_row(), clear=search.value == self.results_query)
+
+    def act_on_row(self, row: ResultRow | None, *, clear: bool) -> None:
+        """Enter's action: add the row to the prompt, or open a copyright's characters; then clear
+        the search box for the next search (unless `keep_search`, or typing went on)."""
         if row is None:
             return
         if row.kind == "copyright":
-            self.action_copyright_characters()  # a copyright is opened; its forms insert it (detail pane)
+            self.open_copyright_of(row)  # a copyright is opened; its forms insert it (detail pane)
             return
         self.add_to_builder(row.prompt, row.kind, row.tag)
-        if not self.keep_search and search.value:
+        search = self.ui("#search", Input)
+        if clear and not self.keep_search and search.value:
             search.value = ""  # Input.Changed lists what an empty box shows
 
     def search_now(self, query: str) -> SearchResults:
@@ -1622,10 +1659,30 @@ class ExplorerApp(App[int]):
         else:
             self.show_builder()
 
+    def builder_has_focus(self) -> bool:
+        """The builder is shown and a widget of it has the focus: the switch has completed."""
+        if not self.screen_stack or not self.in_builder:
+            return False
+        focused = self.screen_stack[0].focused
+        return focused is not None and self.ui("#builder-view") in focused.ancestors_with_self
+
+    def action_builder_copy(self, which: str) -> None:
+        """y / Y / c in the builder (ctrl+y copies the positive prompt anywhere)."""
+        self.action_copy(which)
+
+    @on(ResultsTable.TypedText)
+    @on(DetailPane.TypedText)
+    def typed_elsewhere(self, message: ResultsTable.TypedText | DetailPane.TypedText) -> None:
+        """Text typed while the results or the forms have the focus goes into the search box."""
+        search = self.ui("#search", Input)
+        self.screen_stack[0].set_focus(search)
+        search.insert_text_at_cursor(message.text)
+
     def show_builder(self) -> None:
         self.ui("#views", ContentSwitcher).current = "builder-view"
         entries = self.ui(EntriesTable)
-        entries.focus()
+        # At once, not after the keys already queued: the next key goes to the view now shown.
+        self.screen_stack[0].set_focus(entries)
         # Its rows were laid out while hidden: once shown, the cursor's entry is scrolled into view.
         self.call_after_refresh(entries.scroll_cursor_into_view)
         self.update_topbar()
@@ -1634,7 +1691,7 @@ class ExplorerApp(App[int]):
 
     def show_search(self) -> None:
         self.ui("#views", ContentSwitcher).current = "search-view"
-        self.ui("#search", Input).focus()
+        self.screen_stack[0].set_focus(self.ui("#search", Input))  # at once (see show_builder)
         self.update_topbar()
         self.update_status()
         self.refresh_bindings()
@@ -1664,7 +1721,7 @@ class ExplorerApp(App[int]):
     def run_palette_action(self, action: str) -> None:
         builder_action = action.split("(")[0] in self.BUILDER_ONLY_ACTIONS or action.startswith(
             ("copy('negative')", "copy('both')", "builder_")
-        )
+        )  # (a palette action runs without check_action: the builder is shown and focused first)
         if builder_action and not self.in_builder:
             self.show_builder()
         elif action.split("(")[0] in self.SEARCH_ONLY_ACTIONS and self.in_builder:

@@ -10,8 +10,10 @@ from textual.message import Message
 from textual.reactive import Reactive
 from textual.widgets import Input
 
+from tui.widgets.focus_keys import KeysFollowFocus
 
-class SearchInput(Input):
+
+class SearchInput(KeysFollowFocus, Input):
     """Textual's Input sets its virtual size to the text's width on every keystroke, and
     `virtual_size` is a layout reactive: each key then re-arranges the whole screen (~10 ms here).
     The box has a fixed size and no scrollbars, so the virtual size only needs a repaint.
@@ -21,7 +23,6 @@ class SearchInput(Input):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+u", "clear_or_leave", "Clear", show=False),
-        Binding("tab", "app.focus_forms", "Forms", show=False),
     ]
 
     class ClearedEmpty(Message):
