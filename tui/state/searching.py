@@ -145,7 +145,7 @@ def search_page(
     members: frozenset[str] | None = None,
     *,
     offset: int = 0,
-    limit: int = PAGE_SIZE,
+    limit: int | None = None,
 ) -> ResultPage:
     """Hits `offset` to `offset + limit` of `query` under the filters, and how many match in all.
 
@@ -153,6 +153,7 @@ def search_page(
     order as a shorter search), so a page is the tail of a longer search. The total is counted
     (`kb.search.counting`) only when the page is full; among a copyright's characters it is not.
     """
+    limit = limit or PAGE_SIZE  # read at call time: tests page through small lists with a small page
     tiers = search_filter.tiers
     found = run_search(
         index, query, search_filter.kind, members=members, limit=offset + limit, tiers=tiers
@@ -188,11 +189,12 @@ def copyright_page(
     search_filter: SearchFilter,
     *,
     offset: int = 0,
-    limit: int = PAGE_SIZE,
+    limit: int | None = None,
 ) -> ResultPage:
     """The empty box in a copyright's listing: its characters, most posted first, a page of them."""
     from kb.knowledge.copyrights import characters_of_copyright
 
+    limit = limit or PAGE_SIZE
     cursor = connection.cursor()
     try:
         listing = characters_of_copyright(
@@ -265,12 +267,12 @@ def browse_page(
     search_filter: SearchFilter,
     *,
     offset: int = 0,
-    limit: int = PAGE_SIZE,
+    limit: int | None = None,
 ) -> ResultPage:
     """The entries of a kind (and/or tiers) without a query: best tier first, then the curated
     order, then the most posted; a page of them and how many there are in all."""
     tiers = sorted(search_filter.tiers) if search_filter.tiers is not None else None
-    parameters = {"kind": search_filter.kind, "tiers": tiers, "limit": limit, "offset": offset}
+    parameters = {"kind": search_filter.kind, "tiers": tiers, "limit": limit or PAGE_SIZE, "offset": offset}
     cursor = connection.cursor()
     try:
         found = cursor.execute(_BROWSE_QUERY, parameters).fetchall()

@@ -153,6 +153,7 @@ class ResultsTable(KeysFollowFocus, ScrollView, can_focus=True):
         self.scroll_to(y=0, animate=False, immediate=True)
         self.refresh()
         self.post_message(self.RowHighlighted(self, self.highlighted_row()))
+        self._ask_for_more()  # a list shorter than the view asks for its next page at once
 
     def append_rows(self, rows: list[ResultRow], *, more: bool) -> None:
         """The next page: added below, the cursor and the scroll left where they are."""
