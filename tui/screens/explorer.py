@@ -575,7 +575,9 @@ class ExplorerApp(App[int]):
         elapsed_ms = (time.perf_counter() - started) * 1000
         # The first row's detail is read right here (unless cached): one worker and one message
         # fewer between a keystroke and its detail (bench/tui.py measures both).
-        first = page.rows[0] if page.rows and not offset and connection is not None else None
+        # (Not with a detail delay: the detail then waits for the highlight to settle.)
+        reads_first = page.rows and not offset and connection is not None and self.detail_delay <= 0
+        first = page.rows[0] if reads_first else None
         follows = first.key if first is not None and first.key not in self.detail_cache else None
         self.post_message(
             SearchResults(
