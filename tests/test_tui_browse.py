@@ -142,7 +142,10 @@ async def test_enter_on_a_copyright_opens_its_characters(knowledge_catalog: Path
         await pilot.press("enter")
         await settle(pilot)
         assert app.copyright_scope is not None and app.copyright_scope.tag == "genshin_impact"
-        assert shown(app) == ["ganyu \\(genshin impact\\)", "ganyu \\(twilight blossom\\) \\(genshin impact\\)"]
+        assert shown(app) == [
+            "ganyu \\(genshin impact\\)",
+            "ganyu \\(twilight blossom\\) \\(genshin impact\\)",
+        ]
         assert "2 of 2 genshin impact characters" in status(app)
         assert app.builder.entries == []  # opened, not added
         # The copyright's detail relates its characters; a style relates nothing (no fixed list).
@@ -154,7 +157,9 @@ async def test_enter_on_a_copyright_opens_its_characters(knowledge_catalog: Path
 
 
 @sync
-async def test_ctrl_l_steps_from_likely_to_verified_to_every_tier(knowledge_catalog: Path, state_dir: Path) -> None:
+async def test_ctrl_l_steps_from_likely_to_verified_to_every_tier(
+    knowledge_catalog: Path, state_dir: Path
+) -> None:
     app = make_app(knowledge_catalog)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
@@ -243,7 +248,9 @@ async def test_forms_are_cut_with_an_ellipsis_never_wrapped_and_whole_when_chose
 
 
 @sync
-async def test_keys_typed_in_a_burst_act_in_order_where_the_focus_is(knowledge_catalog: Path, state_dir: Path) -> None:
+async def test_keys_typed_in_a_burst_act_in_order_where_the_focus_is(
+    knowledge_catalog: Path, state_dir: Path
+) -> None:
     app = make_app(knowledge_catalog)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
@@ -270,7 +277,9 @@ async def test_keys_typed_in_a_burst_act_in_order_where_the_focus_is(knowledge_c
 
 
 @sync
-async def test_the_search_box_is_cleared_after_enter_unless_kept(knowledge_catalog: Path, state_dir: Path) -> None:
+async def test_the_search_box_is_cleared_after_enter_unless_kept(
+    knowledge_catalog: Path, state_dir: Path
+) -> None:
     app = make_app(knowledge_catalog)
     async with app.run_test(size=WIDE) as pilot:
         await search(pilot, "by chi4")
@@ -320,7 +329,10 @@ def real_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.slow
 @sync
 async def test_real_catalog_painting_styles_genshin_characters_and_the_sentence(
-    real_catalog: Path, state_dir: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+    real_catalog: Path,
+    state_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cache = tmp_path_factory.getbasetemp() / "browse-real-index-cache"
     cache.mkdir(exist_ok=True)

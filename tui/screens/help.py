@@ -365,7 +365,7 @@ def marks_table() -> Table:
 def keys_table() -> Table:
     table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
     table.add_column("where", style="dim", no_wrap=True)
-    table.add_column("keys", style="bold", no_wrap=True)
+    table.add_column("keys", style="bold", max_width=22)  # long lists wrap between keys (at ` / `)
     table.add_column("what")
     for where, keys, what in key_rows():
         table.add_row(where, keys, what)

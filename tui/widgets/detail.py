@@ -158,7 +158,8 @@ def detail_layout(
     if detail.related:
         text.append(f"\n{detail.related_label}\n", style="bold underline")
         text.append(", ".join(detail.related) + "\n")
-    hints = ["Enter add", "^f favourite", "^g preview"]
+    hints = ["Enter lists its characters" if detail.kind == "copyright" else "Enter add", "^f favourite"]
+    hints.append("^g preview")
     if detail.features_known:
         hints[1:1] = ["^n looks", "^o outfit"]
     if detail.copyright_tag and detail.copyright_characters:
