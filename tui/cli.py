@@ -22,6 +22,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tui.commands.prompt",
     "tui.commands.preview",
     "tui.commands.sheet",
+    "tui.commands.export",
+    "tui.commands.discover",
 )
 # Which module registers each top-level command: a run of one command imports only its own
 # module, so `aidxl prompt tokens` does not pay for duckdb, numpy or the search index.
@@ -35,6 +37,9 @@ MODULE_OF_COMMAND: dict[str, str] = {
     "size": "tui.commands.prompt",
     "preview": "tui.commands.preview",
     "sheet": "tui.commands.sheet",
+    "export": "tui.commands.export",
+    "import": "tui.commands.export",
+    "discover": "tui.commands.discover",
 }
 
 

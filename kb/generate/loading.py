@@ -305,6 +305,9 @@ def load_model(
     if source.kind == "tiny":
         from kb.generate.tiny import build_tiny_pipeline
 
+        # Toy-sized layers: on a CPU, thread hand-offs cost more than the work (4x slower on 2
+        # busy cores), and one thread gives the same floats in every process of a split sheet.
+        torch.set_num_threads(1)
         pipeline = build_tiny_pipeline()
     else:
         pipeline = _load_full_pipeline(source, dtype)

@@ -11,6 +11,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from kb.catalog import SourceRef, open_catalog, trigger_sources
+from kb.discover.store import StoredEvidence, read_evidence
 from kb.errors import SearchError
 from kb.knowledge.copyrights import (
     CopyrightCharacters,
@@ -179,10 +180,12 @@ def run_search(args: argparse.Namespace) -> int:
             verdicts = _read_verdicts({hit.text for hit in hits}, args.model_hash)
     if args.json:
         sources = _sources_of(args, hits)
+        evidence = read_evidence({hit.text for hit in hits}, model_hash=args.model_hash)
         rows = [
             {
                 **hit.to_json(),
                 "verdict": verdict_json(verdicts.get(hit.text)),
+                "evidence": evidence_json(evidence.get(hit.text)),
                 "source": _source_json(sources.get((hit.text, hit.kind))),
             }
             for hit in hits
@@ -248,12 +251,26 @@ def _read_verdicts(triggers: Iterable[str] | None, model_hash: str | None) -> di
         return {}
 
 
-def verdict_json(record: Recognition | None) -> dict[str, Any] | None:
-    """`verdict` of a `--json` hit: the stored record without its trigger, or None if never measured."""
+def evidence_json(record: StoredEvidence | None) -> dict[str, Any] | None:
+    """`evidence` of a `--json` hit: what `aidxl discover` found in the weights, or None."""
     if record is None:
         return None
     fields = asdict(record)
     del fields["trigger"]
+    return fields
+
+
+def verdict_json(record: Recognition | None) -> dict[str, Any] | None:
+    """`verdict` of a `--json` hit: the stored record without its trigger, or None if never measured.
+
+    `control` and `random_weights` are left out: stored records are never controls, and records of
+    random-weight models are not read as verdicts.
+    """
+    if record is None:
+        return None
+    fields = asdict(record)
+    for internal in ("trigger", "control", "random_weights"):
+        del fields[internal]
     return fields
 
 
