@@ -97,7 +97,13 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def keystroke_latencies(catalog: Path) -> tuple[list[float], list[float], list[float], list[float]]:
+CURSOR_MOVES_PER_QUERY = 6
+CURSOR_CACHE = [0, 0]  # the cursor moves whose detail was not / was read ahead
+
+
+async def keystroke_latencies(
+    catalog: Path,
+) -> tuple[list[float], list[float], list[float], list[float], list[float]]:
     """Per key: ms from the input changing to the refresh that paints its results (measured in the
     app); ms until Pilot returns with the results shown (includes Pilot's idle waits); the floor;
     ms from the input changing to the refresh that paints the first result's detail."""
@@ -108,6 +114,8 @@ async def keystroke_latencies(catalog: Path) -> tuple[list[float], list[float], 
 
     app = ExplorerApp(catalog, watch_catalog=False)
     pilot_latencies: list[float] = []
+    cursor_latencies: list[float] = []  # cursor ↓ → the new row's detail painted
+    cursor_cache = CURSOR_CACHE  # [not cached, cached] over the cursor moves
     async with app.run_test(size=(80, 24)) as pilot:
         while app.index is None and app.search_problem is None:
             await pilot.pause(0.01)
@@ -126,9 +134,24 @@ async def keystroke_latencies(catalog: Path) -> tuple[list[float], list[float], 
                 waited_until = time.perf_counter() + 2.0
                 while app.detail_wait is not None and time.perf_counter() < waited_until:
                     await pilot.pause(0)
+            # Down the results as a reader does, a moment apart (the read-ahead's chance).
+            await app.workers.wait_for_complete()
+            moves_start = len(app.highlight_latencies_ms)
+            misses, hits = app.detail_cache_hits
+            for _ in range(CURSOR_MOVES_PER_QUERY):
+                await pilot.press("down")
+                waited_until = time.perf_counter() + 2.0
+                while app.highlight_wait is not None and time.perf_counter() < waited_until:
+                    await pilot.pause(0)
+                await pilot.pause(0.05)
+            await pilot.pause()
+            cursor_latencies += app.highlight_latencies_ms[moves_start:]
+            cursor_cache[0] += app.detail_cache_hits[0] - misses
+            cursor_cache[1] += app.detail_cache_hits[1] - hits
         await pilot.pause()
         latencies = list(app.search_latencies_ms)
         detail_latencies = list(app.detail_latencies_ms)
+
 
     class PlainInput(App[None]):
         def compose(self) -> ComposeResult:
@@ -147,7 +170,7 @@ async def keystroke_latencies(catalog: Path) -> tuple[list[float], list[float], 
                 await pilot.press(character)
                 await pilot.pause(0)
                 floor.append((time.perf_counter() - started) * 1000)
-    return latencies, pilot_latencies, floor, detail_latencies
+    return latencies, pilot_latencies, floor, detail_latencies, cursor_latencies
 
 
 async def save_screenshot(catalog: Path, target: Path) -> None:
@@ -226,7 +249,9 @@ def main() -> int:
 
 
 def print_keystrokes(catalog: Path) -> None:
-    latencies, pilot_latencies, floor, detail_latencies = asyncio.run(keystroke_latencies(catalog))
+    latencies, pilot_latencies, floor, detail_latencies, cursor_latencies = asyncio.run(
+        keystroke_latencies(catalog)
+    )
     print(
         f"keystroke → results painted (in-app) over {len(latencies)} keys: "
         f"p50 {statistics.median(latencies):.1f} ms, "
@@ -242,6 +267,13 @@ def print_keystrokes(catalog: Path) -> None:
             f"p50 {statistics.median(detail_latencies):.1f} ms, "
             f"p95 {percentile(detail_latencies, 0.95):.1f} ms, max {max(detail_latencies):.1f} ms  "
             "(target p95 <= 50 ms)"
+        )
+    if cursor_latencies:
+        print(
+            f"cursor ↓ → the highlighted row's detail painted (in-app, read ahead) over "
+            f"{len(cursor_latencies)} moves: p50 {statistics.median(cursor_latencies):.1f} ms, "
+            f"p95 {percentile(cursor_latencies, 0.95):.1f} ms, max {max(cursor_latencies):.1f} ms; "
+            f"read ahead for {CURSOR_CACHE[1]} of {sum(CURSOR_CACHE)}"
         )
     print(
         f"  baseline: Pilot press → minimal Textual app's Input echoed into a Static: p50 "

@@ -264,6 +264,9 @@ class ExplorerApp(App[int]):
         self.search_latencies_ms: list[float] = []
         self.detail_latencies_ms: list[float] = []  # keystroke → the first result's detail painted
         self.detail_wait: tuple[str, float] | None = None  # (row key, typed at) of that detail
+        self.highlight_latencies_ms: list[float] = []  # a highlight → its detail painted
+        self.highlight_wait: tuple[str, float] | None = None
+        self.detail_cache_hits = [0, 0]  # highlights whose detail was not / was cached (bench/tui.py)
         self.detail_cache = DetailCache()
         self.detail_coming: str | None = None  # the first row's detail, read by the search worker
         self.builder = BuilderState()
@@ -716,7 +719,9 @@ class ExplorerApp(App[int]):
         row = self.ui(ResultsTable).highlighted_row()
         if row is None or self.connection is None:
             return
+        self.highlight_wait = (row.key, time.perf_counter())
         cached = self.detail_cache.get(row.key)
+        self.detail_cache_hits[cached is not None] += 1
         if cached is not None:
             self.show_detail(row.key, cached)
         if self.detail_delay <= 0 or cached is not None:
@@ -804,6 +809,15 @@ class ExplorerApp(App[int]):
         if waiting is not None and waiting[0] == key:
             self.detail_wait = None
             self.call_after_refresh(self.record_detail_latency, waiting[1])
+        highlighted = self.highlight_wait
+        if highlighted is not None and highlighted[0] == key:
+            self.highlight_wait = None
+            self.call_after_refresh(self.record_highlight_latency, highlighted[1])
+
+    def record_highlight_latency(self, highlighted_at: float) -> None:
+        """Highlight (a cursor move, new results) → its detail painted (bench/tui.py)."""
+        self.highlight_latencies_ms.append((time.perf_counter() - highlighted_at) * 1000)
+        del self.highlight_latencies_ms[:-1000]
 
     def record_detail_latency(self, typed_at: float) -> None:
         self.detail_latencies_ms.append((time.perf_counter() - typed_at) * 1000)
