@@ -62,6 +62,16 @@ class EntryDetail:
         return features is not None and bool(features.appearance or features.outfit)
 
 
+_TAG_FACTS_QUERY = """
+    SELECT
+        (SELECT list(alias ORDER BY alias) FROM (
+            SELECT DISTINCT alias FROM aliases WHERE tag_id = $tag_id ORDER BY alias LIMIT 12)),
+        (SELECT list((s.file_name, ts.count) ORDER BY s.source_id)
+            FROM tag_sources ts JOIN sources s USING (source_id) WHERE ts.tag_id = $tag_id),
+        (SELECT copyright FROM characters WHERE tag_id = $tag_id)
+"""
+
+
 def load_detail(
     connection: duckdb.DuckDBPyConnection, prompt: str, kind: str, tag: str | None
 ) -> EntryDetail:
@@ -107,23 +117,13 @@ def _load_detail(cursor: duckdb.DuckDBPyConnection, prompt: str, kind: str, tag:
     related: tuple[str, ...] = ()
     related_label = "related"
     if tag_id is not None:
-        aliases = tuple(
-            row[0]
-            for row in cursor.execute(
-                "SELECT DISTINCT alias FROM aliases WHERE tag_id = ? ORDER BY alias LIMIT 12", [tag_id]
-            ).fetchall()
-        )
-        counts = tuple(
-            (str(row[0]), int(row[1]))
-            for row in cursor.execute(
-                "SELECT s.file_name, ts.count FROM tag_sources ts JOIN sources s USING (source_id) "
-                "WHERE ts.tag_id = ? ORDER BY s.source_id",
-                [tag_id],
-            ).fetchall()
-        )
-        character_row = cursor.execute(
-            "SELECT copyright, qualifier FROM characters WHERE tag_id = ?", [tag_id]
-        ).fetchone()
+        # One round trip for the tag's aliases, posts per source and series (a query costs
+        # milliseconds on a busy machine: the detail follows the cursor, bench/tui.py).
+        found = cursor.execute(_TAG_FACTS_QUERY, {"tag_id": tag_id}).fetchone()
+        alias_list, count_list, series = found if found is not None else (None, None, None)
+        aliases = tuple(str(alias) for alias in alias_list or ())
+        counts = tuple((str(file_name), int(count)) for file_name, count in count_list or ())
+        character_row = (series,) if series is not None else None  # a series' characters relate
         if character_row is not None:
             copyright_name = character_row[0]
             if copyright_name:
