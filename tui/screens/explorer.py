@@ -46,6 +46,7 @@ from tui.state.features import FeatureUnavailable
 from tui.state.prefetch import CatalogPrefetch
 from tui.state.rendering import RenderedPrompt, render_builder
 from tui.state.searching import (
+    BROWSE_PALETTE_ENTRIES,
     KIND_FILTERS,
     CopyrightScope,
     ResultRow,
@@ -1733,7 +1734,7 @@ class ExplorerApp(App[int]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for title, help_text, action in prompt_actions.PALETTE_ENTRIES:
+        for title, help_text, action in (*prompt_actions.PALETTE_ENTRIES, *BROWSE_PALETTE_ENTRIES):
             yield SystemCommand(title, help_text, lambda action=action: self.run_palette_action(action))
 
     def run_palette_action(self, action: str) -> None:
