@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import AidxlError
-from kb.generate.cache import atomic_write_bytes
+from kb.outpath import atomic_write_bytes
 from kb.paths import state_dir
 
 USER_DATA_FILE_NAME = "explorer.json"
@@ -105,7 +105,7 @@ class UserData:
         self._adopt_external_additions()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(self.to_json(), ensure_ascii=False, indent=1)
-        atomic_write_bytes(self.path, text.encode("utf-8"))
+        atomic_write_bytes(self.path, text.encode("utf-8"), what="user data file")
         self.loaded_signature = _signature(self.path)
         self.loaded_names = _names_of(self)
 

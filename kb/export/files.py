@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from kb.errors import AidxlError
-from kb.generate.cache import atomic_write_bytes
+from kb.outpath import atomic_write_bytes
 
 
 class ExportWriteError(AidxlError):
@@ -19,7 +19,7 @@ def write_export_file(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_dir():
             raise ExportWriteError(f"{path}: is a folder; give a file name")
-        atomic_write_bytes(path, data)
+        atomic_write_bytes(path, data, what="export file")
     except OSError as error:
         raise ExportWriteError(f"{path}: cannot write: {error.strerror or error}") from error
 

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import AidxlError
-from kb.generate.cache import atomic_write_bytes
 from kb.generate.extra import require_generation_extra
 from kb.generate.request import OWN_VAE_NAME, ModelIdentity
 from kb.generate.tiny import TINY_MODEL_HASH, TINY_MODEL_LABEL, TINY_MODEL_NAME
+from kb.outpath import atomic_write_bytes
 from kb.paths import cache_dir
 
 MODEL_ENV = "AIDXL_MODEL"

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import kb
+from kb.outpath import resolve_output_folder
 from kb.recognition import Recognition, record_recognitions
 from kb.sheets import render_cells
 from kb.sheets.compose import PageText, compose_page
@@ -143,6 +144,7 @@ def run_sheet(
     nothing partial is written) and raises the engine's cancellation error. `batch_size`: cells
     per denoising loop (None: 4 on CUDA, 1 on the CPU; see `render_cells.default_batch_size`).
     """
+    resolve_output_folder(out_dir, what="sheet pages")  # a file there: one sentence, before any work
     plan = plan_sheet(spec)
     model = render_cells.resolve_model(spec.model)
     requests = unique_requests(plan)

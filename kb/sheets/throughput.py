@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kb.generate.cache import atomic_write_bytes
+from kb.outpath import atomic_write_bytes
 from kb.paths import cache_dir
 
 THROUGHPUT_FILE = "sheet-throughput.json"

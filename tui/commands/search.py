@@ -40,6 +40,17 @@ KIND_HELP = (
 # The tier mark of a human line (docs/search.md) is the explorer's: tui/widgets/marks.py.
 
 
+def positive_int(text: str) -> int:
+    """An argparse `type=` for a count of at least 1 (`--limit 0` is refused by the parser)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add this group's commands to `aidxl`."""
     search = subparsers.add_parser(
@@ -68,7 +79,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "alias, a typo; without QUERY, list them all, most posted first",
     )
     search.add_argument("--kind", action="append", metavar="K", help=KIND_HELP)
-    search.add_argument("--limit", type=int, default=20, metavar="N", help="at most N hits (default 20)")
+    search.add_argument(
+        "--limit", type=positive_int, default=20, metavar="N", help="at most N hits, N >= 1 (default 20)"
+    )
     search.add_argument(
         "--min-count", type=int, default=0, metavar="N", help="only tags with N or more posts"
     )
