@@ -39,6 +39,7 @@ EXTRA_ROWS: tuple[tuple[str, str, str], ...] = (
     ("anywhere", "ctrl+p", "command palette: every action by name"),
     ("anywhere", "ctrl+q", "quit"),
     ("search", "type", "search as you type (typos, aliases, first names)"),
+    ("builder", "↑ / ↓", "move to an entry (the lists' own keys)"),
     ("builder", "tab", "move between entries and lint findings"),
 )
 
