@@ -84,7 +84,7 @@ async def type_fast(pilot: Pilot[object], *keys: str) -> None:
     """Keys as a terminal delivers a burst: all posted before the first is handled."""
     app = pilot.app
     for key in keys:
-        character = key if len(key) == 1 else None
+        character = {"question_mark": "?"}.get(key, key if len(key) == 1 else None)
         app.post_message(events.Key(key, character))
     await settle(pilot)
 
@@ -274,6 +274,10 @@ async def test_keys_typed_in_a_burst_act_in_order_where_the_focus_is(
         await settle(pilot)
         assert app.builder.include_quality == options[1]
         assert app.query_one("#search", Input).value == "toqanq"  # typed, into the search box
+        # A key bound somewhere (`?` opens the help) is text in the search box.
+        await type_fast(pilot, "question_mark")
+        assert app.query_one("#search", Input).value == "toqanq?"
+        assert app.screen is app.screen_stack[0]
 
 
 @sync

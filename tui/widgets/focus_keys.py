@@ -30,6 +30,8 @@ else:
 class KeysFollowFocus(_Base):
     """Mix in before the widget class: `class SearchInput(KeysFollowFocus, Input)`."""
 
+    TYPES_TEXT = False  # True for a text box: its printable keys are text, whatever is bound to them
+
     def focused_now(self) -> bool:
         """Whether this widget has the focus at this moment (see `_on_key`)."""
         return self.is_attached and self.screen.focused is self
@@ -47,6 +49,8 @@ class KeysFollowFocus(_Base):
             event.prevent_default()
             focused._forward_event(events.Key(event.key, event.character))
             return
+        if self.TYPES_TEXT and event.is_printable:
+            return  # a text box types it (`?` is text there, not help)
         # Textual's own binding check (App._on_key does the same once the event has bubbled up).
         if focused is self and await self.app._check_bindings(event.key):
             event.stop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -20,10 +20,17 @@ class SearchInput(KeysFollowFocus, Input):
     """
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+    TYPES_TEXT = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+u", "clear_or_leave", "Clear", show=False),
     ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Not selected on focus: text typed while the focus comes back (from the results, the
+        # forms, the builder) adds to the query instead of replacing it.
+        kwargs.setdefault("select_on_focus", False)
+        super().__init__(*args, **kwargs)
 
     class ClearedEmpty(Message):
         """ctrl+u on an empty box: leave the copyright listing, back to the whole catalog."""
