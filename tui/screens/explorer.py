@@ -725,6 +725,8 @@ class ExplorerApp(App[int]):
         self.detail_cache_hits[cached is not None] += 1
         if cached is not None:
             self.show_detail(row.key, cached)
+            # A preview made since (here, or by `aidxl sheet` elsewhere) is looked up afresh.
+            self.thumbnail_worker(row)
         if self.detail_delay <= 0 or cached is not None:
             self.read_ahead()
         else:
@@ -770,9 +772,20 @@ class ExplorerApp(App[int]):
             return DetailLoaded(row.key, None, f"catalog read failed: {error}")
         return DetailLoaded(row.key, detail, thumbnail=thumbnail, generation=generation, tables=tables)
 
+    @work(thread=True, exclusive=True, group="thumbnail", exit_on_error=False)
+    def thumbnail_worker(self, row: ResultRow) -> None:
+        try:
+            thumbnail = prompt_actions.cached_thumbnail(row.prompt)
+        except OSError:
+            return
+        self.post_message(DetailLoaded(row.key, None, thumbnail=thumbnail, thumbnail_only=True))
+
     @on(DetailLoaded)
     def detail_loaded(self, message: DetailLoaded) -> None:
         if self.shutting_down:
+            return
+        if message.thumbnail_only:
+            self.thumbnail_found(message.key, message.thumbnail)
             return
         if message.tables is not None and message.generation == self.index_generation:
             self.author_tables = message.tables
@@ -790,6 +803,16 @@ class ExplorerApp(App[int]):
             self.ui(DetailPane).show(None, dark=self.dark, message=message.error or "")
             return
         self.show_detail(message.key, cached)
+
+    def thumbnail_found(self, key: str, thumbnail: Path | None) -> None:
+        """The cached preview of a row shown from the detail cache: shown (and kept) when new."""
+        cached = self.detail_cache.get(key)
+        if cached is None or cached.thumbnail == thumbnail:
+            return
+        self.detail_cache.put(key, replace(cached, thumbnail=thumbnail), self.detail_cache.generation)
+        row = self.ui(ResultsTable).highlighted_row()
+        if thumbnail is not None and row is not None and row.key == key:
+            self.ui(DetailPane).show_preview(thumbnail)
 
     def show_detail(self, key: str, cached: CachedDetail) -> None:
         """The detail pane shows `cached` (the highlighted row's); kept as it is when it already does."""

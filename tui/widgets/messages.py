@@ -109,9 +109,11 @@ class DetailLoaded(Message):
         *,
         generation: int = 0,
         tables: AuthorTables | None = None,
+        thumbnail_only: bool = False,
     ) -> None:
         super().__init__()
         self.key = key
+        self.thumbnail_only = thumbnail_only  # a cached detail's preview looked up afresh
         self.thumbnail = thumbnail  # the newest cached preview of this trigger
         self.detail = detail
         self.error = error
