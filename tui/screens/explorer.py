@@ -233,7 +233,6 @@ class ExplorerApp(App[int]):
     ) -> None:
         super().__init__()
         self.keep_search = keep_search  # keep the search box's text after Enter adds a result
-        self.last_copied_form: SyntaxForm | None = None
         self.catalog_path = catalog_path
         self.user_data_path = user_data_path
         self.watch_catalog = watch_catalog
@@ -883,7 +882,6 @@ class ExplorerApp(App[int]):
             where = f"; also in {prompt_actions.write_clipboard_fallback(form.text)}"
         except OSError as error:
             where = f"; file fallback failed: {error}"
-        self.last_copied_form = form
         self.notify(f"copied the {form.label} form: {form.text}{where}", timeout=4)
 
     def action_toggle_sentence_noun(self) -> None:
