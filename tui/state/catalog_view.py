@@ -17,7 +17,7 @@ from kb.knowledge.tagforms import to_canonical, unescape_a1111
 
 if TYPE_CHECKING:
     from kb.catalog import SourceRef
-    from kb.knowledge.author_tables import TagImplications
+    from kb.knowledge.author_tables import AuthorTables, TagImplications
     from kb.knowledge.character_info import CharacterInfo
 
 RELATED_LIMIT = 8
@@ -70,6 +70,23 @@ _TAG_FACTS_QUERY = """
             FROM tag_sources ts JOIN sources s USING (source_id) WHERE ts.tag_id = $tag_id),
         (SELECT copyright FROM characters WHERE tag_id = $tag_id)
 """
+
+
+_implication_tags_of: list[tuple[AuthorTables, frozenset[str]]] = []  # the latest catalog's
+
+
+def _implication_tags(cursor: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """Every tag that implies or is implied by another in the author's table (this catalog's)."""
+    from kb.knowledge.author_tables import shared_author_tables
+
+    tables = shared_author_tables(cursor)
+    for known, tags in _implication_tags_of:
+        if known is tables:
+            return tags
+    implied = (tag for targets in tables.implications.values() for tag in targets)
+    tags = frozenset(tables.implications) | frozenset(implied)
+    _implication_tags_of[:] = [(tables, tags)]  # one catalog at a time, as the tables themselves
+    return tags
 
 
 def load_detail(
@@ -150,7 +167,14 @@ def _load_detail(cursor: duckdb.DuckDBPyConnection, prompt: str, kind: str, tag:
     tag_name = tag_row[1] if tag_row else tag
     character = character_info(cursor, tag_name) if kind == "character" and tag_name else None
     forms = character_syntax_forms(character) if character is not None else base_syntax_forms(prompt)
-    implications = implications_of(cursor, tag_name) if tag_name else None
+    # Most tags (every style, most characters) are in no implication: the author's tables, read
+    # once per catalog, say so without the four queries of `implications_of`.
+    known_tag = tag_row is not None
+    implications = (
+        implications_of(cursor, tag_name)
+        if tag_name and not (known_tag and tag_name not in _implication_tags(cursor))
+        else None
+    )
     copyright_tag = tag_name if kind == "copyright" else copyright_name
     copyright_characters = 0
     if copyright_tag:
