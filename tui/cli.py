@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from kb.errors import AidxlError
 from tui.commands.help_format import ProseAndExamplesFormatter
+from tui.commands.visible_output import visible_output
 
 # Test hook (see `_pause_for_tests`).
 PAUSE_BEFORE_COMMAND_IMPORT_ENV = "AIDXL_PAUSE_BEFORE_COMMAND_IMPORT"
@@ -145,13 +146,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args: argparse.Namespace | None = None
     try:
         # Inside the try: Ctrl-C while the command's modules load, and a text option's type check
-        # (tui.commands.text_input), which raises AidxlError.
+        # (tui.commands.text_input), which raises AidxlError. Names and prompts never drive the
+        # terminal (ESC, BEL, U+202E ...): see visible_output.
         parser = build_parser(arguments)
-        args = parser.parse_args(arguments)
+        with visible_output():
+            args = parser.parse_args(arguments)
         run = getattr(args, "run", run_explorer)
-        return int(run(args) or 0)
+        if run is run_explorer:  # Textual draws on the real streams; its widgets escape names
+            return int(run(args) or 0)
+        with visible_output():
+            return int(run(args) or 0)
     except AidxlError as error:
-        print(f"aidxl: {error}", file=sys.stderr)
+        with visible_output():
+            print(f"aidxl: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return _interrupted()
@@ -163,7 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = _catalog_failure(error, args)
         if message is None:
             raise
-        print(f"aidxl: {message}", file=sys.stderr)
+        with visible_output():
+            print(f"aidxl: {message}", file=sys.stderr)
         return 2
 
 

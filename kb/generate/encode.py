@@ -14,8 +14,8 @@ as the web UI's `sd_hijack_clip.FrozenCLIPEmbedderWithCustomWordsBase.process_to
 
 The two encoders' rows are concatenated on the feature axis (768 + 1280 = 2048 in SDXL) and the
 chunks on the token axis. The pooled embedding is encoder 2's projected `text_embeds` of the
-FIRST chunk, unweighted. Positive and negative are padded to the same number of chunks with
-encodings of an empty chunk, as the web UI pads cond/uncond.
+FIRST chunk, unweighted. Each text is encoded alone: which text at which step, AND parts, the
+all-zero empty negative and (optional) cond/uncond padding are `kb.generate.conditioning`'s.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from kb.errors import AidxlError
 
 # Bump when the encoding maths change: it is part of every preview's cache key.
-WEIGHTING_VERSION = "a1111-1"
+WEIGHTING_VERSION = "a1111-2"
 EMPHASIS_MODES = ("original", "no_norm")
 # Names the web UI writes in its `Emphasis:` infotext field.
 EMPHASIS_INFOTEXT_NAMES = {"original": "Original", "no_norm": "No norm"}
@@ -53,7 +53,7 @@ class TokenChunkLike(Protocol):
 
 @dataclass(frozen=True)
 class EmptyChunk:
-    """A chunk with no tokens: what the web UI uses to pad the shorter of cond and uncond."""
+    """A chunk with no tokens: the empty prompt's one chunk (start and end tokens only)."""
 
     tokens: tuple[int, ...] = ()
     weights: tuple[float, ...] = ()
@@ -69,14 +69,6 @@ class EncodedPrompt:
     @property
     def chunk_count(self) -> int:
         return int(self.embeddings.shape[1]) // CLIP_SEQUENCE_LENGTH
-
-
-@dataclass(frozen=True)
-class EncodedPair:
-    """Positive and negative conditioning with the same number of chunks."""
-
-    positive: EncodedPrompt
-    negative: EncodedPrompt
 
 
 def prompt_chunks(prompt: str) -> list[TokenChunkLike]:
@@ -145,22 +137,6 @@ def encode_chunks(pipeline: Any, chunks: Sequence[TokenChunkLike], emphasis: str
                     pooled = output.text_embeds
             chunk_embeddings.append(torch.cat(per_encoder, dim=-1))
     return EncodedPrompt(embeddings=torch.cat(chunk_embeddings, dim=1), pooled=pooled)
-
-
-def encode_prompt_pair(
-    pipeline: Any,
-    positive_chunks: Sequence[TokenChunkLike],
-    negative_chunks: Sequence[TokenChunkLike],
-    emphasis: str,
-) -> EncodedPair:
-    """Encode positive and negative, padding the shorter with empty chunks to the same length."""
-    chunk_count = max(len(positive_chunks), len(negative_chunks), 1)
-    padded_positive = [*positive_chunks, *[EmptyChunk()] * (chunk_count - len(positive_chunks))]
-    padded_negative = [*negative_chunks, *[EmptyChunk()] * (chunk_count - len(negative_chunks))]
-    return EncodedPair(
-        positive=encode_chunks(pipeline, padded_positive, emphasis),
-        negative=encode_chunks(pipeline, padded_negative, emphasis),
-    )
 
 
 def _pad_id(tokenizer: Any) -> int:

@@ -34,6 +34,8 @@ from kb.errors import AidxlError, CatalogError
 from kb.knowledge.tagforms import escape_a1111, to_canonical, unescape_a1111
 from kb.paths import state_dir
 from kb.userdata import BlendStyle, UserData, UserDataError, load_user_data
+from kb.workbench.history import History
+from kb.workbench.importing import ImportedPrompt, prompt_entries
 from tui.screens.dialogs import ChoiceScreen, MultilineEntryScreen, TextEntryScreen
 from tui.screens.help import HelpScreen
 from tui.screens.missing_catalog import MissingCatalogScreen
@@ -127,6 +129,9 @@ def file_identity(path: Path) -> tuple[int, int, int] | None:
     return (status.st_ino, status.st_mtime_ns, status.st_size)
 
 
+PASTE_CHOICES = ("append to the builder", "replace the builder")
+
+
 class ExplorerApp(App[int]):
     """`aidxl` with no command."""
 
@@ -188,6 +193,10 @@ class ExplorerApp(App[int]):
         Binding("e", "export('text')", "Export", show=False),
         Binding("E", "export('json')", "Export JSON", show=False),
         Binding("ctrl+z", "builder_undo", "Undo", show=False),
+        # ctrl+shift+z reaches the app only where the terminal reports shift with ctrl (the kitty
+        # keyboard protocol: kitty, foot, WezTerm, Ghostty); others send plain ctrl+z for it, so Z (shift+z)
+        # redoes everywhere (ctrl+y is copy).
+        Binding("ctrl+shift+z,ctrl+shift+Z,Z", "builder_redo", "Redo", show=False),
         Binding("slash", "focus_search", "Search", show=False),
     ]
     BUILDER_ONLY_ACTIONS = frozenset(
@@ -204,6 +213,7 @@ class ExplorerApp(App[int]):
             "focus_search",
             "builder_undo",
             "builder_copy",
+            "builder_redo",
         }
     )
     PRIORITY_ACTIONS = frozenset({"copy_form", "toggle_sentence_noun", "switch_view", "tab_focus"})
@@ -270,7 +280,11 @@ class ExplorerApp(App[int]):
         self.detail_cache = DetailCache()
         self.detail_coming: str | None = None  # the first row's detail, read by the search worker
         self.builder = BuilderState()
-        self.builder_undo: tuple[str, BuilderState] | None = None  # (the change, the builder before it)
+        # Undo / redo of every builder edit (kb.workbench.history): refresh_builder records the builder as
+        # it was before each change (`builder_before`), labelled by `pending_change` when an action names it.
+        self.history: History[BuilderState] = History()
+        self.builder_before: BuilderState | None = None
+        self.pending_change: str | None = None
         self.rendered: RenderedPrompt | None = None
         self.render_generation = 0
         self.user_data = UserData(state_dir() / "explorer.json")
@@ -1179,14 +1193,12 @@ class ExplorerApp(App[int]):
         self.notify(f"the search box is now {kept} after Enter adds a result", timeout=3)
 
     def refresh_builder(self, cursor: int | None = None) -> None:
+        if self.builder_before is not None and self.builder != self.builder_before:
+            self.history.record(self.pending_change or "edit", self.builder_before)
+        self.builder_before, self.pending_change = self.builder.snapshot(), None
         self.ui(BuilderPane).show_state(self.builder, dark=self.dark, cursor=cursor)
         self.render_generation += 1
-        self.render_worker(
-            self.render_generation,
-            BuilderState.from_json(self.builder.to_json()),
-            self.connection,
-            self.index,
-        )
+        self.render_worker(self.render_generation, self.builder.snapshot(), self.connection, self.index)
         if self.is_running:
             self.update_status()
 
@@ -1204,7 +1216,7 @@ class ExplorerApp(App[int]):
             rendered = render_builder(state, context)
             try:
                 fixes = prompt_actions.lint_fixes_of_unknown_entries(state, rendered)
-            except FeatureUnavailable:
+            except AidxlError:
                 fixes = ()
             self.post_message(PromptRendered(generation, replace(rendered, entry_fixes=fixes)))
         finally:
@@ -1227,19 +1239,56 @@ class ExplorerApp(App[int]):
         return index if index is not None and index < len(self.builder.entries) else None
 
     def remember_builder(self, change: str) -> None:
-        """Keep the builder as it is before `change` (a paste, a load, a removal): ctrl+z restores it.
-        One level: the next such change replaces it."""
-        self.builder_undo = (change, self.builder.snapshot())
+        """Name the next builder change (a paste, a load, a removal) for undo's and redo's messages;
+        every change is undoable, named or not (refresh_builder records it)."""
+        if self.builder_before is None:
+            self.builder_before = self.builder.snapshot()
+        self.pending_change = change
 
     def action_builder_undo(self) -> None:
-        if self.builder_undo is None:
-            self.notify("nothing to undo (ctrl+z undoes the last paste, load or removal)", timeout=3)
+        self.step_history(undo=True)
+
+    def action_builder_redo(self) -> None:
+        self.step_history(undo=False)
+
+    def step_history(self, *, undo: bool) -> None:
+        step = (
+            self.history.undo(self.builder.snapshot()) if undo else self.history.redo(self.builder.snapshot())
+        )
+        if step is None:
+            keys = (
+                "ctrl+z undoes builder edits" if undo else "Z or ctrl+shift+z redoes what ctrl+z undid"
+            )
+            self.notify(f"nothing to {'undo' if undo else 'redo'} ({keys})", timeout=3)
             return
-        change, before = self.builder_undo
-        self.builder_undo = None
-        self.builder = before
+        change, state = step
+        self.builder = state
+        self.builder_before = state.snapshot()  # showing it is not a new edit
         self.refresh_builder(cursor=0)
-        self.notify(f"undid the {change} ({counted(len(before.entries), 'entry', 'entries')})", timeout=3)
+        verb = "undid" if undo else "redid"
+        self.notify(f"{verb} the {change} ({counted(len(state.entries), 'entry', 'entries')})", timeout=3)
+
+    def action_builder_edit_entry(self) -> None:
+        """Edit the highlighted entry's text (as prompt text: brackets and weights are read like a paste)."""
+        index = self.selected_entry()
+        if index is None:
+            return
+        entry = self.builder.entries[index]
+
+        def apply(answer: str | None) -> None:
+            if answer is None or index >= len(self.builder.entries):
+                return
+            cursor = self.connection.cursor() if self.connection is not None else None
+            try:
+                entries = prompt_entries(answer, context=prompt_actions.catalog_context(cursor, self.index))
+            finally:
+                if cursor is not None:
+                    cursor.close()
+            self.remember_builder(f"edit of {entry.text}")
+            self.builder.replace_entries(index, entries)
+            self.refresh_builder(cursor=index)
+
+        self.push_screen(TextEntryScreen(f"edit {entry.text} (prompt syntax)", entry.prompt_text()), apply)
 
     def action_builder_remove(self) -> None:
         index = self.selected_entry()
@@ -1256,13 +1305,21 @@ class ExplorerApp(App[int]):
 
     def action_builder_weight(self, steps: int) -> None:
         index = self.selected_entry()
-        if index is not None:
+        if index is not None and not self.refuse_weight_of_syntax(index):
             self.builder.nudge_weight(index, steps)
             self.refresh_builder(cursor=index)
 
+    def refuse_weight_of_syntax(self, index: int) -> bool:
+        """Syntax kept as written (editing, alternation, an extra network, an open bracket) has no
+        weight of its own: say how to change it instead."""
+        entry = self.builder.entries[index]
+        if entry.is_syntax:
+            self.notify(f"{entry.text} is prompt syntax kept as written: i edits its text", timeout=4)
+        return entry.is_syntax
+
     def action_builder_type_weight(self) -> None:
         index = self.selected_entry()
-        if index is None:
+        if index is None or self.refuse_weight_of_syntax(index):
             return
         entry = self.builder.entries[index]
 
@@ -1315,9 +1372,7 @@ class ExplorerApp(App[int]):
         finding = self.selected_finding()
         if finding is None or self.rendered is None:
             return
-        index = prompt_actions.entry_for_span(
-            self.builder, self.rendered.positive, finding.start, finding.end
-        )
+        index = prompt_actions.entry_for_span(self.builder, self.rendered, finding.start, finding.end)
         if index is None:
             self.notify("this finding is about no single tag", timeout=3)
             return
@@ -1327,11 +1382,14 @@ class ExplorerApp(App[int]):
         finding = self.selected_finding()
         if finding is None or self.rendered is None:
             return
+        cursor = self.connection.cursor() if self.connection is not None else None
         try:
-            changed = prompt_actions.apply_fix(self.builder, self.rendered.positive, finding)
-        except FeatureUnavailable as missing:
-            self.notify(str(missing), severity="warning")
-            return
+            self.remember_builder(f"fix for {finding.code}")
+            context = prompt_actions.catalog_context(cursor, self.index)
+            changed = prompt_actions.apply_fix(self.builder, self.rendered, finding, context)
+        finally:
+            if cursor is not None:
+                cursor.close()
         if changed is None:
             self.notify(f"{finding.code}: no automatic fix", timeout=3)
             return
@@ -1346,17 +1404,18 @@ class ExplorerApp(App[int]):
                 self.paste_worker(answer, self.index)
 
         self.push_screen(
-            MultilineEntryScreen("paste an A1111 prompt (a `Negative prompt:` line is kept)"), apply
+            MultilineEntryScreen("paste an A1111 prompt, a whole infotext or a PNG's path (ctrl+s accepts)"),
+            apply,
         )
 
     @work(thread=True, exclusive=True, group="paste", exit_on_error=False)
     def paste_worker(self, text: str, index: Any) -> None:
         try:
-            entries, negative = prompt_actions.parse_pasted_prompt(text, self.connection, index)
-        except (FeatureUnavailable, AidxlError) as error:
+            imported = prompt_actions.import_pasted(text, self.connection, index)
+        except AidxlError as error:
             self.post_message(PastedPromptParsed([], [str(error)]))
             return
-        self.post_message(PastedPromptParsed([entries, negative], []))
+        self.post_message(PastedPromptParsed([imported], []))
 
     @on(PastedPromptParsed)
     def pasted_prompt_parsed(self, message: PastedPromptParsed) -> None:
@@ -1365,22 +1424,43 @@ class ExplorerApp(App[int]):
         if message.problems:
             self.notify("; ".join(message.problems), severity="warning", timeout=6)
             return
-        entries, negative = message.entries
-        replaced = len(self.builder.entries)
+        imported: ImportedPrompt = message.entries[0]
+        if not self.builder.entries:
+            self.take_import(imported, append=False)
+            return
+
+        def apply(answer: str | None) -> None:
+            if answer in PASTE_CHOICES:
+                self.take_import(imported, append=answer == PASTE_CHOICES[0])
+
+        count = counted(len(self.builder.entries), "entry", "entries")
+        self.push_screen(
+            ChoiceScreen(f"the builder holds {count}: add the paste or replace them?", list(PASTE_CHOICES)),
+            apply,
+        )
+
+    def take_import(self, imported: ImportedPrompt, *, append: bool) -> None:
+        replaced = 0 if append else len(self.builder.entries)
         self.remember_builder("paste")
-        self.builder.entries = list(entries)
-        if negative:
-            self.builder.negative = negative
-        unknown = sum(1 for entry in entries if not entry.known)
-        self.refresh_builder(cursor=0)
+        first_new = len(self.builder.entries) if append else 0
+        self.builder = imported.draft(self.builder, append=append)
+        unknown = sum(1 for entry in imported.entries if not entry.known)
+        syntax = sum(1 for entry in imported.entries if entry.is_syntax)
+        self.refresh_builder(cursor=first_new)
         self.show_builder()
         flagged = f", {unknown} unknown (flagged ?)" if unknown else ""
+        kept = f", {syntax} kept as written (syntax)" if syntax else ""
+        settings = "; settings taken from it" if imported.settings is not None else ""
         undo = (
             f"; it replaced {counted(replaced, 'entry', 'entries')}: ctrl+z brings them back"
             if replaced
-            else ""
+            else "; ctrl+z undoes it"
         )
-        self.notify(f"pasted {counted(len(entries), 'tag')}{flagged}{undo}", timeout=8 if replaced else 4)
+        how = "added" if append else "pasted"
+        self.notify(
+            f"{how} {counted(len(imported.entries), 'entry', 'entries')}{flagged}{kept}{settings}{undo}",
+            timeout=8 if replaced else 4,
+        )
 
     # ------------------------------------------------------------ blends
 
@@ -1514,7 +1594,7 @@ class ExplorerApp(App[int]):
             spec = prompt_actions.preview_spec(
                 prompt, negative, trigger, self.builder.settings, self.preview_model
             )
-        except FeatureUnavailable as missing:
+        except AidxlError as missing:  # kb.workbench.jobs.JobRefused: what to do first
             self.notify(str(missing), severity="warning", timeout=6)
             return
         self.preview_running = True
@@ -1578,7 +1658,7 @@ class ExplorerApp(App[int]):
             return
         try:
             request = sheet_request(self.builder, self.preview_model)
-        except FeatureUnavailable as missing:
+        except AidxlError as missing:  # kb.workbench.jobs.JobRefused: what to do first
             self.notify(str(missing), severity="warning", timeout=6)
             return
         self.sheet_running = True

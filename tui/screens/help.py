@@ -165,6 +165,12 @@ ACTION_HELP: tuple[ActionHelp, ...] = (
     ActionHelp("builder", ENTRIES, ("app.builder_type_weight",), "type a weight"),
     ActionHelp(
         "builder",
+        ENTRIES,
+        ("app.builder_edit_entry",),
+        "edit the entry's text (prompt syntax, read like a paste)",
+    ),
+    ActionHelp(
+        "builder",
         APP,
         ("toggle_option",),
         "toggle auto-order, quality tags, aesthetic tags, styles first/appended",
@@ -182,10 +188,14 @@ ACTION_HELP: tuple[ActionHelp, ...] = (
         "builder",
         APP,
         ("paste_prompt",),
-        "paste an A1111 prompt (a `Negative prompt:` line is kept); it replaces the entries, "
-        "and says how many",
+        "paste a prompt, infotext or PNG path as written; asks append / replace",
     ),
-    ActionHelp("builder", APP, ("builder_undo",), "undo the last paste, load or removal (one level)"),
+    ActionHelp(
+        "builder",
+        APP,
+        ("builder_undo", "builder_redo"),
+        "undo / redo any builder edit (also ctrl+shift+z where the terminal sends it)",
+    ),
     ActionHelp(
         "builder", APP, ("save_blend", "load_blend"), "save the style entries as a named blend / load a blend"
     ),

@@ -27,6 +27,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import Static
 
+from kb.display_text import visible_controls
 from kb.knowledge.tagforms import to_prompt_form
 from tui.state.catalog_view import EntryDetail, SyntaxForm, forms_with_noun, other_noun
 from tui.state.character_features import CHANTS_HINT
@@ -94,7 +95,7 @@ def detail_layout(
     chosen_line: int | None = None
     text = Text()
     text.append(f"{kind_mark(detail.kind)} ".lstrip(), style=colour)
-    text.append(detail.prompt, style=f"bold {colour}")
+    text.append(visible_controls(detail.prompt), style=f"bold {colour}")
     text.append("\n")
     facts = [KIND_LABELS.get(detail.kind, detail.kind)]
     if detail.category is not None:
@@ -105,7 +106,7 @@ def detail_layout(
     text.append("\n")
     tier_text(text, detail, dark=dark)
     if detail.description:
-        text.append(f"\n{detail.description}\n", style="italic")
+        text.append(f"\n{visible_controls(detail.description, keep=chr(10))}\n", style="italic")
     character = detail.character
     if character is not None:
         features_text(text, detail)  # first: what ctrl+n / ctrl+o add, above the fold at 80×24
@@ -122,7 +123,7 @@ def detail_layout(
         label_style = "bold reverse" if chosen else "dim"
         text.append(f"{position + 1} ", style=label_style)
         text.append(f"{form.label:<{FORM_LABEL_WIDTH}}", style=label_style)
-        text.append(f" {form.text}\n", style="reverse" if chosen else "")
+        text.append(f" {visible_controls(form.text)}\n", style="reverse" if chosen else "")
         if form.label == "sentence" and character is not None:
             text.append(f"  {gender_note(character, noun)}\n", style="dim")
     text.append(f"  {FORM_KEYS_HINT}\n", style="dim")
@@ -130,7 +131,7 @@ def detail_layout(
         text.append(f" {detail.forms_missing}\n", style="dim italic")
     if detail.copyright:
         text.append("\ncopyright ", style="bold")
-        text.append(f"{detail.copyright}\n")
+        text.append(f"{visible_controls(detail.copyright)}\n")
     if detail.copyright_tag and detail.copyright_characters:
         noun = "character" if detail.copyright_characters == 1 else "characters"
         text.append(
@@ -140,10 +141,10 @@ def detail_layout(
         text.append("\n")
     if detail.tag:
         text.append("tag ", style="bold")
-        text.append(f"{detail.tag}\n")
+        text.append(f"{visible_controls(detail.tag)}\n")
     if detail.aliases:
         text.append("aliases ", style="bold")
-        text.append(", ".join(detail.aliases) + "\n")
+        text.append(visible_controls(", ".join(detail.aliases)) + "\n")
     if detail.implications is not None:
         implications_text(text, detail.implications)
     if detail.counts_per_source:
@@ -157,7 +158,7 @@ def detail_layout(
         text.append(f"\nsource: {detail.note}\n", style="dim")
     if detail.related:
         text.append(f"\n{detail.related_label}\n", style="bold underline")
-        text.append(", ".join(detail.related) + "\n")
+        text.append(visible_controls(", ".join(detail.related)) + "\n")
     hints = ["Enter lists its characters" if detail.kind == "copyright" else "Enter add", "^f favourite"]
     hints.append("^g preview")
     if detail.features_known:

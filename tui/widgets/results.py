@@ -20,6 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
+from kb.display_text import visible_controls
 from tui.state.searching import KIND_FILTERS, ResultRow
 from tui.widgets.focus_keys import KeysFollowFocus
 from tui.widgets.marks import (
@@ -215,10 +216,11 @@ class ResultsTable(KeysFollowFocus, ScrollView, can_focus=True):
         prompt_width = self._columns()[0]
         prompt = Text(no_wrap=True, overflow="ellipsis")
         if row.alias:
-            prompt.append(f"{row.alias} {ALIAS_ARROW} ", style="dim")
-        prompt.append(row.prompt, style=colour)
+            prompt.append(f"{visible_controls(row.alias)} {ALIAS_ARROW} ", style="dim")
+        # An ESC in a name must not reach the terminal: control characters show as `\u001b`.
+        prompt.append(visible_controls(row.prompt), style=colour)
         if row.description:
-            prompt.append(f"  {row.description}", style="dim italic")
+            prompt.append(f"  {visible_controls(row.description)}", style="dim italic")
         prompt.truncate(prompt_width, overflow="ellipsis", pad=True)
         parts: list[Segment] = [Segment(" "), Segment(kind_mark(row.kind), colour), Segment(" ")]
         parts += list(prompt.render(CONSOLE, end=""))
