@@ -258,6 +258,12 @@ async def test_keys_typed_in_a_burst_act_in_order_where_the_focus_is(
         await type_fast(pilot, *"by chi", "enter", "ctrl+u", *"ganyu")
         assert [entry.text for entry in app.builder.entries] == ["by chi4"]
         assert app.query_one("#search", Input).value == "ganyu"
+        # A filter changed just before Enter: Enter acts on the new filter's results.
+        await type_fast(pilot, "f7", "ctrl+u", *"genshin")
+        await type_fast(pilot, "f8", "ctrl+u", *"genshin", "enter")
+        assert app.copyright_scope is not None and app.copyright_scope.tag == "genshin_impact"
+        assert [entry.text for entry in app.builder.entries] == ["by chi4"]
+        await type_fast(pilot, "escape", "f2", "ctrl+u", *"ganyu")
         # ctrl+b then `y`: the builder's copy, never a `y` typed into the search box.
         await type_fast(pilot, "ctrl+b", "y")
         assert app.in_builder and app.query_one("#search", Input).value == "ganyu"

@@ -266,6 +266,7 @@ class ExplorerApp(App[int]):
         self.last_search_ms: float | None = None
         self.results_query: str | None = None  # the query whose results the table shows
         self.results_total: int | None = None  # entries in the whole list shown (None: not counted)
+        self.results_filter: SearchFilter | None = None  # the filters the rows shown answer
         self.showing_favourites = False  # the results are the favourites (an empty search box)
         self.query_before_scope = ""  # the search box before a copyright's listing replaced it
         self.detail_timer: Timer | None = None
@@ -629,6 +630,7 @@ class ExplorerApp(App[int]):
         self.last_search_ms = None if message.favourites else message.milliseconds
         self.search_problem = None
         self.results_query = message.query
+        self.results_filter = message.search_filter
         self.results_total = message.total
         self.showing_favourites = message.favourites
         self.detail_coming = message.detail_follows
@@ -661,6 +663,7 @@ class ExplorerApp(App[int]):
         self.ui(ResultsTable).show_rows([], dark=self.dark)
         self.last_search_ms = None
         self.results_query = ""
+        self.results_filter = self.search_filter
         self.results_total = None
         self.showing_favourites = False
         self.update_status()
@@ -1145,7 +1148,10 @@ class ExplorerApp(App[int]):
         query = event.value
         search = self.ui("#search", Input)
         row = self.ui(ResultsTable).highlighted_row()
-        if self.results_query != query and query.strip() and self.index is not None:
+        stale = self.results_query != query or self.results_filter != self.search_filter
+        search_filter = self.search_filter
+        listed = search_filter.kind is not None or search_filter.tiers is not None or self.copyright_scope
+        if stale and (query.strip() or listed) and self.index is not None:
             # Enter came before the results of the text typed: search it now (a few ms), so
             # Enter acts on what was typed, never on the row an older query left highlighted.
             found = self.search_now(query)
