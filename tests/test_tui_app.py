@@ -91,7 +91,7 @@ async def test_help_lists_every_key_and_closes(tiny_catalog_file: Path) -> None:
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
-    assert ("builder", "+ / -", "weight ±0.05") in KEYS
+    assert ("builder", "+ / = / -", "weight ±0.05") in KEYS
 
 
 @sync
@@ -568,6 +568,12 @@ async def test_search_select_add_weight_lint_fix_copy(tiny_catalog_file: Path) -
             await pilot.pause()
             assert app.results_query == query
             await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.query_one("#search").value == ""  # cleared for the next search
+        await pilot.press(*"by chi4")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert [row.prompt for row in app.query_one(ResultsTable).rows_shown][:1] == ["by chi4"]
         detail = static_text(app, "#detail-body")
         assert detail.startswith("by chi4\nstyle · danbooru artist · 400 posts\n✓ verified AIDXL trigger")

@@ -116,6 +116,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         description=EXPLORE_DESCRIPTION,
         formatter_class=ProseAndExamplesFormatter,
     )
+    explore.add_argument(
+        "--keep-search",
+        action="store_true",
+        help="keep the search box's text after Enter adds a result (default: cleared for the next search)",
+    )
     explore.set_defaults(run=run_explorer)
     for module_name in module_names:
         importlib.import_module(module_name).register(subparsers, common)
@@ -133,7 +138,7 @@ def _pause_for_tests() -> None:
 def run_explorer(args: argparse.Namespace) -> int:
     from tui.app import run_app
 
-    return run_app(getattr(args, "catalog", None))
+    return run_app(getattr(args, "catalog", None), keep_search=getattr(args, "keep_search", False))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

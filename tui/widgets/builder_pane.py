@@ -16,10 +16,11 @@ from kb.display_text import visible_controls
 from tui.state.builder import BuilderEntry, BuilderState
 from tui.state.rendering import RenderedPrompt
 from tui.state.wording import counted
+from tui.widgets.focus_keys import KeysFollowFocus
 from tui.widgets.marks import KIND_LABELS, UNKNOWN_MARK, kind_colour, kind_mark
 
 
-class EntriesTable(DataTable[Text]):
+class EntriesTable(KeysFollowFocus, DataTable[Text]):
     """The builder's entries; keys edit the highlighted one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -77,7 +78,7 @@ class PromptBox(Static):
         return Content("\n").join(kept)
 
 
-class FindingsTable(DataTable[Text]):
+class FindingsTable(KeysFollowFocus, DataTable[Text]):
     """Lint findings of the rendered positive prompt; Enter jumps to the tag, f applies the fix."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
