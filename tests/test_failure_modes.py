@@ -158,13 +158,16 @@ def test_ctrl_c_while_the_command_loads(tmp_path: Path, tagger_file: Path) -> No
 
 _QUERY_CHILD = """
 import sys
+import threading
 import duckdb
 import ingest.build
 from tui.cli import main
 
 def querying_build(*args, **kwargs):
     connection = duckdb.connect()
-    print("querying", file=sys.stderr, flush=True)
+    # Say "querying" once the query runs: a Ctrl-C that lands before it starts would be held by Python
+    # until the endless query returned.
+    threading.Timer(0.5, lambda: print("querying", file=sys.stderr, flush=True)).start()
     connection.execute("SELECT count(*) FROM range(1000000000) a, range(1000000) b").fetchall()
     raise AssertionError("the query ended by itself")
 
