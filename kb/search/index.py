@@ -37,7 +37,7 @@ from rapidfuzz.distance import OSA
 
 from kb.knowledge.tagforms import escape_a1111
 from kb.schema import TriggerKind, TriggerTier
-from kb.search.arrays import IndexArrays, PackedStrings, pad_for_trigrams, trigram_codes_of, word_hash
+from kb.search.arrays import IndexArrays, PackedStrings, pad_for_trigrams, trigram_codes_of, word_key
 from kb.search.filters import KIND_CODES, kind_code
 from kb.search.hits import MatchedVia, MatchReason, SearchHit
 from kb.search.normalize import loosen, normalize, word_starts
@@ -253,8 +253,11 @@ class SearchIndex:
         self.entry_tags = PackedStrings(arrays.entry_tags, arrays.entry_tag_starts)
         self.string_normals = PackedStrings(arrays.string_normals, arrays.string_normal_starts)
         self.string_looses = PackedStrings(arrays.string_looses, arrays.string_loose_starts)
-        # Searched in place (PackedStrings.bisect_left): nothing is split when the index loads.
-        self.suffix_keys = PackedStrings(arrays.suffix_keys, arrays.suffix_key_starts)
+        # Searched in place (PackedStrings.bisect_left): nothing is split when the index loads. A
+        # suffix is the end of its loose string, read from that string's bytes.
+        self.suffix_keys = PackedStrings(
+            arrays.string_looses, arrays.suffix_key_starts, arrays.suffix_string, arrays.string_loose_starts
+        )
         self.arrays = arrays
         self.string_entry = arrays.string_entry
         self.suffix_string = arrays.suffix_string
@@ -445,8 +448,12 @@ class SearchIndex:
             keep = collector.allowed[self.string_entry[string_ids]]
             string_ids, reasons = string_ids[keep], reasons[keep]
         checked = 0
+        wanted = collector.missing
         while collector.missing > 0 and string_ids.size and checked < MAX_CHECKS:
-            order = self._ranked(string_ids, collector.missing)
+            order = self._ranked(string_ids, wanted)
+            # Each round ranks a larger share of what is left: a range of millions of strings that
+            # are mostly rejected takes a few rounds, not one per handful (quadratic at scale).
+            wanted *= 4
             for position in order.tolist():
                 string_id = int(string_ids[position])
                 entry = int(self.string_entry[string_id])
@@ -666,13 +673,14 @@ class SearchIndex:
         return ranges
 
     def _known_words(self, words: list[str]) -> list[bool]:
-        """Whether each of `words` may be a word of a string (by hash: a rare false yes, never a false no)."""
-        known_hashes = self.arrays.word_hashes
-        if known_hashes.size == 0:
+        """Whether each of `words` may be a word of a string (by its first 8 bytes: a rare false yes,
+        never a false no)."""
+        known_keys = self.arrays.word_keys
+        if known_keys.size == 0:
             return [False] * len(words)
-        hashes = np.array([word_hash(word) for word in words], dtype=np.uint32)
-        slots = np.minimum(np.searchsorted(known_hashes, hashes), known_hashes.size - 1)
-        found: list[bool] = (known_hashes[slots] == hashes).tolist()
+        keys = np.array([word_key(word) for word in words], dtype=np.uint64)
+        slots = np.minimum(np.searchsorted(known_keys, keys), known_keys.size - 1)
+        found: list[bool] = (known_keys[slots] == keys).tolist()
         return found
 
     def _fuzzy_ranked(self, loose: str, candidate_ids: list[int]) -> list[tuple[float, float, int]]:

@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
+import numpy as np
+import numpy.typing as npt
+
 from kb.knowledge.tagforms import to_plain_form
 from kb.schema import KIND_OF_CATEGORY, Category, TriggerKind, TriggerTier
-from kb.search.normalize import normalize
+from kb.search.normalize import searchable_forms
 
 if TYPE_CHECKING:
     import duckdb
@@ -29,11 +32,12 @@ NO_CATEGORY = -1
 TIER_ORDER: tuple[TriggerTier, ...] = (TriggerTier.VERIFIED, TriggerTier.AUTHOR, TriggerTier.DANBOORU)
 
 
+_TIER_CODE_OF: dict[str, int] = {str(tier): code for code, tier in enumerate(TIER_ORDER)}
+
+
 def tier_code(tier: str) -> int:
-    try:
-        return TIER_ORDER.index(TriggerTier(tier))
-    except ValueError:
-        return len(TIER_ORDER) - 1
+    # A dict, not TriggerTier(tier): this runs once per trigger row (a million at scale).
+    return _TIER_CODE_OF.get(str(tier), len(TIER_ORDER) - 1)
 
 
 VERIFIED_TIER_CODE = TIER_ORDER.index(TriggerTier.VERIFIED)
@@ -51,7 +55,9 @@ class StringSource(IntEnum):
 
 @dataclass
 class CatalogRows:
-    """Entries as parallel lists, and (normalized string, entry, source) triples."""
+    """Entries as parallel lists, and the strings that find them: (entry, raw text, source) as
+    parallel lists, normalized and deduplicated by `searchable_strings` (in bulk: a million-tag
+    catalog has millions of strings)."""
 
     texts: list[str] = field(default_factory=list)  # unescaped trigger text
     tag_names: list[str | None] = field(default_factory=list)
@@ -59,7 +65,9 @@ class CatalogRows:
     categories: list[int] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)
     tiers: list[int] = field(default_factory=list)  # tier_code: 0 verified, 1 author, 2 danbooru
-    strings: dict[tuple[int, str], StringSource] = field(default_factory=dict)
+    string_entries: list[int] = field(default_factory=list)
+    string_texts: list[str] = field(default_factory=list)  # as the catalog writes them
+    string_sources: list[int] = field(default_factory=list)  # StringSource values
 
     def add_entry(
         self, text: str, tag_name: str | None, kind: str, category: int, count: int, tier: int
@@ -73,13 +81,47 @@ class CatalogRows:
         return len(self.texts) - 1
 
     def add_string(self, entry: int, text: str, source: StringSource) -> None:
-        normal = normalize(text)
-        if not normal:
-            return
-        key = (entry, normal)
-        known = self.strings.get(key)
-        if known is None or source < known:
-            self.strings[key] = source
+        self.string_entries.append(entry)
+        self.string_texts.append(text)
+        self.string_sources.append(int(source))
+
+    def searchable_strings(self) -> SearchableStrings:
+        """Each (entry, normal form) once, at its best source, ordered by entry, then source, then
+        first appearance; empty normal forms are dropped."""
+        normals, looses = searchable_forms(self.string_texts)
+        best: dict[tuple[int, str], int] = {}  # (entry, normal) -> position of its best string
+        sources = self.string_sources
+        for position, key in enumerate(zip(self.string_entries, normals, strict=True)):
+            known = best.get(key)
+            if known is None:
+                best[key] = position
+            elif sources[position] < sources[known]:
+                # The key keeps its first place in the dict (the tie order) but takes the better source.
+                best[key] = position
+        del normals
+        kept = np.fromiter(best.values(), dtype=np.int64, count=len(best))
+        entries = np.fromiter((entry for entry, _ in best), dtype=np.int64, count=len(best))
+        kept_sources = np.array(sources, dtype=np.int8)[kept]
+        keep_normal = [normal for _, normal in best]
+        del best
+        order = np.lexsort((kept_sources, entries))  # stable: ties keep first appearance
+        nonempty = [position for position in order.tolist() if keep_normal[position]]
+        return SearchableStrings(
+            entries=entries[nonempty].astype(np.int32),
+            sources=kept_sources[nonempty],
+            normals=[keep_normal[position] for position in nonempty],
+            looses=[looses[int(kept[position])] for position in nonempty],
+        )
+
+
+@dataclass
+class SearchableStrings:
+    """The index's strings in their final order: entry, source, normal and loose form."""
+
+    entries: npt.NDArray[np.int32]
+    sources: npt.NDArray[np.int8]
+    normals: list[str]
+    looses: list[str]
 
 
 # Per tag, the best tier first: the first trigger of a tag names its entry (see read_catalog_rows).
