@@ -41,6 +41,7 @@ import json
 import mmap
 import os
 import struct
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
@@ -383,7 +384,9 @@ def build_arrays(rows: CatalogRows, on_stage: StageCallback | None = None) -> In
     stage(ARRAY_STAGES[1])
     suffixes = _word_start_suffixes(string_looses, string_loose_starts)
     stage(ARRAY_STAGES[2])
-    trigram_codes, trigram_starts, trigram_strings = _build_trigrams(strings.looses)
+    trigram_codes, trigram_starts, trigram_strings = _build_trigrams(
+        string_looses, string_loose_starts, strings.looses
+    )
     del strings.looses[:]
     stage(ARRAY_STAGES[3])
     entry_texts, entry_text_starts = pack_strings(rows.texts)
@@ -519,69 +522,121 @@ def _byte_order(blob: ByteArray, starts: IntArray, ends: IntArray) -> IntArray:
     return ordered
 
 
-def _build_trigrams(looses: list[str]) -> tuple[IntArray, IntArray, Int32Array]:
-    """Posting lists of string ids per trigram, computed with numpy over batches of strings.
+def _build_trigrams(
+    blob: ByteArray, starts: IntArray, looses: list[str]
+) -> tuple[IntArray, IntArray, Int32Array]:
+    """Posting lists of string ids per trigram of each padded loose string (` loose `).
 
-    Trigrams of three ASCII characters (nearly all) become one sorted uint64 per (trigram, string):
-    the 21-bit trigram above the 32-bit string id; the rest are sorted with lexsort and merged in.
+    A string of ASCII characters (nearly all) is read in its bytes: its trigram centred on each of
+    its characters (a space beyond either end) becomes one uint64, the 21-bit trigram above the
+    32-bit string id, and all of them are sorted at once. The other strings go through UTF-32: their
+    ASCII trigrams join those keys, the rest are sorted apart and merged in.
     """
-    ascii_keys: list[UInt64Array] = []
-    wide_codes: list[IntArray] = []
-    wide_owners: list[IntArray] = []
-    for first in range(0, len(looses), _TRIGRAM_BATCH):
-        padded = [pad_for_trigrams(loose) for loose in looses[first : first + _TRIGRAM_BATCH]]
-        lengths = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
-        points = np.frombuffer("".join(padded).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        del padded
-        string_of_point = np.repeat(np.arange(first, first + lengths.size, dtype=np.int64), lengths)
-        # A trigram belongs to a string when its three points do: drop those across a boundary.
-        inside = string_of_point[:-2] == string_of_point[2:]
-        owners = string_of_point[:-2][inside]
-        del string_of_point
-        one, two, three = (points[shift : points.size - 2 + shift][inside].astype(np.int64) for shift in range(3))
-        ascii = (one | two | three) < 128
-        ascii_keys.append(
-            (((one[ascii] << 14) | (two[ascii] << 7) | three[ascii]).astype(np.uint64) << np.uint64(32))
-            | owners[ascii].astype(np.uint64)
+    string_count = int(starts.size) - 1
+    lengths = np.diff(starts) - 1
+    wide = np.zeros(string_count, dtype=np.bool_)
+    high_bytes = np.flatnonzero(blob >= 0x80)
+    if high_bytes.size:
+        wide[np.searchsorted(starts, high_bytes, side="right") - 1] = True
+    # Strings with a non-ASCII character: every trigram through UTF-32; their ASCII trigrams join
+    # the keys below, the others stay apart (none of them is an ASCII trigram).
+    codes_wide, owners_wide = _wide_trigrams(
+        [looses[i] for i in np.flatnonzero(wide).tolist()], np.flatnonzero(wide)
+    )
+    points_wide = np.stack(
+        (
+            codes_wide // _CODE_BASE // _CODE_BASE,
+            codes_wide // _CODE_BASE % _CODE_BASE,
+            codes_wide % _CODE_BASE,
         )
-        wide = ~ascii
-        wide_codes.append((one[wide] * _CODE_BASE + two[wide]) * _CODE_BASE + three[wide])
-        wide_owners.append(owners[wide])
-    if ascii_keys:
-        keys = np.concatenate(ascii_keys)
-        del ascii_keys
-        keys.sort()
-        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if keys.size else keys
-        trigrams = (keys >> np.uint64(32)).astype(np.int64)
-        ascii_owners = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        del keys
-        ascii_codes = (((trigrams >> 14) & 127) * _CODE_BASE + ((trigrams >> 7) & 127)) * _CODE_BASE + (
-            trigrams & 127
-        )
-        codes_wide = np.concatenate(wide_codes)
-        owners_wide = np.concatenate(wide_owners)
+    )
+    ascii_of_wide = (points_wide < 128).all(axis=0)
+    keys = np.empty(int(lengths[~wide].sum()) + int(ascii_of_wide.sum()), dtype=np.uint64)
+    wide_keys = (
+        (points_wide[0, ascii_of_wide].astype(np.uint64) << np.uint64(46))
+        | (points_wide[1, ascii_of_wide].astype(np.uint64) << np.uint64(39))
+        | (points_wide[2, ascii_of_wide].astype(np.uint64) << np.uint64(32))
+        | owners_wide[ascii_of_wide].astype(np.uint64)
+    )
+    keys[: wide_keys.size] = wide_keys
+    filled = int(wide_keys.size)
+    codes_wide, owners_wide = codes_wide[~ascii_of_wide], owners_wide[~ascii_of_wide]
+    del points_wide, wide_keys
+    for first in range(0, string_count, _TRIGRAM_BATCH):
+        last = min(first + _TRIGRAM_BATCH, string_count)
+        low, high = int(starts[first]), int(starts[last]) - 1
+        chunk = blob[low:high].astype(np.uint64)
+        owners = np.repeat(np.arange(first, last, dtype=np.uint64), lengths[first:last] + 1)[:-1]
+        separators = chunk == ord(BLOB_SEPARATOR)
+        before = np.empty_like(chunk)
+        before[0] = ord(_TRIGRAM_PAD)
+        before[1:] = chunk[:-1]
+        before[1:][separators[:-1]] = ord(_TRIGRAM_PAD)
+        after = np.empty_like(chunk)
+        after[-1:] = ord(_TRIGRAM_PAD)
+        after[:-1] = chunk[1:]
+        after[:-1][separators[1:]] = ord(_TRIGRAM_PAD)
+        centred = ~separators & ~wide[owners.astype(np.int64)]
+        batch = (
+            (before[centred] << np.uint64(46))
+            | (chunk[centred] << np.uint64(39))
+            | (after[centred] << np.uint64(32))
+        ) | owners[centred]
+        del before, after, chunk, owners, separators, centred
+        batch.sort()
+        # A trigram twice in one string counts once (the string id is in the key).
+        batch = batch[np.concatenate(([True], batch[1:] != batch[:-1]))] if batch.size else batch
+        keys[filled : filled + batch.size] = batch
+        filled += batch.size
+    keys = keys[:filled]
+    keys.sort()
+    if sys.byteorder == "little":  # each key's two halves without a temporary array of keys
+        halves = keys.view(np.uint32).reshape(-1, 2)  # [string id, trigram]
+        ascii_owners, trigrams = halves[:, 0].astype(np.int64), halves[:, 1].astype(np.int64)
+        del halves
     else:
-        ascii_codes = ascii_owners = codes_wide = owners_wide = np.zeros(0, dtype=np.int64)
-    order = np.lexsort((owners_wide, codes_wide))
-    codes_wide, owners_wide = codes_wide[order], owners_wide[order]
-    if codes_wide.size:
-        distinct = np.ones(codes_wide.size, dtype=np.bool_)
-        distinct[1:] = (codes_wide[1:] != codes_wide[:-1]) | (owners_wide[1:] != owners_wide[:-1])
-        codes_wide, owners_wide = codes_wide[distinct], owners_wide[distinct]
-    # Merge the two sorted runs: no trigram is in both, so each wide one goes before the first
-    # ASCII one with a larger code.
+        ascii_owners = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        trigrams = (keys >> np.uint64(32)).astype(np.int64)
+    del keys
+    ascii_codes = (((trigrams >> 14) & 127) * _CODE_BASE + ((trigrams >> 7) & 127)) * _CODE_BASE + (
+        trigrams & 127
+    )
+    del trigrams
+    # Merge the two sorted runs: each wide trigram goes before the first ASCII one with a larger code.
     total = ascii_codes.size + codes_wide.size
-    wide_slots = np.searchsorted(ascii_codes, codes_wide) + np.arange(codes_wide.size)
     is_wide = np.zeros(total, dtype=np.bool_)
-    is_wide[wide_slots] = True
+    is_wide[np.searchsorted(ascii_codes, codes_wide) + np.arange(codes_wide.size)] = True
     codes = np.empty(total, dtype=np.int64)
-    owners = np.empty(total, dtype=np.int64)
+    owners = np.empty(total, dtype=np.int32)
     codes[is_wide], owners[is_wide] = codes_wide, owners_wide
     codes[~is_wide], owners[~is_wide] = ascii_codes, ascii_owners
+    del ascii_codes, ascii_owners, is_wide
     first_of_code = np.ones(total, dtype=np.bool_)
     first_of_code[1:] = codes[1:] != codes[:-1]
-    starts = np.flatnonzero(first_of_code).astype(np.int64)
-    return codes[first_of_code], np.append(starts, total).astype(np.int64), owners.astype(np.int32)
+    code_starts = np.flatnonzero(first_of_code).astype(np.int64)
+    return codes[first_of_code], np.append(code_starts, total).astype(np.int64), owners
+
+
+def _wide_trigrams(texts: list[str], string_ids: IntArray) -> tuple[IntArray, IntArray]:
+    """(code, string id) of every distinct trigram of each padded text, sorted (UTF-32 code points)."""
+    if not texts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    padded = [pad_for_trigrams(text) for text in texts]
+    lengths = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
+    points = np.frombuffer("".join(padded).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(
+        np.int64
+    )
+    string_of_point = np.repeat(string_ids.astype(np.int64), lengths)
+    # A trigram belongs to a string when its three points do: drop those across a boundary.
+    inside = np.repeat(np.arange(len(padded)), lengths)
+    inside = inside[:-2] == inside[2:]
+    codes = ((points[:-2] * _CODE_BASE + points[1:-1]) * _CODE_BASE + points[2:])[inside]
+    owners = string_of_point[:-2][inside]
+    order = np.lexsort((owners, codes))
+    codes, owners = codes[order], owners[order]
+    distinct = np.ones(codes.size, dtype=np.bool_)
+    distinct[1:] = (codes[1:] != codes[:-1]) | (owners[1:] != owners[:-1])
+    return codes[distinct], owners[distinct]
 
 
 __all__ = [

@@ -46,11 +46,15 @@ def loosen(normal: str) -> str:
 # normal form only turns `_` into spaces (unless the whole is an emoticon face, `o_o`), and it is
 # its own loose form.
 _SIMPLE_NAME = re.compile(r"[a-z0-9]+(?:[ _][a-z0-9]+)*")
+# The same words followed by a qualifier in brackets (`ganyu_(genshin_impact)`): the loose form
+# drops the brackets (`ganyu genshin impact`).
+_QUALIFIED_NAME = re.compile(r"[a-z0-9]+(?:[ _][a-z0-9]+)*[ _]\([a-z0-9]+(?:[ _][a-z0-9]+)*\)")
 
 
 def searchable_forms(texts: list[str]) -> tuple[list[str], list[str]]:
     """`normalize` and `loosen` of many strings: the same forms, a fast path for the common shape."""
     simple = _SIMPLE_NAME.fullmatch
+    qualified = _QUALIFIED_NAME.fullmatch
     normals: list[str] = []
     looses: list[str] = []
     for text in texts:
@@ -58,6 +62,10 @@ def searchable_forms(texts: list[str]) -> tuple[list[str], list[str]]:
             normal = text.replace("_", " ")
             normals.append(normal)
             looses.append(normal)
+        elif qualified(text) is not None:
+            normal = text.replace("_", " ")
+            normals.append(normal)
+            looses.append(normal.replace(" (", " ")[:-1])
         else:
             normal = normalize(text)
             normals.append(normal)
