@@ -249,7 +249,9 @@ class IndexArrays:
             for (_, _, _, array_offset, _), array in zip(entries, arrays.values(), strict=True):
                 handle.seek(data_start + array_offset)
                 handle.write(memoryview(array).cast("B"))
-            handle.truncate(data_start + offset)
+            # No padding after the last array: a file cut by even one byte is cut short.
+            last_offset, last = entries[-1][3], list(arrays.values())[-1]
+            handle.truncate(data_start + last_offset + last.nbytes)
         partial.replace(path)
         _remember_verified(path)
 
@@ -500,7 +502,9 @@ def _byte_order(blob: ByteArray, starts: IntArray, ends: IntArray) -> IntArray:
         items = ordered[members]
         keys = [_prefix_keys(blob, starts[items], ends[items], skip + 8 * part) for part in range(3)]
         capped = np.minimum(lengths[items] - skip, _SORT_WIDTH + 1)
-        local = np.lexsort((items, capped, keys[2], keys[1], keys[0], runs))
+        # lexsort is stable and each run's items are in ascending order: ties keep that order.
+        # The first round is one run.
+        local = np.lexsort((capped, keys[2], keys[1], keys[0], runs) if skip else (capped, *keys[::-1]))
         items = items[local]
         ordered[members] = items
         runs = runs[local]
@@ -583,21 +587,21 @@ def _build_trigrams(
             | (after[centred] << np.uint64(32))
         ) | owners[centred]
         del before, after, chunk, owners, separators, centred
-        batch.sort()
-        # A trigram twice in one string counts once (the string id is in the key).
-        batch = batch[np.concatenate(([True], batch[1:] != batch[:-1]))] if batch.size else batch
         keys[filled : filled + batch.size] = batch
         filled += batch.size
     keys = keys[:filled]
     keys.sort()
+    # A trigram twice in one string counts once (the string id is in the key).
+    distinct = np.ones(keys.size, dtype=np.bool_)
+    distinct[1:] = keys[1:] != keys[:-1]
     if sys.byteorder == "little":  # each key's two halves without a temporary array of keys
         halves = keys.view(np.uint32).reshape(-1, 2)  # [string id, trigram]
-        ascii_owners, trigrams = halves[:, 0].astype(np.int64), halves[:, 1].astype(np.int64)
+        ascii_owners, trigrams = halves[distinct, 0].astype(np.int64), halves[distinct, 1].astype(np.int64)
         del halves
     else:
-        ascii_owners = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        trigrams = (keys >> np.uint64(32)).astype(np.int64)
-    del keys
+        ascii_owners = (keys[distinct] & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        trigrams = (keys[distinct] >> np.uint64(32)).astype(np.int64)
+    del keys, distinct
     ascii_codes = (((trigrams >> 14) & 127) * _CODE_BASE + ((trigrams >> 7) & 127)) * _CODE_BASE + (
         trigrams & 127
     )
