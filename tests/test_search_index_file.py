@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import kb.search.arrays as arrays_module
 from kb.catalog import open_catalog
 from kb.knowledge.tagforms import EMOTICON_TAGS
 from kb.search import SearchIndex
@@ -197,13 +197,13 @@ def test_checksums_are_verified_once_per_file_identity(
 ) -> None:
     path, _ = saved
     digests: list[int] = []
-    real = arrays_module.xxhash.xxh3_128_hexdigest
+    real = xxhash.xxh3_128_hexdigest
 
     def counting(data: memoryview) -> str:
         digests.append(len(data))
         return str(real(data))
 
-    monkeypatch.setattr(arrays_module.xxhash, "xxh3_128_hexdigest", counting)
+    monkeypatch.setattr(xxhash, "xxh3_128_hexdigest", counting)
     forget_verified_files()
     assert IndexArrays.open(path) is not None
     verified = len(digests)

@@ -13,7 +13,9 @@ Arrays (n entries, m strings, s word-start suffixes, g distinct trigrams, w dist
 - suffixes, sorted: every loose string from each of its word starts (`lucy cyberpunk` gives
   `lucy cyberpunk`, `cyberpunk`), kept as byte positions into `string_looses` (a suffix runs to
   the end of its string, so it needs no bytes of its own): `suffix_key_starts` (int64),
-  `suffix_string` (int32), `suffix_offset` (int32, bytes from the string's start: 0 = the whole string);
+  `suffix_string` (int32), `suffix_offset` (int32, bytes from the string's start: 0 = the whole
+  string), `suffix_word_length` (uint8, bytes of the suffix's first word, up to a space; 255 for
+  255 or more);
 - `word_keys` (uint64, sorted, w or fewer): the first 8 bytes (zero-padded, big-endian) of every
   distinct word, a quick "may this be a word" test for typo neighbours of a short query (a longer
   word shares its key with others: that only costs one more lookup, never a result);
@@ -64,6 +66,8 @@ _TRIGRAM_PAD = " "
 _CODE_BASE = 0x110000  # one more than the largest code point: codes of 3 code points fit in int64
 # Suffixes are sorted by this many bytes at a time (three uint64 keys); longer ties go another round.
 _SORT_WIDTH = 24
+# `suffix_word_length` of a first word this long or longer.
+LONG_WORD = 255
 # Strings turned into trigram keys per batch (bounds the build's temporary arrays).
 _TRIGRAM_BATCH = 250_000
 
@@ -214,6 +218,7 @@ class IndexArrays:
     suffix_key_starts: IntArray
     suffix_string: Int32Array
     suffix_offset: Int32Array
+    suffix_word_length: ByteArray
     word_keys: UInt64Array
     suffixes_by_string: Int32Array
     suffix_starts_by_string: IntArray
@@ -230,7 +235,7 @@ class IndexArrays:
         # Offsets count from the data start; fixed once the header's length is known.
         offset = 0
         for name, array in arrays.items():
-            digest = xxhash.xxh3_128_hexdigest(memoryview(array).cast("B"))
+            digest = xxhash.xxh3_128_hexdigest(array.data.cast("B"))
             entries.append([name, array.dtype.str, list(array.shape), offset, digest])
             offset += -(-array.nbytes // ARRAY_ALIGNMENT) * ARRAY_ALIGNMENT
         header = json.dumps(
@@ -248,7 +253,7 @@ class IndexArrays:
             handle.write(FILE_MAGIC + _HEADER_LENGTH.pack(len(header)) + header)
             for (_, _, _, array_offset, _), array in zip(entries, arrays.values(), strict=True):
                 handle.seek(data_start + array_offset)
-                handle.write(memoryview(array).cast("B"))
+                handle.write(array.data.cast("B"))
             # No padding after the last array: a file cut by even one byte is cut short.
             last_offset, last = entries[-1][3], list(arrays.values())[-1]
             handle.truncate(data_start + last_offset + last.nbytes)
@@ -314,7 +319,7 @@ class IndexArrays:
                 raise DamagedIndexError(f"cut short (array {name!r} runs past the end)")
             # Views into the mapping (read-only): the pages are read from the file as searches touch them.
             array = np.frombuffer(mapped, dtype=dtype, count=count, offset=start)
-            if verify and xxhash.xxh3_128_hexdigest(memoryview(array).cast("B")) != digest:
+            if verify and xxhash.xxh3_128_hexdigest(array.data.cast("B")) != digest:
                 raise DamagedIndexError(f"array {name!r} does not match its checksum")
             stored[name] = array
         missing = sorted(set(expected) - set(stored))
@@ -411,6 +416,7 @@ def build_arrays(rows: CatalogRows, on_stage: StageCallback | None = None) -> In
         suffix_key_starts=suffixes.starts,
         suffix_string=suffixes.strings,
         suffix_offset=suffixes.offsets,
+        suffix_word_length=suffixes.word_lengths,
         word_keys=suffixes.word_keys,
         suffixes_by_string=suffixes.by_string,
         suffix_starts_by_string=suffixes.by_string_starts,
@@ -429,6 +435,7 @@ class _Suffixes:
     starts: IntArray  # byte position in the loose blob, in sorted order
     strings: Int32Array
     offsets: Int32Array
+    word_lengths: ByteArray
     word_keys: UInt64Array
     by_string: Int32Array
     by_string_starts: IntArray
@@ -460,7 +467,8 @@ def _word_start_suffixes(blob: ByteArray, starts: IntArray) -> _Suffixes:
     # The first word of each suffix (up to a space) as a key for "is this a word".
     spaces = np.flatnonzero(blob == ord(" "))
     next_space = np.append(spaces, size)[np.searchsorted(spaces, positions)]
-    words = _prefix_keys(blob, positions, np.minimum(next_space, ends), 0)
+    word_ends = np.minimum(next_space, ends)
+    words = _prefix_keys(blob, positions, word_ends, 0)
     words.sort()
     distinct = np.ones(words.size, dtype=np.bool_)
     distinct[1:] = words[1:] != words[:-1]
@@ -468,6 +476,7 @@ def _word_start_suffixes(blob: ByteArray, starts: IntArray) -> _Suffixes:
         starts=positions[order],
         strings=owners[order].astype(np.int32),
         offsets=(positions - starts[owners])[order].astype(np.int32),
+        word_lengths=np.minimum(word_ends - positions, LONG_WORD)[order].astype(np.uint8),
         word_keys=words[distinct],
         # Suffixes were found string by string: each string's are a run of `sorted_position`.
         by_string=sorted_position.astype(np.int32),
@@ -520,7 +529,7 @@ def _byte_order(blob: ByteArray, starts: IntArray, ends: IntArray) -> IntArray:
         in_tie[:-1] |= tied
         run_starts = np.ones(members.size, dtype=np.bool_)
         run_starts[1:] = ~tied
-        runs = np.cumsum(run_starts)[in_tie]
+        runs = np.cumsum(run_starts, dtype=np.int64)[in_tie]
         members = members[in_tie]
         skip += _SORT_WIDTH
     return ordered
@@ -570,7 +579,7 @@ def _build_trigrams(
         last = min(first + _TRIGRAM_BATCH, string_count)
         low, high = int(starts[first]), int(starts[last]) - 1
         chunk = blob[low:high].astype(np.uint64)
-        owners = np.repeat(np.arange(first, last, dtype=np.uint64), lengths[first:last] + 1)[:-1]
+        batch_owners = np.repeat(np.arange(first, last, dtype=np.uint64), lengths[first:last] + 1)[:-1]
         separators = chunk == ord(BLOB_SEPARATOR)
         before = np.empty_like(chunk)
         before[0] = ord(_TRIGRAM_PAD)
@@ -580,13 +589,13 @@ def _build_trigrams(
         after[-1:] = ord(_TRIGRAM_PAD)
         after[:-1] = chunk[1:]
         after[:-1][separators[1:]] = ord(_TRIGRAM_PAD)
-        centred = ~separators & ~wide[owners.astype(np.int64)]
+        centred = ~separators & ~wide[batch_owners.astype(np.int64)]
         batch = (
             (before[centred] << np.uint64(46))
             | (chunk[centred] << np.uint64(39))
             | (after[centred] << np.uint64(32))
-        ) | owners[centred]
-        del before, after, chunk, owners, separators, centred
+        ) | batch_owners[centred]
+        del before, after, chunk, batch_owners, separators, centred
         keys[filled : filled + batch.size] = batch
         filled += batch.size
     keys = keys[:filled]
@@ -645,11 +654,13 @@ def _wide_trigrams(texts: list[str], string_ids: IntArray) -> tuple[IntArray, In
 
 __all__ = [
     "ARRAY_STAGES",
+    "LONG_WORD",
     "NO_CATEGORY",
     "DamagedIndexError",
     "IndexArrays",
     "PackedStrings",
     "build_arrays",
+    "encoded",
     "forget_verified_files",
     "pad_for_trigrams",
     "trigram_codes_of",

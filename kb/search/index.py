@@ -37,7 +37,15 @@ from rapidfuzz.distance import OSA
 
 from kb.knowledge.tagforms import escape_a1111
 from kb.schema import TriggerKind, TriggerTier
-from kb.search.arrays import IndexArrays, PackedStrings, pad_for_trigrams, trigram_codes_of, word_key
+from kb.search.arrays import (
+    LONG_WORD,
+    IndexArrays,
+    PackedStrings,
+    encoded,
+    pad_for_trigrams,
+    trigram_codes_of,
+    word_key,
+)
 from kb.search.filters import KIND_CODES, kind_code
 from kb.search.hits import MatchedVia, MatchReason, SearchHit
 from kb.search.normalize import loosen, normalize, word_starts
@@ -323,6 +331,7 @@ class SearchIndex:
         else:
             self.usage_popularity = self.post_popularity  # shared: no usage adds nothing
         self.popularity = self.tier_bonuses() + self.usage_popularity
+        self._suffix_keys_cache: FloatArray | None = None  # see _suffix_sort_keys
 
     def tier_bonuses(self) -> FloatArray:
         """Per entry, TIER_STEP for each tier step it ranks above `danbooru` (see `ranking_tier`)."""
@@ -420,11 +429,28 @@ class SearchIndex:
         self._filter_masks[key] = mask
         return mask
 
-    def _ranked(self, string_ids: npt.NDArray[np.int32], wanted: int) -> npt.NDArray[np.intp]:
-        """Positions into `string_ids`, most popular entry first, enough for `wanted` entries if possible."""
+    def _sort_keys(self, string_ids: npt.NDArray[np.int32]) -> FloatArray:
+        """Each string's ranking key: its entry's popularity, and its own name before its aliases
+        when both match (ties broken by source)."""
         popularity = self.popularity[self.string_entry[string_ids]]
-        # Prefer the entry's own name over its aliases when both match (ties broken by source).
-        sort_key = popularity * 8 - self.arrays.string_source[string_ids]
+        return popularity * 8 - self.arrays.string_source[string_ids]
+
+    def _suffix_sort_keys(self, low: int, high: int) -> FloatArray:
+        """`_sort_keys` of the strings of sorted suffixes low..high-1, read from one array built on
+        first use (per usage): a one-letter prefix ranges over a tenth of the suffixes, and looking
+        each one's entry up then cost most of a query at scale."""
+        keys = self._suffix_keys_cache
+        if keys is None:
+            keys = self._suffix_keys_cache = self._sort_keys(self.suffix_string)
+        return keys[low:high]
+
+    def _ranked(
+        self, string_ids: npt.NDArray[np.int32], wanted: int, sort_key: FloatArray | None = None
+    ) -> npt.NDArray[np.intp]:
+        """Positions into `string_ids`, most popular entry first, enough for `wanted` entries if possible
+        (`sort_key`: their `_sort_keys` when known)."""
+        if sort_key is None:
+            sort_key = self._sort_keys(string_ids)
         take = min(string_ids.size, max(4 * wanted + 8, 32))
         if take < string_ids.size:
             top = np.argpartition(-sort_key, take - 1)[:take]
@@ -438,6 +464,7 @@ class SearchIndex:
         collector: _Collector,
         score: float,
         accept: Callable[[int], bool] | None = None,
+        sort_keys: FloatArray | None = None,
     ) -> None:
         """Offer strings (repeats allowed) best first until the collector is full.
 
@@ -447,10 +474,13 @@ class SearchIndex:
         if collector.allowed is not None and string_ids.size:
             keep = collector.allowed[self.string_entry[string_ids]]
             string_ids, reasons = string_ids[keep], reasons[keep]
+            sort_keys = None if sort_keys is None else sort_keys[keep]
+        if sort_keys is None:
+            sort_keys = self._sort_keys(string_ids)
         checked = 0
         wanted = collector.missing
         while collector.missing > 0 and string_ids.size and checked < MAX_CHECKS:
-            order = self._ranked(string_ids, wanted)
+            order = self._ranked(string_ids, wanted, sort_keys)
             # Each round ranks a larger share of what is left: a range of millions of strings that
             # are mostly rejected takes a few rounds, not one per handful (quadratic at scale).
             wanted *= 4
@@ -472,7 +502,7 @@ class SearchIndex:
             # Many strings of the same entries, or rejected ones: go on with the rest.
             rest = np.ones(string_ids.size, dtype=np.bool_)
             rest[order] = False
-            string_ids, reasons = string_ids[rest], reasons[rest]
+            string_ids, reasons, sort_keys = string_ids[rest], reasons[rest], sort_keys[rest]
 
     def _suffix_range(self, prefix: str) -> tuple[int, int]:
         low = self.suffix_keys.bisect_left(prefix)
@@ -531,7 +561,8 @@ class SearchIndex:
             partial[start - low : stop - low] = False
         partial_ids = self.suffix_string[low:high][partial]
         reasons = np.where(offsets[low:high][partial] == 0, _PREFIX, _WORD_START).astype(np.int8)
-        self._offer_ranked(partial_ids, reasons, collector, Tier.PARTIAL_WORDS)
+        partial_keys = self._suffix_sort_keys(low, high)[partial]
+        self._offer_ranked(partial_ids, reasons, collector, Tier.PARTIAL_WORDS, sort_keys=partial_keys)
 
     def _whole_word_ranges(
         self, words: str, bounds: tuple[int, int, int] | None = None
@@ -598,17 +629,33 @@ class SearchIndex:
             low, high = self._suffix_range(head)
             if high - low > ABBREVIATION_MAX_RANGE or low == high:
                 continue
-            pattern = re.compile(rf"{re.escape(head)}[^ ]* {re.escape(tail)}")
-            match = pattern.match
-            matched.extend(
-                int(self.suffix_string[position])
-                for position, key in enumerate(self.suffix_keys[low:high], start=low)
-                if match(key)
-            )
+            matched.extend(self._abbreviated(low, high, head, tail))
         if matched:
             string_ids = np.array(matched, dtype=np.int32)
             reasons = np.full(string_ids.size, _ABBREVIATION, dtype=np.int8)
             self._offer_ranked(string_ids, reasons, collector, Tier.ABBREVIATION)
+
+    def _abbreviated(self, low: int, high: int, head: str, tail: str) -> list[int]:
+        """Strings of the suffixes low..high-1 (all starting with `head`, a part of a word) whose
+        next word starts with `tail`: read in the bytes, the first word's length from the index."""
+        arrays = self.arrays
+        starts = arrays.suffix_key_starts[low:high]
+        string_ids = arrays.suffix_string[low:high]
+        ends = arrays.string_loose_starts[string_ids.astype(np.int64) + 1] - 1
+        word_lengths = arrays.suffix_word_length[low:high].astype(np.int64)
+        tail_bytes = np.frombuffer(encoded(tail), dtype=np.uint8)
+        after_space = starts + word_lengths + 1
+        fits = (after_space + tail_bytes.size <= ends) & (word_lengths < LONG_WORD)
+        places = after_space[fits][:, None] + np.arange(tail_bytes.size)
+        found = np.zeros(starts.size, dtype=np.bool_)
+        found[fits] = (arrays.string_looses[places] == tail_bytes).all(axis=1)
+        matched: list[int] = string_ids[found].tolist()
+        # A first word of LONG_WORD bytes or more: its length is not stored, check it as text.
+        pattern = re.compile(rf"{re.escape(head)}[^ ]* {re.escape(tail)}")
+        for position in (low + np.flatnonzero(word_lengths >= LONG_WORD)).tolist():
+            if pattern.match(self.suffix_keys[position]):
+                matched.append(int(arrays.suffix_string[position]))
+        return matched
 
     def _fuzzy(self, loose: str, collector: _Collector) -> None:
         arrays = self.arrays
