@@ -19,10 +19,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kb.errors import IngestError
+from kb.outpath import make_parent_folder, os_reason
 
 # Beside `catalog.duckdb` during a build: `catalog.duckdb.tmp-build-PID` (+ DuckDB's `.wal`) and the
 # lock `catalog.duckdb.tmp-lock`; .gitignore's `/catalog.duckdb.tmp*` covers both (after a kill -9).
+# Every path here is the catalog's real path (`kb.outpath.resolve_output_file`: symlinks followed), so
+# a build through a link and one through the real name share one lock and one set of temp names.
 TEMP_INFIX = ".tmp-build-"
+_WAL_SUFFIX = ".wal"
 
 
 def lock_path(target: Path) -> Path:
@@ -33,16 +37,36 @@ def temp_path(target: Path) -> Path:
     return target.with_name(f"{target.name}{TEMP_INFIX}{os.getpid()}")
 
 
+def is_temp_name_of(target: Path, name: str) -> bool:
+    """True when `name` is a temp catalog (or its WAL) of a build of `target`: the exact prefix, then
+    a pid, then nothing or `.wal`. Plain string tests: the catalog's name may hold `*`, `?` or `[`."""
+    prefix = f"{target.name}{TEMP_INFIX}"
+    if not name.startswith(prefix):
+        return False
+    rest = name[len(prefix) :]
+    rest = rest[: -len(_WAL_SUFFIX)] if rest.endswith(_WAL_SUFFIX) else rest
+    return rest.isascii() and rest.isdigit()
+
+
 def stale_temp_files(target: Path) -> list[Path]:
     """Temp catalogs (and their DuckDB WAL files) of earlier builds that never finished."""
-    return sorted(target.parent.glob(f"{target.name}{TEMP_INFIX}*"))
+    try:
+        names = os.listdir(target.parent)
+    except FileNotFoundError:
+        return []
+    return sorted(target.parent / name for name in names if is_temp_name_of(target, name))
 
 
 def _lock_or_refuse(target: Path) -> int:
     """An open descriptor of the lock file, exclusively locked; IngestError while another build holds it."""
     lock = lock_path(target)
     while True:
-        descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise IngestError(
+                f"{target}: cannot write beside the catalog in {target.parent}: {os_reason(error)}"
+            ) from error
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -68,7 +92,7 @@ def build_lock(target: Path) -> Iterator[None]:
     The lock file is removed while still locked, then unlocked: a build that opened it in between
     finds its lock is on a removed file and starts over (see `_lock_or_refuse`).
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_parent_folder(target, what="catalog")
     descriptor = _lock_or_refuse(target)
     try:
         yield
@@ -87,7 +111,7 @@ def remove_stale_temp_files(target: Path) -> list[Path]:
 
 def remove_temp(temp: Path) -> None:
     temp.unlink(missing_ok=True)
-    temp.with_name(temp.name + ".wal").unlink(missing_ok=True)
+    temp.with_name(temp.name + _WAL_SUFFIX).unlink(missing_ok=True)
 
 
 def fsync_path(path: Path) -> None:

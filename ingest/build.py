@@ -40,8 +40,16 @@ from ingest.triggerrows import TriggerEntry, TriggerRows
 from ingest.userlist import read_list_file
 from ingest.vocab import VocabRows, read_vocab_file
 from ingest.writer import AuthorTables, CatalogCounts, SourceRecord, count_rows, write_catalog
-from kb.catalog import open_catalog
-from kb.errors import IngestError
+from kb.catalog import is_damage_error, open_catalog
+from kb.catalog_digest import (
+    CatalogDigest,
+    check_catalog_content,
+    digest_of,
+    digest_path,
+    digest_text,
+    read_every_block,
+)
+from kb.errors import CatalogError, DamagedCatalogError, IngestError, OutputPathError
 from kb.knowledge.curated import (
     CURATED_DIR,
     TRIGGER_FILES,
@@ -49,10 +57,11 @@ from kb.knowledge.curated import (
     curated_fingerprint,
     load_curated_triggers,
 )
+from kb.outpath import atomic_write_bytes, os_reason, resolve_output_file
 from kb.schema import SCHEMA_VERSION
 
 # Bump when the build rules change without a schema change: old catalogs then count as stale.
-BUILD_RULES_VERSION = 2
+BUILD_RULES_VERSION = 3  # 3: control characters, number ranges, duplicate tag_ids refused
 # What one source file reads into.
 SourceRows = TagRows | TriggerRows | ImplicationRows | PriorityRows | AliasRows | ChantRows
 # Test hook: when set, the build stops after writing the temp file and before the rename, says so
@@ -79,6 +88,7 @@ class IngestResult:
     counts: CatalogCounts
     removed_temp_files: tuple[Path, ...]
     seconds: float
+    repaired: str | None = None  # rebuilt because the catalog there was damaged: how it was
 
 
 @dataclass(frozen=True)
@@ -139,19 +149,63 @@ def _fingerprint(sources: Sequence[_ResolvedSource], skip_bad: bool, curated_dir
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
-def _stored_fingerprint(target: Path) -> str | None:
-    """The fingerprint of the catalog at `target`, or None when there is none worth keeping."""
+@dataclass(frozen=True)
+class _StoredCatalog:
+    fingerprint: str | None  # None: nothing worth keeping (missing, another version, damaged)
+    damaged: str | None = None  # why the catalog there cannot be trusted
+    needs_record: bool = False  # verified by a full read, but without a digest record yet
+
+
+def _stored_catalog(target: Path, wanted: str) -> _StoredCatalog:
+    """The fingerprint of the catalog at `target`; when it is the `wanted` one, only after the content
+    check (kb.catalog_digest) passed: the whole file hashed against its record, or, without a record,
+    every block read by DuckDB. A catalog that will be rebuilt anyway is not checked."""
     if not target.is_file():
-        return None
+        return _StoredCatalog(None)
     try:
         connection = open_catalog(target)
-    except Exception:
-        return None
+    except DamagedCatalogError as error:
+        return _StoredCatalog(None, damaged=error.reason)
+    except CatalogError:
+        return _StoredCatalog(None)  # not a catalog of this version: rebuilt without a word, as ever
     try:
         row = connection.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
-        return str(row[0]) if row else None
+        stored = str(row[0]) if row else None
+        if stored != wanted:
+            return _StoredCatalog(stored)
+        content = check_catalog_content(target, full=True)
+        if content.damaged is not None:
+            return _StoredCatalog(None, damaged=content.damaged)
+        if not content.recorded:
+            read_every_block(connection)
+    except duckdb.Error as error:
+        if is_damage_error(error):
+            return _StoredCatalog(None, damaged=str(error).strip().splitlines()[0])
+        return _StoredCatalog(None)
     finally:
         connection.close()
+    # Without a record, or with one whose time is stale (same bytes, touched by a copy): record it now,
+    # so readers go back to comparing times instead of hashing at every open.
+    return _StoredCatalog(stored, needs_record=not content.recorded or content.time_changed)
+
+
+def _record_digest(target: Path, digest: CatalogDigest) -> None:
+    """Write the digest record beside the catalog; a failure (disk full) leaves no record, which only
+    makes the next ingest check by a full read."""
+    try:
+        atomic_write_bytes(digest_path(target), digest_text(digest).encode("utf-8"), what="catalog digest")
+    except OutputPathError:
+        digest_path(target).unlink(missing_ok=True)
+
+
+def _commit(temp: Path, target: Path) -> None:
+    """Rename the checked temp catalog over the target and record its digest. The old record goes
+    first: a crash between the steps leaves a catalog without a record (checked by a full read next
+    time), never a record that does not match."""
+    digest = digest_of(temp)
+    digest_path(target).unlink(missing_ok=True)
+    commit_temp(temp, target)
+    _record_digest(target, digest)
 
 
 def _read_source(source: _ResolvedSource) -> SourceRows:
@@ -213,20 +267,26 @@ def ingest_catalog(
             "no sources: give --config FILE (e.g. sources.toml) or --tagger / --tagcomplete / --vocab / "
             "--list / --implications / --priorities / --aliases / --chants / --triggers"
         )
+    # Every file name below is the catalog's real one (symlinks followed): a build through a link
+    # and one through the real name take the same lock; a directory, FIFO or device there is refused.
+    target = resolve_output_file(catalog_path, what="catalog")
     progress = progress if progress is not None else Progress()
     progress.begin(len(specs) + 3)  # stages: hashing, reading each source, writing, checking
-    with progress, build_lock(catalog_path):
-        removed = tuple(remove_stale_temp_files(catalog_path))
+    with progress, build_lock(target):
+        removed = tuple(remove_stale_temp_files(target))
         progress.step("hashing sources")
         resolved = _resolve(specs)
         fingerprint = _fingerprint(resolved, skip_bad, curated_dir)
-        if _stored_fingerprint(catalog_path) == fingerprint:
-            connection = open_catalog(catalog_path)
+        stored = _stored_catalog(target, fingerprint)
+        if stored.fingerprint == fingerprint:
+            connection = open_catalog(target)
             try:
                 counts = count_rows(connection)
                 stored_reports = _stored_reports(connection)
             finally:
                 connection.close()
+            if stored.needs_record:
+                _record_digest(target, digest_of(target))
             return IngestResult(
                 catalog_path, False, stored_reports, counts, removed, time.perf_counter() - started
             )
@@ -255,7 +315,7 @@ def ingest_catalog(
                 raise SourceFileError([*file_problems, *row_problems], hint=hint)
             curated = load_curated_triggers(curated_dir)
             records, tag_sources, verified, author, author_tables, reports = _plan(read, curated, curated_dir)
-            temp = temp_path(catalog_path)
+            temp = temp_path(target)
             try:
                 progress.step("writing the catalog")
                 written = write_catalog(
@@ -269,14 +329,55 @@ def ingest_catalog(
                 _pause_for_tests(temp)
                 progress.step("checking the catalog")
                 _check_built(temp, counts)
-                commit_temp(temp, catalog_path)
+                _commit(temp, target)
+            except (OSError, duckdb.Error) as error:
+                remove_temp(temp)
+                if isinstance(error, OSError):
+                    reason = os_reason(error)
+                else:
+                    found = _duckdb_write_failure(error)
+                    if found is None:
+                        raise
+                    reason = found
+                raise IngestError(
+                    f"{catalog_path}: cannot write the catalog: {reason}; the catalog is unchanged"
+                ) from error
             except BaseException:
                 remove_temp(temp)
                 raise
         finally:
             if gc_was_enabled:
                 gc.enable()
-    return IngestResult(catalog_path, True, tuple(reports), counts, removed, time.perf_counter() - started)
+    return IngestResult(
+        catalog_path,
+        True,
+        tuple(reports),
+        counts,
+        removed,
+        time.perf_counter() - started,
+        repaired=stored.damaged,
+    )
+
+
+_WRITE_FAILURES = (
+    "No space left on device",
+    "File too large",
+    "Permission denied",
+    "Read-only file system",
+    "Disk quota exceeded",
+)
+
+
+def _duckdb_write_failure(error: duckdb.Error) -> str | None:
+    """The reason of a DuckDB error that says the temp catalog could not be written (disk full, a
+    file size limit, a read-only folder), without DuckDB's prefix and path; None for any other."""
+    text = str(error)
+    found = next((known for known in _WRITE_FAILURES if known in text), None)
+    if found is None and isinstance(error, duckdb.IOException):
+        return text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    if found == "File too large":
+        return "file too large (the file size limit or the disk is full)"
+    return found
 
 
 def _plan(

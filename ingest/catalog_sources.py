@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import duckdb
 
 from ingest.specs import SourceSpec, parse_trigger_kind
 from kb.catalog import open_catalog
-from kb.errors import CatalogError
+from kb.errors import CatalogError, DamagedCatalogError, IngestError
 
 
 @dataclass(frozen=True)
@@ -33,18 +36,39 @@ def parse_hub_location(location: str) -> tuple[str, str, str] | None:
     return repo, commit, file_name
 
 
+_SOURCES_SQL = (
+    "SELECT kind, name, location, list_kind FROM sources WHERE kind <> 'curated' ORDER BY source_id"
+)
+
+
+def _sources_of_damaged(catalog_path: Path) -> list[Any] | None:
+    """The source rows of a catalog that failed its content check, when its blocks still read (the
+    damage is elsewhere): `--add` then keeps them while the rebuild repairs the file."""
+    try:
+        with duckdb.connect(str(catalog_path.absolute()), read_only=True) as connection:
+            return connection.execute(_SOURCES_SQL).fetchall()
+    except duckdb.Error:
+        return None
+
+
 def catalog_sources(catalog_path: Path) -> CatalogSources:
     """The sources of the catalog at `catalog_path` (none when there is no readable catalog)."""
     try:
         connection = open_catalog(catalog_path)
+    except DamagedCatalogError as error:
+        rows = _sources_of_damaged(catalog_path)
+        if rows is None:
+            raise IngestError(
+                f"{catalog_path}: the catalog is damaged ({error.reason}) and its list of sources cannot "
+                "be read; give the sources again (e.g. `aidxl ingest --config sources.toml`)"
+            ) from error
     except CatalogError:
         return CatalogSources((), ())
-    try:
-        rows = connection.execute(
-            "SELECT kind, name, location, list_kind FROM sources WHERE kind <> 'curated' ORDER BY source_id"
-        ).fetchall()
-    finally:
-        connection.close()
+    else:
+        try:
+            rows = connection.execute(_SOURCES_SQL).fetchall()
+        finally:
+            connection.close()
     specs: list[SourceSpec] = []
     gone: list[str] = []
     for kind, name, location, list_kind in rows:

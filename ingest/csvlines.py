@@ -68,8 +68,30 @@ def split_csv_lines(source: SourceText, first_line: int = 1) -> CsvRecords:
     return CsvRecords(records, problems)
 
 
+# Post counts: the build ranks a tag's sources by `count * 4096 - source_id` in 64-bit integers.
+MAX_COUNT = 2**51 - 1
+# Danbooru ids (a tagger's tag_id) are stored as 64-bit integers.
+MAX_ID = 2**63 - 1
+# Fast-path bounds: a plain number with at most this many digits is below the maximum.
+COUNT_DIGITS_ALWAYS_IN_RANGE = 15
+ID_DIGITS_ALWAYS_IN_RANGE = 18
+_MAX_DIGITS_SHOWN = 24
+
+
 def parse_count(text: str) -> int | None:
-    """A non-negative decimal integer written plainly (`12`), else None (`12.0`, ` 12`, `+12`, `1_2`)."""
+    """A non-negative decimal integer written plainly (`12`), else None (`12.0`, ` 12`, `+12`, `1_2`).
+    Never more than 20 digits are converted (Python refuses to convert numbers of 4,300 digits)."""
     if text.isascii() and text.isdigit():
-        return int(text)
+        return int(text) if len(text) <= 20 else MAX_ID + 1
+    return None
+
+
+def number_problem(text: str, what: str, maximum: int) -> str | None:
+    """Why `text` is not a usable non-negative integer at most `maximum`, or None when it is."""
+    value = parse_count(text)
+    if value is None:
+        return f"non-integer {what} {text!r}"
+    if value > maximum:
+        shown = text if len(text) <= _MAX_DIGITS_SHOWN else f"of {len(text):,} digits"
+        return f"{what} {shown} out of range (at most {maximum})"
     return None

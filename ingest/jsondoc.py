@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ingest.controlchars import describe_control, first_control_character
 from ingest.problems import Problem, SourceFileError
 from ingest.textfile import UTF8_BOM, read_source_bytes
 
@@ -43,11 +44,16 @@ def _byte_table(members: bytes) -> np.ndarray[Any, np.dtype[np.bool_]]:
 _TOKEN_START = _byte_table(b"-0123456789tfnNI")
 _TOKEN_CONTINUE = _byte_table(b"-+.0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _QUOTE, _BACKSLASH, _NEWLINE = ord('"'), ord("\\"), ord("\n")
+_BRACKET = _byte_table(b"[]{}")
+_OPENING = _byte_table(b"[{")
+# Deeper nesting is refused (`path: nested too deep`); the author's files nest 3 levels at most.
+MAX_DEPTH = 100
+# Longer numbers are refused: no count or index has that many digits (and Python converts at most 4,300).
+_MAX_INT_DIGITS = 30
 
 
-def scalar_lines_of(data: bytes) -> list[int]:
-    """The line of every scalar of valid JSON `data`, in file order."""
-    buffer = np.frombuffer(data, dtype=np.uint8)
+def _string_quotes(data: bytes, buffer: np.ndarray[Any, np.dtype[np.uint8]]) -> np.ndarray[Any, Any]:
+    """Positions of the quotes that open and close strings (escaped quotes left out), in order."""
     quotes = np.flatnonzero(buffer == _QUOTE)
     after_backslash = quotes[(quotes > 0) & (buffer[quotes - 1] == _BACKSLASH)]
     if len(after_backslash):  # rare: a quote is escaped when an odd run of backslashes precedes it
@@ -61,6 +67,13 @@ def scalar_lines_of(data: bytes) -> list[int]:
         real = np.ones(len(quotes), dtype=np.bool_)
         real[np.searchsorted(quotes, escaped)] = False
         quotes = quotes[real]
+    return quotes
+
+
+def scalar_lines_of(data: bytes) -> list[int]:
+    """The line of every scalar of valid JSON `data`, in file order."""
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    quotes = _string_quotes(data, buffer)
     string_starts = quotes[0::2]
     candidates = np.flatnonzero(_TOKEN_START[buffer])
     outside = np.searchsorted(quotes, candidates) % 2 == 0  # an even number of quotes before it
@@ -163,12 +176,93 @@ def read_json_source(path: Path) -> JsonSource:
         raise SourceFileError(
             [Problem(path, line, f"not UTF-8 (byte {error.start - line_start + 1} of the line: {bad_bytes})")]
         ) from None
+    too_deep = SourceFileError([Problem(path, None, f"nested too deep (more than {MAX_DEPTH} levels)")])
     try:
-        document = json.loads(text, object_pairs_hook=JsonObject, parse_constant=_reject_constant)
+        document = json.loads(
+            text, object_pairs_hook=JsonObject, parse_constant=_reject_constant, parse_int=_bounded_int
+        )
     except json.JSONDecodeError as error:
         raise SourceFileError([Problem(path, error.lineno, f"not valid JSON: {error.msg}")]) from None
     except _NonStandardConstant as error:
         found = next(match for match in _SCALAR.finditer(text) if match.group() in _NON_STANDARD)
         line = text.count("\n", 0, found.start()) + 1
         raise SourceFileError([Problem(path, line, f"not valid JSON: {error} is not a JSON value")]) from None
+    except _NumberTooLong as error:
+        start = text.find(str(error))
+        line = text.count("\n", 0, start) + 1
+        reason = f"number of {len(str(error)):,} digits out of range"
+        raise SourceFileError([Problem(path, line, reason)]) from None
+    except RecursionError:  # deeper than the interpreter's stack allows
+        raise too_deep from None
+    if nesting_depth(data) > MAX_DEPTH:  # the readers' walks recurse too: stay far from the limit
+        raise too_deep
+    control = _control_character_problems(path, data, document)
+    if control:
+        raise SourceFileError(control)
     return JsonSource(path, hashlib.sha256(data).hexdigest(), data, document)
+
+
+def nesting_depth(data: bytes) -> int:
+    """The deepest nesting of lists and objects in valid JSON `data` (brackets inside strings aside)."""
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    quotes = _string_quotes(data, buffer)
+    brackets = np.flatnonzero(_BRACKET[buffer])
+    brackets = brackets[np.searchsorted(quotes, brackets) % 2 == 0]  # outside strings
+    if not len(brackets):
+        return 0
+    steps = np.where(_OPENING[buffer[brackets]], 1, -1)
+    return int(np.cumsum(steps).max())
+
+
+class _NumberTooLong(ValueError):
+    pass
+
+
+def _bounded_int(text: str) -> int:
+    """json's int parser, refusing numbers too long to be any count or index (and to convert fast)."""
+    if len(text) > _MAX_INT_DIGITS:
+        raise _NumberTooLong(text)
+    return int(text)
+
+
+# A string scalar holding an escaped control character (`\u001b`, `\b`, `\f`) or a raw DEL or C1
+# one (JSON forbids raw C0 in strings): only then are the strings walked to name each one's line.
+_ESCAPED_CONTROL = re.compile(
+    rb"\\u00[01][0-9a-fA-F]|\\u007[fF]|\\u00[89][0-9a-fA-F]|\\[bf]|\x7f|\xc2[\x80-\x9f]"
+)
+
+
+def _control_character_problems(path: Path, data: bytes, document: Any) -> list[Problem]:
+    """A problem for every string (key or value) holding a control character other than tab, newline
+    and carriage return (free text such as a preset chant's content may hold those)."""
+    if not _ESCAPED_CONTROL.search(data):
+        return []
+    problems: list[Problem] = []
+    lines = ScalarLines(scalar_lines_of(data))
+    pending: list[Any] = [document]
+    while pending:  # file order, without recursion
+        value = pending.pop()
+        if isinstance(value, JsonObject):
+            for key, item in reversed(value):
+                pending.append(item)
+                pending.append(_Key(key))
+            continue
+        if isinstance(value, list):
+            pending.extend(reversed(value))
+            continue
+        line = lines.take()
+        text = value.text if isinstance(value, _Key) else value
+        if isinstance(text, str):
+            found = first_control_character(text)
+            if found is not None:
+                what = "key" if isinstance(value, _Key) else "string"
+                reason = f"{what} {text!r} contains the control character {describe_control(found[1])}"
+                problems.append(Problem(path, line, reason))
+    return problems
+
+
+class _Key:
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text

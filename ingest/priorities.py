@@ -16,6 +16,8 @@ from ingest.problems import Problem
 from ingest.tagmapping import KeyTracker, names_are_clean, pairs_of, read_tag_object
 from ingest.tagrows import name_problem
 
+# Group indexes are stored as 32-bit integers (the author's tables use 0..39).
+MAX_GROUP_INDEX = 2**31 - 1
 
 @dataclass
 class PriorityRows:
@@ -40,6 +42,7 @@ def read_priorities_file(path: Path) -> PriorityRows:
     if (
         set(map(type, group_indexes)) == {int}
         and min(group_indexes) >= 0
+        and max(group_indexes) <= MAX_GROUP_INDEX
         and names_are_clean(tags)
         and len(set(tags)) == len(tags)
     ):
@@ -58,6 +61,8 @@ def read_priorities_file(path: Path) -> PriorityRows:
                 f"tag {tag!r}: the group index must be a non-negative integer, "
                 f"found {json_type_name(group_index)}"
             )
+        elif reason is None and group_index > MAX_GROUP_INDEX:
+            reason = f"tag {tag!r}: group index {group_index} out of range (at most {MAX_GROUP_INDEX})"
         if reason:
             rows.problems.append(Problem(path, line, reason))
             continue

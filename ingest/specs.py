@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ingest.controlchars import control_character_problem
 from kb.errors import IngestError
 from kb.schema import TriggerKind
 
@@ -133,6 +134,9 @@ def _spec_from_table(kind: str, table: Any, config_path: Path, position: int) ->
     for key, value in table.items():
         if not isinstance(value, str) or not value:
             raise IngestError(f"{where}: `{key}` must be a non-empty string")
+        control = control_character_problem(value, f"`{key}`")
+        if control:  # a NUL in a path is no file name at all
+            raise IngestError(f"{where}: {control}")
     list_kind = parse_trigger_kind(table["kind"], where) if "kind" in table else None
     if "hub" in table:
         if "path" in table:

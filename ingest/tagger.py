@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.csvlines import parse_count, split_clean_lines, split_csv_lines
+from ingest.csvlines import (
+    ID_DIGITS_ALWAYS_IN_RANGE,
+    MAX_ID,
+    number_problem,
+    split_clean_lines,
+    split_csv_lines,
+)
 from ingest.problems import Problem, SourceFileError
 from ingest.tagrows import TagRows, TagRowsBuilder
 from ingest.textfile import read_source_text
@@ -21,6 +27,8 @@ def read_tagger_file(path: Path) -> TagRows:
     """Every good row and every problem; file-level problems raise SourceFileError."""
     source = read_source_text(path)
     header = source.lines[0]
+    if header is None:  # not UTF-8, or a control character: its own problem says which
+        raise SourceFileError([problem for problem in source.undecodable if problem.line == 1])
     if header != TAGGER_HEADER:
         shown = "not UTF-8" if header is None else repr(header)
         raise SourceFileError([Problem(path, 1, f"wrong header {shown} (expected {TAGGER_HEADER!r})")])
@@ -31,7 +39,12 @@ def read_tagger_file(path: Path) -> TagRows:
     if clean is not None:
         tag_ids = [fields[0] for fields in clean]
         joined_ids = "".join(tag_ids)
-        if all(tag_ids) and joined_ids.isascii() and joined_ids.isdigit():  # every id a plain integer
+        if (  # every id a plain integer, short enough to be in range
+            all(tag_ids)
+            and joined_ids.isascii()
+            and joined_ids.isdigit()
+            and max(map(len, tag_ids)) <= ID_DIGITS_ALWAYS_IN_RANGE
+        ):
             lines = list(range(2, len(clean) + 2))
             names = [fields[1] for fields in clean]
             categories = [fields[2] for fields in clean]
@@ -45,10 +58,11 @@ def read_tagger_file(path: Path) -> TagRows:
         if len(fields) != 4:
             builder.problem(line, f"expected 4 fields (tag_id,name,category,count), found {len(fields)}")
             continue
-        tag_id = parse_count(fields[0])
-        if tag_id is None:
-            builder.problem(line, f"non-integer tag_id {fields[0]!r}")
+        id_reason = number_problem(fields[0], "tag_id", MAX_ID)
+        if id_reason is not None:
+            builder.problem(line, id_reason)
             continue
+        tag_id = int(fields[0])
         good.append((line, tag_id, fields))
     builder.add_rows(
         [line for line, _, _ in good],

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.csvlines import parse_count
+from ingest.controlchars import control_character_problem, has_no_control_character
+from ingest.csvlines import COUNT_DIGITS_ALWAYS_IN_RANGE, MAX_COUNT, number_problem, parse_count
 from ingest.problems import Problem
 
 _WHITESPACE = re.compile(r"\s")
@@ -41,6 +42,9 @@ def name_problem(name: str, what: str = "name") -> str | None:
     """Why a Danbooru tag name (or alias) is unusable, or None when it is fine."""
     if not name:
         return f"empty {what}"
+    control = control_character_problem(name, what)
+    if control:
+        return control
     if _WHITESPACE.search(name):
         return f"{what} {name!r} contains whitespace (Danbooru names use underscores)"
     return None
@@ -51,6 +55,9 @@ def spaced_name_problem(name: str) -> str | None:
     surrounding spaces, a tab or a double space inside; None when it is fine."""
     if not name:
         return "empty name"
+    control = control_character_problem(name, "name")
+    if control:
+        return control
     if name != name.strip():
         return f"name {name!r} has surrounding spaces"
     if name.split() != name.split(" "):
@@ -82,8 +89,9 @@ class TagRowsBuilder:
         elif category not in self._allowed:
             allowed = ", ".join(str(value) for value in sorted(self._allowed))
             reasons.append(f"unknown category {category} for a {self._kind_label} (expected {allowed})")
-        if parse_count(count_text) is None:
-            reasons.append(f"non-integer count {count_text!r}")
+        count_reason = number_problem(count_text, "count", MAX_COUNT)
+        if count_reason:
+            reasons.append(count_reason)
         for alias in aliases:
             alias_reason = name_problem(alias, "alias")
             if alias_reason:
@@ -126,6 +134,8 @@ class TagRowsBuilder:
             and all(count_texts)
             and joined_counts.isascii()
             and joined_counts.isdigit()
+            and max(map(len, count_texts), default=0) <= COUNT_DIGITS_ALWAYS_IN_RANGE
+            and has_no_control_character("".join(names))
             and set(category_texts) <= allowed_text
             and len(set(names)) == len(names)
             and not _contains_whitespace("".join(names))
@@ -164,8 +174,13 @@ class TagRowsBuilder:
                 and category_text in allowed_text
                 and count_text.isdigit()
                 and count_text.isascii()
+                and (
+                    len(count_text) <= COUNT_DIGITS_ALWAYS_IN_RANGE
+                    or (parse_count(count_text) or 0) <= MAX_COUNT
+                )
                 and aliases_ok
                 and not has_whitespace(name)
+                and has_no_control_character(name)
             ):
                 aliases = tuple(alias_text.split(",")) if alias_text else ()
                 self.problem(line, "; ".join(self._reasons(name, category_text, count_text, aliases)))
@@ -193,14 +208,35 @@ class TagRowsBuilder:
         first_line = self.rows.lines[first_index]
         self.problem(line, f"duplicate name {name!r} (first on line {first_line}){conflict}")
 
+    def _duplicate_id_lines(self) -> set[int]:
+        """Lines whose Danbooru id (a tagger's tag_id) is given to another name too: each is bad."""
+        ids = [danbooru_id for danbooru_id in self.rows.danbooru_ids if danbooru_id is not None]
+        if len(set(ids)) == len(ids):
+            return set()
+        lines_of_id: dict[int, list[int]] = {}
+        for line, danbooru_id in zip(self.rows.lines, self.rows.danbooru_ids, strict=True):
+            if danbooru_id is not None:
+                lines_of_id.setdefault(danbooru_id, []).append(line)
+        bad: set[int] = set()
+        for danbooru_id, lines in lines_of_id.items():
+            if len(lines) > 1:
+                shown = ", ".join(map(str, lines))
+                for line in lines:
+                    self.problem(line, f"tag_id {danbooru_id} is given to {len(lines)} names (lines {shown})")
+                bad.update(lines)
+        return bad
+
     def finish(self) -> TagRows:
-        """The rows; a duplicated name is bad on every line it occurs (no way to tell which is right)."""
+        """The rows; a duplicated name, or a tag_id given to several names, is bad on every line it
+        occurs (no way to tell which is right)."""
         rows = self.rows
-        if self._duplicated:
-            for index, name in enumerate(rows.names):
-                if name in self._duplicated:
-                    self.problem(rows.lines[index], f"name {name!r} occurs again later in the file")
-            keep = [index for index, name in enumerate(rows.names) if name not in self._duplicated]
+        bad_lines = self._duplicate_id_lines()
+        for index, name in enumerate(rows.names if self._duplicated else ()):
+            if name in self._duplicated:
+                self.problem(rows.lines[index], f"name {name!r} occurs again later in the file")
+                bad_lines.add(rows.lines[index])
+        if bad_lines:
+            keep = [index for index, line in enumerate(rows.lines) if line not in bad_lines]
             rows.lines = [rows.lines[index] for index in keep]
             rows.names = [rows.names[index] for index in keep]
             rows.categories = [rows.categories[index] for index in keep]

@@ -7,12 +7,17 @@ ingest of that file even with `--skip-bad`; a line that is not UTF-8 is a bad ro
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.controlchars import describe_control, first_control_character
 from ingest.problems import Problem, SourceFileError
 
 UTF8_BOM = b"\xef\xbb\xbf"
+# C0 controls but tab, newline and carriage return (CR is a file problem of its own), DEL, and the
+# UTF-8 form of the C1 controls (U+0080-U+009F): `ingest.controlchars`.
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -22,7 +27,7 @@ class SourceText:
     path: Path
     sha256: str
     lines: tuple[str | None, ...]
-    undecodable: tuple[Problem, ...]  # one per line that is not valid UTF-8
+    undecodable: tuple[Problem, ...]  # one per line that is not valid UTF-8 or holds a control character
 
 
 def read_source_bytes(path: Path) -> bytes:
@@ -82,7 +87,34 @@ def read_source_text(path: Path) -> SourceText:
                     Problem(path, number, f"not UTF-8 (byte {error.start + 1} of the line: {bad_bytes})")
                 )
         lines = tuple(decoded)
+    if _CONTROL_BYTES.search(data):  # one C-speed pass; the line scan only for a file with one
+        lines, undecodable = _without_control_lines(path, lines, undecodable)
     return SourceText(path, hashlib.sha256(data).hexdigest(), lines, tuple(undecodable))
+
+
+def _without_control_lines(
+    path: Path, lines: tuple[str | None, ...], undecodable: list[Problem]
+) -> tuple[tuple[str | None, ...], list[Problem]]:
+    """Each line holding a control character becomes a bad line (None), like a line that is not UTF-8."""
+    kept: list[str | None] = []
+    problems = list(undecodable)
+    for number, line in enumerate(lines, start=1):
+        found = None if line is None else first_control_character(line)
+        if found is None:
+            kept.append(line)
+            continue
+        position, character = found
+        kept.append(None)
+        problems.append(
+            Problem(
+                path,
+                number,
+                f"control character {describe_control(character)} at character {position + 1} of the line "
+                "(names cannot hold control characters)",
+            )
+        )
+    problems.sort(key=lambda problem: problem.line or 0)
+    return tuple(kept), problems
 
 
 def _split_lines(data: bytes) -> list[bytes]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.csvlines import parse_count, split_csv_lines
+from ingest.csvlines import MAX_COUNT, number_problem, split_csv_lines
 from ingest.problems import Problem, SourceFileError
 from ingest.tagrows import spaced_name_problem
 from ingest.textfile import read_source_text
@@ -108,8 +108,9 @@ def read_trigger_list_file(path: Path) -> TriggerRows:
             text = ""
             reasons.append(str(error))
         count_text = fields[count_index] if count_index is not None else None
-        if count_text is not None and parse_count(count_text) is None:
-            reasons.append(f"non-integer count {count_text!r}")
+        count_reason = None if count_text is None else number_problem(count_text, "count", MAX_COUNT)
+        if count_reason:
+            reasons.append(count_reason)
         if text and text in first_line_of_text:
             reasons.append(f"duplicate trigger {text!r} (first on line {first_line_of_text[text]})")
         if reasons:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,7 +11,8 @@ from typing import Any
 
 import duckdb
 
-from kb.errors import CatalogError
+from kb.catalog_digest import check_catalog_content
+from kb.errors import CatalogError, DamagedCatalogError
 from kb.schema import SCHEMA_VERSION, TriggerTier
 
 
@@ -24,6 +26,8 @@ def open_catalog(path: Path) -> duckdb.DuckDBPyConnection:
         raise CatalogError(f"{path}: no catalog here; build one with `aidxl ingest`")
     if path.is_dir():
         raise CatalogError(f"{path}: is a directory, not a catalog file")
+    if not path.is_file():
+        raise CatalogError(f"{path}: is not a regular file, not a catalog file")
     not_duckdb = _why_not_a_duckdb_file(path)
     if not_duckdb is not None:
         raise CatalogError(
@@ -34,16 +38,27 @@ def open_catalog(path: Path) -> duckdb.DuckDBPyConnection:
         # Absolute, so DuckDB never reads the name as one of its own (`:memory:`, `md:...`).
         connection = duckdb.connect(str(path.absolute()), read_only=True)
     except duckdb.Error as error:
+        if is_damage_error(error):
+            raise _damaged(path, _first_line(error)) from error
         raise CatalogError(
-            f"{path}: not a readable DuckDB catalog ({error}); rebuild with `aidxl ingest`"
+            f"{path}: not a readable DuckDB catalog ({_first_line(error)}); rebuild with `aidxl ingest`"
         ) from error
-    found_version = read_schema_version(connection)
+    try:
+        found_version = read_schema_version(connection)
+    except duckdb.Error as error:
+        connection.close()
+        raise _damaged(path, _first_line(error)) from error
     if found_version != SCHEMA_VERSION:
         connection.close()
         raise CatalogError(
             f"{path}: catalog schema version {found_version}, this aidxl-kb needs {SCHEMA_VERSION}; "
             "rebuild with `aidxl ingest`"
         )
+    # The content check (kb.catalog_digest): instant unless the file changed since ingest wrote it.
+    content = check_catalog_content(Path(os.path.realpath(path)), full=False)
+    if content.damaged is not None:
+        connection.close()
+        raise _damaged(path, content.damaged)
     return connection
 
 
@@ -78,11 +93,52 @@ def _why_not_a_duckdb_file(path: Path) -> str | None:
 
 
 def read_schema_version(connection: duckdb.DuckDBPyConnection) -> int | None:
+    """The catalog's schema version; None when it has no meta table (not a catalog, or a very old one).
+    A damaged file raises its duckdb.Error (`is_damage_error`)."""
     try:
         row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    except duckdb.Error:
+    except duckdb.Error as error:
+        if is_damage_error(error):
+            raise
         return None
-    return int(row[0]) if row is not None else None
+    try:
+        return int(row[0]) if row is not None else None
+    except ValueError:
+        return None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def damaged_catalog_message(path: Path, reason: str) -> str:
+    """The one sentence every command prints for a damaged catalog file."""
+    return f"{path}: the catalog file is damaged ({reason}); rebuild it with `aidxl ingest`"
+
+
+def _damaged(path: Path, reason: str) -> DamagedCatalogError:
+    return DamagedCatalogError(damaged_catalog_message(path, reason), reason=reason)
+
+
+# DuckDB's words for a file whose blocks do not read back (a failed checksum, a cut file).
+_DAMAGE_MARKERS = ("Corrupt database file", "checksum", "Could not read enough bytes", "Invalid block")
+
+
+def is_damage_error(error: BaseException) -> bool:
+    """True when a DuckDB error says the database file itself is damaged."""
+    text = str(error)
+    return isinstance(error, duckdb.Error) and any(marker in text for marker in _DAMAGE_MARKERS)
+
+
+def catalog_error_for(error: BaseException, path: Path) -> CatalogError | None:
+    """The one-sentence CatalogError for a DuckDB error met while reading the catalog at `path`, or
+    None when the error is not about the file (a bug: let it show)."""
+    if is_damage_error(error):
+        return _damaged(path, _first_line(error))
+    if isinstance(error, duckdb.IOException):
+        return CatalogError(f"{path}: cannot read the catalog ({_first_line(error)})")
+    return None
 
 
 # Tables whose rows each name their source, counted per source by `aidxl stats`.

@@ -11,6 +11,15 @@ class CatalogError(AidxlError):
     """The catalog is missing, unreadable or built by another schema version."""
 
 
+class DamagedCatalogError(CatalogError):
+    """The catalog file differs from what `aidxl ingest` wrote, or DuckDB finds a block that does not
+    read back (kb.catalog_digest); `aidxl ingest` rebuilds it."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # how it is damaged, without the path and the advice
+
+
 class CuratedDataError(AidxlError):
     """A curated list in kb/data is malformed (names the file and the entry)."""
 
@@ -75,3 +84,8 @@ class UnknownCopyrightError(AidxlError):
 
 class FeaturesNotFoundError(AidxlError):
     """A character whose appearance or outfit the catalog does not know (no chants source lists it)."""
+
+
+class OutputPathError(AidxlError):
+    """A file cannot be written where asked: the path names a directory, a FIFO, a device or a socket,
+    its folder is read-only or missing, or the disk is full (kb.outpath)."""

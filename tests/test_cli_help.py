@@ -26,6 +26,13 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
     ("size",),
     ("preview",),
     ("sheet",),
+    ("discover",),
+    ("export",),
+    ("export", "tagcomplete"),
+    ("export", "styles"),
+    ("export", "wildcards"),
+    ("import",),
+    ("import", "styles"),
 )
 
 

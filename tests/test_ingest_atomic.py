@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ingest.build import PAUSE_BEFORE_COMMIT_ENV
+from kb.catalog_digest import digest_path
 from kb.schema import SCHEMA_VERSION
 from tui.cli import main
 
@@ -61,8 +62,10 @@ def start_paused_ingest(catalog: Path) -> tuple[subprocess.Popen[str], Path]:
 
 
 def beside(catalog: Path) -> list[str]:
-    """Files next to the catalog that belong to it (temp catalogs, WAL, lock), the catalog aside."""
-    return sorted(path.name for path in catalog.parent.glob(f"{catalog.name}*") if path != catalog)
+    """Files next to the catalog that belong to a build (temp catalogs, WAL, lock): the catalog and
+    its digest record (kb.catalog_digest, written with it) aside."""
+    kept = {catalog, digest_path(catalog)}
+    return sorted(path.name for path in catalog.parent.glob(f"{catalog.name}*") if path not in kept)
 
 
 def tag_names(catalog: Path) -> list[str]:

@@ -69,6 +69,7 @@ def test_json_has_a_verdict_object_or_null(small_catalog: Path, capsys: pytest.C
                 "samples": 2,
                 "sheet": "sheet2",
                 "measured_at": "2025-01-01T00:00:00Z",
+                "p_value": None,
             },
         ),
         (
@@ -83,6 +84,7 @@ def test_json_has_a_verdict_object_or_null(small_catalog: Path, capsys: pytest.C
                 "samples": 3,
                 "sheet": "sheet1",
                 "measured_at": "2025-01-02T00:00:00Z",
+                "p_value": None,
             },
         ),
     ]
@@ -153,3 +155,30 @@ def test_parse_verdicts() -> None:
     assert parse_verdicts([" , "]) is None
     with pytest.raises(SearchError, match="unknown verdict 'maybe'"):
         parse_verdicts(["maybe"])
+
+
+def test_json_shows_the_evidence_aidxl_discover_stored(
+    small_catalog: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kb.discover.store import StoredEvidence, record_evidence
+
+    assert all(hit["evidence"] is None for hit in search_json(capsys, small_catalog, "by"))
+    found = StoredEvidence(
+        "by yoneyama mai", "m1", "aidxl", "b1", 4, 4, 0.2, 1.2, 0.05, 1, 25_000, "2026-01-01"
+    )
+    record_evidence([found])
+    hits = {hit["prompt"]: hit["evidence"] for hit in search_json(capsys, small_catalog, "by")}
+    assert hits["by yoneyama mai"] == {
+        "model_hash": "m1",
+        "model_name": "aidxl",
+        "base_hash": "b1",
+        "tokens": 4,
+        "rows_changed": 4,
+        "row_drift": 0.2,
+        "row_score": 1.2,
+        "output_drift": 0.05,
+        "rank": 1,
+        "candidates": 25_000,
+        "measured_at": "2026-01-01",
+    }
+    assert search_json(capsys, small_catalog, "by", "--model-hash", "other")[0]["evidence"] is None

@@ -12,7 +12,7 @@ import pytest
 from tui.cli import main
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-TINY = ["--model", "tiny-random", "--size", "64x64", "--steps", "2"]
+TINY = ["--model", "tiny-random", "--size", "64x64", "--steps", "2", "--controls", "0"]
 
 
 def test_dry_run_counts_cells_and_cached_cells(capsys: pytest.CaptureFixture[str]) -> None:
@@ -52,7 +52,7 @@ def test_dry_run_imports_no_torch() -> None:
     probe = (
         "import sys\nfrom tui.cli import main\n"
         "main(['sheet', '--styles', 'by chi4', '--model', 'tiny-random', '--size', '64x64', '--steps', '2', "
-        "'--dry-run', '--json'])\n"
+        "'--controls', '0', '--dry-run', '--json'])\n"
         "print('torch' in sys.modules, file=sys.stderr)\n"
     )
     result = subprocess.run(
@@ -60,3 +60,42 @@ def test_dry_run_imports_no_torch() -> None:
     )
     assert json.loads(result.stdout)["cells"] == 6
     assert result.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_sheets_measure_eight_made_up_controls_unless_told(capsys: pytest.CaptureFixture[str]) -> None:
+    args = [
+        "sheet",
+        "--styles",
+        "by chi4,by ask",
+        "--seeds",
+        "1,2",
+        "--model",
+        "tiny-random",
+        "--size",
+        "64x64",
+    ]
+    assert main([*args, "--steps", "2", "--dry-run", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cells"] == (1 + 2 + 8) * 2  # baseline, styles, controls
+    assert main([*args, "--steps", "2", "--controls", "3", "--dry-run", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cells"] == (1 + 2 + 3) * 2
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--controls", "65", "--dry-run"])
+    assert exit_info.value.code == 2
+    assert "--controls: 65 is not in 0..64" in capsys.readouterr().err
+
+
+def test_dry_run_estimates_from_the_throughput_measured_here(capsys: pytest.CaptureFixture[str]) -> None:
+    from kb.generate.tiny import TINY_MODEL_HASH
+    from kb.sheets.throughput import measured_throughput, record_throughput
+
+    args = ["sheet", "--styles", "by chi4", "--seeds", "1,2", *TINY, "--dry-run", "--json"]
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["estimate_basis"].startswith("rough guess")
+    record_throughput(TINY_MODEL_HASH, "cpu", 64, 64, 2, 0.25, cells=40)
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["seconds_per_cell"] == 0.25 and report["estimate_s"] == round(0.25 * report["missing"], 1)
+    assert report["estimate_basis"].startswith("measured on cpu over 40 cells")
+    scaled = measured_throughput(TINY_MODEL_HASH, 128, 128, 4)  # 4x the pixels, 2x the steps
+    assert scaled is not None and scaled.seconds_per_cell == pytest.approx(0.25 * 8)
+    assert measured_throughput("another model", 64, 64, 2) is None

@@ -28,6 +28,7 @@ def small_spec(**settings: object) -> SheetSpec:
         seeds=(1, 2),
         bases=["1girl, solo, upper body"],
         negative="(worst quality:1.3), lowres",
+        controls=0,
         width=64,
         height=64,
         steps=2,

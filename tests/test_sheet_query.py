@@ -77,3 +77,26 @@ def test_verdict_filter_reads_the_recognition_store(catalog: Path, tmp_path: Pat
         SheetRow("by ikky"),
         SheetRow("by modare"),
     )
+
+
+def test_discovered_query_takes_the_best_ranked_candidates_of_the_model(
+    catalog: Path, tmp_path: Path
+) -> None:
+    from kb.discover.store import StoredEvidence, record_evidence
+
+    store = tmp_path / "recognition.sqlite3"
+
+    def found(trigger: str, rank: int, model_hash: str = "m1") -> StoredEvidence:
+        return StoredEvidence(trigger, model_hash, "aidxl", "base", 2, 2, 0.1, 1.1, None, rank, 4, "t")
+
+    record_evidence(
+        [found("by ikky", 1), found("by modare", 2), found("by chi4", 3), found("by ask", 1, "m2")],
+        store_path=store,
+    )
+    query = parse_row_query("discovered artist styles top 2")
+    assert query.discovered and query.limit == 2
+    assert rows_from_catalog(query, catalog, model_hash="m1", recognition_store=store) == (
+        SheetRow("by ikky"),
+        SheetRow("by modare"),
+    )
+    assert rows_from_catalog(query, catalog, model_hash="m3", recognition_store=store) == ()

@@ -54,7 +54,14 @@ SHEET_ARGS = [
     "2",
     "--cell-px",
     "64",
+    "--controls",
+    "3",
 ]
+
+
+ROWS = 1 + 2 + 3  # baseline, two styles, three made-up controls
+CELLS = ROWS * 2  # two seeds
+CELL_IDS = [f"r{row:02d}c{column:02d}" for row in range(ROWS) for column in range(2)]
 
 
 def sheet_spec() -> SheetSpec:
@@ -68,6 +75,7 @@ def sheet_spec() -> SheetSpec:
         height=64,
         steps=2,
         cell_px=64,
+        controls=3,
     )
 
 
@@ -104,8 +112,11 @@ def test_sheet_generates_every_cell_once_then_serves_them_from_the_cache(
     one_process_sheet: OneProcessSheet,
 ) -> None:
     first, again = one_process_sheet.first, one_process_sheet.again
-    assert (first.cells, first.generated, first.cached, first.missing) == (6, 6, 0, ())
-    assert (again.cells, again.generated, again.cached, again.missing) == (6, 0, 6, ())
+    assert (first.cells, first.generated, first.cached, first.missing) == (CELLS, CELLS, 0, ())
+    assert (again.cells, again.generated, again.cached, again.missing) == (CELLS, 0, CELLS, ())
+    measured = json.loads((one_process_sheet.cache_dir / "sheet-throughput.json").read_text(encoding="utf-8"))
+    [(key, entry)] = measured.items()  # the first run measured its cells; the cached second did not
+    assert key.endswith("|cpu|64x64|2") and entry["cells"] == CELLS and entry["seconds_per_cell"] > 0
     assert [page.name for page in first.pages] == [f"sheet-{first.spec_hash}-p1.png"]
 
 
@@ -118,7 +129,7 @@ def test_page_parameters_and_sidecar_parse_back_to_the_spec(one_process_sheet: O
     spec, document = read_sidecar(result.sidecar)
     assert spec == sheet_spec()
     cells = document["cells"]
-    assert [cell["id"] for cell in cells] == ["r00c00", "r00c01", "r01c00", "r01c01", "r02c00", "r02c01"]
+    assert [cell["id"] for cell in cells] == CELL_IDS
     assert cells[4]["positive"] == "(by yoneyama mai:0.9), 1girl, solo, upper body"
     assert cells[4]["parameters"].startswith(
         "(by yoneyama mai:0.9), 1girl, solo, upper body\nNegative prompt: lowres\n"
@@ -131,17 +142,27 @@ def test_page_parameters_and_sidecar_parse_back_to_the_spec(one_process_sheet: O
 
 def test_recognition_scores_are_stored_per_trigger_and_model(one_process_sheet: OneProcessSheet) -> None:
     result = one_process_sheet.first
-    assert [(record.trigger, record.weight, record.samples) for record in result.recognitions] == [
+    styles = [record for record in result.recognitions if not record.control]
+    controls = [record for record in result.recognitions if record.control]
+    assert [(record.trigger, record.weight, record.samples) for record in styles] == [
         ("by chi4", 1.0, 2),
         ("by yoneyama mai", 0.9, 2),
     ]
+    assert len(controls) == 3 and all(record.trigger.startswith("by ") for record in controls)
+    assert all(record.random_weights for record in result.recognitions)
+    assert all(record.p_value is not None for record in styles)  # 3 controls: enough for the styles
+    assert all(record.p_value is None for record in controls)  # each control has 2 others: too few
+    store = one_process_sheet.state_dir / "recognition.sqlite3"
+    # Random weights know nothing: stored as such, never read as knowledge; controls never stored.
+    assert read_verdicts(["by chi4", "by yoneyama mai"], model_hash="tinyrand", store_path=store) == {}
     stored = read_verdicts(
-        ["by chi4", "by yoneyama mai"],
+        [record.trigger for record in result.recognitions],
         model_hash="tinyrand",
-        store_path=one_process_sheet.state_dir / "recognition.sqlite3",
+        store_path=store,
+        include_random_weights=True,
     )
     assert {trigger: record.score for trigger, record in stored.items()} == {
-        record.trigger: record.score for record in result.recognitions
+        record.trigger: record.score for record in styles
     }
 
 
@@ -165,7 +186,7 @@ def test_html_index_lists_the_page_and_every_cell(one_process_sheet: OneProcessS
     parsed = IndexCells()
     parsed.feed(result.html.read_text(encoding="utf-8"))
     assert parsed.pages == [result.pages[0].name]
-    assert parsed.cells == ["r00c00", "r00c01", "r01c00", "r01c01", "r02c00", "r02c01"]
+    assert parsed.cells == CELL_IDS
 
 
 def test_html_index_opens_in_headless_chromium(one_process_sheet: OneProcessSheet, tmp_path: Path) -> None:
@@ -192,7 +213,7 @@ def test_html_index_opens_in_headless_chromium(one_process_sheet: OneProcessShee
     parsed = IndexCells()
     parsed.feed(dom)
     assert parsed.pages == [result.pages[0].name]
-    assert len(parsed.cells) == 6
+    assert len(parsed.cells) == CELLS
 
 
 def cli(*arguments: str) -> list[str]:
@@ -219,13 +240,13 @@ def test_killed_run_resumes_generating_only_missing_cells(tmp_path: Path) -> Non
     assert not out_dir.exists() or not any(out_dir.glob("*.png"))  # nothing composed yet
 
     cached_after_kill = dry_run(sheet_spec()).cached
-    assert 2 <= cached_after_kill < 6
+    assert 2 <= cached_after_kill < CELLS
     resumed = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     report = json.loads(resumed.stdout)
     assert (report["cells"], report["generated"], report["cached"]) == (
-        6,
-        6 - cached_after_kill,
+        CELLS,
+        CELLS - cached_after_kill,
         cached_after_kill,
     )
     assert report["missing"] == []
@@ -279,9 +300,12 @@ def test_two_process_split_gives_the_same_sheet_as_one_process(
     result = subprocess.run(launch, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout)  # only the main process prints
-    assert (report["cells"], report["generated"], report["cached"]) == (6, 6, 0)
+    assert (report["cells"], report["generated"], report["cached"]) == (CELLS, CELLS, 0)
     shares = sorted(line.split()[1] for line in result.stderr.splitlines() if line.startswith("cell "))
-    assert shares == ["1/3", "1/3", "2/3", "2/3", "3/3", "3/3"]  # each process took half
+    half = CELLS // 2
+    assert shares == sorted(
+        f"{done}/{half}" for done in range(1, half + 1) for _process in (0, 1)
+    )  # half each
 
     reference = one_process_sheet.first
     split_page = out_dir / reference.pages[0].name

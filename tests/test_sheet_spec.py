@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,7 @@ def four_by_three() -> SheetSpec:
         height=64,
         steps=2,
         model="tiny-random",
+        controls=0,  # the control rows are tested in tests/test_recognition.py
     )
 
 
@@ -68,6 +70,11 @@ def test_seeds_accept_lists_and_ranges() -> None:
 def test_spec_hash_is_stable_and_follows_every_setting() -> None:
     spec = four_by_three()
     assert spec_hash(spec) == "a0fc7a425826"  # pinned: a changed hash renames every sheet
+    with_controls = replace(spec, controls=8)  # a sheet without controls kept its old hash
+    assert (
+        spec_hash(with_controls) not in (spec_hash(spec), "") and spec_to_dict(with_controls)["controls"] == 8
+    )
+    assert spec_from_dict(spec_to_dict(with_controls)) == with_controls
     assert spec_hash(four_by_three()) == spec_hash(spec)
     assert spec_hash(spec_from_dict(spec_to_dict(spec))) == spec_hash(spec)
     changed = spec_from_values(
@@ -102,7 +109,13 @@ def test_plan_has_baseline_row_then_styles_and_seed_columns() -> None:
 
 def test_pages_repeat_the_baseline_row() -> None:
     spec = spec_from_values(
-        rows=FOUR_STYLES, seeds=(1,), bases=["1girl"], negative="", page_rows=3, model="tiny-random"
+        rows=FOUR_STYLES,
+        seeds=(1,),
+        bases=["1girl"],
+        negative="",
+        page_rows=3,
+        model="tiny-random",
+        controls=0,
     )
     assert [[row.index for row in page] for page in pages_of(plan_sheet(spec))] == [[0, 1, 2, 3], [0, 4]]
 

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
 from kb.errors import AidxlError
 from tui.commands.help_format import ProseAndExamplesFormatter
 
+# Test hook (see `_pause_for_tests`).
+PAUSE_BEFORE_COMMAND_IMPORT_ENV = "AIDXL_PAUSE_BEFORE_COMMAND_IMPORT"
 # Command groups, in the order `aidxl --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "tui.commands.ingest",
@@ -22,6 +26,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tui.commands.prompt",
     "tui.commands.preview",
     "tui.commands.sheet",
+    "tui.commands.export",
+    "tui.commands.discover",
 )
 # Which module registers each top-level command: a run of one command imports only its own
 # module, so `aidxl prompt tokens` does not pay for duckdb, numpy or the search index.
@@ -35,6 +41,9 @@ MODULE_OF_COMMAND: dict[str, str] = {
     "size": "tui.commands.prompt",
     "preview": "tui.commands.preview",
     "sheet": "tui.commands.sheet",
+    "export": "tui.commands.export",
+    "import": "tui.commands.export",
+    "discover": "tui.commands.discover",
 }
 
 
@@ -88,6 +97,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         module_names = ()  # the explorer starts fast: no command group is imported
     else:
         module_names = COMMAND_MODULES
+    _pause_for_tests()
     common = common_options()
     parser = argparse.ArgumentParser(
         prog="aidxl",
@@ -111,6 +121,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _pause_for_tests() -> None:
+    """Test hook: stop before the command's modules load (duckdb, numpy: the slow part of a start), say
+    so on stderr and wait for a signal; tests send Ctrl-C there (tests/test_hardening_interrupt.py)."""
+    if os.environ.get(PAUSE_BEFORE_COMMAND_IMPORT_ENV):
+        print("aidxl: paused before loading the command", file=sys.stderr, flush=True)
+        signal.pause()
+
+
 def run_explorer(args: argparse.Namespace) -> int:
     from tui.app import run_app
 
@@ -119,9 +137,11 @@ def run_explorer(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(arguments)
+    args: argparse.Namespace | None = None
     try:
-        # Inside the try: a text option's type check (tui.commands.text_input) raises AidxlError.
+        # Inside the try: Ctrl-C while the command's modules load, and a text option's type check
+        # (tui.commands.text_input), which raises AidxlError.
+        parser = build_parser(arguments)
         args = parser.parse_args(arguments)
         run = getattr(args, "run", run_explorer)
         return int(run(args) or 0)
@@ -129,10 +149,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"aidxl: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("aidxl: interrupted", file=sys.stderr)
-        return 130
+        return _interrupted()
     except BrokenPipeError:
         return 0
+    except Exception as error:
+        if _is_duckdb_interrupt(error):  # DuckDB turns Ctrl-C during a query into its own error
+            return _interrupted()
+        message = _catalog_failure(error, args)
+        if message is None:
+            raise
+        print(f"aidxl: {message}", file=sys.stderr)
+        return 2
+
+
+def _interrupted() -> int:
+    print("aidxl: interrupted", file=sys.stderr)
+    return 130
+
+
+# What DuckDB's Python client raises when Ctrl-C arrives while a query runs (it takes the signal).
+_DUCKDB_INTERRUPTED = "Query interrupted"
+
+
+def _is_duckdb_interrupt(error: BaseException) -> bool:
+    duckdb = sys.modules.get("duckdb")  # never imported here: `aidxl prompt` runs without it
+    if duckdb is None:
+        return False
+    return isinstance(error, duckdb.InterruptException) or (
+        type(error) is RuntimeError and str(error) == _DUCKDB_INTERRUPTED
+    )
+
+
+def _catalog_failure(error: BaseException, args: argparse.Namespace | None) -> str | None:
+    """One sentence for a DuckDB error about the catalog file met mid-command (a block damaged after
+    the catalog was opened); None for anything else."""
+    if "duckdb" not in sys.modules:
+        return None
+    from kb.catalog import catalog_error_for
+    from kb.paths import resolve_catalog_path
+
+    catalog = resolve_catalog_path(getattr(args, "catalog", None) if args is not None else None)
+    translated = catalog_error_for(error, catalog)
+    return None if translated is None else str(translated)
 
 
 if __name__ == "__main__":

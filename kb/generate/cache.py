@@ -18,10 +18,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+# The project's one atomic writer lives in kb.outpath; re-exported for code that imports it from here.
+from kb.outpath import TEMP_SUFFIX, temp_writer_pid
+from kb.outpath import atomic_write_bytes as atomic_write_bytes
 from kb.paths import cache_dir
 
 PREVIEWS_FOLDER = "previews"
-TEMP_SUFFIX = ".tmp"
 CACHE_FORMAT_VERSION = 1
 
 
@@ -159,26 +161,11 @@ def find_previews(trigger: str) -> list[CachedPreview]:
     return [preview for _, preview in sorted(found, key=lambda pair: pair[0], reverse=True)]
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to `.<name>.<pid>.tmp` beside `path`, fsync, then rename over `path`."""
-    temp_path = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
-    try:
-        with open(temp_path, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_path, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            temp_path.unlink()
-        raise
-
-
 def remove_stale_temp_files(folder: Path) -> None:
     """Remove temporary files left by writers that are no longer running (killed mid-write)."""
     for temp_path in folder.glob(f".*{TEMP_SUFFIX}"):
-        writer_pid = temp_path.name.rsplit(".", 2)[-2]
-        if writer_pid.isdigit() and not _process_alive(int(writer_pid)):
+        writer_pid = temp_writer_pid(temp_path.name)
+        if writer_pid is not None and not _process_alive(writer_pid):
             with contextlib.suppress(FileNotFoundError):
                 temp_path.unlink()
 

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import AidxlError
-from kb.generate.cache import atomic_write_bytes
 from kb.generate.extra import require_generation_extra
 from kb.generate.request import OWN_VAE_NAME, ModelIdentity
 from kb.generate.tiny import TINY_MODEL_HASH, TINY_MODEL_LABEL, TINY_MODEL_NAME
+from kb.outpath import atomic_write_bytes
 from kb.paths import cache_dir
 
 MODEL_ENV = "AIDXL_MODEL"
@@ -305,6 +305,9 @@ def load_model(
     if source.kind == "tiny":
         from kb.generate.tiny import build_tiny_pipeline
 
+        # Toy-sized layers: on a CPU, thread hand-offs cost more than the work (4x slower on 2
+        # busy cores), and one thread gives the same floats in every process of a split sheet.
+        torch.set_num_threads(1)
         pipeline = build_tiny_pipeline()
     else:
         pipeline = _load_full_pipeline(source, dtype)

@@ -16,6 +16,7 @@ from kb.generate.loading import ModelSource, model_identity, resolve_model_sourc
 from kb.generate.request import DEFAULT_EMPHASIS, ModelIdentity, PreviewRequest, preview_key
 from kb.generate.samplers import sampler_spec
 from kb.generate.validation import check_settings
+from kb.outpath import atomic_write_bytes
 from kb.prompt.assemble import assemble_prompt
 
 DEFAULT_SAMPLER = settings.DEFAULT_SAMPLER
@@ -102,6 +103,5 @@ def cached_preview(prepared: PreparedPreview) -> cache.CachedPreview | None:
 
 def export_png(preview: cache.CachedPreview, out_path: Path) -> Path:
     """Copy the cached PNG to `out_path` atomically (the cache keeps its own copy)."""
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    cache.atomic_write_bytes(out_path, preview.png_path.read_bytes())
+    atomic_write_bytes(out_path, preview.png_path.read_bytes(), what="preview PNG")
     return out_path

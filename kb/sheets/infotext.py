@@ -61,6 +61,8 @@ def page_parameters(
         ("Sheet style position", spec.style_position),
         ("Sheet layout", f"{spec.page_rows} rows per page, {spec.cell_px} px cells"),
     ]
+    if spec.controls:
+        fields.append(("Sheet controls", str(spec.controls)))
     return format_parameters(positive, spec.negative, fields)
 
 
@@ -94,6 +96,7 @@ def spec_from_parameters(text: str) -> SheetSpec:
             title=fields["Sheet title"],
             page_rows=int(layout.group(1)),
             cell_px=int(layout.group(2)),
+            controls=int(fields.get("Sheet controls", "0")),
         )
     except KeyError as missing:
         raise SheetSpecError(f"parameters: field {missing.args[0]!r} is missing; not a sheet page") from None

@@ -3,17 +3,21 @@
 Rows are the spec's styles, preceded by the baseline row (same prompt, no style) when the spec
 has one; columns are base prompts x seeds (base-major). Every page repeats the baseline row so
 that each page compares against it. The baseline is one cell per (seed, base prompt): the cell
-every style cell of that column is measured against (recognition score).
+every style cell of that column is measured against (recognition score). Control rows (made-up
+triggers, kb/sheets/controls.py) follow the styles; they are drawn and measured like styles and
+give the distances a style's distance is tested against.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kb.sheets.controls import control_styles
 from kb.sheets.prompts import build_cell_prompt
 from kb.sheets.spec import BasePrompt, SheetSpec
 
 BASELINE_LABEL = "baseline (no style)"
+CONTROL_LABEL_PREFIX = "control: "
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class PlannedRow:
     index: int  # 0-based over the planned rows, baseline first when present
     style: str | None  # None for the baseline
     label: str  # as pasted, with weights; a blend's name first
+    control: bool = False  # a made-up trigger measured for calibration, not a style
 
     @property
     def is_baseline(self) -> bool:
@@ -79,7 +84,12 @@ class SheetPlan:
 
     @property
     def style_rows(self) -> tuple[PlannedRow, ...]:
+        """Every row drawn beside the baseline: the styles, then the controls."""
         return tuple(row for row in self.rows if not row.is_baseline)
+
+    @property
+    def control_rows(self) -> tuple[PlannedRow, ...]:
+        return tuple(row for row in self.rows if row.control)
 
 
 def plan_sheet(spec: SheetSpec) -> SheetPlan:
@@ -88,6 +98,12 @@ def plan_sheet(spec: SheetSpec) -> SheetPlan:
         rows.append(PlannedRow(index=0, style=None, label=BASELINE_LABEL))
     for sheet_row in spec.rows:
         rows.append(PlannedRow(index=len(rows), style=sheet_row.style, label=sheet_row.label))
+    if spec.baseline:  # controls are measured against the baseline; without one they say nothing
+        styles = [row.style for row in spec.rows]
+        for control in control_styles(styles, spec.seeds, spec.controls):
+            rows.append(
+                PlannedRow(index=len(rows), style=control, label=CONTROL_LABEL_PREFIX + control, control=True)
+            )
     several_bases = len(spec.bases) > 1
     columns = [
         PlannedColumn(

@@ -10,6 +10,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+from kb.discover.store import read_evidence
 from kb.errors import SheetSpecError
 from kb.knowledge.tagforms import escape_a1111
 from kb.recognition import UNMEASURED, VERDICTS, read_verdicts
@@ -73,19 +74,26 @@ def parse_row_query(text: str, *, where: str = "--query") -> RowQuery:
     if (verified := re.search(r"\bverified\b", rest)) is not None:
         query = replace(query, verified=True)
         take(verified)
+    if (discovered := re.search(r"\bdiscovered\b", rest)) is not None:
+        query = replace(query, discovered=True)
+        take(discovered)
     leftover = [word for word in rest.split() if word not in _FILLER_WORDS]
     if leftover:
         raise SheetSpecError(
             f"{where}: {text!r}: did not understand {leftover[0]!r}; the form is "
-            "[verified] KIND [with count > N] [top N] [verdict yes|unsure|no|unmeasured], "
-            'e.g. "verified artist styles with count > 1000 top 20"'
+            "[verified|discovered] KIND [with count > N] [top N] [verdict yes|unsure|no|unmeasured], "
+            'e.g. "verified artist styles with count > 1000 top 20" or "discovered artist styles top 500"'
         )
     return query
 
 
 def describe_row_query(query: RowQuery) -> str:
     """The query in words, for messages: `verified artist_style triggers with >= 1001 posts`."""
-    words = ["verified" if query.verified else "", f"{query.kind} triggers"]
+    words = [
+        "verified" if query.verified else "",
+        "discovered" if query.discovered else "",
+        f"{query.kind} triggers",
+    ]
     if query.min_count:
         words.append(f"with >= {query.min_count} posts")
     if query.verdict is not None:
@@ -115,7 +123,8 @@ def rows_from_catalog(
 ) -> tuple[SheetRow, ...]:
     """The query's triggers, most posted first (then by text), as rows in their prompt form.
 
-    `verdict` filters on the recognition store for `model_hash` (any model when None).
+    `verdict` filters on the recognition store for `model_hash` (any model when None);
+    `discovered` keeps the triggers `aidxl discover` ranked for that model, best rank first.
     """
     from kb.catalog import open_catalog
 
@@ -141,4 +150,7 @@ def rows_from_catalog(
             for text in texts
             if (verdicts[text].verdict if text in verdicts else UNMEASURED) == query.verdict
         ]
+    if query.discovered:
+        evidence = read_evidence(texts, model_hash=model_hash, store_path=recognition_store)
+        texts = sorted((text for text in texts if text in evidence), key=lambda text: evidence[text].rank)
     return tuple(SheetRow(style=escape_a1111(text)) for text in texts[: query.limit])

@@ -187,16 +187,23 @@ def generate_cells(
     return [results[index] for index in range(len(requests))]
 
 
+def device_name(model: ModelInfo) -> str:
+    """Where this model's cells are generated here: `cuda` or `cpu` (the tiny model: always the CPU)."""
+    if model.random_weights:
+        return "cpu"
+    try:
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    except ImportError:
+        return "cpu"
+
+
 def estimate_seconds_per_cell(steps: int, width: int, height: int, model: ModelInfo) -> tuple[float, str]:
     """(seconds per cell, device name) on this machine; a rough guide for `--dry-run`."""
     if model.random_weights:
         return _TINY_SECONDS_PER_CELL * max(1, steps) / 2 * max(1.0, width * height / (64 * 64)), "cpu"
-    try:
-        import torch
-
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    except ImportError:
-        device = "cpu"
+    device = device_name(model)
     area_scale = width * height / (1024 * 1024)
     return _SECONDS_PER_STEP_1024[device] * steps * area_scale + (0.2 if device == "cuda" else 8.0), device
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import kb
+from kb.outpath import resolve_output_folder
 from kb.recognition import Recognition, record_recognitions
 from kb.sheets import render_cells
 from kb.sheets.compose import PageText, compose_page
@@ -31,6 +32,7 @@ from kb.sheets.recognize import score_rows
 from kb.sheets.sidecar import SidecarCell, sidecar_document, write_atomic, write_sidecar
 from kb.sheets.spec import SheetSpec, spec_hash
 from kb.sheets.split import ProcessShare, current_share
+from kb.sheets.throughput import measured_throughput, record_throughput
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class DryRun:
     seconds_per_cell: float
     device: str
     warnings: tuple[str, ...] = ()
+    basis: str = ""  # where seconds_per_cell comes from: measured here, scaled, or a rough guess
 
     @property
     def estimate_s(self) -> float:
@@ -99,6 +102,10 @@ def dry_run(spec: SheetSpec) -> DryRun:
     seconds_per_cell, device = render_cells.estimate_seconds_per_cell(
         spec.steps, spec.width, spec.height, model
     )
+    measured = measured_throughput(model.model_hash, spec.width, spec.height, spec.steps)
+    basis = "rough guess (no run of this model measured here yet)"
+    if measured is not None:
+        seconds_per_cell, basis = measured.seconds_per_cell, measured.basis
     return DryRun(
         spec_hash=spec_hash(spec),
         cells=len(plan.cells),
@@ -107,6 +114,7 @@ def dry_run(spec: SheetSpec) -> DryRun:
         seconds_per_cell=seconds_per_cell,
         device=device,
         warnings=warnings,
+        basis=basis,
     )
 
 
@@ -136,6 +144,7 @@ def run_sheet(
     nothing partial is written) and raises the engine's cancellation error. `batch_size`: cells
     per denoising loop (None: 4 on CUDA, 1 on the CPU; see `render_cells.default_batch_size`).
     """
+    resolve_output_folder(out_dir, what="sheet pages")  # a file there: one sentence, before any work
     plan = plan_sheet(spec)
     model = render_cells.resolve_model(spec.model)
     requests = unique_requests(plan)
@@ -147,6 +156,7 @@ def run_sheet(
     generated = 0
     cached = 0
     done = 0
+    generated_at: list[float] = []  # when each generated cell finished: the throughput record
     cell_ids = {cell.request: cell.cell_id for cell in reversed(plan.cells)}
 
     def post(request: CellRequest, was_cached: bool) -> None:
@@ -156,6 +166,7 @@ def run_sheet(
             cached += 1
         else:
             generated += 1
+            generated_at.append(time.monotonic())
         elapsed = time.monotonic() - started
         to_generate = len(mine) - done
         eta = elapsed / generated * to_generate if generated else None
@@ -186,6 +197,17 @@ def run_sheet(
             on_cell=lambda result: post(result.request, result.cached),
             batch_size=batch_size,
             should_cancel=should_cancel,
+        )
+    if len(generated_at) >= 2:
+        seconds_per_cell = (generated_at[-1] - generated_at[0]) / (len(generated_at) - 1)
+        record_throughput(
+            model.model_hash,
+            render_cells.device_name(model),
+            spec.width,
+            spec.height,
+            spec.steps,
+            seconds_per_cell,
+            generated,
         )
 
     process.wait_for_everyone()
@@ -318,7 +340,13 @@ def _compose_sheet(
             )
         )
 
-    recognitions = score_rows(plan, cell_files, model_hash=model.model_hash, model_name=model.label)
+    recognitions = score_rows(
+        plan,
+        cell_files,
+        model_hash=model.model_hash,
+        model_name=model.label,
+        random_weights=model.random_weights,
+    )
     if record_scores and recognitions:
         record_recognitions(recognitions, store_path=recognition_store)
 
@@ -364,8 +392,10 @@ def _compose_sheet(
                 "weight": record.weight,
                 "score": record.score,
                 "verdict": record.verdict,
+                "p_value": record.p_value,
                 "samples": record.samples,
                 "measure": record.measure,
+                "control": record.control,
             }
             for record in recognitions
         ],

@@ -8,13 +8,12 @@ Written atomically (temp + rename) like every file a sheet writes.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kb.errors import SheetSpecError
+from kb.outpath import atomic_write_bytes
 from kb.sheets.spec import SheetSpec, spec_from_dict, spec_hash, spec_to_dict
 
 SIDECAR_FORMAT = "aidxl-sheet/1"
@@ -39,18 +38,8 @@ class SidecarCell:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temp file in the same folder, fsync, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    """Write a sheet file atomically (kb.outpath: symlinks followed, non-regular targets refused)."""
+    atomic_write_bytes(path, data, what="sheet file")
 
 
 def sidecar_document(

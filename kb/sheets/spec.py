@@ -31,6 +31,10 @@ EMPHASIS_MODES = ("original", "no_norm")
 STYLE_POSITIONS = ("first", "append")
 DEFAULT_PAGE_ROWS = 8
 DEFAULT_CELL_PX = 256
+# Made-up control triggers per sheet (kb/sheets/controls.py): the null distribution a style's
+# distance is tested against. 8 gives the t test 7 degrees of freedom at 8 extra rows.
+DEFAULT_CONTROLS = 8
+MAX_CONTROLS = 64
 HASH_LENGTH = 12
 
 _SIZE_PATTERN = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
@@ -65,6 +69,7 @@ class RowQuery:
     min_count: int = 0
     limit: int = 20
     verdict: str | None = None  # keep only triggers with this recognition verdict (yes/unsure/no/unmeasured)
+    discovered: bool = False  # only triggers `aidxl discover` ranked for the model, best rank first
     text: str | None = None  # the query as the user wrote it, when it came as words
 
 
@@ -86,6 +91,7 @@ class SheetSpec:
     title: str = ""
     page_rows: int = DEFAULT_PAGE_ROWS
     cell_px: int = DEFAULT_CELL_PX
+    controls: int = DEFAULT_CONTROLS
     # Where the rows came from when they were read from the catalog; not hashed (the rows are).
     query: RowQuery | None = field(default=None, compare=False)
 
@@ -95,8 +101,12 @@ class SheetSpec:
 
 
 def spec_to_dict(spec: SheetSpec) -> dict[str, Any]:
-    """The hashed, serialised form (the sidecar's `spec`); `spec_from_dict` reads it back."""
-    return {
+    """The hashed, serialised form (the sidecar's `spec`); `spec_from_dict` reads it back.
+
+    `controls` is written only when there are some, so a sheet without controls keeps the hash
+    it had before controls existed.
+    """
+    document: dict[str, Any] = {
         "format": SPEC_FORMAT,
         "title": spec.title,
         "rows": [{"style": row.style, "name": row.name} for row in spec.rows],
@@ -114,6 +124,9 @@ def spec_to_dict(spec: SheetSpec) -> dict[str, Any]:
         "page_rows": spec.page_rows,
         "cell_px": spec.cell_px,
     }
+    if spec.controls:
+        document["controls"] = spec.controls
+    return document
 
 
 def spec_from_dict(document: Mapping[str, Any]) -> SheetSpec:
@@ -137,6 +150,7 @@ def spec_from_dict(document: Mapping[str, Any]) -> SheetSpec:
         title=str(document["title"]),
         page_rows=int(document["page_rows"]),
         cell_px=int(document["cell_px"]),
+        controls=int(document.get("controls", 0)),
     )
     validate_spec(spec)
     return spec
@@ -237,6 +251,8 @@ def validate_spec(spec: SheetSpec, *, where: str = "sheet spec") -> None:
         problems.append(f"style_position {spec.style_position!r} is not one of {', '.join(STYLE_POSITIONS)}")
     if spec.page_rows < 1:
         problems.append(f"page_rows must be at least 1, got {spec.page_rows}")
+    if not 0 <= spec.controls <= MAX_CONTROLS:
+        problems.append(f"controls must be in 0..{MAX_CONTROLS}, got {spec.controls}")
     if not 16 <= spec.cell_px <= 2048:
         problems.append(f"cell_px must be in 16..2048, got {spec.cell_px}")
     if problems:
@@ -289,10 +305,11 @@ _TOP_KEYS = frozenset(
         "model",
         "page_rows",
         "cell_px",
+        "controls",
         "query",
     }
 )
-_QUERY_KEYS = frozenset({"kind", "verified", "min_count", "limit", "verdict", "text"})
+_QUERY_KEYS = frozenset({"kind", "verified", "min_count", "limit", "verdict", "discovered", "text"})
 
 
 @dataclass(frozen=True)
@@ -366,7 +383,8 @@ def load_spec_file(path: Path) -> SpecFile:
             query = RowQuery(**table)
         else:
             raise fail(
-                "query", "`query` must be words or a table (kind, verified, min_count, limit, verdict)"
+                "query",
+                "`query` must be words or a table (kind, verified, min_count, limit, verdict, discovered)",
             )
 
     seeds_value = document.get("seeds", [])
@@ -401,7 +419,7 @@ def load_spec_file(path: Path) -> SpecFile:
             if not isinstance(document[key], str):
                 raise fail(key, f"`{key}` must be a string, got {document[key]!r}")
             settings[key] = document[key]
-    for key in ("steps", "page_rows", "cell_px"):
+    for key in ("steps", "page_rows", "cell_px", "controls"):
         if key in document:
             if not isinstance(document[key], int) or isinstance(document[key], bool):
                 raise fail(key, f"`{key}` must be a whole number, got {document[key]!r}")

@@ -248,6 +248,12 @@ def prebuild_search_index(catalog_path: Path) -> None:
 def print_ingest_result(result: IngestResult) -> None:
     for removed in result.removed_temp_files:
         print(f"aidxl ingest: removed {removed} left by an interrupted build", file=sys.stderr)
+    if result.repaired is not None:
+        print(
+            f"aidxl ingest: {result.catalog_path}: the catalog there was damaged ({result.repaired}); "
+            "rebuilt it",
+            file=sys.stderr,
+        )
     if not result.rebuilt:
         print(f"{result.catalog_path}: up to date (sources unchanged), nothing rebuilt")
         return

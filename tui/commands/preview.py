@@ -20,6 +20,7 @@ from kb.generate.preview import (
 )
 from kb.generate.samplers import SAMPLERS
 from kb.generate.tiny import TINY_MODEL_NAME
+from kb.outpath import resolve_output_file
 from kb.settings import parse_size
 from tui.commands.text_input import utf8_text
 
@@ -87,6 +88,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run_preview(args: argparse.Namespace) -> int:
+    if args.out:  # a directory, a FIFO or a device there: one sentence now, not after generating
+        resolve_output_file(Path(args.out), what="preview PNG")
     options = PreviewOptions(
         trigger=args.trigger,
         base=args.base,

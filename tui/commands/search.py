@@ -11,6 +11,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from kb.catalog import SourceRef, open_catalog, trigger_sources
+from kb.discover.store import StoredEvidence, read_evidence
 from kb.errors import SearchError
 from kb.knowledge.copyrights import (
     CopyrightCharacters,
@@ -37,6 +38,17 @@ KIND_HELP = (
     + "; also style/artist, painting, char, series"
 )
 # The tier mark of a human line (docs/search.md) is the explorer's: tui/widgets/marks.py.
+
+
+def positive_int(text: str) -> int:
+    """An argparse `type=` for a count of at least 1 (`--limit 0` is refused by the parser)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -67,7 +79,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "alias, a typo; without QUERY, list them all, most posted first",
     )
     search.add_argument("--kind", action="append", metavar="K", help=KIND_HELP)
-    search.add_argument("--limit", type=int, default=20, metavar="N", help="at most N hits (default 20)")
+    search.add_argument(
+        "--limit", type=positive_int, default=20, metavar="N", help="at most N hits, N >= 1 (default 20)"
+    )
     search.add_argument(
         "--min-count", type=int, default=0, metavar="N", help="only tags with N or more posts"
     )
@@ -179,10 +193,12 @@ def run_search(args: argparse.Namespace) -> int:
             verdicts = _read_verdicts({hit.text for hit in hits}, args.model_hash)
     if args.json:
         sources = _sources_of(args, hits)
+        evidence = read_evidence({hit.text for hit in hits}, model_hash=args.model_hash)
         rows = [
             {
                 **hit.to_json(),
                 "verdict": verdict_json(verdicts.get(hit.text)),
+                "evidence": evidence_json(evidence.get(hit.text)),
                 "source": _source_json(sources.get((hit.text, hit.kind))),
             }
             for hit in hits
@@ -248,12 +264,26 @@ def _read_verdicts(triggers: Iterable[str] | None, model_hash: str | None) -> di
         return {}
 
 
-def verdict_json(record: Recognition | None) -> dict[str, Any] | None:
-    """`verdict` of a `--json` hit: the stored record without its trigger, or None if never measured."""
+def evidence_json(record: StoredEvidence | None) -> dict[str, Any] | None:
+    """`evidence` of a `--json` hit: what `aidxl discover` found in the weights, or None."""
     if record is None:
         return None
     fields = asdict(record)
     del fields["trigger"]
+    return fields
+
+
+def verdict_json(record: Recognition | None) -> dict[str, Any] | None:
+    """`verdict` of a `--json` hit: the stored record without its trigger, or None if never measured.
+
+    `control` and `random_weights` are left out: stored records are never controls, and records of
+    random-weight models are not read as verdicts.
+    """
+    if record is None:
+        return None
+    fields = asdict(record)
+    for internal in ("trigger", "control", "random_weights"):
+        del fields[internal]
     return fields
 
 

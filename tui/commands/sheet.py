@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import SheetSpecError
+from kb.sheets.spec import DEFAULT_CONTROLS, MAX_CONTROLS
 from tui.commands.help_format import ProseAndExamplesFormatter
 from tui.commands.text_input import utf8_text
 
@@ -73,6 +74,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     source.add_argument(
         "--verified", action="store_true", default=None, help="catalog query: AIDXL's own only"
     )
+    source.add_argument(
+        "--discovered",
+        action="store_true",
+        default=None,
+        help="catalog query: only triggers `aidxl discover` ranked for the model, best first",
+    )
     source.add_argument("--min-count", type=int, metavar="N", help="catalog query: at least N posts")
     source.add_argument("--limit", type=int, metavar="N", help="catalog query: at most N rows (default 20)")
     source.add_argument(
@@ -99,6 +106,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="negative prompt (default: the model page's)",
     )
     columns.add_argument("--no-baseline", action="store_true", help="leave out the baseline row")
+    columns.add_argument(
+        "--controls",
+        type=_control_count,
+        metavar="N",
+        help=f"made-up control triggers measured beside the styles (default {DEFAULT_CONTROLS}; "
+        "0 leaves them out and every verdict unsure)",
+    )
     columns.add_argument(
         "--append-styles", action="store_true", help="put styles last (gentler) instead of first"
     )
@@ -168,6 +182,8 @@ def build_spec(args: argparse.Namespace) -> Any:
         settings["width"], settings["height"] = parse_size(args.size, where="--size")
     if args.no_baseline:
         settings["baseline"] = False
+    if args.controls is not None:
+        settings["controls"] = args.controls
     if args.append_styles:
         settings["style_position"] = "append"
     settings["model"] = model_setting(args.model or settings.get("model"))
@@ -188,6 +204,7 @@ def build_spec(args: argparse.Namespace) -> Any:
     structured = {
         "kind": args.kind,
         "verified": args.verified,
+        "discovered": args.discovered,
         "min_count": args.min_count,
         "limit": args.limit,
         "verdict": args.verdict,
@@ -234,6 +251,16 @@ def build_spec(args: argparse.Namespace) -> Any:
     return spec_from_values(
         rows=rows, seeds=seeds, bases=bases, negative=negative.strip(), query=query, **settings
     )
+
+
+def _control_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= count <= MAX_CONTROLS:
+        raise argparse.ArgumentTypeError(f"{count} is not in 0..{MAX_CONTROLS}")
+    return count
 
 
 def _rows_from_file(path: Path) -> list[Any]:
@@ -302,6 +329,8 @@ def run_sheet_command(args: argparse.Namespace) -> int:
                         "cached": estimate.cached,
                         "missing": estimate.missing,
                         "estimate_s": round(estimate.estimate_s, 1),
+                        "seconds_per_cell": round(estimate.seconds_per_cell, 4),
+                        "estimate_basis": estimate.basis,
                         "device": estimate.device,
                     }
                 )
@@ -310,7 +339,7 @@ def run_sheet_command(args: argparse.Namespace) -> int:
             print(
                 f"sheet {estimate.spec_hash}: {estimate.cells} cells, {estimate.cached} cached, "
                 f"{estimate.missing} to generate; about {_format_seconds(estimate.estimate_s)} on "
-                f"{estimate.device} ({estimate.seconds_per_cell:.1f} s per cell)"
+                f"{estimate.device} ({estimate.seconds_per_cell:.2f} s per cell, {estimate.basis})"
             )
         return 0
     share = current_share()
@@ -337,13 +366,17 @@ def run_sheet_command(args: argparse.Namespace) -> int:
                     "cached": result.cached,
                     "missing": list(result.missing),
                     "spec_hash": result.spec_hash,
+                    "random_weights": any(record.random_weights for record in result.recognitions),
                     "recognition": [
                         {
                             "trigger": record.trigger,
                             "weight": record.weight,
                             "score": record.score,
+                            "p_value": record.p_value,
                             "verdict": record.verdict,
                             "samples": record.samples,
+                            "measure": record.measure,
+                            "control": record.control,
                         }
                         for record in result.recognitions
                     ],
@@ -355,10 +388,17 @@ def run_sheet_command(args: argparse.Namespace) -> int:
             print(page)
         print(result.sidecar)
         print(result.html)
-        for record in result.recognitions:
+        if any(record.random_weights for record in result.recognitions):
             print(
-                f"  {record.verdict:<6} {record.score:.3f}  {record.trigger}"
-                + (f" (weight {record.weight:g})" if record.weight != 1.0 else ""),
+                "recognition on RANDOM WEIGHTS: a test of the tool, never shown as knowledge",
+                file=sys.stderr,
+            )
+        for record in result.recognitions:
+            p_text = "   p  -  " if record.p_value is None else f"p {record.p_value:.3f}"
+            print(
+                f"  {record.verdict:<6} {record.score:.3f} {p_text}  {record.trigger}"
+                + (f" (weight {record.weight:g})" if record.weight != 1.0 else "")
+                + ("  [control]" if record.control else ""),
                 file=sys.stderr,
             )
         print(f"{result.cells} cells: {result.generated} generated, {result.cached} cached", file=sys.stderr)

@@ -33,6 +33,7 @@ from kb.catalog import open_catalog
 from kb.errors import AidxlError, CatalogError
 from kb.knowledge.tagforms import to_canonical, unescape_a1111
 from kb.paths import state_dir
+from kb.userdata import BlendStyle, UserData, UserDataError, load_user_data
 from tui.screens.dialogs import ChoiceScreen, MultilineEntryScreen, TextEntryScreen
 from tui.screens.help import HelpScreen
 from tui.screens.missing_catalog import MissingCatalogScreen
@@ -65,7 +66,6 @@ from tui.state.sources import (
     no_results_hint,
 )
 from tui.state.wording import counted
-from tui.userdata import BlendStyle, UserData, UserDataError, load_user_data
 from tui.widgets.builder_pane import BuilderPane, EntriesTable
 from tui.widgets.detail import DetailPane
 from tui.widgets.marks import AUTHOR_MARK, VERIFIED_MARK
@@ -1146,6 +1146,7 @@ class ExplorerApp(App[int]):
             self.refresh_builder(cursor=0)
             self.notify(f"loaded blend {name!r}")
 
+        self.user_data.refresh()  # blends `aidxl import styles` added meanwhile
         self.push_screen(ChoiceScreen("load a style blend", sorted(self.user_data.blends)), apply)
 
     def action_save_prompt(self) -> None:
@@ -1183,6 +1184,7 @@ class ExplorerApp(App[int]):
             self.refresh_builder(cursor=0)
             self.notify(f"loaded prompt {name!r} (ctrl+z brings back the one before)")
 
+        self.user_data.refresh()  # prompts `aidxl import styles` added meanwhile
         self.push_screen(ChoiceScreen("load a saved prompt", sorted(self.user_data.saved_prompts)), apply)
 
     # ------------------------------------------------------ copy / export

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kb.paths import state_dir
-from tui.userdata import BlendStyle, UserDataError, default_user_data_path, load_user_data
+from kb.userdata import BlendStyle, UserDataError, default_user_data_path, load_user_data
 
 
 def test_missing_file_gives_empty_data_and_lives_in_the_state_dir() -> None:

@@ -1,22 +1,26 @@
-"""The explorer's user data: history, favourites, saved prompts and named style blends.
+"""User data: history, favourites, saved prompts and named style blends.
 
+One store for the explorer and the command line (`aidxl export styles`, `aidxl import styles`).
 Everything lives in one JSON file under `kb.paths.state_dir()` (never inside the catalog file,
 which `aidxl ingest` replaces). Writes go to a temporary file that is renamed over the old one,
 so a crash never leaves half a file. A file this version cannot read raises `UserDataError`
 naming the file and the reason; the explorer then starts with empty data and leaves the file alone.
+
+Two writers at once (an open explorer and `aidxl import styles`) must not lose each other's work:
+`save()` notices when the file changed since it was read and keeps the blends, saved prompts and
+favourites the other writer added (its own entries win where both have a name).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kb.errors import AidxlError
+from kb.outpath import atomic_write_bytes
 from kb.paths import state_dir
 
 USER_DATA_FILE_NAME = "explorer.json"
@@ -55,6 +59,10 @@ class UserData:
     favourites: list[str] = field(default_factory=list)
     saved_prompts: dict[str, dict[str, Any]] = field(default_factory=dict)
     blends: dict[str, list[BlendStyle]] = field(default_factory=dict)
+    # What the file held when it was read: (mtime_ns, size), and the names it had, so `save()` can
+    # tell what another writer added since.
+    loaded_signature: tuple[int, int] | None = field(default=None, repr=False, compare=False)
+    loaded_names: frozenset[tuple[str, str]] = field(default=frozenset(), repr=False, compare=False)
 
     def record_history(self, positive: str, negative: str, action: str) -> None:
         self.history.append(HistoryEntry(positive, negative, action, time.time()))
@@ -92,16 +100,55 @@ class UserData:
         }
 
     def save(self) -> None:
-        """Write the file atomically (temporary file beside it, then rename)."""
+        """Write the file atomically (temporary file beside it, then rename), first taking in what
+        another writer added to it since it was read."""
+        self._adopt_external_additions()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary_name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        text = json.dumps(self.to_json(), ensure_ascii=False, indent=1)
+        atomic_write_bytes(self.path, text.encode("utf-8"), what="user data file")
+        self.loaded_signature = _signature(self.path)
+        self.loaded_names = _names_of(self)
+
+    def refresh(self) -> None:
+        """Take in what another writer (`aidxl import styles`) added to the file since it was read,
+        without writing: the explorer calls it before it lists blends or saved prompts."""
+        self._adopt_external_additions()
+
+    def _adopt_external_additions(self) -> None:
+        signature = _signature(self.path)
+        if signature is None or signature == self.loaded_signature:
+            return
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(self.to_json(), stream, ensure_ascii=False, indent=1)
-            os.replace(temporary_name, self.path)
-        except BaseException:
-            Path(temporary_name).unlink(missing_ok=True)
-            raise
+            on_disk = load_user_data(self.path)
+        except UserDataError:
+            return  # unreadable now: this writer's data replaces it, as before
+        for name, styles in on_disk.blends.items():
+            if name not in self.blends and ("blend", name) not in self.loaded_names:
+                self.blends[name] = styles
+        for name, state in on_disk.saved_prompts.items():
+            if name not in self.saved_prompts and ("prompt", name) not in self.loaded_names:
+                self.saved_prompts[name] = state
+        for favourite in on_disk.favourites:
+            if favourite not in self.favourites and ("favourite", favourite) not in self.loaded_names:
+                self.favourites.append(favourite)
+        self.loaded_signature = on_disk.loaded_signature
+        self.loaded_names = self.loaded_names | on_disk.loaded_names
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_mtime_ns, status.st_size)
+
+
+def _names_of(data: UserData) -> frozenset[tuple[str, str]]:
+    return frozenset(
+        [("blend", name) for name in data.blends]
+        + [("prompt", name) for name in data.saved_prompts]
+        + [("favourite", favourite) for favourite in data.favourites]
+    )
 
 
 def default_user_data_path() -> Path:
@@ -111,6 +158,7 @@ def default_user_data_path() -> Path:
 def load_user_data(path: Path | None = None) -> UserData:
     """Read the user data file; a missing file gives empty data."""
     data_path = path if path is not None else default_user_data_path()
+    signature = _signature(data_path)
     try:
         raw_text = data_path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -121,7 +169,10 @@ def load_user_data(path: Path | None = None) -> UserData:
         document = json.loads(raw_text)
     except json.JSONDecodeError as error:
         raise UserDataError(f"{data_path}:{error.lineno}: not valid JSON: {error.msg}") from error
-    return _from_json(data_path, document)
+    data = _from_json(data_path, document)
+    data.loaded_signature = signature
+    data.loaded_names = _names_of(data)
+    return data
 
 
 def _from_json(data_path: Path, document: Any) -> UserData:
