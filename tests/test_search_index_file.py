@@ -26,6 +26,7 @@ from kb.search.arrays import (
     _build_trigrams,
     _byte_order,
     _word_start_suffixes,
+    build_arrays,
     forget_verified_files,
     pack_strings,
     pad_for_trigrams,
@@ -33,7 +34,7 @@ from kb.search.arrays import (
 )
 from kb.search.normalize import loosen, normalize, searchable_forms, word_starts
 from kb.search.persist import index_file
-from kb.search.rows import read_catalog_rows
+from kb.search.rows import CatalogRows, StringSource, read_catalog_rows
 from tests.test_search import write_small_catalog
 
 QUERIES = ("hat", "detco", "hatsne miku", "lucyna", "mpast", "^_^", "miku hatsune", "ganyu genshin")
@@ -286,3 +287,30 @@ def test_string_grouping_by_hash_equals_the_exact_grouping(small_catalog: Path) 
     assert by_hash.normals == exact.normals and by_hash.looses == exact.looses
     assert by_hash.entries.tolist() == exact.entries.tolist()
     assert by_hash.sources.tolist() == exact.sources.tolist()
+
+
+def small_index(texts: list[str]) -> SearchIndex:
+    """An index of general tags with these texts (post counts falling in order), no catalog file."""
+    rows = CatalogRows()
+    for rank, text in enumerate(texts):
+        entry = rows.add_entry(text, text.replace(" ", "_"), "general", 0, 1000 - rank, 2)
+        rows.add_string(entry, text, StringSource.TRIGGER)
+    return SearchIndex(build_arrays(rows), usage={})
+
+
+def test_abbreviations_read_in_the_bytes_and_past_a_long_first_word() -> None:
+    long_word = "x" * 300  # longer than suffix_word_length can say: checked as text
+    index = small_index(["detached collar", "detached sleeves", f"{long_word} collar", "dete"])
+    assert [hit.prompt for hit in index.search("detco")] == ["detached collar"]
+    assert [(hit.prompt, str(hit.match)) for hit in index.search("xxxco")] == [
+        (f"{long_word} collar", "abbreviation")
+    ]
+
+
+def test_usage_reorders_a_prefix_range_and_is_forgotten() -> None:
+    index = small_index(["panties", "pantyhose", "pants"])
+    assert [hit.prompt for hit in index.search("pan")] == ["panties", "pantyhose", "pants"]
+    index.set_usage({"pants": 10**6})
+    assert [hit.prompt for hit in index.search("pan")] == ["pants", "panties", "pantyhose"]
+    index.set_usage({})
+    assert [hit.prompt for hit in index.search("pan")] == ["panties", "pantyhose", "pants"]
