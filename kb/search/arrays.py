@@ -315,7 +315,7 @@ class IndexArrays:
                 raise DamagedIndexError(f"unexpected array {name!r} ({dtype_name}, {len(shape)} dimensions)")
             count = int(shape[0])
             start = data_start + int(offset)
-            if count < 0 or start + count * dtype.itemsize > len(mapped):
+            if count < 0 or int(offset) < 0 or start + count * dtype.itemsize > len(mapped):
                 raise DamagedIndexError(f"cut short (array {name!r} runs past the end)")
             # Views into the mapping (read-only): the pages are read from the file as searches touch them.
             array = np.frombuffer(mapped, dtype=dtype, count=count, offset=start)

@@ -441,7 +441,10 @@ class SearchIndex:
         each one's entry up then cost most of a query at scale."""
         keys = self._suffix_keys_cache
         if keys is None:
-            keys = self._suffix_keys_cache = self._sort_keys(self.suffix_string)
+            # Strings are in entry order, so each string's key is read almost in sequence; then one
+            # scattered read per suffix.
+            string_keys = self.popularity[self.string_entry] * 8 - self.arrays.string_source
+            keys = self._suffix_keys_cache = string_keys[self.suffix_string]
         return keys[low:high]
 
     def _ranked(
