@@ -94,6 +94,7 @@ def saved(
     return path, answers(index)
 
 
+@pytest.mark.slow  # 24 rebuilds of the small index: seconds
 def test_every_damaged_array_is_detected_and_rebuilt(
     small_catalog: Path,
     saved: tuple[Path, list[list[tuple[str, str, float]]]],
