@@ -315,3 +315,43 @@ def test_usage_reorders_a_prefix_range_and_is_forgotten() -> None:
     assert [hit.prompt for hit in index.search("pan")] == ["pants", "panties", "pantyhose"]
     index.set_usage({})
     assert [hit.prompt for hit in index.search("pan")] == ["panties", "pantyhose", "pants"]
+
+
+def test_fuzzy_candidates_from_rare_trigrams_are_those_of_counting_all(small_catalog: Path) -> None:
+    connection = open_catalog(small_catalog)
+    try:
+        index = SearchIndex.build(connection, usage={})
+    finally:
+        connection.close()
+    arrays = index.arrays
+    checked = 0
+    for query in (
+        "hatsne miku",
+        "detached sleevse",
+        "lucyna kushinda",
+        "ganyu genshin impakt",
+        "zzzz qqqq xxxx",
+    ):
+        codes = np.array(sorted(set(trigram_codes_of(pad_for_trigrams(query)))), dtype=np.int64)
+        slots = np.searchsorted(arrays.trigram_codes, codes)
+        found = slots[(slots < arrays.trigram_codes.size)]
+        found = (
+            found[arrays.trigram_codes[found] == codes[: found.size]] if found.size == codes.size else found
+        )
+        found = np.array(
+            [slot for slot in found.tolist() if int(arrays.trigram_codes[slot]) in set(codes.tolist())]
+        )
+        postings = [
+            arrays.trigram_strings[arrays.trigram_starts[s] : arrays.trigram_starts[s + 1]] for s in found
+        ]
+        close = index._closest_by_rare_trigrams(postings, codes.size) if postings else None
+        if close is None:
+            continue
+        shared = np.bincount(np.concatenate(postings), minlength=len(index.string_looses))
+        most = int(shared.max())
+        floor = max(1, min(most, codes.size - 6), most - 3)
+        expected = np.flatnonzero(shared >= floor)
+        assert close[0].tolist() == expected.tolist(), query
+        assert close[1].tolist() == shared[expected].tolist(), query
+        checked += 1
+    assert checked >= 3

@@ -95,6 +95,8 @@ FUZZY_POPULARITY_WEIGHT = 1.5
 FUZZY_EDIT_WEIGHT = 8.0
 # Strings scored by rapidfuzz per fuzzy query (best trigram overlap first).
 FUZZY_POOL = 150
+# Candidates share all the query's trigrams but this many (or lie within 3 of the best overlap).
+FUZZY_MISSING_TRIGRAMS = 6
 # Single words up to this long also look up their one-edit neighbours as whole words.
 NEIGHBOUR_MAX_LENGTH = 7
 NEIGHBOUR_LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -674,20 +676,27 @@ class SearchIndex:
             arrays.trigram_strings[arrays.trigram_starts[slot] : arrays.trigram_starts[slot + 1]]
             for slot in slots
         ]
-        shared = np.bincount(np.concatenate(postings), minlength=len(self.string_looses))
-        if " " not in loose and len(loose) <= NEIGHBOUR_MAX_LENGTH:
-            # A short word shares few trigrams with its typo (`gnayu`/`ganyu` share one):
-            # strings having a word one edit away join the pool first.
-            for low, high in self._neighbour_word_ranges(loose):
-                shared[self.suffix_string[low:high]] += NEIGHBOUR_BONUS
-        most = int(shared.max())
-        # Each typing error breaks at most three trigrams; keep strings close to the best overlap.
-        floor = max(1, min(most, codes.size - 6), most - 3)
-        candidate_ids = np.flatnonzero(shared >= floor).astype(np.int32)
+        with_neighbours = " " not in loose and len(loose) <= NEIGHBOUR_MAX_LENGTH
+        close = None if with_neighbours else self._closest_by_rare_trigrams(postings, codes.size)
+        if close is not None:
+            candidate_ids, candidate_shared = close
+        else:
+            shared = np.bincount(np.concatenate(postings), minlength=len(self.string_looses))
+            if with_neighbours:
+                # A short word shares few trigrams with its typo (`gnayu`/`ganyu` share one):
+                # strings having a word one edit away join the pool first.
+                for low, high in self._neighbour_word_ranges(loose):
+                    shared[self.suffix_string[low:high]] += NEIGHBOUR_BONUS
+            most = int(shared.max())
+            # Each typing error breaks at most three trigrams; keep strings close to the best overlap.
+            floor = max(1, min(most, codes.size - FUZZY_MISSING_TRIGRAMS), most - 3)
+            candidate_ids = np.flatnonzero(shared >= floor).astype(np.int32)
+            candidate_shared = shared[candidate_ids]
         if collector.allowed is not None:
-            candidate_ids = candidate_ids[collector.allowed[self.string_entry[candidate_ids]]]
+            kept = collector.allowed[self.string_entry[candidate_ids]]
+            candidate_ids, candidate_shared = candidate_ids[kept], candidate_shared[kept]
         if candidate_ids.size > FUZZY_POOL:
-            pool_key = shared[candidate_ids] * 16.0 + self.usage_popularity[self.string_entry[candidate_ids]]
+            pool_key = candidate_shared * 16.0 + self.usage_popularity[self.string_entry[candidate_ids]]
             top = np.argpartition(-pool_key, FUZZY_POOL - 1)[:FUZZY_POOL]
             candidate_ids = candidate_ids[top]
         ranked = self._fuzzy_ranked(loose, candidate_ids.tolist())
@@ -698,6 +707,44 @@ class SearchIndex:
             )
             if collector.missing <= 0:
                 return
+
+    def _closest_by_rare_trigrams(
+        self, postings: list[npt.NDArray[np.int32]], query_trigrams: int
+    ) -> tuple[npt.NDArray[np.int32], IntArray] | None:
+        """The fuzzy candidates and their shared trigram counts, found without counting every
+        string of the common trigrams' posting lists (millions at scale); None when this cannot
+        be sure to find the same ones as counting all of them.
+
+        A string that misses at most FUZZY_MISSING_TRIGRAMS of the query's trigrams holds one of
+        any FUZZY_MISSING_TRIGRAMS + 1 of them: the rarest posting lists name every such string.
+        When the best of those reaches the floor's cap (query trigrams - FUZZY_MISSING_TRIGRAMS),
+        no other string can be a candidate, and counting the others' lists only for those strings
+        gives the same candidates and counts as counting everything.
+        """
+        rare_count = FUZZY_MISSING_TRIGRAMS + 1
+        if len(postings) <= rare_count or query_trigrams > 250:
+            return None
+        by_size = sorted(postings, key=len)
+        rare = np.sort(np.concatenate(by_size[:rare_count]))
+        run_starts = np.flatnonzero(np.concatenate(([True], rare[1:] != rare[:-1])))
+        members = rare[run_starts]
+        # Per string, its shared trigrams so far (0: not a member); a posting list holds each once.
+        counts = np.zeros(len(self.string_looses), dtype=np.uint8)
+        counts[members] = np.diff(np.append(run_starts, rare.size))
+        for posting in by_size[rare_count:]:
+            if posting.size > 16 * members.size:
+                # A long list: look each member up in it (both are sorted) rather than read it all.
+                places = np.minimum(np.searchsorted(posting, members), posting.size - 1)
+                counts[members[posting[places] == members]] += 1
+            else:
+                counts[posting[counts[posting] > 0]] += 1
+        shared = counts[members].astype(np.int64)
+        most = int(shared.max())
+        if most < query_trigrams - FUZZY_MISSING_TRIGRAMS:
+            return None
+        floor = max(1, min(most, query_trigrams - FUZZY_MISSING_TRIGRAMS), most - 3)
+        close = shared >= floor
+        return members[close].astype(np.int32), shared[close]
 
     def _neighbour_word_ranges(self, word: str) -> list[tuple[int, int]]:
         """Suffix ranges of the words one edit (delete, swap, replace, insert) from `word`."""
