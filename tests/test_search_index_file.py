@@ -333,14 +333,13 @@ def test_fuzzy_candidates_from_rare_trigrams_are_those_of_counting_all(small_cat
         "zzzz qqqq xxxx",
     ):
         codes = np.array(sorted(set(trigram_codes_of(pad_for_trigrams(query)))), dtype=np.int64)
-        slots = np.searchsorted(arrays.trigram_codes, codes)
-        found = slots[(slots < arrays.trigram_codes.size)]
-        found = (
-            found[arrays.trigram_codes[found] == codes[: found.size]] if found.size == codes.size else found
-        )
-        found = np.array(
-            [slot for slot in found.tolist() if int(arrays.trigram_codes[slot]) in set(codes.tolist())]
-        )
+        slots = np.searchsorted(arrays.trigram_codes, codes).tolist()
+        size = arrays.trigram_codes.size
+        found = [
+            slot
+            for slot, code in zip(slots, codes.tolist(), strict=True)
+            if slot < size and arrays.trigram_codes[slot] == code
+        ]
         postings = [
             arrays.trigram_strings[arrays.trigram_starts[s] : arrays.trigram_starts[s + 1]] for s in found
         ]
