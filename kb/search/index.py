@@ -725,7 +725,8 @@ class SearchIndex:
         if len(postings) <= rare_count or query_trigrams > 250:
             return None
         by_size = sorted(postings, key=len)
-        rare = np.sort(np.concatenate(by_size[:rare_count]))
+        # Sorted runs, merged: the stable sort is a few times faster on them than quicksort.
+        rare = np.sort(np.concatenate(by_size[:rare_count]), kind="stable")
         run_starts = np.flatnonzero(np.concatenate(([True], rare[1:] != rare[:-1])))
         members = rare[run_starts]
         # Per string, its shared trigrams so far (0: not a member); a posting list holds each once.
