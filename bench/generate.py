@@ -6,8 +6,10 @@ with CFG, batch 1 and 4:
 
   baseline   a plain `StableDiffusionXLPipeline(...)(prompt)` call (its default scheduler, CFG 5,
              bf16 weights, diffusers' default SDPA attention), measured in the same run;
-  eager      our path: bf16 + SDPA, fused QKV projections, prompt encoded once;
-  graphs     the same with the whole UNet compiled with CUDA graphs (`mode="reduce-overhead"`);
+  eager      our product path (kb.generate.loop, the previews' one denoising loop): bf16 + SDPA,
+             fused QKV projections, prompt encoded once;
+  graphs     the same with the whole UNet compiled with CUDA graphs (`mode="reduce-overhead"`), made by
+             the product's `kb.generate.acceleration` (what `auto` picks on CUDA);
   compiled   the eager path with regional `torch.compile` (every transformer and ResNet block).
 
 It prints s/image, images/s, the ratio to the baseline, and the utilisation against the FLOP
@@ -199,38 +201,37 @@ def plain_call(pipeline: Any, setup: BenchSetup, batch: int) -> Callable[[], Any
     return run
 
 
-def preview_path(pipeline: Any, setup: BenchSetup, batch: int) -> Callable[[], Any]:
-    """Our path: A1111-weighted encoding once, `Euler a` + CFG 7 to latents, VAE decode."""
+def preview_path(pipeline: Any, setup: BenchSetup, batch: int, unet: Any = None) -> Callable[[], Any]:
+    """Our product path: the prompt's plan encoded once, the previews' denoising loop
+    (`kb.generate.loop`, `Euler a` + CFG 7, one seed per image), VAE decode."""
     import torch
 
-    from kb.generate.encode import encode_prompt_pair, prompt_chunks
+    from kb.generate.conditioning import encode_empty_prompt, encode_plan
+    from kb.generate.loop import denoise_loop
+    from kb.generate.prompt_plan import plan_conditioning
     from kb.generate.samplers import build_scheduler
 
-    encoded = encode_prompt_pair(
-        pipeline,
-        prompt_chunks(PROMPT),
-        prompt_chunks("lowres"),
-        "original",
-    )
+    plan = plan_conditioning(PROMPT, "lowres", setup.steps)
+    with torch.inference_mode():
+        encoding = encode_plan(
+            pipeline, plan, "original", empty_prompt=encode_empty_prompt(pipeline), pad_conds=False
+        )
     base_config = dict(pipeline.scheduler.config)
     vae = pipeline.vae
 
     def run() -> Any:
-        pipeline.scheduler = build_scheduler("Euler a", base_config)
+        latents = denoise_loop(
+            pipeline,
+            build_scheduler("Euler a", base_config),
+            [encoding] * batch,
+            list(range(batch)),
+            steps=setup.steps,
+            cfg_scale=7.0,
+            width=setup.width,
+            height=setup.height,
+            unet=unet,
+        )
         with torch.inference_mode():
-            latents = pipeline(
-                prompt_embeds=encoded.positive.embeddings,
-                negative_prompt_embeds=encoded.negative.embeddings,
-                pooled_prompt_embeds=encoded.positive.pooled,
-                negative_pooled_prompt_embeds=encoded.negative.pooled,
-                height=setup.height,
-                width=setup.width,
-                num_inference_steps=setup.steps,
-                guidance_scale=7.0,
-                num_images_per_prompt=batch,
-                generator=torch.Generator("cpu").manual_seed(0),
-                output_type="latent",
-            ).images
             images = vae.decode(latents.to(vae.dtype) / vae.config.scaling_factor, return_dict=False)[0]
         return images
 
@@ -346,15 +347,16 @@ def run_benchmark(setup: BenchSetup) -> None:
         )
         print(f"measured: {rows[-1]}", flush=True)
     if setup.compile and not setup.tiny:
-        # Whole-UNet compile with CUDA graphs: at batch 1 the eager UNet is launch-bound.
-        eager_unet = pipeline.unet
-        pipeline.unet = torch.compile(eager_unet, mode="reduce-overhead", fullgraph=True)
+        # Whole-UNet compile with CUDA graphs, as the product makes it (`kb.generate.acceleration`,
+        # what `auto` picks on CUDA): at batch 1 the eager UNet is launch-bound.
+        from kb.generate.acceleration import accelerated_unet, choose_unet_mode
+
+        print(f"product UNet mode (auto) on {setup.device}: {choose_unet_mode('auto', setup.device).mode}")
+        graphs_unet = accelerated_unet(pipeline.unet, "graphs")
         for batch in setup.batches:
-            rows.append(
-                Row("graphs", batch, seconds_per_image(setup, batch, preview_path(pipeline, setup, batch)))
-            )
+            run = preview_path(pipeline, setup, batch, unet=graphs_unet)
+            rows.append(Row("graphs", batch, seconds_per_image(setup, batch, run)))
             print(f"measured: {rows[-1]}", flush=True)
-        pipeline.unet = eager_unet
         import torch._dynamo
 
         torch._dynamo.reset()

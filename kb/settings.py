@@ -30,6 +30,7 @@ SMALL_SIDE_MULTIPLE = 16  # the tiny test model
 CFG_RECOMMENDED = (5.0, 11.0)
 DEFAULT_CFG = 7.0
 CLIP_SKIP = 1
+DEFAULT_SEED = 1
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ class SettingWarning:
 
 @dataclass(frozen=True)
 class GenerationSettings:
-    """What a prompt is generated with; defaults follow the model card."""
+    """What a prompt is generated with; defaults follow the model card. The one settings record of
+    the CLI, the explorer's builder (`kb.workbench`) and prompts imported from infotext or PNGs."""
 
     width: int = 1024
     height: int = 1024
@@ -62,6 +64,38 @@ class GenerationSettings:
     steps: int = SAMPLER_PRESETS[DEFAULT_SAMPLER].default_steps
     cfg_scale: float = DEFAULT_CFG
     clip_skip: int = CLIP_SKIP
+    seed: int = DEFAULT_SEED
+
+    def to_json(self) -> dict[str, int | float | str]:
+        return {
+            "width": self.width,
+            "height": self.height,
+            "sampler": self.sampler,
+            "steps": self.steps,
+            "cfg_scale": self.cfg_scale,
+            "clip_skip": self.clip_skip,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_json(cls, document: dict[str, object]) -> GenerationSettings:
+        """Settings saved by any version: `cfg` (the explorer's old name) is read as `cfg_scale`;
+        unknown keys are ignored, missing ones take the defaults."""
+        defaults = cls()
+
+        def number(key: str, fallback: float) -> float:
+            value = document.get(key, fallback)
+            return float(value) if isinstance(value, int | float | str) else fallback
+
+        return cls(
+            width=int(number("width", defaults.width)),
+            height=int(number("height", defaults.height)),
+            sampler=str(document.get("sampler", defaults.sampler)),
+            steps=int(number("steps", defaults.steps)),
+            cfg_scale=number("cfg_scale", number("cfg", defaults.cfg_scale)),
+            clip_skip=int(number("clip_skip", defaults.clip_skip)),
+            seed=int(number("seed", defaults.seed)),
+        )
 
 
 def _area_in_band(width: int, height: int) -> bool:

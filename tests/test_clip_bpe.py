@@ -1,4 +1,5 @@
-"""The offline CLIP tokenizer gives the real CLIP ids (checked against transformers.CLIPTokenizer)."""
+"""The offline CLIP tokenizer gives the real CLIP ids: the web UI's (ftfy-cleaned) ids by default, and
+transformers' tokenizers-backed CLIPTokenizer's ids with `TextCleaning.TOKENIZERS` (checked against it)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from kb.prompt.clip_bpe import (
     END_OF_TEXT_ID,
     START_OF_TEXT_ID,
     ClipTokenizer,
+    TextCleaning,
     TokenSpan,
+    clean_text,
     find_bpe_vocab_path,
     get_tokenizer,
     load_vocabulary,
@@ -67,7 +70,11 @@ def test_known_ids() -> None:
     assert tokenizer.encode("<|startoftext|> cat <|endoftext|>") == [49406, 2368, 49407]
     # Only the exact special text is special; other spellings are ordinary symbols and letters.
     assert tokenizer.encode(",<|startoftext|>") == [267, 49406]
-    assert tokenizer.encode("<|ENDOFTEXT|>") == [27, 347, 40786, 4160, 91, 285]
+    # The web UI's Python tokenizer lower-cases first and then reads the special token...
+    assert tokenizer.encode("<|ENDOFTEXT|>") == [49407]
+    # ...transformers' tokenizers-backed one reads ordinary symbols and letters.
+    tokenizers_backed = get_tokenizer(TextCleaning.TOKENIZERS)
+    assert tokenizers_backed.encode("<|ENDOFTEXT|>") == [27, 347, 40786, 4160, 91, 285]
     assert [tokenizer.token_text(token) for token in tokenizer.encode("by yoneyama mai")] == [
         "by ", "yon", "ey", "ama ", "mai ",
     ]
@@ -94,7 +101,7 @@ def test_spans_point_into_the_input() -> None:
 
 
 def test_ids_equal_transformers_clip_tokenizer(hf_tokenizer: object) -> None:
-    ours = get_tokenizer()
+    ours = get_tokenizer(TextCleaning.TOKENIZERS)
     strings = varied_strings(400, seed=3)
     mismatches = [
         (text, ours.encode(text), hf_tokenizer(text, add_special_tokens=False)["input_ids"])  # type: ignore[operator]
@@ -107,7 +114,7 @@ def test_ids_equal_transformers_clip_tokenizer(hf_tokenizer: object) -> None:
 def test_danbooru_tags_equal_transformers(hf_tokenizer: object, shared_data: Path) -> None:
     lines = (shared_data / "danbooru.csv").read_text(encoding="utf-8").splitlines()
     names = [line.split(",", 1)[0].replace("_", " ") for line in lines[::700]]
-    ours = get_tokenizer()
+    ours = get_tokenizer(TextCleaning.TOKENIZERS)
     mismatches = [
         name for name in names
         if ours.encode(name) != hf_tokenizer(name, add_special_tokens=False)["input_ids"]  # type: ignore[operator]
@@ -148,3 +155,40 @@ def test_merges_cache_is_written_and_a_broken_one_is_ignored() -> None:
     cache_path.write_bytes(b"not marshal data")
     assert load_vocabulary.__wrapped__(bpe_path).merge_lines == fresh.merge_lines
     assert ClipTokenizer(load_vocabulary.__wrapped__(bpe_path)).encode("cat") == [2368]
+
+
+# Ids the web UI's tokenizers give (transformers 4.30's Python CLIPTokenizer with ftfy for CLIP-L,
+# open_clip 2.20's SimpleTokenizer for bigG), worked out from the cleaning each applies.
+WEB_UI_IDS = [
+    # text, CLIP-L ids, bigG ids
+    ("１ｇｉｒｌ", [272, 1611], [272, 1611]),  # full-width forms: `1girl`
+    ("ﬁsh", [2759], [2759]),  # the ligature is `fi`
+    ("a &amp; b", [320, 261, 321], [320, 261, 321]),  # one entity, unescaped by ftfy
+    ("“quoted”", [257, 27706, 257], [257, 27706, 257]),  # curly quotes straightened
+    ("ΣΑΣ", [139, 225, 138, 109, 139, 480], [139, 225, 138, 109, 139, 480]),  # final sigma: ς
+    ("a\x1cb", [3937], [3937]),  # control characters dropped: `ab`
+    ("&amp;amp;", [261], [261]),
+    ("café", [15304], [15304]),
+    # ftfy leaves entities alone in text holding `<`; bigG unescapes twice anyway.
+    ("&lt;3 <x", [261, 3333, 282, 274, 283, 343], [283, 274, 283, 343]),
+    # Special tokens: CLIP-L's `<|endoftext|>` (any case), bigG's `<end_of_text>`.
+    ("<|ENDOFTEXT|>", [49407], [27, 347, 40786, 4160, 91, 285]),
+    ("x<|endoftext|>y", [343, 49407, 344], [343, 27, 347, 40786, 4160, 91, 285, 344]),
+    ("<start_of_text>x", [283, 1572, 318, 539, 318, 4160, 285, 343], [49406, 343]),
+]
+
+
+@pytest.mark.parametrize(("text", "clip_l", "bigg"), WEB_UI_IDS)
+def test_web_ui_cleaning(text: str, clip_l: list[int], bigg: list[int]) -> None:
+    assert get_tokenizer(TextCleaning.CLIP_L).encode(text) == clip_l
+    assert get_tokenizer(TextCleaning.OPEN_CLIP).encode(text) == bigg
+
+
+def test_clean_text_and_spans_of_cleaned_text() -> None:
+    assert clean_text("Ｃａｔ  “Ear”  ﬁx") == 'cat "ear" fix'
+    assert clean_text("&lt;b&gt;", TextCleaning.OPEN_CLIP) == "<b>"
+    assert clean_text("&lt;b&gt;", TextCleaning.CLIP_L) == "<b>"  # no `<` in the text: ftfy unescapes
+    assert clean_text("<&lt;b&gt;", TextCleaning.CLIP_L) == "<&lt;b&gt;"
+    text = "ｃａｔ, dog"  # full-width: same length after cleaning, spans stay exact
+    spans = get_tokenizer().encode_with_spans(text)
+    assert [text[span.start : span.end] for span in spans] == ["ｃａｔ", ",", "dog"]

@@ -12,7 +12,6 @@ from kb.generate.encode import (  # noqa: E402
     CLIP_SEQUENCE_LENGTH,
     PromptEncodingError,
     encode_chunks,
-    encode_prompt_pair,
     prompt_chunks,
 )
 from kb.generate.tiny import build_tiny_pipeline  # noqa: E402
@@ -36,12 +35,8 @@ def encode(pipeline: Any, prompt: str, emphasis: str = "original") -> Any:
 
 
 def test_unweighted_prompt_equals_the_pipelines_own_encode_prompt(pipeline: Any) -> None:
-    ours = encode_prompt_pair(
-        pipeline,
-        prompt_chunks(PLAIN_PROMPT),
-        prompt_chunks("lowres, bad anatomy"),
-        "original",
-    )
+    positive = encode(pipeline, PLAIN_PROMPT)
+    negative = encode(pipeline, "lowres, bad anatomy")
     with torch.no_grad():
         embeds, negative_embeds, pooled, negative_pooled = pipeline.encode_prompt(
             PLAIN_PROMPT,
@@ -49,11 +44,11 @@ def test_unweighted_prompt_equals_the_pipelines_own_encode_prompt(pipeline: Any)
             device="cpu",
             do_classifier_free_guidance=True,
         )
-    assert ours.positive.embeddings.shape == (1, 77, 64)
-    torch.testing.assert_close(ours.positive.embeddings, embeds, rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(ours.negative.embeddings, negative_embeds, rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(ours.positive.pooled, pooled, rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(ours.negative.pooled, negative_pooled, rtol=1e-5, atol=1e-6)
+    assert positive.embeddings.shape == (1, 77, 64)
+    torch.testing.assert_close(positive.embeddings, embeds, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(negative.embeddings, negative_embeds, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(positive.pooled, pooled, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(negative.pooled, negative_pooled, rtol=1e-5, atol=1e-6)
 
 
 def test_weighted_prompt_has_the_same_tokens_as_the_plain_one(pipeline: Any) -> None:
@@ -110,18 +105,6 @@ def test_break_starts_a_new_chunk(pipeline: Any) -> None:
     assert encode(pipeline, "by chi4 BREAK 1girl").embeddings.shape == (1, 2 * CLIP_SEQUENCE_LENGTH, 64)
 
 
-def test_positive_and_negative_are_padded_to_the_same_chunk_count(pipeline: Any) -> None:
-    pair = encode_prompt_pair(
-        pipeline,
-        prompt_chunks("a BREAK b BREAK c"),
-        prompt_chunks("lowres"),
-        "original",
-    )
-    assert pair.positive.chunk_count == pair.negative.chunk_count == 3
-    empty = encode(pipeline, "").embeddings
-    torch.testing.assert_close(pair.negative.embeddings[:, 77:154], empty, rtol=0, atol=0)
-
-
 def test_empty_prompt_is_one_chunk_of_start_and_end(pipeline: Any) -> None:
     chunks = prompt_chunks("")
     assert [chunk.tokens for chunk in chunks] == [()]
@@ -130,3 +113,33 @@ def test_empty_prompt_is_one_chunk_of_start_and_end(pipeline: Any) -> None:
 def test_unknown_emphasis_is_refused(pipeline: Any) -> None:
     with pytest.raises(PromptEncodingError, match="emphasis 'loud' is not supported"):
         encode(pipeline, PLAIN_PROMPT, "loud")
+
+
+def test_each_encoder_reads_the_text_with_its_own_tokenizer(pipeline: Any) -> None:
+    """The web UI's OpenCLIP bigG tokenizer unescapes HTML (twice); CLIP-L's ftfy does not when the
+    text has a `<` (it may be HTML), so `a < b &amp; c` reads differently to the two."""
+    from kb.generate.encode import encode_prompt_text, encoder_chunks
+
+    clip_l, big_g = encoder_chunks("a < b &amp; c")
+    assert clip_l[0].tokens != big_g[0].tokens
+    assert big_g[0].tokens == prompt_chunks("a < b & c")[0].tokens
+    escaped = encode_prompt_text(pipeline, "a < b &amp; c", "original")
+    plain = encode_prompt_text(pipeline, "a < b & c", "original")
+    width_1 = pipeline.text_encoder.config.hidden_size
+    assert torch.equal(
+        escaped.embeddings[..., width_1:][:, : len(big_g[0].tokens) + 2],
+        plain.embeddings[..., width_1:][:, : len(big_g[0].tokens) + 2],
+    )
+    assert not torch.equal(escaped.embeddings[..., :width_1], plain.embeddings[..., :width_1])
+    assert torch.equal(escaped.pooled, plain.pooled)  # the pooled vector is encoder 2's
+
+
+def test_a_prompt_whose_encoders_disagree_on_chunks_is_refused(pipeline: Any) -> None:
+    from kb.generate.encode import encoder_chunks
+
+    prompt = "< " + "a " * 70 + "&amp;" * 2  # 77 CLIP-L tokens (two chunks), 73 to bigG (one chunk)
+    first = prompt_chunks(prompt)
+    second = prompt_chunks(prompt, for_open_clip=True)
+    assert (len(first), len(second)) == (2, 1)
+    with pytest.raises(PromptEncodingError, match=r"2 chunks to CLIP-L but 1 to OpenCLIP bigG"):
+        encoder_chunks(prompt)

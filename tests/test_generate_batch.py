@@ -48,7 +48,7 @@ THREE = [
     replace(BASE, positive="(by ask:1.3), 1girl, solo", seed=2),
     replace(BASE, positive="1girl, upper body", seed=3),
 ]
-# Over 75 tokens: more than one chunk, so it cannot share a loop with the one-chunk prompts.
+# 180 tokens: three chunks, so its cond rows get a UNet pass of their own in a shared loop.
 LONG_POSITIVE = ", ".join(["1girl"] * 60)
 
 
@@ -157,15 +157,52 @@ def test_cache_hits_are_skipped_and_equal_requests_made_once(model: LoadedModel)
     assert len(steps) == 2
 
 
-def test_prompts_of_another_chunk_count_get_their_own_loop(model: LoadedModel, tmp_path: Path) -> None:
+def test_prompts_of_another_chunk_count_share_the_loop_in_passes_of_their_own(
+    model: LoadedModel, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     long_request = replace(BASE, positive=LONG_POSITIVE, seed=9)
+    passes: list[tuple[int, int]] = []  # (rows, tokens) of each UNet call
+
+    def record(_module: Any, args: Any, kwargs: Any) -> None:
+        passes.append((int(args[0].shape[0]), int(kwargs["encoder_hidden_states"].shape[1])))
+
+    handle = model.pipeline.unet.register_forward_pre_hook(record, with_kwargs=True)
     steps: list[StepProgress] = []
-    results = generate_previews(model, [THREE[0], long_request, THREE[1]], batch_size=4, on_step=steps.append)
-    assert [step.images for step in steps] == [2, 2, 1, 1]
-    assert [item.batch_size for item in results] == [2, 1, 2]
-    long_bytes = results[1].preview.png_path.read_bytes()
-    cache.discard(results[1].preview.digest)
-    assert generate_preview(model, long_request).png_path.read_bytes() == long_bytes
+    try:
+        results = generate_previews(
+            model, [THREE[0], long_request, THREE[1]], batch_size=4, on_step=steps.append
+        )
+    finally:
+        handle.remove()
+    assert [step.images for step in steps] == [3, 3]
+    assert [item.batch_size for item in results] == [3, 3, 3]
+    # Per step: the one-chunk rows (2 conds + 3 unconds) together, the long cond alone, unpadded.
+    assert passes == [(5, 77), (1, 231)] * 2
+    use_cache(monkeypatch, tmp_path / "single")
+    single = generate_preview(model, long_request)
+    difference = abs(pixels(results[1].preview.png_path) - pixels(single.png_path))
+    assert int(difference.max()) <= 1
+
+
+def test_and_prompts_and_empty_negatives_share_a_batch_with_plain_ones(
+    model: LoadedModel, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    composed = replace(BASE, positive="by chi4 AND 1girl:0.6", negative="", seed=11)
+    passes: list[tuple[int, int]] = []
+
+    def record(_module: Any, args: Any, kwargs: Any) -> None:
+        passes.append((int(args[0].shape[0]), int(kwargs["encoder_hidden_states"].shape[1])))
+
+    handle = model.pipeline.unet.register_forward_pre_hook(record, with_kwargs=True)
+    try:
+        results = generate_previews(model, [composed, THREE[1]], batch_size=2)
+    finally:
+        handle.remove()
+    # One pass a step: 2 AND parts + 1 cond, then 2 unconds (one all zeros), all 77 tokens long.
+    assert passes == [(5, 77)] * 2
+    use_cache(monkeypatch, tmp_path / "single")
+    single = generate_preview(model, composed)
+    assert int(abs(pixels(results[0].preview.png_path) - pixels(single.png_path)).max()) <= 1
 
 
 def test_cancel_mid_batch_keeps_earlier_batches_and_writes_nothing_of_its_own(model: LoadedModel) -> None:
@@ -242,6 +279,7 @@ def sheet_spec() -> SheetSpec:
         height=32,
         steps=2,
         cell_px=32,
+        controls=0,  # batching is the point here, not the made-up control rows
     )
 
 

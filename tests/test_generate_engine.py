@@ -215,3 +215,27 @@ def test_tiny_model_makes_a_64px_rgb_image_in_two_steps(model: LoadedModel) -> N
     preview = generate_preview(model, replace(REQUEST, seed=26, steps=2))
     with Image.open(preview.png_path) as image:
         assert (image.size, image.mode) == ((64, 64), "RGB")
+
+
+def test_infotext_names_the_noise_source_and_has_no_empty_value(model: LoadedModel) -> None:
+    from dataclasses import replace
+
+    preview = generate_preview(model, replace(REQUEST, seed=27, steps=1))
+    settings = dict(parse_infotext(preview.parameters).settings)
+    assert settings["RNG"] == "CPU"  # the web UI assumes GPU noise when the field is absent
+    assert all(value != "" for value in settings.values())
+    assert "Pad conds" not in settings and "Lora hashes" not in settings
+
+
+def test_pad_conds_is_written_only_when_it_padded(model: LoadedModel) -> None:
+    from dataclasses import replace
+
+    two_chunks = replace(REQUEST, positive="by chi4 BREAK 1girl", seed=28, steps=1)
+    unpadded = generate_preview(model, two_chunks)
+    padded = generate_preview(model, replace(two_chunks, pad_conds=True))
+    assert padded.digest != unpadded.digest
+    assert padded.png_path.read_bytes() != unpadded.png_path.read_bytes()
+    assert parse_infotext(padded.parameters).pad_conds is True
+    assert padded.parameters.count("Pad conds") == 1 and "Pad conds" not in unpadded.parameters
+    same_length = generate_preview(model, replace(REQUEST, seed=28, steps=1, pad_conds=True))
+    assert "Pad conds" not in same_length.parameters  # nothing to pad: the web UI writes nothing either

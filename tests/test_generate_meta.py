@@ -45,6 +45,28 @@ def test_infotext_round_trips() -> None:
     )
 
 
+def test_fields_the_web_ui_writes_are_read_back() -> None:
+    infotext = parse_infotext(
+        "cat <lora:style_a:0.8> AND dog\n"
+        "Steps: 20, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7, Seed: 1, Size: 64x64, "
+        'RNG: CPU, Lora hashes: "style_a: 0123456789ab, other: ba9876543210", Pad conds: True, '
+        "Emphasis: No norm, Version: v1.10.1"
+    )
+    assert infotext.prompt == "cat <lora:style_a:0.8> AND dog"  # extra networks stay in the prompt
+    assert infotext.schedule_type == "Karras"
+    assert infotext.emphasis == "No norm"
+    assert infotext.rng == "CPU"
+    assert infotext.pad_conds is True
+    assert infotext.lora_hashes == (("style_a", "0123456789ab"), ("other", "ba9876543210"))
+    plain = parse_infotext(WEBUI_INFOTEXT)
+    assert (plain.rng, plain.pad_conds, plain.lora_hashes) == (None, False, ())
+
+
+def test_an_empty_value_is_never_written() -> None:
+    text = format_infotext("cat", "", [("Steps", "2"), ("Sheet title", ""), ("Seed", "1"), ("RNG", "CPU")])
+    assert text == "cat\nSteps: 2, Seed: 1, RNG: CPU"
+
+
 def test_infotext_without_settings_line_is_all_prompt() -> None:
     infotext = parse_infotext("just a prompt\nsecond line")
     assert (infotext.prompt, infotext.negative_prompt, infotext.settings) == (

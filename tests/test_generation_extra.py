@@ -116,7 +116,7 @@ def test_sheet_dry_run_still_works_without_torch(tmp_path: Path) -> None:
         "torch,diffusers,transformers",
         "cli",
         *("sheet", "--styles", "by chi4", "--model", "tiny-random", "--size", "64x64", "--seeds", "1"),
-        *("--dry-run", "--json"),
+        *("--controls", "0", "--dry-run", "--json"),
         tmp_path=tmp_path,
     )
     assert result.returncode == 0, result.stderr

@@ -40,7 +40,10 @@ def test_done_when_prompt_without_catalog() -> None:
     assert "reads `ganyu` weighted 1 and `genshin impact` weighted 1.1" in qualifier.message
     assert "everything after it (`, by chi4`) is weighted ×1.1" in emoticon.message
     assert [finding.severity for finding in findings] == [
-        Severity.WARNING, Severity.WARNING, Severity.WARNING, Severity.INFO,
+        Severity.WARNING,
+        Severity.WARNING,
+        Severity.WARNING,
+        Severity.INFO,
     ]
 
 
@@ -169,8 +172,37 @@ def test_with_the_tiny_catalog(tiny_catalog: duckdb.DuckDBPyConnection) -> None:
     )
     # The emoticon trap explains `:`, so no "unknown tag" for it.
     assert [finding.code for finding in lint_prompt(DONE_WHEN_PROMPT, matcher)] == [
-        "unescaped-qualifier", "underscore", "emoticon-open-bracket", "slot-order",
+        "unescaped-qualifier",
+        "underscore",
+        "emoticon-open-bracket",
+        "slot-order",
     ]
+
+
+def test_editing_and_alternation_are_not_unknown_tags() -> None:
+    matcher = DictMatcher(tags={"smile": 0, "solo": 0}, triggers={})
+    findings = lint_prompt("[cat|dog], smile, [day:night:0.5], catz, <lora:x:0.8> [a|b]", matcher)
+    # Only the real unknown tag is reported; the constructs are not tags (they were, before).
+    assert codes(findings) == [("unknown-tag", 35, 39, None)]
+    # Malformed: the syntax finding explains `cat|dog`, no "unknown tag" beside it.
+    assert codes(lint_prompt("smile, cat|dog", matcher)) == [("schedule-syntax", 10, 11, None)]
+
+
+def test_malformed_schedule_syntax_is_one_finding_where_it_breaks() -> None:
+    findings = lint_prompt("smile, cat|dog, [a:b:0.5]")
+    assert codes(findings) == [("schedule-syntax", 10, 11, None)]
+    assert findings[0].severity == Severity.WARNING
+    assert findings[0].message == (
+        "prompt position 10: `|` is outside any alternation `[a|b]`, so the web UI reads the whole prompt "
+        "literally: no editing, no alternation"
+    )
+    # In an AND part after extra networks: the position is the prompt's own.
+    after_lora = lint_prompt("smile AND <lora:x:1>[a|b")
+    assert codes(after_lora) == [("unclosed-bracket", 20, 21, "\\["), ("schedule-syntax", 22, 23, None)]
+    assert after_lora[1].message.startswith(
+        "prompt position 22: `|` is outside any alternation `[a|b]` (the bracket at position 20 is not"
+    )
+    assert lint_prompt("smile, [a:b:0.5], [c|d]") == []
 
 
 def test_unverified_style_trigger() -> None:
@@ -196,7 +228,9 @@ def test_done_when_prompt_with_the_real_catalog(tmp_path_factory: pytest.TempPat
     finally:
         connection.close()
     assert [finding.code for finding in findings][:3] == [
-        "unescaped-qualifier", "underscore", "emoticon-open-bracket",
+        "unescaped-qualifier",
+        "underscore",
+        "emoticon-open-bracket",
     ]
     assert codes(typo) == [("unknown-tag", 0, 23, "ganyu \\(genshin impact\\)")]
 

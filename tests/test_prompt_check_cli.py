@@ -23,6 +23,7 @@ def test_tokens_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert output == {
         "count": 79,
         "target": 150,
+        "steps": 28,
         "chunks": [
             {"index": 0, "start": 0, "tokens": 1, "source_start": 0, "split_tag": None},
             {"index": 1, "start": 1, "tokens": 4, "source_start": 10, "split_tag": None},
@@ -36,13 +37,57 @@ def test_tokens_json(capsys: pytest.CaptureFixture[str]) -> None:
     }
 
 
+def test_tokens_json_lists_the_step_texts_of_a_schedule(capsys: pytest.CaptureFixture[str]) -> None:
+    # The example: the web UI counts the expanded texts, `a cat` and `a dog`: 2/75.
+    assert main(["prompt", "tokens", "--json", "--steps", "20", "a [cat:dog:0.5]"]) == 0
+    output = json.loads(capsys.readouterr().out)
+    assert (output["count"], output["target"], output["steps"]) == (2, 75, 20)
+    assert output["texts"] == [
+        {"part": 0, "weight": 1.0, "end_step": 10, "text": "a cat", "count": 2},
+        {"part": 0, "weight": 1.0, "end_step": 20, "text": "a dog", "count": 2},
+    ]
+    assert output["counted"] == {"part": 0, "end_step": 10}
+
+
+def test_tokens_counts_the_longest_and_part_and_negative_does_not_split(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    prompt = "cat AND a very long dog:0.5"
+    assert main(["prompt", "tokens", "--json", prompt]) == 0
+    output = json.loads(capsys.readouterr().out)
+    assert output["count"] == 4  # ` a very long dog`
+    assert [(text["text"], text["weight"]) for text in output["texts"]] == [
+        ("cat", 1.0),
+        (" a very long dog", 0.5),
+    ]
+    assert main(["prompt", "tokens", "--json", "--negative", prompt]) == 0
+    negative = json.loads(capsys.readouterr().out)
+    assert negative["count"] == 10  # one text: cat, and, a, very, long, dog, :, 0, ., 5
+    assert "texts" not in negative
+
+
+def test_tokens_human_output_names_the_counted_text(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prompt", "tokens", "--steps", "4", "[a|b c d]"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == ["3/75", "longest of 4 texts (4 steps): AND part 1, steps up to 2: 'b c d'"]
+
+
+def test_tokens_rejects_zero_steps(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["prompt", "tokens", "--steps", "0", "cat"])
+    assert exit_info.value.code == 2
+    assert "--steps: 0: must be at least 1" in capsys.readouterr().err
+
+
 def test_tokens_human_output(capsys: pytest.CaptureFixture[str]) -> None:
     long_tag = " ".join(["cat"] * 30)
     assert main(["prompt", "tokens", " ".join(["dog"] * 50) + ", " + long_tag]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "81/150",
         "chunk 1: 75 tokens, from token 0 at prompt position 0",
-        f"chunk 2: 6 tokens, from token 75 at prompt position 297; the border cuts `{long_tag}`",
+        # the cut tag named, cut short: it is listed whole below
+        "chunk 2: 6 tokens, from token 75 at prompt position 297; the border cuts "
+        f"`{long_tag[:39]}…{long_tag[-20:]}`",
         "tokens per tag:",
         "  50  " + " ".join(["dog"] * 50),
         "  30  " + long_tag,
@@ -159,3 +204,11 @@ def test_a_pasted_infotext_is_read_as_its_prompt(tmp_path: Path) -> None:
     assembled = json.loads(run("prompt", "assemble", "--json", "-").stdout)
     assert assembled["negative"] == "lowres, bad hands"
     assert "Steps" not in assembled["positive"]
+
+
+def test_a_one_line_prompt_of_weights_is_not_an_infotext(capsys: pytest.CaptureFixture[str]) -> None:
+    # Three `key: value` pairs, but no `Steps` field: a prompt, not the web UI's settings line.
+    assert main(["prompt", "tokens", "(best quality:1.3), (by chi4:0.8), (smile:1.2)"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0] == "8/75"
+    assert "infotext" not in captured.err

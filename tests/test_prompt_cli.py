@@ -78,8 +78,16 @@ def test_assemble_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> No
         "steps": 28,
         "cfg_scale": 7.0,
         "clip_skip": 1,
+        "seed": 1,
     }
-    assert result["tags"][0] == {"text": "ganyu", "weight": 1.0, "slot": "character", "added_by": None}
+    assert result["tags"][0] == {
+        "text": "ganyu",
+        "weight": 1.0,
+        "slot": "character",
+        "added_by": None,
+        "syntax": False,
+        "emphasis": [],
+    }
 
 
 def test_assemble_without_catalog_notes_it(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -99,3 +99,16 @@ def test_dry_run_estimates_from_the_throughput_measured_here(capsys: pytest.Capt
     scaled = measured_throughput(TINY_MODEL_HASH, 128, 128, 4)  # 4x the pixels, 2x the steps
     assert scaled is not None and scaled.seconds_per_cell == pytest.approx(0.25 * 8)
     assert measured_throughput("another model", 64, 64, 2) is None
+
+
+def test_a_lora_that_is_not_found_stops_the_sheet_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIDXL_LORA_DIR", "")  # restored after the test: --lora-dir sets it
+    args = ["sheet", "--styles", "by chi4 <lora:nothere:0.8>", "--seeds", "1", "--lora-dir", str(tmp_path)]
+    assert main([*args, *TINY, "--dry-run"]) == 2
+    error = capsys.readouterr().err
+    assert error == (
+        f"aidxl: prompt position 8: <lora:nothere:0.8>: no LoRA file nothere.safetensors under {tmp_path} "
+        "(from $AIDXL_LORA_DIR); fix the name or the folder (--lora-dir).\n"
+    )

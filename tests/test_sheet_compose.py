@@ -132,6 +132,18 @@ def test_page_parameters_parse_back_to_the_spec() -> None:
         spec_from_parameters(text.replace("Steps: 2,", "Steps: 3,"))
 
 
+def test_page_parameters_have_no_empty_value_and_name_the_noise_source() -> None:
+    untitled = small_spec(title="")
+    text = page_parameters(
+        untitled, page_number=1, page_count=1, model_name="m", model_hash="h", version="aidxl-kb 0.1.0"
+    )
+    _prompt, _negative, fields = parse_parameters(text)
+    assert "Sheet title" not in fields  # the web UI's parser reports `Sheet title: ,` as an error
+    assert all(value != "" for value in fields.values())
+    assert fields["RNG"] == "CPU"
+    assert spec_from_parameters(text) == untitled
+
+
 class IndexStructure(HTMLParser):
     """Pages (`section.page` with `img.page-image`) and their cell overlays and table rows."""
 

@@ -49,6 +49,11 @@ def test_an_argument_with_undecodable_bytes_is_refused() -> None:
     as_python_gives_it = os.fsdecode(b"ab\xff")  # "ab\udcff"
     with pytest.raises(NotUtf8Error, match=r"^argument TEXT: not UTF-8 at byte 2 \(0xff\)$"):
         read_text_argument(as_python_gives_it)
+    # A surrogate no byte stands for (a program calling `main` with its own strings): one line too.
+    with pytest.raises(
+        NotUtf8Error, match=r"^argument TEXT: not text at character 2 \(U\+D800, a lone surrogate\)$"
+    ):
+        read_text_argument("ab\ud800")
 
 
 @pytest.mark.parametrize(
@@ -60,7 +65,9 @@ def test_an_argument_with_undecodable_bytes_is_refused() -> None:
         ["prompt", "assemble", "-"],
         ["prompt", "parse", "-"],
         ["prompt", "render"],
+        ["prompt", "tokens", "--json"],
         ["char", "-"],
+        ["char"],
     ],
     ids=" ".join,
 )
@@ -75,10 +82,15 @@ def test_stdin_that_is_not_utf8_is_one_line(command: list[str], tmp_path: Path) 
     [
         (["prompt", "lint", b"ab\xff"], "argument TEXT"),
         (["prompt", "tokens", b"ab\xff"], "argument TEXT"),
+        (["prompt", "parse", b"ab\xff"], "argument TEXT"),
+        (["prompt", "render", b"ab\xff"], "argument TEXT"),
+        (["prompt", "assemble", b"ab\xff"], "argument TEXT"),
+        (["prompt", "lint", "--json", b"ab\xff"], "argument TEXT"),
         (["char", b"ab\xff"], "argument NAME"),
         (["search", b"ab\xff"], "argument QUERY"),
         (["prompt", "assemble", "long hair", "--blend", b"ab\xff"], "argument --blend"),
         (["sheet", "--style", b"ab\xff", "--dry-run"], "argument --style"),
+        (["sheet", "--query", b"ab\xff", "--model", "tiny-random", "--dry-run"], "argument --query"),
         (["preview", b"ab\xff", "--model", "tiny-random"], "argument TRIGGER"),
     ],
     ids=lambda value: value if isinstance(value, str) else None,

@@ -143,8 +143,19 @@ def test_target_is_75_per_chunk() -> None:
 
 def test_segments_with_sources_match_the_attention_parser() -> None:
     prompts = [
-        "", "a", "(a)", "a (b:1.5) c", "[a] [b]", "((a)) (a:1.1)", "a \\(b\\) \\\\ c", "a (unclosed",
-        "a BREAK b", "BREAK", "a BREAK BREAK b", "(a BREAK b:1.3)", "ganyu (genshin impact), :(, by chi4",
+        "",
+        "a",
+        "(a)",
+        "a (b:1.5) c",
+        "[a] [b]",
+        "((a)) (a:1.1)",
+        "a \\(b\\) \\\\ c",
+        "a (unclosed",
+        "a BREAK b",
+        "BREAK",
+        "a BREAK BREAK b",
+        "(a BREAK b:1.3)",
+        "ganyu (genshin impact), :(, by chi4",
     ]
     for prompt in prompts:
         segments, sources = segments_with_sources(prompt)
@@ -166,3 +177,71 @@ def test_chunks_keep_every_token_in_order() -> None:
     assert all(len(chunk.tokens) <= 75 for chunk in chunks)
     # Each chunk ends after a tag's comma: 74 = the last comma within 20 tokens of the border.
     assert [len(chunk.tokens) for chunk in chunks] == [74, 70, 70, 55]
+
+
+# ----------------------------------------------------------------------------------------------
+# What the web UI's counter counts: schedules, AND, extra networks, ftfy-cleaned text.
+
+
+def test_schedule_steps_are_expanded_and_the_longest_counts() -> None:
+    # `a cat` and `a long striped dog`: the counter shows the longer one.
+    report = count_prompt_tokens("a [cat:long striped dog:0.5]", steps=20)
+    assert (report.count, report.target) == (4, 75)
+    assert [(text.end_step, text.text, text.count) for text in report.texts] == [
+        (10, "a cat", 2),
+        (20, "a long striped dog", 4),
+    ]
+    assert report.counted == report.texts[1]
+    # Tag costs are those of the counted text, at the prompt's positions.
+    assert [(tag.text, tag.tokens) for tag in report.tags] == [("a [cat:long striped dog:0.5]", 4)]
+    assert report.chunks[0].source_start == 0
+
+
+def test_raw_schedule_syntax_is_not_counted() -> None:
+    assert count_prompt_tokens("a [cat:dog:0.5]").count == 2  # the raw text would be 8
+    assert count_prompt_tokens("[a|b]").count == 1
+    assert count_prompt_tokens("a cat|dog").count == 4  # malformed: read literally, `|` counted
+
+
+def test_alternation_is_counted_per_step() -> None:
+    report = count_prompt_tokens("[cat|long striped dog|]", steps=3)
+    assert [text.count for text in report.texts] == [1, 3, 0]
+    assert report.count == 3
+    assert report.counted is not None and report.counted.end_step == 2
+
+
+def test_and_parts_are_counted_apart_and_the_longest_shows() -> None:
+    report = count_prompt_tokens("<lora:x:0.8> cat AND long striped dog : 1.2")
+    assert [(text.part, text.weight, text.text) for text in report.texts] == [
+        (0, 1.0, " cat"),
+        (1, 1.2, " long striped dog"),
+    ]
+    assert report.count == 3
+    # The counted text's tokens map back into the prompt.
+    assert report.chunks[0].source_start == 21
+
+
+def test_negative_prompt_does_not_split_and() -> None:
+    report = count_prompt_tokens("cat AND dog", negative=True)
+    assert [text.text for text in report.texts] == ["cat AND dog"]
+    assert report.count == 3
+
+
+def test_too_large_step_falls_back_to_the_whole_text() -> None:
+    # The web UI's counter catches the error and counts the text without extra networks, AND included.
+    report = count_prompt_tokens("[a:b:1e999] AND c <lora:x:1>")
+    assert report.counted is not None and report.counted.text == "[a:b:1e999] AND c "
+
+
+def test_ftfy_cleaned_text_counts_as_the_web_ui() -> None:
+    assert count_prompt_tokens("１ｇｉｒｌ").count == 2  # full-width: `1girl`
+    assert count_prompt_tokens("ﬁsh").count == 1
+    assert count_prompt_tokens("a &amp; b").count == 3
+    assert count_prompt_tokens("“smile”").count == 3
+
+
+def test_default_steps_are_the_settings_steps() -> None:
+    from kb.settings import GenerationSettings
+
+    report = count_prompt_tokens("[a|b]")
+    assert report.steps == GenerationSettings().steps == len(report.texts)

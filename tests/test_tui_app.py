@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -90,7 +91,7 @@ async def test_help_lists_every_key_and_closes(tiny_catalog_file: Path) -> None:
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
-    assert ("builder", "+ / -", "weight ±0.05") in KEYS
+    assert ("builder", "+ / = / -", "weight ±0.05") in KEYS
 
 
 @sync
@@ -227,6 +228,8 @@ def test_heavy_libraries_wait_for_a_preview(tmp_path: Path) -> None:
 
 @sync
 async def test_paste_prompt_keeps_weights_and_flags_unknown_tags(tiny_catalog_file: Path) -> None:
+    """A paste keeps the prompt as written (kb.workbench.importing): tags with their written
+    brackets, aliases and underscores as they are (the linter says what to change), settings read."""
     from textual.widgets import TextArea
 
     app = make_app(tiny_catalog_file)
@@ -244,19 +247,29 @@ async def test_paste_prompt_keeps_weights_and_flags_unknown_tags(tiny_catalog_fi
         assert [(e.text, e.kind, e.weight, e.known) for e in app.builder.entries] == [
             ("by chi4", "artist_style", 0.8, True),
             ("ganyu (genshin impact)", "character", 1.0, True),
-            ("long hair", "general", 1.0, True),
-            ("smile", "general", 0.91, True),
-            ("lucy (cyberpunk)", "character", 1.0, True),
+            ("long_hair", "general", 1.0, True),
+            ("smile", "general", 1 / 1.1, True),
+            ("lucyna kushinada", "character", 1.0, True),
             ("blorbo", "unknown", 1.0, False),
         ]
         assert app.builder.negative == "lowres, bad hands"
+        assert (app.builder.settings.width, app.builder.settings.height) == (832, 1216)
+        assert app.rendered is not None
+        assert app.rendered.positive == (
+            "(by chi4:0.8), ganyu \\(genshin impact\\), long_hair, [smile], lucyna kushinada, blorbo"
+        )
+        assert "underscore" in [finding.code for finding in app.rendered.findings]
 
 
 @sync
-async def test_paste_over_a_prompt_says_so_and_ctrl_z_brings_it_back(tiny_catalog_file: Path) -> None:
+async def test_paste_over_a_prompt_asks_append_or_replace_and_undo_redo_step_through(
+    tiny_catalog_file: Path,
+) -> None:
     from textual.widgets import TextArea
 
+    from tui.screens.dialogs import ChoiceScreen
     from tui.state.builder import BuilderEntry
+    from tui.widgets.builder_pane import EntriesTable
 
     app = make_app(tiny_catalog_file)
     async with app.run_test(size=SIZE) as pilot:
@@ -267,25 +280,90 @@ async def test_paste_over_a_prompt_says_so_and_ctrl_z_brings_it_back(tiny_catalo
         app.builder.negative = "lowres"
         before = app.builder.snapshot()
         app.refresh_builder(cursor=0)
-        await pilot.press("ctrl+b", "p")
-        app.screen.query_one(TextArea).text = "smile, frieren\nNegative prompt: bad hands"
-        await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+
+        async def paste(text: str, choice: int | None) -> None:
+            await pilot.press(*([] if app.in_builder else ["ctrl+b"]), "p")
+            app.screen.query_one(TextArea).text = text
+            await pilot.press("ctrl+s")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, ChoiceScreen), notices  # the builder is not empty: ask
+            if choice is None:
+                await pilot.press("escape")
+            else:
+                await pilot.press(*(["down"] * choice), "enter")
+                await app.workers.wait_for_complete()
+            await pilot.pause()
+
+        await paste("smile, frieren\nNegative prompt: bad hands", None)
+        assert app.builder == before  # cancelled: nothing changed
+        await paste("smile, frieren\nNegative prompt: bad hands", 1)
         assert [entry.text for entry in app.builder.entries] == ["smile", "frieren"]
-        assert notices[-1] == "pasted 2 tags; it replaced 2 entries: ctrl+z brings them back"
+        assert notices[-1] == "pasted 2 entries; it replaced 2 entries: ctrl+z brings them back"
         await pilot.press("ctrl+z")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.builder == before  # entries (suggestions too), negative, settings
         assert notices[-1] == "undid the paste (2 entries)"
-        await pilot.press("ctrl+z")
-        assert notices[-1].startswith("nothing to undo") and app.builder == before
-        # A removal is undone the same way.
-        await pilot.press("x")
-        assert [entry.text for entry in app.builder.entries] == ["blorbo"]
+        await pilot.press("Z")  # redo (ctrl+shift+z where the terminal reports it)
+        assert [entry.text for entry in app.builder.entries] == ["smile", "frieren"]
+        assert notices[-1] == "redid the paste (2 entries)"
         await pilot.press("ctrl+z")
         assert app.builder == before
+        await pilot.press("ctrl+shift+z")  # where the terminal reports it (kitty keyboard protocol)
+        assert [entry.text for entry in app.builder.entries] == ["smile", "frieren"]
+        await pilot.press("ctrl+z")
+        await paste("[cat|dog], <lora:x_y:0.8>", 0)  # append keeps what is there
+        appended = ["by chi4", "blorbo", "[cat|dog]", "<lora:x_y:0.8>"]
+        assert [entry.text for entry in app.builder.entries] == appended
+        assert notices[-1].startswith("added 2 entries, 2 kept as written (syntax)")
+        app.ui(EntriesTable).move_cursor(row=3)
+        await pilot.press("plus")  # an extra network has no weight of its own
+        assert notices[-1] == "<lora:x_y:0.8> is prompt syntax kept as written: i edits its text"
+        await pilot.press("ctrl+z")
+        assert app.builder == before
+        # A removal, a weight change: every edit is undone the same way.
+        await pilot.press("x")
+        assert [entry.text for entry in app.builder.entries] == ["blorbo"]
+        await pilot.press("plus")
+        assert app.builder.entries[0].weight == 1.05
+        await pilot.press("ctrl+z", "ctrl+z")
+        assert app.builder == before
+
+
+@sync
+async def test_entry_text_is_edited_in_place(tiny_catalog_file: Path) -> None:
+    from textual.widgets import Input
+
+    from tui.state.builder import BuilderEntry
+    from tui.widgets.builder_pane import EntriesTable
+
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        app.builder.auto_order = False
+        app.builder.include_quality = False
+        app.builder.add(BuilderEntry("smile", "general"))
+        app.builder.add(BuilderEntry("long_hair", "general"))
+        app.refresh_builder(cursor=1)
+        await pilot.press("ctrl+b")
+        app.ui(EntriesTable).focus()
+        app.ui(EntriesTable).move_cursor(row=1)
+        await pilot.press("i")
+        await pilot.pause()
+        field = app.screen.query_one(Input)
+        assert field.value == "long_hair"
+        field.value = "(long hair:1.2), [day:night:0.5]"
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [entry.prompt_text() for entry in app.builder.entries] == [
+            "smile",
+            "(long hair:1.2)",
+            "[day:night:0.5]",
+        ]
+        assert app.rendered is not None and app.rendered.positive == "smile, (long hair:1.2), [day:night:0.5]"
+        await pilot.press("ctrl+z")
+        assert [entry.text for entry in app.builder.entries] == ["smile", "long_hair"]
 
 
 @sync
@@ -312,12 +390,15 @@ async def test_an_unknown_entry_suggests_the_linters_fix_when_a_finding_covers_i
         def labels() -> list[str]:
             return [entries.get_cell(str(index), "text").plain for index in range(3)]
 
-        # The quality toggle adds `amazing quality`: the linter's fix removes the other model's word.
+        # A paste adds no quality tags; the linter's fix names AIDXL's rung.
+        assert labels()[0] == "masterpiece  did you mean amazing quality?"
+        await pilot.press("q")  # the quality toggle adds `amazing quality`: the fix removes the word
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert labels()[0] == "masterpiece  lint: remove it (tab to the finding, f)"
         await pilot.press("q")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert labels()[0] == "masterpiece  did you mean amazing quality?"
         suggestions = app.builder.entries[1].suggestions
         assert suggestions and labels()[1] == f"blorbo  did you mean {', '.join(suggestions[:3])}?"
         assert labels()[2] == "smile"
@@ -325,6 +406,31 @@ async def test_an_unknown_entry_suggests_the_linters_fix_when_a_finding_covers_i
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.builder.entries[0].text == "amazing quality"
+
+
+@sync
+async def test_a_frown_stays_a_frown(tiny_catalog_file: Path) -> None:
+    """The explorer shows `aidxl prompt lint`'s findings for the pasted `:(`, and its fix escapes
+    the bracket: the entry is still `:(` (it once became `smile`)."""
+    from textual.widgets import TextArea
+
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+b", "p")
+        app.screen.query_one(TextArea).text = "1girl, :(, (smile:1.1"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.rendered is not None
+        assert app.rendered.positive == "1girl, :(, (smile:1.1"
+        codes = [finding.code for finding in app.rendered.findings]
+        assert "emoticon-open-bracket" in codes and "unclosed-bracket" in codes
+        frown = codes.index("emoticon-open-bracket")
+        await pilot.press("tab", *(["down"] * frown), "f")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.builder.entries[1].text == ":(" and app.builder.entries[1].kind != "syntax"
+        assert app.rendered.positive.startswith("1girl, :\\(, ")
 
 
 def test_detail_lists_character_forms(tiny_catalog_file: Path) -> None:
@@ -355,7 +461,7 @@ async def test_preview_of_the_built_prompt_on_the_tiny_model(tiny_catalog_file: 
     async with app.run_test(size=SIZE) as pilot:
         app.builder.add(BuilderEntry("by chi4", "artist_style", 0.9))
         app.builder.add(BuilderEntry("smile", "general"))
-        app.builder.settings.steps = 3
+        app.builder.settings = replace(app.builder.settings, steps=3)
         app.refresh_builder(cursor=0)
         await app.workers.wait_for_complete()
         await pilot.pause()  # the render worker's result message is handled: the builder has a prompt
@@ -462,6 +568,12 @@ async def test_search_select_add_weight_lint_fix_copy(tiny_catalog_file: Path) -
             await pilot.pause()
             assert app.results_query == query
             await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.query_one("#search").value == ""  # cleared for the next search
+        await pilot.press(*"by chi4")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert [row.prompt for row in app.query_one(ResultsTable).rows_shown][:1] == ["by chi4"]
         detail = static_text(app, "#detail-body")
         assert detail.startswith("by chi4\nstyle · danbooru artist · 400 posts\n✓ verified AIDXL trigger")
@@ -615,8 +727,7 @@ async def test_sheet_of_the_builder_styles_on_the_tiny_model(tiny_catalog_file: 
         app.builder.add(BuilderEntry("by chi4", "artist_style", 0.9))
         app.builder.add(BuilderEntry("by ask", "artist_style"))
         app.builder.add(BuilderEntry("smile", "general"))
-        app.builder.settings.steps = 2
-        app.builder.settings.seed = 7
+        app.builder.settings = replace(app.builder.settings, steps=2, seed=7)
         app.refresh_builder(cursor=0)
         await app.workers.wait_for_complete()
         app.action_sheet()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tui.state.builder import BuilderEntry, BuilderState, GenerationSettings
 
 
@@ -66,7 +68,7 @@ def test_json_round_trip() -> None:
     state.set_weight(0, 0.8)
     state.auto_order = False
     state.negative = "lowres"
-    state.settings = GenerationSettings(832, 1216, "DPM++ 2M Karras", 35, 6.5, 42)
+    state.settings = GenerationSettings(832, 1216, "DPM++ 2M Karras", 35, 6.5, seed=42)
     assert BuilderState.from_json(state.to_json()) == state
 
 
@@ -75,5 +77,5 @@ def test_snapshot_is_independent_of_later_changes() -> None:
     copy = state.snapshot()
     state.add(BuilderEntry("smile", "general"))
     state.set_weight(0, 1.2)
-    state.settings.seed = 7
+    state.settings = replace(state.settings, seed=7)  # one immutable settings record (kb.settings)
     assert copy == BuilderState([BuilderEntry("by chi4", "artist_style", 0.8)])

@@ -139,7 +139,7 @@ def test_explorer_searches_and_previews_while_a_real_sheet_writes_the_cache(tmp_
                     "--out",
                     str(tmp_path / "out"),
                 ],
-                *["--no-record", "--json"],
+                *["--controls", "0", "--no-record", "--json"],
                 cwd=Path(__file__).resolve().parents[1],
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,

@@ -90,3 +90,44 @@ def test_help_screen(snap_compare: object, snapshot_catalog: Path) -> None:
         await settle(pilot)
 
     assert snap_compare(explorer(snapshot_catalog), terminal_size=SIZE, run_before=open_help)  # type: ignore[operator]
+
+
+LARGE = (140, 42)
+
+
+@pytest.mark.parametrize("size", [SIZE, LARGE], ids=["80x24", "140x42"])
+def test_styles_listed_from_an_empty_box(
+    snap_compare: object, snapshot_catalog: Path, size: tuple[int, int]
+) -> None:
+    """F3 on an empty box: every style, verified first, `N of M` in the status line."""
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+
+    assert snap_compare(explorer(snapshot_catalog), terminal_size=size, run_before=run_before)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("size", [SIZE, LARGE], ids=["80x24", "140x42"])
+def test_forms_focused_with_the_sentence_whole(
+    snap_compare: object, snapshot_catalog: Path, size: tuple[int, int]
+) -> None:
+    """tab, ↓ ↓: the forms have the keys; the sentence is chosen and shown whole, the others cut."""
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await search_for(pilot, "2b")
+        await pilot.press("tab", "down", "down")
+        await settle(pilot)
+
+    assert snap_compare(explorer(snapshot_catalog), terminal_size=size, run_before=run_before)  # type: ignore[operator]
+
+
+def test_a_copyrights_characters_opened_with_enter(snap_compare: object, snapshot_catalog: Path) -> None:
+    async def run_before(pilot: Pilot[object]) -> None:
+        await pilot.press("f8")
+        await search_for(pilot, "genshin")
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(explorer(snapshot_catalog), terminal_size=LARGE, run_before=run_before)  # type: ignore[operator]

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from kb.errors import AidxlError
 from tui.commands.help_format import ProseAndExamplesFormatter
+from tui.commands.visible_output import visible_output
 
 # Test hook (see `_pause_for_tests`).
 PAUSE_BEFORE_COMMAND_IMPORT_ENV = "AIDXL_PAUSE_BEFORE_COMMAND_IMPORT"
@@ -115,6 +116,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         description=EXPLORE_DESCRIPTION,
         formatter_class=ProseAndExamplesFormatter,
     )
+    explore.add_argument(
+        "--keep-search",
+        action="store_true",
+        help="keep the search box's text after Enter adds a result (default: cleared for the next search)",
+    )
     explore.set_defaults(run=run_explorer)
     for module_name in module_names:
         importlib.import_module(module_name).register(subparsers, common)
@@ -132,7 +138,7 @@ def _pause_for_tests() -> None:
 def run_explorer(args: argparse.Namespace) -> int:
     from tui.app import run_app
 
-    return run_app(getattr(args, "catalog", None))
+    return run_app(getattr(args, "catalog", None), keep_search=getattr(args, "keep_search", False))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -140,13 +146,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args: argparse.Namespace | None = None
     try:
         # Inside the try: Ctrl-C while the command's modules load, and a text option's type check
-        # (tui.commands.text_input), which raises AidxlError.
+        # (tui.commands.text_input), which raises AidxlError. Names and prompts never drive the
+        # terminal (ESC, BEL, U+202E ...): see visible_output.
         parser = build_parser(arguments)
-        args = parser.parse_args(arguments)
+        with visible_output():
+            args = parser.parse_args(arguments)
         run = getattr(args, "run", run_explorer)
-        return int(run(args) or 0)
+        if run is run_explorer:  # Textual draws on the real streams; its widgets escape names
+            return int(run(args) or 0)
+        with visible_output():
+            return int(run(args) or 0)
     except AidxlError as error:
-        print(f"aidxl: {error}", file=sys.stderr)
+        with visible_output():
+            print(f"aidxl: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return _interrupted()
@@ -158,7 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = _catalog_failure(error, args)
         if message is None:
             raise
-        print(f"aidxl: {message}", file=sys.stderr)
+        with visible_output():
+            print(f"aidxl: {message}", file=sys.stderr)
         return 2
 
 

@@ -43,6 +43,8 @@ class PreviewKey:
     seed: int
     emphasis: str
     weighting_version: str
+    pad_conds: bool = False
+    networks: tuple[tuple[str, float, float], ...] = ()  # (LoRA file SHA-256, te, unet) per network
 
     def digest(self) -> str:
         canonical = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, separators=(",", ":"))

@@ -14,8 +14,8 @@ as the web UI's `sd_hijack_clip.FrozenCLIPEmbedderWithCustomWordsBase.process_to
 
 The two encoders' rows are concatenated on the feature axis (768 + 1280 = 2048 in SDXL) and the
 chunks on the token axis. The pooled embedding is encoder 2's projected `text_embeds` of the
-FIRST chunk, unweighted. Positive and negative are padded to the same number of chunks with
-encodings of an empty chunk, as the web UI pads cond/uncond.
+FIRST chunk, unweighted. Each text is encoded alone: which text at which step, AND parts, the
+all-zero empty negative and (optional) cond/uncond padding are `kb.generate.conditioning`'s.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from kb.errors import AidxlError
 
 # Bump when the encoding maths change: it is part of every preview's cache key.
-WEIGHTING_VERSION = "a1111-1"
+WEIGHTING_VERSION = "a1111-2"
 EMPHASIS_MODES = ("original", "no_norm")
 # Names the web UI writes in its `Emphasis:` infotext field.
 EMPHASIS_INFOTEXT_NAMES = {"original": "Original", "no_norm": "No norm"}
@@ -53,7 +53,7 @@ class TokenChunkLike(Protocol):
 
 @dataclass(frozen=True)
 class EmptyChunk:
-    """A chunk with no tokens: what the web UI uses to pad the shorter of cond and uncond."""
+    """A chunk with no tokens: the empty prompt's one chunk (start and end tokens only)."""
 
     tokens: tuple[int, ...] = ()
     weights: tuple[float, ...] = ()
@@ -71,21 +71,33 @@ class EncodedPrompt:
         return int(self.embeddings.shape[1]) // CLIP_SEQUENCE_LENGTH
 
 
-@dataclass(frozen=True)
-class EncodedPair:
-    """Positive and negative conditioning with the same number of chunks."""
+def prompt_chunks(prompt: str, *, for_open_clip: bool = False) -> list[TokenChunkLike]:
+    """The kb parser's segments and weights cut into CLIP chunks by `kb.prompt.tokens` (at least one).
 
-    positive: EncodedPrompt
-    negative: EncodedPrompt
-
-
-def prompt_chunks(prompt: str) -> list[TokenChunkLike]:
-    """The kb parser's segments and weights cut into CLIP chunks by `kb.prompt.tokens` (at least one)."""
+    Each encoder's tokenizer cleans text its own way in the web UI: CLIP-L with ftfy and blank
+    folding, OpenCLIP bigG also unescaping HTML twice (`&amp;` is `&` to it). `for_open_clip`
+    gives encoder 2's chunks."""
     from kb.prompt.attention import parse_prompt_attention
+    from kb.prompt.clip_bpe import TextCleaning, get_tokenizer
     from kb.prompt.tokens import chunk_segments
 
-    chunks: list[TokenChunkLike] = list(chunk_segments(parse_prompt_attention(prompt)))
+    cleaning = TextCleaning.OPEN_CLIP if for_open_clip else TextCleaning.CLIP_L
+    segments = parse_prompt_attention(prompt)
+    chunks: list[TokenChunkLike] = list(chunk_segments(segments, tokenizer=get_tokenizer(cleaning)))
     return chunks if chunks else [EmptyChunk()]
+
+
+def encoder_chunks(prompt: str) -> tuple[list[TokenChunkLike], list[TokenChunkLike]]:
+    """(CLIP-L's chunks, OpenCLIP bigG's chunks) of a prompt; they must be as many, as in the web UI,
+    which concatenates the two encoders' outputs on the feature axis."""
+    first, second = prompt_chunks(prompt), prompt_chunks(prompt, for_open_clip=True)
+    if len(first) != len(second):
+        raise PromptEncodingError(
+            f"the prompt is {len(first)} chunks to CLIP-L but {len(second)} to OpenCLIP bigG (HTML "
+            "entities such as `&amp;` read as one character by bigG move a 75-token border); the web UI "
+            "cannot encode it either: write the characters themselves"
+        )
+    return first, second
 
 
 def check_emphasis(emphasis: str) -> None:
@@ -118,11 +130,20 @@ def apply_emphasis(hidden: Any, weights: Any, emphasis: str) -> Any:
     return (weighted * (original_mean / weighted_mean)).to(hidden.dtype)
 
 
-def encode_chunks(pipeline: Any, chunks: Sequence[TokenChunkLike], emphasis: str) -> EncodedPrompt:
-    """Encode chunks with both SDXL text encoders (see the module docstring for the maths)."""
+def encode_chunks(
+    pipeline: Any,
+    chunks: Sequence[TokenChunkLike],
+    emphasis: str,
+    chunks_2: Sequence[TokenChunkLike] | None = None,
+) -> EncodedPrompt:
+    """Encode chunks with both SDXL text encoders (see the module docstring for the maths);
+    `chunks_2`: encoder 2's own chunks (`encoder_chunks`), else the same as encoder 1's."""
     import torch
 
     check_emphasis(emphasis)
+    per_encoder_chunks = (chunks, chunks if chunks_2 is None else chunks_2)
+    if len(per_encoder_chunks[0]) != len(per_encoder_chunks[1]):
+        raise PromptEncodingError("the two encoders' chunk lists differ in length; see encoder_chunks")
     encoders = (
         (pipeline.text_encoder, _pad_id(pipeline.tokenizer)),
         (pipeline.text_encoder_2, _pad_id(pipeline.tokenizer_2)),
@@ -130,9 +151,10 @@ def encode_chunks(pipeline: Any, chunks: Sequence[TokenChunkLike], emphasis: str
     chunk_embeddings = []
     pooled = None
     with torch.no_grad():
-        for chunk_index, chunk in enumerate(chunks):
+        for chunk_index in range(len(chunks)):
             per_encoder = []
             for encoder_index, (encoder, pad_id) in enumerate(encoders):
+                chunk = per_encoder_chunks[encoder_index][chunk_index]
                 ids, weights = chunk_ids_and_weights(chunk, pad_id)
                 device = encoder.device
                 output = encoder(
@@ -147,20 +169,10 @@ def encode_chunks(pipeline: Any, chunks: Sequence[TokenChunkLike], emphasis: str
     return EncodedPrompt(embeddings=torch.cat(chunk_embeddings, dim=1), pooled=pooled)
 
 
-def encode_prompt_pair(
-    pipeline: Any,
-    positive_chunks: Sequence[TokenChunkLike],
-    negative_chunks: Sequence[TokenChunkLike],
-    emphasis: str,
-) -> EncodedPair:
-    """Encode positive and negative, padding the shorter with empty chunks to the same length."""
-    chunk_count = max(len(positive_chunks), len(negative_chunks), 1)
-    padded_positive = [*positive_chunks, *[EmptyChunk()] * (chunk_count - len(positive_chunks))]
-    padded_negative = [*negative_chunks, *[EmptyChunk()] * (chunk_count - len(negative_chunks))]
-    return EncodedPair(
-        positive=encode_chunks(pipeline, padded_positive, emphasis),
-        negative=encode_chunks(pipeline, padded_negative, emphasis),
-    )
+def encode_prompt_text(pipeline: Any, prompt: str, emphasis: str) -> EncodedPrompt:
+    """One text encoded as the web UI encodes it: each encoder with its own tokenizer's chunks."""
+    first, second = encoder_chunks(prompt)
+    return encode_chunks(pipeline, first, emphasis, second)
 
 
 def _pad_id(tokenizer: Any) -> int:

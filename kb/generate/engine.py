@@ -1,8 +1,10 @@
 """The preview engine: check_inputs → encode → denoise → decode → save, each an explicit stage.
 
-The caller chooses model, device and dtype (`kb.generate.loading`); the engine owns nothing
-global. `on_step` is called after every denoising step; `should_cancel` is polled before the
-run and after every step, so a cancel stops within one step and nothing is written. A CUDA
+`encode` activates the request's LoRA networks and encodes every text its plan conditions on
+(`kb.generate.prompt_plan`, `kb.generate.conditioning`); `denoise` runs the one denoising loop
+(`kb.generate.loop`). The caller chooses model, device and dtype (`kb.generate.loading`); the
+engine owns nothing global. `on_step` is called after every denoising step; `should_cancel` is
+polled before the run and after every step, so a cancel stops within one step and nothing is written. A CUDA
 out-of-memory error is retried once with memory savers (VAE tiling and slicing, attention
 slicing), then reported in one sentence. `generate_previews` runs several requests that share
 their settings in one denoising loop (batch), each image saved as its single request saves it.
@@ -17,9 +19,13 @@ from typing import Any
 
 from kb.errors import AidxlError
 from kb.generate import cache
-from kb.generate.encode import EncodedPair, check_emphasis, encode_prompt_pair, prompt_chunks
+from kb.generate.conditioning import PlanEncoding, encode_empty_prompt, encode_plan
+from kb.generate.encode import check_emphasis
 from kb.generate.loading import LoadedModel
+from kb.generate.loop import denoise_loop
+from kb.generate.networks import ResolvedNetwork, activate_networks
 from kb.generate.pngmeta import png_bytes, sidecar_record, thumbnail_png_bytes
+from kb.generate.prompt_plan import plan_conditioning
 from kb.generate.request import PreviewRequest, batch_settings, preview_key, request_infotext
 from kb.generate.samplers import build_scheduler, sampler_spec
 from kb.generate.validation import check_settings
@@ -65,19 +71,29 @@ def check_inputs(model: LoadedModel, request: PreviewRequest) -> None:
     check_settings(request, small_sizes_allowed=model.identity.random_weights)
 
 
-def encode(model: LoadedModel, request: PreviewRequest) -> EncodedPair:
-    return encode_prompt_pair(
-        model.pipeline,
-        prompt_chunks(request.positive),
-        prompt_chunks(request.negative),
-        request.emphasis,
+def encode(model: LoadedModel, request: PreviewRequest) -> PlanEncoding:
+    """Every text the request's loop conditions on, encoded once with its networks active."""
+    empty_prompt = prepare_networks(model, request.networks)
+    plan = plan_conditioning(request.positive, request.negative, request.steps)
+    return encode_plan(
+        model.pipeline, plan, request.emphasis, empty_prompt=empty_prompt, pad_conds=request.pad_conds
     )
+
+
+def prepare_networks(model: LoadedModel, networks: tuple[ResolvedNetwork, ...]) -> Any:
+    """Activate exactly `networks` on the pipeline; returns the empty prompt's encoding made with
+    no network active (what the web UI pads with), computed once per loaded model."""
+    if model.empty_prompt is None:
+        activate_networks(model.pipeline, ())
+        model.empty_prompt = encode_empty_prompt(model.pipeline)
+    activate_networks(model.pipeline, networks)
+    return model.empty_prompt
 
 
 def denoise(
     model: LoadedModel,
     request: PreviewRequest,
-    encoded: EncodedPair,
+    encoded: PlanEncoding,
     on_step: StepCallback | None = None,
     should_cancel: CancelCheck | None = None,
 ) -> Any:
@@ -88,53 +104,34 @@ def denoise(
 def denoise_batch(
     model: LoadedModel,
     requests: Sequence[PreviewRequest],
-    encoded: Sequence[EncodedPair],
+    encoded: Sequence[PlanEncoding],
     on_step: StepCallback | None = None,
     should_cancel: CancelCheck | None = None,
     cancel_note: str = "the previews in progress were not saved.",
 ) -> Any:
-    """Latents [N, C, h, w] of N requests with equal `batch_settings` in ONE denoising loop.
-
-    Item i's starting and ancestral noise come from its own CPU generator seeded with its seed,
-    so it gets exactly the noise of its single request. Every encoding must have the same number
-    of chunks (`generate_previews` groups them so): padding a prompt with extra empty chunks would
-    change what its cross-attention sees, hence its picture.
-    """
-    import torch
-
+    """Latents [N, C, h, w] of N requests with equal `batch_settings` in ONE denoising loop
+    (`kb.generate.loop`): item i gets exactly its single request's noise and conditioning."""
     first = requests[0]
-    pipeline = model.pipeline
-    pipeline.scheduler = build_scheduler(first.sampler, model.base_scheduler_config)
-    # A CPU generator gives the same starting noise on every device; a list of one is the same
-    # generator to diffusers' `randn_tensor`.
-    generators = [torch.Generator("cpu").manual_seed(request.seed) for request in requests]
 
-    def after_step(
-        _pipe: Any, step_index: int, _timestep: Any, callback_kwargs: dict[str, Any]
-    ) -> dict[str, Any]:
+    def after_step(step: int) -> None:
         if on_step is not None:
-            on_step(StepProgress(step_index + 1, first.steps, len(requests)))
+            on_step(StepProgress(step, first.steps, len(requests)))
         if should_cancel is not None and should_cancel():
-            raise GenerationCancelled(
-                f"cancelled after step {step_index + 1} of {first.steps}; {cancel_note}"
-            )
-        return callback_kwargs
+            raise GenerationCancelled(f"cancelled after step {step} of {first.steps}; {cancel_note}")
 
-    with torch.inference_mode():
-        output = pipeline(
-            prompt_embeds=torch.cat([pair.positive.embeddings for pair in encoded]),
-            negative_prompt_embeds=torch.cat([pair.negative.embeddings for pair in encoded]),
-            pooled_prompt_embeds=torch.cat([pair.positive.pooled for pair in encoded]),
-            negative_pooled_prompt_embeds=torch.cat([pair.negative.pooled for pair in encoded]),
-            width=first.width,
-            height=first.height,
-            num_inference_steps=first.steps,
-            guidance_scale=first.cfg_scale,
-            generator=generators,
-            output_type="latent",
-            callback_on_step_end=after_step,
-        )
-    return output.images
+    return denoise_loop(
+        model.pipeline,
+        build_scheduler(first.sampler, model.base_scheduler_config),
+        encoded,
+        [request.seed for request in requests],
+        steps=first.steps,
+        cfg_scale=float(first.cfg_scale),
+        width=first.width,
+        height=first.height,
+        after_step=after_step,
+        # A compiled UNet serves requests without LoRA; peft's layer swaps need the eager module.
+        unet=model.fast_unet if not first.networks else None,
+    )
 
 
 def decode(model: LoadedModel, latents: Any) -> Any:
@@ -205,8 +202,9 @@ def generate_previews(
 ) -> list[BatchedPreview]:
     """Previews of requests that differ only in prompts and seed, up to `batch_size` per denoising loop.
 
-    Cache hits are served first and equal requests made once. The rest are grouped by chunk
-    count (see `denoise_batch`) and denoised `batch_size` at a time; each image of a finished
+    Cache hits are served first and equal requests made once. The rest are denoised
+    `batch_size` at a time (`kb.generate.loop`: rows of other lengths get UNet passes of their
+    own, nothing is padded to another request's length); each image of a finished
     loop is decoded alone and saved exactly as `generate_preview` saves it, before the next loop
     starts, and reported to `on_preview`. `on_step` reports each step of a loop once, with the
     loop's image count. A cancel stops within one step: the loop in progress saves nothing.
@@ -247,52 +245,41 @@ def generate_previews(
             if on_preview is not None:
                 on_preview(item)
 
-    by_chunk_count: dict[int, list[str]] = {}
-    for digest, indices in indices_of.items():
-        by_chunk_count.setdefault(_chunk_count(requests[indices[0]]), []).append(digest)
-
+    queue = list(indices_of)
     size = batch_size
     savers_on = False
-    for queue in by_chunk_count.values():
-        while queue:
-            if should_cancel is not None and should_cancel():
-                raise GenerationCancelled(
-                    "cancelled between batches; the previews not yet made were not saved."
-                )
-            batch: list[str] = []
-            while queue and len(batch) < size:
-                digest = queue.pop(0)
-                found = cache.lookup(digest)  # another process may have made it meanwhile
-                if found is None:
-                    batch.append(digest)
-                else:
-                    report(digest, found, True, 0)
-            if not batch:
-                continue
-            batch_requests = [requests[indices_of[digest][0]] for digest in batch]
-            encoded = [encode(model, request) for request in batch_requests]
-            try:
-                latents = denoise_batch(model, batch_requests, encoded, on_step, should_cancel)
-            except torch.OutOfMemoryError as error:
-                if len(batch) == 1 and savers_on:
-                    raise GenerationOutOfMemory(_out_of_memory_message(batch_requests[0])) from error
-                if not savers_on:
-                    enable_memory_savers(model)
-                    savers_on = True
-                size = max(1, (len(batch) + 1) // 2)
-                queue[:0] = batch
-                continue
-            for position, digest in enumerate(batch):
-                request = batch_requests[position]
-                decode_one = partial(decode, model, latents[position : position + 1])
-                image = _retry_out_of_memory(model, request, decode_one)
-                report(digest, save(model, request, image), False, len(batch))
+    while queue:
+        if should_cancel is not None and should_cancel():
+            raise GenerationCancelled("cancelled between batches; the previews not yet made were not saved.")
+        batch: list[str] = []
+        while queue and len(batch) < size:
+            digest = queue.pop(0)
+            found = cache.lookup(digest)  # another process may have made it meanwhile
+            if found is None:
+                batch.append(digest)
+            else:
+                report(digest, found, True, 0)
+        if not batch:
+            continue
+        batch_requests = [requests[indices_of[digest][0]] for digest in batch]
+        encoded = [encode(model, request) for request in batch_requests]
+        try:
+            latents = denoise_batch(model, batch_requests, encoded, on_step, should_cancel)
+        except torch.OutOfMemoryError as error:
+            if len(batch) == 1 and savers_on:
+                raise GenerationOutOfMemory(_out_of_memory_message(batch_requests[0])) from error
+            if not savers_on:
+                enable_memory_savers(model)
+                savers_on = True
+            size = max(1, (len(batch) + 1) // 2)
+            queue[:0] = batch
+            continue
+        for position, digest in enumerate(batch):
+            request = batch_requests[position]
+            decode_one = partial(decode, model, latents[position : position + 1])
+            image = _retry_out_of_memory(model, request, decode_one)
+            report(digest, save(model, request, image), False, len(batch))
     return [results[index] for index in range(len(requests))]
-
-
-def _chunk_count(request: PreviewRequest) -> int:
-    """Chunks per prompt after positive/negative padding: what `encode` gives this request."""
-    return max(len(prompt_chunks(request.positive)), len(prompt_chunks(request.negative)), 1)
 
 
 def _out_of_memory_message(request: PreviewRequest) -> str:

@@ -99,6 +99,10 @@ class LoadedModel:
     identity: ModelIdentity
     device: DeviceChoice
     base_scheduler_config: dict[str, Any]  # the model's own scheduler config, every sampler's base
+    empty_prompt: Any = None  # the empty prompt's encoding with no LoRA active (engine.prepare_networks)
+    unet_mode: str = "eager"  # how the loop runs the UNet (kb.generate.acceleration)
+    fast_unet: Any = None  # the compiled UNet for requests without LoRA; None: the pipeline's own
+    unet_note: str | None = None  # one line when the requested UNet mode could not be used
 
 
 def config_file_path() -> Path:
@@ -118,7 +122,8 @@ def _config_values() -> dict[str, Any]:
     return section if isinstance(section, dict) else {}
 
 
-def _pick(flag: str | None, env_name: str, config_key: str) -> tuple[str | None, str]:
+def pick_setting(flag: str | None, env_name: str, config_key: str) -> tuple[str | None, str]:
+    """A setting and where it came from: the flag, else the environment, else [generate] in the config."""
     if flag:
         return flag, f"--{config_key.replace('_', '-')}"
     if os.environ.get(env_name):
@@ -135,14 +140,14 @@ def resolve_model_source(
     """Find and check the model files (no torch); the error names what is missing and the fix."""
     how_to = HOW_TO_NAME_MODEL.format(config=config_file_path())
     how_to_without_flags = HOW_TO_NAME_MODEL_WITHOUT_FLAGS.format(config=config_file_path())
-    model_value, origin = _pick(model_flag, MODEL_ENV, "model")
+    model_value, origin = pick_setting(model_flag, MODEL_ENV, "model")
     if model_value is None:
         raise ModelNotFoundError(
             f"No model is configured; {how_to} (or use --model {TINY_MODEL_NAME} to test).",
             without_flags=f"No model is configured; {how_to_without_flags} "
             f"(or {MODEL_ENV}={TINY_MODEL_NAME} to test).",
         )
-    vae_value, vae_origin = _pick(vae_flag, VAE_ENV, "vae")
+    vae_value, vae_origin = pick_setting(vae_flag, VAE_ENV, "vae")
     vae_path = _checked_vae_path(Path(vae_value).expanduser(), vae_origin) if vae_value else None
     if model_value == TINY_MODEL_NAME:
         return ModelSource("tiny", None, vae_path, None, origin)
@@ -183,7 +188,7 @@ def _checked_vae_path(vae_path: Path, origin: str) -> Path:
 
 def _single_file_config(model_config_flag: str | None) -> Path | None:
     """The SDXL config folder single-file loading needs; None means the Hugging Face cache holds it."""
-    config_value, origin = _pick(model_config_flag, MODEL_CONFIG_ENV, "model_config")
+    config_value, origin = pick_setting(model_config_flag, MODEL_CONFIG_ENV, "model_config")
     if config_value is not None:
         config_path = Path(config_value).expanduser()
         if not (config_path / "model_index.json").is_file():
@@ -295,11 +300,22 @@ def choose_device(source: ModelSource, *, allow_cpu: bool) -> DeviceChoice:
 
 
 def load_model(
-    source: ModelSource, device: DeviceChoice, identity: ModelIdentity | None = None
+    source: ModelSource,
+    device: DeviceChoice,
+    identity: ModelIdentity | None = None,
+    *,
+    unet_mode: str | None = None,
 ) -> LoadedModel:
-    """Load the pipeline offline onto the chosen device and dtype."""
+    """Load the pipeline offline onto the chosen device and dtype, with the UNet mode asked for
+    (`unet_mode`, else the environment or config, else `auto`: `kb.generate.acceleration`)."""
     require_generation_extra()
     import torch
+
+    from kb.generate.acceleration import accelerated_unet, choose_unet_mode, requested_unet_mode
+
+    choice = choose_unet_mode(
+        unet_mode or requested_unet_mode(), device.device, test_model=source.kind == "tiny"
+    )
 
     dtype = getattr(torch, device.dtype_name)
     if source.kind == "tiny":
@@ -325,6 +341,9 @@ def load_model(
         identity if identity is not None else model_identity(source),
         device,
         dict(pipeline.scheduler.config),
+        unet_mode=choice.mode,
+        fast_unet=accelerated_unet(pipeline.unet, choice.mode),
+        unet_note=choice.note,
     )
 
 

@@ -13,11 +13,13 @@ from kb import settings
 from kb.generate import cache
 from kb.generate.encode import check_emphasis
 from kb.generate.loading import ModelSource, model_identity, resolve_model_source
+from kb.generate.networks import resolve_networks
 from kb.generate.request import DEFAULT_EMPHASIS, ModelIdentity, PreviewRequest, preview_key
 from kb.generate.samplers import sampler_spec
 from kb.generate.validation import check_settings
 from kb.outpath import atomic_write_bytes
 from kb.prompt.assemble import assemble_prompt
+from kb.prompt.schedule import strip_extra_networks
 
 DEFAULT_SAMPLER = settings.DEFAULT_SAMPLER
 DEFAULT_CFG_SCALE = settings.DEFAULT_CFG
@@ -43,6 +45,9 @@ class PreviewOptions:
     cfg_scale: float = DEFAULT_CFG_SCALE
     size: tuple[int, int] | None = None
     emphasis: str = DEFAULT_EMPHASIS
+    pad_conds: bool = False  # the web UI's "Pad prompt/negative prompt"
+    lora_dir: str | None = None  # None: $AIDXL_LORA_DIR or `lora_dir` under [generate] in the config
+    ignore_missing_networks: bool = False  # a missing `<lora:...>` is a warning, not an error
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class PreparedPreview:
     source: ModelSource
     identity: ModelIdentity
     digest: str
-    warnings: tuple[str, ...]  # settings the model takes badly (area, steps, CFG)
+    warnings: tuple[str, ...]  # settings the model takes badly (area, steps, CFG), networks left out
 
 
 def assemble_preview_prompts(trigger: str, base: str, negative: str | None) -> tuple[str, str]:
@@ -69,13 +74,18 @@ def prepare_preview(
     vae: str | None = None,
     model_config: str | None = None,
 ) -> PreparedPreview:
-    """Resolve the model, build and check the request and its cache digest (no torch)."""
+    """Resolve the model and the prompt's networks, build and check the request and its cache digest
+    (no torch): a missing network stops here, before any work, unless the user asked to skip it."""
     source = resolve_model_source(model, vae, model_config)
     identity = model_identity(source)
     spec = sampler_spec(options.sampler)
     width, height = options.size or (TINY_DEFAULT_SIZE if identity.random_weights else DEFAULT_SIZE)
     base = DEFAULT_PREVIEW_BASE if options.base is None else options.base
     positive, negative = assemble_preview_prompts(options.trigger, base, options.negative)
+    _stripped, calls = strip_extra_networks(positive)
+    resolution = resolve_networks(
+        tuple(calls), lora_dir=options.lora_dir, ignore_missing=options.ignore_missing_networks
+    )
     request = PreviewRequest(
         positive=positive,
         negative=negative,
@@ -89,9 +99,11 @@ def prepare_preview(
         height=height,
         emphasis=options.emphasis,
         triggers=(options.trigger,),
+        pad_conds=options.pad_conds,
+        networks=resolution.networks,
     )
     check_emphasis(request.emphasis)
-    warnings = check_settings(request, small_sizes_allowed=identity.random_weights)
+    warnings = [*check_settings(request, small_sizes_allowed=identity.random_weights), *resolution.warnings]
     return PreparedPreview(
         request, source, identity, preview_key(request, identity).digest(), tuple(warnings)
     )

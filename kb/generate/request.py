@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import metadata
+from typing import TYPE_CHECKING
 
 from kb.generate.cache import PreviewKey
 from kb.generate.encode import EMPHASIS_INFOTEXT_NAMES, WEIGHTING_VERSION
 from kb.generate.samplers import sampler_spec
 from kb.prompt.infotext import format_infotext
 
+if TYPE_CHECKING:
+    from kb.generate.networks import ResolvedNetwork
+
 DEFAULT_SEED = 0
 DEFAULT_EMPHASIS = "original"
 OWN_VAE_NAME = "Automatic"  # the web UI's name for "the checkpoint's own VAE"
+# Where the noise comes from: a CPU `torch.Generator` per image on every device. The web UI writes
+# `RNG` unless it is its default GPU noise, and assumes GPU noise when the field is absent.
+NOISE_SOURCE = "CPU"
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,10 @@ class PreviewRequest:
     height: int
     emphasis: str = DEFAULT_EMPHASIS
     triggers: tuple[str, ...] = ()
+    # The web UI's "Pad prompt/negative prompt": cond and uncond of different lengths padded with
+    # empty-prompt chunks instead of running unpadded in separate UNet passes.
+    pad_conds: bool = False
+    networks: tuple[ResolvedNetwork, ...] = ()  # the prompt's `<lora:...>`, resolved to files
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,14 @@ class BatchSettings:
     width: int
     height: int
     emphasis: str
+    pad_conds: bool = False
+    networks: tuple[tuple[str, float, float], ...] = ()  # (file SHA-256, te, unet): LoRA changes the weights
+
+
+def network_key(request: PreviewRequest) -> tuple[tuple[str, float, float], ...]:
+    return tuple(
+        (network.file_sha256, network.te_multiplier, network.unet_multiplier) for network in request.networks
+    )
 
 
 def batch_settings(request: PreviewRequest) -> BatchSettings:
@@ -67,6 +86,8 @@ def batch_settings(request: PreviewRequest) -> BatchSettings:
         width=request.width,
         height=request.height,
         emphasis=request.emphasis,
+        pad_conds=request.pad_conds,
+        networks=network_key(request),
     )
 
 
@@ -84,6 +105,8 @@ def preview_key(request: PreviewRequest, model: ModelIdentity) -> PreviewKey:
         seed=request.seed,
         emphasis=request.emphasis,
         weighting_version=WEIGHTING_VERSION,
+        pad_conds=request.pad_conds,
+        networks=network_key(request),
     )
 
 
@@ -110,8 +133,24 @@ def request_infotext(request: PreviewRequest, model: ModelIdentity) -> str:
     ]
     if model.vae_hash:
         settings.append(("VAE hash", model.vae_hash[:10]))
+    settings.append(("RNG", NOISE_SOURCE))
+    if request.networks:
+        from kb.generate.networks import lora_hashes_infotext
+
+        settings.append(("Lora hashes", lora_hashes_infotext(request.networks)))
+    if request.pad_conds and request_pads_conds(request):
+        settings.append(("Pad conds", "True"))
     settings += [
         ("Emphasis", EMPHASIS_INFOTEXT_NAMES.get(request.emphasis, request.emphasis)),
         ("Version", package_version()),
     ]
     return format_infotext(request.positive, request.negative, settings)
+
+
+def request_pads_conds(request: PreviewRequest) -> bool:
+    """Whether cond and uncond differ in length at some step, so `pad_conds` pads them."""
+    from kb.generate.conditioning import pads_at_some_step
+    from kb.generate.prompt_plan import plan_conditioning
+
+    plan = plan_conditioning(request.positive, request.negative, request.steps)
+    return pads_at_some_step(plan, request.steps)

@@ -223,6 +223,10 @@ class CharacterMatch:
     kind: CharacterMatchKind
 
 
+# Longer queries are not searched for typos: the longest alias in the catalog is 419 characters.
+MAX_TYPO_QUERY_LENGTH = 500
+
+
 def lookup_character(connection: duckdb.DuckDBPyConnection, query: str) -> CharacterMatch | None:
     """Find the character tag a user means: exact tag, alias, or bare name; None when unknown.
 
@@ -255,6 +259,8 @@ def lookup_character(connection: duckdb.DuckDBPyConnection, query: str) -> Chara
         return CharacterMatch(str(by_name[0]), CharacterMatchKind.NAME)
     if connection.execute("SELECT 1 FROM tags WHERE name = $k", {"k": key}).fetchone() is not None:
         return None  # the query names another kind of tag exactly (`genshin_impact`): not a typo
+    if len(key) > MAX_TYPO_QUERY_LENGTH:
+        return None  # pasted text, not a misspelt name: the typo search costs time per character
     from kb.search import lookup_character as search_character  # loads the index: only when needed
 
     hit = search_character(connection, query)

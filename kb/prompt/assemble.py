@@ -46,8 +46,9 @@ from kb.knowledge.curated import (
     load_painting_styles,
     load_quality_ladder,
 )
-from kb.knowledge.tagforms import to_canonical, to_plain_form, unescape_a1111
-from kb.prompt.render import render_tag, render_tags
+from kb.knowledge.tagforms import escape_a1111, to_canonical, to_plain_form, unescape_a1111
+from kb.prompt.render import render_emphasised, render_tag, render_tags
+from kb.prompt.segments import Segment, split_segments
 from kb.prompt.tagview import MatchKind, PromptTag, TagMatch, TagMatcher, split_tags
 from kb.schema import Category, TriggerKind
 from kb.settings import GenerationSettings
@@ -256,6 +257,15 @@ class AssembledTag:
     weight: float
     slot: str | None  # None: placed next to its neighbour
     added_by: str | None = None  # why assembly added it (`features of frieren`); None: the user's
+    syntax: bool = False  # prompt syntax kept verbatim (`[a:b:0.5]`, `<lora:x:0.8>`, `:(`): `text` as written
+    emphasis: tuple[str, ...] = ()  # the brackets it was written with (innermost first), rendered as written
+
+    def prompt_text(self) -> str:
+        if self.syntax:
+            return self.text
+        if self.emphasis:
+            return render_emphasised(escape_a1111(self.text.strip()), self.emphasis)
+        return render_tag(self.text, self.weight)
 
 
 @dataclass(frozen=True)
@@ -279,6 +289,8 @@ class _Entry:
     key: str  # canonical key of `text`
     resolved: str  # the catalog tag it names (alias resolved), else `key`: what implications read
     added_by: str | None = None
+    syntax: bool = False  # a syntax segment kept verbatim; travels with the tag before it
+    emphasis: tuple[str, ...] = ()  # the brackets the weight was written with (innermost first)
 
 
 @dataclass(frozen=True)
@@ -409,10 +421,15 @@ def assemble_prompt(
     curated = _curated_kinds()
     rules = slot_rules or _default_slot_rules()
     tables = tables if tables is not None else author_tables_of(matcher)
-    prompt_tags = split_tags(tags, matcher) if isinstance(tags, str) else list(tags)
+    prompt_tags: list[PromptTag | Segment]
+    emphasis_at: dict[int, tuple[str, ...]] = {}
+    if isinstance(tags, str):
+        prompt_tags, emphasis_at = _tags_and_syntax(tags, matcher)
+    else:
+        prompt_tags = list(tags)
     blend_keys = {to_canonical(text) for text, _ in blend.styles} if blend else set()
 
-    entries = _merge_duplicates(prompt_tags, rules, tables, skip_keys=blend_keys)
+    entries = _merge_duplicates(prompt_tags, rules, tables, skip_keys=blend_keys, emphasis_at=emphasis_at)
     entries = _insert_added(entries, added, rules, tables, skip_keys=blend_keys)
     present = {entry.key for entry in entries}
     for quality in add_quality:
@@ -421,17 +438,24 @@ def assemble_prompt(
             entries.append(_Entry(quality, 1.0, "quality", _GROUP_OF_KIND_SLOT["quality"], -1, key, key))
     for entry in entries:
         if entry.slot == "quality" and entry.weight == 1.0:
-            entry.weight = curated.quality_weight
+            entry.weight, entry.emphasis = curated.quality_weight, ()
     order = _assembled_order(
         [(entry.slot, entry.group) for entry in entries],
         by_group=_by_group(tables),
         added=[entry.added_by is not None for entry in entries],
     )
     body = [
-        AssembledTag(entries[index].text, entries[index].weight, entries[index].slot, entries[index].added_by)
+        AssembledTag(
+            entries[index].text,
+            entries[index].weight,
+            entries[index].slot,
+            entries[index].added_by,
+            entries[index].syntax,
+            entries[index].emphasis,
+        )
         for index in order
     ]
-    rendered = [render_tag(tag.text, tag.weight) for tag in body]
+    rendered = [tag.prompt_text() for tag in body]
     if blend is not None and blend.styles:
         rendered = [*rendered, blend.render()] if append_blend else [blend.render(), *rendered]
     return AssembledPrompt(
@@ -446,25 +470,56 @@ def _by_group(tables: AuthorTables | None) -> bool:
     return tables is not None and tables.has_caption_order
 
 
+def _tags_and_syntax(
+    prompt: str, matcher: TagMatcher | None
+) -> tuple[list[PromptTag | Segment], dict[int, tuple[str, ...]]]:
+    """The prompt's tags, with each syntax segment (`kb.prompt.segments`: prompt editing,
+    alternation, extra networks, a bracket left open, ...) in place of the tags inside it; and the
+    brackets each plain tag was written with, by its start."""
+    segments = split_segments(prompt)
+    emphasis_at = {tag.start: tag.emphasis for segment in segments for tag in segment.tags or ()}
+    syntax = [segment for segment in segments if segment.is_structural]
+    items: list[PromptTag | Segment] = []
+    next_syntax = 0
+    for tag in split_tags(prompt, matcher):
+        while next_syntax < len(syntax) and syntax[next_syntax].start <= tag.start:
+            items.append(syntax[next_syntax])
+            next_syntax += 1
+        if items and isinstance(items[-1], Segment) and items[-1].start <= tag.start < items[-1].end:
+            continue  # inside the syntax segment just placed
+        items.append(tag)
+    items.extend(syntax[next_syntax:])
+    return items, emphasis_at
+
+
 def _merge_duplicates(
-    prompt_tags: Sequence[PromptTag],
+    prompt_tags: Sequence[PromptTag | Segment],
     rules: SlotRules,
     tables: AuthorTables | None,
     skip_keys: frozenset[str] | set[str] = frozenset(),
+    emphasis_at: dict[int, tuple[str, ...]] | None = None,
 ) -> list[_Entry]:
-    """One entry per canonical key, in first-seen order; the first weight other than 1 is kept."""
+    """One entry per canonical key, in first-seen order; the first weight other than 1 is kept.
+    Syntax segments are entries of their own, never merged."""
     merged: dict[str, _Entry] = {}
     for position, tag in enumerate(prompt_tags):
+        if isinstance(tag, Segment):
+            key = f"\0syntax {position}"
+            merged[key] = _Entry(tag.source, 1.0, None, UNGROUPED_INDEX, position, key, key, syntax=True)
+            continue
         plain = _plain_text(tag, tables)
         key = to_canonical(plain)
         if key in skip_keys or not plain:
             continue
+        emphasis = (emphasis_at or {}).get(tag.start, ())
         if key in merged:
             if merged[key].weight == 1.0 and tag.weight != 1.0:
-                merged[key].weight = tag.weight
+                merged[key].weight, merged[key].emphasis = tag.weight, emphasis
             continue
         slot, group = tag_placement(tag.match, plain.lower(), rules, tables)
-        merged[key] = _Entry(plain, tag.weight, slot, group, position, key, tag.match.tag or key)
+        merged[key] = _Entry(
+            plain, tag.weight, slot, group, position, key, tag.match.tag or key, emphasis=emphasis
+        )
     return list(merged.values())
 
 
@@ -583,8 +638,30 @@ def place_tags(
     ]
 
 
-# A bare blend entry's weight: `by a:0.9` (the web UI would read the `:0.9` as text).
-_BARE_WEIGHT = re.compile(r"^(?P<trigger>.*?)\s*:\s*(?P<weight>[+-]?(?:\d+\.?\d*|\.\d+))\s*$", re.S)
+# A bare blend entry's weight: `by a:0.9` (the web UI would read the `:0.9` as text). Read from the
+# end by `_bare_weight`: as a pattern, `^(.*?)\s*:\s*([+-]?(?:\d+\.?\d*|\.\d+))\s*$`, its lazy start
+# retried `\s*:` at every blank of a run (quadratic).
+_BARE_WEIGHT_NUMBER = re.compile(r"\d+\.?\d*|\.\d+")
+
+
+def _bare_weight(text: str) -> tuple[str, str] | None:
+    """(trigger, weight) of `trigger : weight` with blanks around the colon and at the end, or None."""
+    number_end = len(text.rstrip())
+    number_start = number_end
+    while number_start > 0 and (text[number_start - 1].isdecimal() or text[number_start - 1] == "."):
+        number_start -= 1
+    if number_start == number_end or not _BARE_WEIGHT_NUMBER.fullmatch(text, number_start, number_end):
+        return None
+    weight_start = number_start - 1 if number_start > 0 and text[number_start - 1] in "+-" else number_start
+    colon = weight_start
+    while colon > 0 and text[colon - 1].isspace():
+        colon -= 1
+    if colon == 0 or text[colon - 1] != ":":
+        return None
+    trigger_end = colon - 1
+    while trigger_end > 0 and text[trigger_end - 1].isspace():
+        trigger_end -= 1
+    return text[:trigger_end], text[weight_start:number_end]
 
 
 def parse_blend(text: str, name: str = "blend") -> StyleBlend:
@@ -595,9 +672,9 @@ def parse_blend(text: str, name: str = "blend") -> StyleBlend:
     """
     styles: list[tuple[str, float]] = []
     for tag in split_tags(text):
-        bare = _BARE_WEIGHT.match(tag.text)
-        if bare is not None and bare.group("trigger"):
-            trigger, weight = unescape_a1111(bare.group("trigger")), float(bare.group("weight"))
+        bare = _bare_weight(tag.text)
+        if bare is not None and bare[0]:
+            trigger, weight = unescape_a1111(bare[0]), float(bare[1])
         elif tag.mixed_weight and tag.text.rstrip().endswith(")"):
             trigger, weight = unescape_a1111(tag.text), tag.weight
         else:

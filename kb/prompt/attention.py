@@ -43,7 +43,10 @@ _ATTENTION_TOKEN = re.compile(
     """,
     re.X,
 )
-_BREAK_SEPARATOR = re.compile(r"\s*\bBREAK\b\s*", re.S)
+# The web UI splits text at `\s*\bBREAK\b\s*`; that pattern retries its leading `\s*` at every
+# blank of a run (quadratic in a run of spaces), so the keyword is found alone and its blanks
+# are taken by hand (`_break_separators`).
+_BREAK_KEYWORD = re.compile(r"\bBREAK\b")
 
 
 class AttentionPiece(NamedTuple):
@@ -144,13 +147,27 @@ def _parse_weight(weight_text: str, start: int, end: int) -> float:
 
 def _append_text_with_breaks(pieces: list[_OpenPiece], text: str, offset: int) -> None:
     part_start = 0
-    for separator in _BREAK_SEPARATOR.finditer(text):
-        part_end = separator.start()
+    for part_end, separator_end in _break_separators(text):
         pieces.append(_OpenPiece(text[part_start:part_end], 1.0, offset + part_start, offset + part_end))
         # An int like the web UI's, so JSON prints -1 as it would.
-        pieces.append(_OpenPiece(BREAK_TEXT, BREAK_WEIGHT, offset + part_end, offset + separator.end()))
-        part_start = separator.end()
+        pieces.append(_OpenPiece(BREAK_TEXT, BREAK_WEIGHT, offset + part_end, offset + separator_end))
+        part_start = separator_end
     pieces.append(_OpenPiece(text[part_start:], 1.0, offset + part_start, offset + len(text)))
+
+
+def _break_separators(text: str) -> Iterator[tuple[int, int]]:
+    """The (start, end) of each match of the web UI's `\\s*\\bBREAK\\b\\s*` in `text`, in one pass:
+    the keyword with the blanks before it (back to the previous match) and after it."""
+    previous_end = 0
+    for keyword in _BREAK_KEYWORD.finditer(text):
+        start = keyword.start()
+        while start > previous_end and text[start - 1].isspace():  # str.isspace is re's `\s`
+            start -= 1
+        end = keyword.end()
+        while end < len(text) and text[end].isspace():
+            end += 1
+        yield start, end
+        previous_end = end
 
 
 def merge_equal_weights(pieces: list[AttentionPiece]) -> list[tuple[str, float]]:
@@ -181,13 +198,61 @@ def parse_prompt_attention(text: str) -> list[tuple[str, float]]:
 # ----------------------------------------------------------------------------------------------
 # Structure: the whole prompt syntax with source spans.
 
-_EXTRA_NETWORK = re.compile(r"<(\w+):([^>]+)>")  # the web UI's extra-network pattern
+# The web UI's extra-network pattern is `<(\w+):([^>]+)>`; searched with it, every `<` scans on to
+# the next `>` (quadratic in `<a:<a:<a:...`), so `extra_network_matches` reads it in one pass.
+_EXTRA_NETWORK_HEAD = re.compile(r"<(\w+):")
 _ROUND_WEIGHT_CLOSE = re.compile(r":\s*[+-]?[.\d]+\s*\)")
 _SCHEDULE_WHEN = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
 _AND_SEPARATOR = re.compile(r"\bAND\b")
-# The web UI's per-subprompt weight: a trailing `:w` (and trailing blanks) is cut off the text.
-_SUBPROMPT_WEIGHT = re.compile(r"^((?:\s|.)*?)(?:\s*:\s*([-+]?(?:\d+\.?|\d*\.\d+)))?\s*$")
+# The web UI's per-subprompt weight, `^((?:\s|.)*?)(?:\s*:\s*([-+]?(?:\d+\.?|\d*\.\d+)))?\s*$`: a
+# trailing `:w` (and trailing blanks) is cut off the text. Its lazy prefix retries `\s*$` at every
+# blank of a run (quadratic), so `_subprompt_weight` reads the same from the end.
+_SUBPROMPT_NUMBER = re.compile(r"\d+\.?|\d*\.\d+")
 _BREAK_WORD = re.compile(r"\bBREAK\b")
+
+
+class ExtraNetworkMatch(NamedTuple):
+    """One match of the web UI's `<(\\w+):([^>]+)>`: its span, the network and the text after `:`."""
+
+    start: int
+    end: int
+    network: str
+    arguments: str
+
+
+class ExtraNetworkReader:
+    """Matches of the web UI's `<(\\w+):([^>]+)>` at given positions of `prompt[:end]`, in time linear in
+    the text over all positions asked for in increasing order: a match always ends at the first `>`
+    after its `:`, so that `>` is looked up once for all the `<` before it."""
+
+    def __init__(self, prompt: str, end: int | None = None) -> None:
+        self.prompt = prompt
+        self.end = len(prompt) if end is None else end
+        self._searched_from = 0
+        self._close = prompt.find(">", 0, self.end)  # the first `>` from _searched_from, -1: none
+
+    def match_at(self, position: int) -> ExtraNetworkMatch | None:
+        head = _EXTRA_NETWORK_HEAD.match(self.prompt, position, self.end)
+        if head is None:
+            return None
+        if head.end() < self._searched_from or (self._close != -1 and self._close < head.end()):
+            self._searched_from = head.end()
+            self._close = self.prompt.find(">", head.end(), self.end)
+        if self._close <= head.end():  # none, or `<a:>` (`[^>]+` needs one character)
+            return None
+        arguments = self.prompt[head.end() : self._close]
+        return ExtraNetworkMatch(position, self._close + 1, head.group(1), arguments)
+
+
+def extra_network_matches(prompt: str) -> Iterator[ExtraNetworkMatch]:
+    """What `re.finditer(r"<(\\w+):([^>]+)>", prompt)` finds, in time linear in the prompt."""
+    reader = ExtraNetworkReader(prompt)
+    opener = prompt.find("<")
+    while opener != -1:
+        match = reader.match_at(opener)
+        if match is not None:
+            yield match
+        opener = prompt.find("<", opener + 1 if match is None else match.end)
 
 
 @dataclass(frozen=True)
@@ -297,8 +362,34 @@ class SubPrompt:
 
     @property
     def weight(self) -> float:
-        match = _SUBPROMPT_WEIGHT.search(self.weight_source)
-        return float(match.group(2)) if match and match.group(2) is not None else 1.0
+        weight_text = _subprompt_weight(self.weight_source)[1]
+        return 1.0 if weight_text is None else float(weight_text)
+
+
+def _subprompt_weight(part: str) -> tuple[int, str | None]:
+    """Where the web UI's subprompt weight pattern ends the text (its group 1) and the weight it
+    reads (its group 2, None without one), scanning back from the end in linear time."""
+    text_end = len(part.rstrip())  # str.rstrip strips exactly re's `\s`
+    number_start = text_end
+    while number_start > 0 and (part[number_start - 1].isdecimal() or part[number_start - 1] == "."):
+        number_start -= 1
+    position = number_start
+    if position > 0 and part[position - 1] in "+-":
+        position -= 1
+    sign_start = position
+    while position > 0 and part[position - 1].isspace():
+        position -= 1
+    if (
+        number_start == text_end
+        or not _SUBPROMPT_NUMBER.fullmatch(part, number_start, text_end)
+        or position == 0
+        or part[position - 1] != ":"
+    ):
+        return text_end, None
+    position -= 1
+    while position > 0 and part[position - 1].isspace():
+        position -= 1
+    return position, part[sign_start:text_end]
 
 
 @dataclass(frozen=True)
@@ -348,8 +439,7 @@ def parse_prompt_structure(prompt: str) -> PromptStructure:
     bounds.append((part_start, len(prompt)))
     for start, end in bounds:
         part = prompt[start:end]
-        weight_match = _SUBPROMPT_WEIGHT.search(part)
-        body_end = start + (weight_match.end(1) if weight_match else len(part))
+        body_end = start + _subprompt_weight(part)[0]
         nodes = _parse_body(prompt, start, body_end)
         subprompts.append(SubPrompt(nodes, prompt[body_end:end], start, end))
     return PromptStructure(tuple(subprompts))
@@ -367,6 +457,7 @@ class _Frame:
 def _parse_body(prompt: str, start: int, end: int) -> tuple[PromptNode, ...]:
     stack = [_Frame(None, start, [], [])]
     text_start: int | None = None
+    extra_networks = ExtraNetworkReader(prompt, end)
 
     def flush(at: int) -> None:
         nonlocal text_start
@@ -383,14 +474,16 @@ def _parse_body(prompt: str, start: int, end: int) -> tuple[PromptNode, ...]:
             position = min(position + 2, end)
             continue
         if character == "<":
-            extra = _EXTRA_NETWORK.match(prompt, position, end)
-            if extra:
+            extra = extra_networks.match_at(position)
+            if extra is not None:
                 flush(position)
-                arguments = tuple(extra.group(2).split(":"))
+                arguments = tuple(extra.arguments.split(":"))
                 top.children.append(
-                    ExtraNetworkNode(extra.group(0), extra.group(1), arguments, position, extra.end())
+                    ExtraNetworkNode(
+                        prompt[position : extra.end], extra.network, arguments, position, extra.end
+                    )
                 )
-                position = extra.end()
+                position = extra.end
                 continue
         if character in "([":
             flush(position)

@@ -1,24 +1,39 @@
-"""The CLIP BPE tokenizer, offline and without torch: the same ids as the real CLIP tokenizer.
+"""The CLIP BPE tokenizer, offline and without torch: the same ids as the web UI's CLIP tokenizers.
 
 The vocabulary is OpenAI's `bpe_simple_vocab_16e6.txt` (MIT): its merge rules come from the first
 provider present (`kb.prompt.clip_vocab`: `AIDXL_CLIP_VOCAB`, the `instant-clip-tokenizer` package, the
 `open-clip-torch` package, or the Hub's `openai/clip-vit-large-patch14` `merges.txt`), checked
 against a pinned digest. No provider is ever imported.
 
-Text is normalised as the Hugging Face `CLIPTokenizer` (what diffusers and the web UI's SDXL
-text encoders use) does without ftfy: Unicode NFC, each run of whitespace to one space, lower
-case character by character. Then the CLIP pre-tokenizer splits it into `'s 't 're 've 'm 'll 'd`,
-runs of letters, single digits and runs of other symbols, and byte-level BPE turns each piece
-into vocabulary ids. HTML entities are not unescaped and ftfy's repairs (curly quotes, full-width
-punctuation) are not applied, exactly like the Hugging Face tokenizer.
+Text is cleaned as the tokenizer being modelled cleans it (`TextCleaning`), then the CLIP
+pre-tokenizer splits it into `'s 't 're 've 'm 'll 'd`, runs of letters, single digits and runs of
+other symbols, and byte-level BPE turns each piece into vocabulary ids:
+
+- `CLIP_L` (the default; what the web UI counts and SDXL's first encoder reads): transformers'
+  Python `CLIPTokenizer` with ftfy, as the web UI runs it: `<|startoftext|>` / `<|endoftext|>` written
+  exactly are cut out first; the rest gets `ftfy.fix_text` (curly quotes, full-width forms, ligatures,
+  control characters, `&amp;` when the text holds no `<`), each whitespace run becomes one space, and
+  the text is lower-cased as one string (a final `Σ` becomes `ς`). A special token that only appears
+  after lower-casing (`<|ENDOFTEXT|>`) is read as the special token too.
+- `OPEN_CLIP` (SDXL's second encoder, OpenCLIP bigG, `open_clip.SimpleTokenizer`): `ftfy.fix_text`,
+  then HTML unescaping twice (`&lt;` is `<` even next to a `<`), whitespace runs to one space, lower
+  case. Its special tokens are `<start_of_text>` / `<end_of_text>`; `<|endoftext|>` is plain text.
+- `TOKENIZERS`: transformers' tokenizers-backed `CLIPTokenizer` (transformers 5, and so diffusers):
+  no ftfy and no unescaping: Unicode NFC, whitespace runs to one space, lower case per character.
+
+The two web UI encoders differ only on text ftfy leaves with HTML entities (`&lt;3 <x`) and on the
+special-token spellings; the web UI's `N/75` counts with CLIP-L's tokenizer.
 """
 
 from __future__ import annotations
 
+import enum
+import html
 import itertools
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -43,11 +58,23 @@ _WHITESPACE_CLASS = "\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u
 _WHITESPACE_RUN = re.compile(f"[{_WHITESPACE_CLASS}]+")
 _CONTRACTIONS = ("'s", "'t", "'re", "'ve", "'m", "'ll", "'d")
 _SPECIAL_TOKENS = (START_OF_TEXT, END_OF_TEXT)
+_OPEN_CLIP_SPECIAL_TOKENS = ("<start_of_text>", "<end_of_text>")  # open_clip's names for the same ids
 _SPECIAL_TOKEN_PATTERN = re.compile(r"<\|startoftext\|>|<\|endoftext\|>")
 # For ASCII text the CLIP pattern's \p{L} and \p{N} are exactly [a-zA-Z] and [0-9].
 _ASCII_PRE_TOKEN = re.compile(
     r"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[a-zA-Z]+|[0-9]|[^\t-\r a-zA-Z0-9]+"
 )
+_ASCII_PRE_TOKEN_OPEN_CLIP = re.compile(
+    r"<start_of_text>|<end_of_text>|'s|'t|'re|'ve|'m|'ll|'d|[a-zA-Z]+|[0-9]|[^\t-\r a-zA-Z0-9]+"
+)
+
+
+class TextCleaning(enum.Enum):
+    """Which tokenizer's text cleaning and special tokens to reproduce (see the module doc)."""
+
+    CLIP_L = "clip-l"
+    OPEN_CLIP = "open-clip"
+    TOKENIZERS = "tokenizers"
 
 
 class TokenSpan(NamedTuple):
@@ -162,15 +189,18 @@ def _character_class(character: str) -> str:
     return major if major in "LN" else "P"
 
 
-def pre_tokenize(normalized: str) -> list[tuple[int, int]]:
+def pre_tokenize(
+    normalized: str, *, special_tokens: tuple[str, ...] = _SPECIAL_TOKENS
+) -> list[tuple[int, int]]:
     """Spans of the CLIP pre-tokens of normalised text (the reference regex, exactly)."""
     if normalized.isascii():
-        return [match.span() for match in _ASCII_PRE_TOKEN.finditer(normalized)]
+        pattern = _ASCII_PRE_TOKEN if special_tokens == _SPECIAL_TOKENS else _ASCII_PRE_TOKEN_OPEN_CLIP
+        return [match.span() for match in pattern.finditer(normalized)]
     spans: list[tuple[int, int]] = []
     position = 0
     length = len(normalized)
     while position < length:
-        special = next((token for token in _SPECIAL_TOKENS if normalized.startswith(token, position)), None)
+        special = next((token for token in special_tokens if normalized.startswith(token, position)), None)
         if special is not None:
             spans.append((position, position + len(special)))
             position += len(special)
@@ -193,11 +223,68 @@ def pre_tokenize(normalized: str) -> list[tuple[int, int]]:
     return spans
 
 
+@lru_cache(maxsize=1)
+def _ftfy_fix_text() -> Callable[[str], str]:
+    import ftfy  # imported on first use: most prompts are ASCII and never need it
+
+    fix_text: Callable[[str], str] = ftfy.fix_text
+    return fix_text
+
+
+def _may_need_ftfy(text: str) -> bool:
+    """False when `ftfy.fix_text` certainly leaves `text` alone: printable ASCII without `&`
+    (entities) or escape sequences. Tabs and line breaks are kept by ftfy."""
+    return not (text.isascii() and "&" not in text and (text.isprintable() or _only_blank_controls(text)))
+
+
+def _only_blank_controls(text: str) -> bool:
+    return all(character.isprintable() or character in "\t\n" for character in text)
+
+
+def clean_text(text: str, cleaning: TextCleaning = TextCleaning.CLIP_L) -> str:
+    """`text` as the chosen tokenizer cleans it before its pre-tokenizer (see the module doc)."""
+    return clean_with_offsets(text, cleaning)[0]
+
+
+def clean_with_offsets(text: str, cleaning: TextCleaning) -> tuple[str, list[int]]:
+    """The web UI tokenizers' cleaning of `text`, and for each cleaned character its index in `text`.
+
+    Where ftfy or unescaping change the text, positions are scaled (ids stay exact)."""
+    if cleaning is TextCleaning.TOKENIZERS:
+        return normalize_with_offsets(text)
+    fixed = _ftfy_fix_text()(text) if _may_need_ftfy(text) else text
+    if cleaning is TextCleaning.OPEN_CLIP:
+        fixed = html.unescape(html.unescape(fixed))
+    origin = list(range(len(text))) if fixed == text else _scaled_origin(len(fixed), len(text))
+    collapsed: list[str] = []
+    collapsed_origin: list[int] = []
+    position = 0
+    for run in _WHITESPACE_RUN.finditer(fixed):
+        collapsed.append(fixed[position : run.start()])
+        collapsed_origin.extend(origin[position : run.start()])
+        collapsed.append(" ")
+        collapsed_origin.append(origin[run.start()])
+        position = run.end()
+    collapsed.append(fixed[position:])
+    collapsed_origin.extend(origin[position:])
+    joined = "".join(collapsed)
+    lowered = joined.lower()  # one string, as Python's tokenizers do: a final Σ becomes ς
+    if len(lowered) != len(joined):
+        collapsed_origin = [collapsed_origin[index] for index in _scaled_origin(len(lowered), len(joined))]
+    return lowered, collapsed_origin
+
+
+def _scaled_origin(new_length: int, old_length: int) -> list[int]:
+    scale = old_length / max(new_length, 1)
+    return [min(int(index * scale), max(old_length - 1, 0)) for index in range(new_length)]
+
+
 class ClipTokenizer:
     """Text → CLIP vocabulary ids (no start/end ids added), with the source span of each id."""
 
-    def __init__(self, vocabulary: ClipVocabulary) -> None:
+    def __init__(self, vocabulary: ClipVocabulary, *, cleaning: TextCleaning = TextCleaning.CLIP_L) -> None:
         self.vocabulary = vocabulary
+        self.cleaning = cleaning
         self._byte_characters = byte_to_unicode()
         # Ids of the single byte characters, alone (0-255) and ending a word (256-511).
         self._character_ids = {
@@ -211,10 +298,13 @@ class ClipTokenizer:
         return [span.token_id for span in self.encode_with_spans(text)]
 
     def encode_with_spans(self, text: str) -> list[TokenSpan]:
-        # Literal special tokens are cut out of the raw text first (case-sensitive), as the
-        # reference does with its added tokens; everything between is normalised and BPE-encoded.
+        # Literal special tokens are cut out of the raw text first (case-sensitive), as transformers
+        # does with its added tokens; everything between is cleaned and BPE-encoded.
         result: list[TokenSpan] = []
         position = 0
+        if self.cleaning is TextCleaning.OPEN_CLIP:  # open_clip has no added tokens
+            self._encode_part(text, 0, len(text), result)
+            return result
         for special in _SPECIAL_TOKEN_PATTERN.finditer(text):
             self._encode_part(text, position, special.start(), result)
             special_id = START_OF_TEXT_ID if special.group() == START_OF_TEXT else END_OF_TEXT_ID
@@ -226,9 +316,22 @@ class ClipTokenizer:
     def _encode_part(self, text: str, start: int, end: int, result: list[TokenSpan]) -> None:
         if start >= end:
             return
-        normalized, origin = normalize_with_offsets(text[start:end])
-        for word_start, word_end in _split_special_words(normalized, pre_tokenize(normalized)):
+        if self.cleaning is TextCleaning.TOKENIZERS:
+            normalized, origin = normalize_with_offsets(text[start:end])
+        else:
+            normalized, origin = clean_with_offsets(text[start:end], self.cleaning)
+        open_clip = self.cleaning is TextCleaning.OPEN_CLIP
+        special_tokens = _OPEN_CLIP_SPECIAL_TOKENS if open_clip else _SPECIAL_TOKENS
+        spans = pre_tokenize(normalized, special_tokens=special_tokens)
+        if self.cleaning is TextCleaning.TOKENIZERS:
+            spans = _split_special_words(normalized, spans)
+        for word_start, word_end in spans:
             word = normalized[word_start:word_end]
+            if word in special_tokens:  # the Python tokenizers' BPE cache maps these to their ids
+                special_id = START_OF_TEXT_ID if word == special_tokens[0] else END_OF_TEXT_ID
+                first, last = origin[word_start], origin[word_end - 1]
+                result.append(TokenSpan(special_id, start + first, start + last + 1))
+                continue
             encoded = word.encode("utf-8")
             pieces = self.bpe("".join(self._byte_characters[byte] for byte in encoded))
             # Each piece covers whole bytes; map byte offsets back to characters of `word`.
@@ -313,10 +416,10 @@ def _character_index_of_bytes(word: str) -> list[int]:
     return indexes
 
 
-@lru_cache(maxsize=1)
-def get_tokenizer() -> ClipTokenizer:
-    """The process-wide tokenizer over the installed vocabulary."""
-    return ClipTokenizer(load_vocabulary())
+@lru_cache(maxsize=3)
+def get_tokenizer(cleaning: TextCleaning = TextCleaning.CLIP_L) -> ClipTokenizer:
+    """The process-wide tokenizer over the installed vocabulary (CLIP-L's cleaning by default)."""
+    return ClipTokenizer(load_vocabulary(), cleaning=cleaning)
 
 
 def count_tokens(text: str) -> int:

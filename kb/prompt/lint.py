@@ -19,9 +19,10 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING
 
+from kb.display_text import shortened
 from kb.errors import ClipVocabularyError, CuratedDataError, PromptSyntaxError
 from kb.knowledge.author_tables import AuthorTables, author_tables_of
 from kb.knowledge.curated import ForeignQualityWord, load_foreign_quality_words, load_quality_ladder
@@ -34,8 +35,9 @@ from kb.prompt.attention import (
     parse_prompt_structure,
 )
 from kb.prompt.render import format_weight, render_tag
+from kb.prompt.schedule import AND_SEPARATOR, parse_schedule, subprompt_weight
 from kb.prompt.tagview import MatchKind, PromptTag, TagMatcher, split_tags
-from kb.prompt.tokens import count_prompt_tokens
+from kb.prompt.tokens import CHUNK_LENGTH, TagCost, count_prompt_tokens, remove_extra_networks
 from kb.schema import Category
 
 if TYPE_CHECKING:
@@ -51,6 +53,9 @@ SLOT_MIN_DISPLACEMENT = 2
 SLOT_MIN_TAGS = 4
 # Longer "tags" are sentences (e.g. the v0.8 `a girl named ... series` form), not catalog lookups.
 MAX_WORDS_OF_A_TAG = 4
+# Nor are "did you mean" suggestions looked for a longer one (the longest tag name is 111
+# characters; the search costs time per character of the query).
+MAX_SUGGESTION_QUERY_LENGTH = 200
 
 # Trigger kinds the model defines itself; a tag or character trigger unverified is the norm, not news.
 AIDXL_TRIGGER_KINDS = frozenset({"artist_style", "painting_style", "quality", "aesthetic"})
@@ -122,13 +127,19 @@ def lint_prompt(
     findings += check_implied(text, tags, tables)
     findings += check_slots(tags, tables)
     findings += check_chunk_borders(text)
-    in_bracket_trap = _covered_positions(
-        len(text), [(f.start, f.end) for f in findings if f.code in _BRACKET_CODES]
+    schedule_findings, schedule_spans = check_schedule_syntax(text)
+    findings += schedule_findings
+    # A bracket trap, editing or alternation (`[day:night:0.5]`, `[cat|dog]`) or the `|` that makes the
+    # web UI read the prompt literally explains a "tag" better than "unknown tag" does.
+    not_a_tag = _covered_positions(
+        len(text),
+        [(f.start, f.end) for f in findings if f.code in _BRACKET_CODES or f.code == "schedule-syntax"]
+        + schedule_spans,
     )
     findings = [
         finding
         for finding in findings
-        if finding.code != "unknown-tag" or not in_bracket_trap.overlaps(finding.start, finding.end)
+        if finding.code != "unknown-tag" or not not_a_tag.overlaps(finding.start, finding.end)
     ]
     return sorted(findings, key=lambda finding: (finding.start, finding.end, finding.code))
 
@@ -162,6 +173,38 @@ def _covered_positions(length: int, spans: Sequence[tuple[int, int]]) -> _Covere
 
 # ----------------------------------------------------------------------------------------------
 # Syntax
+
+
+def check_schedule_syntax(text: str) -> tuple[list[Finding], list[tuple[int, int]]]:
+    """Where the web UI's schedule grammar rejects an AND part (it then reads that part literally:
+    no editing, no alternation), one finding at the position it breaks; and the spans of the
+    editing and alternation constructs it does read. Parsed as the web UI parses: extra networks
+    removed, then each AND part on its own."""
+    readable, original_positions = remove_extra_networks(text)
+    findings: list[Finding] = []
+    spans: list[tuple[int, int]] = []
+    part_start = 0
+    bounds = [match.span() for match in AND_SEPARATOR.finditer(readable)] + [(len(readable), len(readable))]
+    for separator_start, separator_end in bounds:
+        part_text = subprompt_weight(readable[part_start:separator_start])[0]
+        parsed = parse_schedule(part_text)
+        if parsed.problem is not None:
+            at = original_positions[part_start + parsed.problem.position]
+            reason = parsed.problem.describe(partial(_shifted_position, original_positions, part_start))
+            findings.append(Finding("schedule-syntax", reason, at, at + 1, None, Severity.WARNING))
+        for construct in parsed.edits + parsed.alternations:
+            spans.append(
+                (
+                    original_positions[part_start + construct.start],
+                    original_positions[part_start + construct.end],
+                )
+            )
+        part_start = separator_end
+    return findings, spans
+
+
+def _shifted_position(original_positions: list[int], offset: int, position: int) -> int:
+    return original_positions[offset + position]
 
 
 def check_weight_syntax(text: str) -> list[Finding]:
@@ -221,8 +264,9 @@ def check_brackets(text: str) -> list[Finding]:
             findings.append(
                 Finding(
                     "emoticon-vanishes",
-                    f"`{source}` is read as an empty group weighted {read_weight}: it disappears from "
-                    f"the prompt; escape it to keep the emoticon: `{escape_a1111(source)}`",
+                    f"`{shortened(source)}` is read as an empty group weighted {read_weight}: it "
+                    f"disappears from the prompt; escape it to keep the emoticon: "
+                    f"`{shortened(escape_a1111(source))}`",
                     node.start,
                     node.end,
                     escape_a1111(source),
@@ -291,10 +335,18 @@ def _unclosed_effect(shown_rest: str, opener: str, multiplier: str) -> str:
 # One tag at a time
 
 
+# An extra network (`<lora:ganyu_v2:0.8>`, the web UI's pattern) names a file: its underscores stay.
+_EXTRA_NETWORK_CALL = re.compile(r"(<\w+:[^>]+>)")
+
+
 def check_underscore(tag: PromptTag) -> list[Finding]:
     if "_" not in tag.text or keeps_underscores(to_canonical(tag.text)):
         return []
-    fixed = tag.text.replace("_", " ")
+    if "_" not in _EXTRA_NETWORK_CALL.sub("", tag.text):
+        return []
+    # split keeps the networks at odd indexes
+    pieces = _EXTRA_NETWORK_CALL.split(tag.text)
+    fixed = "".join(piece if index % 2 else piece.replace("_", " ") for index, piece in enumerate(pieces))
     return [
         Finding(
             "underscore",
@@ -397,13 +449,15 @@ def check_weight(tag: PromptTag) -> list[Finding]:
 def check_known(tag: PromptTag, search: Suggester | None) -> list[Finding]:
     findings: list[Finding] = []
     if tag.match.kind == MatchKind.UNKNOWN and _looks_like_a_tag(tag):
-        suggestions = list(search(tag.read_text.strip())) if search is not None else []
+        read_text = tag.read_text.strip()
+        asks = search is not None and len(read_text) <= MAX_SUGGESTION_QUERY_LENGTH
+        suggestions = list(search(read_text)) if search is not None and asks else []
         suggestions = [suggestion for suggestion in suggestions if suggestion != tag.text][:3]
         hint = "; did you mean " + ", ".join(f"`{s}`" for s in suggestions) + "?" if suggestions else ""
         findings.append(
             Finding(
                 "unknown-tag",
-                f"`{tag.text}` is not a tag or trigger in the catalog{hint}",
+                f"`{shortened(tag.text)}` is not a tag or trigger in the catalog{hint}",
                 tag.start,
                 tag.end,
                 suggestions[0] if suggestions else None,
@@ -683,24 +737,39 @@ def check_slots(tags: Sequence[PromptTag], tables: AuthorTables | None = None) -
 
 
 def check_chunk_borders(text: str) -> list[Finding]:
-    """Chunk borders inside a tag; none without a CLIP vocabulary (`kb.prompt.clip_vocab.vocabulary_error`
-    says why, and the callers show it)."""
+    """Chunk borders inside a tag, one finding per tag however many borders cut it (a tag of
+    thousands of tokens is cut by dozens: a finding per border would repeat it each time); none
+    without a CLIP vocabulary (`kb.prompt.clip_vocab.vocabulary_error` says why, and the callers show it)."""
     try:
         report = count_prompt_tokens(text)
     except ClipVocabularyError:
         return []
-    findings: list[Finding] = []
+    borders_in: dict[TagCost, list[int]] = {}
     for chunk in report.split_tags:
-        tag = chunk.split_tag
-        assert tag is not None
+        assert chunk.split_tag is not None
+        borders_in.setdefault(chunk.split_tag, []).append(chunk.start)
+    findings: list[Finding] = []
+    for tag, borders in borders_in.items():
+        shown = shortened(tag.text)
+        if len(borders) == 1:
+            where = f"the 75-token chunk border (token {borders[0]}) falls inside `{shown}`"
+        else:
+            where = (
+                f"{len(borders)} chunk borders (tokens {borders[0]} to {borders[-1]}) fall inside `{shown}`"
+            )
+        longer_than_a_chunk = tag.tokens > CHUNK_LENGTH
+        advice = (
+            "it is longer than one 75-token chunk: split it into shorter tags"
+            if longer_than_a_chunk
+            else "move the tag, or put BREAK before it"
+        )
         findings.append(
             Finding(
                 "chunk-border",
-                f"the 75-token chunk border (token {chunk.start}) falls inside `{tag.text}`: CLIP reads its "
-                "two parts separately; move the tag, or put BREAK before it",
+                f"{where}: CLIP reads its parts separately; {advice}",
                 tag.start,
                 tag.end,
-                f"BREAK {tag.text}",
+                None if longer_than_a_chunk else f"BREAK {tag.text}",
                 Severity.WARNING,
             )
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from kb.knowledge.tagforms import escape_a1111, to_plain_form
+from kb.prompt.attention import ROUND_BRACKET_MULTIPLIER, SQUARE_BRACKET_MULTIPLIER
 from kb.prompt.tagview import TagMatcher, split_tags
 
 TAG_SEPARATOR = ", "
@@ -50,3 +51,31 @@ def parse_tags(prompt: str, matcher: TagMatcher | None = None) -> list[tuple[str
 def normalise_prompt(prompt: str) -> str:
     """Re-render a prompt in the canonical form: one tag per comma, one weight per tag."""
     return render_tags(parse_tags(prompt))
+
+
+def emphasis_weight(emphasis: Sequence[str]) -> float:
+    """The weight the web UI gives text inside `emphasis` (innermost first: `(`, `[` or a weight
+    text), multiplied in the web UI's order (each bracket as it closes), so the same float."""
+    weight = 1.0
+    for step in emphasis:
+        if step == "(":
+            weight *= ROUND_BRACKET_MULTIPLIER
+        elif step == "[":
+            weight *= SQUARE_BRACKET_MULTIPLIER
+        else:
+            weight *= float(step)
+    return weight
+
+
+def render_emphasised(escaped_text: str, emphasis: Sequence[str]) -> str:
+    """Escaped text inside its brackets, innermost first: `render_emphasised("x", ("(", "1.2"))`
+    is `((x):1.2)`; `("[",)` gives `[x]` (exactly ×1/1.1, which `(x:0.91)` is not)."""
+    text = escaped_text
+    for step in emphasis:
+        if step == "(":
+            text = f"({text})"
+        elif step == "[":
+            text = f"[{text}]"
+        else:
+            text = f"({text}:{step})"
+    return text

@@ -260,7 +260,7 @@ def _draft_tag(
         while missing > 0 and end < len(prompt) and prompt[end] == closer and not read_in_source[end]:
             end += 1
             missing -= 1
-            written = prompt[start:end]
+        written = prompt[start:end]  # once, not per bracket: a run of closers would be quadratic
     outer_start, outer_end = start, end
     while outer_start > 0 and prompt[outer_start - 1] in "([" and not read_in_source[outer_start - 1]:
         outer_start -= 1
@@ -268,10 +268,7 @@ def _draft_tag(
         if prompt[outer_end].isspace() or prompt[outer_end] in "([":
             break
         outer_end += 1
-    weights: list[float] = []
-    for read in run:
-        if read.weight not in weights:
-            weights.append(read.weight)
+    weights = dict.fromkeys(read.weight for read in run)  # distinct, in order (a list scan is quadratic)
     read_text = "".join(read.character for read in run)
     return (
         written,

@@ -10,25 +10,34 @@ own and fills chunks of 75 tokens (77 with the start and end tokens the encoder 
 - `BREAK` (the segment `("BREAK", -1)`) closes the chunk, even an empty one;
 - an empty prompt is one empty chunk.
 
-The count users watch, `N/M`, is the web UI's: every chunk but the last counts 75 (padding
-included), the last counts its tokens; `M` is 75 × chunks. Before counting, extra networks
-(`<lora:name:0.8>`) are removed as the web UI removes them. Prompt editing (`[a:b:0.5]`) and
-`AND` are counted as the attention parser reads the whole text (the web UI takes the longest
-of the expanded prompts), and textual-inversion embeddings are not known here.
+The count users watch, `N/M`, is the web UI's (`modules/ui.py`, `update_token_counter`): extra
+networks (`<lora:name:0.8>`) are removed, a positive prompt is split at `AND` (a negative one is
+not), each part is expanded into the text of every step of its schedule (prompt editing
+`[a:b:0.5]`, alternation `[a|b]`; `kb.prompt.schedule`) for the given step count, and each text is
+counted with CLIP-L's tokenizer (ftfy-cleaned, `kb.prompt.clip_bpe`): every chunk but the last
+counts 75 (padding included), the last counts its tokens, `M` is 75 × chunks. The report is the
+first text with the most tokens. Textual-inversion embeddings are not known here.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from kb.prompt.attention import BREAK_TEXT, BREAK_WEIGHT, attention_pieces
+from kb.prompt.attention import BREAK_TEXT, BREAK_WEIGHT, attention_pieces, extra_network_matches
 from kb.prompt.clip_bpe import END_OF_TEXT_ID, START_OF_TEXT_ID, ClipTokenizer, get_tokenizer
+from kb.prompt.schedule import (
+    AND_SEPARATOR,
+    ScheduleError,
+    ScheduleParse,
+    parse_schedule,
+    schedule_of,
+    subprompt_weight,
+    text_origins_at,
+)
 
 CHUNK_LENGTH = 75
 COMMA_BACKTRACK = 20  # the web UI's default `comma_padding_backtrack`
-_EXTRA_NETWORK = re.compile(r"<(\w+):([^>]+)>")  # the web UI's extra-network pattern
 
 
 @dataclass(frozen=True)
@@ -170,13 +179,34 @@ class ChunkInfo:
 
 
 @dataclass(frozen=True)
+class StepText:
+    """One text the web UI counts: an `AND` part's text for the steps up to `end_step`."""
+
+    part: int  # index of the AND part (always 0 for a negative prompt)
+    weight: float  # the part's AND weight
+    end_step: int
+    text: str
+    count: int  # its N
+
+
+@dataclass(frozen=True)
 class TokenReport:
-    count: int  # N, as the web UI shows it
-    target: int  # M = 75 × chunks
+    """N/M as the web UI shows it, and the chunks and tag costs of the text it counted."""
+
+    count: int  # N, as the web UI shows it: the largest of the texts'
+    target: int  # M = 75 × chunks of that text
     chunks: tuple[ChunkInfo, ...]
-    tags: tuple[TagCost, ...]
+    tags: tuple[TagCost, ...]  # the prompt's tags and their tokens in the counted text
     separator_tokens: int  # tokens outside every tag: the commas between tags
     token_chunks: tuple[TokenChunk, ...]
+    texts: tuple[StepText, ...] = ()  # every part and step text, in order
+    counted: StepText | None = None  # the text whose count is N
+    steps: int = 0  # the step count the schedules were expanded for
+
+    @property
+    def texts_differ(self) -> bool:
+        """Whether the counted texts are more than the prompt as written (AND, editing, alternation)."""
+        return len({text.text for text in self.texts}) > 1
 
     @property
     def split_tags(self) -> tuple[ChunkInfo, ...]:
@@ -189,10 +219,10 @@ def remove_extra_networks(prompt: str) -> tuple[str, list[int]]:
     kept: list[str] = []
     positions: list[int] = []
     position = 0
-    for extra in _EXTRA_NETWORK.finditer(prompt):
-        kept.append(prompt[position : extra.start()])
-        positions.extend(range(position, extra.start()))
-        position = extra.end()
+    for extra in extra_network_matches(prompt):  # the web UI's `<(\w+):([^>]+)>`, in linear time
+        kept.append(prompt[position : extra.start])
+        positions.extend(range(position, extra.start))
+        position = extra.end
     kept.append(prompt[position:])
     positions.extend(range(position, len(prompt)))
     positions.append(len(prompt))  # one past the end
@@ -225,13 +255,106 @@ def segments_with_sources(prompt: str) -> tuple[list[tuple[str, float]], list[li
     return [("".join(parts), weight) for parts, weight in segment_parts], sources
 
 
-def count_prompt_tokens(prompt: str, *, tokenizer: ClipTokenizer | None = None) -> TokenReport:
-    """N/M, the chunk borders and each tag's token cost for a prompt, as the web UI counts them."""
+def default_steps() -> int:
+    """The step count of the default generation settings (`kb.settings.GenerationSettings`)."""
+    from kb.settings import GenerationSettings
+
+    return GenerationSettings().steps
+
+
+def _candidate_texts(readable: str, *, negative: bool) -> list[tuple[int, float, int, int]]:
+    """(part, weight, part start in `readable`, text length) of each part, before scheduling."""
+    if negative:
+        return [(0, 1.0, 0, len(readable))]
+    parts: list[tuple[int, float, int, int]] = []
+    part_start = 0
+    bounds = [(match.start(), match.end()) for match in AND_SEPARATOR.finditer(readable)]
+    bounds.append((len(readable), len(readable)))
+    for index, (separator_start, separator_end) in enumerate(bounds):
+        text, weight = subprompt_weight(readable[part_start:separator_start])
+        parts.append((index, weight, part_start, len(text)))
+        part_start = separator_end
+    return parts
+
+
+def count_prompt_tokens(
+    prompt: str,
+    *,
+    tokenizer: ClipTokenizer | None = None,
+    steps: int | None = None,
+    negative: bool = False,
+) -> TokenReport:
+    """N/M, the chunk borders and each tag's token cost for a prompt, as the web UI counts them.
+
+    `steps` (default: the default settings' steps) expands prompt editing and alternation;
+    `negative` counts as the negative prompt box does (no `AND` split).
+    """
+    clip = tokenizer or get_tokenizer()
+    steps = default_steps() if steps is None else steps
+    if steps < 1:
+        raise ValueError(f"steps {steps}: must be at least 1")
+    readable, original_positions = remove_extra_networks(prompt)
+    counts: dict[str, int] = {}
+
+    def count_of(text: str) -> int:
+        if text not in counts:
+            counts[text] = chunk_segments_with_count(segments_with_sources(text)[0], tokenizer=clip)[1]
+        return counts[text]
+
+    step_texts: list[tuple[int, float, int, str]] = []  # part, weight, end step, text
+    parsed_parts: list[tuple[ScheduleParse, int]] = []
+    try:
+        for part, weight, start, length in _candidate_texts(readable, negative=negative):
+            parsed = parse_schedule(readable[start : start + length])
+            parsed_parts.append((parsed, start))
+            step_texts += [(part, weight, end, text) for end, text in schedule_of(parsed, steps)]
+    except ScheduleError:
+        # The web UI's counter falls back to the whole text without extra networks, as one text.
+        step_texts = [(0, 1.0, steps, readable)]
+        parsed_parts = []
+    single = len({text for _, _, _, text in step_texts}) == 1
+    # One text (the usual prompt): counted once, by the detailed report below.
+    texts = [
+        StepText(part, weight, end, text, 0 if single else count_of(text))
+        for part, weight, end, text in step_texts
+    ]
+    counted = texts[0]
+    for candidate in texts[1:]:
+        if candidate.count > counted.count:  # the first of the longest, as the web UI's max()
+            counted = candidate
+    if parsed_parts:
+        parsed, part_start = parsed_parts[counted.part]
+        _, origins = text_origins_at(parsed, steps, counted.end_step)
+        text_positions = [original_positions[part_start + origin] for origin in origins]
+        text_positions.append(original_positions[-1])
+    else:
+        text_positions = original_positions
+    report = _detailed_report(prompt, counted.text, text_positions, clip)
+    if single:
+        texts = [replace(text, count=report.count) for text in texts]
+        counted = texts[0]
+    return TokenReport(
+        count=report.count,
+        target=report.target,
+        chunks=report.chunks,
+        tags=report.tags,
+        separator_tokens=report.separator_tokens,
+        token_chunks=report.token_chunks,
+        texts=tuple(texts),
+        counted=counted,
+        steps=steps,
+    )
+
+
+def _detailed_report(
+    prompt: str, counted_text: str, text_positions: list[int], tokenizer: ClipTokenizer
+) -> TokenReport:
+    """Chunks and tag costs of `counted_text`, whose character i comes from `prompt[text_positions[i]]`."""
     from kb.prompt.tagview import split_tags
 
-    readable, original_positions = remove_extra_networks(prompt)
-    segments, sources = segments_with_sources(readable)
+    segments, sources = segments_with_sources(counted_text)
     token_chunks, token_count = chunk_segments_with_count(segments, tokenizer=tokenizer)
+    original_positions = text_positions
     tags = split_tags(prompt)
     # The tag at each prompt position (the first one, should spans overlap), built in one pass over
     # the tags: looking each token's tag up by scanning the tags made long prompts quadratic.

@@ -14,6 +14,7 @@ import re
 from kb.errors import SheetSpecError
 from kb.sheets.prompts import build_cell_prompt
 from kb.sheets.render_cells import (
+    NOISE_SOURCE,
     emphasis_from_infotext,
     emphasis_infotext_name,
     format_parameters,
@@ -48,6 +49,7 @@ def page_parameters(
         ("Size", spec.size_text),
         ("Model hash", model_hash),
         ("Model", model_name),
+        ("RNG", NOISE_SOURCE),
         ("Emphasis", emphasis_infotext_name(spec.emphasis)),
         ("Version", version),
         ("Sheet hash", spec_hash(spec)),
@@ -93,7 +95,7 @@ def spec_from_parameters(text: str) -> SheetSpec:
             height=height,
             emphasis=emphasis_from_infotext(fields["Emphasis"]),
             model=fields["Sheet model"],
-            title=fields["Sheet title"],
+            title=fields.get("Sheet title", ""),  # an empty title is not written
             page_rows=int(layout.group(1)),
             cell_px=int(layout.group(2)),
             controls=int(fields.get("Sheet controls", "0")),

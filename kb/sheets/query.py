@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from kb.discover.store import read_evidence
+from kb.display_text import quoted
 from kb.errors import SheetSpecError
 from kb.knowledge.tagforms import escape_a1111
 from kb.recognition import UNMEASURED, VERDICTS, read_verdicts
@@ -80,7 +81,7 @@ def parse_row_query(text: str, *, where: str = "--query") -> RowQuery:
     leftover = [word for word in rest.split() if word not in _FILLER_WORDS]
     if leftover:
         raise SheetSpecError(
-            f"{where}: {text!r}: did not understand {leftover[0]!r}; the form is "
+            f"{where}: {quoted(text)}: did not understand {quoted(leftover[0])}; the form is "
             "[verified|discovered] KIND [with count > N] [top N] [verdict yes|unsure|no|unmeasured], "
             'e.g. "verified artist styles with count > 1000 top 20" or "discovered artist styles top 500"'
         )

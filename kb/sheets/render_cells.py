@@ -2,7 +2,7 @@
 
 Everything else in `kb/sheets` depends only on this module's names: `resolve_model`,
 `check_settings`, `cached_cell`, `generate_cells`, `estimate_seconds_per_cell`, `png_with_parameters`,
-`format_parameters`, `parse_parameters`,
+`format_parameters`, `parse_parameters`, `NOISE_SOURCE`,
 `ModelInfo` and `CellResult`. Looking up the cache and naming the model need no torch; only
 `generate_cells` and `estimate_seconds_per_cell` import it (through the engine).
 
@@ -21,11 +21,22 @@ from typing import Any
 from kb.generate import cache
 from kb.generate.encode import EMPHASIS_INFOTEXT_NAMES, WEIGHTING_VERSION
 from kb.generate.loading import ModelSource, model_identity, resolve_model_source
+from kb.generate.networks import resolve_networks
 from kb.generate.pngmeta import png_bytes
-from kb.generate.request import BatchSettings, ModelIdentity, PreviewRequest, batch_settings, preview_key
+from kb.generate.request import (
+    NOISE_SOURCE as NOISE_SOURCE,  # re-exported for the sheet infotext
+)
+from kb.generate.request import (
+    BatchSettings,
+    ModelIdentity,
+    PreviewRequest,
+    batch_settings,
+    preview_key,
+)
 from kb.generate.samplers import sampler_from_infotext, sampler_spec
 from kb.generate.tiny import TINY_MODEL_NAME
 from kb.prompt.infotext import format_infotext, parse_infotext
+from kb.prompt.schedule import strip_extra_networks
 from kb.sheets.plan import CellRequest
 
 # Rough seconds per denoising step at 1024x1024 (scaled by area), for `--dry-run` estimates only.
@@ -86,6 +97,11 @@ def resolve_model(model: str) -> ModelInfo:
 
 
 def _preview_request(request: CellRequest) -> PreviewRequest:
+    """The engine's request for a cell; its `<lora:...>` are found in the configured LoRA folder
+    ($AIDXL_LORA_DIR or the config file), and a missing one stops the sheet before any work."""
+    _stripped, calls = strip_extra_networks(request.positive)
+    hint = "fix the name or the folder (--lora-dir)"
+    networks = resolve_networks(tuple(calls), missing_hint=hint).networks if calls else ()
     return PreviewRequest(
         positive=request.positive,
         negative=request.negative,
@@ -96,6 +112,7 @@ def _preview_request(request: CellRequest) -> PreviewRequest:
         width=request.width,
         height=request.height,
         emphasis=request.emphasis,
+        networks=networks,
     )
 
 

@@ -265,10 +265,10 @@ def style_rows(user_data: UserData) -> list[StyleRow]:
 
 def rendered_saved_prompt(builder_json: dict[str, Any]) -> tuple[str, str]:
     """A saved prompt as the explorer's builder renders it (one rendering: tui.state.rendering)."""
-    from tui.state.builder import BuilderState
-    from tui.state.rendering import assemble_state
+    from kb.workbench.draft import PromptDraft
+    from kb.workbench.rendering import assemble_draft
 
-    positive, negative, _ = assemble_state(BuilderState.from_json(builder_json))
+    positive, negative, _ = assemble_draft(PromptDraft.from_json(builder_json))
     return positive, negative
 
 
@@ -399,12 +399,12 @@ def _apply(store: dict[str, Any], name: str, value: Any, replace: bool) -> str:
 
 
 def saved_prompt_states(prompts: list[ImportedPrompt], catalog_flag: str | None) -> dict[str, dict[str, Any]]:
-    """Each style's prompt as the explorer's builder holds a pasted prompt (entries in the catalog's
-    form: tui.state.actions.entry_from_prompt_tag), the style's order kept (auto-order and quality
-    toggles off). A style is a prompt, never a whole infotext, so it is split as one."""
-    from kb.prompt.tagview import CatalogMatcher, split_tags
-    from tui.state.actions import entry_from_prompt_tag
-    from tui.state.builder import BuilderEntry, BuilderState
+    """Each style's prompt as the explorer's builder holds a pasted prompt (kb.workbench.importing:
+    written as it is, syntax verbatim), the style's order kept (auto-order and quality toggles off).
+    A style is a prompt, never a whole infotext, so it is split as one."""
+    from kb.prompt.tagview import CatalogMatcher
+    from kb.workbench.draft import PromptDraft
+    from kb.workbench.importing import prompt_entries
 
     try:
         connection = open_catalog(resolve_catalog_path(catalog_flag))
@@ -414,12 +414,8 @@ def saved_prompt_states(prompts: list[ImportedPrompt], catalog_flag: str | None)
         matcher = CatalogMatcher(connection)
         states: dict[str, dict[str, Any]] = {}
         for prompt in prompts:
-            entries: list[BuilderEntry] = []
-            for tag in split_tags(prompt.positive.strip(), matcher):
-                entry = entry_from_prompt_tag(tag)
-                if all(existing.text != entry.text for existing in entries):
-                    entries.append(entry)
-            state = BuilderState(
+            entries = prompt_entries(prompt.positive.strip(), matcher)
+            state = PromptDraft(
                 entries=entries,
                 auto_order=False,
                 include_quality=False,

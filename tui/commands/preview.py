@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kb.generate.acceleration import UNET_MODES, requested_unet_mode
 from kb.generate.encode import EMPHASIS_MODES
 from kb.generate.preview import (
     DEFAULT_CFG_SCALE,
@@ -82,12 +83,36 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--emphasis", choices=EMPHASIS_MODES, default="original", help="prompt weight normalisation (A1111's)"
     )
+    parser.add_argument(
+        "--pad-conds",
+        action="store_true",
+        help="pad prompt and negative prompt to the same chunk count with empty-prompt chunks (the web UI's "
+        "'Pad prompt/negative prompt'; written as 'Pad conds: True'); default: run them unpadded",
+    )
+    parser.add_argument(
+        "--lora-dir",
+        metavar="DIR",
+        help="folder of the LoRA files <lora:NAME:W> names (NAME.safetensors anywhere under it; default: "
+        "$AIDXL_LORA_DIR or lora_dir under [generate] in the config file)",
+    )
+    parser.add_argument(
+        "--ignore-missing-networks",
+        action="store_true",
+        help="generate without a <lora:...> whose file is not found (one warning) instead of stopping",
+    )
+    parser.add_argument(
+        "--unet-mode",
+        choices=UNET_MODES,
+        help="how the UNet runs: auto (CUDA graphs on a GPU, eager on the CPU), eager, graphs (whole-UNet "
+        "CUDA graphs) or compiled (regional torch.compile); default: $AIDXL_UNET_MODE, the config or auto",
+    )
     parser.add_argument("--out", metavar="FILE", help="also write the PNG here")
     parser.add_argument("--json", action="store_true", help="print {path, cached, parameters} as JSON")
     parser.set_defaults(run=run_preview)
 
 
 def run_preview(args: argparse.Namespace) -> int:
+    unet_mode = requested_unet_mode(args.unet_mode)  # a bad name in the environment or config stops here
     if args.out:  # a directory, a FIFO or a device there: one sentence now, not after generating
         resolve_output_file(Path(args.out), what="preview PNG")
     options = PreviewOptions(
@@ -100,6 +125,9 @@ def run_preview(args: argparse.Namespace) -> int:
         cfg_scale=args.cfg,
         size=parse_size(args.size) if args.size else None,
         emphasis=args.emphasis,
+        pad_conds=args.pad_conds,
+        lora_dir=args.lora_dir,
+        ignore_missing_networks=args.ignore_missing_networks,
     )
     prepared = prepare_preview(options, model=args.model, vae=args.vae, model_config=args.model_config)
     for warning in prepared.warnings:
@@ -107,7 +135,7 @@ def run_preview(args: argparse.Namespace) -> int:
     preview = cached_preview(prepared)
     cached = preview is not None
     if preview is None:
-        preview = _generate(prepared, allow_cpu=args.allow_cpu)
+        preview = _generate(prepared, allow_cpu=args.allow_cpu, unet_mode=unet_mode)
     path = export_png(preview, Path(args.out)) if args.out else preview.png_path
     if preview.random_weights:
         print(
@@ -126,7 +154,7 @@ def run_preview(args: argparse.Namespace) -> int:
     return 0
 
 
-def _generate(prepared: Any, *, allow_cpu: bool) -> Any:
+def _generate(prepared: Any, *, allow_cpu: bool, unet_mode: str) -> Any:
     """Load the model and generate, drawing progress on stderr (imports torch)."""
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # keep optional-backend notices off stderr
     from kb.generate.engine import StepProgress, generate_preview
@@ -139,7 +167,9 @@ def _generate(prepared: Any, *, allow_cpu: bool) -> Any:
         torch.set_num_threads(1)  # the toy model's matrices are too small to gain from threads
     if device.warning:
         print(f"aidxl: {device.warning}", file=sys.stderr)
-    model = load_model(prepared.source, device, prepared.identity)
+    model = load_model(prepared.source, device, prepared.identity, unet_mode=unet_mode)
+    if model.unet_note:
+        print(f"aidxl: {model.unet_note}", file=sys.stderr)
     interactive = sys.stderr.isatty()
 
     def show_progress(progress: StepProgress) -> None:

@@ -12,7 +12,10 @@ import re
 import sys
 from typing import Any
 
+from kb.display_text import shortened
 from tui.commands.text_input import read_prompt_argument
+
+FOUND_SHOWN = 60  # characters of a fix's span shown in `replace ... with ...`
 
 
 def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -34,12 +37,37 @@ def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.Argumen
         "tokens",
         parents=[common],
         help="count CLIP tokens (N/M) and show the 75-token chunk borders",
-        description="Count a prompt's CLIP tokens as the A1111 web UI does: 75 per chunk, text after a "
-        "comma within the last 20 tokens moves to the next chunk, BREAK closes a chunk. Prints N/M, "
-        "where each chunk starts, the tag a border cuts, and each tag's token cost.",
+        description="Count a prompt's CLIP tokens as the A1111 web UI does: extra networks (<lora:...>) "
+        "removed, AND parts and every step of prompt editing ([a:b:0.5]) and alternation ([a|b]) "
+        "expanded for --steps, text cleaned as CLIP's tokenizer does (ftfy); 75 per chunk, text after a "
+        "comma within the last 20 tokens moves to the next chunk, BREAK closes a chunk. Prints the "
+        "largest N/M (the web UI's), where each chunk of that text starts, the tag a border cuts, and "
+        "each tag's token cost; --json also lists the per-step texts when they differ.",
     )
     _add_text_arguments(tokens)
+    tokens.add_argument(
+        "--steps",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="sampling steps the schedules are expanded for (default: the default settings' steps)",
+    )
+    tokens.add_argument(
+        "--negative",
+        action="store_true",
+        help="count as the negative prompt box does (AND is not a separator there)",
+    )
     tokens.set_defaults(run=run_tokens)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: must be at least 1")
+    return value
 
 
 def register_top_level(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -56,17 +84,27 @@ def _add_text_arguments(parser: argparse.ArgumentParser) -> None:
 def run_tokens(args: argparse.Namespace) -> int:
     from kb.prompt.tokens import count_prompt_tokens
 
-    report = count_prompt_tokens(read_prompt_argument(args.text)[0])
+    report = count_prompt_tokens(
+        read_prompt_argument(args.text)[0],
+        steps=getattr(args, "steps", None),
+        negative=getattr(args, "negative", False),
+    )
     if args.json:
         print(json.dumps(tokens_to_json(report), ensure_ascii=False))
         return 0
     print(f"{report.count}/{report.target}")
+    if report.texts_differ and report.counted is not None:
+        counted = report.counted
+        print(
+            f"longest of {len(report.texts)} texts ({report.steps} steps): AND part {counted.part + 1}, "
+            f"steps up to {counted.end_step}: {counted.text!r}"
+        )
     for chunk in report.chunks:
         line = f"chunk {chunk.index + 1}: {chunk.tokens} tokens"
         if chunk.source_start is not None:
             line += f", from token {chunk.start} at prompt position {chunk.source_start}"
         if chunk.split_tag is not None:
-            line += f"; the border cuts `{chunk.split_tag.text}`"
+            line += f"; the border cuts `{shortened(chunk.split_tag.text)}`"
         print(line)
     if report.tags:
         print("tokens per tag:")
@@ -79,30 +117,57 @@ def run_tokens(args: argparse.Namespace) -> int:
 
 
 def tokens_to_json(report: Any) -> dict[str, object]:
+    """The report as JSON; a chunk's `split_tag` is the cut tag's index in `tags` with its span and
+    cost (its text is in `tags`: a long tag is cut by many borders, and repeating it per border made
+    the output grow with the square of the prompt)."""
+
     def tag_json(tag: Any) -> dict[str, object]:
         return {"text": tag.text, "start": tag.start, "end": tag.end, "tokens": tag.tokens}
 
-    return {
+    tag_index = {(tag.start, tag.end): index for index, tag in enumerate(report.tags)}
+
+    def split_tag_json(tag: Any) -> dict[str, object]:
+        index = tag_index.get((tag.start, tag.end))
+        return {"tag": index, "start": tag.start, "end": tag.end, "tokens": tag.tokens}
+
+    result: dict[str, object] = {
         "count": report.count,
         "target": report.target,
+        "steps": report.steps,
         "chunks": [
             {
                 "index": chunk.index,
                 "start": chunk.start,
                 "tokens": chunk.tokens,
                 "source_start": chunk.source_start,
-                "split_tag": None if chunk.split_tag is None else tag_json(chunk.split_tag),
+                "split_tag": None if chunk.split_tag is None else split_tag_json(chunk.split_tag),
             }
             for chunk in report.chunks
         ],
         "tags": [tag_json(tag) for tag in report.tags],
         "separator_tokens": report.separator_tokens,
     }
+    if report.texts_differ:
+        # What the web UI counts: each AND part's text for the steps up to end_step.
+        result["texts"] = [
+            {
+                "part": text.part,
+                "weight": text.weight,
+                "end_step": text.end_step,
+                "text": text.text,
+                "count": text.count,
+            }
+            for text in report.texts
+        ]
+        counted = report.counted
+        result["counted"] = None if counted is None else {"part": counted.part, "end_step": counted.end_step}
+    return result
 
 
 def run_lint(args: argparse.Namespace) -> int:
     from kb.errors import CatalogError
-    from kb.prompt.lint import Severity, catalog_suggester, lint_prompt
+    from kb.prompt.lint import Severity
+    from kb.workbench.linting import lint_context, lint_text
 
     text, _ = read_prompt_argument(args.text)
     connection = None
@@ -117,12 +182,8 @@ def run_lint(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     try:
-        if connection is None:
-            findings = lint_prompt(text)
-        else:
-            from kb.prompt.tagview import CatalogMatcher
-
-            findings = lint_prompt(text, CatalogMatcher(connection), catalog_suggester(connection))
+        # the one way prompts are linted: the explorer's builder and `aidxl prompt import` use it too
+        findings = lint_text(text, lint_context(connection))
     finally:
         if connection is not None:
             connection.close()
@@ -149,6 +210,7 @@ def run_lint(args: argparse.Namespace) -> int:
 
 def describe_fix(found: str, replacement: str) -> str:
     """The fix as it is to be pasted: "replace `:(` with `:\\(`", "remove `long hair, `"."""
+    found = shortened(found, FOUND_SHOWN)  # the span names it; the whole of it may be the prompt
     if not replacement:
         return f"remove {code_span(found)}"
     if not found:

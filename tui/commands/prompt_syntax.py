@@ -8,6 +8,7 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
+from kb.display_text import quoted
 from kb.errors import AidxlError, CatalogError, CharacterNotFoundError
 from kb.prompt.assemble import AddedTag, assemble_prompt, parse_blend
 from kb.prompt.attention import parse_prompt_attention
@@ -184,7 +185,7 @@ def _json_tag_list(text: str) -> list[tuple[str, float]] | None:
         return None
     try:
         value = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: `[[[[...`, a prompt of brackets
         return None
     if not isinstance(value, list) or not all(
         isinstance(pair, list)
@@ -231,7 +232,7 @@ def run_assemble(args: argparse.Namespace) -> int:
                 print(f"aidxl: note: no features known for {character}", file=sys.stderr)
             added = additions.tags
         result = assemble_prompt(
-            tags,
+            text,  # the text, not `tags`: syntax (editing, alternation, extra networks) stays verbatim
             blend=parse_blend(args.blend) if args.blend else None,
             append_blend=args.append_style,
             add_quality=args.quality,
@@ -283,7 +284,7 @@ def run_char(args: argparse.Namespace) -> int:
     finally:
         connection.close()
     if match is None or info is None:
-        raise CharacterNotFoundError(f"{query!r}: no character tag or alias in the catalog matches")
+        raise CharacterNotFoundError(f"{quoted(query)}: no character tag or alias in the catalog matches")
     forms = info.forms
     fields: dict[str, Any] = {
         "tag": info.tag,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from kb.catalog import SourceRef, open_catalog, trigger_sources
 from kb.discover.store import StoredEvidence, read_evidence
+from kb.display_text import quoted
 from kb.errors import SearchError
 from kb.knowledge.copyrights import (
     CopyrightCharacters,
@@ -207,7 +208,7 @@ def run_search(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     if not hits:
-        print(f"aidxl: nothing matches {args.query!r}", file=sys.stderr)
+        print(f"aidxl: nothing matches {quoted(args.query)}", file=sys.stderr)
         return 1
     for line in format_hits(hits, verdicts):
         print(line)
@@ -225,7 +226,7 @@ def _say_how_copyright_matched(typed: str, copyright: CopyrightMatch) -> None:
     """A note on stderr when the copyright was not typed as its tag: `genshin → genshin_impact`."""
     if copyright.kind is not CopyrightMatchKind.EXACT:
         guessed = " (closest match)" if copyright.kind is CopyrightMatchKind.SEARCH else ""
-        print(f"aidxl: copyright {typed!r} → {copyright.tag}{guessed}", file=sys.stderr)
+        print(f"aidxl: copyright {quoted(typed)} → {copyright.tag}{guessed}", file=sys.stderr)
 
 
 def print_listing(listing: CopyrightCharacters, *, as_json: bool) -> int:

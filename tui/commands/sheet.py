@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from kb.errors import SheetSpecError
 from kb.sheets.spec import DEFAULT_CONTROLS, MAX_CONTROLS
+from kb.workbench.defaults import DEFAULT_BASE_PROMPT as DEFAULT_BASE
 from tui.commands.help_format import ProseAndExamplesFormatter
 from tui.commands.text_input import utf8_text
 
 DEFAULT_SEEDS = "1,2,3"
-DEFAULT_BASE = "1girl, solo, upper body"
 
 EPILOG = """\
 examples:
@@ -134,6 +135,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--size", metavar="WxH", help="image size (default 1024x1024; 64x64 for tiny-random)"
     )
     settings.add_argument("--emphasis", choices=("original", "no_norm"), help="weight emphasis mode")
+    settings.add_argument(
+        "--lora-dir",
+        metavar="DIR",
+        help="folder of the LoRA files the prompts' <lora:NAME:W> name (default: $AIDXL_LORA_DIR or "
+        "lora_dir under [generate] in the config file); a LoRA not found stops the sheet before any work",
+    )
     layout = parser.add_argument_group("output")
     layout.add_argument("--out", metavar="DIR", default="sheets", help="output folder (default sheets/)")
     layout.add_argument("--page-size", type=int, metavar="ROWS", help="style rows per page (default 8)")
@@ -312,9 +319,14 @@ def _progress_printer(is_tty: bool, process_index: int, process_count: int) -> A
 
 
 def run_sheet_command(args: argparse.Namespace) -> int:
+    from kb.generate.networks import LORA_DIR_ENV
     from kb.sheets.run import dry_run, run_sheet
     from kb.sheets.split import current_share
 
+    if args.lora_dir:
+        # The engine reads the folder where every cell's request is built (and each process of a
+        # split run parses the same flags): the environment is that setting's one channel.
+        os.environ[LORA_DIR_ENV] = args.lora_dir
     spec = build_spec(args)
     if args.dry_run:
         estimate = dry_run(spec)

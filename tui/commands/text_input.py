@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 
+from kb.errors import NotUtf8Error
 from kb.prompt.infotext import Infotext, pasted_prompt
 from kb.utf8 import decode_utf8
 
@@ -23,9 +24,18 @@ def checked_argument(value: str, where: str) -> str:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
+        pass
+    else:
+        return value
+    try:
         # The bytes the shell passed, as Python's file system encoding stood in for them.
-        return decode_utf8(os.fsencode(value), where)
-    return value
+        data = os.fsencode(value)
+    except UnicodeEncodeError as error:  # a surrogate no byte stands for (a caller's own string)
+        code_point = ord(value[error.start])
+        raise NotUtf8Error(
+            f"{where}: not text at character {error.start} (U+{code_point:04X}, a lone surrogate)"
+        ) from None
+    return decode_utf8(data, where)
 
 
 def utf8_text(where: str) -> Callable[[str], str]:

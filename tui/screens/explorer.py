@@ -31,31 +31,38 @@ from textual.worker import get_current_worker
 
 from kb.catalog import open_catalog
 from kb.errors import AidxlError, CatalogError
-from kb.knowledge.tagforms import to_canonical, unescape_a1111
+from kb.knowledge.tagforms import escape_a1111, to_canonical, unescape_a1111
 from kb.paths import state_dir
 from kb.userdata import BlendStyle, UserData, UserDataError, load_user_data
+from kb.workbench.history import History
+from kb.workbench.importing import ImportedPrompt, prompt_entries
 from tui.screens.dialogs import ChoiceScreen, MultilineEntryScreen, TextEntryScreen
 from tui.screens.help import HelpScreen
 from tui.screens.missing_catalog import MissingCatalogScreen
 from tui.state import actions as prompt_actions
 from tui.state.builder import BuilderEntry, BuilderState
-from tui.state.catalog_view import EntryDetail, load_detail
+from tui.state.catalog_view import EntryDetail, SyntaxForm, load_detail
 from tui.state.character_features import FeaturePart, add_character_features, no_features_reason
+from tui.state.detail_cache import CachedDetail, DetailCache, prefetch_order
 from tui.state.features import FeatureUnavailable
 from tui.state.prefetch import CatalogPrefetch
 from tui.state.rendering import RenderedPrompt, render_builder
 from tui.state.searching import (
+    BROWSE_PALETTE_ENTRIES,
     KIND_FILTERS,
-    LIKELY_TIERS,
     CopyrightScope,
     ResultRow,
     SearchFilter,
-    browse_rows,
     copyright_of_row,
+    empty_copyright_hint,
+    has_more,
+    list_page,
     load_copyright_scope,
     load_index,
-    run_search,
+    next_tier_filter,
+    results_summary,
     tier_counts,
+    tier_filter_suffix,
 )
 from tui.state.sheets import SheetRequest, run_explorer_sheet, sheet_request
 from tui.state.sources import (
@@ -67,7 +74,7 @@ from tui.state.sources import (
 )
 from tui.state.wording import counted
 from tui.widgets.builder_pane import BuilderPane, EntriesTable
-from tui.widgets.detail import DetailPane
+from tui.widgets.detail import FORM_COPY_KEYS, DetailPane
 from tui.widgets.marks import AUTHOR_MARK, VERIFIED_MARK
 from tui.widgets.messages import (
     CatalogReplaced,
@@ -97,7 +104,7 @@ if TYPE_CHECKING:
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
 CATALOG_POLL_SECONDS = 1.0
-DETAIL_DELAY_SECONDS = 0.12
+DETAIL_DELAY_SECONDS = 0.0  # details are read ahead and cached (tui/state/detail_cache.py)
 CLIPBOARD_FALLBACK_NAME = "clipboard.txt"
 SEARCH_PLACEHOLDER = "search triggers, tags, characters…"
 
@@ -122,6 +129,9 @@ def file_identity(path: Path) -> tuple[int, int, int] | None:
     return (status.st_ino, status.st_mtime_ns, status.st_size)
 
 
+PASTE_CHOICES = ("append to the builder", "replace the builder")
+
+
 class ExplorerApp(App[int]):
     """`aidxl` with no command."""
 
@@ -131,7 +141,10 @@ class ExplorerApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help"),
         Binding("question_mark", "help", "Help", show=False),
-        Binding("ctrl+b", "switch_view", "Builder/Search"),
+        # priority: handled before the keys typed after it are handed to a widget, so they go to
+        # the view it shows (tui/widgets/focus_keys.py explains the queueing).
+        Binding("ctrl+b", "switch_view", "Builder/Search", priority=True),
+        Binding("tab", "tab_focus", "Forms / search", show=False, priority=True),
         Binding("ctrl+y", "copy('positive')", "Copy"),
         Binding("ctrl+g", "preview", "Preview"),
         Binding("escape", "escape", "Cancel / leave / hide", show=False),
@@ -155,6 +168,13 @@ class ExplorerApp(App[int]):
         Binding("shift+pageup", "scroll_detail(-1, True)", "Detail page up", show=False),
         Binding("alt+down", "scroll_detail(1, False)", "Detail down", show=False),
         Binding("alt+up", "scroll_detail(-1, False)", "Detail up", show=False),
+        # priority: the search box would otherwise type the letter of alt+letter (Textual's Input
+        # inserts any key with a printable character).
+        *(
+            Binding(f"alt+{key}", f"copy_form('{label}')", f"Copy {label}", show=False, priority=True)
+            for label, key in FORM_COPY_KEYS.items()
+        ),
+        Binding("alt+g", "toggle_sentence_noun", "Sentence girl/boy", show=False, priority=True),
         # Builder keys; only active while the builder view is shown (see check_action).
         Binding("o", "toggle_option('auto_order')", "Auto-order", show=False),
         Binding("q", "toggle_option('include_quality')", "Quality", show=False),
@@ -167,12 +187,16 @@ class ExplorerApp(App[int]):
         Binding("l", "load_blend", "Load blend", show=False),
         Binding("S", "save_prompt", "Save prompt", show=False),
         Binding("L", "load_prompt", "Load prompt", show=False),
-        Binding("y", "copy('positive')", "Copy +", show=False),
-        Binding("Y", "copy('negative')", "Copy -", show=False),
-        Binding("c", "copy('both')", "Copy both", show=False),
+        Binding("y", "builder_copy('positive')", "Copy +", show=False),
+        Binding("Y", "builder_copy('negative')", "Copy -", show=False),
+        Binding("c", "builder_copy('both')", "Copy both", show=False),
         Binding("e", "export('text')", "Export", show=False),
         Binding("E", "export('json')", "Export JSON", show=False),
         Binding("ctrl+z", "builder_undo", "Undo", show=False),
+        # ctrl+shift+z reaches the app only where the terminal reports shift with ctrl (the kitty
+        # keyboard protocol: kitty, foot, WezTerm, Ghostty); others send plain ctrl+z for it, so Z (shift+z)
+        # redoes everywhere (ctrl+y is copy).
+        Binding("ctrl+shift+z,ctrl+shift+Z,Z", "builder_redo", "Redo", show=False),
         Binding("slash", "focus_search", "Search", show=False),
     ]
     BUILDER_ONLY_ACTIONS = frozenset(
@@ -188,11 +212,22 @@ class ExplorerApp(App[int]):
             "export",
             "focus_search",
             "builder_undo",
+            "builder_copy",
+            "builder_redo",
         }
     )
-    BUILDER_LETTER_KEYS = frozenset({"y", "Y", "c"})
+    PRIORITY_ACTIONS = frozenset({"copy_form", "toggle_sentence_noun", "switch_view", "tab_focus"})
     # Actions on the highlighted search result: off while the builder hides it.
-    SEARCH_ONLY_ACTIONS = frozenset({"add_features", "copyright_characters", "scroll_detail"})
+    SEARCH_ONLY_ACTIONS = frozenset(
+        {
+            "add_features",
+            "copyright_characters",
+            "scroll_detail",
+            "copy_form",
+            "toggle_sentence_noun",
+            "focus_forms",
+        }
+    )
 
     def __init__(
         self,
@@ -204,8 +239,10 @@ class ExplorerApp(App[int]):
         show_timings: bool = True,
         detail_delay: float = DETAIL_DELAY_SECONDS,
         prefetch: CatalogPrefetch | None = None,
+        keep_search: bool = False,
     ) -> None:
         super().__init__()
+        self.keep_search = keep_search  # keep the search box's text after Enter adds a result
         self.catalog_path = catalog_path
         self.user_data_path = user_data_path
         self.watch_catalog = watch_catalog
@@ -218,6 +255,7 @@ class ExplorerApp(App[int]):
         self.search_problem: str | None = None
         self.kind_filter: str | None = None
         self.likely_filter = False  # only verified and author-tier triggers (ctrl+l)
+        self.verified_filter = False  # only verified triggers (ctrl+l a second time)
         self.copyright_scope: CopyrightScope | None = None  # listing a copyright's characters
         self.catalog_sources: CatalogSources | None = None  # what the open catalog lacks
         self.author_tables: AuthorTables | None = None  # the open catalog's (ctrl+n reads implications)
@@ -227,15 +265,27 @@ class ExplorerApp(App[int]):
         self.detail_shown_key: str | None = None
         self.last_search_ms: float | None = None
         self.results_query: str | None = None  # the query whose results the table shows
-        self.browse_total: int | None = None  # an empty query's list under filters: entries in all
+        self.results_total: int | None = None  # entries in the whole list shown (None: not counted)
+        self.results_filter: SearchFilter | None = None  # the filters the rows shown answer
         self.showing_favourites = False  # the results are the favourites (an empty search box)
         self.query_before_scope = ""  # the search box before a copyright's listing replaced it
         self.detail_timer: Timer | None = None
         self.typed_at: dict[str, float] = {}
         self.status_text = ""  # query -> when it was typed
         self.search_latencies_ms: list[float] = []
+        self.detail_latencies_ms: list[float] = []  # keystroke → the first result's detail painted
+        self.detail_wait: tuple[str, float] | None = None  # (row key, typed at) of that detail
+        self.highlight_latencies_ms: list[float] = []  # a highlight → its detail painted
+        self.highlight_wait: tuple[str, float] | None = None
+        self.detail_cache_hits = [0, 0]  # highlights whose detail was not / was cached (bench/tui.py)
+        self.detail_cache = DetailCache()
+        self.detail_coming: str | None = None  # the first row's detail, read by the search worker
         self.builder = BuilderState()
-        self.builder_undo: tuple[str, BuilderState] | None = None  # (the change, the builder before it)
+        # Undo / redo of every builder edit (kb.workbench.history): refresh_builder records the builder as
+        # it was before each change (`builder_before`), labelled by `pending_change` when an action names it.
+        self.history: History[BuilderState] = History()
+        self.builder_before: BuilderState | None = None
+        self.pending_change: str | None = None
         self.rendered: RenderedPrompt | None = None
         self.render_generation = 0
         self.user_data = UserData(state_dir() / "explorer.json")
@@ -305,6 +355,7 @@ class ExplorerApp(App[int]):
         self.catalog_identity = file_identity(self.catalog_path)
         self.catalog_replaced = False
         self.index_generation += 1
+        self.detail_cache.reset(self.index_generation)
         self.author_tables = None
         if prefetch is not None:
             self.prefetched_index_worker(self.index_generation, prefetch)
@@ -381,23 +432,24 @@ class ExplorerApp(App[int]):
         elif self.index is None:
             parts.append("loading search index…")
         else:
-            rows = self.ui(ResultsTable).rows_shown
+            table = self.ui(ResultsTable)
+            rows = table.rows_shown
             counts = tier_counts(rows)
-            shown = counted(len(rows), "favourite" if self.showing_favourites else "result")
-            empty_query = not (self.results_query or "").strip()  # the query the rows answer
-            if self.copyright_scope is not None and empty_query:
-                scope = self.copyright_scope
-                noun = "character" if scope.total == 1 else "characters"
-                shown = f"{len(rows):,} of {scope.total:,} {scope.label} {noun}, most posted first"
-            elif self.browse_total is not None and empty_query:
-                shown = f"{len(rows):,} of {self.browse_total:,}, best tier first"
+            shown = results_summary(
+                len(rows),
+                self.results_total,
+                more=table.more_available,
+                favourites=self.showing_favourites,
+                listing=not (self.results_query or "").strip(),  # the query the rows answer
+                scope=self.copyright_scope,
+            )
             if rows:
                 shown += f" ({VERIFIED_MARK}{counts['verified']} {AUTHOR_MARK}{counts['author']})"
             parts.append(shown)
             if self.last_search_ms is not None and self.show_timings:
                 parts.append(f"{self.last_search_ms:.1f} ms")
         label = next(label for label, _, kind in KIND_FILTERS if kind == self.kind_filter)
-        parts.append(f"filter {label}" + (" + likely" if self.likely_filter else ""))
+        parts.append(f"filter {label}" + tier_filter_suffix(self.search_filter))
         parts.append(f"{len(self.builder.entries)} in prompt")
         return parts
 
@@ -414,8 +466,12 @@ class ExplorerApp(App[int]):
         return parts
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.BUILDER_ONLY_ACTIONS and not self.in_builder:
-            return False
+        if action in self.PRIORITY_ACTIONS and self.screen_stack and self.screen is not self.screen_stack[0]:
+            return False  # a dialog is open: its own keys (and text boxes) come first
+        if action == "tab_focus":  # else tab moves the focus as usual (the builder's lists)
+            return self.tab_focus_target() is not None
+        if action in self.BUILDER_ONLY_ACTIONS and not self.builder_has_focus():
+            return False  # single letters: commands only where the builder has the keys
         if action in self.SEARCH_ONLY_ACTIONS and self.in_builder:
             return False
         if action == "copy" and parameters != ("positive",) and not self.in_builder:
@@ -486,55 +542,76 @@ class ExplorerApp(App[int]):
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
         self.typed_at[event.value] = time.perf_counter()
+        self.workers.cancel_group(self, "detail")  # the rows it reads ahead are about to go
         self.start_search()
 
     @property
     def search_filter(self) -> SearchFilter:
         scope = self.copyright_scope
-        return SearchFilter(self.kind_filter, self.likely_filter, scope.tag if scope is not None else None)
+        return SearchFilter(
+            self.kind_filter,
+            self.likely_filter,
+            scope.tag if scope is not None else None,
+            verified=self.verified_filter,
+        )
 
-    def start_search(self) -> None:
+    def start_search(self, offset: int = 0) -> None:
+        """The list for the search box and the filters: a query's hits, else a copyright's
+        characters, a kind's or tier's entries, or the favourites; `offset` > 0: its next page."""
         if self.index is None:
             return
         query = self.ui("#search", Input).value
-        if not query.strip():
-            if self.copyright_scope is not None:
-                self.show_copyright_listing()
-            elif (self.kind_filter is not None or self.likely_filter) and self.connection is not None:
-                self.browse_worker(self.connection, self.search_filter)
-            else:
+        search_filter = self.search_filter
+        unfiltered = search_filter.kind is None and search_filter.tiers is None and not self.copyright_scope
+        if not query.strip() and unfiltered:
+            if offset == 0:
                 self.show_favourites()
             return
-        scope = self.copyright_scope
-        self.search_worker(self.index, query, self.search_filter, scope.members if scope else None)
+        scope, generation = self.copyright_scope, self.index_generation
+        self.list_worker(self.index, self.connection, query, search_filter, scope, offset, generation)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def search_worker(
-        self, index: Any, query: str, search_filter: SearchFilter, members: frozenset[str] | None
+    def list_worker(
+        self,
+        index: Any,
+        connection: duckdb.DuckDBPyConnection | None,
+        query: str,
+        search_filter: SearchFilter,
+        scope: CopyrightScope | None,
+        offset: int,
+        generation: int,
     ) -> None:
         started = time.perf_counter()
         try:
-            rows = run_search(index, query, search_filter.kind, likely=search_filter.likely, members=members)
+            page = list_page(index, connection, query, search_filter, scope, offset)
         except Exception as error:  # report, never crash the explorer on a search bug
-            self.post_message(SearchUnavailable(f"search failed for {query!r}: {error}"))
-            return
-        if get_current_worker().is_cancelled:
-            return
-        self.post_message(SearchResults(query, search_filter, rows, (time.perf_counter() - started) * 1000))
-
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def browse_worker(self, connection: duckdb.DuckDBPyConnection, search_filter: SearchFilter) -> None:
-        """An empty search box under a kind or the likely filter: that part of the catalog."""
-        started = time.perf_counter()
-        try:
-            rows, total = browse_rows(connection, search_filter.kind, likely=search_filter.likely)
-        except Exception as error:  # report, never crash the explorer
-            self.post_message(SearchUnavailable(f"listing failed: {error}"))
+            what = f"search failed for {query!r}" if query.strip() else "listing failed"
+            self.post_message(SearchUnavailable(f"{what}: {error}"))
             return
         if get_current_worker().is_cancelled:
             return
         elapsed_ms = (time.perf_counter() - started) * 1000
-        self.post_message(SearchResults("", search_filter, rows, elapsed_ms, browse_total=total))
+        # The first row's detail is read right here (unless cached): one worker and one message
+        # fewer between a keystroke and its detail (bench/tui.py measures both).
+        # (Not with a detail delay: the detail then waits for the highlight to settle.)
+        reads_first = page.rows and not offset and connection is not None and self.detail_delay <= 0
+        first = page.rows[0] if reads_first else None
+        follows = first.key if first is not None and first.key not in self.detail_cache else None
+        self.post_message(
+            SearchResults(
+                query, search_filter, page.rows, elapsed_ms, page.total, offset=offset, detail_follows=follows
+            )
+        )
+        if first is not None and follows is not None and connection is not None:
+            if get_current_worker().is_cancelled:
+                return
+            self.post_message(self.read_detail(connection, first, generation))
+
+    @on(ResultsTable.NeedMore, "#results")
+    def results_need_more(self, message: ResultsTable.NeedMore) -> None:
+        """The cursor nears the end of a list that has more: its next page."""
+        if self.results_query == self.ui("#search", Input).value and not self.showing_favourites:
+            self.start_search(offset=message.shown)
 
     @on(SearchResults)
     def search_results(self, message: SearchResults) -> None:
@@ -542,21 +619,35 @@ class ExplorerApp(App[int]):
             return
         if message.query != self.ui("#search", Input).value or message.search_filter != self.search_filter:
             return  # stale: the user typed on or changed a filter
+        table = self.ui(ResultsTable)
+        if message.offset:
+            if message.offset != table.row_count or self.results_query != message.query:
+                return  # a page of a list replaced since
+            self.results_total = message.total
+            table.append_rows(message.hits, more=has_more(table.row_count + len(message.hits), message.total))
+            self.update_status()
+            return
         self.last_search_ms = None if message.favourites else message.milliseconds
         self.search_problem = None
         self.results_query = message.query
-        self.browse_total = message.browse_total
+        self.results_filter = message.search_filter
+        self.results_total = message.total
         self.showing_favourites = message.favourites
-        self.ui(ResultsTable).show_rows(message.hits, dark=self.dark)
+        self.detail_coming = message.detail_follows
+        table.show_rows(message.hits, dark=self.dark, more=has_more(len(message.hits), message.total))
         self.update_status()
         if not message.hits:
-            if message.browse_total is not None:
+            if self.copyright_scope is not None and not message.query.strip():
+                hint = empty_copyright_hint(self.copyright_scope, message.search_filter)
+            elif not message.query.strip() and not message.favourites:
                 hint = empty_browse_hint(message.search_filter, self.catalog_sources)
             else:
                 hint = no_results_hint(message.query, message.search_filter, self.catalog_sources)
             self.show_detail_message(hint)
         typed_at = self.typed_at.pop(message.query, None)
         if typed_at is not None:
+            first = message.hits[0] if message.hits else None
+            self.detail_wait = (first.key, typed_at) if isinstance(first, ResultRow) else None
             # Keystroke → results on screen: measured after the refresh that paints them (bench/tui.py).
             self.call_after_refresh(self.record_latency, typed_at)
 
@@ -572,7 +663,8 @@ class ExplorerApp(App[int]):
         self.ui(ResultsTable).show_rows([], dark=self.dark)
         self.last_search_ms = None
         self.results_query = ""
-        self.browse_total = None
+        self.results_filter = self.search_filter
+        self.results_total = None
         self.showing_favourites = False
         self.update_status()
         self.show_detail_message(empty_search_hint(self.catalog_sources))
@@ -588,25 +680,7 @@ class ExplorerApp(App[int]):
         if get_current_worker().is_cancelled:
             return
         elapsed_ms = (time.perf_counter() - started) * 1000
-        self.post_message(SearchResults("", search_filter, rows, elapsed_ms, favourites=True))
-
-    def show_copyright_listing(self) -> None:
-        """The empty search box in a copyright's listing: its characters, most posted first."""
-        scope = self.copyright_scope
-        if scope is None:
-            return
-        rows = [row for row in scope.listing if not self.likely_filter or row.tier in LIKELY_TIERS]
-        self.ui(ResultsTable).show_rows(rows, dark=self.dark)
-        self.last_search_ms = None
-        self.results_query = ""
-        self.browse_total = None
-        self.showing_favourites = False
-        self.update_status()
-        if not rows:
-            self.show_detail_message(
-                f"No characters of {scope.label} in this catalog"
-                + (" of the AIDXL-likely tiers (ctrl+l shows all)." if self.likely_filter else ".")
-            )
+        self.post_message(SearchResults("", search_filter, rows, elapsed_ms, len(rows), favourites=True))
 
     def show_detail_message(self, message: str) -> None:
         self.detail_shown = self.detail_shown_key = None
@@ -630,9 +704,10 @@ class ExplorerApp(App[int]):
         self.action_toggle_likely()
 
     def action_toggle_likely(self) -> None:
-        """AIDXL-likely: only verified and author-vocabulary triggers; combines with the kind filter."""
-        self.likely_filter = not self.likely_filter
-        self.ui(KindChips).mark(self.kind_filter, self.likely_filter)
+        """ctrl+l steps the tier filter: AIDXL-likely (verified and author-vocabulary triggers), then
+        verified only, then every tier again; it combines with the kind filter."""
+        self.likely_filter, self.verified_filter = next_tier_filter(self.likely_filter, self.verified_filter)
+        self.ui(KindChips).mark(self.kind_filter, self.likely_filter, verified=self.verified_filter)
         self.update_status()
         self.start_search()
 
@@ -644,7 +719,7 @@ class ExplorerApp(App[int]):
     def action_results_cursor(self, rows: int) -> None:
         results = self.ui(ResultsTable)
         if results.row_count:
-            results.move_cursor(row=max(0, min(results.row_count - 1, results.cursor_row + rows)))
+            results.move_cursor(row=max(0, results.cursor_position + rows))
 
     # -------------------------------------------------------------- detail
 
@@ -653,26 +728,56 @@ class ExplorerApp(App[int]):
         self.request_detail()
 
     def request_detail(self) -> None:
-        """Load the detail a moment after the highlight settles: typing and scrolling stay fast."""
+        """Show the highlighted row's detail: at once when it was read ahead (tui/state/detail_cache.py),
+        else as soon as the read-ahead worker has it; then read ahead around the cursor."""
         if self.detail_timer is not None:
             self.detail_timer.stop()
             self.detail_timer = None
-        if self.detail_delay <= 0:
-            self.load_highlighted_detail()
-            return
-        self.detail_timer = self.set_timer(self.detail_delay, self.load_highlighted_detail)
-
-    def load_highlighted_detail(self) -> None:
-        self.detail_timer = None
-        if self.shutting_down:
-            return
         row = self.ui(ResultsTable).highlighted_row()
         if row is None or self.connection is None:
             return
-        self.detail_worker(self.index_generation, self.connection, row)
+        self.highlight_wait = (row.key, time.perf_counter())
+        cached = self.detail_cache.get(row.key)
+        self.detail_cache_hits[cached is not None] += 1
+        if cached is not None:
+            self.show_detail(row.key, cached)
+            # A preview made since (here, or by `aidxl sheet` elsewhere) is looked up afresh.
+            self.thumbnail_worker(row)
+        if self.detail_delay <= 0 or cached is not None:
+            self.read_ahead()
+        else:
+            self.detail_timer = self.set_timer(self.detail_delay, self.read_ahead)
+
+    def read_ahead(self) -> None:
+        """Read the details of the highlighted row and its neighbours that are not cached yet."""
+        self.detail_timer = None
+        if self.shutting_down or self.connection is None:
+            return
+        table = self.ui(ResultsTable)
+        rows = table.rows_shown
+        wanted = [
+            rows[position]
+            for position in prefetch_order(len(rows), table.cursor_row)
+            if rows[position].key not in self.detail_cache and rows[position].key != self.detail_coming
+        ]
+        if wanted:
+            self.detail_worker(self.index_generation, self.connection, wanted)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
-    def detail_worker(self, generation: int, connection: duckdb.DuckDBPyConnection, row: ResultRow) -> None:
+    def detail_worker(
+        self, generation: int, connection: duckdb.DuckDBPyConnection, rows: list[ResultRow]
+    ) -> None:
+        """Details of `rows`, best first, each posted as soon as it is read; a newer highlight
+        cancels the rest."""
+        worker = get_current_worker()
+        for row in rows:
+            if worker.is_cancelled:
+                return
+            self.post_message(self.read_detail(connection, row, generation))
+
+    @staticmethod
+    def read_detail(connection: duckdb.DuckDBPyConnection, row: ResultRow, generation: int) -> DetailLoaded:
+        """A row's detail as the message that shows it (a worker's call)."""
         try:
             detail = load_detail(connection, row.prompt, row.kind, row.tag)
             thumbnail = prompt_actions.cached_thumbnail(row.prompt)
@@ -680,26 +785,153 @@ class ExplorerApp(App[int]):
             # (loaded once per catalog, then a lookup), so that the keys act at once.
             tables = author_tables_of_catalog(connection) if detail.character is not None else None
         except Exception as error:  # a read error shows in the pane, never as a traceback
-            self.post_message(DetailLoaded(row.key, None, f"catalog read failed: {error}"))
+            return DetailLoaded(row.key, None, f"catalog read failed: {error}")
+        return DetailLoaded(row.key, detail, thumbnail=thumbnail, generation=generation, tables=tables)
+
+    @work(thread=True, exclusive=True, group="thumbnail", exit_on_error=False)
+    def thumbnail_worker(self, row: ResultRow) -> None:
+        try:
+            thumbnail = prompt_actions.cached_thumbnail(row.prompt)
+        except OSError:
             return
-        self.post_message(
-            DetailLoaded(row.key, detail, thumbnail=thumbnail, generation=generation, tables=tables)
-        )
+        self.post_message(DetailLoaded(row.key, None, thumbnail=thumbnail, thumbnail_only=True))
 
     @on(DetailLoaded)
     def detail_loaded(self, message: DetailLoaded) -> None:
         if self.shutting_down:
             return
+        if message.thumbnail_only:
+            self.thumbnail_found(message.key, message.thumbnail)
+            return
         if message.tables is not None and message.generation == self.index_generation:
             self.author_tables = message.tables
+        if message.key == self.detail_coming:
+            self.detail_coming = None
+        cached = None
+        if message.detail is not None:
+            cached = CachedDetail(message.detail, message.thumbnail, message.tables)
+            self.detail_cache.put(message.key, cached, message.generation)
         row = self.ui(ResultsTable).highlighted_row()
         if row is None or row.key != message.key:
             return
-        self.detail_shown, self.detail_shown_key = message.detail, message.key
+        if cached is None:
+            self.detail_shown, self.detail_shown_key = None, message.key
+            self.ui(DetailPane).show(None, dark=self.dark, message=message.error or "")
+            return
+        self.show_detail(message.key, cached)
+
+    def thumbnail_found(self, key: str, thumbnail: Path | None) -> None:
+        """The cached preview of a row shown from the detail cache: shown (and kept) when new."""
+        cached = self.detail_cache.get(key)
+        if cached is None or cached.thumbnail == thumbnail:
+            return
+        self.detail_cache.put(key, replace(cached, thumbnail=thumbnail), self.detail_cache.generation)
+        row = self.ui(ResultsTable).highlighted_row()
+        if thumbnail is not None and row is not None and row.key == key:
+            self.ui(DetailPane).show_preview(thumbnail)
+
+    def show_detail(self, key: str, cached: CachedDetail) -> None:
+        """The detail pane shows `cached` (the highlighted row's); kept as it is when it already does."""
+        if self.detail_shown_key == key and self.detail_shown is cached.detail:
+            self.note_detail_painted(key)
+            return
+        self.detail_shown, self.detail_shown_key = cached.detail, key
         pane = self.ui(DetailPane)
-        pane.show(message.detail, dark=self.dark, message=message.error or "")
-        if message.thumbnail is not None:
-            pane.show_preview(message.thumbnail)
+        pane.show(cached.detail, dark=self.dark)
+        if cached.thumbnail is not None:
+            pane.show_preview(cached.thumbnail)
+        self.note_detail_painted(key)
+
+    def note_detail_painted(self, key: str) -> None:
+        """Keystroke → detail painted (bench/tui.py): when the first row of a typed query's
+        results is the one shown, measured after the refresh that paints it."""
+        waiting = self.detail_wait
+        if waiting is not None and waiting[0] == key:
+            self.detail_wait = None
+            self.call_after_refresh(self.record_detail_latency, waiting[1])
+        highlighted = self.highlight_wait
+        if highlighted is not None and highlighted[0] == key:
+            self.highlight_wait = None
+            self.call_after_refresh(self.record_highlight_latency, highlighted[1])
+
+    def record_highlight_latency(self, highlighted_at: float) -> None:
+        """Highlight (a cursor move, new results) → its detail painted (bench/tui.py)."""
+        self.highlight_latencies_ms.append((time.perf_counter() - highlighted_at) * 1000)
+        del self.highlight_latencies_ms[:-1000]
+
+    def record_detail_latency(self, typed_at: float) -> None:
+        self.detail_latencies_ms.append((time.perf_counter() - typed_at) * 1000)
+        del self.detail_latencies_ms[:-1000]
+
+    # -------------------------------------------------------------- forms
+
+    def highlighted_forms(self) -> tuple[SyntaxForm, ...]:
+        """The forms in the detail pane when they are the highlighted row's (else still loading)."""
+        row = self.ui(ResultsTable).highlighted_row()
+        if row is None or self.shown_detail_of(row) is None:
+            return ()
+        return tuple(self.ui(DetailPane).forms())
+
+    def action_copy_form(self, label: str) -> None:
+        """alt+a / alt+p / alt+s / alt+o: copy the highlighted result's A1111, plain, sentence or
+        `1 `-prefixed form."""
+        forms = {form.label: form for form in self.highlighted_forms()}
+        if not forms:
+            self.notify("no result's forms shown yet", severity="warning", timeout=2)
+        elif label not in forms:
+            self.notify(f"no {label} form: the sentence and the 1 prefix are a character's", timeout=3)
+        else:
+            self.use_form(forms[label], "copy")
+
+    @on(DetailPane.FormChosen)
+    def form_chosen(self, message: DetailPane.FormChosen) -> None:
+        self.use_form(message.form, message.use)
+
+    def use_form(self, form: SyntaxForm, use: str) -> None:
+        """Copy a form to the clipboard (OSC 52 and the file), or insert it into the builder."""
+        row = self.ui(ResultsTable).highlighted_row()
+        if use == "insert":
+            if row is not None:
+                self.add_to_builder(escape_a1111(unescape_a1111(form.text)), row.kind, row.tag, form.label)
+            return
+        self.copy_to_clipboard(form.text)
+        try:
+            where = f"; also in {prompt_actions.write_clipboard_fallback(form.text)}"
+        except OSError as error:
+            where = f"; file fallback failed: {error}"
+        self.notify(f"copied the {form.label} form: {form.text}{where}", timeout=4)
+
+    def action_toggle_sentence_noun(self) -> None:
+        """alt+g (g in the forms): the sentence's noun, girl ↔ boy, for the character shown."""
+        noun = self.ui(DetailPane).toggle_noun()
+        if noun is None:
+            self.notify("the sentence form is a character's (highlight one)", severity="warning", timeout=3)
+        else:
+            self.notify(f"sentence: a {noun} named …", timeout=2)
+
+    def action_focus_forms(self) -> None:
+        """tab in the search box: the detail pane's forms take the keys (tab or escape go back)."""
+        if self.highlighted_forms():
+            self.screen_stack[0].set_focus(self.ui(DetailPane))
+
+    def tab_focus_target(self) -> str | None:
+        """Where tab goes from the search box (the forms, when shown) and from the forms (back)."""
+        focused = self.screen_stack[0].focused if self.screen_stack else None
+        if isinstance(focused, DetailPane):
+            return "search"
+        if isinstance(focused, SearchInput) and not self.in_builder and self.highlighted_forms():
+            return "forms"
+        return None
+
+    def action_tab_focus(self) -> None:
+        if self.tab_focus_target() == "forms":
+            self.action_focus_forms()
+        else:
+            self.action_leave_forms()
+
+    def action_leave_forms(self) -> None:
+        """escape or tab in the forms: back to the search box."""
+        self.screen_stack[0].set_focus(self.ui("#search", Input))
 
     def shown_detail_of(self, row: ResultRow) -> EntryDetail | None:
         """The detail pane's entry when it is the highlighted row's (else it is still loading)."""
@@ -779,7 +1011,10 @@ class ExplorerApp(App[int]):
 
     def action_copyright_characters(self) -> None:
         """ctrl+s: list the highlighted copyright's characters (a character's: its series')."""
-        row = self.ui(ResultsTable).highlighted_row()
+        self.open_copyright_of(self.ui(ResultsTable).highlighted_row())
+
+    def open_copyright_of(self, row: ResultRow | None) -> None:
+        """List the characters of `row`'s copyright (a copyright's own, a character's series)."""
         if row is None or row.kind not in ("copyright", "character") or self.connection is None:
             self.notify("highlight a copyright or character first (F8 lists copyrights)", severity="warning")
             return
@@ -907,25 +1142,69 @@ class ExplorerApp(App[int]):
     # ------------------------------------------------------------- builder
 
     @on(Input.Submitted, "#search")
-    @on(ResultsTable.RowSelected, "#results")
-    def add_highlighted(self) -> None:
+    def search_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the search box: act on the first result of the text as it was when Enter was
+        pressed (keys typed after it may already be in the box: they are kept)."""
+        query = event.value
+        search = self.ui("#search", Input)
         row = self.ui(ResultsTable).highlighted_row()
+        stale = self.results_query != query or self.results_filter != self.search_filter
+        search_filter = self.search_filter
+        listed = search_filter.kind is not None or search_filter.tiers is not None or self.copyright_scope
+        if stale and (query.strip() or listed) and self.index is not None:
+            # Enter came before the results of the text typed: search it now (a few ms), so
+            # Enter acts on what was typed, never on the row an older query left highlighted.
+            found = self.search_now(query)
+            if search.value == query:
+                self.workers.cancel_group(self, "search")
+                self.search_results(found)
+            row = found.hits[0] if found.hits else None
+        self.act_on_row(row, clear=search.value == query)
+
+    @on(ResultsTable.RowSelected, "#results")
+    def result_selected(self) -> None:
+        search = self.ui("#search", Input)
+        self.act_on_row(self.ui(ResultsTable).highlighted_row(), clear=search.value == self.results_query)
+
+    def act_on_row(self, row: ResultRow | None, *, clear: bool) -> None:
+        """Enter's action: add the row to the prompt, or open a copyright's characters; then clear
+        the search box for the next search (unless `keep_search`, or typing went on)."""
         if row is None:
             return
-        entry = BuilderEntry(unescape_a1111(row.prompt), row.kind, 1.0, row.tag)
+        if row.kind == "copyright":
+            self.open_copyright_of(row)  # a copyright is opened; its forms insert it (detail pane)
+            return
+        self.add_to_builder(row.prompt, row.kind, row.tag)
+        search = self.ui("#search", Input)
+        if clear and not self.keep_search and search.value:
+            search.value = ""  # Input.Changed lists what an empty box shows
+
+    def search_now(self, query: str) -> SearchResults:
+        """The first page for `query`, searched on the spot (Enter's fallback for stale results)."""
+        search_filter = self.search_filter
+        page = list_page(self.index, self.connection, query, search_filter, self.copyright_scope)
+        return SearchResults(query, search_filter, page.rows, 0.0, page.total)
+
+    def add_to_builder(self, prompt: str, kind: str, tag: str | None, form: str = "") -> None:
+        """One entry into the builder: `prompt` in A1111 form (entries hold it unescaped)."""
+        entry = BuilderEntry(unescape_a1111(prompt), kind, 1.0, tag)
         index = self.builder.add(entry)
         self.refresh_builder(cursor=index)
-        self.notify(f"added {row.prompt} ({len(self.builder.entries)} in prompt)", timeout=2)
+        as_form = f" ({form} form)" if form else ""
+        self.notify(f"added {prompt}{as_form} ({len(self.builder.entries)} in prompt)", timeout=2)
+
+    def action_toggle_keep_search(self) -> None:
+        self.keep_search = not self.keep_search
+        kept = "kept" if self.keep_search else "cleared"
+        self.notify(f"the search box is now {kept} after Enter adds a result", timeout=3)
 
     def refresh_builder(self, cursor: int | None = None) -> None:
+        if self.builder_before is not None and self.builder != self.builder_before:
+            self.history.record(self.pending_change or "edit", self.builder_before)
+        self.builder_before, self.pending_change = self.builder.snapshot(), None
         self.ui(BuilderPane).show_state(self.builder, dark=self.dark, cursor=cursor)
         self.render_generation += 1
-        self.render_worker(
-            self.render_generation,
-            BuilderState.from_json(self.builder.to_json()),
-            self.connection,
-            self.index,
-        )
+        self.render_worker(self.render_generation, self.builder.snapshot(), self.connection, self.index)
         if self.is_running:
             self.update_status()
 
@@ -943,7 +1222,7 @@ class ExplorerApp(App[int]):
             rendered = render_builder(state, context)
             try:
                 fixes = prompt_actions.lint_fixes_of_unknown_entries(state, rendered)
-            except FeatureUnavailable:
+            except AidxlError:
                 fixes = ()
             self.post_message(PromptRendered(generation, replace(rendered, entry_fixes=fixes)))
         finally:
@@ -966,19 +1245,56 @@ class ExplorerApp(App[int]):
         return index if index is not None and index < len(self.builder.entries) else None
 
     def remember_builder(self, change: str) -> None:
-        """Keep the builder as it is before `change` (a paste, a load, a removal): ctrl+z restores it.
-        One level: the next such change replaces it."""
-        self.builder_undo = (change, self.builder.snapshot())
+        """Name the next builder change (a paste, a load, a removal) for undo's and redo's messages;
+        every change is undoable, named or not (refresh_builder records it)."""
+        if self.builder_before is None:
+            self.builder_before = self.builder.snapshot()
+        self.pending_change = change
 
     def action_builder_undo(self) -> None:
-        if self.builder_undo is None:
-            self.notify("nothing to undo (ctrl+z undoes the last paste, load or removal)", timeout=3)
+        self.step_history(undo=True)
+
+    def action_builder_redo(self) -> None:
+        self.step_history(undo=False)
+
+    def step_history(self, *, undo: bool) -> None:
+        step = (
+            self.history.undo(self.builder.snapshot()) if undo else self.history.redo(self.builder.snapshot())
+        )
+        if step is None:
+            keys = (
+                "ctrl+z undoes builder edits" if undo else "Z or ctrl+shift+z redoes what ctrl+z undid"
+            )
+            self.notify(f"nothing to {'undo' if undo else 'redo'} ({keys})", timeout=3)
             return
-        change, before = self.builder_undo
-        self.builder_undo = None
-        self.builder = before
+        change, state = step
+        self.builder = state
+        self.builder_before = state.snapshot()  # showing it is not a new edit
         self.refresh_builder(cursor=0)
-        self.notify(f"undid the {change} ({counted(len(before.entries), 'entry', 'entries')})", timeout=3)
+        verb = "undid" if undo else "redid"
+        self.notify(f"{verb} the {change} ({counted(len(state.entries), 'entry', 'entries')})", timeout=3)
+
+    def action_builder_edit_entry(self) -> None:
+        """Edit the highlighted entry's text (as prompt text: brackets and weights are read like a paste)."""
+        index = self.selected_entry()
+        if index is None:
+            return
+        entry = self.builder.entries[index]
+
+        def apply(answer: str | None) -> None:
+            if answer is None or index >= len(self.builder.entries):
+                return
+            cursor = self.connection.cursor() if self.connection is not None else None
+            try:
+                entries = prompt_entries(answer, context=prompt_actions.catalog_context(cursor, self.index))
+            finally:
+                if cursor is not None:
+                    cursor.close()
+            self.remember_builder(f"edit of {entry.text}")
+            self.builder.replace_entries(index, entries)
+            self.refresh_builder(cursor=index)
+
+        self.push_screen(TextEntryScreen(f"edit {entry.text} (prompt syntax)", entry.prompt_text()), apply)
 
     def action_builder_remove(self) -> None:
         index = self.selected_entry()
@@ -995,13 +1311,21 @@ class ExplorerApp(App[int]):
 
     def action_builder_weight(self, steps: int) -> None:
         index = self.selected_entry()
-        if index is not None:
+        if index is not None and not self.refuse_weight_of_syntax(index):
             self.builder.nudge_weight(index, steps)
             self.refresh_builder(cursor=index)
 
+    def refuse_weight_of_syntax(self, index: int) -> bool:
+        """Syntax kept as written (editing, alternation, an extra network, an open bracket) has no
+        weight of its own: say how to change it instead."""
+        entry = self.builder.entries[index]
+        if entry.is_syntax:
+            self.notify(f"{entry.text} is prompt syntax kept as written: i edits its text", timeout=4)
+        return entry.is_syntax
+
     def action_builder_type_weight(self) -> None:
         index = self.selected_entry()
-        if index is None:
+        if index is None or self.refuse_weight_of_syntax(index):
             return
         entry = self.builder.entries[index]
 
@@ -1054,9 +1378,7 @@ class ExplorerApp(App[int]):
         finding = self.selected_finding()
         if finding is None or self.rendered is None:
             return
-        index = prompt_actions.entry_for_span(
-            self.builder, self.rendered.positive, finding.start, finding.end
-        )
+        index = prompt_actions.entry_for_span(self.builder, self.rendered, finding.start, finding.end)
         if index is None:
             self.notify("this finding is about no single tag", timeout=3)
             return
@@ -1066,11 +1388,14 @@ class ExplorerApp(App[int]):
         finding = self.selected_finding()
         if finding is None or self.rendered is None:
             return
+        cursor = self.connection.cursor() if self.connection is not None else None
         try:
-            changed = prompt_actions.apply_fix(self.builder, self.rendered.positive, finding)
-        except FeatureUnavailable as missing:
-            self.notify(str(missing), severity="warning")
-            return
+            self.remember_builder(f"fix for {finding.code}")
+            context = prompt_actions.catalog_context(cursor, self.index)
+            changed = prompt_actions.apply_fix(self.builder, self.rendered, finding, context)
+        finally:
+            if cursor is not None:
+                cursor.close()
         if changed is None:
             self.notify(f"{finding.code}: no automatic fix", timeout=3)
             return
@@ -1085,17 +1410,18 @@ class ExplorerApp(App[int]):
                 self.paste_worker(answer, self.index)
 
         self.push_screen(
-            MultilineEntryScreen("paste an A1111 prompt (a `Negative prompt:` line is kept)"), apply
+            MultilineEntryScreen("paste an A1111 prompt, a whole infotext or a PNG's path (ctrl+s accepts)"),
+            apply,
         )
 
     @work(thread=True, exclusive=True, group="paste", exit_on_error=False)
     def paste_worker(self, text: str, index: Any) -> None:
         try:
-            entries, negative = prompt_actions.parse_pasted_prompt(text, self.connection, index)
-        except (FeatureUnavailable, AidxlError) as error:
+            imported = prompt_actions.import_pasted(text, self.connection, index)
+        except AidxlError as error:
             self.post_message(PastedPromptParsed([], [str(error)]))
             return
-        self.post_message(PastedPromptParsed([entries, negative], []))
+        self.post_message(PastedPromptParsed([imported], []))
 
     @on(PastedPromptParsed)
     def pasted_prompt_parsed(self, message: PastedPromptParsed) -> None:
@@ -1104,22 +1430,43 @@ class ExplorerApp(App[int]):
         if message.problems:
             self.notify("; ".join(message.problems), severity="warning", timeout=6)
             return
-        entries, negative = message.entries
-        replaced = len(self.builder.entries)
+        imported: ImportedPrompt = message.entries[0]
+        if not self.builder.entries:
+            self.take_import(imported, append=False)
+            return
+
+        def apply(answer: str | None) -> None:
+            if answer in PASTE_CHOICES:
+                self.take_import(imported, append=answer == PASTE_CHOICES[0])
+
+        count = counted(len(self.builder.entries), "entry", "entries")
+        self.push_screen(
+            ChoiceScreen(f"the builder holds {count}: add the paste or replace them?", list(PASTE_CHOICES)),
+            apply,
+        )
+
+    def take_import(self, imported: ImportedPrompt, *, append: bool) -> None:
+        replaced = 0 if append else len(self.builder.entries)
         self.remember_builder("paste")
-        self.builder.entries = list(entries)
-        if negative:
-            self.builder.negative = negative
-        unknown = sum(1 for entry in entries if not entry.known)
-        self.refresh_builder(cursor=0)
+        first_new = len(self.builder.entries) if append else 0
+        self.builder = imported.draft(self.builder, append=append)
+        unknown = sum(1 for entry in imported.entries if not entry.known)
+        syntax = sum(1 for entry in imported.entries if entry.is_syntax)
+        self.refresh_builder(cursor=first_new)
         self.show_builder()
         flagged = f", {unknown} unknown (flagged ?)" if unknown else ""
+        kept = f", {syntax} kept as written (syntax)" if syntax else ""
+        settings = "; settings taken from it" if imported.settings is not None else ""
         undo = (
             f"; it replaced {counted(replaced, 'entry', 'entries')}: ctrl+z brings them back"
             if replaced
-            else ""
+            else "; ctrl+z undoes it"
         )
-        self.notify(f"pasted {counted(len(entries), 'tag')}{flagged}{undo}", timeout=8 if replaced else 4)
+        how = "added" if append else "pasted"
+        self.notify(
+            f"{how} {counted(len(imported.entries), 'entry', 'entries')}{flagged}{kept}{settings}{undo}",
+            timeout=8 if replaced else 4,
+        )
 
     # ------------------------------------------------------------ blends
 
@@ -1253,7 +1600,7 @@ class ExplorerApp(App[int]):
             spec = prompt_actions.preview_spec(
                 prompt, negative, trigger, self.builder.settings, self.preview_model
             )
-        except FeatureUnavailable as missing:
+        except AidxlError as missing:  # kb.workbench.jobs.JobRefused: what to do first
             self.notify(str(missing), severity="warning", timeout=6)
             return
         self.preview_running = True
@@ -1317,7 +1664,7 @@ class ExplorerApp(App[int]):
             return
         try:
             request = sheet_request(self.builder, self.preview_model)
-        except FeatureUnavailable as missing:
+        except AidxlError as missing:  # kb.workbench.jobs.JobRefused: what to do first
             self.notify(str(missing), severity="warning", timeout=6)
             return
         self.sheet_running = True
@@ -1438,10 +1785,30 @@ class ExplorerApp(App[int]):
         else:
             self.show_builder()
 
+    def builder_has_focus(self) -> bool:
+        """The builder is shown and a widget of it has the focus: the switch has completed."""
+        if not self.screen_stack or not self.in_builder:
+            return False
+        focused = self.screen_stack[0].focused
+        return focused is not None and self.ui("#builder-view") in focused.ancestors_with_self
+
+    def action_builder_copy(self, which: str) -> None:
+        """y / Y / c in the builder (ctrl+y copies the positive prompt anywhere)."""
+        self.action_copy(which)
+
+    @on(ResultsTable.TypedText)
+    @on(DetailPane.TypedText)
+    def typed_elsewhere(self, message: ResultsTable.TypedText | DetailPane.TypedText) -> None:
+        """Text typed while the results or the forms have the focus goes into the search box."""
+        search = self.ui("#search", Input)
+        self.screen_stack[0].set_focus(search)
+        search.insert_text_at_cursor(message.text)
+
     def show_builder(self) -> None:
         self.ui("#views", ContentSwitcher).current = "builder-view"
         entries = self.ui(EntriesTable)
-        entries.focus()
+        # At once, not after the keys already queued: the next key goes to the view now shown.
+        self.screen_stack[0].set_focus(entries)
         # Its rows were laid out while hidden: once shown, the cursor's entry is scrolled into view.
         self.call_after_refresh(entries.scroll_cursor_into_view)
         self.update_topbar()
@@ -1450,7 +1817,7 @@ class ExplorerApp(App[int]):
 
     def show_search(self) -> None:
         self.ui("#views", ContentSwitcher).current = "search-view"
-        self.ui("#search", Input).focus()
+        self.screen_stack[0].set_focus(self.ui("#search", Input))  # at once (see show_builder)
         self.update_topbar()
         self.update_status()
         self.refresh_bindings()
@@ -1474,13 +1841,13 @@ class ExplorerApp(App[int]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for title, help_text, action in prompt_actions.PALETTE_ENTRIES:
+        for title, help_text, action in (*prompt_actions.PALETTE_ENTRIES, *BROWSE_PALETTE_ENTRIES):
             yield SystemCommand(title, help_text, lambda action=action: self.run_palette_action(action))
 
     def run_palette_action(self, action: str) -> None:
         builder_action = action.split("(")[0] in self.BUILDER_ONLY_ACTIONS or action.startswith(
             ("copy('negative')", "copy('both')", "builder_")
-        )
+        )  # (a palette action runs without check_action: the builder is shown and focused first)
         if builder_action and not self.in_builder:
             self.show_builder()
         elif action.split("(")[0] in self.SEARCH_ONLY_ACTIONS and self.in_builder:

@@ -13,25 +13,26 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from kb.errors import AidxlError
+from kb.settings import SAMPLER_PRESETS, check_cfg, check_size, check_steps, parse_aspect
+from kb.settings import size_for_aspect as kb_size_for_aspect
 from tui.state.builder import GenerationSettings
-from tui.state.features import FeatureUnavailable, optional_module
 
 ASPECTS: tuple[str, ...] = ("1:1", "2:3", "3:2", "3:4", "4:3", "9:16", "16:9")
-SAMPLERS: tuple[tuple[str, int], ...] = (("Euler a", 28), ("DPM++ 2M Karras", 35))
+# (name, default steps): kb.settings' presets, the one list of samplers
+SAMPLERS: tuple[tuple[str, int], ...] = tuple(
+    (preset.name, preset.default_steps) for preset in SAMPLER_PRESETS.values()
+)
 
 
 def size_for_aspect(aspect: str) -> tuple[int, int]:
-    settings = optional_module("kb.settings", "size presets")
-    width, height = settings.size_for_aspect(*settings.parse_aspect(aspect))
-    return int(width), int(height)
+    return kb_size_for_aspect(*parse_aspect(aspect))
 
 
 def check_settings(settings: GenerationSettings) -> list[str]:
     """kb.settings' checks: raises AidxlError for values the model cannot take, returns warnings."""
-    kb_settings = optional_module("kb.settings", "settings checks")
-    warnings = kb_settings.check_size(settings.width, settings.height)
-    warnings += kb_settings.check_steps(settings.sampler, settings.steps)
-    warnings += kb_settings.check_cfg(settings.cfg)
+    warnings = check_size(settings.width, settings.height)
+    warnings += check_steps(settings.sampler, settings.steps)
+    warnings += check_cfg(settings.cfg_scale)
     return [str(warning.message) for warning in warnings]
 
 
@@ -67,7 +68,7 @@ class SettingsScreen(ModalScreen[GenerationSettings | None]):
                 yield Input(str(self.settings.steps), id="steps", type="integer")
             with Horizontal(classes="field"):
                 yield Label("CFG")
-                yield Input(f"{self.settings.cfg:g}", id="cfg", type="number")
+                yield Input(f"{self.settings.cfg_scale:g}", id="cfg", type="number")
             with Horizontal(classes="field"):
                 yield Label("seed")
                 yield Input(str(self.settings.seed), id="seed", type="integer")
@@ -77,7 +78,7 @@ class SettingsScreen(ModalScreen[GenerationSettings | None]):
         if event.select.id == "aspect" and isinstance(event.value, str):
             try:
                 width, height = size_for_aspect(event.value)
-            except (FeatureUnavailable, AidxlError) as error:
+            except AidxlError as error:
                 self.query_one("#settings-message", Static).update(Text(str(error)))
                 return
             self.query_one("#size", Input).value = f"{width}x{height}"
@@ -113,7 +114,7 @@ class SettingsScreen(ModalScreen[GenerationSettings | None]):
             height=height,
             sampler=str(sampler),
             steps=steps,
-            cfg=cfg,
+            cfg_scale=cfg,
             seed=int(self.query_one("#seed", Input).value or 0),
         )
 

@@ -1,7 +1,8 @@
 """What the explorer's actions do, apart from the screen: copy, export, paste, fixes, previews.
 
-No textual here; the app calls these and shows the result. Each function that needs a `kb`
-module that has not landed raises `FeatureUnavailable` with a one-line reason.
+No textual here; the app calls these and shows the result. The builder's model, paste, fixes and
+jobs are `kb.workbench`'s; this module names them for the explorer and adds what only the explorer
+does (the palette, favourites, clipboard fallback, exports).
 """
 
 from __future__ import annotations
@@ -11,20 +12,24 @@ import shlex
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from kb.errors import AidxlError
-from kb.knowledge.tagforms import to_canonical, to_plain_form, unescape_a1111
+from kb.generate.cache import find_previews
+from kb.knowledge.tagforms import unescape_a1111
 from kb.paths import state_dir
-from kb.prompt.infotext import pasted_prompt
-from kb.schema import KIND_OF_CATEGORY, Category, TriggerKind
-from tui.state.builder import FALLBACK_NEGATIVE, BuilderEntry, BuilderState, GenerationSettings
-from tui.state.features import FeatureUnavailable, optional_module
+from kb.usage import record_copy, record_prompt
+from kb.workbench.defaults import default_negative
+from kb.workbench.fixes import apply_fix, entry_for_span, fixed_tag, lint_fixes_of_unknown_entries, tag_at
+from kb.workbench.importing import ImportedPrompt, import_source
+from kb.workbench.jobs import PreviewOutcome, PreviewSpec, prepare, preview_spec, run_preview
+from kb.workbench.linting import lint_context
+from tui.state.builder import BuilderState
 from tui.state.rendering import CatalogContext, RenderedPrompt
 from tui.state.searching import ResultRow, run_search
 
@@ -81,8 +86,14 @@ PALETTE_ENTRIES: tuple[tuple[str, str, str], ...] = (
     ("Toggle styles first / appended", "Appended styles are gentler", "toggle_option('styles_appended')"),
     ("Edit the negative prompt", "Empty restores the model page's default", "edit_negative"),
     ("Generation settings", "Size preset, sampler, steps, CFG, seed", "settings"),
-    ("Paste a prompt", "Parse an A1111 prompt into the builder (ctrl+z undoes)", "paste_prompt"),
-    ("Undo", "Builder: bring back the prompt before the last paste, load or removal", "builder_undo"),
+    (
+        "Paste a prompt",
+        "A prompt, infotext or PNG path into the builder as written (append or replace)",
+        "paste_prompt",
+    ),
+    ("Undo", "Builder: undo the last edit (ctrl+z)", "builder_undo"),
+    ("Redo", "Builder: redo what undo took back (Z, ctrl+shift+z)", "builder_redo"),
+    ("Edit entry text", "Builder: edit the highlighted entry as prompt text (i)", "builder_edit_entry"),
     ("Save style blend", "Save the style entries as a named blend", "save_blend"),
     ("Load style blend", "Replace the style entries by a saved blend", "load_blend"),
     ("Save prompt", "Save the builder under a name", "save_prompt"),
@@ -100,16 +111,6 @@ PALETTE_ENTRIES: tuple[tuple[str, str, str], ...] = (
     ("Reload catalog", "Open the catalog again after an ingest", "reload_catalog"),
     ("Toggle dark / light theme", "Switch between the dark and light theme", "toggle_theme"),
 )
-
-
-def default_negative() -> str:
-    """The model page's negative prompt from kb's curated data (fallback: the same text inline)."""
-    try:
-        from kb.knowledge.curated import load_negative_prompt
-
-        return load_negative_prompt().text
-    except (ImportError, AidxlError):
-        return FALLBACK_NEGATIVE
 
 
 def ingest_arguments(cwd: Path | None = None) -> list[str]:
@@ -194,7 +195,7 @@ def parameters_text(state: BuilderState, rendered: RenderedPrompt) -> str:
     settings = state.settings
     return (
         f"{rendered.positive}\nNegative prompt: {rendered.negative}\n"
-        f"Steps: {settings.steps}, Sampler: {settings.sampler}, CFG scale: {settings.cfg:g}, "
+        f"Steps: {settings.steps}, Sampler: {settings.sampler}, CFG scale: {settings.cfg_scale:g}, "
         f"Seed: {settings.seed}, Size: {settings.width}x{settings.height}"
     )
 
@@ -210,7 +211,7 @@ def export_prompt(
         document = {
             "positive": rendered.positive,
             "negative": rendered.negative,
-            "settings": dict(state.settings.__dict__),
+            "settings": state.settings.to_json(),
             "builder": state.to_json(),
         }
         path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -222,16 +223,12 @@ def export_prompt(
 
 def record_usage(state: BuilderState, action: str) -> None:
     """Feed the search's usage bias (kb.usage): entries of a copied or exported prompt."""
-    try:
-        usage = optional_module("kb.usage", "usage bias", needs="record_copy")
-    except FeatureUnavailable:
-        return
     texts = [entry.text for entry in state.entries if entry.known]
     try:
         if action == "copy":
-            usage.record_copy(texts)
+            record_copy(texts)
         else:
-            usage.record_prompt(texts)
+            record_prompt(texts)
     except (AidxlError, OSError, sqlite3.Error):
         return  # the bias is a nicety; never fail a copy over it
 
@@ -240,141 +237,20 @@ def record_usage(state: BuilderState, action: str) -> None:
 
 
 def catalog_context(cursor: duckdb.DuckDBPyConnection | None, index: Any) -> CatalogContext | None:
-    """Lint against the catalog (known tags, verified triggers) with the search's suggestions."""
-    if cursor is None:
-        return None
-    try:
-        tagview = optional_module("kb.prompt.tagview", "the tag view", needs="CatalogMatcher")
-    except FeatureUnavailable:
-        return None
-
-    def suggest(text: str) -> list[str]:
-        return [hit.prompt for hit in index.search(text, limit=3)] if index is not None else []
-
-    return CatalogContext(tagview.CatalogMatcher(cursor), suggest)
+    """Lint against the catalog (known tags, verified triggers) with the search's suggestions:
+    the same context `aidxl prompt lint` and `aidxl prompt import` use (kb.workbench.linting)."""
+    return lint_context(cursor, index)
 
 
-def tag_at(positive: str, start: int, end: int | None = None) -> Any:
-    """The tag of the rendered prompt that the span [start, end) is most about (brackets included)."""
-    tagview = optional_module("kb.prompt.tagview", "the tag view", needs="split_tags")
-    stop = start if end is None else end
-    best, best_overlap = None, -1
-    for tag in tagview.split_tags(positive):
-        overlap = min(stop, tag.outer_end) - max(start, tag.outer_start)
-        if stop == start and tag.outer_start <= start <= tag.outer_end:
-            overlap = 0  # an empty span inside the tag
-        if overlap > best_overlap and (overlap > 0 or tag.outer_start <= start <= tag.outer_end):
-            best, best_overlap = tag, overlap
-    return best
-
-
-def entry_for_span(state: BuilderState, positive: str, start: int, end: int) -> int | None:
-    """The builder entry a finding's span of the rendered prompt is about."""
-    tag = tag_at(positive, start, end)
-    if tag is None:
-        return None
-    key = to_canonical(tag.text)
-    for position, entry in enumerate(state.entries):
-        if to_canonical(entry.text) == key:
-            return position
-    return None
-
-
-def fixed_tag(positive: str, finding: Any) -> tuple[str, float] | None:
-    """(entry text, weight) that the finding's fix gives the tag it is about: the fix is applied to
-    the rendered tag, which is read back with `kb.prompt.tagview` (so the text and weight are exactly the
-    fixed prompt's); ("", 1.0) when the fix removes the tag; None without a fix or a tag."""
-    fix = getattr(finding, "fix", None)
-    tag = tag_at(positive, finding.start, finding.end) if fix is not None else None
-    if tag is None:
-        return None
-    tagview = optional_module("kb.prompt.tagview", "the tag view")
-    # Parts of the tag outside the finding's span stay; a span wider than the tag replaces all of it.
-    before = positive[tag.outer_start : max(tag.outer_start, finding.start)]
-    after = positive[min(tag.outer_end, finding.end) : tag.outer_end]
-    fixed_tags = tagview.split_tags(before + str(fix) + after)
-    if not fixed_tags:
-        return "", 1.0
-    return unescape_a1111(fixed_tags[0].text), float(fixed_tags[0].weight)
-
-
-def apply_fix(state: BuilderState, positive: str, finding: Any) -> int | None:
-    """Apply a finding's fix (`fixed_tag`) to the entry it is about. Returns the entry's index,
-    or None when the finding has no fix or is about no single entry."""
-    index = entry_for_span(state, positive, finding.start, finding.end)
-    fixed = fixed_tag(positive, finding) if index is not None else None
-    if index is None or fixed is None:
-        return None
-    text, weight = fixed
-    if not text:
-        state.remove(index)
-        return max(0, index - 1)
-    state.replace_text(index, text)
-    state.set_weight(index, weight)
-    return index
-
-
-SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
-
-
-def lint_fixes_of_unknown_entries(
-    state: BuilderState, rendered: RenderedPrompt
-) -> tuple[tuple[int, str], ...]:
-    """(entry index, the text the linter's fix gives it; "" when the fix removes it) for the
-    entries the catalog lacks that a finding other than `unknown-tag` covers (`masterpiece` →
-    `amazing quality`): the builder shows that as its "did you mean", the linter being the one
-    source of the advice. `unknown-tag` suggests what the entry's own suggestions say (the search)."""
-    fixes: dict[int, str] = {}
-    findings = sorted(rendered.findings, key=lambda finding: SEVERITY_RANK.get(str(finding.severity), 3))
-    for finding in findings:
-        if getattr(finding, "fix", None) is None or finding.code == "unknown-tag":
-            continue
-        index = entry_for_span(state, rendered.positive, finding.start, finding.end)
-        if index is None or index in fixes or state.entries[index].known:
-            continue
-        fixed = fixed_tag(rendered.positive, finding)
-        if fixed is not None:
-            fixes[index] = fixed[0]
-    return tuple(sorted(fixes.items()))
-
-
-def entry_from_prompt_tag(tag: Any, suggestions: tuple[str, ...] = ()) -> BuilderEntry:
-    """A tag read from a pasted prompt → a builder entry in the catalog's own form."""
-    match = tag.match
-    weight = round(float(tag.weight), 2)
-    if str(match.kind) == "unknown":
-        return BuilderEntry(unescape_a1111(tag.text), "unknown", weight, None, False, suggestions)
-    text = str(match.trigger) if match.trigger is not None else to_plain_form(str(match.tag))
-    kind = match.trigger_kind
-    if kind is None and match.category is not None:
-        kind = KIND_OF_CATEGORY.get(Category(match.category), TriggerKind.GENERAL).value
-    return BuilderEntry(text, str(kind or "general"), weight, match.tag, True)
-
-
-def parse_pasted_prompt(
-    text: str, connection: duckdb.DuckDBPyConnection | None, index: Any
-) -> tuple[list[BuilderEntry], str | None]:
-    """An A1111 prompt, or a whole infotext (a `Negative prompt:` line, a settings line: kb.prompt.infotext)
-    → builder entries, weights kept, and the negative prompt when it has one."""
-    tagview = optional_module("kb.prompt.tagview", "pasting a prompt")
-    positive_text, infotext = pasted_prompt(text)
+def import_pasted(text: str, connection: duckdb.DuckDBPyConnection | None, index: Any) -> ImportedPrompt:
+    """A pasted prompt, infotext or PNG path → what the builder would hold (kb.workbench.importing,
+    the function `aidxl prompt import` prints). Raises PromptImportError for a PNG without a prompt."""
     cursor = connection.cursor() if connection is not None else None
     try:
-        matcher = tagview.CatalogMatcher(cursor) if cursor is not None else None
-        tags = tagview.split_tags(positive_text.strip(), matcher)
+        return import_source(text, lint_context(cursor, index))
     finally:
         if cursor is not None:
             cursor.close()
-    entries: list[BuilderEntry] = []
-    for tag in tags:
-        suggestions: tuple[str, ...] = ()
-        if str(tag.match.kind) == "unknown" and index is not None:
-            suggestions = tuple(hit.prompt for hit in index.search(unescape_a1111(tag.text), limit=3))
-        entry = entry_from_prompt_tag(tag, suggestions)
-        if not any(existing.text == entry.text for existing in entries):
-            entries.append(entry)
-    negative = infotext.negative_prompt.strip() if infotext is not None else ""
-    return entries, negative or None
 
 
 # ---------------------------------------------------------------- previews
@@ -386,98 +262,22 @@ def explorer_error_line(error: BaseException) -> str:
     return str(getattr(error, "without_flags", None) or error)
 
 
-@dataclass(frozen=True)
-class PreviewSpec:
-    """What the user asked to preview: a trigger (on the engine's default base) or a built prompt."""
-
-    prompt: str  # the built positive prompt; "" when previewing a trigger
-    negative: str
-    trigger: str | None
-    settings: GenerationSettings
-    model_flag: str | None  # `tiny-random`, a path, or None for $AIDXL_MODEL / the config file
-
-
-@dataclass(frozen=True)
-class PreviewOutcome:
-    image_path: Path
-    thumbnail_path: Path
-    message: str
-    cached: bool
-
-
-def preview_spec(
-    prompt: str, negative: str, trigger: str | None, settings: GenerationSettings, model_flag: str | None
-) -> PreviewSpec:
-    optional_module("kb.generate.preview", "previews", needs="prepare_preview")
-    if not prompt and trigger is None:
-        raise FeatureUnavailable("nothing to preview: the prompt is empty")
-    return PreviewSpec(prompt, negative, trigger, settings, model_flag)
-
-
-def prepare(spec: PreviewSpec) -> Any:
-    """The engine's request, model and cache digest; no torch (kb.generate.preview)."""
-    preview = optional_module("kb.generate.preview", "previews", needs="prepare_preview")
-    loading = optional_module("kb.generate.loading", "previews", needs="resolve_model_source")
-    source = loading.resolve_model_source(spec.model_flag)
-    settings = spec.settings
-    size = None if source.kind == "tiny" else (settings.width, settings.height)
-    common = {
-        "seed": settings.seed,
-        "sampler": settings.sampler,
-        "steps": settings.steps,
-        "cfg_scale": settings.cfg,
-        "size": size,
-    }
-    if spec.trigger is not None:
-        options = preview.PreviewOptions(trigger=spec.trigger, **common)
-    else:
-        options = preview.PreviewOptions(trigger=spec.prompt, base="", negative=spec.negative, **common)
-    return preview.prepare_preview(options, model=spec.model_flag)
-
-
-def run_preview(
-    spec: PreviewSpec,
-    on_step: Callable[[int, int], object],  # its result is ignored
-    should_cancel: Callable[[], bool],
-    loaded_models: dict[str, Any],
-) -> PreviewOutcome:
-    """Serve from the cache, else load the model (torch imported here, first time only) and generate."""
-    preview = optional_module("kb.generate.preview", "previews", needs="cached_preview")
-    prepared = prepare(spec)
-    cached = preview.cached_preview(prepared)
-    if cached is not None:
-        return PreviewOutcome(
-            cached.png_path, cached.thumbnail_path, f"preview (cached): {cached.png_path}", True
-        )
-    from kb.generate import engine, loading
-    from kb.generate.extra import require_generation_extra
-
-    require_generation_extra()  # the CLI's sentence when torch & co. are missing, before any loading
-    model_key = prepared.identity.model_hash
-    if model_key not in loaded_models:
-        device = loading.choose_device(prepared.source, allow_cpu=False)
-        loaded_models.clear()  # one model in memory at a time
-        loaded_models[model_key] = loading.load_model(prepared.source, device, prepared.identity)
-    model = loaded_models[model_key]
-
-    def report_step(progress: Any) -> None:
-        on_step(progress.step, progress.total)
-
-    result = engine.generate_preview(
-        model,
-        prepared.request,
-        on_step=report_step,
-        should_cancel=should_cancel,
-    )
-    label = " (random test weights)" if result.random_weights else ""
-    return PreviewOutcome(result.png_path, result.thumbnail_path, f"preview{label}: {result.png_path}", False)
-
-
 def cached_thumbnail(trigger: str) -> Path | None:
     """The newest cached preview thumbnail of a trigger, without torch; None when there is none."""
-    try:
-        cache = optional_module("kb.generate.cache", "cached previews", needs="find_previews")
-    except FeatureUnavailable:
-        return None
-    previews = cache.find_previews(trigger)
+    previews = find_previews(trigger)
     return Path(previews[0].thumbnail_path) if previews else None
+
+
+__all__ = [
+    "PreviewOutcome",
+    "PreviewSpec",
+    "apply_fix",
+    "default_negative",
+    "entry_for_span",
+    "fixed_tag",
+    "lint_fixes_of_unknown_entries",
+    "prepare",
+    "preview_spec",
+    "run_preview",
+    "tag_at",
+]

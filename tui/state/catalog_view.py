@@ -17,7 +17,7 @@ from kb.knowledge.tagforms import to_canonical, unescape_a1111
 
 if TYPE_CHECKING:
     from kb.catalog import SourceRef
-    from kb.knowledge.author_tables import TagImplications
+    from kb.knowledge.author_tables import AuthorTables, TagImplications
     from kb.knowledge.character_info import CharacterInfo
 
 RELATED_LIMIT = 8
@@ -60,6 +60,33 @@ class EntryDetail:
     def features_known(self) -> bool:
         features = self.character.features if self.character is not None else None
         return features is not None and bool(features.appearance or features.outfit)
+
+
+_TAG_FACTS_QUERY = """
+    SELECT
+        (SELECT list(alias ORDER BY alias) FROM (
+            SELECT DISTINCT alias FROM aliases WHERE tag_id = $tag_id ORDER BY alias LIMIT 12)),
+        (SELECT list((s.file_name, ts.count) ORDER BY s.source_id)
+            FROM tag_sources ts JOIN sources s USING (source_id) WHERE ts.tag_id = $tag_id),
+        (SELECT copyright FROM characters WHERE tag_id = $tag_id)
+"""
+
+
+_implication_tags_of: list[tuple[AuthorTables, frozenset[str]]] = []  # the latest catalog's
+
+
+def _implication_tags(cursor: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """Every tag that implies or is implied by another in the author's table (this catalog's)."""
+    from kb.knowledge.author_tables import shared_author_tables
+
+    tables = shared_author_tables(cursor)
+    for known, tags in _implication_tags_of:
+        if known is tables:
+            return tags
+    implied = (tag for targets in tables.implications.values() for tag in targets)
+    tags = frozenset(tables.implications) | frozenset(implied)
+    _implication_tags_of[:] = [(tables, tags)]  # one catalog at a time, as the tables themselves
+    return tags
 
 
 def load_detail(
@@ -107,50 +134,47 @@ def _load_detail(cursor: duckdb.DuckDBPyConnection, prompt: str, kind: str, tag:
     related: tuple[str, ...] = ()
     related_label = "related"
     if tag_id is not None:
-        aliases = tuple(
-            row[0]
-            for row in cursor.execute(
-                "SELECT DISTINCT alias FROM aliases WHERE tag_id = ? ORDER BY alias LIMIT 12", [tag_id]
-            ).fetchall()
-        )
-        counts = tuple(
-            (str(row[0]), int(row[1]))
-            for row in cursor.execute(
-                "SELECT s.file_name, ts.count FROM tag_sources ts JOIN sources s USING (source_id) "
-                "WHERE ts.tag_id = ? ORDER BY s.source_id",
-                [tag_id],
-            ).fetchall()
-        )
-        character_row = cursor.execute(
-            "SELECT copyright, qualifier FROM characters WHERE tag_id = ?", [tag_id]
-        ).fetchone()
+        # One round trip for the tag's aliases, posts per source and series (a query costs
+        # milliseconds on a busy machine: the detail follows the cursor, bench/tui.py).
+        found = cursor.execute(_TAG_FACTS_QUERY, {"tag_id": tag_id}).fetchone()
+        alias_list, count_list, series = found if found is not None else (None, None, None)
+        aliases = tuple(str(alias) for alias in alias_list or ())
+        counts = tuple((str(file_name), int(count)) for file_name, count in count_list or ())
+        character_row = (series,) if series is not None else None  # a series' characters relate
         if character_row is not None:
             copyright_name = character_row[0]
             if copyright_name:
-                related_label = f"more from {copyright_name}"
+                related_label = f"more from {copyright_name.replace('_', ' ')}"
                 related = tuple(
                     row[0]
                     for row in cursor.execute(
                         "SELECT t.prompt FROM characters c JOIN tags t USING (tag_id) "
-                        "WHERE c.copyright = ? AND c.tag_id <> ? ORDER BY t.count DESC LIMIT ?",
+                        "WHERE c.copyright = ? AND c.tag_id <> ? ORDER BY t.count DESC, t.name LIMIT ?",
                         [copyright_name, tag_id, RELATED_LIMIT],
                     ).fetchall()
                 )
-    if not related and kind != "character":
-        related_label = f"other {kind.replace('_', ' ')} triggers"
+    if kind == "copyright" and tag_row is not None:
+        # Real relations only (a copyright's own characters); never a list of unrelated triggers.
+        related_label = "its most posted characters"
         related = tuple(
             row[0]
             for row in cursor.execute(
-                "SELECT tr.text FROM triggers tr LEFT JOIN tags t USING (tag_id) "
-                "WHERE tr.kind = ? AND tr.text <> ? "
-                "ORDER BY tr.verified DESC, tr.rank NULLS LAST, t.count DESC NULLS LAST LIMIT ?",
-                [kind, text, RELATED_LIMIT],
+                "SELECT t.prompt FROM characters c JOIN tags t USING (tag_id) "
+                "WHERE c.copyright = ? ORDER BY t.count DESC, t.name LIMIT ?",
+                [tag_row[1], RELATED_LIMIT],
             ).fetchall()
         )
     tag_name = tag_row[1] if tag_row else tag
     character = character_info(cursor, tag_name) if kind == "character" and tag_name else None
     forms = character_syntax_forms(character) if character is not None else base_syntax_forms(prompt)
-    implications = implications_of(cursor, tag_name) if tag_name else None
+    # Most tags (every style, most characters) are in no implication: the author's tables, read
+    # once per catalog, say so without the four queries of `implications_of`.
+    known_tag = tag_row is not None
+    implications = (
+        implications_of(cursor, tag_name)
+        if tag_name and not (known_tag and tag_name not in _implication_tags(cursor))
+        else None
+    )
     copyright_tag = tag_name if kind == "copyright" else copyright_name
     copyright_characters = 0
     if copyright_tag:
@@ -196,4 +220,32 @@ def character_syntax_forms(character: CharacterInfo) -> tuple[SyntaxForm, ...]:
         SyntaxForm("plain", forms.plain),
         SyntaxForm("sentence", forms.sentence),
         SyntaxForm("1 prefix", forms.prefixed),
+    )
+
+
+SENTENCE_NOUNS = ("girl", "boy")
+
+
+def other_noun(noun: str) -> str:
+    """The sentence's other noun: girl ↔ boy."""
+    return "boy" if noun == "girl" else "girl"
+
+
+def sentence_with_noun(sentence: str, noun: str) -> str:
+    """`a girl named ganyu …` with `noun` in place of its noun (kb.knowledge.characters builds
+    every sentence as `a {noun} named …`)."""
+    for known in SENTENCE_NOUNS:
+        lead = f"a {known} named "
+        if sentence.startswith(lead):
+            return f"a {noun} named " + sentence[len(lead) :]
+    return sentence
+
+
+def forms_with_noun(detail: EntryDetail, noun: str | None) -> tuple[SyntaxForm, ...]:
+    """The detail's forms, the sentence with `noun` (None: as the sources say)."""
+    if noun is None:
+        return detail.forms
+    return tuple(
+        SyntaxForm(form.label, sentence_with_noun(form.text, noun)) if form.label == "sentence" else form
+        for form in detail.forms
     )

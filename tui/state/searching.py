@@ -1,8 +1,12 @@
 """The search the explorer runs on each keystroke: `kb.search` hits as rows for the results table.
 
-Filters: a trigger kind (F2–F9), the AIDXL-likely tiers (ctrl+l: verified and the model author's
-vocabulary), and a copyright's characters (ctrl+s from a copyright's or a character's detail:
-`kb.knowledge.copyrights`, most posted first; typing then searches among them).
+Filters: a trigger kind (F2–F9), the trigger tiers (ctrl+l: the AIDXL-likely tiers, verified and the
+model author's vocabulary; again: verified only), and a copyright's characters (ctrl+s or Enter on
+a copyright: `kb.knowledge.copyrights`, most posted first; typing then searches among them).
+
+Every list comes in pages (`ResultPage`: the rows and how many exist in all): a query's hits, an
+empty box's listing of a kind or tier, a copyright's characters. The table asks for the next page
+as its cursor nears the end, so no list stops silently at a cap.
 """
 
 from __future__ import annotations
@@ -19,12 +23,11 @@ from kb.schema import Category, TriggerKind, TriggerTier
 from tui.state.features import optional_module
 
 RESULT_LIMIT = 100
-# An empty search box under a filter lists this many entries at most (the table draws visible rows only).
-BROWSE_LIMIT = 1000
-# A copyright's characters listed at most (Touhou has ~1,000; the table draws only visible rows).
-COPYRIGHT_LISTING_LIMIT = 2000
+# Rows per page of every list: the first on a keystroke, the next as the cursor nears the end.
+PAGE_SIZE = RESULT_LIMIT
 # The AIDXL-likely filter: triggers verified as the model's own, or in its author's caption vocabulary.
 LIKELY_TIERS: frozenset[str] = frozenset({str(TriggerTier.VERIFIED), str(TriggerTier.AUTHOR)})
+VERIFIED_TIERS: frozenset[str] = frozenset({str(TriggerTier.VERIFIED)})
 
 # Filter chips: (label, key, kb kind or None for all).
 KIND_FILTERS: tuple[tuple[str, str, str | None], ...] = (
@@ -36,6 +39,18 @@ KIND_FILTERS: tuple[tuple[str, str, str | None], ...] = (
     ("char", "f7", "character"),
     ("copy", "f8", "copyright"),
     ("gen", "f9", "general"),
+)
+
+
+# Command palette entries of browsing (title, help, action): the keys' actions, by name.
+BROWSE_PALETTE_ENTRIES: tuple[tuple[str, str, str], ...] = (
+    ("Keep the search after Enter", "On / off: Enter clears the box, or not", "toggle_keep_search"),
+    ("Copy the A1111 form", "Of the highlighted result (alt+a)", "copy_form('A1111')"),
+    ("Copy the plain form", "Of the highlighted result (alt+p)", "copy_form('plain')"),
+    ("Copy the sentence form", "`a girl named …` of the character (alt+s)", "copy_form('sentence')"),
+    ("Copy the 1-prefixed form", "`1 …` of the highlighted character (alt+o)", "copy_form('1 prefix')"),
+    ("Sentence: girl / boy", "The sentence form's noun (alt+g)", "toggle_sentence_noun"),
+    ("Choose a form", "Focus the detail pane's forms (tab)", "focus_forms"),
 )
 
 
@@ -53,6 +68,7 @@ class ResultRow:
     alias: str | None  # the alias that matched, shown as `alias → prompt`
     verdict: str | None  # recognition verdict (Yes / Unsure / No) when known
     tier: str = str(TriggerTier.DANBOORU)  # TriggerTier: verified | author | danbooru
+    description: str | None = None  # a curated trigger's one line (painting styles), shown dim
 
     @property
     def key(self) -> str:
@@ -72,6 +88,22 @@ class SearchFilter:
     kind: str | None = None  # a TriggerKind value; None: every kind
     likely: bool = False  # only verified and author-tier triggers
     copyright: str | None = None  # canonical copyright tag: only its characters
+    verified: bool = False  # only verified triggers (ctrl+l's second step)
+
+    @property
+    def tiers(self) -> frozenset[str] | None:
+        """The trigger tiers kept: verified only, the AIDXL-likely ones, or every tier (None)."""
+        if self.verified:
+            return VERIFIED_TIERS
+        return LIKELY_TIERS if self.likely else None
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    """One page of a list and how many entries the whole list has (None: not counted)."""
+
+    rows: list[ResultRow]
+    total: int | None
 
 
 @dataclass(frozen=True)
@@ -81,7 +113,6 @@ class CopyrightScope:
     tag: str  # canonical: genshin_impact
     total: int  # its characters in the catalog
     members: frozenset[str]  # their canonical tags: typing searches among them
-    listing: tuple[ResultRow, ...]  # most posted first, every tier (the likely filter picks among them)
 
     @property
     def label(self) -> str:
@@ -96,9 +127,11 @@ def run_search(
     likely: bool = False,
     members: frozenset[str] | None = None,
     limit: int = RESULT_LIMIT,
+    tiers: frozenset[str] | None = None,
 ) -> list[ResultRow]:
-    """The best hits for `query`: of `kind`, of the likely tiers, among `members` (character tags)."""
-    tiers = LIKELY_TIERS if likely else None
+    """The best hits for `query`: of `kind`, of the likely tiers (or `tiers`), among `members`
+    (character tags)."""
+    tiers = tiers if tiers is not None else LIKELY_TIERS if likely else None
     if members is None:
         kinds = (kind,) if kind is not None else None
         hits = index.search(query, limit=limit, kinds=kinds, tiers=tiers)
@@ -117,21 +150,71 @@ def run_search(
     return [row_from_hit(hit, verdicts.get(str(hit.text))) for hit in hits]
 
 
+def search_page(
+    index: Any,
+    query: str,
+    search_filter: SearchFilter,
+    members: frozenset[str] | None = None,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+) -> ResultPage:
+    """Hits `offset` to `offset + limit` of `query` under the filters, and how many match in all.
+
+    The search ranks from the top each time (it stops after `offset + limit` entries, in the same
+    order as a shorter search), so a page is the tail of a longer search. The total is counted
+    (`kb.search.counting`) only when the page is full; among a copyright's characters it is not.
+    """
+    limit = limit or PAGE_SIZE  # read at call time: tests page through small lists with a small page
+    tiers = search_filter.tiers
+    found = run_search(
+        index, query, search_filter.kind, members=members, limit=offset + limit, tiers=tiers
+    )
+    rows = found[offset:]
+    if len(found) < offset + limit:
+        return ResultPage(rows, len(found))
+    if members is not None:
+        return ResultPage(rows, None)
+    from kb.search.counting import count_matches
+
+    kinds = (search_filter.kind,) if search_filter.kind is not None else None
+    total = count_matches(index, query, kinds=kinds, tiers=tiers)
+    return ResultPage(rows, max(total, len(found)))
+
+
 def load_copyright_scope(connection: duckdb.DuckDBPyConnection, copyright_tag: str) -> CopyrightScope:
-    """A copyright's characters, most posted first (`kb.knowledge.copyrights`), as rows and a filter."""
-    from kb.knowledge.copyrights import character_tags_of_copyright, characters_of_copyright
+    """A copyright named by a result: its canonical tag, how many characters, their tags (a filter)."""
+    from kb.knowledge.copyrights import character_tags_of_copyright, resolve_copyright
 
     cursor = connection.cursor()
     try:
-        listing = characters_of_copyright(
-            cursor,
-            copyright_tag,
-            limit=COPYRIGHT_LISTING_LIMIT,
-        )
-        members = character_tags_of_copyright(cursor, listing.copyright.tag)
+        tag = resolve_copyright(cursor, copyright_tag).tag
+        members = character_tags_of_copyright(cursor, tag)
     finally:
         cursor.close()
-    rows = tuple(
+    return CopyrightScope(tag, len(members), members)
+
+
+def copyright_page(
+    connection: duckdb.DuckDBPyConnection,
+    scope: CopyrightScope,
+    search_filter: SearchFilter,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+) -> ResultPage:
+    """The empty box in a copyright's listing: its characters, most posted first, a page of them."""
+    from kb.knowledge.copyrights import characters_of_copyright
+
+    limit = limit or PAGE_SIZE
+    cursor = connection.cursor()
+    try:
+        listing = characters_of_copyright(
+            cursor, scope.tag, limit=limit, offset=offset, tiers=search_filter.tiers
+        )
+    finally:
+        cursor.close()
+    rows = [
         ResultRow(
             prompt=character.prompt,
             tag=character.tag,
@@ -145,18 +228,19 @@ def load_copyright_scope(connection: duckdb.DuckDBPyConnection, copyright_tag: s
             tier=character.tier,
         )
         for character in listing.characters
-    )
-    return CopyrightScope(listing.copyright.tag, listing.total, members, rows)
+    ]
+    return ResultPage(rows, listing.total)
 
 
 # One row per entry (a tag's triggers fold into its best, as the search does), best tier first,
-# then by posts: the browse list of an empty search box under a kind or the likely filter.
+# then the curated order (the quality ladder), the described triggers (the model card's painting
+# styles), then by posts: the list of an empty search box under a kind or a tier filter.
 _BROWSE_QUERY = """
     WITH wanted AS (
         SELECT tr.text, tr.kind, tr.tier, tr.verified, tr.tag_id, tr.trigger_id, tr.rank,
-               t.name, t.category, t.count
+               tr.description, t.name, t.category, t.count
         FROM triggers tr LEFT JOIN tags t USING (tag_id)
-        WHERE ($kind IS NULL OR tr.kind = $kind) AND (NOT $likely OR tr.tier IN ('verified', 'author'))
+        WHERE ($kind IS NULL OR tr.kind = $kind) AND ($tiers IS NULL OR list_contains($tiers, tr.tier))
         QUALIFY row_number() OVER (
             PARTITION BY coalesce(tr.tag_id, -tr.trigger_id)
             ORDER BY tr.verified DESC,
@@ -168,31 +252,50 @@ _BROWSE_QUERY = """
     untriggered AS (  -- a tag without any trigger is an entry of its category's kind (kb.search)
         SELECT t.prompt AS text, CASE t.category WHEN 1 THEN 'artist_style' WHEN 3 THEN 'copyright'
             WHEN 4 THEN 'character' WHEN 5 THEN 'meta' WHEN 9 THEN 'rating' ELSE 'general' END AS kind,
-            'danbooru' AS tier, false AS verified, NULL::INTEGER AS rank, t.name, t.category, t.count,
-            true AS escaped
-        FROM tags t WHERE NOT $likely AND NOT EXISTS (SELECT 1 FROM triggers tr WHERE tr.tag_id = t.tag_id)
+            'danbooru' AS tier, false AS verified, NULL::INTEGER AS rank, NULL::VARCHAR AS description,
+            NULL::BIGINT AS curated_order, t.name, t.category, t.count, true AS escaped
+        FROM tags t
+        WHERE ($tiers IS NULL OR list_contains($tiers, 'danbooru'))
+            AND NOT EXISTS (SELECT 1 FROM triggers tr WHERE tr.tag_id = t.tag_id)
     ),
     entries AS (
-        SELECT text, kind, tier, verified, rank, name, category, count, false AS escaped FROM wanted
+        SELECT text, kind, tier, verified, rank, description,
+            CASE WHEN description IS NOT NULL THEN trigger_id END AS curated_order,
+            name, category, count, false AS escaped
+        FROM wanted
         UNION ALL
         SELECT * FROM untriggered WHERE $kind IS NULL OR kind = $kind
     )
-    SELECT text, escaped, kind, tier, verified, name, category, count, count(*) OVER () AS total
+    SELECT text, escaped, kind, tier, verified, description, name, category, count, count(*) OVER () AS total
     FROM entries
     ORDER BY CASE tier WHEN 'verified' THEN 0 WHEN 'author' THEN 1 ELSE 2 END,
-        rank NULLS LAST, count DESC NULLS LAST, text
-    LIMIT $limit
+        rank NULLS LAST, curated_order NULLS LAST, count DESC NULLS LAST, text
+    LIMIT $limit OFFSET $offset
 """
 
 
-def browse_rows(
-    connection: duckdb.DuckDBPyConnection, kind: str | None, *, likely: bool, limit: int = BROWSE_LIMIT
-) -> tuple[list[ResultRow], int]:
-    """The entries of a kind (and/or the likely tiers) without a query: best tier first, then the
-    most posted; with how many there are in all."""
+def browse_page(
+    connection: duckdb.DuckDBPyConnection,
+    search_filter: SearchFilter,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+) -> ResultPage:
+    """The entries of a kind (and/or tiers) without a query: best tier first, then the curated
+    order, then the most posted; a page of them and how many there are in all."""
+    tiers = sorted(search_filter.tiers) if search_filter.tiers is not None else None
+    parameters = {"kind": search_filter.kind, "tiers": tiers, "limit": limit or PAGE_SIZE, "offset": offset}
     cursor = connection.cursor()
     try:
-        found = cursor.execute(_BROWSE_QUERY, {"kind": kind, "likely": likely, "limit": limit}).fetchall()
+        found = cursor.execute(_BROWSE_QUERY, parameters).fetchall()
+        if found:
+            total = int(found[0][-1])
+        else:  # past the end, or nothing at all: count without the page
+            counted = cursor.execute(
+                f"SELECT count(*) FROM ({_BROWSE_QUERY.rsplit('ORDER BY', 1)[0]})",
+                {key: value for key, value in parameters.items() if key not in ("limit", "offset")},
+            ).fetchone()
+            total = int(counted[0]) if counted else 0
     finally:
         cursor.close()
     rows = [
@@ -207,10 +310,11 @@ def browse_rows(
             alias=None,
             verdict=None,
             tier=str(tier),
+            description=None if description is None else str(description),
         )
-        for text, escaped, row_kind, tier, verified, name, category, count, _ in found
+        for text, escaped, row_kind, tier, verified, description, name, category, count, _ in found
     ]
-    return rows, int(found[0][-1]) if found else 0
+    return ResultPage(rows, total)
 
 
 def copyright_of_row(connection: duckdb.DuckDBPyConnection, row: ResultRow) -> str | None:
@@ -258,3 +362,86 @@ def row_from_hit(hit: Any, verdict: str | None = None) -> ResultRow:
         verdict=verdict,
         tier=str(getattr(hit, "tier", TriggerTier.VERIFIED if hit.verified else TriggerTier.DANBOORU)),
     )
+
+
+def list_page(
+    index: Any,
+    connection: duckdb.DuckDBPyConnection | None,
+    query: str,
+    search_filter: SearchFilter,
+    scope: CopyrightScope | None,
+    offset: int = 0,
+) -> ResultPage:
+    """The page from `offset` of the list the search box and filters ask for: the query's hits
+    (among the copyright's characters in a listing), else the copyright's characters, else the
+    entries of the kind or tiers."""
+    if query.strip():
+        members = scope.members if scope is not None else None
+        return search_page(index, query, search_filter, members, offset=offset)
+    if connection is None:
+        return ResultPage([], 0)
+    if scope is not None:
+        return copyright_page(connection, scope, search_filter, offset=offset)
+    return browse_page(connection, search_filter, offset=offset)
+
+
+def has_more(shown: int, total: int | None) -> bool:
+    """Whether a list of `total` entries (None: not counted, a full page) has rows past `shown`."""
+    if total is None:
+        return shown > 0 and shown % PAGE_SIZE == 0
+    return shown < total
+
+
+def next_tier_filter(likely: bool, verified: bool) -> tuple[bool, bool]:
+    """ctrl+l's steps as (likely, verified): every tier → AIDXL-likely → verified only → every tier."""
+    if verified:
+        return False, False
+    if likely:
+        return False, True
+    return True, False
+
+
+def tier_filter_suffix(search_filter: SearchFilter) -> str:
+    """The status line's word for the tier filter: ` + likely`, ` + verified`, or nothing."""
+    if search_filter.verified:
+        return " + verified"
+    return " + likely" if search_filter.likely else ""
+
+
+def results_summary(
+    shown: int,
+    total: int | None,
+    *,
+    more: bool,
+    favourites: bool,
+    listing: bool,
+    scope: CopyrightScope | None,
+) -> str:
+    """`100 of 405 results`, `30 of 30, best tier first`, `100 of 296 genshin impact characters,
+    most posted first`: how much of the list is shown, never a silent cap."""
+    if favourites:
+        return f"{shown:,} {'favourite' if shown == 1 else 'favourites'}"
+    if listing and scope is not None:
+        noun = "character" if total == 1 else "characters"
+        of = f"{total:,}" if total is not None else f"{shown:,}+"
+        return f"{shown:,} of {of} {scope.label} {noun}, most posted first"
+    if total is None:
+        counted_part = f"{shown:,}+ results" if more else f"{shown:,} {'result' if shown == 1 else 'results'}"
+    elif total == shown:
+        counted_part = f"{shown:,} {'result' if shown == 1 else 'results'}"
+        if listing:
+            counted_part = f"{shown:,} of {total:,}"
+    else:
+        counted_part = f"{shown:,} of {total:,}" + ("" if listing else " results")
+    if listing:
+        counted_part += ", best tier first"
+    return counted_part + (" (↓ for more)" if more else "")
+
+
+def empty_copyright_hint(scope: CopyrightScope, search_filter: SearchFilter) -> str:
+    """Why a copyright's listing is empty: none of its characters pass the tier filter, or none exist."""
+    if search_filter.verified:
+        return f"No verified characters of {scope.label} in this catalog (ctrl+l shows all)."
+    if search_filter.likely:
+        return f"No characters of {scope.label} in this catalog of the AIDXL-likely tiers (ctrl+l shows all)."
+    return f"No characters of {scope.label} in this catalog."

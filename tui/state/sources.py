@@ -102,7 +102,9 @@ def no_results_hint(query: str, search_filter: SearchFilter, sources: CatalogSou
         narrowing.append(f"among {search_filter.copyright.replace('_', ' ')}'s characters (escape leaves)")
     if search_filter.kind is not None:
         narrowing.append("of the kind filter (F2 shows all kinds)")
-    if search_filter.likely:
+    if search_filter.verified:
+        narrowing.append("of the verified triggers (ctrl+l shows all)")
+    elif search_filter.likely:
         narrowing.append("of the AIDXL-likely tiers (ctrl+l shows all)")
     if narrowing:
         lines.append("Searched only " + "; ".join(narrowing) + ".")
@@ -121,6 +123,8 @@ def empty_browse_hint(search_filter: SearchFilter, sources: CatalogSources | Non
     """Why an empty search box under a kind or the likely filter lists nothing."""
     what = (search_filter.kind or "").replace("_", " ") + " entries" if search_filter.kind else "entries"
     tiers = " of the AIDXL-likely tiers (ctrl+l shows every tier)" if search_filter.likely else ""
+    if search_filter.verified:
+        tiers = " among the verified triggers (ctrl+l shows every tier)"
     lines = [f"This catalog has no {what.strip()}{tiers}."]
     if sources is not None and sources.missing:
         lines.append(

@@ -12,13 +12,15 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.widgets import DataTable, Static
 
+from kb.display_text import visible_controls
 from tui.state.builder import BuilderEntry, BuilderState
 from tui.state.rendering import RenderedPrompt
 from tui.state.wording import counted
+from tui.widgets.focus_keys import KeysFollowFocus
 from tui.widgets.marks import KIND_LABELS, UNKNOWN_MARK, kind_colour, kind_mark
 
 
-class EntriesTable(DataTable[Text]):
+class EntriesTable(KeysFollowFocus, DataTable[Text]):
     """The builder's entries; keys edit the highlighted one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -28,6 +30,7 @@ class EntriesTable(DataTable[Text]):
         Binding("plus,equals_sign", "app.builder_weight(1)", "+0.05"),
         Binding("minus", "app.builder_weight(-1)", "-0.05"),
         Binding("w", "app.builder_type_weight", "Weight"),
+        Binding("i,f2", "app.builder_edit_entry", "Edit text", show=False),
         Binding("home", "first_entry", "First", show=False),
         Binding("end", "last_entry", "Last", show=False),
     ]
@@ -55,7 +58,8 @@ class PromptBox(Static):
         self.prompt = Content("")
 
     def show_prompt(self, text: str) -> None:
-        self.prompt = Content(text)  # plain: prompts hold brackets, never markup
+        # plain: prompts hold brackets, never markup; control characters shown as `\u001b`
+        self.prompt = Content(visible_controls(text, keep="\n"))
         self.update(self.prompt)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
@@ -74,7 +78,7 @@ class PromptBox(Static):
         return Content("\n").join(kept)
 
 
-class FindingsTable(DataTable[Text]):
+class FindingsTable(KeysFollowFocus, DataTable[Text]):
     """Lint findings of the rendered positive prompt; Enter jumps to the tag, f applies the fix."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -103,7 +107,7 @@ def settings_text(state: BuilderState) -> Text:
     settings = state.settings
     return Text(
         f"{settings.width}×{settings.height} · {settings.sampler} · {settings.steps} steps · "
-        f"CFG {settings.cfg:g} · seed {settings.seed}   (s settings)",
+        f"CFG {settings.cfg_scale:g} · seed {settings.seed}   (s settings)",
         style="dim",
     )
 
@@ -112,7 +116,7 @@ def entry_label(entry: BuilderEntry, *, dark: bool, lint_fix: str | None = None)
     """The entry's text; for one the catalog lacks, what it may mean: the linter's fix when a
     finding covers it (`masterpiece` → `amazing quality`), else the search's suggestions."""
     colour = kind_colour(entry.kind, None, dark=dark)
-    label = Text(entry.text, style=colour if entry.known else "italic red")
+    label = Text(visible_controls(entry.text), style=colour if entry.known else "italic red")
     if lint_fix is not None:
         label.append(
             f"  did you mean {lint_fix}?" if lint_fix else "  lint: remove it (tab to the finding, f)",
@@ -162,9 +166,10 @@ class BuilderPane(Vertical):
         for position, entry in enumerate(state.entries):
             colour = kind_colour(entry.kind, None, dark=dark)
             mark = UNKNOWN_MARK if not entry.known else kind_mark(entry.kind)
+            weight = "—" if entry.is_syntax else f"{entry.weight:.2f}"
             entries.add_row(
                 Text(mark, style=colour),
-                Text(f"{entry.weight:.2f}", justify="right", style="bold" if entry.weight != 1 else "dim"),
+                Text(weight, justify="right", style="bold" if entry.weight != 1 else "dim"),
                 entry_label(entry, dark=dark),
                 Text(KIND_LABELS.get(entry.kind, entry.kind), style="dim"),
                 key=str(position),
@@ -190,7 +195,7 @@ class BuilderPane(Vertical):
             if rendered.negative_tokens is not None:
                 token_line.append(f"  negative {rendered.negative_tokens.label}", style="dim")
             for border in rendered.tokens.borders:
-                token_line.append(f"  │ {border}", style="yellow")
+                token_line.append(f"  │ {visible_controls(border)}", style="yellow")
         for line in rendered.unavailable:
             token_line.append(f"  {line}", style="dim italic")
         self.query_one("#tokens", Static).update(token_line)
@@ -203,7 +208,7 @@ class BuilderPane(Vertical):
             severity = str(getattr(finding, "severity", "warning"))
             mark, colour = SEVERITY_MARKS.get(severity, ("!", "yellow"))
             message = Text(f"{finding.code}: ", style="dim")
-            message.append(str(finding.message))
+            message.append(visible_controls(str(finding.message)))
             if getattr(finding, "fix", None) is not None:
                 message.append("  (f fixes)", style="dim italic")
             # height=None: a long message wraps onto more lines instead of being cut.

@@ -1,23 +1,37 @@
 """The detail pane: every syntax form of the selected entry and what the catalog knows about it:
 its tier and source, a character's gender, appearance and outfit (ctrl+n / ctrl+o add them), a
-copyright's characters (ctrl+s lists them), the author's implications."""
+copyright's characters (ctrl+s lists them), the author's implications.
+
+The forms are one line each, never wrapped mid-tag: a form wider than the pane ends with `…`.
+alt+a / alt+p / alt+s / alt+o copy the A1111, plain, sentence and `1 `-prefixed form from the search
+box (alt+digits are not keys: terminals send them as characters such as `£`); tab focuses them
+(↑ ↓ choose one, which then shows whole; `c` / enter copy it, 1-4 copy that form, `i` inserts the
+chosen one into the builder, `g` switches the sentence between girl and boy; escape or tab goes
+back to the search box).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.geometry import Size
+from textual.message import Message
 from textual.widgets import Static
 
+from kb.display_text import visible_controls
 from kb.knowledge.tagforms import to_prompt_form
-from tui.state.catalog_view import EntryDetail
+from tui.state.catalog_view import EntryDetail, SyntaxForm, forms_with_noun, other_noun
 from tui.state.character_features import CHANTS_HINT
+from tui.widgets.focus_keys import KeysFollowFocus
 from tui.widgets.marks import (
     KIND_LABELS,
     TIER_SHORT_LABELS,
@@ -34,6 +48,10 @@ if TYPE_CHECKING:
     from kb.knowledge.character_info import CharacterInfo
 
 SOURCE_NAME_WIDTH = 22
+FORM_LABEL_WIDTH = 9  # `sentence ` / `1 prefix `: the forms' texts start in one column
+# The alt+letter that copies each form from the search box (the app's bindings are built from it).
+FORM_COPY_KEYS: dict[str, str] = {"A1111": "a", "plain": "p", "sentence": "s", "1 prefix": "o"}
+FORM_KEYS_HINT = "alt+a/p/s/o copy · tab: choose, c copy, i insert"
 IMPLICATIONS_SHOWN = 12
 CATEGORY_NAMES = {0: "general", 1: "artist", 3: "copyright", 4: "character", 5: "meta", 9: "rating"}
 
@@ -52,11 +70,32 @@ def action_link(action: str) -> Style:
     return Style(bold=True, underline=True, meta={"@click": action})
 
 
+@dataclass(frozen=True)
+class DetailText:
+    """The pane's text and which of its lines are forms (line number → the column its text starts
+    at): those are cut with `…`, never wrapped, except the chosen one, shown whole."""
+
+    text: Text
+    form_lines: dict[int, int] = field(default_factory=dict)
+    chosen_line: int | None = None
+
+
 def detail_text(detail: EntryDetail, *, dark: bool) -> Text:
+    """The pane's text (tests and the plain view read it)."""
+    return detail_layout(detail, dark=dark).text
+
+
+def detail_layout(
+    detail: EntryDetail, *, dark: bool, chosen_form: int | None = None, noun: str | None = None
+) -> DetailText:
+    """The pane's text with its form lines marked; `chosen_form` is highlighted and shown whole,
+    `noun` (girl / boy) overrides the sentence's."""
     colour = kind_colour(detail.kind, detail.category, dark=dark)
+    form_lines: dict[int, int] = {}
+    chosen_line: int | None = None
     text = Text()
     text.append(f"{kind_mark(detail.kind)} ".lstrip(), style=colour)
-    text.append(detail.prompt, style=f"bold {colour}")
+    text.append(visible_controls(detail.prompt), style=f"bold {colour}")
     text.append("\n")
     facts = [KIND_LABELS.get(detail.kind, detail.kind)]
     if detail.category is not None:
@@ -67,7 +106,7 @@ def detail_text(detail: EntryDetail, *, dark: bool) -> Text:
     text.append("\n")
     tier_text(text, detail, dark=dark)
     if detail.description:
-        text.append(f"\n{detail.description}\n", style="italic")
+        text.append(f"\n{visible_controls(detail.description, keep=chr(10))}\n", style="italic")
     character = detail.character
     if character is not None:
         features_text(text, detail)  # first: what ctrl+n / ctrl+o add, above the fold at 80×24
@@ -75,17 +114,24 @@ def detail_text(detail: EntryDetail, *, dark: bool) -> Text:
     if character is not None and character.form_source is not None:
         text.append(f"  form: {source_name(character.form_source)}", style="dim")
     text.append("\n")
-    for form in detail.forms:
-        text.append(form.label, style="dim")
+    for position, form in enumerate(forms_with_noun(detail, noun)):
+        line = text.plain.count("\n")
+        form_lines[line] = FORM_LABEL_WIDTH + 3
+        chosen = position == chosen_form
+        if chosen:
+            chosen_line = line
+        label_style = "bold reverse" if chosen else "dim"
+        text.append(f"{position + 1} ", style=label_style)
+        text.append(f"{form.label:<{FORM_LABEL_WIDTH}}", style=label_style)
+        text.append(f" {visible_controls(form.text)}\n", style="reverse" if chosen else "")
         if form.label == "sentence" and character is not None:
-            text.append(f"  {gender_note(character)}", style="dim")
-        text.append("\n")
-        text.append(f"  {form.text}\n")
+            text.append(f"  {gender_note(character, noun)}\n", style="dim")
+    text.append(f"  {FORM_KEYS_HINT}\n", style="dim")
     if detail.forms_missing:
         text.append(f" {detail.forms_missing}\n", style="dim italic")
     if detail.copyright:
         text.append("\ncopyright ", style="bold")
-        text.append(f"{detail.copyright}\n")
+        text.append(f"{visible_controls(detail.copyright)}\n")
     if detail.copyright_tag and detail.copyright_characters:
         noun = "character" if detail.copyright_characters == 1 else "characters"
         text.append(
@@ -95,10 +141,10 @@ def detail_text(detail: EntryDetail, *, dark: bool) -> Text:
         text.append("\n")
     if detail.tag:
         text.append("tag ", style="bold")
-        text.append(f"{detail.tag}\n")
+        text.append(f"{visible_controls(detail.tag)}\n")
     if detail.aliases:
         text.append("aliases ", style="bold")
-        text.append(", ".join(detail.aliases) + "\n")
+        text.append(visible_controls(", ".join(detail.aliases)) + "\n")
     if detail.implications is not None:
         implications_text(text, detail.implications)
     if detail.counts_per_source:
@@ -112,14 +158,15 @@ def detail_text(detail: EntryDetail, *, dark: bool) -> Text:
         text.append(f"\nsource: {detail.note}\n", style="dim")
     if detail.related:
         text.append(f"\n{detail.related_label}\n", style="bold underline")
-        text.append(", ".join(detail.related) + "\n")
-    hints = ["Enter add", "^f favourite", "^g preview"]
+        text.append(visible_controls(", ".join(detail.related)) + "\n")
+    hints = ["Enter lists its characters" if detail.kind == "copyright" else "Enter add", "^f favourite"]
+    hints.append("^g preview")
     if detail.features_known:
         hints[1:1] = ["^n looks", "^o outfit"]
     if detail.copyright_tag and detail.copyright_characters:
         hints.append("^s characters")
     text.append("\n" + " · ".join(hints), style="dim")
-    return text
+    return DetailText(text, form_lines, chosen_line)
 
 
 def tier_text(text: Text, detail: EntryDetail, *, dark: bool) -> None:
@@ -135,11 +182,14 @@ def tier_text(text: Text, detail: EntryDetail, *, dark: bool) -> None:
         text.append(f"  from {source_name(detail.trigger_source)}\n", style="dim")
 
 
-def gender_note(character: CharacterInfo) -> str:
-    """Which noun the sentence uses and who says so: `girl: character-chants`."""
+def gender_note(character: CharacterInfo, noun: str | None = None) -> str:
+    """Which noun the sentence uses and who says so: `girl: character-chants · alt+g: boy`."""
+    switch = f" · alt+g: {other_noun(noun or character.noun)}"
+    if noun is not None and noun != character.noun:
+        return f"{noun}: chosen (the sources say {character.noun})" + switch
     if character.gender_source is None:
-        return f"{character.noun}: the card's default"
-    return f"{character.noun}: {source_name(character.gender_source)}"
+        return f"{character.noun}: the card's default" + switch
+    return f"{character.noun}: {source_name(character.gender_source)}" + switch
 
 
 def features_text(text: Text, detail: EntryDetail) -> None:
@@ -184,18 +234,37 @@ def implications_text(text: Text, implications: TagImplications) -> None:
 HANGING_INDENT = 2  # a wrapped line of an unindented paragraph continues this far in
 
 
-def hanging_lines(text: Text, width: int) -> list[Content]:
+def hanging_lines(
+    text: Text, width: int, form_lines: dict[int, int] | None = None, chosen_line: int | None = None
+) -> list[Content]:
     """`text` wrapped to `width`, each wrapped line indented under its first: as deep as the first
     line's own indent (`  a girl named 2b from` / `  nier:automata series`), else HANGING_INDENT
-    (`aliases ganyu, kan'u` / `  (genshin impact)`)."""
+    (`aliases ganyu, kan'u` / `  (genshin impact)`). `form_lines` (line → column of its text) are
+    cut to the width with `…` instead, but for `chosen_line`, wrapped under its text's column."""
     pieces = list(text.split("\n", allow_blank=True))
     if text.plain.endswith("\n"):
         pieces.pop()  # the newline ends the last line; no empty line after it
+    form_lines = form_lines or {}
     lines: list[Content] = []
-    for piece in pieces:
+    for number, piece in enumerate(pieces):
         plain = piece.plain
+        if number in form_lines and number != chosen_line and len(plain) > width:
+            cut = piece.copy()
+            cut.truncate(max(1, width), overflow="ellipsis")
+            lines.append(Content.from_rich_text(cut))
+            continue
         lead = len(plain) - len(plain.lstrip(" "))
         hang = max(lead, HANGING_INDENT)
+        if number in form_lines:
+            # The chosen form, whole: its text wrapped in its own column, the label beside it.
+            column = min(form_lines[number], max(HANGING_INDENT, width // 2))
+            content = Content.from_rich_text(piece)
+            text_lines = content[column:].wrap(max(1, width - column))
+            lines += [
+                (content[:column] if index == 0 else Content(" " * column)) + line
+                for index, line in enumerate(text_lines)
+            ]
+            continue
         body = Content.from_rich_text(piece)[lead:]
         wrapped = body.wrap(max(1, width - hang)) if body.plain else [body]
         lines += [Content(" " * (lead if index == 0 else hang)) + line for index, line in enumerate(wrapped)]
@@ -208,6 +277,7 @@ class DetailBody(Static):
     def __init__(self, text: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.text = Text(text)
+        self.layout_of_text = DetailText(self.text)
         self.update(self.text)
 
     @property
@@ -215,25 +285,70 @@ class DetailBody(Static):
         """The text before wrapping (tests read it)."""
         return self.text.plain
 
-    def show_text(self, text: Text) -> None:
-        self.text = text
-        self.update(text)
+    def show_text(self, text: Text | DetailText) -> None:
+        self.layout_of_text = text if isinstance(text, DetailText) else DetailText(text)
+        self.text = self.layout_of_text.text
+        self.update(self.text)
+
+    def lines_at(self, width: int) -> list[Content]:
+        shown = self.layout_of_text
+        return hanging_lines(shown.text, width, shown.form_lines, shown.chosen_line)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(hanging_lines(self.text, width)) if width > 0 else 0
+        return len(self.lines_at(width)) if width > 0 else 0
 
     def render(self) -> Content:
         width = self.content_size.width
         if width <= 0:
             return Content.from_rich_text(self.text)
-        return Content("\n").join(hanging_lines(self.text, width))
+        return Content("\n").join(self.lines_at(width))
 
 
-class DetailPane(VerticalScroll):
+class DetailPane(KeysFollowFocus, VerticalScroll):
     """Right of the results: the selected entry, its forms, and its cached preview. Scrolls with
-    the mouse, or shift+pgup / shift+pgdn and alt+↑ / alt+↓ while the search box has the focus."""
+    the mouse, or shift+pgup / shift+pgdn and alt+↑ / alt+↓ while the search box has the focus.
+    Focused (tab from the search box), its keys act on the forms (see the module docstring)."""
 
     DETAIL_LINES_PER_STEP = 3
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "choose_form(-1)", "Previous form", show=False),
+        Binding("down", "choose_form(1)", "Next form", show=False),
+        Binding("c,enter", "use_form('copy')", "Copy form"),
+        *(Binding(str(n), f"copy_numbered_form({n})", f"Copy form {n}", show=False) for n in range(1, 5)),
+        Binding("i", "use_form('insert')", "Insert form"),
+        Binding("g", "app.toggle_sentence_noun", "Girl/boy"),
+        Binding("escape", "app.leave_forms", "Back to search"),
+    ]
+
+    class TypedText(Message):
+        """A printable key this widget has no use for: the app types it into the search box."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def on_key(self, event: events.Key) -> None:
+        """Typed text is never lost nor taken for a command: it goes to the search box."""
+        own_keys = {key.strip() for binding in self._bindings.key_to_bindings for key in binding.split(",")}
+        if self.focused_now() and event.is_printable and event.character and event.key not in own_keys:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.TypedText(event.character))
+
+    class FormChosen(Message):
+        """A form is to be copied or inserted (`use`: copy | insert)."""
+
+        def __init__(self, form: SyntaxForm, use: str) -> None:
+            super().__init__()
+            self.form = form
+            self.use = use
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.detail: EntryDetail | None = None
+        self.dark = True
+        self.chosen_form = 0
+        self.nouns: dict[str, str] = {}  # character tag -> the sentence's noun chosen with g / alt+g
 
     def compose(self) -> ComposeResult:
         yield DetailBody("Type to search the catalog.", id="detail-body")
@@ -244,11 +359,68 @@ class DetailPane(VerticalScroll):
         body = self.query_one("#detail-body", DetailBody)
         for old in self.query(".preview-image"):
             old.remove()
+        self.detail, self.dark = detail, dark
+        self.chosen_form = 0
         if detail is None:
             body.show_text(Text(message))  # kb's hints and errors: paths, TOML, never markup
         else:
-            body.show_text(detail_text(detail, dark=dark))
+            self.redraw()
         self.scroll_home(animate=False)
+
+    @property
+    def noun(self) -> str | None:
+        """The sentence's noun chosen for the character shown (None: the sources' own)."""
+        detail = self.detail
+        return self.nouns.get(detail.tag or "") if detail is not None and detail.character else None
+
+    def forms(self) -> tuple[SyntaxForm, ...]:
+        """The forms shown, the sentence with the chosen noun."""
+        return forms_with_noun(self.detail, self.noun) if self.detail is not None else ()
+
+    def redraw(self) -> None:
+        if self.detail is None:
+            return
+        chosen = self.chosen_form if self.has_focus else None
+        layout = detail_layout(self.detail, dark=self.dark, chosen_form=chosen, noun=self.noun)
+        self.query_one("#detail-body", DetailBody).show_text(layout)
+        if layout.chosen_line is not None:
+            line = layout.chosen_line
+            # After the refresh that lays out the new text (its height may have changed).
+            self.call_after_refresh(lambda: self.scroll_to(y=max(0, line - 2), animate=False))
+
+    def toggle_noun(self) -> str | None:
+        """girl ↔ boy for the shown character's sentence; the noun now used, None without one."""
+        detail = self.detail
+        if detail is None or detail.character is None or detail.tag is None:
+            return None
+        noun = other_noun(self.noun or detail.character.noun)
+        self.nouns[detail.tag] = noun
+        self.redraw()
+        return noun
+
+    def on_focus(self) -> None:
+        self.call_after_refresh(self.redraw)  # once focused: the chosen form is highlighted
+
+    def on_blur(self) -> None:
+        self.redraw()
+
+    def action_choose_form(self, step: int) -> None:
+        count = len(self.forms())
+        if count:
+            self.chosen_form = (self.chosen_form + step) % count
+            self.redraw()
+
+    def action_copy_numbered_form(self, number: int) -> None:
+        forms = self.forms()
+        if number <= len(forms):
+            self.chosen_form = number - 1
+            self.redraw()
+            self.post_message(self.FormChosen(forms[number - 1], "copy"))
+
+    def action_use_form(self, use: str) -> None:
+        forms = self.forms()
+        if forms:
+            self.post_message(self.FormChosen(forms[min(self.chosen_form, len(forms) - 1)], use))
 
     def scroll_by_keys(self, direction: int, *, page: bool) -> None:
         """A page (less a line, for context) or a few lines down (1) or up (-1)."""

@@ -41,17 +41,21 @@ class SearchResults(Message):
         search_filter: SearchFilter,
         hits: list[Any],
         milliseconds: float,
-        browse_total: int | None = None,
+        total: int | None = None,
         *,
         favourites: bool = False,
+        offset: int = 0,
+        detail_follows: str | None = None,
     ) -> None:
         super().__init__()
         self.query = query
         self.search_filter = search_filter
         self.hits = hits
         self.milliseconds = milliseconds
-        self.browse_total = browse_total  # an empty query's list: how many entries pass the filters
+        self.total = total  # how many entries the whole list has (None: not counted)
         self.favourites = favourites  # the empty search box's favourites
+        self.offset = offset  # 0: a new list; else the next page of the list shown, from this row
+        self.detail_follows = detail_follows  # the row key whose detail the same worker posts next
 
 
 class CopyrightListed(Message):
@@ -105,9 +109,11 @@ class DetailLoaded(Message):
         *,
         generation: int = 0,
         tables: AuthorTables | None = None,
+        thumbnail_only: bool = False,
     ) -> None:
         super().__init__()
         self.key = key
+        self.thumbnail_only = thumbnail_only  # a cached detail's preview looked up afresh
         self.thumbnail = thumbnail  # the newest cached preview of this trigger
         self.detail = detail
         self.error = error

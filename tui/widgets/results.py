@@ -20,7 +20,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
+from kb.display_text import visible_controls
 from tui.state.searching import KIND_FILTERS, ResultRow
+from tui.widgets.focus_keys import KeysFollowFocus
 from tui.widgets.marks import (
     ALIAS_ARROW,
     KIND_SHORT_LABELS,
@@ -45,14 +47,21 @@ def tier_style(tier: str, dark: bool) -> Style:
     return Style(bold=True, color=tier_colour(tier, dark=dark))
 
 
-class ResultsTable(ScrollView, can_focus=True):
+class ResultsTable(KeysFollowFocus, ScrollView, can_focus=True):
     """Search hits, one line each: mark, the prompt to paste (`alias → prompt` for alias hits),
     kind, post count, tier mark (✓ verified, ○ the author's vocabulary), and the recognition
     verdict when one is known.
 
     A Line API widget: each keystroke replaces up to 100 rows and only the visible lines are
     drawn, from segments built once per row (a DataTable re-measured every cell, ~70 ms a key).
+
+    Lists come in pages: when more rows exist (`more_available`) and the cursor or the scroll
+    comes within `MORE_MARGIN` rows of the end, the table posts `NeedMore` once per length; the
+    app appends the next page (`append_rows`), keeping the cursor and the scroll where they are.
     """
+
+    MORE_MARGIN = 20
+    PAGE_AHEAD = 100  # how far past the rows shown a move may carry on once the next page is in
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor(-1)", "Up", show=False),
@@ -81,6 +90,33 @@ class ResultsTable(ScrollView, can_focus=True):
         def control(self) -> ResultsTable:
             return self.table
 
+    class NeedMore(Message):
+        """The cursor or the scroll nears the end of the rows shown and more exist: `shown` rows so far."""
+
+        def __init__(self, table: ResultsTable, shown: int) -> None:
+            super().__init__()
+            self.table = table
+            self.shown = shown
+
+        @property
+        def control(self) -> ResultsTable:
+            return self.table
+
+    class TypedText(Message):
+        """A printable key this widget has no use for: the app types it into the search box."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def on_key(self, event: events.Key) -> None:
+        """Typed text is never lost nor taken for a command: it goes to the search box."""
+        own_keys = {key.strip() for binding in self._bindings.key_to_bindings for key in binding.split(",")}
+        if self.focused_now() and event.is_printable and event.character and event.key not in own_keys:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.TypedText(event.character))
+
     class RowSelected(Message):
         def __init__(self, table: ResultsTable, row: ResultRow) -> None:
             super().__init__()
@@ -97,21 +133,57 @@ class ResultsTable(ScrollView, can_focus=True):
         self._row_segments: dict[int, list[Segment]] = {}
         self._dark = True
         self._with_verdicts = False
+        self.more_available = False  # the list has rows past those shown (the app pages them in)
+        self._asked_more_at = -1  # the row count NeedMore was last posted for
+        self._wanted_row: int | None = None  # a move past the end while the next page loads
 
     @property
     def row_count(self) -> int:
         return len(self.rows_shown)
 
-    def show_rows(self, rows: list[ResultRow], *, dark: bool) -> None:
+    def show_rows(self, rows: list[ResultRow], *, dark: bool, more: bool = False) -> None:
         self.rows_shown = list(rows)
         self._dark = dark
         self._with_verdicts = any(row.verdict for row in rows)
         self._row_segments = {}  # built on first draw: only visible rows cost anything
+        self.more_available = more
+        self._asked_more_at = -1
+        self._wanted_row = None
         self._set_virtual_height(len(rows) + 1)
         self.set_reactive(ResultsTable.cursor_row, 0)
         self.scroll_to(y=0, animate=False, immediate=True)
         self.refresh()
         self.post_message(self.RowHighlighted(self, self.highlighted_row()))
+        self._ask_for_more()  # a list shorter than the view asks for its next page at once
+
+    def append_rows(self, rows: list[ResultRow], *, more: bool) -> None:
+        """The next page: added below, the cursor and the scroll left where they are."""
+        known = {row.key for row in self.rows_shown}
+        self.rows_shown += [row for row in rows if row.key not in known]
+        self._with_verdicts = self._with_verdicts or any(row.verdict for row in rows)
+        if self._with_verdicts:
+            self._row_segments = {}  # the verdict column changes every row's width
+        self.more_available = more
+        self._set_virtual_height(len(self.rows_shown) + 1)
+        self.refresh()
+        wanted, self._wanted_row = self._wanted_row, None
+        if wanted is not None:
+            self.move_cursor(row=wanted)  # the keys pressed while the page loaded go on into it
+        self._ask_for_more()
+
+    def _ask_for_more(self) -> None:
+        """Post NeedMore once per length when the cursor or the bottom of the view nears the end."""
+        shown = len(self.rows_shown)
+        if not self.more_available or self._asked_more_at == shown:
+            return
+        bottom = int(self.scroll_offset.y) + max(1, self.scrollable_content_region.height - 1)
+        if max(self.cursor_row, bottom) >= shown - self.MORE_MARGIN:
+            self._asked_more_at = shown
+            self.post_message(self.NeedMore(self, shown))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._ask_for_more()
 
     def _set_virtual_height(self, height: int) -> None:
         """Resize the scrollable area; a whole-screen layout pass only when the scrollbar appears or goes.
@@ -144,8 +216,11 @@ class ResultsTable(ScrollView, can_focus=True):
         prompt_width = self._columns()[0]
         prompt = Text(no_wrap=True, overflow="ellipsis")
         if row.alias:
-            prompt.append(f"{row.alias} {ALIAS_ARROW} ", style="dim")
-        prompt.append(row.prompt, style=colour)
+            prompt.append(f"{visible_controls(row.alias)} {ALIAS_ARROW} ", style="dim")
+        # An ESC in a name must not reach the terminal: control characters show as `\u001b`.
+        prompt.append(visible_controls(row.prompt), style=colour)
+        if row.description:
+            prompt.append(f"  {visible_controls(row.description)}", style="dim italic")
         prompt.truncate(prompt_width, overflow="ellipsis", pad=True)
         parts: list[Segment] = [Segment(" "), Segment(kind_mark(row.kind), colour), Segment(" ")]
         parts += list(prompt.render(CONSOLE, end=""))
@@ -191,10 +266,15 @@ class ResultsTable(ScrollView, can_focus=True):
     def watch_cursor_row(self, old_row: int, new_row: int) -> None:
         self.refresh()
         self.post_message(self.RowHighlighted(self, self.highlighted_row()))
+        self._ask_for_more()
 
     def move_cursor(self, *, row: int, scroll: bool = True) -> None:
         if not self.rows_shown:
             return
+        last = len(self.rows_shown) - 1
+        # Past the end of a list with more: go on there (at most a page on) once the page is in.
+        going_on = row > last and self.more_available
+        self._wanted_row = min(row, last + self.PAGE_AHEAD) if going_on else None
         self.cursor_row = max(0, min(len(self.rows_shown) - 1, row))
         if scroll:
             # Line 0 is the header: rows i are visible when scroll_y <= i <= scroll_y + height - 2.
@@ -206,7 +286,12 @@ class ResultsTable(ScrollView, can_focus=True):
                 self.scroll_to(y=self.cursor_row - visible_rows + 1, animate=False, immediate=True)
 
     def action_cursor(self, rows: int) -> None:
-        self.move_cursor(row=self.cursor_row + rows)
+        self.move_cursor(row=self.cursor_position + rows)
+
+    @property
+    def cursor_position(self) -> int:
+        """Where the cursor is going: its row, or the row past the end it waits to reach."""
+        return self._wanted_row if self._wanted_row is not None else self.cursor_row
 
     def action_select(self) -> None:
         row = self.highlighted_row()
@@ -246,17 +331,24 @@ class KindChips(Horizontal):
             chip.kind_filter = kind  # type: ignore[attr-defined]
             yield chip
         likely = Static(self.LIKELY_LABEL, classes="chip tier-chip", id="chip-likely")
-        likely.tooltip = "AIDXL-likely: verified (✓) and the model author's vocabulary (○) only"
+        likely.tooltip = (
+            "AIDXL-likely: verified (✓) and the model author's vocabulary (○) only; "
+            "again: verified only; again: every tier"
+        )
         yield likely
 
     def on_mount(self) -> None:
         self.mark(None)
 
-    def mark(self, kind: str | None, likely: bool | None = None) -> None:
+    VERIFIED_LABEL = "^L verified"
+
+    def mark(self, kind: str | None, likely: bool | None = None, *, verified: bool = False) -> None:
         for chip in self.query(".chip"):
             if chip.id == "chip-likely":
                 if likely is not None:
-                    chip.set_class(likely, "-active")
+                    chip.set_class(likely or verified, "-active")
+                    assert isinstance(chip, Static)
+                    chip.update(self.VERIFIED_LABEL if verified else self.LIKELY_LABEL)
                 continue
             chip.set_class(getattr(chip, "kind_filter", None) == kind, "-active")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -10,16 +10,27 @@ from textual.message import Message
 from textual.reactive import Reactive
 from textual.widgets import Input
 
+from tui.widgets.focus_keys import KeysFollowFocus
 
-class SearchInput(Input):
+
+class SearchInput(KeysFollowFocus, Input):
     """Textual's Input sets its virtual size to the text's width on every keystroke, and
     `virtual_size` is a layout reactive: each key then re-arranges the whole screen (~10 ms here).
     The box has a fixed size and no scrollbars, so the virtual size only needs a repaint.
     """
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+    TYPES_TEXT = True
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+u", "clear_or_leave", "Clear", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+u", "clear_or_leave", "Clear", show=False),
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Not selected on focus: text typed while the focus comes back (from the results, the
+        # forms, the builder) adds to the query instead of replacing it.
+        kwargs.setdefault("select_on_focus", False)
+        super().__init__(*args, **kwargs)
 
     class ClearedEmpty(Message):
         """ctrl+u on an empty box: leave the copyright listing, back to the whole catalog."""

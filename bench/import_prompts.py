@@ -1,0 +1,89 @@
+"""Pasting long messy prompts: `aidxl prompt import`'s cut and rebuild stays linear.
+
+Run: .venv/bin/python bench/import_prompts.py [--sizes 100,1000,5000] [--repeats 3]
+
+The prompts are seeded mixes of every construct a paste meets (plain and underscored tags, `(x:w)`,
+`[x]`, `((x))`, shared brackets `(a, b:1.2)`, prompt editing, alternation, extra networks, `BREAK`,
+emoticons with open brackets, escaped qualifiers). For each size it prints, best of --repeats:
+  parse     the baseline, measured in the same run: one attention parse of the prompt
+            (`kb.prompt.attention.attention_pieces`);
+  entries   `kb.workbench.importing.prompt_entries` (the cut into segments, each checked, plus the
+            whole prompt's attention vector compared with the rebuilt one's);
+  import    `kb.workbench.importing.import_prompt` without a catalog (entries, rendering and lint);
+each with its multiple of the baseline: flat multiples mean linear work. Measured on the shared
+2-core machine (2026-11-29, load average about 8):
+
+    tags  parse ms  entries ms  ×parse  import ms  ×parse
+     100       0.5        16.4      33       54.8     109
+    1000       9.8       124.7      13      622.0      64
+    4000      61.7       843.4      14     2248.1      36
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SHAPES = (
+    "tag{i}",
+    "long_hair{i}",
+    "(smile{i}:1.2)",
+    "[frown{i}]",
+    "((eyes{i}))",
+    "(a{i}, b{i}:0.9)",
+    "[day{i}:night{i}:0.5]",
+    "[cat{i}|dog{i}]",
+    "<lora:net_{i}:0.8>",
+    "name{i} \\(series{i}\\)",
+    "x{i} BREAK y{i}",
+)
+
+
+def messy_prompt(tags: int, seed: int = 7) -> str:
+    chooser = random.Random(seed)
+    parts = [chooser.choice(SHAPES).format(i=index) for index in range(tags)]
+    parts.insert(tags // 2, ":(")  # an open bracket: the rest of the prompt is weighted by it
+    return ", ".join(parts)
+
+
+def best_ms(function: Callable[[], object], repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="100,1000,5000", help="tag counts, comma-separated")
+    parser.add_argument("--repeats", type=int, default=3, help="best of this many runs")
+    args = parser.parse_args(argv)
+    from kb.prompt.attention import attention_pieces
+    from kb.workbench.importing import import_prompt, prompt_entries
+
+    print(f"{'tags':>6} {'parse ms':>9} {'entries ms':>11} {'×parse':>7} {'import ms':>10} {'×parse':>7}")
+    for size in (int(text) for text in args.sizes.split(",")):
+        prompt = messy_prompt(size)
+        parse = best_ms(partial(attention_pieces, prompt, strict=False), args.repeats)
+        entries = best_ms(partial(prompt_entries, prompt), args.repeats)
+        imported = best_ms(partial(import_prompt, prompt), args.repeats)
+        print(
+            f"{size:>6} {parse:>9.1f} {entries:>11.1f} {entries / parse:>7.0f} "
+            f"{imported:>10.1f} {imported / parse:>7.0f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,57 @@
+"""Keys act in the order typed, where the focus is when each is handled.
+
+Textual hands a key to the widget focused when the key is read, into that widget's message queue,
+and checks the key's bindings only after the event has bubbled up to the app (through each
+parent's queue). Keys typed quickly are thus handled out of order: `ctrl+u ganyu` typed the
+letters first and then cleared them all; the `y` typed after a key that switches to the builder
+went into the search box. A widget with `KeysFollowFocus`:
+
+- runs the bindings of a key as soon as the key reaches it (the focused widget's, then its
+  parents', then the app's: Textual's own chain and `check_action`), before the next key;
+- passes a key that reaches it after it lost the focus on to the widget focused now.
+
+Keys that switch views are also app-level priority bindings (tui/screens/explorer.py), handled
+before any later key is handed to a widget.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.widget import Widget
+
+if TYPE_CHECKING:
+    _Base = Widget
+else:
+    _Base = object
+
+
+class KeysFollowFocus(_Base):
+    """Mix in before the widget class: `class SearchInput(KeysFollowFocus, Input)`."""
+
+    TYPES_TEXT = False  # True for a text box: its printable keys are text, whatever is bound to them
+
+    def focused_now(self) -> bool:
+        """Whether this widget has the focus at this moment (see `_on_key`)."""
+        return self.is_attached and self.screen.focused is self
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Textual calls the `_on_key` of every class in the MRO (no super() here); prevent_default
+        # keeps the widget's own handlers (the Input typing the key) from running. The screen's
+        # `focused`, not `has_focus`: that one changes only when the Blur message (queued after
+        # the keys already here) is handled.
+        if not self.is_attached:
+            return
+        focused = self.screen.focused
+        if focused is not None and focused is not self:
+            event.stop()
+            event.prevent_default()
+            focused._forward_event(events.Key(event.key, event.character))
+            return
+        if self.TYPES_TEXT and event.is_printable:
+            return  # a text box types it (`?` is text there, not help)
+        # Textual's own binding check (App._on_key does the same once the event has bubbled up).
+        if focused is self and await self.app._check_bindings(event.key):
+            event.stop()
+            event.prevent_default()
