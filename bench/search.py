@@ -27,6 +27,7 @@ import gc
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -400,6 +401,9 @@ def scale_report(args: argparse.Namespace, workdir: Path) -> None:
         add("search CPU p50 / p95 / max", f"{cpu_p50:.2f} / {cpu_p95:.2f} / {cpu_worst:.1f} ms")
         for class_name, class_p95 in loaded.class_p95.items():
             add(f"  p95 {class_name}", f"{class_p95:.2f} ms")
+    # The generated sources and the catalogs built from them take a GB or more of the temp folder.
+    for folder in [generated, *workdir.glob("scale-*")]:
+        shutil.rmtree(folder, ignore_errors=True)
     width = max(map(len, rows))
     print(f"{'':<{width}} | " + " | ".join(f"{name:>22}" for name, _ in columns))
     for label, values in rows.items():
