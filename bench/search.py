@@ -1,6 +1,7 @@
 """Benchmark kb.search on the real catalog against the two baselines, in one run.
 
     .venv/bin/python bench/search.py [--catalog PATH] [--queries-per-class N] [--baseline-queries N]
+    .venv/bin/python bench/search.py --scale [--scale-only] [--scale-tags 1000000] [--scale-aliases 300000]
 
 Without --catalog it builds the catalog from ../shared/data (sources.toml) into a temporary folder.
 Prints: cold index build + save time; index-ready time in a fresh process (import, open the
@@ -9,6 +10,14 @@ p50/p95/max per query class for our search (limit 20) and, on the first --baseli
 of each class, for `rapidfuzz.process.extract(query, choices, scorer=fuzz.WRatio, limit=20)` and a
 word-start regex scan in post-count order (the web-UI completer's method), with the ratios.
 Single thread; the machine's other load shows in the figures, so compare within one run only.
+
+--scale adds, after that, a generated catalog of --scale-tags tags with --scale-aliases aliases
+(bench/search_scale.py) measured beside today's catalog the same way: `aidxl ingest` wall / CPU
+time and peak RSS, the index build alone (time, peak memory), the saved index's load time with
+and without its checksum verification, its memory once loaded and searched, and search p50/p95
+over the same query classes (drawn from each catalog). Targets at 1M tags / 300k aliases: build
+<= 60 s and <= 3 GB, search p95 <= 10 ms, index memory <= 1 GB. Heavy (a minute or more of both
+cores): run it when the build or the index changes, never in a loop.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ import gc
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -25,6 +35,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +43,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from kb.catalog import open_catalog  # noqa: E402
 from kb.search import SearchIndex  # noqa: E402
-from kb.search.arrays import IndexArrays  # noqa: E402
+from kb.search.arrays import IndexArrays, forget_verified_files  # noqa: E402
 from kb.search.persist import index_file  # noqa: E402
 
 CLASSES = ("prefix 1-3", "word", "typo", "alias", "multi-word")
@@ -145,11 +156,22 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline-queries", type=int, default=20, help="queries per class for the baselines"
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--scale", action="store_true", help="also build and search a generated catalog beside today's"
+    )
+    parser.add_argument(
+        "--scale-only", action="store_true", help="--scale without the baselines on today's catalog"
+    )
+    parser.add_argument("--scale-tags", type=int, default=1_000_000)
+    parser.add_argument("--scale-aliases", type=int, default=300_000)
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="aidxl-bench-search-"))
     os.environ["AIDXL_CACHE_DIR"] = str(workdir / "cache")
     os.environ["AIDXL_STATE_DIR"] = str(workdir / "state")
+    if args.scale_only:
+        scale_report(args, workdir)
+        return 0
     catalog = args.catalog
     if catalog is None:
         started = time.perf_counter()
@@ -264,7 +286,132 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"load average during the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print("\nexamples:", "; ".join(f"{name}: {queries[name][0]!r}" for name in CLASSES))
+    if args.scale:
+        scale_report(args, workdir)
     return 0
+
+
+@dataclass(frozen=True)
+class LoadedFigures:
+    verified_load: float  # first load in this process: maps the file and checks every array's digest
+    trusted_load: float  # a later load of the same file: maps it only (the cost before checksums)
+    index_file_bytes: int
+    rss_after_load: int
+    rss_after_queries: int
+    all_times: list[float]
+    all_cpu_times: list[float]  # this thread's CPU time per query: what the load of the machine does not add
+    class_p95: dict[str, float]
+
+
+def measure_search(catalog: Path, cache: Path, per_class: int, seed: int) -> LoadedFigures:
+    """Load the saved index of `catalog` from `cache` and time the query classes on it."""
+    os.environ["AIDXL_CACHE_DIR"] = str(cache)
+    connection = open_catalog(catalog)
+    saved = index_file(connection)
+    queries = make_queries(connection, per_class, seed)
+    connection.close()
+    forget_verified_files()
+    gc.collect()
+    rss_before = rss_bytes()
+    started = time.perf_counter()
+    arrays = IndexArrays.open(saved)
+    verified_load = time.perf_counter() - started
+    started = time.perf_counter()
+    IndexArrays.open(saved)
+    trusted_load = time.perf_counter() - started
+    assert arrays is not None
+    index = SearchIndex(arrays, usage={})
+    rss_after_load = rss_bytes() - rss_before
+    search = index.search
+    for warm in ("warm", "hatsne miku", "a"):
+        search(warm, limit=20)
+    all_times: list[float] = []
+    all_cpu_times: list[float] = []
+    class_p95: dict[str, float] = {}
+    for name in CLASSES:
+        wall, cpu = time_queries(lambda query: search(query, limit=20), queries[name])
+        all_times += wall
+        all_cpu_times += cpu
+        class_p95[name] = summary(wall)[1]
+    figures = LoadedFigures(
+        verified_load=verified_load,
+        trusted_load=trusted_load,
+        index_file_bytes=saved.stat().st_size,
+        rss_after_load=rss_after_load,
+        rss_after_queries=rss_bytes() - rss_before,
+        all_times=all_times,
+        all_cpu_times=all_cpu_times,
+        class_p95=class_p95,
+    )
+    return figures
+
+
+def scale_report(args: argparse.Namespace, workdir: Path) -> None:
+    from search_scale import generate_sources, measure_build
+
+    print(
+        f"\n--scale: today's catalog (sources.toml) and a generated one of {args.scale_tags:,} tags "
+        f"with {args.scale_aliases:,} aliases, each built by `aidxl ingest` in a child process"
+    )
+    started = time.perf_counter()
+    generated = workdir / "generated"
+    generated.mkdir()
+    flags = generate_sources(generated, args.scale_tags, args.scale_aliases)
+    print(f"generated sources in {time.perf_counter() - started:.1f} s: {', '.join(flags[1::2])}")
+    columns: list[tuple[str, list[str]]] = [
+        ("today", ["--config", str(REPO_ROOT / "sources.toml")]),
+        (f"{args.scale_tags / 1e6:g}M tags", flags),
+    ]
+    rows: dict[str, list[str]] = {}
+
+    def add(label: str, value: str) -> None:
+        rows.setdefault(label, []).append(value)
+
+    for _, flags_of_catalog in columns:
+        folder = workdir / f"scale-{len(rows.get('tags', []))}"
+        folder.mkdir()
+        env = dict(os.environ, AIDXL_CACHE_DIR=str(folder / "cache"), AIDXL_STATE_DIR=str(folder / "state"))
+        catalog = folder / "catalog.duckdb"
+        built = measure_build(REPO_ROOT, catalog, flags_of_catalog, env)
+        loaded = measure_search(catalog, folder / "cache", args.queries_per_class, args.seed)
+        connection = open_catalog(catalog)
+        tags, aliases = connection.execute(
+            "SELECT (SELECT count(*) FROM tags), (SELECT count(*) FROM aliases)"
+        ).fetchone() or (0, 0)
+        connection.close()
+        p50, p95, worst = summary(loaded.all_times)
+        add("tags", f"{tags:,}")
+        add("aliases", f"{aliases:,}")
+        add("aidxl ingest wall (catalog + index)", f"{built.ingest_wall:.1f} s")
+        add("aidxl ingest CPU (user + sys)", f"{built.ingest_cpu:.1f} s")
+        add("  of which catalog / index (wall)", f"{built.catalog_seconds:.1f} / {built.index_seconds:.1f} s")
+        add("aidxl ingest peak RSS", f"{built.ingest_peak_rss / 2**30:.2f} GiB")
+        add("index build alone wall / CPU", f"{built.index_build_wall:.1f} / {built.index_build_cpu:.1f} s")
+        add("index build peak memory (above start)", f"{built.index_build_peak_above_start / 2**30:.2f} GiB")
+        add("saved index file", f"{loaded.index_file_bytes / 2**20:.0f} MiB")
+        add("load: verify checksums (1st in process)", f"{loaded.verified_load * 1e3:.0f} ms")
+        add("load: already verified (map only)", f"{loaded.trusted_load * 1e3:.1f} ms")
+        add("index memory: RSS after load", f"{loaded.rss_after_load / 2**20:.0f} MiB")
+        add("index memory: RSS after the queries", f"{loaded.rss_after_queries / 2**20:.0f} MiB")
+        add(
+            f"search p50 / p95 / max ({len(loaded.all_times)} queries)",
+            f"{p50:.2f} / {p95:.2f} / {worst:.1f} ms",
+        )
+        cpu_p50, cpu_p95, cpu_worst = summary(loaded.all_cpu_times)
+        add("search CPU p50 / p95 / max", f"{cpu_p50:.2f} / {cpu_p95:.2f} / {cpu_worst:.1f} ms")
+        for class_name, class_p95 in loaded.class_p95.items():
+            add(f"  p95 {class_name}", f"{class_p95:.2f} ms")
+    # The generated sources and the catalogs built from them take a GB or more of the temp folder.
+    for folder in [generated, *workdir.glob("scale-*")]:
+        shutil.rmtree(folder, ignore_errors=True)
+    width = max(map(len, rows))
+    print(f"{'':<{width}} | " + " | ".join(f"{name:>22}" for name, _ in columns))
+    for label, values in rows.items():
+        print(f"{label:<{width}} | " + " | ".join(f"{value:>22}" for value in values))
+    print(
+        f"load average after the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores "
+        "(wall times include waiting for the machine's other processes; CPU times do not)"
+    )
 
 
 if __name__ == "__main__":

@@ -152,7 +152,6 @@ async def keystroke_latencies(
         latencies = list(app.search_latencies_ms)
         detail_latencies = list(app.detail_latencies_ms)
 
-
     class PlainInput(App[None]):
         def compose(self) -> ComposeResult:
             yield Input()

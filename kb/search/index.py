@@ -37,7 +37,15 @@ from rapidfuzz.distance import OSA
 
 from kb.knowledge.tagforms import escape_a1111
 from kb.schema import TriggerKind, TriggerTier
-from kb.search.arrays import IndexArrays, PackedStrings, pad_for_trigrams, trigram_codes_of, word_hash
+from kb.search.arrays import (
+    LONG_WORD,
+    IndexArrays,
+    PackedStrings,
+    encoded,
+    pad_for_trigrams,
+    trigram_codes_of,
+    word_key,
+)
 from kb.search.filters import KIND_CODES, kind_code
 from kb.search.hits import MatchedVia, MatchReason, SearchHit
 from kb.search.normalize import loosen, normalize, word_starts
@@ -87,6 +95,8 @@ FUZZY_POPULARITY_WEIGHT = 1.5
 FUZZY_EDIT_WEIGHT = 8.0
 # Strings scored by rapidfuzz per fuzzy query (best trigram overlap first).
 FUZZY_POOL = 150
+# Candidates share all the query's trigrams but this many (or lie within 3 of the best overlap).
+FUZZY_MISSING_TRIGRAMS = 6
 # Single words up to this long also look up their one-edit neighbours as whole words.
 NEIGHBOUR_MAX_LENGTH = 7
 NEIGHBOUR_LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -253,8 +263,11 @@ class SearchIndex:
         self.entry_tags = PackedStrings(arrays.entry_tags, arrays.entry_tag_starts)
         self.string_normals = PackedStrings(arrays.string_normals, arrays.string_normal_starts)
         self.string_looses = PackedStrings(arrays.string_looses, arrays.string_loose_starts)
-        # Searched in place (PackedStrings.bisect_left): nothing is split when the index loads.
-        self.suffix_keys = PackedStrings(arrays.suffix_keys, arrays.suffix_key_starts)
+        # Searched in place (PackedStrings.bisect_left): nothing is split when the index loads. A
+        # suffix is the end of its loose string, read from that string's bytes.
+        self.suffix_keys = PackedStrings(
+            arrays.string_looses, arrays.suffix_key_starts, arrays.suffix_string, arrays.string_loose_starts
+        )
         self.arrays = arrays
         self.string_entry = arrays.string_entry
         self.suffix_string = arrays.suffix_string
@@ -320,6 +333,7 @@ class SearchIndex:
         else:
             self.usage_popularity = self.post_popularity  # shared: no usage adds nothing
         self.popularity = self.tier_bonuses() + self.usage_popularity
+        self._suffix_keys_cache: FloatArray | None = None  # see _suffix_sort_keys
 
     def tier_bonuses(self) -> FloatArray:
         """Per entry, TIER_STEP for each tier step it ranks above `danbooru` (see `ranking_tier`)."""
@@ -417,11 +431,31 @@ class SearchIndex:
         self._filter_masks[key] = mask
         return mask
 
-    def _ranked(self, string_ids: npt.NDArray[np.int32], wanted: int) -> npt.NDArray[np.intp]:
-        """Positions into `string_ids`, most popular entry first, enough for `wanted` entries if possible."""
+    def _sort_keys(self, string_ids: npt.NDArray[np.int32]) -> FloatArray:
+        """Each string's ranking key: its entry's popularity, and its own name before its aliases
+        when both match (ties broken by source)."""
         popularity = self.popularity[self.string_entry[string_ids]]
-        # Prefer the entry's own name over its aliases when both match (ties broken by source).
-        sort_key = popularity * 8 - self.arrays.string_source[string_ids]
+        return popularity * 8 - self.arrays.string_source[string_ids]
+
+    def _suffix_sort_keys(self, low: int, high: int) -> FloatArray:
+        """`_sort_keys` of the strings of sorted suffixes low..high-1, read from one array built on
+        first use (per usage): a one-letter prefix ranges over a tenth of the suffixes, and looking
+        each one's entry up then cost most of a query at scale."""
+        keys = self._suffix_keys_cache
+        if keys is None:
+            # Strings are in entry order, so each string's key is read almost in sequence; then one
+            # scattered read per suffix.
+            string_keys = self.popularity[self.string_entry] * 8 - self.arrays.string_source
+            keys = self._suffix_keys_cache = string_keys[self.suffix_string]
+        return keys[low:high]
+
+    def _ranked(
+        self, string_ids: npt.NDArray[np.int32], wanted: int, sort_key: FloatArray | None = None
+    ) -> npt.NDArray[np.intp]:
+        """Positions into `string_ids`, most popular entry first, enough for `wanted` entries if possible
+        (`sort_key`: their `_sort_keys` when known)."""
+        if sort_key is None:
+            sort_key = self._sort_keys(string_ids)
         take = min(string_ids.size, max(4 * wanted + 8, 32))
         if take < string_ids.size:
             top = np.argpartition(-sort_key, take - 1)[:take]
@@ -435,6 +469,7 @@ class SearchIndex:
         collector: _Collector,
         score: float,
         accept: Callable[[int], bool] | None = None,
+        sort_keys: FloatArray | None = None,
     ) -> None:
         """Offer strings (repeats allowed) best first until the collector is full.
 
@@ -444,9 +479,16 @@ class SearchIndex:
         if collector.allowed is not None and string_ids.size:
             keep = collector.allowed[self.string_entry[string_ids]]
             string_ids, reasons = string_ids[keep], reasons[keep]
+            sort_keys = None if sort_keys is None else sort_keys[keep]
+        if sort_keys is None:
+            sort_keys = self._sort_keys(string_ids)
         checked = 0
+        wanted = collector.missing
         while collector.missing > 0 and string_ids.size and checked < MAX_CHECKS:
-            order = self._ranked(string_ids, collector.missing)
+            order = self._ranked(string_ids, wanted, sort_keys)
+            # Each round ranks a larger share of what is left: a range of millions of strings that
+            # are mostly rejected takes a few rounds, not one per handful (quadratic at scale).
+            wanted *= 4
             for position in order.tolist():
                 string_id = int(string_ids[position])
                 entry = int(self.string_entry[string_id])
@@ -465,7 +507,7 @@ class SearchIndex:
             # Many strings of the same entries, or rejected ones: go on with the rest.
             rest = np.ones(string_ids.size, dtype=np.bool_)
             rest[order] = False
-            string_ids, reasons = string_ids[rest], reasons[rest]
+            string_ids, reasons, sort_keys = string_ids[rest], reasons[rest], sort_keys[rest]
 
     def _suffix_range(self, prefix: str) -> tuple[int, int]:
         low = self.suffix_keys.bisect_left(prefix)
@@ -524,7 +566,8 @@ class SearchIndex:
             partial[start - low : stop - low] = False
         partial_ids = self.suffix_string[low:high][partial]
         reasons = np.where(offsets[low:high][partial] == 0, _PREFIX, _WORD_START).astype(np.int8)
-        self._offer_ranked(partial_ids, reasons, collector, Tier.PARTIAL_WORDS)
+        partial_keys = self._suffix_sort_keys(low, high)[partial]
+        self._offer_ranked(partial_ids, reasons, collector, Tier.PARTIAL_WORDS, sort_keys=partial_keys)
 
     def _whole_word_ranges(
         self, words: str, bounds: tuple[int, int, int] | None = None
@@ -591,17 +634,33 @@ class SearchIndex:
             low, high = self._suffix_range(head)
             if high - low > ABBREVIATION_MAX_RANGE or low == high:
                 continue
-            pattern = re.compile(rf"{re.escape(head)}[^ ]* {re.escape(tail)}")
-            match = pattern.match
-            matched.extend(
-                int(self.suffix_string[position])
-                for position, key in enumerate(self.suffix_keys[low:high], start=low)
-                if match(key)
-            )
+            matched.extend(self._abbreviated(low, high, head, tail))
         if matched:
             string_ids = np.array(matched, dtype=np.int32)
             reasons = np.full(string_ids.size, _ABBREVIATION, dtype=np.int8)
             self._offer_ranked(string_ids, reasons, collector, Tier.ABBREVIATION)
+
+    def _abbreviated(self, low: int, high: int, head: str, tail: str) -> list[int]:
+        """Strings of the suffixes low..high-1 (all starting with `head`, a part of a word) whose
+        next word starts with `tail`: read in the bytes, the first word's length from the index."""
+        arrays = self.arrays
+        starts = arrays.suffix_key_starts[low:high]
+        string_ids = arrays.suffix_string[low:high]
+        ends = arrays.string_loose_starts[string_ids.astype(np.int64) + 1] - 1
+        word_lengths = arrays.suffix_word_length[low:high].astype(np.int64)
+        tail_bytes = np.frombuffer(encoded(tail), dtype=np.uint8)
+        after_space = starts + word_lengths + 1
+        fits = (after_space + tail_bytes.size <= ends) & (word_lengths < LONG_WORD)
+        places = after_space[fits][:, None] + np.arange(tail_bytes.size)
+        found = np.zeros(starts.size, dtype=np.bool_)
+        found[fits] = (arrays.string_looses[places] == tail_bytes).all(axis=1)
+        matched: list[int] = string_ids[found].tolist()
+        # A first word of LONG_WORD bytes or more: its length is not stored, check it as text.
+        pattern = re.compile(rf"{re.escape(head)}[^ ]* {re.escape(tail)}")
+        for position in (low + np.flatnonzero(word_lengths >= LONG_WORD)).tolist():
+            if pattern.match(self.suffix_keys[position]):
+                matched.append(int(arrays.suffix_string[position]))
+        return matched
 
     def _fuzzy(self, loose: str, collector: _Collector) -> None:
         arrays = self.arrays
@@ -617,20 +676,27 @@ class SearchIndex:
             arrays.trigram_strings[arrays.trigram_starts[slot] : arrays.trigram_starts[slot + 1]]
             for slot in slots
         ]
-        shared = np.bincount(np.concatenate(postings), minlength=len(self.string_looses))
-        if " " not in loose and len(loose) <= NEIGHBOUR_MAX_LENGTH:
-            # A short word shares few trigrams with its typo (`gnayu`/`ganyu` share one):
-            # strings having a word one edit away join the pool first.
-            for low, high in self._neighbour_word_ranges(loose):
-                shared[self.suffix_string[low:high]] += NEIGHBOUR_BONUS
-        most = int(shared.max())
-        # Each typing error breaks at most three trigrams; keep strings close to the best overlap.
-        floor = max(1, min(most, codes.size - 6), most - 3)
-        candidate_ids = np.flatnonzero(shared >= floor).astype(np.int32)
+        with_neighbours = " " not in loose and len(loose) <= NEIGHBOUR_MAX_LENGTH
+        close = None if with_neighbours else self._closest_by_rare_trigrams(postings, codes.size)
+        if close is not None:
+            candidate_ids, candidate_shared = close
+        else:
+            shared = np.bincount(np.concatenate(postings), minlength=len(self.string_looses))
+            if with_neighbours:
+                # A short word shares few trigrams with its typo (`gnayu`/`ganyu` share one):
+                # strings having a word one edit away join the pool first.
+                for low, high in self._neighbour_word_ranges(loose):
+                    shared[self.suffix_string[low:high]] += NEIGHBOUR_BONUS
+            most = int(shared.max())
+            # Each typing error breaks at most three trigrams; keep strings close to the best overlap.
+            floor = max(1, min(most, codes.size - FUZZY_MISSING_TRIGRAMS), most - 3)
+            candidate_ids = np.flatnonzero(shared >= floor).astype(np.int32)
+            candidate_shared = shared[candidate_ids]
         if collector.allowed is not None:
-            candidate_ids = candidate_ids[collector.allowed[self.string_entry[candidate_ids]]]
+            kept = collector.allowed[self.string_entry[candidate_ids]]
+            candidate_ids, candidate_shared = candidate_ids[kept], candidate_shared[kept]
         if candidate_ids.size > FUZZY_POOL:
-            pool_key = shared[candidate_ids] * 16.0 + self.usage_popularity[self.string_entry[candidate_ids]]
+            pool_key = candidate_shared * 16.0 + self.usage_popularity[self.string_entry[candidate_ids]]
             top = np.argpartition(-pool_key, FUZZY_POOL - 1)[:FUZZY_POOL]
             candidate_ids = candidate_ids[top]
         ranked = self._fuzzy_ranked(loose, candidate_ids.tolist())
@@ -641,6 +707,45 @@ class SearchIndex:
             )
             if collector.missing <= 0:
                 return
+
+    def _closest_by_rare_trigrams(
+        self, postings: list[npt.NDArray[np.int32]], query_trigrams: int
+    ) -> tuple[npt.NDArray[np.int32], IntArray] | None:
+        """The fuzzy candidates and their shared trigram counts, found without counting every
+        string of the common trigrams' posting lists (millions at scale); None when this cannot
+        be sure to find the same ones as counting all of them.
+
+        A string that misses at most FUZZY_MISSING_TRIGRAMS of the query's trigrams holds one of
+        any FUZZY_MISSING_TRIGRAMS + 1 of them: the rarest posting lists name every such string.
+        When the best of those reaches the floor's cap (query trigrams - FUZZY_MISSING_TRIGRAMS),
+        no other string can be a candidate, and counting the others' lists only for those strings
+        gives the same candidates and counts as counting everything.
+        """
+        rare_count = FUZZY_MISSING_TRIGRAMS + 1
+        if len(postings) <= rare_count or query_trigrams > 250:
+            return None
+        by_size = sorted(postings, key=len)
+        # Sorted runs, merged: the stable sort is a few times faster on them than quicksort.
+        rare = np.sort(np.concatenate(by_size[:rare_count]), kind="stable")
+        run_starts = np.flatnonzero(np.concatenate(([True], rare[1:] != rare[:-1])))
+        members = rare[run_starts]
+        # Per string, its shared trigrams so far (0: not a member); a posting list holds each once.
+        counts = np.zeros(len(self.string_looses), dtype=np.uint8)
+        counts[members] = np.diff(np.append(run_starts, rare.size))
+        for posting in by_size[rare_count:]:
+            if posting.size > 16 * members.size:
+                # A long list: look each member up in it (both are sorted) rather than read it all.
+                places = np.minimum(np.searchsorted(posting, members), posting.size - 1)
+                counts[members[posting[places] == members]] += 1
+            else:
+                counts[posting[counts[posting] > 0]] += 1
+        shared = counts[members].astype(np.int64)
+        most = int(shared.max())
+        if most < query_trigrams - FUZZY_MISSING_TRIGRAMS:
+            return None
+        floor = max(1, min(most, query_trigrams - FUZZY_MISSING_TRIGRAMS), most - 3)
+        close = shared >= floor
+        return members[close].astype(np.int32), shared[close]
 
     def _neighbour_word_ranges(self, word: str) -> list[tuple[int, int]]:
         """Suffix ranges of the words one edit (delete, swap, replace, insert) from `word`."""
@@ -666,13 +771,14 @@ class SearchIndex:
         return ranges
 
     def _known_words(self, words: list[str]) -> list[bool]:
-        """Whether each of `words` may be a word of a string (by hash: a rare false yes, never a false no)."""
-        known_hashes = self.arrays.word_hashes
-        if known_hashes.size == 0:
+        """Whether each of `words` may be a word of a string (by its first 8 bytes: a rare false yes,
+        never a false no)."""
+        known_keys = self.arrays.word_keys
+        if known_keys.size == 0:
             return [False] * len(words)
-        hashes = np.array([word_hash(word) for word in words], dtype=np.uint32)
-        slots = np.minimum(np.searchsorted(known_hashes, hashes), known_hashes.size - 1)
-        found: list[bool] = (known_hashes[slots] == hashes).tolist()
+        keys = np.array([word_key(word) for word in words], dtype=np.uint64)
+        slots = np.minimum(np.searchsorted(known_keys, keys), known_keys.size - 1)
+        found: list[bool] = (known_keys[slots] == keys).tolist()
         return found
 
     def _fuzzy_ranked(self, loose: str, candidate_ids: list[int]) -> list[tuple[float, float, int]]:

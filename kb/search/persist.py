@@ -4,7 +4,9 @@ Building the index from the full catalog takes seconds; loading the saved arrays
 (about a millisecond, see kb/search/arrays.py), which keeps the explorer's start-up fast. The
 file name is a digest of the index format and the catalog's `meta` table (its source fingerprint
 and build time), so a rebuilt catalog gets a new index and a copied one reuses it. Files are
-written atomically; a damaged or foreign file is rebuilt, never trusted. Files are replaced,
+written atomically and carry a checksum per array, verified once per process and file identity
+(see kb/search/arrays.py); a damaged or foreign file is rebuilt, never trusted, and a damaged one
+is named in one line on stderr. Files are replaced,
 never rewritten in place: a process may have the old one mapped (truncating a mapped file would
 crash it). Old files are left for the user to clear with the cache.
 """
@@ -13,11 +15,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.paths import cache_dir
-from kb.search.arrays import ARRAY_STAGES, INDEX_FORMAT_VERSION, IndexArrays, StageCallback, build_arrays
+from kb.search.arrays import (
+    ARRAY_STAGES,
+    INDEX_FORMAT_VERSION,
+    DamagedIndexError,
+    IndexArrays,
+    StageCallback,
+    build_arrays,
+)
 from kb.search.rows import read_catalog_rows
 
 if TYPE_CHECKING:
@@ -65,7 +75,7 @@ def load_or_build_arrays(
             on_stage(INDEX_BUILD_STAGES[0])
         return build_arrays(read_catalog_rows(connection), on_stage)
     path = index_file(connection)
-    saved = IndexArrays.load(path) if path.exists() else None
+    saved = _saved_arrays(path)
     if saved is not None:
         return saved
     if on_stage is not None:
@@ -81,3 +91,16 @@ def load_or_build_arrays(
         if partial.exists():
             os.unlink(partial)
     return arrays
+
+
+def _saved_arrays(path: Path) -> IndexArrays | None:
+    """The saved index at `path`; None when there is none, it is of another format, or it is
+    damaged (said in one line on stderr: it is then rebuilt and replaced)."""
+    try:
+        return IndexArrays.open(path)
+    except FileNotFoundError:
+        return None
+    except (OSError, DamagedIndexError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        print(f"aidxl: search index {path}: {reason}; rebuilding it", file=sys.stderr)
+        return None

@@ -11,13 +11,17 @@ entry is found by several strings: its trigger texts, its tag's plain name (`yon
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
 
 from kb.knowledge.tagforms import to_plain_form
 from kb.schema import KIND_OF_CATEGORY, Category, TriggerKind, TriggerTier
-from kb.search.normalize import normalize
+from kb.search.normalize import searchable_forms
 
 if TYPE_CHECKING:
     import duckdb
@@ -29,11 +33,12 @@ NO_CATEGORY = -1
 TIER_ORDER: tuple[TriggerTier, ...] = (TriggerTier.VERIFIED, TriggerTier.AUTHOR, TriggerTier.DANBOORU)
 
 
+_TIER_CODE_OF: dict[str, int] = {str(tier): code for code, tier in enumerate(TIER_ORDER)}
+
+
 def tier_code(tier: str) -> int:
-    try:
-        return TIER_ORDER.index(TriggerTier(tier))
-    except ValueError:
-        return len(TIER_ORDER) - 1
+    # A dict, not TriggerTier(tier): this runs once per trigger row (a million at scale).
+    return _TIER_CODE_OF.get(str(tier), len(TIER_ORDER) - 1)
 
 
 VERIFIED_TIER_CODE = TIER_ORDER.index(TriggerTier.VERIFIED)
@@ -51,7 +56,9 @@ class StringSource(IntEnum):
 
 @dataclass
 class CatalogRows:
-    """Entries as parallel lists, and (normalized string, entry, source) triples."""
+    """Entries as parallel lists, and the strings that find them: (entry, raw text, source) as
+    parallel lists, normalized and deduplicated by `searchable_strings` (in bulk: a million-tag
+    catalog has millions of strings)."""
 
     texts: list[str] = field(default_factory=list)  # unescaped trigger text
     tag_names: list[str | None] = field(default_factory=list)
@@ -59,7 +66,9 @@ class CatalogRows:
     categories: list[int] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)
     tiers: list[int] = field(default_factory=list)  # tier_code: 0 verified, 1 author, 2 danbooru
-    strings: dict[tuple[int, str], StringSource] = field(default_factory=dict)
+    string_entries: list[int] = field(default_factory=list)
+    string_texts: list[str] = field(default_factory=list)  # as the catalog writes them
+    string_sources: list[int] = field(default_factory=list)  # StringSource values
 
     def add_entry(
         self, text: str, tag_name: str | None, kind: str, category: int, count: int, tier: int
@@ -73,13 +82,78 @@ class CatalogRows:
         return len(self.texts) - 1
 
     def add_string(self, entry: int, text: str, source: StringSource) -> None:
-        normal = normalize(text)
-        if not normal:
-            return
-        key = (entry, normal)
-        known = self.strings.get(key)
-        if known is None or source < known:
-            self.strings[key] = source
+        self.string_entries.append(entry)
+        self.string_texts.append(text)
+        self.string_sources.append(int(source))
+
+    def searchable_strings(self) -> SearchableStrings:
+        """Each (entry, normal form) once, at its best source, ordered by entry, then source, then
+        first appearance; empty normal forms are dropped. Grouped with numpy (by entry and the
+        normal form's hash, every group then checked for equal forms)."""
+        normals, looses = searchable_forms(self.string_texts)
+        count = len(normals)
+        entries = np.array(self.string_entries, dtype=np.int64)
+        sources = np.array(self.string_sources, dtype=np.int8)
+        hashes = np.fromiter(map(hash, normals), dtype=np.int64, count=count)
+        order = np.lexsort((np.arange(count), hashes, entries))  # first appearance first in a group
+        grouped_entries, grouped_hashes = entries[order], hashes[order]
+        group_starts = np.ones(count, dtype=np.bool_)
+        group_starts[1:] = (grouped_entries[1:] != grouped_entries[:-1]) | (
+            grouped_hashes[1:] != grouped_hashes[:-1]
+        )
+        repeats = np.flatnonzero(~group_starts).tolist()
+        if any(normals[int(order[position])] != normals[int(order[position - 1])] for position in repeats):
+            return self._searchable_strings_by_dict(normals, looses)  # two forms share a hash
+        first = np.flatnonzero(group_starts)
+        firsts = order[first]
+        best_sources = np.minimum.reduceat(sources[order], first) if count else sources
+        kept = [
+            position
+            for position in np.argsort(firsts, kind="stable").tolist()
+            if normals[int(firsts[position])]
+        ]
+        kept_array = np.array(kept, dtype=np.int64)
+        final = kept_array[
+            np.lexsort((firsts[kept_array], best_sources[kept_array], entries[firsts[kept_array]]))
+        ]
+        positions = firsts[final].tolist()
+        return SearchableStrings(
+            entries=entries[firsts[final]].astype(np.int32),
+            sources=best_sources[final].astype(np.int8),
+            normals=[normals[position] for position in positions],
+            looses=[looses[position] for position in positions],
+        )
+
+    def _searchable_strings_by_dict(self, normals: list[str], looses: list[str]) -> SearchableStrings:
+        """searchable_strings by a dict of (entry, normal form): exact whatever the hashes."""
+        best: dict[tuple[int, str], int] = {}  # (entry, normal) -> position of its best string
+        sources = self.string_sources
+        for position, key in enumerate(zip(self.string_entries, normals, strict=True)):
+            known = best.get(key)
+            # The key keeps its first place in the dict (the tie order) but takes the better source.
+            if known is None or sources[position] < sources[known]:
+                best[key] = position
+        kept = [position for (_, normal), position in best.items() if normal]
+        entries = [self.string_entries[position] for position in kept]
+        kept_sources = [sources[position] for position in kept]
+        final = np.lexsort((np.array(kept_sources), np.array(entries))).tolist()
+        positions = [kept[index] for index in final]
+        return SearchableStrings(
+            entries=np.array([entries[index] for index in final], dtype=np.int32),
+            sources=np.array([kept_sources[index] for index in final], dtype=np.int8),
+            normals=[normals[position] for position in positions],
+            looses=[looses[position] for position in positions],
+        )
+
+
+@dataclass
+class SearchableStrings:
+    """The index's strings in their final order: entry, source, normal and loose form."""
+
+    entries: npt.NDArray[np.int32]
+    sources: npt.NDArray[np.int8]
+    normals: list[str]
+    looses: list[str]
 
 
 # Per tag, the best tier first: the first trigger of a tag names its entry (see read_catalog_rows).
@@ -101,9 +175,11 @@ def read_catalog_rows(connection: duckdb.DuckDBPyConnection) -> CatalogRows:
     rows = CatalogRows()
     # tag_id -> the entries its tag strings (name, aliases, character name) lead to.
     entries_of_tag: dict[int, list[int]] = {}
-    for text, kind, tag_id, verified, tier, tag_name, category, count in connection.execute(
-        _TRIGGER_QUERY
-    ).fetchall():
+    known_kinds: dict[str, str] = {}
+    for text, kind, tag_id, verified, tier, tag_name, category, count in _batched_rows(
+        connection, _TRIGGER_QUERY
+    ):
+        kind = known_kinds.setdefault(kind, kind)  # one str per kind, not one per row
         # `verified` and `tier` say the same for a verified trigger; either one makes it verified.
         code = VERIFIED_TIER_CODE if verified else tier_code(tier)
         if tag_id is None:
@@ -121,7 +197,7 @@ def read_catalog_rows(connection: duckdb.DuckDBPyConnection) -> CatalogRows:
         else:
             for entry in tag_entries:
                 rows.add_string(entry, text, StringSource.TRIGGER)
-    for tag_id, tag_name, category, count in connection.execute(_UNTRIGGERED_TAG_QUERY).fetchall():
+    for tag_id, tag_name, category, count in _batched_rows(connection, _UNTRIGGERED_TAG_QUERY):
         kind = str(KIND_OF_CATEGORY.get(Category(category), TriggerKind.GENERAL))
         text = to_plain_form(tag_name)
         if kind == TriggerKind.ARTIST_STYLE:
@@ -129,14 +205,23 @@ def read_catalog_rows(connection: duckdb.DuckDBPyConnection) -> CatalogRows:
         entry = rows.add_entry(text, tag_name, kind, category, count, DANBOORU_TIER_CODE)
         entries_of_tag[tag_id] = [entry]
         rows.add_string(entry, text, StringSource.TRIGGER)
-    tag_rows = connection.execute("SELECT tag_id, name FROM tags").fetchall()
-    for tag_id, tag_name in tag_rows:
+    for tag_id, tag_name in _batched_rows(connection, "SELECT tag_id, name FROM tags"):
         for entry in entries_of_tag.get(tag_id, ()):
             rows.add_string(entry, tag_name, StringSource.TAG)
-    for tag_id, name in connection.execute("SELECT tag_id, name FROM characters").fetchall():
+    for tag_id, name in _batched_rows(connection, "SELECT tag_id, name FROM characters"):
         for entry in entries_of_tag.get(tag_id, ()):
             rows.add_string(entry, name, StringSource.CHARACTER)
-    for alias, tag_id in connection.execute("SELECT alias, tag_id FROM aliases").fetchall():
+    for alias, tag_id in _batched_rows(connection, "SELECT alias, tag_id FROM aliases"):
         for entry in entries_of_tag.get(tag_id, ()):
             rows.add_string(entry, alias, StringSource.ALIAS)
     return rows
+
+
+# Rows fetched at a time: a million-row result as Python tuples at once would cost hundreds of MB.
+FETCH_BATCH = 50_000
+
+
+def _batched_rows(connection: duckdb.DuckDBPyConnection, query: str) -> Iterator[tuple[Any, ...]]:
+    cursor = connection.execute(query)
+    while batch := cursor.fetchmany(FETCH_BATCH):
+        yield from batch
