@@ -424,6 +424,7 @@ def write_catalog(
     """Create the catalog at `path` (a new file); its row counts and what linking found per source."""
     author = author if author is not None else AuthorVocabulary()
     connection = duckdb.connect(str(path))
+    connection.execute("SET enable_progress_bar = false")  # DuckDB would draw it on stdout
     try:
         # Choosing a compression per column costs more than the whole merge; the file stays small anyway.
         connection.execute("SET force_compression = 'uncompressed'")

@@ -37,6 +37,8 @@ def open_catalog(path: Path) -> duckdb.DuckDBPyConnection:
     try:
         # Absolute, so DuckDB never reads the name as one of its own (`:memory:`, `md:...`).
         connection = duckdb.connect(str(path.absolute()), read_only=True)
+        # No progress bar: DuckDB draws it on stdout for long queries, into `--json` output too.
+        connection.execute("SET enable_progress_bar = false")
     except duckdb.Error as error:
         if is_damage_error(error):
             raise _damaged(path, _first_line(error)) from error
