@@ -231,3 +231,18 @@ def test_two_writers_do_not_lose_each_others_blends(tmp_path: Path) -> None:
 def test_exports_into_a_folder_say_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", "styles", "--out", str(tmp_path)]) == 2
     assert f"{tmp_path}: is a folder" in capsys.readouterr().err
+
+
+def test_a_users_own_style_imported_is_not_exported_again_as_a_copy(
+    catalog_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    styles = tmp_path / "styles.csv"
+    styles.write_text('name,prompt,negative_prompt\nMy style,"cinematic, {prompt}",\n', encoding="utf-8")
+    assert main(["export", "styles", "--out", str(styles)]) == 0
+    assert main(["--catalog", str(catalog_path), "import", "styles", str(styles)]) == 0
+    before = styles.read_bytes()
+    assert main(["export", "styles", "--out", str(styles)]) == 0
+    capsys.readouterr()
+    names = list(web_ui_styles(styles))
+    assert "AIDXL prompt: My style" not in names and names.count("My style") == 1
+    assert styles.read_bytes() == before  # export → import → export adds nothing

@@ -433,3 +433,10 @@ def test_a_character_in_its_danbooru_name_is_offered_the_form_aidxl_knows(
     assert finding.severity is Severity.INFO
     for prompt in ("frieren \\(sousou no frieren\\)", "ganyu \\(genshin impact\\)", "hatsune miku"):
         assert "character-form" not in [f.code for f in real_lint(real_catalog, prompt)], prompt
+
+
+def test_the_qualifier_message_quotes_only_the_tag_not_the_text_before_it() -> None:
+    (finding,) = [
+        f for f in lint_prompt("masterpiece, ganyu (genshin impact)") if f.code == "unescaped-qualifier"
+    ]
+    assert "the web UI reads `ganyu` weighted 1 and `genshin impact` weighted 1.1" in finding.message

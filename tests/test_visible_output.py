@@ -170,3 +170,22 @@ def test_progress_bars_still_draw_but_names_in_them_do_not(capsys: pytest.Captur
     err = capsys.readouterr().err
     assert err.count("\x1b[A") >= 1 and "\x1b]" not in err and "x\\u001b]0;t\\u0007" in err
     assert err.endswith("\\u001b[A")
+
+
+def test_rich_progress_bars_draw_and_strip_control_characters_from_their_text(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The ingest's bar (rich) draws with escape sequences: they pass. rich itself strips control
+    characters from the text it is given, so an ESC in a stage name never reaches the terminal."""
+    import sys
+
+    from rich.console import Console
+
+    from tui.commands.visible_output import visible_output
+
+    with visible_output():
+        console = Console(file=sys.stderr, force_terminal=True, color_system="256")
+        console.print("[red]reading[/red] tags\x1b]0;t\x07.csv")
+    err = capsys.readouterr().err
+    assert "\x1b[31m" in err or "\x1b[38;5;1m" in err  # rich's colour, drawn
+    assert "\x1b]" not in err and "\\u001b" not in err  # the ESC in the text: stripped by rich

@@ -184,11 +184,28 @@ def merge_styles(existing: StylesFile, ours: Sequence[StyleRow], comment: StyleR
         before = (existing.field_of(fields, prompt_column), existing.field_of(fields, negative_column))
         (report.unchanged if before == (row.prompt, row.negative_prompt) else report.replaced).append(name)
         merged.append((line, fields_of(row, fields)))
+    # A saved prompt that `aidxl import styles` took from one of the user's own rows is that row:
+    # writing it again as `AIDXL prompt: NAME` would copy it at every export.
+    users_own: dict[str, tuple[str, str]] = {}
+    for line, fields in existing.rows:
+        name = existing.field_of(fields, name_column).strip()
+        if name and not name.startswith((BLEND_PREFIX.rstrip(), PROMPT_PREFIX.rstrip(), OUR_COMMENT_PREFIX)):
+            user_row = StyleRow(
+                name, existing.field_of(fields, prompt_column), existing.field_of(fields, negative_column)
+            )
+            imported = classify_style(line, user_row)
+            if isinstance(imported, ImportedPrompt):
+                users_own[name] = (imported.positive, imported.negative)
     for row in ours:
-        if row.name not in placed:
-            placed.add(row.name)
-            report.added.append(row.name)
-            merged.append((0, fields_of(row, None)))
+        if row.name in placed:
+            continue
+        placed.add(row.name)
+        bare_name = row.name[len(PROMPT_PREFIX) :] if row.name.startswith(PROMPT_PREFIX) else None
+        if bare_name is not None and users_own.get(bare_name) == (row.prompt, row.negative_prompt):
+            report.unchanged.append(row.name)
+            continue
+        report.added.append(row.name)
+        merged.append((0, fields_of(row, None)))
     existing.rows = merged
     return report
 

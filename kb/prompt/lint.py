@@ -407,10 +407,13 @@ class ReadPieces:
                 break
             if piece.end <= start:
                 continue
+            text = piece.text
+            if len(text) == piece.end - piece.start:  # no escapes inside: clip it to the span
+                text = text[max(start - piece.start, 0) : len(text) - max(piece.end - end, 0)]
             if parts and parts[-1][1] == piece.weight:
-                parts[-1] = (parts[-1][0] + piece.text, piece.weight)
+                parts[-1] = (parts[-1][0] + text, piece.weight)
             else:
-                parts.append((piece.text, piece.weight))
+                parts.append((text, piece.weight))
         return [(part.strip(), weight) for part, weight in parts if part.strip()]
 
 

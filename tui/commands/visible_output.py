@@ -3,8 +3,10 @@
 Names and prompts reach the terminal through many `print`s (search results, lint messages, the
 character forms, error lines); rather than trust each one, `visible_output()` wraps both streams
 for the length of a command (`tui.cli.main`), so an ESC in a tag name prints as `\\u001b` and never
-drives the terminal. The line structure stays: newlines and tabs pass, and on stderr `\\r` and
-tqdm's own cursor moves (the progress lines of Hub downloads). JSON stays valid and exact:
+drives the terminal. The line structure stays: newlines and tabs pass, and on stderr `\\r`,
+tqdm's own cursor moves (the progress lines of Hub downloads) and what rich draws (the ingest and
+download bars: rich strips control characters from the text it is given, so its own output is
+only its drawing). JSON stays valid and exact:
 json.dumps escapes C0 controls itself, and the escapes written for the rest (`\\u009b`, `\\u202e`)
 are JSON escapes of the same characters.
 The explorer draws through Textual and shows names through `kb.display_text.visible_controls`.
@@ -36,7 +38,7 @@ class VisibleControlsStream:
         self.progress_bars = progress_bars  # let tqdm's cursor moves through (stderr)
 
     def write(self, text: str) -> int:
-        if has_controls(text) and not (self.progress_bars and _is_progress_bar_move(text)):
+        if has_controls(text) and not (self.progress_bars and _is_progress_bar_drawing(text)):
             text_shown = visible_controls(text, keep=self.keep)
         else:
             text_shown = text
@@ -51,12 +53,16 @@ class VisibleControlsStream:
         return getattr(self.stream, name)
 
 
-def _is_progress_bar_move(text: str) -> bool:
-    """Is this write tqdm moving the cursor up (the text it writes alone, from its own code)?"""
+def _is_progress_bar_drawing(text: str) -> bool:
+    """Is this write a progress bar drawing itself: rich's console (which strips control characters
+    from the text it renders), or tqdm moving the cursor up (a write of that alone, from its code)?"""
+    caller = sys._getframe(2)  # _is_progress_bar_drawing <- write <- the writer
+    writer = str(caller.f_globals.get("__name__", ""))
+    if writer.startswith("rich."):
+        return True
     if not text or text.replace(PROGRESS_BAR_MOVE_UP, ""):
         return False
-    caller = sys._getframe(2)  # _is_progress_bar_move <- write <- the writer
-    return str(caller.f_globals.get("__name__", "")).startswith("tqdm.")
+    return writer.startswith("tqdm.")
 
 
 @contextmanager
