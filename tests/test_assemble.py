@@ -84,17 +84,23 @@ def test_parse_blend_reads_a1111_weights_like_the_web_ui() -> None:
     assert parse_blend("[by ask]").styles == (("by ask", 0.9090909090909091),)
     assert parse_blend("[by ask]").render() == "(by ask:0.91)"
     assert parse_blend("(by a:0.9), [by b], by c:0.8").styles == (
-        ("by a", 0.9), ("by b", 0.9090909090909091), ("by c", 0.8),
+        ("by a", 0.9),
+        ("by b", 0.9090909090909091),
+        ("by c", 0.8),
     )
     assert parse_blend("((by a)), [[by b]], (by c)").styles == (
-        ("by a", 1.2100000000000002), ("by b", 0.8264462809917354), ("by c", 1.1),
+        ("by a", 1.2100000000000002),
+        ("by b", 0.8264462809917354),
+        ("by c", 1.1),
     )
     assert parse_blend("(by a, by b:0.8)").styles == (("by a", 0.8), ("by b", 0.8))
 
 
 def test_parse_blend_qualifiers_escapes_and_odd_entries() -> None:
     assert parse_blend("by dino (dinoartforame):0.8, (by dino \\(x\\):0.9), by e \\(y\\)").styles == (
-        ("by dino (dinoartforame)", 0.8), ("by dino (x)", 0.9), ("by e (y)", 1.0),
+        ("by dino (dinoartforame)", 0.8),
+        ("by dino (x)", 0.9),
+        ("by e (y)", 1.0),
     )
     assert parse_blend("(by dino (x):0.9)").render() == "(by dino \\(x\\):0.9)"
     assert parse_blend("By Chi4:.5, , by a:0.9:bad").styles == (("By Chi4", 0.5), ("by a:0.9:bad", 1.0))
@@ -173,8 +179,14 @@ def test_caption_groups_place_and_order_tags_inside_the_skeleton() -> None:
         "from side, outdoors, holding sword, smile, blue eyes, twintails, white shirt, red ribbon"
     )
     assert [tag.slot for tag in result.tags] == [
-        "composition", "main_environment", "action", "expression",
-        "other_characteristics", "other_characteristics", "clothing", "accessories",
+        "composition",
+        "main_environment",
+        "action",
+        "expression",
+        "other_characteristics",
+        "other_characteristics",
+        "clothing",
+        "accessories",
     ]
 
 
@@ -304,3 +316,11 @@ def test_assembly_writes_characters_in_the_form_aidxl_knows(real_catalog: duckdb
     assert [tag.text for tag in result.tags].count("frieren (sousou no frieren)") == 1
     # Without the catalog nothing is rewritten.
     assert assemble_prompt("frieren, smile").positive.startswith("frieren, smile")
+
+
+def test_a_tag_weighted_in_parts_is_kept_as_written() -> None:
+    from kb.prompt.segments import attention_vector
+
+    result = assemble_prompt("girl with (red hair:1.4), smile")
+    assert "girl with (red hair:1.4)" in result.positive
+    assert (("girl with ", 1.0), ("red hair", 1.4)) in attention_vector(result.positive)

@@ -127,3 +127,15 @@ PROMPT_PIECES = st.sampled_from(
 def test_render_of_parse_is_stable(prompt: str) -> None:
     once = normalise_prompt(prompt)
     assert normalise_prompt(once) == once
+
+
+def test_a_tag_weighted_in_parts_keeps_its_weights() -> None:
+    """One weight per tag would drop `:1.4` (or spread it over `girl`): such a prompt is cut losslessly."""
+    from kb.prompt.segments import attention_vector
+
+    for prompt in ("girl with (red hair:1.4), [blue eyes]", "(red hair:1.2) girl, smile", "a (b:1.3) c"):
+        assert attention_vector(normalise_prompt(prompt)) == attention_vector(prompt)
+    assert (
+        normalise_prompt("girl with (red hair:1.4), [blue eyes]") == "girl with (red hair:1.4), [blue eyes]"
+    )
+    assert normalise_prompt("long hair, ((smile))") == "long hair, (smile:1.21)"  # the usual canonical form

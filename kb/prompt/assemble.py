@@ -478,7 +478,7 @@ def _tags_and_syntax(
     brackets each plain tag was written with, by its start."""
     segments = split_segments(prompt)
     emphasis_at = {tag.start: tag.emphasis for segment in segments for tag in segment.tags or ()}
-    syntax = [segment for segment in segments if segment.is_structural]
+    syntax = [segment for segment in segments if segment.is_structural or segment.is_weighted_in_parts]
     items: list[PromptTag | Segment] = []
     next_syntax = 0
     for tag in split_tags(prompt, matcher):

@@ -49,7 +49,16 @@ def parse_tags(prompt: str, matcher: TagMatcher | None = None) -> list[tuple[str
 
 
 def normalise_prompt(prompt: str) -> str:
-    """Re-render a prompt in the canonical form: one tag per comma, one weight per tag."""
+    """Re-render a prompt in the canonical form: one tag per comma, one weight per tag; a prompt
+    with a tag weighted in parts (`girl with (red hair:1.4)`), whose weights one weight per tag
+    would lose, is cut losslessly instead (`kb.prompt.segments`: that tag kept as written)."""
+    from kb.prompt.segments import split_segments  # segments imports this module
+
+    if any(tag.mixed_weight for tag in split_tags(prompt)):
+        segments = split_segments(prompt)
+        if any(segment.is_weighted_in_parts or segment.is_structural for segment in segments):
+            rendered = (segment.render() for segment in segments)
+            return TAG_SEPARATOR.join(text for text in rendered if text.strip())
     return render_tags(parse_tags(prompt))
 
 

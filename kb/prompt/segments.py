@@ -22,6 +22,7 @@ prompt's. When a plain rebuild would differ (brackets of two kinds interleaved a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from kb.knowledge.tagforms import escape_a1111
@@ -41,6 +42,8 @@ from kb.prompt.render import render_emphasised
 
 SEGMENT_SEPARATOR = ", "
 MIXED_WEIGHTS = "a tag with parts weighted differently"
+# `name (qualifier)`: bare round brackets, no weight inside, closing the tag.
+_QUALIFIER_TRAP = re.compile(r"[^()\[\]]*\([^():\[\]]*\)\s*")
 INTERLEAVED = "brackets interleaved"
 _ESCAPABLE = "()[]\\"
 
@@ -77,6 +80,15 @@ class Segment:
         """Syntax that is more than tags: prompt editing, alternation, extra networks, `BREAK`,
         `AND`, a bracket left open, an unreadable weight (not merely a tag weighted in parts)."""
         return self.tags is None and self.reason not in (MIXED_WEIGHTS, INTERLEAVED)
+
+    @property
+    def is_weighted_in_parts(self) -> bool:
+        """A tag whose parts the user weighted on purpose (`girl with (red hair:1.4)`): kept as
+        written. Not the qualifier trap `ganyu (genshin impact)` (bare brackets closing the tag,
+        no weight), which assembly and the linter turn into the character tag the user meant."""
+        if self.reason != MIXED_WEIGHTS:
+            return False
+        return _QUALIFIER_TRAP.fullmatch(self.source) is None
 
     def render(self) -> str:
         if self.tags is None:
