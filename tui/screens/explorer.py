@@ -75,6 +75,7 @@ from tui.state.sources import (
 from tui.state.wording import counted
 from tui.widgets.builder_pane import BuilderPane, EntriesTable
 from tui.widgets.detail import FORM_COPY_KEYS, DetailPane
+from tui.widgets.focus_keys import SearchTypedText
 from tui.widgets.marks import AUTHOR_MARK, VERIFIED_MARK
 from tui.widgets.messages import (
     CatalogReplaced,
@@ -1796,9 +1797,8 @@ class ExplorerApp(App[int]):
         """y / Y / c in the builder (ctrl+y copies the positive prompt anywhere)."""
         self.action_copy(which)
 
-    @on(ResultsTable.TypedText)
-    @on(DetailPane.TypedText)
-    def typed_elsewhere(self, message: ResultsTable.TypedText | DetailPane.TypedText) -> None:
+    @on(SearchTypedText)
+    def typed_elsewhere(self, message: SearchTypedText) -> None:
         """Text typed while the results or the forms have the focus goes into the search box."""
         search = self.ui("#search", Input)
         self.screen_stack[0].set_focus(search)

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -31,7 +30,7 @@ from kb.display_text import visible_controls
 from kb.knowledge.tagforms import to_prompt_form
 from tui.state.catalog_view import EntryDetail, SyntaxForm, forms_with_noun, other_noun
 from tui.state.character_features import CHANTS_HINT
-from tui.widgets.focus_keys import KeysFollowFocus
+from tui.widgets.focus_keys import TypesIntoSearch
 from tui.widgets.marks import (
     KIND_LABELS,
     TIER_SHORT_LABELS,
@@ -304,7 +303,7 @@ class DetailBody(Static):
         return Content("\n").join(self.lines_at(width))
 
 
-class DetailPane(KeysFollowFocus, VerticalScroll):
+class DetailPane(TypesIntoSearch, VerticalScroll):
     """Right of the results: the selected entry, its forms, and its cached preview. Scrolls with
     the mouse, or shift+pgup / shift+pgdn and alt+↑ / alt+↓ while the search box has the focus.
     Focused (tab from the search box), its keys act on the forms (see the module docstring)."""
@@ -319,21 +318,6 @@ class DetailPane(KeysFollowFocus, VerticalScroll):
         Binding("g", "app.toggle_sentence_noun", "Girl/boy"),
         Binding("escape", "app.leave_forms", "Back to search"),
     ]
-
-    class TypedText(Message):
-        """A printable key this widget has no use for: the app types it into the search box."""
-
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    def on_key(self, event: events.Key) -> None:
-        """Typed text is never lost nor taken for a command: it goes to the search box."""
-        own_keys = {key.strip() for binding in self._bindings.key_to_bindings for key in binding.split(",")}
-        if self.focused_now() and event.is_printable and event.character and event.key not in own_keys:
-            event.stop()
-            event.prevent_default()
-            self.post_message(self.TypedText(event.character))
 
     class FormChosen(Message):
         """A form is to be copied or inserted (`use`: copy | insert)."""

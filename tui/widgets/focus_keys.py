@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual import events
+from textual.message import Message
 from textual.widget import Widget
 
 if TYPE_CHECKING:
@@ -55,3 +56,23 @@ class KeysFollowFocus(_Base):
         if focused is self and await self.app._check_bindings(event.key):
             event.stop()
             event.prevent_default()
+
+
+class SearchTypedText(Message):
+    """A printable key a widget has no use for: the app types it into the search box."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class TypesIntoSearch(KeysFollowFocus):
+    """`KeysFollowFocus` for a list or pane beside the search box: typed text is never lost nor
+    taken for a command, the printable keys it does not bind go to the search box."""
+
+    def on_key(self, event: events.Key) -> None:
+        own_keys = {key.strip() for binding in self._bindings.key_to_bindings for key in binding.split(",")}
+        if self.focused_now() and event.is_printable and event.character and event.key not in own_keys:
+            event.stop()
+            event.prevent_default()
+            self.post_message(SearchTypedText(event.character))

@@ -22,7 +22,7 @@ from textual.widgets import Static
 
 from kb.display_text import visible_controls
 from tui.state.searching import KIND_FILTERS, ResultRow
-from tui.widgets.focus_keys import KeysFollowFocus
+from tui.widgets.focus_keys import TypesIntoSearch
 from tui.widgets.marks import (
     ALIAS_ARROW,
     KIND_SHORT_LABELS,
@@ -47,7 +47,7 @@ def tier_style(tier: str, dark: bool) -> Style:
     return Style(bold=True, color=tier_colour(tier, dark=dark))
 
 
-class ResultsTable(KeysFollowFocus, ScrollView, can_focus=True):
+class ResultsTable(TypesIntoSearch, ScrollView, can_focus=True):
     """Search hits, one line each: mark, the prompt to paste (`alias → prompt` for alias hits),
     kind, post count, tier mark (✓ verified, ○ the author's vocabulary), and the recognition
     verdict when one is known.
@@ -101,21 +101,6 @@ class ResultsTable(KeysFollowFocus, ScrollView, can_focus=True):
         @property
         def control(self) -> ResultsTable:
             return self.table
-
-    class TypedText(Message):
-        """A printable key this widget has no use for: the app types it into the search box."""
-
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    def on_key(self, event: events.Key) -> None:
-        """Typed text is never lost nor taken for a command: it goes to the search box."""
-        own_keys = {key.strip() for binding in self._bindings.key_to_bindings for key in binding.split(",")}
-        if self.focused_now() and event.is_printable and event.character and event.key not in own_keys:
-            event.stop()
-            event.prevent_default()
-            self.post_message(self.TypedText(event.character))
 
     class RowSelected(Message):
         def __init__(self, table: ResultsTable, row: ResultRow) -> None:
