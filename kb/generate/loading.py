@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import json
 import os
 import tomllib
 from dataclasses import dataclass
@@ -21,10 +20,9 @@ from typing import Any
 
 from kb.errors import AidxlError
 from kb.generate.extra import require_generation_extra
+from kb.generate.remembered_hashes import remembered_hash
 from kb.generate.request import OWN_VAE_NAME, ModelIdentity
 from kb.generate.tiny import TINY_MODEL_HASH, TINY_MODEL_LABEL, TINY_MODEL_NAME
-from kb.outpath import atomic_write_bytes
-from kb.paths import cache_dir
 
 MODEL_ENV = "AIDXL_MODEL"
 VAE_ENV = "AIDXL_VAE"
@@ -241,25 +239,16 @@ def file_or_folder_sha256(path: Path) -> str:
         [str(p.relative_to(path) if p != path else p.name), p.stat().st_size, p.stat().st_mtime_ns]
         for p in files
     ]
-    record_path = cache_dir() / HASH_RECORD_FILE
-    try:
-        records: dict[str, Any] = json.loads(record_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        records = {}
-    remembered = records.get(str(path.resolve()))
-    if isinstance(remembered, dict) and remembered.get("stamp") == stamp:
-        return str(remembered["sha256"])
-    if path.is_file():
-        digest = _sha256_file(path)
-    else:
+
+    def compute() -> str:
+        if path.is_file():
+            return _sha256_file(path)
         folder_digest = hashlib.sha256()
         for file_path in files:
             folder_digest.update(f"{file_path.relative_to(path)}\0{_sha256_file(file_path)}\n".encode())
-        digest = folder_digest.hexdigest()
-    records[str(path.resolve())] = {"stamp": stamp, "sha256": digest}
-    record_path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(record_path, json.dumps(records, indent=1, sort_keys=True).encode("utf-8"))
-    return digest
+        return folder_digest.hexdigest()
+
+    return remembered_hash(HASH_RECORD_FILE, path, stamp, compute)
 
 
 def _sha256_file(path: Path) -> str:

@@ -31,9 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import AidxlError
-from kb.generate.cache import atomic_write_bytes
 from kb.generate.loading import config_file_path, file_or_folder_sha256, pick_setting
-from kb.paths import cache_dir
+from kb.generate.remembered_hashes import remembered_hash
 from kb.prompt.schedule import ExtraNetworkCall
 
 LORA_DIR_ENV = "AIDXL_LORA_DIR"
@@ -171,21 +170,10 @@ def lora_short_hash(path: Path) -> str:
     """The web UI's LoRA hash: `sshs_model_hash` metadata, else SHA-256 after the safetensors header.
 
     Remembered in the cache folder by path, size and modification time (LoRA files are large)."""
-    record_path = cache_dir() / LORA_HASH_RECORD_FILE
     stat = path.stat()
-    stamp = [stat.st_size, stat.st_mtime_ns]
-    try:
-        records: dict[str, Any] = json.loads(record_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        records = {}
-    remembered = records.get(str(path.resolve()))
-    if isinstance(remembered, dict) and remembered.get("stamp") == stamp:
-        return str(remembered["short_hash"])
-    short_hash = _read_lora_short_hash(path)
-    records[str(path.resolve())] = {"stamp": stamp, "short_hash": short_hash}
-    record_path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(record_path, json.dumps(records, indent=1, sort_keys=True).encode("utf-8"))
-    return short_hash
+    return remembered_hash(
+        LORA_HASH_RECORD_FILE, path, [stat.st_size, stat.st_mtime_ns], lambda: _read_lora_short_hash(path)
+    )
 
 
 def _read_lora_short_hash(path: Path) -> str:
