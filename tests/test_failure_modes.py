@@ -156,55 +156,6 @@ def test_ctrl_c_while_the_command_loads(tmp_path: Path, tagger_file: Path) -> No
     assert not (tmp_path / "c.duckdb").exists()
 
 
-_QUERY_CHILD = """
-import sys
-import threading
-import duckdb
-import ingest.build
-from tui.cli import main
-
-def querying_build(*args, **kwargs):
-    connection = duckdb.connect()
-    # Say "querying" once the query runs: a Ctrl-C that lands before it starts would be held by Python
-    # until the endless query returned.
-    threading.Timer(0.5, lambda: print("querying", file=sys.stderr, flush=True)).start()
-    connection.execute("SELECT count(*) FROM range(1000000000) a, range(1000000) b").fetchall()
-    raise AssertionError("the query ended by itself")
-
-ingest.build.write_catalog = querying_build
-sys.exit(main(sys.argv[1:]))
-"""
-
-
-def test_ctrl_c_during_a_duckdb_query(tmp_path: Path, tagger_file: Path) -> None:
-    """DuckDB's client takes Ctrl-C during a query and raises `RuntimeError: Query interrupted`: exit
-    130 and one line, and the temp catalog is removed. The child's build runs one endless query."""
-    catalog = tmp_path / "c.duckdb"
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            _QUERY_CHILD,
-            "ingest",
-            "--catalog",
-            str(catalog),
-            "--tagger",
-            str(tagger_file),
-        ],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert child.stderr is not None
-    assert child.stderr.readline() == "querying\n"
-    child.send_signal(signal.SIGINT)
-    _, err = child.communicate(timeout=60)
-    assert err == "aidxl: interrupted\n"
-    assert child.returncode == 130
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["tags.csv"]
-
-
 @pytest.mark.parametrize(
     "error", [RuntimeError("Query interrupted"), duckdb.InterruptException("INTERRUPT Error: Interrupted!")]
 )
