@@ -49,7 +49,13 @@ def _to_numpy(tensor: Any) -> np.ndarray:
 
 def _read_tensor(file: Path, keys: tuple[str, ...]) -> np.ndarray:
     """The first of `keys` present in the file."""
-    from safetensors import SafetensorError, safe_open
+    try:
+        from safetensors import SafetensorError, safe_open
+    except ImportError:
+        raise CheckpointError(
+            "aidxl discover reads checkpoints with safetensors, part of the gpu extra: "
+            "pip install 'aidxl-kb[gpu]' (in a checkout: .venv/bin/pip install -e '.[gpu]')"
+        ) from None
 
     try:
         framework = "pt" if _torch_available() else "numpy"
