@@ -238,3 +238,16 @@ def test_a_store_written_before_p_values_is_read_and_extended(tmp_path: Path) ->
     assert (old.verdict, old.p_value, old.random_weights) == ("yes", None, False)
     record_recognitions([record("by chi4", 1.0, "m1", "no", "2026-01-01T00:00:00+00:00")], store_path=store)
     assert set(read_verdicts(store_path=store)) == {"by ask", "by chi4"}
+
+
+def test_a_control_the_model_seems_to_know_is_set_aside(tmp_path: Path) -> None:
+    """A made-up control holding a learned token moves the picture like a style: kept in the
+    reference it would widen the spread and hide every real style."""
+    from kb.sheets.recognize import reference_controls
+
+    spec = spec_from_values(rows=(SheetRow("by x"),), seeds=(1, 2), bases=["1girl"], negative="", controls=6)
+    rows = plan_sheet(spec).control_rows
+    scores = [0.040, 0.050, 0.045, 0.055, 0.048, 0.30]  # the last: an outlier
+    kept = reference_controls(list(zip(rows, scores, strict=True)))
+    assert [score for _row, score in kept] == scores[:5]
+    assert len(reference_controls(list(zip(rows[:3], [0.04, 0.05, 0.9], strict=True)))) == 3  # 3 stay

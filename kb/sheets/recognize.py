@@ -18,14 +18,16 @@ sheets of 8 controls over 232 scored triggers; raw instead of log distances gave
 tests/test_recognition_calibration.py checks at most 5 % over 40 triggers. p > 0.10 -> no (the
 style moves the picture no more than nine in ten made-up names do); else unsure. Fewer than 2 columns or 3
 controls is always unsure. Controls are scored the same way, each against the other controls
-(leave one out), so every sheet shows its own false-positive check.
+(leave one out), so every sheet shows its own false-positive check; a control that comes out
+`yes` that way (a made-up name holding a token the model learned) is set aside from the reference
+for the styles, one at a time while more than 3 remain (`reference_controls`).
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -85,6 +87,23 @@ def control_p_value(score: float, control_scores: Sequence[float]) -> float | No
     return t_upper_tail(t_value, count - 1)
 
 
+def reference_controls(controls: list[tuple[PlannedRow, float]]) -> list[tuple[PlannedRow, float]]:
+    """The controls that act as unknown triggers: one that comes out `yes` against the others (a
+    made-up name that happens to hold a token the model learned) is set aside, as long as 3 stay.
+    Without this, one such control widens the spread and hides every real style."""
+    kept = list(controls)
+    while len(kept) > MIN_CONTROLS_FOR_VERDICT:
+        p_values = [
+            control_p_value(score, [other for other_row, other in kept if other_row is not row])
+            for row, score in kept
+        ]
+        worst = min(range(len(kept)), key=lambda index: p_values[index] or 1.0)
+        if (p_values[worst] or 1.0) > YES_P_AT_MOST:
+            break
+        del kept[worst]
+    return kept
+
+
 def verdict_for(p_value: float | None, samples: int) -> str:
     if samples < MIN_SAMPLES_FOR_VERDICT or p_value is None:
         return "unsure"
@@ -117,6 +136,7 @@ def score_rows(
     model_name: str,
     random_weights: bool = False,
     measured_at: datetime | None = None,
+    distance: Callable[[Path, Path], float] = image_distance,
 ) -> list[Recognition]:
     """One record per style or control row whose baseline and own cells exist for a column.
 
@@ -135,13 +155,14 @@ def score_rows(
             style_file = cell_files.get(plan.cell_at(row.index, column.index).cell_id)
             baseline_file = cell_files.get(plan.cell_at(baseline.index, column.index).cell_id)
             if style_file is not None and baseline_file is not None:
-                distances.append(image_distance(style_file, baseline_file))
+                distances.append(distance(style_file, baseline_file))
         if distances and row.style is not None:
             scored.append((row, sum(distances) / len(distances), len(distances)))
     controls = [(row, score) for row, score, _samples in scored if row.control]
+    reference = reference_controls(controls)
     records: list[Recognition] = []
     for row, score, samples in scored:
-        others = [other for control_row, other in controls if control_row is not row]
+        others = [other for control_row, other in reference if control_row is not row]
         p_value = control_p_value(score, others)
         trigger, weight = trigger_of_style(row.style or "")
         records.append(
