@@ -54,10 +54,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--top",
-        type=_count,
+        type=_top,
         default=None,
-        metavar="N",
-        help="measure CLIP-L output drift for the best N (default 256; 0: rows only)",
+        metavar="N|all",
+        help="measure CLIP-L output drift for the best N (default 256; 0: rows only; all: every "
+        "candidate, about 37 ms each on 2 CPU cores)",
     )
     parser.add_argument("--limit", type=_positive, default=20, metavar="N", help="rows to print (default 20)")
     parser.add_argument("--json", action="store_true", help="print the whole ranking as JSON")
@@ -73,6 +74,10 @@ def _count(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is below 0")
     return value
+
+
+def _top(text: str) -> int:
+    return sys.maxsize if text.strip().lower() == "all" else _count(text)
 
 
 def _positive(text: str) -> int:
