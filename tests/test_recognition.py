@@ -251,3 +251,7 @@ def test_a_control_the_model_seems_to_know_is_set_aside(tmp_path: Path) -> None:
     kept = reference_controls(list(zip(rows, scores, strict=True)))
     assert [score for _row, score in kept] == scores[:5]
     assert len(reference_controls(list(zip(rows[:3], [0.04, 0.05, 0.9], strict=True)))) == 3  # 3 stay
+    identical = [0.05, 0.05, 0.05, 0.05, 0.9]  # the others do not spread: the outlier's p is 0
+    assert [
+        score for _row, score in reference_controls(list(zip(rows, identical, strict=False)))
+    ] == identical[:4]

@@ -97,8 +97,9 @@ def reference_controls(controls: list[tuple[PlannedRow, float]]) -> list[tuple[P
             control_p_value(score, [other for other_row, other in kept if other_row is not row])
             for row, score in kept
         ]
-        worst = min(range(len(kept)), key=lambda index: p_values[index] or 1.0)
-        if (p_values[worst] or 1.0) > YES_P_AT_MOST:
+        known = [1.0 if value is None else value for value in p_values]  # p may be exactly 0
+        worst = min(range(len(kept)), key=known.__getitem__)
+        if known[worst] > YES_P_AT_MOST:
             break
         del kept[worst]
     return kept
