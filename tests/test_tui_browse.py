@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pilot_helpers import sync
+from pilot_helpers import search, settle, shown, sync
 from prompt_fixture import build_tiny_catalog
 from textual import events
 from textual.pilot import Pilot
@@ -49,10 +49,6 @@ def make_app(catalog: Path, **options: object) -> ExplorerApp:
     return ExplorerApp(catalog, watch_catalog=False, show_timings=False, **options)  # type: ignore[arg-type]
 
 
-def shown(app: ExplorerApp) -> list[str]:
-    return [row.prompt for row in app.query_one(ResultsTable).rows_shown]
-
-
 def status(app: ExplorerApp) -> str:
     return str(app.query_one("#status", Static).render())
 
@@ -63,21 +59,6 @@ def detail_plain(app: ExplorerApp) -> str:
 
 def clipboard(state: Path) -> str:
     return (state / "clipboard.txt").read_text(encoding="utf-8").rstrip("\n")
-
-
-async def settle(pilot: Pilot[object]) -> None:
-    app = pilot.app
-    for _ in range(30):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(worker.is_running for worker in app.workers):
-            return
-
-
-async def search(pilot: Pilot[object], query: str) -> None:
-    await settle(pilot)
-    await pilot.press("ctrl+u", *query)
-    await settle(pilot)
 
 
 async def type_fast(pilot: Pilot[object], *keys: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pilot_helpers import sync
+from pilot_helpers import search, settle, shown, sync
 from prompt_fixture import add_features, build_tiny_catalog
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
@@ -42,26 +42,6 @@ def text_of(app: ExplorerApp, selector: str) -> str:
     """A widget's text; the detail pane's before wrapping."""
     widget = app.screen.query_one(selector, Static)
     return widget.plain if isinstance(widget, DetailBody) else str(widget.render())
-
-
-def shown(app: ExplorerApp) -> list[str]:
-    return [row.prompt for row in app.query_one(ResultsTable).rows_shown]
-
-
-async def settle(pilot: Pilot[object]) -> None:
-    """Every worker finished and every message it posted handled (a handler may start another)."""
-    app = pilot.app
-    for _ in range(10):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(worker.is_running for worker in app.workers):
-            return
-
-
-async def search(pilot: Pilot[object], query: str) -> None:
-    await settle(pilot)
-    await pilot.press("ctrl+u", *query)
-    await settle(pilot)
 
 
 async def highlight(pilot: Pilot[object], prompt: str) -> None:
