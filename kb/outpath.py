@@ -127,14 +127,6 @@ def temp_writer_pid(temp_name: str) -> int | None:
     return int(pid_text) if pid_text.isascii() and pid_text.isdigit() and len(pid_text) < 12 else None
 
 
-def fsync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def atomic_write_bytes(path: Path, data: bytes, *, what: str = "output file") -> Path:
     """Write `data` to the real file `path` names: a temp file beside it, fsync, rename over it.
 

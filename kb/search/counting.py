@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from kb.search.arrays import trigram_codes_of
 from kb.search.index import (
     ABBREVIATION_MAX_RANGE,
     ABBREVIATION_MIN_HEAD,
@@ -103,18 +102,9 @@ def _mark_checked(
 def _mark_substrings(
     index: SearchIndex, found: npt.NDArray[np.bool_], allowed: npt.NDArray[np.bool_] | None, loose: str
 ) -> None:
-    postings: list[npt.NDArray[np.int32]] = []
-    for code in set(trigram_codes_of(loose)):
-        posting = index._posting(code)
-        if posting is None:
-            return
-        postings.append(posting)
-    if not postings:
+    candidates = index._substring_candidates(loose, None)
+    if candidates is None:
         return
-    postings.sort(key=len)
-    candidates = postings[0]
-    for posting in postings[1:]:
-        candidates = candidates[np.isin(candidates, posting, kind="table")]
     looses = index.string_looses
     _mark_checked(index, found, allowed, candidates, lambda string_id: loose in looses[string_id])
 

@@ -603,22 +603,29 @@ class SearchIndex:
             return None
         return arrays.trigram_strings[arrays.trigram_starts[slot] : arrays.trigram_starts[slot + 1]]
 
-    def _substrings(self, loose: str, collector: _Collector) -> None:
-        """The query inside a string: candidates from the query's rarest trigram, checked lazily."""
+    def _substring_candidates(self, loose: str, intersected: int | None) -> npt.NDArray[np.int32] | None:
+        """Strings that may hold `loose`: those holding each of its trigrams, from the rarest
+        `intersected` posting lists (all when None); None when a trigram is in no string."""
         postings: list[npt.NDArray[np.int32]] = []
         for code in set(trigram_codes_of(loose)):
             posting = self._posting(code)
             if posting is None:
-                return
+                return None
             postings.append(posting)
         if not postings:
-            return
+            return None
         postings.sort(key=len)
-        # Strings holding the query hold each of its trigrams: intersect the rarest few,
-        # then check the survivors.
-        smallest = postings[0]
-        for posting in postings[1:SUBSTRING_INTERSECTED]:
-            smallest = smallest[np.isin(smallest, posting, kind="table")]
+        candidates = postings[0]
+        for posting in postings[1:intersected]:
+            candidates = candidates[np.isin(candidates, posting, kind="table")]
+        return candidates
+
+    def _substrings(self, loose: str, collector: _Collector) -> None:
+        """The query inside a string: candidates from the query's rarest trigrams, checked lazily."""
+        # Intersecting the rarest few is enough: the survivors are checked one by one.
+        smallest = self._substring_candidates(loose, SUBSTRING_INTERSECTED)
+        if smallest is None:
+            return
 
         def contains(string_id: int) -> bool:
             return loose in self.string_looses[string_id]
