@@ -54,12 +54,13 @@ def normalise_prompt(prompt: str) -> str:
     would lose, is cut losslessly instead (`kb.prompt.segments`: that tag kept as written)."""
     from kb.prompt.segments import split_segments  # segments imports this module
 
-    if any(tag.mixed_weight for tag in split_tags(prompt)):
+    tags = split_tags(prompt)
+    if any(tag.mixed_weight for tag in tags):
         segments = split_segments(prompt)
         if any(segment.is_weighted_in_parts or segment.is_structural for segment in segments):
             rendered = (segment.render() for segment in segments)
             return TAG_SEPARATOR.join(text for text in rendered if text.strip())
-    return render_tags(parse_tags(prompt))
+    return render_tags([(tag.read_text, tag.weight) for tag in tags])
 
 
 def emphasis_weight(emphasis: Sequence[str]) -> float:
