@@ -36,6 +36,7 @@ from kb.prompt.attention import (
 )
 from kb.prompt.render import format_weight, render_tag
 from kb.prompt.schedule import AND_SEPARATOR, parse_schedule, subprompt_weight
+from kb.prompt.segments import is_qualifier_trap
 from kb.prompt.tagview import MatchKind, PromptTag, TagMatcher, split_tags
 from kb.prompt.tokens import CHUNK_LENGTH, TagCost, count_prompt_tokens, remove_extra_networks
 from kb.schema import Category
@@ -359,17 +360,11 @@ def check_underscore(tag: PromptTag) -> list[Finding]:
     ]
 
 
-# `name (qualifier)` / `name_(qualifier)` with the brackets unescaped and no `:w` weight inside.
-_QUALIFIER = re.compile(r"^(?P<name>.*?[^\s_\\])[\s_]*(?<!\\)\((?P<qualifier>(?:[^()\\]|\\.)+)\)$", re.S)
-_ROUND_WEIGHT = re.compile(r":\s*[+-]?[.\d]+\s*$")
-
-
 def check_qualifier(text: str, tag: PromptTag, read_pieces: ReadPieces | None = None) -> list[Finding]:
     """`name (qualifier)` with bare brackets: the web UI weights the qualifier and drops the brackets.
 
     `read_pieces`: the text's attention pieces, when the caller has them (lint_prompt parses once)."""
-    match = _QUALIFIER.match(tag.text)
-    if match is None or _ROUND_WEIGHT.search(match.group("qualifier")):
+    if not is_qualifier_trap(tag.text):
         return []
     pieces = read_pieces if read_pieces is not None else ReadPieces(attention_pieces(text, strict=False))
     read_parts = pieces.read_parts(tag.start, tag.end)

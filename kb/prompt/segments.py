@@ -42,8 +42,17 @@ from kb.prompt.render import render_emphasised
 
 SEGMENT_SEPARATOR = ", "
 MIXED_WEIGHTS = "a tag with parts weighted differently"
-# `name (qualifier)`: bare round brackets, no weight inside, closing the tag.
-_QUALIFIER_TRAP = re.compile(r"[^()\[\]]*\([^():\[\]]*\)\s*")
+# `name (qualifier)` / `name_(qualifier)` with the brackets unescaped and no `:w` weight inside: the
+# web UI weights the qualifier ×1.1 and drops the brackets (the linter's `unescaped-qualifier`).
+_QUALIFIER = re.compile(r"^(?P<name>.*?[^\s_\\])[\s_]*(?<!\\)\((?P<qualifier>(?:[^()\\]|\\.)+)\)$", re.S)
+_ROUND_WEIGHT = re.compile(r":\s*[+-]?[.\d]+\s*$")
+
+
+def is_qualifier_trap(text: str) -> bool:
+    """A tag written `name (qualifier)` with bare brackets and no weight: a character tag meant,
+    not emphasis (`ganyu (genshin impact)`)."""
+    match = _QUALIFIER.match(text)
+    return match is not None and _ROUND_WEIGHT.search(match.group("qualifier")) is None
 INTERLEAVED = "brackets interleaved"
 _ESCAPABLE = "()[]\\"
 
@@ -86,9 +95,7 @@ class Segment:
         """A tag whose parts the user weighted on purpose (`girl with (red hair:1.4)`): kept as
         written. Not the qualifier trap `ganyu (genshin impact)` (bare brackets closing the tag,
         no weight), which assembly and the linter turn into the character tag the user meant."""
-        if self.reason != MIXED_WEIGHTS:
-            return False
-        return _QUALIFIER_TRAP.fullmatch(self.source) is None
+        return self.reason == MIXED_WEIGHTS and not is_qualifier_trap(self.source)
 
     def render(self) -> str:
         if self.tags is None:
