@@ -48,7 +48,7 @@ from kb.knowledge.curated import (
 )
 from kb.knowledge.tagforms import escape_a1111, to_canonical, to_plain_form, unescape_a1111
 from kb.prompt.render import render_emphasised, render_tag, render_tags
-from kb.prompt.segments import Segment, split_segments
+from kb.prompt.segments import Segment, is_qualifier_trap, split_segments
 from kb.prompt.tagview import MatchKind, PromptTag, TagMatch, TagMatcher, split_tags
 from kb.schema import Category, TriggerKind
 from kb.settings import GenerationSettings
@@ -395,7 +395,7 @@ def _plain_text(tag: PromptTag, tables: AuthorTables | None = None) -> str:
             return trained
     if tag.match.kind is MatchKind.EXACT and tag.match.tag is not None:
         return to_plain_form(tag.match.tag)
-    if tag.mixed_weight and not tag.text.rstrip().endswith(")"):
+    if tag.mixed_weight and not is_qualifier_trap(tag.text.strip()):
         return tag.read_text
     return to_plain_form(tag.canonical)
 
@@ -675,7 +675,7 @@ def parse_blend(text: str, name: str = "blend") -> StyleBlend:
         bare = _bare_weight(tag.text)
         if bare is not None and bare[0]:
             trigger, weight = unescape_a1111(bare[0]), float(bare[1])
-        elif tag.mixed_weight and tag.text.rstrip().endswith(")"):
+        elif tag.mixed_weight and is_qualifier_trap(tag.text.strip()):
             trigger, weight = unescape_a1111(tag.text), tag.weight
         else:
             trigger, weight = tag.read_text, tag.weight
