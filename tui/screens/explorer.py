@@ -75,7 +75,7 @@ from tui.state.sources import (
 from tui.state.wording import counted
 from tui.widgets.builder_pane import BuilderPane, EntriesTable
 from tui.widgets.detail import FORM_COPY_KEYS, DetailPane
-from tui.widgets.focus_keys import SearchTypedText
+from tui.widgets.focus_keys import PromptPasted, SearchTypedText
 from tui.widgets.marks import AUTHOR_MARK, VERIFIED_MARK
 from tui.widgets.messages import (
     CatalogReplaced,
@@ -1414,6 +1414,12 @@ class ExplorerApp(App[int]):
             MultilineEntryScreen("paste an A1111 prompt, a whole infotext or a PNG's path (ctrl+s accepts)"),
             apply,
         )
+
+    @on(PromptPasted)
+    def prompt_pasted(self, message: PromptPasted) -> None:
+        """Text pasted in the builder: imported like `p`'s dialog (tui/widgets/focus_keys.py)."""
+        if message.text.strip() and self.connection is not None:
+            self.paste_worker(message.text, self.index)
 
     @work(thread=True, exclusive=True, group="paste", exit_on_error=False)
     def paste_worker(self, text: str, index: Any) -> None:
