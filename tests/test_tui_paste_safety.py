@@ -139,8 +139,8 @@ async def test_a_paste_in_the_builder_is_imported_and_runs_no_key(tiny_catalog_f
         await settle(pilot)
         assert len(app.screen_stack) == 1  # no negative dialog, settings or choice opened
         assert not any(notice.startswith("exported") for notice in notices)
-        assert (app.builder.include_quality, app.builder.include_aesthetic) == (False, False)
-        texts = [entry.text for entry in app.builder.entries]
+        assert (app.session.builder.include_quality, app.session.builder.include_aesthetic) == (False, False)
+        texts = [entry.text for entry in app.session.builder.entries]
         assert texts[0] == "1girl" and texts[-2:] == ["solo", "absurdres"], texts
         assert any("negative" in text for text in texts), texts
 
