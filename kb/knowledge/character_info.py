@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kb.catalog import SourceRef, source_ref
-from kb.knowledge.characters import CharacterForms, catalog_series_resolver, character_forms
+from kb.knowledge.characters import CharacterForms, catalog_series_resolver, character_forms, with_copyright
 from kb.knowledge.tagforms import to_canonical, to_prompt_form
 from kb.schema import Category
 
@@ -89,7 +89,8 @@ def character_info(
     character of the catalog. `noun` (`girl`/`boy`) overrides the gender the sources give."""
     row = connection.execute(
         """
-        SELECT t.tag_id, t.name, coalesce(c.form, t.name), c.form_source_id, c.copyright_source_id
+        SELECT t.tag_id, t.name, coalesce(c.form, t.name), c.form_source_id, c.copyright_source_id,
+            c.copyright
         FROM tags t LEFT JOIN characters c USING (tag_id)
         WHERE t.name = ? AND t.category = ?
         """,
@@ -97,7 +98,7 @@ def character_info(
     ).fetchone()
     if row is None:
         return None
-    tag_id, name, form, form_source_id, copyright_source_id = row
+    tag_id, name, form, form_source_id, copyright_source_id, stored_copyright = row
     gender_row = connection.execute(
         "SELECT gender, source_id FROM character_genders WHERE tag_id = ? ORDER BY source_id LIMIT 1",
         [tag_id],
@@ -105,6 +106,8 @@ def character_info(
     gender = str(gender_row[0]) if gender_row is not None else None
     chosen_noun = noun or SENTENCE_NOUN_OF_GENDER.get(gender or "", DEFAULT_SENTENCE_NOUN)
     forms = character_forms(form, gender=chosen_noun, series_resolver=catalog_series_resolver(connection))
+    if forms.copyright is None and stored_copyright is not None:
+        forms = with_copyright(forms, str(stored_copyright))  # named by its aliases (ingest/writer.py)
     form_source = source_ref(connection, form_source_id)
     return CharacterInfo(
         tag=str(name),
