@@ -47,11 +47,11 @@ def start_explorer(catalog_flag: str | None, **options: Any) -> ExplorerApp:
             gc.enable()
 
 
-def run_app(catalog_flag: str | None, *, keep_search: bool = False) -> int:
-    """Open the explorer; returns the exit code."""
+def run_app(catalog_flag: str | None, *, keep_search: bool = False, model: str | None = None) -> int:
+    """Open the explorer; returns the exit code. `model`: `aidxl explore --model` (checked already)."""
     from tui.terminal import use_real_terminal_size
 
-    app = start_explorer(catalog_flag, keep_search=keep_search)
+    app = start_explorer(catalog_flag, keep_search=keep_search, preview_model=model)
     use_real_terminal_size(app)  # its real size even when stdout is piped
     result = app.run()
     return int(result or 0)

@@ -40,11 +40,13 @@ from tui.screens.dialogs import ChoiceScreen, MultilineEntryScreen, TextEntryScr
 from tui.screens.help import HelpScreen
 from tui.screens.missing_catalog import MissingCatalogScreen
 from tui.state import actions as prompt_actions
+from tui.state import generation_view as generation
 from tui.state.builder import BuilderEntry, BuilderState
 from tui.state.catalog_view import EntryDetail, SyntaxForm, load_detail
 from tui.state.character_features import FeaturePart, add_character_features, no_features_reason
 from tui.state.detail_cache import CachedDetail, DetailCache, prefetch_order
 from tui.state.features import FeatureUnavailable
+from tui.state.generation_view import ShownImage
 from tui.state.prefetch import CatalogPrefetch
 from tui.state.rendering import RenderedPrompt, render_builder
 from tui.state.searching import (
@@ -94,6 +96,7 @@ from tui.widgets.messages import (
     SheetFinished,
     SourcesChecked,
 )
+from tui.widgets.preview_panel import PathLine, PreviewPanel
 from tui.widgets.results import KindChips, ResultsTable
 from tui.widgets.search_input import SearchInput
 from tui.widgets.sources_banner import SourcesBanner
@@ -300,6 +303,10 @@ class ExplorerApp(App[int]):
         self.sheet_running = False
         self.last_sheet: SheetFinished | None = None
         self.sheet_cells_seen: list[tuple[int, int]] = []
+        # gen (issue 12 item 6): the model chosen, the last image shown, the running job's reading.
+        self.model_choice = generation.NO_MODEL
+        self.shown_image: ShownImage | None = None
+        self.job_words = ""  # `preview: step 7/20 · 0.40 s/step · ETA 0:05 (escape cancels)`
         self.started_at = time.perf_counter()
         # Catalog and search index load while Textual starts (see tui/state/prefetch.py).
         self.prefetch: CatalogPrefetch | None = prefetch or CatalogPrefetch(catalog_path)
@@ -320,6 +327,7 @@ class ExplorerApp(App[int]):
                     yield ResultsTable(id="results")
                     yield DetailPane(id="detail")
             yield BuilderPane(id="builder-view")
+        yield PreviewPanel(id="preview-panel")  # gen: the last preview or sheet, until replaced or closed
         with Horizontal(id="statusbar"):
             yield Static(id="status")
             yield ProgressBar(id="preview-progress", show_eta=False)
@@ -336,6 +344,7 @@ class ExplorerApp(App[int]):
         self.ui("#scope-chip", Static).display = False
         self.ui(SourcesBanner).display = False
         self.update_topbar()
+        self.model_choice = generation.describe_model(self.chosen_model())  # gen
         self.refresh_builder()
         if not self.open_current_catalog():
             return
@@ -455,7 +464,9 @@ class ExplorerApp(App[int]):
         return parts
 
     def builder_status_parts(self) -> list[str]:
-        """`4 entries · tokens 17/75 · negative 36/75 · 1 lint finding`."""
+        """`4 entries · tokens 17/75 · negative 36/75 · 1 lint finding · model … · last preview 64×64`."""
+        if self.job_words:  # gen: a running preview or sheet's step counter and ETA come first
+            return [self.job_words]
         parts = [counted(len(self.builder.entries), "entry", "entries")]
         rendered = self.rendered
         if rendered is not None and rendered.tokens is not None:
@@ -464,6 +475,7 @@ class ExplorerApp(App[int]):
             parts.append(f"negative {rendered.negative_tokens.label}")
         if rendered is not None and rendered.linted:
             parts.append(counted(len(rendered.findings), "lint finding"))
+        parts += generation.builder_status_words(self.model_choice, self.shown_image)  # gen
         return parts
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -1204,6 +1216,9 @@ class ExplorerApp(App[int]):
             self.history.record(self.pending_change or "edit", self.builder_before)
         self.builder_before, self.pending_change = self.builder.snapshot(), None
         self.ui(BuilderPane).show_state(self.builder, dark=self.dark, cursor=cursor)
+        # gen: the size the chosen model really makes, beside the setting
+        settings_line = generation.settings_line(self.builder.settings, self.model_choice)
+        self.ui("#settings-line", Static).update(settings_line)
         self.render_generation += 1
         self.render_worker(self.render_generation, self.builder.snapshot(), self.connection, self.index)
         if self.is_running:
@@ -1363,6 +1378,8 @@ class ExplorerApp(App[int]):
         def apply(answer: Any) -> None:
             if answer is not None:
                 self.builder.settings = answer
+                self.preview_model = answer.model  # gen: the session's model from now on
+                self.model_choice = generation.describe_model(self.chosen_model())
                 self.refresh_builder()
 
         self.push_screen(SettingsScreen(self.builder.settings), apply)
@@ -1599,7 +1616,7 @@ class ExplorerApp(App[int]):
             prompt, negative, trigger = "", self.builder.negative, row.prompt
         try:
             spec = prompt_actions.preview_spec(
-                prompt, negative, trigger, self.builder.settings, self.preview_model
+                prompt, negative, trigger, self.builder.settings, self.chosen_model()
             )
         except AidxlError as missing:  # kb.workbench.jobs.JobRefused: what to do first
             self.notify(str(missing), severity="warning", timeout=6)
@@ -1609,7 +1626,8 @@ class ExplorerApp(App[int]):
         bar = self.ui("#preview-progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
-        self.update_status("preview running (escape cancels)")
+        self.job_words = generation.progress_words("preview", None)  # gen
+        self.update_status("" if self.in_builder else self.job_words)
         self.preview_worker(spec)
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
@@ -1618,7 +1636,7 @@ class ExplorerApp(App[int]):
         try:
             outcome = prompt_actions.run_preview(
                 spec,
-                lambda step, total: self.post_message(PreviewProgress(step, total)),
+                lambda reading: self.post_message(PreviewProgress(reading.done, reading.total, reading)),
                 lambda: worker.is_cancelled,
                 self.loaded_models,
             )
@@ -1628,7 +1646,7 @@ class ExplorerApp(App[int]):
         except Exception as error:  # one line for the user, never a traceback
             self.post_message(PreviewFinished(None, f"preview failed: {type(error).__name__}: {error}"))
             return
-        self.post_message(PreviewFinished(str(outcome.thumbnail_path), outcome.message))
+        self.post_message(PreviewFinished(str(outcome.thumbnail_path), outcome.message, outcome))
 
     @on(PreviewProgress)
     def preview_progress(self, message: PreviewProgress) -> None:
@@ -1636,6 +1654,7 @@ class ExplorerApp(App[int]):
             return
         self.preview_steps_seen.append((message.step, message.total))
         self.ui("#preview-progress", ProgressBar).update(total=message.total, progress=message.step)
+        self.show_job_progress("preview", message.reading)  # gen
 
     @on(PreviewFinished)
     def preview_finished(self, message: PreviewFinished) -> None:
@@ -1644,6 +1663,9 @@ class ExplorerApp(App[int]):
         self.preview_running = False
         self.last_preview = message
         self.ui("#preview-progress", ProgressBar).display = False
+        self.job_words = ""  # gen
+        if message.outcome is not None:  # gen: the panel keeps the image, its path, model and size
+            self.show_image(generation.shown_preview(message.outcome))
         self.update_status()
         self.notify(message.message, severity="information" if message.image_path else "warning", timeout=8)
         if message.image_path:
@@ -1664,7 +1686,7 @@ class ExplorerApp(App[int]):
             self.notify("a preview or sheet is already running (escape cancels it)", timeout=3)
             return
         try:
-            request = sheet_request(self.builder, self.preview_model)
+            request = sheet_request(self.builder, self.chosen_model())
         except AidxlError as missing:  # kb.workbench.jobs.JobRefused: what to do first
             self.notify(str(missing), severity="warning", timeout=6)
             return
@@ -1673,7 +1695,8 @@ class ExplorerApp(App[int]):
         bar = self.ui("#preview-progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
-        self.update_status(f"sheet of {counted(len(request.rows), 'style')} running (escape cancels)")
+        self.job_words = generation.progress_words("sheet", None)  # gen
+        self.update_status("" if self.in_builder else self.job_words)
         self.sheet_worker(request)
 
     @work(thread=True, exclusive=True, group="sheet", exit_on_error=False)
@@ -1683,7 +1706,7 @@ class ExplorerApp(App[int]):
             outcome = run_explorer_sheet(
                 request,
                 state_dir() / "sheets",
-                lambda done, total: self.post_message(SheetCellDone(done, total)),
+                lambda reading: self.post_message(SheetCellDone(reading.done, reading.total, reading)),
                 lambda: worker.is_cancelled,
             )
         except (FeatureUnavailable, AidxlError) as error:
@@ -1692,7 +1715,7 @@ class ExplorerApp(App[int]):
         except Exception as error:  # one line for the user, never a traceback
             self.post_message(SheetFinished(None, None, f"sheet failed: {type(error).__name__}: {error}"))
             return
-        self.post_message(SheetFinished(str(outcome.page), str(outcome.html), outcome.message))
+        self.post_message(SheetFinished(str(outcome.page), str(outcome.html), outcome.message, outcome))
 
     @on(SheetCellDone)
     def sheet_cell_done(self, message: SheetCellDone) -> None:
@@ -1700,6 +1723,7 @@ class ExplorerApp(App[int]):
             return
         self.sheet_cells_seen.append((message.done, message.total))
         self.ui("#preview-progress", ProgressBar).update(total=message.total, progress=message.done)
+        self.show_job_progress("sheet", message.reading)  # gen
 
     @on(SheetFinished)
     def sheet_finished(self, message: SheetFinished) -> None:
@@ -1708,10 +1732,58 @@ class ExplorerApp(App[int]):
         self.sheet_running = False
         self.last_sheet = message
         self.ui("#preview-progress", ProgressBar).display = False
+        self.job_words = ""  # gen
+        if message.outcome is not None:  # gen: the panel shows the first page; v opens them all
+            self.show_image(generation.shown_sheet(message.outcome))
         self.update_status()
         self.notify(message.message, severity="information" if message.page else "warning", timeout=10)
         if message.page and message.html:
             self.ui(DetailPane).show_sheet(Path(message.page), Path(message.html))
+
+    # ------------------------------------------- gen: model, preview panel, sheet pages
+
+    def chosen_model(self) -> str | None:
+        """The builder's model, else the session's (`--model`, the settings dialog); None: the
+        environment or the config file decides (kb.generate.loading)."""
+        return self.builder.settings.model or self.preview_model
+
+    def show_job_progress(self, kind: str, reading: Any) -> None:
+        self.job_words = generation.progress_words(kind, reading)
+        self.update_status("" if self.in_builder else self.job_words)
+
+    def show_image(self, shown: ShownImage) -> None:
+        self.shown_image = shown
+        self.ui(PreviewPanel).show_image(shown)
+
+    @on(PreviewPanel.CopyPath)
+    def copy_image_path(self, message: PreviewPanel.CopyPath) -> None:
+        self.copy_to_clipboard(message.path)
+        fallback = prompt_actions.write_clipboard_fallback(message.path)
+        self.notify(f"copied the path (OSC 52); also in {fallback}", timeout=4)
+
+    @on(PreviewPanel.ViewSheet)
+    def view_sheet_pages(self, message: PreviewPanel.ViewSheet) -> None:
+        self.action_view_sheet()
+
+    def action_view_sheet(self) -> None:
+        """The last sheet's pages in the terminal (SheetViewerScreen)."""
+        from tui.screens.sheet_viewer import open_sheet_viewer
+
+        shown = self.shown_image
+        if shown is None or shown.kind != "sheet" or shown.sidecar is None:
+            self.notify("no sheet yet: run one of the builder's styles first", severity="warning", timeout=4)
+            return
+        problem = open_sheet_viewer(self, shown.sidecar)
+        if problem is not None:
+            self.notify(problem, severity="error", timeout=8)
+
+    def action_focus_preview_panel(self) -> None:
+        panel = self.ui(PreviewPanel)
+        if panel.shown is None:
+            self.notify("no preview yet: ctrl+g makes one", severity="warning", timeout=3)
+            return
+        panel.display = True
+        self.screen_stack[0].set_focus(panel.query_one(PathLine))
 
     # ------------------------------------------------------- catalog swap
 
