@@ -16,6 +16,7 @@ from kb.errors import AidxlError
 from kb.generate.loading import (
     MODEL_ENV,
     ModelNotFoundError,
+    NoModelConfigured,
     cached_hub_snapshot,
     config_file_path,
     hub_cache_dir,
@@ -55,8 +56,8 @@ NO_MODEL = ModelChoice(None, "no model set", False, "")
 def check_model_choice(text: str | None) -> ModelChoice:
     """The choice checked offline (no torch, no network); raises ModelChoiceError in one sentence.
 
-    An empty choice is valid: it reports what `$AIDXL_MODEL` / the config file name (NO_MODEL when
-    neither does; a preview then says how to set one)."""
+    An empty choice reports what `$AIDXL_MODEL` / the config file name (NO_MODEL when neither does;
+    a preview then says how to set one), and raises when what they name cannot be loaded."""
     value = (text or "").strip()
     if not value:
         return _configured_choice()
@@ -91,8 +92,10 @@ def check_model_choice(text: str | None) -> ModelChoice:
 def _configured_choice() -> ModelChoice:
     try:
         source = resolve_model_source(None)
-    except ModelNotFoundError:
+    except NoModelConfigured:
         return NO_MODEL
+    except ModelNotFoundError as error:  # $AIDXL_MODEL or the config names something unusable
+        raise ModelChoiceError(error.without_flags) from error
     return ModelChoice(None, source.label, source.kind == "tiny", source.origin)
 
 
