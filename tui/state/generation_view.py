@@ -47,10 +47,11 @@ class ShownImage:
 
     @property
     def status_words(self) -> str:
-        """The status line's words for the last image: `last preview 64×64 · RANDOM WEIGHTS`."""
-        random = f" · {RANDOM_WEIGHTS_SHORT}" if self.random_weights else ""
-        what = "last sheet, cells" if self.kind == "sheet" else "last preview"
-        return f"{what} {size_text(self.size)}{random}"
+        """The status line's words for the last image, its real size first (the line is cut at 80
+        columns): `preview 64×64 · RANDOM WEIGHTS`, `sheet cells 1024×1024 · aidxl_v10`."""
+        what = "sheet cells" if self.kind == "sheet" else "preview"
+        made_by = RANDOM_WEIGHTS_SHORT if self.random_weights else self.model_label
+        return f"{what} {size_text(self.size)} · {made_by}"
 
 
 def shown_preview(outcome: PreviewOutcome) -> ShownImage:
@@ -106,11 +107,9 @@ def model_words(choice: ModelChoice) -> str:
 
 
 def builder_status_words(choice: ModelChoice, shown: ShownImage | None) -> list[str]:
-    """The builder status line's generation part: the model, then the last image's real size."""
-    words = [model_words(choice)]
-    if shown is not None:
-        words.append(shown.status_words)
-    return words
+    """The builder status line's generation part: the last image's real size and what made it, else
+    the model chosen (the settings line and the panel name the model too)."""
+    return [shown.status_words] if shown is not None else [model_words(choice)]
 
 
 def settings_line(settings: GenerationSettings, choice: ModelChoice) -> Text:
