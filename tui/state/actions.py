@@ -108,6 +108,8 @@ PALETTE_ENTRIES: tuple[tuple[str, str, str], ...] = (
     ("Preview", "Generate a preview of the trigger or the built prompt", "preview"),
     ("Cancel preview", "Stop the running preview", "cancel_preview"),
     ("Style sheet", "Run a style sheet of the prompt's styles and their blend", "sheet"),
+    ("Preview panel", "Focus the last preview: c copies its path, x closes it", "focus_preview_panel"),
+    ("View sheet", "The last style sheet's pages in the terminal, with row and column labels", "view_sheet"),
     ("Reload catalog", "Open the catalog again after an ingest", "reload_catalog"),
     ("Toggle dark / light theme", "Switch between the dark and light theme", "toggle_theme"),
 )
