@@ -195,6 +195,10 @@ def build_spec(args: argparse.Namespace) -> Any:
     if args.append_styles:
         settings["style_position"] = "append"
     settings["model"] = model_setting(args.model or settings.get("model"))
+    if "width" not in settings and resolve_model(settings["model"]).random_weights:
+        from kb.generate.preview import TINY_DEFAULT_SIZE  # as --help says: 64x64 on tiny-random
+
+        settings["width"], settings["height"] = TINY_DEFAULT_SIZE
     if "sampler" in settings:
         settings["sampler"] = canonical_sampler(settings["sampler"])
 
