@@ -279,3 +279,15 @@ def test_explore_refuses_a_model_it_cannot_load_in_one_line(tmp_path: Path) -> N
         f"aidxl: model {tmp_path / 'x.ckpt'}: no such file or folder; choose an SDXL .safetensors file, a "
         "diffusers folder, a Hub id in the local cache, or tiny-random.\n"
     )
+
+
+@sync
+async def test_the_search_status_keeps_the_step_counter_while_typing(tiny_catalog_file: Path) -> None:
+    app = make_app(tiny_catalog_file, preview_model="tiny-random")
+    async with app.run_test(size=(140, 42)) as pilot:
+        await settle(pilot)
+        app.preview_running = True
+        app.show_job_progress("preview", ProgressReading("step", 3, 28, 0.5, 12.5))
+        await pilot.press(*"chi")
+        await settle(pilot)
+        assert status(app).endswith(" · preview: step 3/28 · 0.50 s/step · ETA 0:12 (escape cancels)")

@@ -461,6 +461,8 @@ class ExplorerApp(App[int]):
         label = next(label for label, _, kind in KIND_FILTERS if kind == self.kind_filter)
         parts.append(f"filter {label}" + tier_filter_suffix(self.search_filter))
         parts.append(f"{len(self.builder.entries)} in prompt")
+        if self.job_words:  # gen: a running preview or sheet's step counter and ETA
+            parts.append(self.job_words)
         return parts
 
     def builder_status_parts(self) -> list[str]:
@@ -1627,7 +1629,7 @@ class ExplorerApp(App[int]):
         bar.update(total=None, progress=0)
         bar.display = True
         self.job_words = generation.progress_words("preview", None)  # gen
-        self.update_status("" if self.in_builder else self.job_words)
+        self.update_status()
         self.preview_worker(spec)
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
@@ -1696,7 +1698,7 @@ class ExplorerApp(App[int]):
         bar.update(total=None, progress=0)
         bar.display = True
         self.job_words = generation.progress_words("sheet", None)  # gen
-        self.update_status("" if self.in_builder else self.job_words)
+        self.update_status()
         self.sheet_worker(request)
 
     @work(thread=True, exclusive=True, group="sheet", exit_on_error=False)
@@ -1749,7 +1751,7 @@ class ExplorerApp(App[int]):
 
     def show_job_progress(self, kind: str, reading: Any) -> None:
         self.job_words = generation.progress_words(kind, reading)
-        self.update_status("" if self.in_builder else self.job_words)
+        self.update_status()
 
     def show_image(self, shown: ShownImage) -> None:
         self.shown_image = shown
