@@ -52,11 +52,11 @@ def status(app: ExplorerApp) -> str:
 def builder_with_styles(app: ExplorerApp) -> None:
     from tui.state.builder import BuilderEntry
 
-    app.builder.add(BuilderEntry("by chi4", "artist_style", 0.9))
-    app.builder.add(BuilderEntry("by ask", "artist_style"))
-    app.builder.add(BuilderEntry("smile", "general", tag="smile"))
-    app.builder.settings = replace(app.builder.settings, steps=2, seed=7)
-    app.refresh_builder(cursor=0)
+    app.session.builder.add(BuilderEntry("by chi4", "artist_style", 0.9))
+    app.session.builder.add(BuilderEntry("by ask", "artist_style"))
+    app.session.builder.add(BuilderEntry("smile", "general", tag="smile"))
+    app.session.builder.settings = replace(app.session.builder.settings, steps=2, seed=7)
+    app.builder_view.refresh_builder(cursor=0)
 
 
 def test_elided_middle_keeps_both_ends_on_one_line() -> None:
@@ -73,11 +73,11 @@ async def test_the_status_counts_steps_with_rate_and_eta(tiny_catalog_file: Path
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+b")
-        app.preview_running = True
-        app.post_message(PreviewProgress(7, 20, ProgressReading("step", 7, 20, 0.4, 5.2)))
+        app.builder_view.preview_running = True
+        app.builder_view.post_message(PreviewProgress(7, 20, ProgressReading("step", 7, 20, 0.4, 5.2)))
         await pilot.pause()
         assert status(app) == "preview: step 7/20 · 0.40 s/step · ETA 0:05 (escape cancels)"
-        app.show_job_progress("sheet", ProgressReading("cell", 5, 40, 2.0, 80.0))
+        app.builder_view.show_job_progress("sheet", ProgressReading("cell", 5, 40, 2.0, 80.0))
         assert status(app) == "sheet: cell 5/40 · 2.0 s/cell · ETA 1:20 (escape cancels)"
 
 
@@ -92,20 +92,31 @@ async def test_a_preview_stays_in_the_panel_with_its_path_model_real_size_and_la
     app = make_app(tiny_catalog_file, preview_model="tiny-random")
     async with app.run_test(size=SIZE) as pilot:
         job_words: list[str] = []
-        show = app.show_job_progress
-        app.show_job_progress = lambda kind, reading: (show(kind, reading), job_words.append(app.job_words))  # type: ignore[method-assign,func-returns-value]
-        app.builder.add(BuilderEntry("smile", "general", tag="smile"))
-        app.builder.settings = replace(app.builder.settings, steps=3)  # the setting says 1024×1024
-        app.refresh_builder(cursor=0)
+        show = app.builder_view.show_job_progress
+        app.builder_view.show_job_progress = lambda kind, reading: (
+            show(kind, reading),
+            job_words.append(app.session.job_words),
+        )  # type: ignore[method-assign,func-returns-value]
+        app.session.builder.add(BuilderEntry("smile", "general", tag="smile"))
+        app.session.builder.settings = replace(
+            app.session.builder.settings, steps=3
+        )  # the setting says 1024×1024
+        app.builder_view.refresh_builder(cursor=0)
         await settle(pilot)
         assert "64×64 (tiny-random; setting 1024×1024)" in text_of(app, "#settings-line")
         panel = app.query_one(PreviewPanel)
         assert not panel.display
         await pilot.press("ctrl+b", "ctrl+g")
-        assert "preview: loading the model… (escape cancels)" in status(app) or app.last_preview is not None
+        assert (
+            "preview: loading the model… (escape cancels)" in status(app)
+            or app.builder_view.last_preview is not None
+        )
         await settle(pilot)
-        assert app.last_preview is not None and app.last_preview.image_path, app.last_preview
+        assert app.builder_view.last_preview is not None and app.builder_view.last_preview.image_path, (
+            app.builder_view.last_preview
+        )
         assert [words.split(" · ")[0] for words in job_words] == [
+            "preview: loading the model… (escape cancels)",
             "preview: step 1/3",
             "preview: step 2/3",
             "preview: step 3/3",
@@ -120,7 +131,7 @@ async def test_a_preview_stays_in_the_panel_with_its_path_model_real_size_and_la
             text_of(app, "#preview-panel-info") == "preview 64×64 · tiny-random (RANDOM WEIGHTS, not AIDXL)"
         )
         assert status(app).endswith(" · preview 64×64 · RANDOM WEIGHTS")
-        assert "(64×64, RANDOM WEIGHTS)" in app.last_preview.message
+        assert "(64×64, RANDOM WEIGHTS)" in app.builder_view.last_preview.message
         # The path: one line, cut in the middle at 80 columns; focused, its end, then all of it by scrolling.
         path = str(shown.path)
         line = app.query_one(PathLine)
@@ -146,7 +157,7 @@ async def test_a_preview_stays_in_the_panel_with_its_path_model_real_size_and_la
         # The detail pane's thumbnail of a random-weight preview is captioned too.
         await pilot.press("ctrl+u", *"smile")
         await settle(pilot)
-        app.query_one("#detail").show_preview(shown.picture)
+        app.search_view.query_one("#detail").show_preview(shown.picture)
         await pilot.pause()
         captions = [str(widget.render()) for widget in app.query("#detail .preview-image").results(Static)]
         assert any(caption.startswith("RANDOM WEIGHTS") for caption in captions), captions
@@ -174,7 +185,9 @@ async def test_the_settings_dialog_checks_the_model_and_the_status_names_it(tiny
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert not isinstance(app.screen, SettingsScreen)
-        assert app.builder.settings.model == "tiny-random" and app.chosen_model() == "tiny-random"
+        assert (
+            app.session.builder.settings.model == "tiny-random" and app.session.preview_model == "tiny-random"
+        )
         assert "model tiny-random · RANDOM WEIGHTS" in status(app)
         assert text_of(app, "#settings-line").startswith("64×64 (tiny-random; setting 1024×1024)")
 
@@ -209,9 +222,11 @@ async def test_a_sheet_shows_in_the_panel_and_its_pages_in_the_terminal(
     async with app.run_test(size=(120, 40)) as pilot:
         builder_with_styles(app)
         await settle(pilot)
-        app.action_sheet()
+        app.builder_view.action_sheet()
         await settle(pilot)
-        assert app.last_sheet is not None and app.last_sheet.page, app.last_sheet.message
+        assert app.builder_view.last_sheet is not None and app.builder_view.last_sheet.page, (
+            app.builder_view.last_sheet.message
+        )
         panel = app.query_one(PreviewPanel)
         assert panel.shown is not None and panel.shown.kind == "sheet"
         assert text_of(app, "#preview-panel-info") == (
@@ -286,8 +301,8 @@ async def test_the_search_status_keeps_the_step_counter_while_typing(tiny_catalo
     app = make_app(tiny_catalog_file, preview_model="tiny-random")
     async with app.run_test(size=(140, 42)) as pilot:
         await settle(pilot)
-        app.preview_running = True
-        app.show_job_progress("preview", ProgressReading("step", 3, 28, 0.5, 12.5))
+        app.builder_view.preview_running = True
+        app.builder_view.show_job_progress("preview", ProgressReading("step", 3, 28, 0.5, 12.5))
         await pilot.press(*"chi")
         await settle(pilot)
         assert status(app).endswith(" · preview: step 3/28 · 0.50 s/step · ETA 0:12 (escape cancels)")
