@@ -112,14 +112,33 @@ class SettingsScreen(ModalScreen[GenerationSettings | None]):
     def action_accept(self) -> None:
         try:
             settings = self.read_settings()
-            check_model_choice(settings.model)  # one sentence when it cannot be loaded
-            warnings = check_settings(settings)
         except (ValueError, AidxlError) as error:
-            self.query_one("#settings-message", Static).update(Text(str(error), style="red"))
+            self.show_problem(str(error))
+            return
+        try:
+            check_model_choice(settings.model)  # one sentence when it cannot be loaded
+        except AidxlError as error:  # said under the model field itself, which gets the focus
+            self.query_one("#model-hint", Static).update(Text(str(error), style="red"))
+            self.show_problem(str(error), self.query_one("#model", Input))
+            return
+        try:
+            warnings = check_settings(settings)
+        except AidxlError as error:
+            self.show_problem(str(error))
             return
         for warning in warnings:
             self.notify(warning, severity="warning", timeout=6, markup=False)
         self.dismiss(settings)
+
+    def show_problem(self, problem: str, field: Input | None = None) -> None:
+        """The dialog stays open with the reason at its foot (scrolled into view: 80x24 cannot show
+        every field at once), the faulty field focused when known."""
+        message = self.query_one("#settings-message", Static)
+        message.update(Text(problem, style="red"))
+        if field is not None:
+            field.focus()
+        else:
+            message.scroll_visible(animate=False)
 
     def read_settings(self) -> GenerationSettings:
         size_text = self.query_one("#size", Input).value.lower().replace("×", "x")

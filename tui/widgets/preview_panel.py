@@ -111,12 +111,12 @@ class PreviewPanel(Vertical):
         Binding("v", "view_sheet", "View sheet pages"),
     ]
 
-    # Its own styles: the panel is one piece wherever a screen mounts it. 80x24 leaves the views 12 rows.
+    # Its own styles: the panel is one piece wherever a screen mounts it. 80x24 leaves the views 14 rows.
     DEFAULT_CSS = """
-    PreviewPanel { height: 9; border-top: solid $primary-muted; display: none; }
-    PreviewPanel #preview-panel-body { height: 8; }
-    PreviewPanel .panel-picture { width: 16; height: 8; margin-right: 1; }
-    PreviewPanel #preview-panel-text { width: 1fr; height: 8; }
+    PreviewPanel { height: 7; border-top: solid $primary-muted; display: none; }
+    PreviewPanel #preview-panel-body { height: 6; }
+    PreviewPanel .panel-picture { width: 12; height: 6; margin-right: 1; }
+    PreviewPanel #preview-panel-text { width: 1fr; height: 6; }
     PreviewPanel #preview-panel-caption, PreviewPanel #preview-panel-info { height: 1; }
     PreviewPanel #preview-panel-keys { height: auto; }
     """
