@@ -190,6 +190,9 @@ async def test_the_settings_dialog_checks_the_model_and_the_status_names_it(tiny
         )
         assert "model tiny-random · RANDOM WEIGHTS" in status(app)
         assert text_of(app, "#settings-line").startswith("64×64 (tiny-random; setting 1024×1024)")
+        await pilot.resize_terminal(100, 30)  # the pane lays itself out again: the line stays true
+        await settle(pilot)
+        assert text_of(app, "#settings-line").startswith("64×64 (tiny-random; setting 1024×1024)")
 
 
 @sync

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.binding import Binding, BindingType
-from textual.widgets import Static
 
 from kb.errors import AidxlError
 from kb.userdata import BlendStyle, UserDataError
@@ -105,6 +105,10 @@ class BuilderView(JobsView):
         parts += generation.builder_status_words(self.session.model_choice, self.session.shown_image)
         return parts
 
+    def settings_line_text(self, state: BuilderState) -> Text:
+        """The size the chosen model really makes, beside the setting (tiny-random: 64×64)."""
+        return generation.settings_line(state.settings, self.session.model_choice)
+
     # ------------------------------------------------------------- render
 
     def refresh_builder(self, cursor: int | None = None) -> None:
@@ -115,9 +119,6 @@ class BuilderView(JobsView):
             session.history.record(self.pending_change or "edit", self.builder_before)
         self.builder_before, self.pending_change = session.builder.snapshot(), None
         self.show_state(session.builder, dark=self.dark, cursor=cursor)
-        # the size the chosen model really makes, beside the setting (tiny-random: 64×64)
-        settings_line = generation.settings_line(session.builder.settings, session.model_choice)
-        self.query_one("#settings-line", Static).update(settings_line)
         self.render_generation += 1
         self.render_worker(
             self.render_generation, session.builder.snapshot(), session.connection, session.index
