@@ -140,8 +140,7 @@ async def test_a_preview_stays_in_the_panel_with_its_path_model_real_size_and_la
         unfocused = line.shown_text(width)
         assert len(unfocused) == width and "…" in unfocused
         assert unfocused.endswith(path[-(width // 2) :]) and unfocused.startswith(path[: (width - 1) // 2])
-        app.action_focus_preview_panel()
-        await pilot.pause()
+        await pilot.press("alt+v")
         assert line.has_focus and line.shown_text(width).endswith(".png")
         await pilot.press("home")
         assert line.shown_text(width) == path[: width - 1] + "…"

@@ -68,6 +68,8 @@ class ExplorerApp(App[int]):
         Binding("ctrl+t", "toggle_theme", "Theme", show=False),
         Binding("ctrl+r", "reload_catalog", "Reload catalog", show=False),
         Binding("f12", "missing_sources", "Missing sources", show=False),
+        # priority: the search box would otherwise type the `v` of alt+v
+        Binding("alt+v", "focus_preview_panel", "Last image", show=False, priority=True),
     ]
 
     def __init__(

@@ -80,6 +80,12 @@ ACTION_HELP: tuple[ActionHelp, ...] = (
     ActionHelp(
         "anywhere",
         APP,
+        ("focus_preview_panel",),
+        "the last preview or sheet's panel: its picture, real size, model and path (c copies the path)",
+    ),
+    ActionHelp(
+        "anywhere",
+        APP,
         ("missing_sources",),
         "missing sources: each registry source the catalog lacks and the command that adds it "
         "(a click on the banner too; `d` there hides the banner)",
@@ -234,8 +240,8 @@ ACTION_HELP: tuple[ActionHelp, ...] = (
         "preview panel",
         PANEL,
         ("copy_path",),
-        "copy the last image's whole path (OSC 52 and the clipboard file); focus the panel with a click "
-        'or "Preview panel" in the palette',
+        "copy the last image's whole path (OSC 52 and the clipboard file); alt+v, a click or "
+        '"Preview panel" in the palette focus the panel',
     ),
     ActionHelp("preview panel", PANEL, ("view_sheet",), "a sheet's pages in the terminal, with row labels"),
     ActionHelp("preview panel", PANEL, ("close",), "close the panel (the next preview opens it again)"),
