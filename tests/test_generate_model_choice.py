@@ -119,8 +119,11 @@ def test_an_empty_choice_reports_the_environment_or_config(
     assert (from_config.value, from_config.random_weights) == (None, True)
     assert from_config.origin.endswith("config.toml [generate] model")
     monkeypatch.setenv("AIDXL_MODEL", str(tmp_path / "gone.safetensors"))
-    broken = describe_model(None)  # never raises: the reason is its label
-    assert "gone.safetensors" in broken.label and not broken.random_weights
+    broken = describe_model(None)  # never raises: the reason is its problem
+    assert (
+        broken.problem is not None and "gone.safetensors (from $AIDXL_MODEL) does not exist" in broken.problem
+    )
+    assert broken.label == "the configured model" and not broken.random_weights
 
 
 def test_the_model_is_a_generation_setting_saved_only_when_chosen() -> None:

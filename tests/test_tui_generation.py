@@ -210,6 +210,8 @@ async def test_a_broken_configured_model_is_reported_as_written(
         assert (
             "gone.safetensors (from " in message and "config.toml [generate] model) does not exist" in message
         )
+        await pilot.press("escape")
+        assert "model the configured model cannot load (s: settings)" in status(app)
 
 
 @pytest.mark.slow  # a 4-cell sheet on the tiny model, then a cached 3-page one

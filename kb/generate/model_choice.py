@@ -43,6 +43,7 @@ class ModelChoice:
     label: str  # the model's name as the infotext writes it (`tiny-random (RANDOM WEIGHTS, not AIDXL)`)
     random_weights: bool
     origin: str  # where it came from: `settings`, `$AIDXL_MODEL`, the config file, or "" when none is set
+    problem: str | None = None  # why it cannot be loaded (`describe_model` of a broken choice)
 
     @property
     def short_label(self) -> str:
@@ -100,11 +101,11 @@ def _configured_choice() -> ModelChoice:
 
 
 def describe_model(value: str | None) -> ModelChoice:
-    """The choice for display; never raises (a broken choice shows as `model X: why`)."""
+    """The choice for display; never raises (a broken choice says why in `problem`)."""
     try:
         return check_model_choice(value)
     except AidxlError as error:
-        return ModelChoice(value, str(error), False, "settings")
+        return ModelChoice(value, value or "the configured model", False, "settings", problem=str(error))
 
 
 def how_to_choose_a_model() -> str:

@@ -101,6 +101,8 @@ def progress_words(kind: str, reading: ProgressReading | None) -> str:
 
 def model_words(choice: ModelChoice) -> str:
     """The status line's model: `model tiny-random · RANDOM WEIGHTS`, `model aidxl-v1`, `no model set`."""
+    if choice.problem is not None:
+        return f"model {choice.label} cannot load (s: settings)"
     if choice.value is None and not choice.origin:
         return "no model set (s: settings)"
     return f"model {choice.short_label}"
