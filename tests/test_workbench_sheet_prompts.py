@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from kb.generate.pngmeta import read_png_parameters
 from kb.prompt.infotext import parse_infotext
@@ -112,3 +113,8 @@ def test_every_cells_infotext_prompt_is_the_builders_prompt_with_its_style(tmp_p
         assert "amazing quality" in infotext.prompt and "beautiful color" in infotext.prompt
         checked += 1
     assert checked == 4  # baseline, by chi4, by ask, their blend
+    # Every cell says RANDOM WEIGHTS in its pixels (the label's black band), the pages in their title.
+    for cell in document["cells"]:
+        with Image.open(outcome.sidecar.parent / cell["file"]) as picture:
+            assert picture.convert("RGB").getpixel((0, 63)) == (0, 0, 0), cell["id"]
+    assert "RANDOM WEIGHTS, not AIDXL - explorer sheet" in outcome.html.read_text(encoding="utf-8")
