@@ -13,6 +13,7 @@ import pytest
 from pilot_helpers import settle, sync
 from prompt_fixture import build_tiny_catalog
 from textual.widgets import Input, Static
+from textual.widgets._toast import Toast
 
 from kb.generate.progress import ProgressReading
 from tui.app import ExplorerApp
@@ -90,7 +91,7 @@ async def test_a_preview_stays_in_the_panel_with_its_path_model_real_size_and_la
     from tui.state.builder import BuilderEntry
 
     app = make_app(tiny_catalog_file, preview_model="tiny-random")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         job_words: list[str] = []
         show = app.builder_view.show_job_progress
         app.builder_view.show_job_progress = lambda kind, reading: (
@@ -132,6 +133,13 @@ async def test_a_preview_stays_in_the_panel_with_its_path_model_real_size_and_la
         )
         assert status(app).endswith(" · preview 64×64 · RANDOM WEIGHTS")
         assert "(64×64, RANDOM WEIGHTS)" in app.builder_view.last_preview.message
+        # The toast says what was made and where it stays, never the path (a toast wraps and vanishes).
+        toasts = [str(toast.render()) for toast in app.screen.query(Toast)]
+        assert (
+            "preview 64×64 · tiny-random (RANDOM WEIGHTS, not AIDXL): in the panel below (alt+v, then c "
+            "copies its path)" in toasts
+        ), toasts
+        assert not any(str(shown.path.name)[:20] in toast for toast in toasts)
         # The path: one line, cut in the middle at 80 columns; focused, its end, then all of it by scrolling.
         path = str(shown.path)
         line = app.query_one(PathLine)

@@ -111,9 +111,12 @@ class JobsView(ExplorerView, BuilderPane):
         self.host.hide_progress()
         self.session.job_words = ""
         if message.outcome is not None:  # the panel keeps the image, its path, model and real size
-            self.host.show_generated(generation.shown_preview(message.outcome))
+            shown = generation.shown_preview(message.outcome)
+            self.host.show_generated(shown)
+            self.notify(generation.finished_words(shown), timeout=8)
+        else:
+            self.notify(message.message, severity="warning", timeout=8)
         self.host.update_status()
-        self.notify(message.message, severity="information" if message.image_path else "warning", timeout=8)
         if message.image_path:
             self.host.show_image(Path(message.image_path))
 
@@ -182,8 +185,11 @@ class JobsView(ExplorerView, BuilderPane):
         self.host.hide_progress()
         self.session.job_words = ""
         if message.outcome is not None:  # the panel shows the first page; `v` opens them all
-            self.host.show_generated(generation.shown_sheet(message.outcome))
+            shown = generation.shown_sheet(message.outcome)
+            self.host.show_generated(shown)
+            self.notify(generation.finished_words(shown), timeout=10)
+        else:
+            self.notify(message.message, severity="warning", timeout=10)
         self.host.update_status()
-        self.notify(message.message, severity="information" if message.page else "warning", timeout=10)
         if message.page and message.html:
             self.host.show_sheet(Path(message.page), Path(message.html))

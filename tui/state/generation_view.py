@@ -54,6 +54,13 @@ class ShownImage:
         return f"{what} {size_text(self.size)} · {made_by}"
 
 
+def finished_words(shown: ShownImage) -> str:
+    """The toast when an image is made: what and where, without its path (a toast wraps a long path
+    and vanishes; the panel keeps it on one line)."""
+    pages = " · v its pages" if shown.kind == "sheet" and shown.sidecar is not None else ""
+    return f"{shown.info_line}: in the panel below (alt+v, then c copies its path{pages})"
+
+
 def shown_preview(outcome: PreviewOutcome) -> ShownImage:
     return ShownImage(
         "preview",
