@@ -49,7 +49,7 @@ class SheetViewerScreen(ModalScreen[None]):
     SheetViewerScreen #sheet-viewer { width: 95%; height: 95%; border: round $primary; background: $surface; }
     SheetViewerScreen #sheet-viewer-title { height: auto; }
     SheetViewerScreen #sheet-viewer-body { height: 1fr; }
-    SheetViewerScreen .panel-picture { width: 1fr; height: 1fr; }
+    SheetViewerScreen .panel-picture { width: auto; height: 1fr; }  /* auto: the page keeps its shape */
     SheetViewerScreen #sheet-viewer-labels { width: 34; height: 1fr; padding: 0 1; overflow-y: auto; }
     SheetViewerScreen #sheet-viewer-keys { height: 1; }
     """
