@@ -8,6 +8,8 @@ drop results that no longer match the input.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import shlex
 import subprocess
 import time
@@ -41,9 +43,15 @@ from tui.screens.help import HelpScreen
 from tui.screens.missing_catalog import MissingCatalogScreen
 from tui.state import actions as prompt_actions
 from tui.state.builder import BuilderEntry, BuilderState
-from tui.state.catalog_view import EntryDetail, SyntaxForm, load_detail
+from tui.state.catalog_view import EntryDetail, SyntaxForm
 from tui.state.character_features import FeaturePart, add_character_features, no_features_reason
-from tui.state.detail_cache import CachedDetail, DetailCache, prefetch_order
+from tui.state.detail_cache import (
+    CachedDetail,
+    DetailCache,
+    DetailReader,
+    prefetch_order,
+    read_ahead_of_results,
+)
 from tui.state.features import FeatureUnavailable
 from tui.state.prefetch import CatalogPrefetch
 from tui.state.rendering import RenderedPrompt, render_builder
@@ -280,6 +288,7 @@ class ExplorerApp(App[int]):
         self.highlight_wait: tuple[str, float] | None = None
         self.detail_cache_hits = [0, 0]  # highlights whose detail was not / was cached (bench/tui.py)
         self.detail_cache = DetailCache()
+        self.detail_reader: DetailReader | None = None  # fast: the open catalog's (tui/state/detail_cache.py)
         self.detail_coming: str | None = None  # the first row's detail, read by the search worker
         self.builder = BuilderState()
         # Undo / redo of every builder edit (kb.workbench.history): refresh_builder records the builder as
@@ -357,6 +366,7 @@ class ExplorerApp(App[int]):
         self.catalog_replaced = False
         self.index_generation += 1
         self.detail_cache.reset(self.index_generation)
+        self.detail_reader = DetailReader(self.connection, self.index_generation)  # fast
         self.author_tables = None
         if prefetch is not None:
             self.prefetched_index_worker(self.index_generation, prefetch)
@@ -522,6 +532,27 @@ class ExplorerApp(App[int]):
         self.ready_at = time.perf_counter()
         self.start_search()
         self.check_sources_once()
+        if self.detail_reader is not None:  # fast: the catalog's parts read once the search is ready
+            self.warm_details_worker(self.detail_reader)
+
+    @work(thread=True, group="warm-details", exit_on_error=False)
+    def warm_details_worker(self, reader: DetailReader) -> None:
+        """fast: read the catalog's parts that details ask about (tui/state/detail_cache.py)."""
+        with contextlib.suppress(Exception):  # a read error shows with the first detail instead
+            reader.warm()
+        with contextlib.suppress(Exception):  # the app may have closed meanwhile
+            self.call_from_thread(self.freeze_long_lived)
+
+    def freeze_long_lived(self) -> None:
+        """fast: what start-up built (modules, widgets, the index, the lookup) lives as long as the
+        app: kept out of the cyclic collector's full passes, which otherwise scan it all and stall a
+        frame by 50-150 ms a few times a minute of typing (bench/tui.py counts them). Thawed when
+        the app closes, so that a process running many apps (the tests) collects each one's cycles."""
+        if self.is_running and not self.shutting_down:
+            gc.freeze()
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()  # fast: see freeze_long_lived
 
     @on(SearchUnavailable)
     def search_unavailable(self, message: SearchUnavailable) -> None:
@@ -595,18 +626,36 @@ class ExplorerApp(App[int]):
         # The first row's detail is read right here (unless cached): one worker and one message
         # fewer between a keystroke and its detail (bench/tui.py measures both).
         # (Not with a detail delay: the detail then waits for the highlight to settle.)
-        reads_first = page.rows and not offset and connection is not None and self.detail_delay <= 0
+        reader = self.detail_reader
+        reads_first = page.rows and not offset and reader is not None and self.detail_delay <= 0
         first = page.rows[0] if reads_first else None
-        follows = first.key if first is not None and first.key not in self.detail_cache else None
+        # fast: once the catalog's parts are read, the first rows' details go with the results, so
+        # both are painted in one frame (tui/state/detail_cache.py); before, the detail follows.
+        details = {}
+        if first is not None and reader is not None and reader.generation == generation:
+            try:
+                details = read_ahead_of_results(reader, page.rows, self.detail_cache)
+            except Exception:  # the detail's own read below reports it
+                details = {}
+        follows = (
+            first.key if first is not None and not details and first.key not in self.detail_cache else None
+        )
         self.post_message(
             SearchResults(
-                query, search_filter, page.rows, elapsed_ms, page.total, offset=offset, detail_follows=follows
+                query,
+                search_filter,
+                page.rows,
+                elapsed_ms,
+                page.total,
+                offset=offset,
+                detail_follows=follows,
+                details=details,
             )
         )
-        if first is not None and follows is not None and connection is not None:
+        if first is not None and follows is not None and reader is not None:
             if get_current_worker().is_cancelled:
                 return
-            self.post_message(self.read_detail(connection, first, generation))
+            self.post_message(self.read_detail(reader, first))
 
     @on(ResultsTable.NeedMore, "#results")
     def results_need_more(self, message: ResultsTable.NeedMore) -> None:
@@ -635,6 +684,8 @@ class ExplorerApp(App[int]):
         self.results_total = message.total
         self.showing_favourites = message.favourites
         self.detail_coming = message.detail_follows
+        for key, cached in message.details.items():  # fast: read with the results
+            self.detail_cache.put(key, cached, cached.generation)
         table.show_rows(message.hits, dark=self.dark, more=has_more(len(message.hits), message.total))
         self.update_status()
         if not message.hits:
@@ -651,6 +702,10 @@ class ExplorerApp(App[int]):
             self.detail_wait = (first.key, typed_at) if isinstance(first, ResultRow) else None
             # Keystroke → results on screen: measured after the refresh that paints them (bench/tui.py).
             self.call_after_refresh(self.record_latency, typed_at)
+        shown_first = table.highlighted_row()
+        with_results = message.details.get(shown_first.key) if shown_first is not None else None
+        if shown_first is not None and with_results is not None:  # fast: painted with the results
+            self.show_detail(shown_first.key, with_results)
 
     def record_latency(self, typed_at: float) -> None:
         self.search_latencies_ms.append((time.perf_counter() - typed_at) * 1000)
@@ -761,33 +816,35 @@ class ExplorerApp(App[int]):
             for position in prefetch_order(len(rows), table.cursor_row)
             if rows[position].key not in self.detail_cache and rows[position].key != self.detail_coming
         ]
-        if wanted:
-            self.detail_worker(self.index_generation, self.connection, wanted)
+        if wanted and self.detail_reader is not None:
+            self.detail_worker(self.detail_reader, wanted)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
-    def detail_worker(
-        self, generation: int, connection: duckdb.DuckDBPyConnection, rows: list[ResultRow]
-    ) -> None:
+    def detail_worker(self, reader: DetailReader, rows: list[ResultRow]) -> None:
         """Details of `rows`, best first, each posted as soon as it is read; a newer highlight
         cancels the rest."""
         worker = get_current_worker()
+        reader.previews.refresh()  # fast: a preview made since shows
         for row in rows:
             if worker.is_cancelled:
                 return
-            self.post_message(self.read_detail(connection, row, generation))
+            self.post_message(self.read_detail(reader, row))
 
     @staticmethod
-    def read_detail(connection: duckdb.DuckDBPyConnection, row: ResultRow, generation: int) -> DetailLoaded:
-        """A row's detail as the message that shows it (a worker's call)."""
+    def read_detail(reader: DetailReader, row: ResultRow) -> DetailLoaded:
+        """A row's detail as the message that shows it (a worker's call). A character's ctrl+n /
+        ctrl+o need the author's tables: read with its detail, so that the keys act at once."""
         try:
-            detail = load_detail(connection, row.prompt, row.kind, row.tag)
-            thumbnail = prompt_actions.cached_thumbnail(row.prompt)
-            # A character's ctrl+n / ctrl+o need the author's implications: read with its detail
-            # (loaded once per catalog, then a lookup), so that the keys act at once.
-            tables = author_tables_of_catalog(connection) if detail.character is not None else None
+            cached = reader.read(row)
         except Exception as error:  # a read error shows in the pane, never as a traceback
             return DetailLoaded(row.key, None, f"catalog read failed: {error}")
-        return DetailLoaded(row.key, detail, thumbnail=thumbnail, generation=generation, tables=tables)
+        return DetailLoaded(
+            row.key,
+            cached.detail,
+            thumbnail=cached.thumbnail,
+            generation=reader.generation,
+            tables=cached.tables,
+        )
 
     @work(thread=True, exclusive=True, group="thumbnail", exit_on_error=False)
     def thumbnail_worker(self, row: ResultRow) -> None:
@@ -1263,9 +1320,7 @@ class ExplorerApp(App[int]):
             self.history.undo(self.builder.snapshot()) if undo else self.history.redo(self.builder.snapshot())
         )
         if step is None:
-            keys = (
-                "ctrl+z undoes builder edits" if undo else "Z or ctrl+shift+z redoes what ctrl+z undid"
-            )
+            keys = "ctrl+z undoes builder edits" if undo else "Z or ctrl+shift+z redoes what ctrl+z undid"
             self.notify(f"nothing to {'undo' if undo else 'redo'} ({keys})", timeout=3)
             return
         change, state = step
