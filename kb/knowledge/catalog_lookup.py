@@ -372,7 +372,7 @@ PART_READERS: dict[str, Callable[[Any], object]] = {
 }
 
 
-class _LoadedParts:
+class LoadedParts:
     """The parts of one catalog build read so far (shared by every lookup of that build)."""
 
     def __init__(self) -> None:
@@ -389,9 +389,14 @@ class CatalogLookup:
     Thread-safe: parts are read under a lock through a cursor of `connection`, then only read.
     """
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, parts: _LoadedParts | None = None) -> None:
+    def __init__(self, connection: duckdb.DuckDBPyConnection, parts: LoadedParts | None = None) -> None:
         self._connection = connection
-        self._loaded = parts if parts is not None else _LoadedParts()
+        self._loaded = parts if parts is not None else LoadedParts()
+
+    @property
+    def parts(self) -> LoadedParts:
+        """The parts read so far, shared by every lookup on this catalog build."""
+        return self._loaded
 
     def _part(self, name: str, kind: type[_Part]) -> _Part:
         found = self._loaded.parts.get(name)
@@ -533,7 +538,7 @@ def catalog_identity(connection: duckdb.DuckDBPyConnection) -> str:
 
 
 _shared_lock = threading.Lock()
-_shared: dict[str, _LoadedParts] = {}
+_shared: dict[str, LoadedParts] = {}
 
 
 def shared_catalog_lookup(connection: duckdb.DuckDBPyConnection) -> CatalogLookup:
@@ -547,7 +552,7 @@ def shared_catalog_lookup(connection: duckdb.DuckDBPyConnection) -> CatalogLooku
     with _shared_lock:
         parts = _shared.get(identity)
         if parts is None:
-            parts = _LoadedParts()
+            parts = LoadedParts()
             _shared.clear()
             _shared[identity] = parts
     return CatalogLookup(connection, parts)
