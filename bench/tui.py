@@ -100,7 +100,6 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 CURSOR_MOVES_PER_QUERY = 6
-SAME_FRAME_MS = 2.0  # results and detail recorded this close together were painted by one refresh
 
 
 @dataclass
@@ -113,7 +112,7 @@ class KeyFigures:
     cursor: list[float] = field(default_factory=list)  # cursor ↓ → the new row's detail painted
     cursor_cached: int = 0  # cursor moves whose detail was read ahead
     cursor_moves: int = 0
-    same_frame: int = 0  # keys whose detail was painted by the refresh that painted the results
+    same_frame: int = 0  # keys whose results' handler showed the first row's detail (one refresh paints both)
     minimal_in_app: list[float] = field(default_factory=list)  # minimal app: key → echo painted
     minimal_pilot: list[float] = field(default_factory=list)  # minimal app: press → echo, Pilot
     warm_seconds: float = 0.0  # search ready → the detail lookup read (kb/knowledge/catalog_lookup.py)
@@ -174,6 +173,7 @@ async def keystroke_latencies(catalog: Path) -> KeyFigures:
                 search_input.value = ""
                 await pilot.pause()
                 for character in query:
+                    with_results = app.details_with_results
                     started = time.perf_counter()
                     await pilot.press(character)
                     while app.results_query != search_input.value:
@@ -183,6 +183,7 @@ async def keystroke_latencies(catalog: Path) -> KeyFigures:
                     while app.detail_wait is not None and time.perf_counter() < waited_until:
                         await pilot.pause(0)
                     await pilot.pause()  # the after-refresh callbacks that record both figures
+                    figures.same_frame += app.details_with_results > with_results
                 # Down the results as a reader does, a moment apart (the read-ahead's chance).
                 await app.workers.wait_for_complete()
                 moves_start = len(app.highlight_latencies_ms)
@@ -200,12 +201,6 @@ async def keystroke_latencies(catalog: Path) -> KeyFigures:
         await pilot.pause()
         figures.results = list(app.search_latencies_ms)
         figures.detail = list(app.detail_latencies_ms)
-    if len(figures.results) == len(figures.detail):
-        figures.same_frame = sum(
-            1
-            for results, detail in zip(figures.results, figures.detail, strict=True)
-            if detail - results < SAME_FRAME_MS
-        )
 
     class MinimalApp(App[None]):
         """The floor: an Input whose every change is echoed into a Static, measured as the explorer

@@ -289,6 +289,7 @@ class ExplorerApp(App[int]):
         self.detail_cache_hits = [0, 0]  # highlights whose detail was not / was cached (bench/tui.py)
         self.detail_cache = DetailCache()
         self.detail_reader: DetailReader | None = None  # fast: the open catalog's (tui/state/detail_cache.py)
+        self.details_with_results = 0  # fast: results whose first row's detail their handler showed
         self.detail_coming: str | None = None  # the first row's detail, read by the search worker
         self.builder = BuilderState()
         # Undo / redo of every builder edit (kb.workbench.history): refresh_builder records the builder as
@@ -706,6 +707,7 @@ class ExplorerApp(App[int]):
         with_results = message.details.get(shown_first.key) if shown_first is not None else None
         if shown_first is not None and with_results is not None:  # fast: painted with the results
             self.show_detail(shown_first.key, with_results)
+            self.details_with_results += 1
 
     def record_latency(self, typed_at: float) -> None:
         self.search_latencies_ms.append((time.perf_counter() - typed_at) * 1000)
@@ -848,8 +850,13 @@ class ExplorerApp(App[int]):
 
     @work(thread=True, exclusive=True, group="thumbnail", exit_on_error=False)
     def thumbnail_worker(self, row: ResultRow) -> None:
+        reader = self.detail_reader
         try:
-            thumbnail = prompt_actions.cached_thumbnail(row.prompt)
+            if reader is None:
+                thumbnail = prompt_actions.cached_thumbnail(row.prompt)
+            else:  # fast: the previews folder is read again only when it changed
+                reader.previews.refresh()
+                thumbnail = reader.previews.thumbnail(row.prompt)
         except OSError:
             return
         self.post_message(DetailLoaded(row.key, None, thumbnail=thumbnail, thumbnail_only=True))
