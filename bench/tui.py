@@ -49,9 +49,9 @@ from tui.app import start_explorer
 async def main():
     app = start_explorer({catalog!r}, watch_catalog=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        while app.index is None and app.search_problem is None:
+        while app.session.index is None and app.session.search_problem is None:
             await pilot.pause(0.005)
-        print(time.perf_counter() - started, app.search_problem or "", flush=True)
+        print(time.perf_counter() - started, app.session.search_problem or "", flush=True)
 
 asyncio.run(main())
 """
@@ -153,19 +153,19 @@ async def keystroke_latencies(catalog: Path) -> KeyFigures:
     figures = KeyFigures()
     app = ExplorerApp(catalog, watch_catalog=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        while app.index is None and app.search_problem is None:
+        while app.session.index is None and app.session.search_problem is None:
             await pilot.pause(0.01)
-        if app.search_problem:
-            raise SystemExit(f"bench/tui.py: {app.search_problem}")
+        if app.session.search_problem:
+            raise SystemExit(f"bench/tui.py: {app.session.search_problem}")
         # The catalog's parts that details read (kb/knowledge/catalog_lookup.py) load in a worker
         # once the search is ready: keystrokes are timed after it (warm_seconds says how long).
         warm_started = time.perf_counter()
-        while app.detail_reader is not None and not app.detail_reader.warmed.is_set():
+        while app.search_view.detail_reader is not None and not app.search_view.detail_reader.warmed.is_set():
             if time.perf_counter() - warm_started > 30:
                 raise SystemExit("bench/tui.py: the detail lookup did not load in 30 s")
             await pilot.pause(0.01)
         figures.warm_seconds = time.perf_counter() - warm_started
-        await pilot.pause(0.05)  # the freeze of what start-up built (tui/screens/explorer.py)
+        await pilot.pause(0.05)  # the freeze of what start-up built (tui/screens/search_detail.py)
         figures.frozen_objects = gc.get_freeze_count()
         search_input = app.query_one("#search", Input)
         with FullCollections(figures.full_collections):
@@ -173,34 +173,35 @@ async def keystroke_latencies(catalog: Path) -> KeyFigures:
                 search_input.value = ""
                 await pilot.pause()
                 for character in query:
-                    with_results = app.details_with_results
+                    with_results = app.search_view.details_with_results
                     started = time.perf_counter()
                     await pilot.press(character)
-                    while app.results_query != search_input.value:
+                    while app.search_view.results_query != search_input.value:
                         await pilot.pause(0)
                     figures.pilot.append((time.perf_counter() - started) * 1000)
                     waited_until = time.perf_counter() + 2.0
-                    while app.detail_wait is not None and time.perf_counter() < waited_until:
+                    while app.search_view.detail_wait is not None and time.perf_counter() < waited_until:
                         await pilot.pause(0)
                     await pilot.pause()  # the after-refresh callbacks that record both figures
-                    figures.same_frame += app.details_with_results > with_results
+                    figures.same_frame += app.search_view.details_with_results > with_results
                 # Down the results as a reader does, a moment apart (the read-ahead's chance).
                 await app.workers.wait_for_complete()
-                moves_start = len(app.highlight_latencies_ms)
-                misses, hits = app.detail_cache_hits
+                moves_start = len(app.search_view.highlight_latencies_ms)
+                misses, hits = app.search_view.detail_cache_hits
                 for _ in range(CURSOR_MOVES_PER_QUERY):
                     await pilot.press("down")
                     waited_until = time.perf_counter() + 2.0
-                    while app.highlight_wait is not None and time.perf_counter() < waited_until:
+                    while app.search_view.highlight_wait is not None and time.perf_counter() < waited_until:
                         await pilot.pause(0)
                     await pilot.pause(0.05)
                 await pilot.pause()
-                figures.cursor += app.highlight_latencies_ms[moves_start:]
-                figures.cursor_moves += app.detail_cache_hits[0] - misses + app.detail_cache_hits[1] - hits
-                figures.cursor_cached += app.detail_cache_hits[1] - hits
+                figures.cursor += app.search_view.highlight_latencies_ms[moves_start:]
+                now_misses, now_hits = app.search_view.detail_cache_hits
+                figures.cursor_moves += now_misses - misses + now_hits - hits
+                figures.cursor_cached += now_hits - hits
         await pilot.pause()
-        figures.results = list(app.search_latencies_ms)
-        figures.detail = list(app.detail_latencies_ms)
+        figures.results = list(app.search_view.search_latencies_ms)
+        figures.detail = list(app.search_view.detail_latencies_ms)
 
     class MinimalApp(App[None]):
         """The floor: an Input whose every change is echoed into a Static, measured as the explorer
@@ -245,11 +246,11 @@ async def save_screenshot(catalog: Path, target: Path) -> None:
 
     app = ExplorerApp(catalog, watch_catalog=False, show_timings=False, detail_delay=0)
     async with app.run_test(size=(110, 32)) as pilot:
-        while app.index is None and app.search_problem is None:
+        while app.session.index is None and app.session.search_problem is None:
             await pilot.pause(0.01)
         for query in ("by yoneyama mai", "by chi4", "ganyu"):
             await pilot.press("ctrl+u", *query)
-            while app.results_query != query:
+            while app.search_view.results_query != query:
                 await pilot.pause(0.01)
             if query != "ganyu":
                 await pilot.press("enter")

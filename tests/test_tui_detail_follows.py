@@ -54,9 +54,9 @@ async def test_the_first_rows_detail_comes_with_the_results_and_is_the_highlight
     app = make_app(catalog)
     async with app.run_test(size=WIDE, message_hook=posted.append) as pilot:
         await settle(pilot)  # the index, then the catalog's parts that details read
-        assert app.detail_reader is not None and app.detail_reader.warmed.is_set()
+        assert app.search_view.detail_reader is not None and app.search_view.detail_reader.warmed.is_set()
         for query in QUERIES:
-            before, shown_with_results = len(posted), app.details_with_results
+            before, shown_with_results = len(posted), app.search_view.details_with_results
             await search(pilot, query)
             rows = app.query_one(ResultsTable).rows_shown
             assert rows, query
@@ -74,16 +74,18 @@ async def test_the_first_rows_detail_comes_with_the_results_and_is_the_highlight
                 and not message.thumbnail_only
             ]
             assert not read_again
-            assert app.details_with_results > shown_with_results
-            assert app.detail_shown_key == first.key
-            assert app.detail_shown == expected_detail(catalog, first.prompt, first.kind, first.tag)
+            assert app.search_view.details_with_results > shown_with_results
+            assert app.search_view.detail_shown_key == first.key
+            shown_detail = app.search_view.detail_shown
+            assert shown_detail == expected_detail(catalog, first.prompt, first.kind, first.tag)
             assert app.query_one(DetailBody).plain.startswith(first.prompt)
         # The cursor's next row was read with the results: shown in the cursor's own handler.
         await search(pilot, "by")
         await pilot.press("down")
         second = app.query_one(ResultsTable).rows_shown[1]
-        assert app.detail_shown_key == second.key
-        assert app.detail_shown == expected_detail(catalog, second.prompt, second.kind, second.tag)
+        assert app.search_view.detail_shown_key == second.key
+        shown_detail = app.search_view.detail_shown
+        assert shown_detail == expected_detail(catalog, second.prompt, second.kind, second.tag)
 
 
 @sync
@@ -93,9 +95,9 @@ async def test_a_reloaded_catalogs_details_are_read_afresh(catalog: Path, tmp_pa
         await settle(pilot)
         await search(pilot, "by chi4")
         first = app.query_one(ResultsTable).rows_shown[0]
-        assert first.prompt == "by chi4" and first.key in app.detail_cache
-        assert app.detail_shown is not None
-        old_count = app.detail_shown.count
+        assert first.prompt == "by chi4" and first.key in app.search_view.detail_cache
+        assert app.search_view.detail_shown is not None
+        old_count = app.search_view.detail_shown.count
         assert old_count is not None
         # `aidxl ingest` renames a new build over the catalog: chi4 has more posts there.
         rebuilt = build_tiny_catalog(tmp_path / "next.duckdb", knowledge=True)
@@ -112,12 +114,16 @@ async def test_a_reloaded_catalogs_details_are_read_afresh(catalog: Path, tmp_pa
         app.check_catalog_file()
         await pilot.press("ctrl+r")
         await settle(pilot)
-        assert app.detail_cache.generation == app.index_generation
-        assert first.key not in app.detail_cache or app.detail_cache.get(first.key) is not None
+        view = app.search_view
+        assert view.detail_cache.generation == app.session.index_generation
+        # The box still says `by chi4`: its results came again, with details of the new catalog only.
+        cached = view.detail_cache.get(first.key)
+        assert cached is not None and cached.generation == app.session.index_generation
+        assert cached.detail.count == old_count + 1234
         await search(pilot, "by chi4")
-        assert app.detail_shown_key == first.key
-        assert app.detail_shown is not None and app.detail_shown.count == old_count + 1234
-        assert app.detail_shown == expected_detail(catalog, first.prompt, first.kind, first.tag)
+        assert view.detail_shown_key == first.key
+        assert view.detail_shown is not None and view.detail_shown.count == old_count + 1234
+        assert view.detail_shown == expected_detail(catalog, first.prompt, first.kind, first.tag)
 
 
 def png_bytes(shade: int) -> bytes:
@@ -170,10 +176,10 @@ async def test_a_preview_made_since_shows_with_the_next_results(catalog: Path) -
         await settle(pilot)
         await search(pilot, "by chi4")
         first = app.query_one(ResultsTable).rows_shown[0]
-        cached = app.detail_cache.get(first.key)
+        cached = app.search_view.detail_cache.get(first.key)
         assert cached is not None and cached.thumbnail is None
         preview = stored_preview("12" * 32, "by chi4")
         await search(pilot, "by chi")
         await search(pilot, "by chi4")
-        cached = app.detail_cache.get(first.key)
+        cached = app.search_view.detail_cache.get(first.key)
         assert cached is not None and cached.thumbnail == Path(preview.thumbnail_path)
