@@ -117,6 +117,7 @@ class KeyFigures:
     minimal_pilot: list[float] = field(default_factory=list)  # minimal app: press → echo, Pilot
     warm_seconds: float = 0.0  # search ready → the detail lookup read (kb/knowledge/catalog_lookup.py)
     full_collections: list[float] = field(default_factory=list)  # the explorer's gen-2 GC pauses
+    later_keys: list[str] = field(default_factory=list)  # the box's text where the detail came later
     frozen_objects: int = 0  # objects start-up built, kept out of those passes (gc.freeze)
 
 
@@ -149,6 +150,7 @@ async def keystroke_latencies(catalog: Path) -> KeyFigures:
     from textual.widgets import Input, Static
 
     from tui.app import ExplorerApp
+    from tui.widgets.results import ResultsTable
 
     figures = KeyFigures()
     app = ExplorerApp(catalog, watch_catalog=False)
@@ -160,7 +162,8 @@ async def keystroke_latencies(catalog: Path) -> KeyFigures:
         # The catalog's parts that details read (kb/knowledge/catalog_lookup.py) load in a worker
         # once the search is ready: keystrokes are timed after it (warm_seconds says how long).
         warm_started = time.perf_counter()
-        while app.search_view.detail_reader is not None and not app.search_view.detail_reader.warmed.is_set():
+        reader = getattr(app.search_view, "detail_reader", None)  # None: a build without the lookup
+        while reader is not None and not reader.warmed.is_set():
             if time.perf_counter() - warm_started > 30:
                 raise SystemExit("bench/tui.py: the detail lookup did not load in 30 s")
             await pilot.pause(0.01)
@@ -173,17 +176,33 @@ async def keystroke_latencies(catalog: Path) -> KeyFigures:
                 search_input.value = ""
                 await pilot.pause()
                 for character in query:
-                    with_results = app.search_view.details_with_results
+                    view = app.search_view
+                    with_results = getattr(view, "details_with_results", None)
+                    results_before = len(view.search_latencies_ms)
+                    detail_before = len(view.detail_latencies_ms)
                     started = time.perf_counter()
                     await pilot.press(character)
-                    while app.search_view.results_query != search_input.value:
+                    while view.results_query != search_input.value:
                         await pilot.pause(0)
                     figures.pilot.append((time.perf_counter() - started) * 1000)
+                    # Both figures are recorded by after-refresh callbacks: wait for them (the
+                    # detail's only when there is a first row), then keep this key's.
                     waited_until = time.perf_counter() + 2.0
-                    while app.search_view.detail_wait is not None and time.perf_counter() < waited_until:
+                    has_rows = bool(app.query_one(ResultsTable).rows_shown)
+                    while time.perf_counter() < waited_until and (
+                        len(view.search_latencies_ms) == results_before
+                        or (has_rows and len(view.detail_latencies_ms) == detail_before)
+                    ):
                         await pilot.pause(0)
-                    await pilot.pause()  # the after-refresh callbacks that record both figures
-                    figures.same_frame += app.search_view.details_with_results > with_results
+                    figures.results += view.search_latencies_ms[results_before:]
+                    figures.detail += view.detail_latencies_ms[detail_before:]
+                    if with_results is not None:
+                        same = app.search_view.details_with_results > with_results
+                        figures.same_frame += same
+                        if not same:
+                            figures.later_keys.append(search_input.value)
+                    else:
+                        figures.same_frame = -1  # not counted by this build
                 # Down the results as a reader does, a moment apart (the read-ahead's chance).
                 await app.workers.wait_for_complete()
                 moves_start = len(app.search_view.highlight_latencies_ms)
@@ -199,9 +218,6 @@ async def keystroke_latencies(catalog: Path) -> KeyFigures:
                 now_misses, now_hits = app.search_view.detail_cache_hits
                 figures.cursor_moves += now_misses - misses + now_hits - hits
                 figures.cursor_cached += now_hits - hits
-        await pilot.pause()
-        figures.results = list(app.search_view.search_latencies_ms)
-        figures.detail = list(app.search_view.detail_latencies_ms)
 
     class MinimalApp(App[None]):
         """The floor: an Input whose every change is echoed into a Static, measured as the explorer
@@ -209,7 +225,7 @@ async def keystroke_latencies(catalog: Path) -> KeyFigures:
 
         def __init__(self) -> None:
             super().__init__()
-            self.latencies: list[float] = []
+            self.latencies: list[tuple[str, float]] = []  # (the input's text, ms)
 
         def compose(self) -> ComposeResult:
             yield Input()
@@ -218,25 +234,29 @@ async def keystroke_latencies(catalog: Path) -> KeyFigures:
         def on_input_changed(self, event: Input.Changed) -> None:
             changed_at = time.perf_counter()
             self.query_one("#echo", Static).update(event.value)
-            self.call_after_refresh(lambda: self.latencies.append((time.perf_counter() - changed_at) * 1000))
+            value = event.value
+            self.call_after_refresh(
+                lambda: self.latencies.append((value, (time.perf_counter() - changed_at) * 1000))
+            )
 
     minimal = MinimalApp()
     async with minimal.run_test(size=(80, 24)) as pilot:
         for query in QUERIES:
             minimal.query_one(Input).value = ""
             await pilot.pause()
-            for character in query:
-                recorded = len(minimal.latencies)
+            for end, character in enumerate(query, start=1):
                 started = time.perf_counter()
                 await pilot.press(character)
                 await pilot.pause(0)
                 figures.minimal_pilot.append((time.perf_counter() - started) * 1000)
                 waited_until = time.perf_counter() + 2.0
-                while len(minimal.latencies) == recorded and time.perf_counter() < waited_until:
+                while time.perf_counter() < waited_until and not (
+                    minimal.latencies and minimal.latencies[-1][0] == query[:end]
+                ):
                     await pilot.pause(0)
-                figures.minimal_in_app += minimal.latencies[recorded:]
             await pilot.pause()
         await pilot.pause()
+    figures.minimal_in_app = [milliseconds for value, milliseconds in minimal.latencies if value]
     return figures
 
 
@@ -334,10 +354,10 @@ def print_keystrokes(catalog: Path) -> None:
             f"  baseline, same run: minimal Textual app, key → Input echoed into a Static painted "
             f"(in-app, {len(figures.minimal_in_app)} keys): {spread(figures.minimal_in_app)}"
         )
-    if keys:
+    if keys and figures.same_frame >= 0:
         print(
             f"  detail painted in the results' own frame: {figures.same_frame} of {keys} keys "
-            f"(the rest: the detail came a refresh later)"
+            f"(later: {', '.join(map(repr, figures.later_keys)) or 'none'})"
         )
     print(f"keystroke → results painted (in-app, {len(figures.results)} keys): {spread(figures.results)}")
     if figures.cursor:
