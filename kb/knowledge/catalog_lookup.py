@@ -28,15 +28,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
-import numpy.typing as npt
-
 from kb.catalog import SourceRef
 from kb.schema import Category
-from kb.search.arrays import PackedStrings, pack_strings
 
 if TYPE_CHECKING:
     import duckdb
+    import numpy as np
+    import numpy.typing as npt
+
 
 ALIASES_SHOWN = 12  # a tag's aliases in its detail (the first in alphabetical order)
 COPYRIGHT_TOP = 9  # a copyright's most posted characters kept: 8 shown, one more when a member is excluded
@@ -73,7 +72,6 @@ class CharacterRow:
     form: str  # the form AIDXL knows (the tag's name without a characters row)
     form_source_id: int | None
     copyright_source_id: int | None
-    copyright: str | None  # the copyright tag a qualifier names
 
 
 @dataclass(frozen=True)
@@ -120,6 +118,11 @@ class _Tags:
     """Every tag: arrays in tag_id order, names also in byte order (for bisection)."""
 
     def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        # Imported here: a one-shot question (`aidxl char`) reads none of the big parts.
+        import numpy as np
+
+        from kb.search.arrays import PackedStrings, pack_strings
+
         columns = cursor.execute(
             "SELECT tag_id, prompt, category, count FROM tags ORDER BY tag_id"
         ).fetchnumpy()
@@ -148,6 +151,8 @@ class _Tags:
         )
 
     def by_id(self, tag_id: int) -> TagRow | None:
+        import numpy as np
+
         position = int(np.searchsorted(self.ids, tag_id))
         if position < self.ids.size and int(self.ids[position]) == tag_id:
             return self.row(position)
@@ -164,6 +169,10 @@ class _Triggers:
     """Every trigger, by (unescaped text, kind): texts in byte order, the rest in arrays."""
 
     def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        import numpy as np
+
+        from kb.search.arrays import PackedStrings, pack_strings
+
         self.kind_names, self.tier_names = (
             [
                 str(row[0])
@@ -217,6 +226,8 @@ class _PostsPerSource:
     """tag_sources as three arrays sorted by (tag_id, source_id)."""
 
     def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        import numpy as np
+
         columns = cursor.execute(
             "SELECT tag_id, source_id, count FROM tag_sources ORDER BY tag_id, source_id"
         ).fetchnumpy()
@@ -225,6 +236,8 @@ class _PostsPerSource:
         self.counts = np.asarray(columns["count"], dtype=np.int64)
 
     def of(self, tag_id: int) -> list[tuple[int, int]]:
+        import numpy as np
+
         low, high = np.searchsorted(self.tag_ids, [tag_id, tag_id + 1]).tolist()
         return list(zip(self.source_ids[low:high].tolist(), self.counts[low:high].tolist(), strict=True))
 
@@ -251,25 +264,33 @@ class _Aliases:
 
 
 class _Characters:
-    """Every character tag with its `characters` row, and every copyright's characters."""
+    """Every character tag with its `characters` row (the form AIDXL knows and its sources)."""
 
     def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
-        series_names: dict[str, str] = {}  # one str per copyright, not one per character
-        # name -> (tag_id, form or None when it is the name, form source, copyright source, copyright)
-        self.by_name: dict[str, tuple[int, str | None, int | None, int | None, str | None]] = {}
-        for tag_id, name, form, form_source_id, copyright_source_id, copyright in cursor.execute(
-            "SELECT t.tag_id, t.name, c.form, c.form_source_id, c.copyright_source_id, c.copyright "
+        # name -> (tag_id, form or None when it is the name, form source, copyright source)
+        self.by_name: dict[str, tuple[int, str | None, int | None, int | None]] = {}
+        for tag_id, name, form, form_source_id, copyright_source_id in cursor.execute(
+            "SELECT t.tag_id, t.name, c.form, c.form_source_id, c.copyright_source_id "
             "FROM tags t LEFT JOIN characters c USING (tag_id) WHERE t.category = ?",
             [int(Category.CHARACTER)],
         ).fetchall():
-            self.by_name[name] = (
-                tag_id,
-                None if form is None or form == name else form,
-                form_source_id,
-                copyright_source_id,
-                None if copyright is None else series_names.setdefault(copyright, copyright),
-            )
-        # A characters row's copyright (any tag in `characters`, whatever its category), most posted first.
+            kept_form = None if form is None or form == name else form
+            self.by_name[name] = (tag_id, kept_form, form_source_id, copyright_source_id)
+
+    def row(self, name: str) -> CharacterRow | None:
+        found = self.by_name.get(name)
+        if found is None:
+            return None
+        tag_id, form, form_source_id, copyright_source_id = found
+        return CharacterRow(tag_id, name, form or name, form_source_id, copyright_source_id)
+
+
+class _CopyrightMembers:
+    """Each `characters` row's copyright (whatever the tag's category), and each copyright's
+    characters, most posted first."""
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        series_names: dict[str, str] = {}  # one str per copyright, not one per character
         self.series_of_tag: dict[int, str] = {}
         counts: dict[str, int] = {}
         tops: dict[str, list[tuple[int, str]]] = {}
@@ -286,13 +307,6 @@ class _Characters:
         self.copyrights: dict[str, CopyrightMembers] = {
             series: CopyrightMembers(count, tuple(tops[series])) for series, count in counts.items()
         }
-
-    def row(self, name: str) -> CharacterRow | None:
-        found = self.by_name.get(name)
-        if found is None:
-            return None
-        tag_id, form, form_source_id, copyright_source_id, copyright = found
-        return CharacterRow(tag_id, name, form or name, form_source_id, copyright_source_id, copyright)
 
 
 class _Copyrights:
@@ -366,6 +380,7 @@ PART_READERS: dict[str, Callable[[Any], object]] = {
     "posts": _PostsPerSource,
     "aliases": _Aliases,
     "characters": _Characters,
+    "copyright_members": _CopyrightMembers,
     "copyrights": _Copyrights,
     "character_facts": _CharacterFacts,
     "implications": _Implications,
@@ -421,6 +436,7 @@ class CatalogLookup:
         self._part("posts", _PostsPerSource)
         self._part("aliases", _Aliases)
         self._part("characters", _Characters)
+        self._part("copyright_members", _CopyrightMembers)
         self._part("copyrights", _Copyrights)
         self._part("character_facts", _CharacterFacts)
         self._part("implications", _Implications)
@@ -479,11 +495,11 @@ class CatalogLookup:
 
     def series_of(self, tag_id: int) -> str | None:
         """The copyright of a tag's `characters` row, when it names one."""
-        return self._part("characters", _Characters).series_of_tag.get(int(tag_id))
+        return self._part("copyright_members", _CopyrightMembers).series_of_tag.get(int(tag_id))
 
     def copyright_members(self, copyright: str) -> CopyrightMembers | None:
         """How many characters name this copyright, and the most posted of them."""
-        return self._part("characters", _Characters).copyrights.get(copyright)
+        return self._part("copyright_members", _CopyrightMembers).copyrights.get(copyright)
 
     def find_copyright(self, qualifier: str) -> str | None:
         """The copyright tag a qualifier names: exactly, as `<q>_(series)`, or by alias; else None."""
