@@ -183,3 +183,17 @@ async def test_a_preview_made_since_shows_with_the_next_results(catalog: Path) -
         await search(pilot, "by chi4")
         cached = app.search_view.detail_cache.get(first.key)
         assert cached is not None and cached.thumbnail == Path(preview.thumbnail_path)
+
+
+@sync
+async def test_what_start_up_built_is_frozen_out_of_full_collections_until_the_app_closes(
+    catalog: Path,
+) -> None:
+    import gc
+
+    gc.unfreeze()  # whatever an earlier test left
+    app = make_app(catalog)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)  # the lookup read, then the freeze
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0  # thawed: this app's cycles are collected again

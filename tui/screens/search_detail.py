@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
+from textual.message import Message
 from textual.timer import Timer
 from textual.worker import get_current_worker
 
@@ -48,6 +49,10 @@ def author_tables_of_catalog(connection: duckdb.DuckDBPyConnection) -> AuthorTab
         return shared_author_tables(cursor)
     finally:
         cursor.close()
+
+
+class DetailsWarmed(Message):
+    """The catalog's parts that details read are in memory (DetailReader.warm)."""
 
 
 class DetailView(ExplorerView):
@@ -160,9 +165,9 @@ class DetailView(ExplorerView):
         search worker can read the first rows' details with the results, tui/state/detail_cache.py)."""
         with contextlib.suppress(Exception):  # a read error shows with the first detail instead
             reader.warm()
-        with contextlib.suppress(Exception):  # the app may have closed meanwhile
-            self.app.call_from_thread(self.freeze_long_lived)
+        self.post_message(DetailsWarmed())  # dropped if the view has gone meanwhile
 
+    @on(DetailsWarmed)
     def freeze_long_lived(self) -> None:
         """What start-up built (modules, widgets, the index, the lookup) lives as long as the app:
         kept out of the cyclic collector's full passes, which otherwise scan it all and stall a
