@@ -197,3 +197,31 @@ async def test_what_start_up_built_is_frozen_out_of_full_collections_until_the_a
         await settle(pilot)  # the lookup read, then the freeze
         assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0  # thawed: this app's cycles are collected again
+
+
+def test_before_the_lookup_is_read_the_results_go_out_alone(catalog: Path) -> None:
+    """Until `warm` has read the catalog's parts, the search worker posts its results at once (the
+    detail follows); after it, the first rows' details go with them, the first always, the others
+    unless cached."""
+    from tui.state.detail_cache import DetailCache, DetailReader, read_ahead_of_results
+    from tui.state.searching import SearchFilter, list_page, load_index
+
+    connection = open_catalog(catalog)
+    try:
+        rows = list_page(load_index(connection, catalog), connection, "by", SearchFilter(), None).rows
+        assert len(rows) > 2
+        reader, cache = DetailReader(connection, generation=1), DetailCache()
+        cache.reset(1)
+        assert read_ahead_of_results(reader, rows, cache) == {}
+        reader.warm()
+        first = read_ahead_of_results(reader, rows, cache)
+        assert list(first) == [row.key for row in rows[:READ_WITH_RESULTS]]
+        assert all(cached.generation == 1 for cached in first.values())
+        for key, cached in first.items():
+            cache.put(key, cached, cached.generation)
+        again = read_ahead_of_results(reader, rows, cache)
+        assert list(again) == [rows[0].key]  # the first row's, always: it is shown with them
+        row = rows[1]
+        assert first[row.key].detail == load_detail(connection, row.prompt, row.kind, row.tag)
+    finally:
+        connection.close()

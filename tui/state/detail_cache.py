@@ -166,6 +166,8 @@ class DetailReader:
     def read(self, row: ResultRow) -> CachedDetail:
         """The row's detail, its thumbnail (as of the last `previews.refresh`) and, for a character,
         the author's tables. Raises what the catalog raises (duckdb.Error)."""
+        if not self.warmed.is_set():
+            self.previews.refresh()  # a read before `warm` (the first second) sees the previews too
         detail: EntryDetail = load_detail(self.lookup(), row.prompt, row.kind, row.tag)
         tables = self.author_tables() if detail.character is not None else None
         return CachedDetail(detail, self.previews.thumbnail(row.prompt), tables, self.generation)
