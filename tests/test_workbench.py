@@ -429,7 +429,9 @@ def test_assemble_cli_keeps_syntax(capsys: pytest.CaptureFixture[str], tmp_path:
 
 
 @pytest.mark.parametrize("length", [256, 300, 600, 4000])
-def test_a_long_one_line_prompt_is_a_prompt_not_a_file_name(length: int, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_long_one_line_prompt_is_a_prompt_not_a_file_name(
+    length: int, capsys: pytest.CaptureFixture[str]
+) -> None:
     # A name part over 255 bytes made Path.is_file() raise ENAMETOOLONG (the trial's 296-character paste).
     prompt = ("white dress, " * (length // 13 + 1))[:length].rstrip(", ")
     assert pasted_png_path(prompt) is None
