@@ -10,7 +10,11 @@ emoticons with open brackets, escaped qualifiers). For each size it prints, best
   entries   `kb.workbench.importing.prompt_entries` (the cut into segments, each checked, plus the
             whole prompt's attention vector compared with the rebuilt one's);
   import    `kb.workbench.importing.import_prompt` without a catalog (entries, rendering and lint);
-each with its multiple of the baseline: flat multiples mean linear work. Measured on the shared
+  builder   what the explorer's builder runs after a paste is taken (tui/screens/builder.py's render
+            worker): `kb.workbench.rendering.render_draft` of the imported draft (positive, lint,
+            token counts) plus `kb.workbench.fixes.lint_fixes_of_unknown_entries`;
+each with its multiple of the baseline: flat multiples mean linear work. The trial's 100 KB paste is
+about 6,000 tags here (--sizes 1000,4000,10000 for the issue's figures). Measured on the shared
 2-core machine (2026-11-29, load average about 8):
 
     tags  parse ms  entries ms  ×parse  import ms  ×parse
@@ -28,8 +32,12 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+if TYPE_CHECKING:
+    from kb.workbench.draft import PromptDraft
 
 SHAPES = (
     "tag{i}",
@@ -46,9 +54,9 @@ SHAPES = (
 )
 
 
-def messy_prompt(tags: int, seed: int = 7) -> str:
+def messy_prompt(tags: int, seed: int = 7, shapes: tuple[str, ...] = SHAPES) -> str:
     chooser = random.Random(seed)
-    parts = [chooser.choice(SHAPES).format(i=index) for index in range(tags)]
+    parts = [chooser.choice(shapes).format(i=index) for index in range(tags)]
     parts.insert(tags // 2, ":(")  # an open bracket: the rest of the prompt is weighted by it
     return ", ".join(parts)
 
@@ -70,17 +78,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="best of this many runs")
     args = parser.parse_args(argv)
     from kb.prompt.attention import attention_pieces
+    from kb.workbench.fixes import lint_fixes_of_unknown_entries
     from kb.workbench.importing import import_prompt, prompt_entries
+    from kb.workbench.rendering import render_draft
 
-    print(f"{'tags':>6} {'parse ms':>9} {'entries ms':>11} {'×parse':>7} {'import ms':>10} {'×parse':>7}")
+    def builder_render(draft: PromptDraft) -> None:
+        lint_fixes_of_unknown_entries(draft, render_draft(draft))
+
+    print(
+        f"{'tags':>6} {'KB':>5} {'parse ms':>9} {'entries ms':>11} {'×parse':>7} "
+        f"{'import ms':>10} {'×parse':>7} {'builder ms':>11} {'×parse':>7}"
+    )
     for size in (int(text) for text in args.sizes.split(",")):
         prompt = messy_prompt(size)
         parse = best_ms(partial(attention_pieces, prompt, strict=False), args.repeats)
         entries = best_ms(partial(prompt_entries, prompt), args.repeats)
         imported = best_ms(partial(import_prompt, prompt), args.repeats)
+        builder = best_ms(partial(builder_render, import_prompt(prompt).draft()), args.repeats)
         print(
-            f"{size:>6} {parse:>9.1f} {entries:>11.1f} {entries / parse:>7.0f} "
-            f"{imported:>10.1f} {imported / parse:>7.0f}"
+            f"{size:>6} {len(prompt.encode()) / 1024:>5.0f} {parse:>9.1f} "
+            f"{entries:>11.1f} {entries / parse:>7.0f} {imported:>10.1f} {imported / parse:>7.0f} "
+            f"{builder:>11.1f} {builder / parse:>7.0f}"
         )
     return 0
 

@@ -94,3 +94,29 @@ def test_redo_keys_are_what_terminals_send() -> None:
         assert getattr(event, "key", None) in redo_keys, sequence
     (legacy,) = list(parser.feed("\x1a"))
     assert getattr(legacy, "key", None) == "ctrl+z"  # undo: the byte legacy terminals send for both
+
+
+@sync
+async def test_a_rendering_not_yet_shown_is_never_copied_as_current(tiny_catalog_file: Path) -> None:
+    """Issue 12 trial: after a long paste replaced the builder, the old prompt stayed in the positive
+    box and ctrl+y copied it. Until the new rendering is shown, copy, fixes and previews wait and
+    the status says it is rendering."""
+    from kb.workbench.importing import import_prompt
+
+    app = ExplorerApp(tiny_catalog_file, watch_catalog=False, detail_delay=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+b")
+        view = app.builder_view
+        view.take_import(import_prompt("old tag, other tag"), append=False)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert view.rendered is not None and view.rendered.positive == "old tag, other tag"
+        view.take_import(import_prompt("new tag"), append=False)  # its render worker has not reported
+        view.copy_prompt("positive")
+        assert app.clipboard != "old tag, other tag"
+        assert "rendering…" in view.status_parts()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        view.copy_prompt("positive")
+        assert app.clipboard == "new tag"
+        assert "rendering…" not in view.status_parts()

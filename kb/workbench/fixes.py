@@ -10,6 +10,8 @@ or rewritten by the assembly; then the rendered tag is fixed and read back (`fix
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import replace
 
 from kb.knowledge.tagforms import to_canonical, unescape_a1111
@@ -72,11 +74,18 @@ def _read_again(entry: DraftEntry, fixed: str, context: LintContext | None) -> l
     return entries
 
 
-def tag_at(positive: str, start: int, end: int | None = None) -> PromptTag | None:
-    """The tag of the rendered prompt that the span [start, end) is most about (brackets included)."""
+def tag_at(
+    positive: str, start: int, end: int | None = None, tags: Sequence[PromptTag] | None = None
+) -> PromptTag | None:
+    """The tag of the rendered prompt that the span [start, end) is most about (brackets included);
+    `tags`: `split_tags(positive)` when the caller already has it (one split for many findings)."""
     stop = start if end is None else end
+    tags = split_tags(positive) if tags is None else tags
+    # Tags are in prompt order and do not overlap: only those touching [start, stop] can win.
+    first = bisect_left(tags, start, key=lambda tag: tag.outer_end)
+    last = bisect_right(tags, stop, key=lambda tag: tag.outer_start)
     best, best_overlap = None, -1
-    for tag in split_tags(positive):
+    for tag in tags[first:last]:
         overlap = min(stop, tag.outer_end) - max(start, tag.outer_start)
         if stop == start and tag.outer_start <= start <= tag.outer_end:
             overlap = 0  # an empty span inside the tag
@@ -85,13 +94,49 @@ def tag_at(positive: str, start: int, end: int | None = None) -> PromptTag | Non
     return best
 
 
-def entry_for_span(draft: PromptDraft, rendered: RenderedPrompt, start: int, end: int) -> int | None:
+class SpanLookup:
+    """Entry spans and tags of one rendering, computed once, for finding after finding: with many
+    findings (a 10,000-entry paste has thousands) a per-finding scan was quadratic."""
+
+    def __init__(self, draft: PromptDraft, rendered: RenderedPrompt) -> None:
+        self.spans = entry_spans(draft, rendered)
+        # The builder's own spans (auto-order off) are in prompt order and disjoint: bisect finds the
+        # one holder. Spans found by search (auto-order) may overlap: those are scanned in order.
+        self.disjoint = bool(rendered.entry_spans) and all(
+            left[2] <= right[1] for left, right in zip(self.spans, self.spans[1:], strict=False)
+        )
+        self.positive = rendered.positive
+        self._tags: list[PromptTag] | None = None
+
+    @property
+    def tags(self) -> list[PromptTag]:
+        if self._tags is None:
+            self._tags = split_tags(self.positive)
+        return self._tags
+
+    def holder(self, start: int, end: int) -> int | None:
+        """The entry whose span holds [start, end), the first in entry order."""
+        if self.disjoint:
+            at = bisect_right(self.spans, start, key=lambda span: span[1]) - 1
+            if at >= 0 and self.spans[at][1] <= start and end <= self.spans[at][2]:
+                return self.spans[at][0]
+            return None
+        for index, span_start, span_end in self.spans:
+            if span_start <= start and end <= span_end:
+                return index
+        return None
+
+
+def entry_for_span(
+    draft: PromptDraft, rendered: RenderedPrompt, start: int, end: int, lookup: SpanLookup | None = None
+) -> int | None:
     """The entry a span of the rendered prompt is about: the entry holding it, else the entry
     whose text is the tag there (with auto-order, where the assembly rewrote it)."""
-    for index, span_start, span_end in entry_spans(draft, rendered):
-        if span_start <= start and end <= span_end:
-            return index
-    tag = tag_at(rendered.positive, start, end)
+    lookup = lookup or SpanLookup(draft, rendered)
+    held = lookup.holder(start, end)
+    if held is not None:
+        return held
+    tag = tag_at(rendered.positive, start, end, lookup.tags)
     if tag is None:
         return None
     key = to_canonical(tag.text)
@@ -101,10 +146,12 @@ def entry_for_span(draft: PromptDraft, rendered: RenderedPrompt, start: int, end
     return None
 
 
-def fixed_tag(positive: str, finding: Finding) -> tuple[str, float] | None:
+def fixed_tag(
+    positive: str, finding: Finding, tags: Sequence[PromptTag] | None = None
+) -> tuple[str, float] | None:
     """(entry text, weight) that the finding's fix gives the tag it is about, read back with the tag
     view; ("", 1.0) when the fix removes the tag; None without a fix or a tag."""
-    tag = tag_at(positive, finding.start, finding.end) if finding.fix is not None else None
+    tag = tag_at(positive, finding.start, finding.end, tags) if finding.fix is not None else None
     if tag is None or finding.fix is None:
         return None
     # Parts of the tag outside the finding's span stay; a span wider than the tag replaces all of it.
@@ -138,14 +185,15 @@ def lint_fixes_of_unknown_entries(
     the catalog lacks that a finding other than `unknown-tag` covers (`masterpiece` → `amazing
     quality`): the builder shows that as its "did you mean", the linter being the one source."""
     fixes: dict[int, str] = {}
+    lookup = SpanLookup(draft, rendered)
     findings = sorted(rendered.findings, key=lambda finding: SEVERITY_RANK.get(str(finding.severity), 3))
     for finding in findings:
         if finding.fix is None or finding.code == "unknown-tag":
             continue
-        index = entry_for_span(draft, rendered, finding.start, finding.end)
+        index = entry_for_span(draft, rendered, finding.start, finding.end, lookup)
         if index is None or index in fixes or draft.entries[index].known:
             continue
-        fixed = fixed_tag(rendered.positive, finding)
+        fixed = fixed_tag(rendered.positive, finding, lookup.tags)
         if fixed is not None:
             fixes[index] = fixed[0]
     return tuple(sorted(fixes.items()))

@@ -30,13 +30,19 @@ def lint_context(connection: duckdb.DuckDBPyConnection | None, index: Any = None
     if connection is None:
         return None
     loaded = [index] if index is not None else []
+    # An import asks for each unknown tag twice (its entry's "did you mean", then the linter's
+    # finding): one search each is enough (a 10,000-tag paste has thousands of unknown tags).
+    answers: dict[str, list[str]] = {}
 
     def suggest(text: str) -> list[str]:
+        if text in answers:
+            return list(answers[text])
         if not loaded:
             from kb.search import shared_index
 
             loaded.append(shared_index(connection))
-        return [hit.prompt for hit in loaded[0].search(text, limit=SUGGESTION_LIMIT)]
+        answers[text] = [hit.prompt for hit in loaded[0].search(text, limit=SUGGESTION_LIMIT)]
+        return list(answers[text])
 
     return LintContext(CatalogMatcher(connection), suggest)
 

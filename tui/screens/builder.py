@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from tui.state.session import ExplorerSession
 
 PASTE_CHOICES = ("append to the builder", "replace the builder")
+# A rendering that takes longer than this is marked on screen as pending (shorter ones never flicker).
+RENDER_PENDING_NOTE_S = 0.2
 
 
 class BuilderView(JobsView):
@@ -96,7 +98,9 @@ class BuilderView(JobsView):
         if self.session.job_words:
             return [self.session.job_words]
         parts = [counted(len(self.builder.entries), "entry", "entries")]
-        rendered = self.rendered
+        rendered = self.rendered if not self.render_pending else None
+        if self.render_pending:
+            parts.append("rendering…")
         if rendered is not None and rendered.tokens is not None:
             parts.append(f"tokens {rendered.tokens.label}")
         if rendered is not None and rendered.negative_tokens is not None:
@@ -121,11 +125,27 @@ class BuilderView(JobsView):
         self.builder_before, self.pending_change = session.builder.snapshot(), None
         self.show_state(session.builder, dark=self.dark, cursor=cursor)
         self.render_generation += 1
+        self.render_pending = True  # copy, fixes and previews wait for this rendering
+        if self.is_attached:  # a quick render is shown before this fires: no flicker
+            self.set_timer(RENDER_PENDING_NOTE_S, self.note_render_pending)
         self.render_worker(
             self.render_generation, session.builder.snapshot(), session.connection, session.index
         )
         if self.app.is_running:
             self.host.update_status()
+
+    def note_render_pending(self) -> None:
+        if self.render_pending and not self.shutting_down:
+            self.show_render_pending(len(self.builder.entries))
+            if self.host.in_builder:
+                self.host.update_status()
+
+    def rendering_is_current(self, doing: str) -> bool:
+        """False (and says so) while the draft's rendering is still being made."""
+        if self.render_pending:
+            count = counted(len(self.builder.entries), "entry", "entries")
+            self.notify(f"still rendering the prompt ({count}): {doing} when it is shown", timeout=4)
+        return not self.render_pending
 
     @work(thread=True, exclusive=True, group="render", exit_on_error=False)
     def render_worker(
@@ -291,7 +311,7 @@ class BuilderView(JobsView):
     # --------------------------------------------------------------- lint
 
     def selected_finding(self) -> Any:
-        if self.rendered is None:
+        if self.rendered is None or not self.rendering_is_current("findings act"):
             return None
         index = self.selected_finding_index(len(self.rendered.findings))
         return None if index is None else self.rendered.findings[index]
@@ -465,6 +485,8 @@ class BuilderView(JobsView):
 
     def copy_prompt(self, which: str) -> None:
         """Copy the positive prompt, the negative or both (ctrl+y anywhere; y / Y / c here)."""
+        if not self.rendering_is_current("copy"):
+            return
         if self.rendered is None or (not self.rendered.positive and which != "negative"):
             self.notify(
                 "the prompt is empty: add entries first (Enter on a search result)", severity="warning"

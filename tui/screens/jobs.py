@@ -58,6 +58,9 @@ class JobsView(ExplorerView, BuilderPane):
             self.notify("a preview is already running (escape cancels it)", timeout=3)
             return
         builder = self.session.builder
+        if trigger is None and self.render_pending:  # the shown prompt is from before the last edit
+            self.notify("still rendering the builder's prompt: preview it when it is shown", timeout=4)
+            return
         if trigger is None:
             prompt = self.rendered.positive if self.rendered else ""
             negative = self.rendered.negative if self.rendered else builder.negative

@@ -141,6 +141,16 @@ class BuilderPane(Vertical):
     last_state: BuilderState | None = None
     last_dark = True
     last_rendered: RenderedPrompt | None = None
+    # True from an edit until its rendering is shown: what is shown is the previous prompt's (a
+    # 10,000-entry paste renders for seconds), never to be copied or generated as current.
+    render_pending = False
+
+    def show_render_pending(self, entry_count: int) -> None:
+        """Say that the prompt, tokens and lint shown are from before the change, until it is rendered."""
+        note = f"rendering {counted(entry_count, 'entry', 'entries')}…"
+        self.query_one("#positive", PromptBox).border_title = f"positive · {note} shown: before the change"
+        self.query_one("#tokens", Static).update(Text(f"{note} tokens and lint follow", style="italic"))
+        self.query_one(FindingsTable).border_title = f"lint: {note}"
 
     def on_resize(self) -> None:
         """Column widths follow the pane's width (it is 0 while the view is hidden)."""
@@ -186,6 +196,8 @@ class BuilderPane(Vertical):
 
     def show_rendered(self, rendered: RenderedPrompt) -> None:
         self.last_rendered = rendered
+        self.render_pending = False
+        self.query_one("#positive", PromptBox).border_title = "positive"
         state = self.last_state
         entries = self.query_one(EntriesTable)
         for index, fixed_text in rendered.entry_fixes:

@@ -1,0 +1,46 @@
+"""A long paste through what the builder runs after it (issue 12 trial: a 10,419-entry paste kept the
+explorer busy for minutes): import, the draft's render and lint, and the "did you mean" fixes of its
+unknown entries grow in proportion to the prompt. Work is counted (lines of kb/ run), not timed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from test_long_prompts import ALLOWED_GROWTH, kb_lines_run
+
+from kb.workbench.fixes import lint_fixes_of_unknown_entries
+from kb.workbench.importing import import_prompt
+from kb.workbench.rendering import render_draft
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from import_prompts import SHAPES, messy_prompt
+
+SMALL, LARGE = 60, 240
+# Alternation gives the token counter one text per sampling step until every step differs (20 at
+# 240 tags), a bounded factor that would read as growth between these two small sizes.
+STEADY_SHAPES = tuple(shape for shape in SHAPES if "|" not in shape)
+
+
+def builder_after_paste(tags: int) -> None:
+    draft = import_prompt(messy_prompt(tags, shapes=STEADY_SHAPES)).draft()
+    rendered = render_draft(draft)
+    lint_fixes_of_unknown_entries(draft, rendered)
+
+
+def test_the_builder_after_a_paste_grows_linearly() -> None:
+    builder_after_paste(8)  # first use loads the vocabulary and the curated lists
+    small = kb_lines_run(lambda: builder_after_paste(SMALL))
+    large = kb_lines_run(lambda: builder_after_paste(LARGE))
+    assert large / small < ALLOWED_GROWTH
+
+
+def test_the_unknown_entries_fixes_grow_linearly() -> None:
+    """The step that was quadratic: each finding scanned every entry span and split the whole prompt."""
+
+    def fixes_work(tags: int) -> int:
+        draft = import_prompt(messy_prompt(tags)).draft()
+        rendered = render_draft(draft)
+        return kb_lines_run(lambda: lint_fixes_of_unknown_entries(draft, rendered))
+
+    assert fixes_work(LARGE) / fixes_work(SMALL) < ALLOWED_GROWTH
