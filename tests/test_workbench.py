@@ -165,6 +165,51 @@ def test_property_rendered_builder_reads_as_the_pasted_prompt(prompt: str) -> No
     assert all(segment.source == segment.source.strip() for segment in segments)
 
 
+
+def webui_chunks(prompt: str) -> list[tuple[tuple[int, ...], tuple[float, ...]]]:
+    """The token ids and weights of each 75-token chunk the web UI encodes (its parse, then its
+    chunking, BREAK included): unlike `attention_vector`, a comma is a token here."""
+    from kb.prompt.tokens import chunk_segments
+
+    return [(chunk.tokens, chunk.weights) for chunk in chunk_segments(parse_prompt_attention(prompt))]
+
+
+BREAK_PROMPTS = [
+    "a BREAK b",
+    "a, BREAK, b",
+    "a,BREAK,b",
+    "a BREAK, b",
+    "a,, BREAK ,, b",
+    "BREAK a",
+    "a BREAK",
+    ", BREAK a",
+    "a BREAK BREAK b",
+    "a, BREAK, BREAK, b",
+    "(a:1.2) BREAK [b] BREAK ((c)), d",
+    "1girl,\nBREAK\nsmile, (blue eyes:1.1)",
+]
+
+
+@pytest.mark.parametrize("prompt", BREAK_PROMPTS)
+def test_break_is_rendered_as_written_token_for_token(prompt: str) -> None:
+    """Issue 12 trial: `a BREAK b` rendered `a, BREAK, b`, two comma tokens the paste did not have.
+    Each BREAK stays an entry of its own, and the web UI reads the same ids and weights."""
+    entries = prompt_entries(prompt)
+    assert any(entry.is_syntax and "BREAK" in entry.text for entry in entries)
+    positive = entries_prompt(entries)
+    assert webui_chunks(positive) == webui_chunks(prompt)
+    assert attention_vector(positive) == attention_vector(prompt)
+
+
+def test_an_entry_added_after_a_pasted_break_is_rendered_with_it() -> None:
+    draft = import_prompt("a BREAK b").draft()
+    draft.add(DraftEntry("c", "general"))
+    rendered = render_draft(draft)
+    assert rendered.positive == "a BREAK b, c"
+    spans = {index: rendered.positive[start:end] for index, start, end in rendered.entry_spans}
+    assert spans == {0: "a", 1: "BREAK", 2: "b", 3: "c"}
+
+
 # ------------------------------------------------------------------ infotext and PNG
 
 WEBUI_PARAMETERS = (

@@ -48,7 +48,7 @@ from kb.knowledge.curated import (
 )
 from kb.knowledge.tagforms import escape_a1111, to_canonical, to_plain_form, unescape_a1111
 from kb.prompt.render import render_emphasised, render_tag, render_tags
-from kb.prompt.segments import Segment, is_qualifier_trap, split_segments
+from kb.prompt.segments import Segment, is_qualifier_trap, join_segment_texts, split_segments
 from kb.prompt.tagview import MatchKind, PromptTag, TagMatch, TagMatcher, split_tags
 from kb.schema import Category, TriggerKind
 from kb.settings import GenerationSettings
@@ -459,7 +459,7 @@ def assemble_prompt(
     if blend is not None and blend.styles:
         rendered = [*rendered, blend.render()] if append_blend else [blend.render(), *rendered]
     return AssembledPrompt(
-        positive=", ".join(part for part in rendered if part),
+        positive=join_segment_texts(part for part in rendered if part),
         negative=curated.negative if negative is None else negative,
         settings=settings or GenerationSettings(),
         tags=tuple(body),

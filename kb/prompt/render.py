@@ -52,14 +52,14 @@ def normalise_prompt(prompt: str) -> str:
     """Re-render a prompt in the canonical form: one tag per comma, one weight per tag; a prompt
     with a tag weighted in parts (`girl with (red hair:1.4)`), whose weights one weight per tag
     would lose, is cut losslessly instead (`kb.prompt.segments`: that tag kept as written)."""
-    from kb.prompt.segments import split_segments  # segments imports this module
+    from kb.prompt.segments import join_segment_texts, split_segments  # segments imports this module
 
     tags = split_tags(prompt)
     if any(tag.mixed_weight for tag in tags):
         segments = split_segments(prompt)
         if any(segment.is_weighted_in_parts or segment.is_structural for segment in segments):
             rendered = (segment.render() for segment in segments)
-            return TAG_SEPARATOR.join(text for text in rendered if text.strip())
+            return join_segment_texts(text for text in rendered if text.strip())
     if not any(tag.is_extra_network for tag in tags):
         return render_tags([(tag.read_text, tag.weight) for tag in tags])
     # An extra network is taken out of the prompt before the rest is read: a comma added between it

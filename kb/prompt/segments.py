@@ -23,6 +23,7 @@ prompt's. When a plain rebuild would differ (brackets of two kinds interleaved a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kb.knowledge.tagforms import escape_a1111
@@ -179,11 +180,56 @@ def _read_text(source: str) -> str:
     return "".join(characters)
 
 
+def is_break_source(text: str) -> bool:
+    """A segment that is a top-level `BREAK` with the commas written beside it (`BREAK`, `, BREAK,`)."""
+    return text.replace(",", " ").split() == [BREAK_TEXT]
+
+
+def join_segment_texts(texts: Iterable[str]) -> str:
+    """Segments (or builder entries) as one prompt: `, ` between tags, one space beside a `BREAK`,
+    which carries its own commas as written: `a BREAK b` stays `a BREAK b`, not `a, BREAK, b`
+    (each added comma is a token the web UI reads)."""
+    parts: list[str] = []
+    after_break = False
+    for text in texts:
+        if not text:
+            continue
+        at_break = is_break_source(text)
+        if parts:
+            if at_break and text.startswith(","):
+                parts.append("")  # `a, BREAK, b` as written
+            else:
+                parts.append(" " if at_break or after_break else SEGMENT_SEPARATOR)
+        parts.append(text)
+        after_break = at_break
+    return "".join(parts)
+
+
+def _breaks_with_their_commas(prompt: str, segments: list[Segment]) -> list[Segment]:
+    """A `BREAK` segment takes the commas written between it and its neighbours (only blanks and
+    real commas lie between segments): rejoined with spaces, the prompt keeps every comma token."""
+    kept: list[Segment] = []
+    for position, segment in enumerate(segments):
+        if segment.reason != "BREAK" or segment.source != BREAK_TEXT:
+            kept.append(segment)
+            continue
+        previous = segments[position - 1] if position > 0 else None
+        following = segments[position + 1] if position + 1 < len(segments) else None
+        # The commas before a BREAK are its own unless the BREAK before took them as its commas after.
+        took_before = previous is not None and is_break_source(previous.source)
+        before = "" if took_before else prompt[previous.end if previous else 0 : segment.start]
+        after = prompt[segment.end : following.start if following else len(prompt)]
+        commas_before, commas_after = "".join(before.split()), "".join(after.split())
+        source = f"{commas_before} {BREAK_TEXT}" if commas_before else BREAK_TEXT
+        kept.append(Segment(source + commas_after, segment.start, segment.end, None, segment.reason))
+    return kept
+
+
 def split_segments(prompt: str) -> list[Segment]:
     """The prompt's top-level segments in order (blank ones dropped); see the module docstring."""
     ranges = _cut(prompt)
     segments = [_classify(prompt, cut) for cut in ranges]
-    segments = [segment for segment in segments if segment.source]
+    segments = _breaks_with_their_commas(prompt, [segment for segment in segments if segment.source])
     expected = attention_vector(prompt)
     if _rejoined_vector(segments) == expected:
         return segments
@@ -201,7 +247,7 @@ def split_segments(prompt: str) -> list[Segment]:
 
 
 def _rejoined_vector(segments: list[Segment]) -> tuple[TagVector, ...]:
-    return attention_vector(SEGMENT_SEPARATOR.join(segment.render() for segment in segments))
+    return attention_vector(join_segment_texts(segment.render() for segment in segments))
 
 
 def _cut(prompt: str) -> list[_Range]:

@@ -26,8 +26,8 @@ from kb.errors import AidxlError
 from kb.knowledge.tagforms import to_canonical
 from kb.prompt.infotext import Infotext, pasted_prompt
 from kb.prompt.lint import Finding
-from kb.prompt.render import TAG_SEPARATOR, emphasis_weight
-from kb.prompt.segments import split_segments
+from kb.prompt.render import emphasis_weight
+from kb.prompt.segments import join_segment_texts, split_segments
 from kb.prompt.tagview import MatchKind, NoCatalogMatcher, TagMatch, TagMatcher
 from kb.schema import KIND_OF_CATEGORY, Category, TriggerKind
 from kb.settings import GenerationSettings, parse_size
@@ -145,7 +145,7 @@ def prompt_entries(
 
 def entries_prompt(entries: list[DraftEntry]) -> str:
     """The positive prompt entries render to in the user's order (the builder without auto-order)."""
-    return TAG_SEPARATOR.join(text for text in (entry.prompt_text() for entry in entries) if text)
+    return join_segment_texts(entry.prompt_text() for entry in entries)
 
 
 def import_prompt(text: str, context: LintContext | None = None) -> ImportedPrompt:

@@ -16,6 +16,7 @@ from kb.knowledge.curated import load_quality_ladder
 from kb.prompt.assemble import StyleBlend, assemble_prompt
 from kb.prompt.lint import Finding
 from kb.prompt.render import TAG_SEPARATOR, render_tag
+from kb.prompt.segments import join_segment_texts
 from kb.prompt.tagview import DictMatcher
 from kb.prompt.tokens import count_prompt_tokens
 from kb.schema import KIND_OF_CATEGORY
@@ -119,8 +120,8 @@ def assemble_draft(draft: PromptDraft) -> tuple[str, str, tuple[tuple[int, int, 
         text = entry.prompt_text()
         if not text:
             continue
-        if parts:
-            position += len(TAG_SEPARATOR)
+        if parts:  # the separator `join_segment_texts` puts there (a space beside a BREAK)
+            position = len(join_segment_texts([parts[-1], text])) - len(text) - len(parts[-1]) + position
         spans.append((index, position, position + len(text)))
         parts.append(text)
         position += len(text)
@@ -128,7 +129,7 @@ def assemble_draft(draft: PromptDraft) -> tuple[str, str, tuple[tuple[int, int, 
     if extras:
         quality_weight = load_quality_ladder().default_weight
         parts += [render_tag(text, quality_weight if kind == "quality" else 1.0) for text, kind in extras]
-    return TAG_SEPARATOR.join(parts), draft.negative, tuple(spans)
+    return join_segment_texts(parts), draft.negative, tuple(spans)
 
 
 def count_tokens(prompt: str) -> TokenSummary:
