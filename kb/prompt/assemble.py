@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from kb.errors import CuratedDataError
+from kb.display_text import quoted
+from kb.errors import AidxlError, CuratedDataError
 from kb.knowledge.author_tables import AuthorTables, author_tables_of, choose_additions
 from kb.knowledge.caption_groups import UNGROUPED_INDEX, CaptionGroup, FeaturePart, feature_part
 from kb.knowledge.characters import parse_character_tag
@@ -48,7 +49,14 @@ from kb.knowledge.curated import (
 )
 from kb.knowledge.tagforms import escape_a1111, to_canonical, to_plain_form, unescape_a1111
 from kb.prompt.render import render_emphasised, render_tag, render_tags
-from kb.prompt.segments import Segment, is_qualifier_trap, join_segment_texts, split_segments
+from kb.prompt.segments import (
+    INTERLEAVED,
+    OPEN_BRACKET,
+    Segment,
+    is_qualifier_trap,
+    join_segment_texts,
+    split_segments,
+)
 from kb.prompt.tagview import MatchKind, PromptTag, TagMatch, TagMatcher, split_tags
 from kb.schema import Category, TriggerKind
 from kb.settings import GenerationSettings
@@ -470,6 +478,28 @@ def _by_group(tables: AuthorTables | None) -> bool:
     return tables is not None and tables.has_caption_order
 
 
+class OpenBracketInAssembly(AidxlError):
+    """Assembly of a prompt whose open bracket (`:(`) weights the tags after it: reordering would
+    change which tags it weights, so assembly stops and says where, instead of rewriting weights."""
+
+    def __init__(self, message: str, *, start: int, end: int) -> None:
+        super().__init__(message)
+        self.start = start
+        self.end = end
+
+
+def _refuse_open_brackets(segments: Sequence[Segment]) -> None:
+    for segment in segments:
+        if segment.reason in (OPEN_BRACKET, INTERLEAVED):
+            raise OpenBracketInAssembly(
+                f"position {segment.start}: {quoted(segment.source)} leaves a bracket open, which weights "
+                "every tag after it; ordering the tags would change which: escape it (`\\(`) or close it "
+                "first (`aidxl prompt lint` offers the fix)",
+                start=segment.start,
+                end=segment.end,
+            )
+
+
 def _tags_and_syntax(
     prompt: str, matcher: TagMatcher | None
 ) -> tuple[list[PromptTag | Segment], dict[int, tuple[str, ...]]]:
@@ -477,6 +507,7 @@ def _tags_and_syntax(
     alternation, extra networks, a bracket left open, ...) in place of the tags inside it; and the
     brackets each plain tag was written with, by its start."""
     segments = split_segments(prompt)
+    _refuse_open_brackets(segments)
     emphasis_at = {tag.start: tag.emphasis for segment in segments for tag in segment.tags or ()}
     syntax = [segment for segment in segments if segment.is_structural or segment.is_weighted_in_parts]
     items: list[PromptTag | Segment] = []

@@ -560,3 +560,31 @@ def text_at_step(schedule: list[tuple[int, str]], step: int) -> str:
         if step <= end_step:
             return text
     return schedule[0][1]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the web UI's attention parser reads at some steps of one `AND` part of a prompt."""
+
+    part: int  # the `AND` part, 0-based
+    part_weight: float  # its `:w` weight (1.0 without)
+    steps: tuple[int, ...]  # the 1-based sampling steps at which the part reads `segments`
+    segments: list[tuple[str, float]]
+
+
+def prompt_readings(prompt: str, steps: int) -> tuple[list[Reading], list[ExtraNetworkCall]]:
+    """The web UI's reading of a prompt, as generation does it: extra networks taken out, `AND`
+    parts split, each part's schedule (prompt editing, alternation) resolved over `steps`, and the
+    text of each step read by the attention parser; steps that read the same are one `Reading`."""
+    from kb.prompt.attention import parse_prompt_attention
+
+    text, networks = strip_extra_networks(prompt)
+    readings: list[Reading] = []
+    for part, (part_text, weight) in enumerate(split_and(text)):
+        schedule = prompt_schedule(part_text, steps)
+        steps_of: dict[str, list[int]] = {}
+        for step in range(steps):
+            steps_of.setdefault(text_at_step(schedule, step), []).append(step + 1)
+        for step_text, at in steps_of.items():
+            readings.append(Reading(part, weight, tuple(at), parse_prompt_attention(step_text)))
+    return readings, networks

@@ -55,6 +55,8 @@ def is_qualifier_trap(text: str) -> bool:
     match = _QUALIFIER.match(text)
     return match is not None and _ROUND_WEIGHT.search(match.group("qualifier")) is None
 INTERLEAVED = "brackets interleaved"
+OPEN_BRACKET = "a bracket left open"
+TRAP_REASONS = frozenset({OPEN_BRACKET, "a weight the web UI cannot read", INTERLEAVED})
 _ESCAPABLE = "()[]\\"
 
 # One tag as the web UI reads it: runs of (text, weight), blanks at both ends trimmed.
@@ -97,6 +99,14 @@ class Segment:
         written. Not the qualifier trap `ganyu (genshin impact)` (bare brackets closing the tag,
         no weight), which assembly and the linter turn into the character tag the user meant."""
         return self.reason == MIXED_WEIGHTS and not is_qualifier_trap(self.source)
+
+    @property
+    def is_trap(self) -> bool:
+        """Kept as written though the user likely meant something else: an open bracket (`:(`
+        weights the rest), an unreadable weight, brackets interleaved, a bare qualifier."""
+        return self.tags is None and (
+            self.reason in TRAP_REASONS or (self.reason == MIXED_WEIGHTS and is_qualifier_trap(self.source))
+        )
 
     def render(self) -> str:
         if self.tags is None:
@@ -264,7 +274,7 @@ def _cut(prompt: str) -> list[_Range]:
         while pending:
             node = pending.pop()
             if isinstance(node, EmphasisNode) and not node.closed:
-                ranges[-1].reason = ranges[-1].reason or "a bracket left open"
+                ranges[-1].reason = ranges[-1].reason or OPEN_BRACKET
                 pending.extend(reversed(node.children))
             elif isinstance(node, TextNode):
                 offset = node.start
@@ -350,7 +360,7 @@ def _tag_events(
             events.append((chain, _read_text(node.source[offset:]), node.start + offset, node.end))
         elif isinstance(node, EmphasisNode):
             if not node.closed:
-                return "a bracket left open"
+                return OPEN_BRACKET
             if node.weight_source is not None and node.weight is None:
                 return "a weight the web UI cannot read"
             step = node.opener if node.weight_source is None else node.weight_source.lstrip(":").strip()

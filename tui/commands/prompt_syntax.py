@@ -12,7 +12,7 @@ from kb.display_text import quoted
 from kb.errors import AidxlError, CatalogError, CharacterNotFoundError
 from kb.prompt.assemble import AddedTag, assemble_prompt, parse_blend
 from kb.prompt.attention import parse_prompt_attention
-from kb.prompt.render import normalise_prompt, render_tags
+from kb.prompt.render import normalise_prompt, render_tags, traps_kept
 from kb.settings import (
     GenerationSettings,
     check_size,
@@ -35,11 +35,18 @@ def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.Argumen
         "parse",
         parents=[common],
         help="show what the A1111 web UI reads: text segments and their weights",
-        description="Parse a prompt exactly like the A1111 web UI's attention parser. "
-        "--json prints an array of [text, weight] pairs.",
+        description="Parse a prompt exactly like the A1111 web UI reads it when it generates: extra "
+        "networks taken out, AND parts split, prompt editing `[a:b:0.5]` and alternation `[a|b]` "
+        "resolved step by step, then each step's text read by its attention parser. A prompt without "
+        "those prints one list of text segments and weights (--json: an array of [text, weight]); "
+        "otherwise each distinct reading with the steps that read it (--json: an object with "
+        "`readings` and `extra_networks`).",
     )
     parse.add_argument("text", nargs="?", metavar="TEXT", help=TEXT_HELP)
-    parse.add_argument("--json", action="store_true", help="print a JSON array of [text, weight]")
+    parse.add_argument("--json", action="store_true", help="print JSON (see above)")
+    parse.add_argument(
+        "--steps", type=int, default=None, metavar="N", help="sampling steps (default: the settings' 28)"
+    )
     parse.set_defaults(run=run_parse)
 
     render = prompt_subparsers.add_parser(
@@ -47,7 +54,11 @@ def register_prompt_subcommands(prompt_subparsers: Any, common: argparse.Argumen
         parents=[common],
         help="render tags with weights as prompt text (or normalise a prompt)",
         description="Input is either a JSON array of [tag, weight] pairs (plain tag text, escaped on "
-        "output) or a prompt, which is re-rendered one tag per comma: bare at weight 1, (tag:w) otherwise.",
+        "output) or a prompt. A prompt of plain tags is re-rendered one tag per comma: bare at weight 1, "
+        "(tag:w) otherwise. A prompt with more (prompt editing, alternation, extra networks, BREAK, AND, "
+        "traps such as an emoticon's open bracket) is cut like `aidxl prompt import` cuts a paste: that "
+        "syntax and each trap are kept as written and in place (the traps named on stderr), so the web "
+        "UI reads the same.",
     )
     render.add_argument(
         "text",
@@ -160,23 +171,79 @@ def register_top_level(subparsers: Any, common: argparse.ArgumentParser) -> None
 
 
 def run_parse(args: argparse.Namespace) -> int:
-    segments = parse_prompt_attention(read_text_argument(args.text))
+    from kb.prompt.schedule import prompt_readings
+    from kb.prompt.tokens import default_steps
+
+    steps = args.steps if args.steps is not None else default_steps()
+    if steps < 1:
+        raise AidxlError(f"--steps {steps}: give at least 1 step")
+    text = read_text_argument(args.text)
+    readings, networks = prompt_readings(text, steps)
+    if len(readings) == 1 and not networks and readings[0].part_weight == 1.0:
+        segments = parse_prompt_attention(text)  # the attention parser alone, as before
+        if args.json:
+            print_json([[piece, weight] for piece, weight in segments])
+        else:
+            _print_segments(segments)
+        return 0
     if args.json:
-        print_json([[text, weight] for text, weight in segments])
-    else:
-        for text, weight in segments:
-            print(f"{weight:<8g} {json.dumps(text, ensure_ascii=False)}")
+        print_json(
+            {
+                "steps": steps,
+                "readings": [
+                    {
+                        "and_part": reading.part,
+                        "and_weight": reading.part_weight,
+                        "steps": list(reading.steps),
+                        "segments": [[piece, weight] for piece, weight in reading.segments],
+                    }
+                    for reading in readings
+                ],
+                "extra_networks": [[call.name, *call.items] for call in networks],
+            }
+        )
+        return 0
+    parts = len({reading.part for reading in readings})
+    for reading in readings:
+        part = f"AND part {reading.part + 1}, weight {reading.part_weight:g}, " if parts > 1 else ""
+        print(f"{part}steps {_step_ranges(reading.steps)} of {steps}:")
+        _print_segments(reading.segments, indent="  ")
+    for call in networks:
+        print(f"extra network (taken out before the text is read): <{':'.join((call.name, *call.items))}>")
     return 0
+
+
+def _print_segments(segments: list[tuple[str, float]], indent: str = "") -> None:
+    for piece, weight in segments:
+        print(f"{indent}{weight:<8g} {json.dumps(piece, ensure_ascii=False)}")
+
+
+def _step_ranges(steps: tuple[int, ...]) -> str:
+    """1, 3, 5-8: consecutive steps as ranges."""
+    ranges: list[list[int]] = []
+    for step in steps:
+        if ranges and ranges[-1][-1] + 1 == step:
+            ranges[-1].append(step)
+        else:
+            ranges.append([step])
+    return ", ".join(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}" for run in ranges)
 
 
 def run_render(args: argparse.Namespace) -> int:
     text = read_text_argument(args.text)
     tags = _json_tag_list(text)
     prompt = render_tags(tags) if tags is not None else normalise_prompt(text)
-    if args.json:
-        print_json({"prompt": prompt})
+    traps = [] if tags is not None else traps_kept(text)
+    if args.json:  # prompt text gets the traps kept as written: [start, end, text, why]
+        print_json({"prompt": prompt} if tags is not None else {"prompt": prompt, "traps": traps})
     else:
         print(prompt)
+    for start, end, source, why in traps:
+        print(
+            f"aidxl: note: {start}-{end}: {quoted(source)} kept as written ({why}); "
+            "`aidxl prompt lint` says what it does and how to fix it",
+            file=sys.stderr,
+        )
     return 0
 
 
