@@ -483,3 +483,33 @@ def test_a_long_one_line_prompt_is_a_prompt_not_a_file_name(
     assert import_source(prompt).positive.startswith("white dress, white dress")
     assert main(["prompt", "import", prompt]) == 0
     assert "white dress" in capsys.readouterr().out
+
+
+def webui_weight_of(prompt: str, text: str) -> float:
+    """The weight the web UI's attention parser gives the piece holding `text`."""
+    return next(weight for piece, weight in parse_prompt_attention(prompt) if text in piece)
+
+
+def test_weights_inside_brackets_left_open_are_the_ones_applied_and_a_fix_reaches_the_asked_weight() -> None:
+    """Issue 12 trial: after a paste with two unclosed `(`, the weight column said 1.30 for `blue eyes`
+    and lint 1.57; the offered `(blue eyes:1.5)` would read 1.82 inside them."""
+    draft = import_prompt("((a, 1girl, (blue eyes:1.3), smile").draft()
+    rendered = render_draft(draft)
+    blue = next(index for index, entry in enumerate(draft.entries) if entry.text == "blue eyes")
+    applied = dict(rendered.entry_weights)
+    assert applied[blue] == pytest.approx(webui_weight_of(rendered.positive, "blue eyes"))
+    assert applied[blue] == pytest.approx(1.3 * 1.1 * 1.1)
+    assert dict(rendered.entry_weights).keys() == {1, 2, 3}  # `((a` itself is syntax: no weight of its own
+    finding = next(finding for finding in rendered.findings if finding.code == "weight-range")
+    assert "×1.21" in finding.message
+    assert apply_fix(draft, rendered, finding) is not None
+    fixed = render_draft(draft)
+    assert webui_weight_of(fixed.positive, "blue eyes") == pytest.approx(1.5, abs=0.015)
+    assert not [finding for finding in fixed.findings if finding.code == "weight-range"]
+
+
+def test_weights_without_open_brackets_are_the_entries_own() -> None:
+    rendered = render_draft(import_prompt("(blue eyes:1.7), [smile], ((x))").draft())
+    assert rendered.entry_weights == ()
+    finding = next(finding for finding in rendered.findings if finding.code == "weight-range")
+    assert finding.fix == "(blue eyes:1.5)"

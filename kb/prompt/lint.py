@@ -120,7 +120,7 @@ def lint_prompt(
         if not other_models_word:  # its fix replaces the word: "write `score 9`" would mislead
             findings += check_underscore(tag)
         findings += check_qualifier(text, tag, read_pieces)
-        findings += check_weight(tag)
+        findings += check_weight(tag, text)
         if matcher is not None and not other_models_word:
             findings += check_known(tag, search)
         findings += check_character_form(tag, tables)
@@ -412,7 +412,15 @@ class ReadPieces:
         return [(part.strip(), weight) for part, weight in parts if part.strip()]
 
 
-def check_weight(tag: PromptTag) -> list[Finding]:
+def brackets_left_open_factor(text: str, tag: PromptTag) -> float:
+    """The factor that brackets left open before `tag` (`((a, x`) multiply its weight by: its
+    weight in the prompt over the weight its own span reads alone (1.0 when none are open)."""
+    alone = split_tags(text[tag.outer_start : tag.outer_end])
+    own = alone[0].weight if alone else 1.0
+    return tag.weight / own if own > 0 else 1.0
+
+
+def check_weight(tag: PromptTag, text: str | None = None) -> list[Finding]:
     lowest, highest = min(tag.weights), max(tag.weights)
     plain = unescape_a1111(tag.text) if not tag.mixed_weight else tag.read_text
     if lowest <= 0:
@@ -431,14 +439,36 @@ def check_weight(tag: PromptTag) -> list[Finding]:
         return []
     weight = lowest if lowest < WEIGHT_LOW else highest
     clamped = min(max(weight, WEIGHT_LOW), WEIGHT_HIGH)
+    # Inside brackets left open the tag's own weight is multiplied by theirs: the fix writes the
+    # weight that reads as `clamped` there (the weight alone would read ×1.21 more inside `((`).
+    outside = brackets_left_open_factor(text, tag) if text is not None and not tag.mixed_weight else 1.0
+    written: float | None = clamped
+    inside = ""
+    if round(outside, 4) != 1.0:
+        # two decimals, rounded towards the range so that the fixed tag reads inside it; none fits
+        # (brackets multiplying by hundreds): close or escape them first (their own findings)
+        written = round(clamped / outside, 2)
+        step = -0.01 if weight > WEIGHT_HIGH else 0.01
+        for _ in range(2):
+            if WEIGHT_LOW <= written * outside <= WEIGHT_HIGH:
+                break
+            written = round(written + step, 2)
+        if written > 0 and WEIGHT_LOW <= written * outside <= WEIGHT_HIGH:
+            inside = (
+                f" (inside brackets left open, ×{format_weight(outside)}: written "
+                f"{format_weight(written)} it reads {format_weight(written * outside)})"
+            )
+        else:
+            written = None
+            inside = f" (inside brackets left open, ×{format_weight(outside)}: close or escape them first)"
     return [
         Finding(
             "weight-range",
             f"`{tag.text}` has weight {format_weight(weight)}, outside {WEIGHT_LOW}–{WEIGHT_HIGH}: "
-            f"expect artefacts; try {format_weight(clamped)}",
+            f"expect artefacts; try {format_weight(clamped)}{inside}",
             tag.outer_start,
             tag.outer_end,
-            None if tag.mixed_weight else render_tag(plain, clamped),
+            None if tag.mixed_weight or written is None else render_tag(plain, written),
             Severity.WARNING,
         )
     ]

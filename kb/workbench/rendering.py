@@ -8,6 +8,7 @@ auto-order off the entries are joined in the user's order, each as `DraftEntry.p
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from kb.display_text import shortened
@@ -17,7 +18,7 @@ from kb.prompt.assemble import StyleBlend, assemble_prompt
 from kb.prompt.lint import Finding
 from kb.prompt.render import TAG_SEPARATOR, render_tag
 from kb.prompt.segments import join_segment_texts
-from kb.prompt.tagview import DictMatcher
+from kb.prompt.tagview import DictMatcher, split_tags
 from kb.prompt.tokens import count_prompt_tokens
 from kb.schema import KIND_OF_CATEGORY
 from kb.workbench.draft import PromptDraft
@@ -52,6 +53,9 @@ class RenderedPrompt:
     entry_fixes: tuple[tuple[int, str], ...] = ()
     # (entry index, start, end) of each entry in `positive`; empty with auto-order (entries are merged there)
     entry_spans: tuple[tuple[int, int, int], ...] = ()
+    # (entry index, the weight the web UI applies) where it is not the entry's own: brackets left open
+    # before it (`((a, blue eyes`) multiply its weight; the builder's weight column shows this one
+    entry_weights: tuple[tuple[int, float], ...] = ()
 
 
 def render_draft(draft: PromptDraft, context: LintContext | None = None) -> RenderedPrompt:
@@ -78,8 +82,38 @@ def _render_draft(draft: PromptDraft, context: LintContext | None) -> RenderedPr
     except ClipVocabularyError as missing:  # the builder shows why there is no N/75, and the fix
         unavailable.append(f"tokens: {missing}")
     return RenderedPrompt(
-        positive, negative, findings, tokens, negative_tokens, tuple(unavailable), True, entry_spans=spans
+        positive,
+        negative,
+        findings,
+        tokens,
+        negative_tokens,
+        tuple(unavailable),
+        True,
+        entry_spans=spans,
+        entry_weights=applied_weights(draft, positive, spans),
     )
+
+
+def applied_weights(
+    draft: PromptDraft, positive: str, spans: tuple[tuple[int, int, int], ...]
+) -> tuple[tuple[int, float], ...]:
+    """(entry index, weight the web UI applies to it) for the tag entries whose weight in `positive`
+    differs from their own (`kb.prompt.tagview.split_tags`: a tag's weight counts the brackets left
+    open before it). One split of the prompt for all entries."""
+    syntax_texts = (entry.text for entry in draft.entries if entry.is_syntax)
+    if not any("(" in text or "[" in text for text in syntax_texts):
+        return ()  # no syntax entry can leave a bracket open: every weight is the entry's own
+    tags = split_tags(positive)
+    starts = [tag.outer_start for tag in tags]
+    applied: list[tuple[int, float]] = []
+    for index, start, end in spans:
+        entry = draft.entries[index]
+        at = bisect_left(starts, start)
+        if entry.is_syntax or at >= len(tags) or tags[at].outer_start >= end:
+            continue
+        if round(tags[at].weight, 2) != round(entry.weight, 2):
+            applied.append((index, tags[at].weight))
+    return tuple(applied)
 
 
 def entries_matcher(draft: PromptDraft) -> DictMatcher:

@@ -200,6 +200,10 @@ class BuilderPane(Vertical):
         self.query_one("#positive", PromptBox).border_title = "positive"
         state = self.last_state
         entries = self.query_one(EntriesTable)
+        for index, applied in rendered.entry_weights:  # brackets left open before it multiply its own
+            if entries.is_valid_row_index(index):
+                weight = Text(f"{applied:.2f}", justify="right", style="bold yellow")
+                entries.update_cell(str(index), "weight", weight)
         for index, fixed_text in rendered.entry_fixes:
             if state is not None and index < len(state.entries) and entries.is_valid_row_index(index):
                 label = entry_label(state.entries[index], dark=self.last_dark, lint_fix=fixed_text)
