@@ -304,7 +304,10 @@ async def test_paste_over_a_prompt_asks_append_or_replace_and_undo_redo_step_thr
         assert app.session.builder == before  # cancelled: nothing changed
         await paste("smile, frieren\nNegative prompt: bad hands", 1)
         assert [entry.text for entry in app.session.builder.entries] == ["smile", "frieren"]
-        assert notices[-1] == "pasted 2 entries; it replaced 2 entries: ctrl+z brings them back"
+        assert notices[-1] == (
+            "pasted 2 entries; auto-order off: your order kept (o turns it on); quality tags off: nothing "
+            "is added to a pasted prompt (q turns them on); it replaced 2 entries: ctrl+z brings them back"
+        )
         await pilot.press("ctrl+z")
         await app.workers.wait_for_complete()
         await pilot.pause()

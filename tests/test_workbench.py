@@ -513,3 +513,21 @@ def test_weights_without_open_brackets_are_the_entries_own() -> None:
     assert rendered.entry_weights == ()
     finding = next(finding for finding in rendered.findings if finding.code == "weight-range")
     assert finding.fix == "(blue eyes:1.5)"
+
+
+def test_taking_a_paste_says_which_toggles_it_turned_off_and_why(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 12 trial: pasting turned auto-order and the quality toggle off without a word."""
+    imported = import_prompt("1girl, smile, (best quality:1.3)")
+    builder = PromptDraft(include_aesthetic=True)
+    changes = imported.toggle_changes(builder)
+    after = imported.draft(builder)
+    assert (after.auto_order, after.include_quality, after.include_aesthetic) == (False, False, False)
+    assert len(changes) == 3
+    assert "your order kept" in changes[0]
+    assert "the prompt has its own: best quality" in changes[1]
+    assert "nothing is added to a pasted prompt" in changes[2]
+    assert imported.toggle_changes(builder, append=True) == ()  # appending keeps the toggles
+    already_off = PromptDraft(auto_order=False, include_quality=False)
+    assert imported.toggle_changes(already_off) == ()
+    assert main(["prompt", "import", "--json", "1girl, smile, (best quality:1.3)"]) == 0
+    assert json.loads(capsys.readouterr().out)["toggles_changed"] == list(imported.toggle_changes())

@@ -72,9 +72,39 @@ class ImportedPrompt:
             base.settings = self.settings
         return base
 
+    def toggle_changes(self, into: PromptDraft | None = None, *, append: bool = False) -> tuple[str, ...]:
+        """What taking the import (`draft(into, append=append)`) does to the builder's toggles, and
+        why, in the builder's words: a paste that replaces keeps the user's order and adds no tags."""
+        before = into if into is not None else PromptDraft()
+        after = self.draft(into, append=append)
+        from kb.knowledge.curated import load_aesthetics, load_quality_ladder
+
+        # by kind where the catalog said, else by the curated lists (an import without a catalog)
+        curated = {"quality": set(load_quality_ladder().texts)}
+        curated["aesthetic"] = {trigger.text for trigger in load_aesthetics()}
+        own = {
+            kind: [entry.text for entry in self.entries if entry.kind == kind or entry.text.lower() in texts]
+            for kind, texts in curated.items()
+        }
+
+        def why_off(kind: str) -> str:
+            if own[kind]:
+                return f"the prompt has its own: {', '.join(own[kind][:3])}"
+            return "nothing is added to a pasted prompt"
+
+        changes: list[str] = []
+        if before.auto_order and not after.auto_order:
+            changes.append("auto-order off: your order kept (o turns it on)")
+        if before.include_quality and not after.include_quality:
+            changes.append(f"quality tags off: {why_off('quality')} (q turns them on)")
+        if before.include_aesthetic and not after.include_aesthetic:
+            changes.append(f"aesthetic tags off: {why_off('aesthetic')} (a turns them on)")
+        return tuple(changes)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "source": self.source,
+            "toggles_changed": list(self.toggle_changes()),
             "entries": [
                 {
                     "text": entry.text,

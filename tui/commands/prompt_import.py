@@ -80,6 +80,8 @@ def run_import(args: argparse.Namespace) -> int:
         known = "" if entry.known else "  ?"
         print(f"  {weight}  {entry.kind:<14} {entry.prompt_text()}{known}")
     print(f"positive: {imported.positive}")
+    for change in imported.toggle_changes():
+        print(f"builder: {change}")
     if imported.negative is not None:
         print(f"negative: {imported.negative}")
     if imported.settings is not None:

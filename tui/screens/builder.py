@@ -393,6 +393,7 @@ class BuilderView(JobsView):
         replaced = 0 if append else len(self.builder.entries)
         self.remember_builder("paste")
         first_new = len(self.builder.entries) if append else 0
+        toggled = "".join(f"; {change}" for change in imported.toggle_changes(self.builder, append=append))
         self.session.builder = imported.draft(self.builder, append=append)
         unknown = sum(1 for entry in imported.entries if not entry.known)
         syntax = sum(1 for entry in imported.entries if entry.is_syntax)
@@ -408,8 +409,9 @@ class BuilderView(JobsView):
         )
         how = "added" if append else "pasted"
         self.notify(
-            f"{how} {counted(len(imported.entries), 'entry', 'entries')}{flagged}{kept}{settings}{undo}",
-            timeout=8 if replaced else 4,
+            f"{how} {counted(len(imported.entries), 'entry', 'entries')}{flagged}{kept}{settings}"
+            f"{toggled}{undo}",
+            timeout=8 if replaced or toggled else 4,
         )
 
     # ------------------------------------------------------ blends, prompts
