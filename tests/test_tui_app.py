@@ -9,18 +9,19 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from pilot_helpers import sync
+from pilot_helpers import settle, sync
 from prompt_fixture import build_tiny_catalog
 from rich.text import Text
 from textual.widgets import Static
 from textual.widgets._toast import Toast
 
 from tui.app import ExplorerApp
+from tui.keys import palette_entries
 from tui.screens.help import KEYS, HelpScreen
 from tui.screens.missing_catalog import MissingCatalogScreen
-from tui.state.actions import PALETTE_ENTRIES
 from tui.widgets.detail import DetailBody
 from tui.widgets.results import KindChips, ResultsTable
+from tui.widgets.search_input import SearchInput
 
 SIZE = (80, 24)
 
@@ -174,10 +175,32 @@ async def test_command_palette_offers_every_action(tiny_catalog_file: Path) -> N
     app = make_app(tiny_catalog_file)
     async with app.run_test(size=SIZE):
         titles = [command.title for command in app.get_system_commands(app.screen)]
-    assert {title for title, _, _ in PALETTE_ENTRIES} <= set(titles)
-    for _, _, action in PALETTE_ENTRIES:
-        method = f"action_{action.split('(')[0]}"
-        assert any(hasattr(node, method) for node in (app, app.search_view, app.builder_view)), action
+    entries = palette_entries()
+    assert {entry.title for entry in entries} <= set(titles)
+    runs_on = {"app": app, "search": app.search_view, "builder": app.builder_view}
+    for entry in entries:  # each action where the palette runs it (tui.keys: `runs`)
+        assert callable(getattr(runs_on[entry.runs], f"action_{entry.name}", None)), entry.action
+
+
+@sync
+async def test_a_palette_entry_shows_its_view_and_acts_there(tiny_catalog_file: Path) -> None:
+    """Through the palette itself (ctrl+p, type, enter): a builder action from the search view shows
+    the builder and acts there; a search action from the builder comes back to the search."""
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        auto_order = app.session.builder.auto_order
+        await pilot.press("ctrl+p", *"toggle auto-order")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.in_builder and app.session.builder.auto_order is not auto_order
+        await pilot.press("ctrl+p", *"filter: characters")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not app.in_builder and app.search_view.kind_filter == "character"
+        assert isinstance(app.focused, SearchInput)
 
 
 @sync

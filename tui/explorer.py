@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
@@ -27,6 +27,7 @@ from textual.widgets import ContentSwitcher, Footer, ProgressBar, Static
 from kb.catalog import open_catalog
 from kb.errors import AidxlError, CatalogError
 from kb.userdata import UserDataError, load_user_data
+from tui.keys import ExplorerAction, bindings_of, palette_entries
 from tui.screens.builder import BuilderView
 from tui.screens.help import HelpScreen
 from tui.screens.missing_catalog import MissingCatalogScreen
@@ -34,7 +35,7 @@ from tui.screens.search import SearchView
 from tui.state import actions as prompt_actions
 from tui.state.features import FeatureUnavailable
 from tui.state.prefetch import CatalogPrefetch
-from tui.state.searching import BROWSE_PALETTE_ENTRIES, load_index
+from tui.state.searching import load_index
 from tui.state.session import DETAIL_DELAY_SECONDS, ExplorerOptions, ExplorerSession, file_identity
 from tui.widgets.detail import DetailPane
 from tui.widgets.messages import CatalogReplaced, SearchIndexReady, SearchUnavailable
@@ -54,19 +55,7 @@ class ExplorerApp(App[int]):
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses elsewhere find it too
     TITLE = "aidxl"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", "Help"),
-        Binding("question_mark", "help", "Help", show=False),
-        # priority: handled before the keys typed after it are handed to a widget, so they go to
-        # the view it shows (tui/widgets/focus_keys.py explains the queueing).
-        Binding("ctrl+b", "switch_view", "Builder/Search", priority=True),
-        Binding("ctrl+y", "copy('positive')", "Copy"),
-        Binding("ctrl+g", "preview", "Preview"),
-        Binding("escape", "escape", "Cancel / leave / hide", show=False),
-        Binding("ctrl+t", "toggle_theme", "Theme", show=False),
-        Binding("ctrl+r", "reload_catalog", "Reload catalog", show=False),
-        Binding("f12", "missing_sources", "Missing sources", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("ExplorerApp")
 
     def __init__(
         self,
@@ -373,19 +362,20 @@ class ExplorerApp(App[int]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for title, help_text, action in (*prompt_actions.PALETTE_ENTRIES, *BROWSE_PALETTE_ENTRIES):
-            yield SystemCommand(title, help_text, lambda action=action: self.run_palette_action(action))
+        for entry in palette_entries():
+            yield SystemCommand(
+                entry.title, entry.explains, lambda entry=entry: self.run_palette_action(entry)
+            )
 
-    def run_palette_action(self, action: str) -> None:
+    def run_palette_action(self, entry: ExplorerAction) -> None:
         """A palette entry: the view whose action it is is shown (and focused) first."""
-        name = action.split("(")[0]
         target: DOMNode = self
-        if hasattr(self.builder_view, f"action_{name}"):
+        if entry.runs == "builder":
             target = self.builder_view
-            if not self.in_builder and name not in BuilderView.FROM_EITHER_VIEW:
+            if not self.in_builder and entry.name not in BuilderView.FROM_EITHER_VIEW:
                 self.show_builder()
-        elif hasattr(self.search_view, f"action_{name}"):
+        elif entry.runs == "search":
             target = self.search_view
             if self.in_builder:
                 self.show_search()
-        self.call_later(self.run_action, action, target)
+        self.call_later(self.run_action, entry.action, target)
