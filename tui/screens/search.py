@@ -146,8 +146,17 @@ class SearchView(DetailView):
         self.start_search()
         self.check_sources_once()
 
+    @on(SearchUnavailable)
+    def search_failed(self, message: SearchUnavailable) -> None:
+        """A search, listing or favourites worker failed: the status and the detail pane say why."""
+        if self.shutting_down:
+            return
+        self.session.search_problem = message.reason
+        self.host.update_status()
+        self.index_unavailable(message.reason)
+
     def index_unavailable(self, reason: str) -> None:
-        """The index did not load, or a search failed (the workers' SearchUnavailable reaches the app)."""
+        """The index did not load (the app's worker), or a search failed (this view's)."""
         self.query_one(DetailPane).show(None, dark=self.dark, message=reason)
         self.check_sources_once()
 

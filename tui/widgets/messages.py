@@ -18,7 +18,12 @@ if TYPE_CHECKING:
     from kb.knowledge.character_info import CharacterInfo
 
 
-class SearchIndexReady(Message):
+class WorkerMessage(Message, bubble=False):
+    """Posted by a worker to the view (or app) that started it and handled there: it does not
+    bubble on to the parents (nothing else handles it, and every hop costs a turn of the loop)."""
+
+
+class SearchIndexReady(WorkerMessage):
     def __init__(self, generation: int, index: Any, seconds: float) -> None:
         super().__init__()
         self.generation = generation
@@ -26,13 +31,13 @@ class SearchIndexReady(Message):
         self.seconds = seconds
 
 
-class SearchUnavailable(Message):
+class SearchUnavailable(WorkerMessage):
     def __init__(self, reason: str) -> None:
         super().__init__()
         self.reason = reason
 
 
-class SearchResults(Message):
+class SearchResults(WorkerMessage):
     """Hits for `query` under `search_filter`; the handler drops them when the input moved on."""
 
     def __init__(
@@ -58,7 +63,7 @@ class SearchResults(Message):
         self.detail_follows = detail_follows  # the row key whose detail the same worker posts next
 
 
-class CopyrightListed(Message):
+class CopyrightListed(WorkerMessage):
     """A copyright's characters were read (`scope`), or `error` says why not."""
 
     def __init__(self, scope: CopyrightScope | None, error: str | None = None) -> None:
@@ -67,7 +72,7 @@ class CopyrightListed(Message):
         self.error = error
 
 
-class CharacterInfoLoaded(Message):
+class CharacterInfoLoaded(WorkerMessage):
     """A character's info, read to add its `part` (appearance or outfit) to the builder."""
 
     def __init__(
@@ -90,7 +95,7 @@ class CharacterInfoLoaded(Message):
         self.tables = tables  # the catalog's author tables: which features another implies
 
 
-class SourcesChecked(Message):
+class SourcesChecked(WorkerMessage):
     """The registry sources the catalog of `generation` lacks."""
 
     def __init__(self, generation: int, sources: CatalogSources) -> None:
@@ -99,7 +104,7 @@ class SourcesChecked(Message):
         self.sources = sources
 
 
-class DetailLoaded(Message):
+class DetailLoaded(WorkerMessage):
     def __init__(
         self,
         key: str,
@@ -121,53 +126,53 @@ class DetailLoaded(Message):
         self.tables = tables  # a character's: the author's tables, for ctrl+n / ctrl+o
 
 
-class PromptRendered(Message):
+class PromptRendered(WorkerMessage):
     def __init__(self, generation: int, rendered: RenderedPrompt) -> None:
         super().__init__()
         self.generation = generation
         self.rendered = rendered
 
 
-class PastedPromptParsed(Message):
+class PastedPromptParsed(WorkerMessage):
     def __init__(self, entries: list[Any], problems: list[str]) -> None:
         super().__init__()
         self.entries = entries
         self.problems = problems
 
 
-class PreviewProgress(Message):
+class PreviewProgress(WorkerMessage):
     def __init__(self, step: int, total: int) -> None:
         super().__init__()
         self.step = step
         self.total = total
 
 
-class PreviewFinished(Message):
+class PreviewFinished(WorkerMessage):
     def __init__(self, image_path: str | None, message: str) -> None:
         super().__init__()
         self.image_path = image_path
         self.message = message
 
 
-class CatalogReplaced(Message):
+class CatalogReplaced(WorkerMessage):
     """The catalog file on disk is a different file than the one open (an ingest swapped it)."""
 
 
-class IngestFinished(Message):
+class IngestFinished(WorkerMessage):
     def __init__(self, return_code: int, output_tail: str) -> None:
         super().__init__()
         self.return_code = return_code
         self.output_tail = output_tail
 
 
-class SheetCellDone(Message):
+class SheetCellDone(WorkerMessage):
     def __init__(self, done: int, total: int) -> None:
         super().__init__()
         self.done = done
         self.total = total
 
 
-class SheetFinished(Message):
+class SheetFinished(WorkerMessage):
     """A sheet ended: `page`/`html` set when it composed, else `message` says why not."""
 
     def __init__(self, page: str | None, html: str | None, message: str) -> None:
