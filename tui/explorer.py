@@ -14,15 +14,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingType
-from textual.containers import Horizontal
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, ProgressBar, Static
+from textual.widgets import ContentSwitcher, Footer
 
 from kb.catalog import open_catalog
 from kb.errors import AidxlError, CatalogError
@@ -41,6 +39,7 @@ from tui.widgets.detail import DetailPane
 from tui.widgets.messages import CatalogReplaced, SearchIndexReady, SearchUnavailable
 from tui.widgets.results import ResultsTable
 from tui.widgets.sources_banner import SourcesBanner
+from tui.widgets.status_bar import StatusBar, TopBar
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
@@ -76,7 +75,6 @@ class ExplorerApp(App[int]):
         self.session = ExplorerSession(catalog_path, options)
         self.search_view = SearchView(self.session, self)
         self.builder_view = BuilderView(self.session, self)
-        self.status_text = ""
         self.started_at = time.perf_counter()
         # Catalog and search index load while Textual starts (see tui/state/prefetch.py).
         self.prefetch: CatalogPrefetch | None = prefetch or CatalogPrefetch(catalog_path)
@@ -85,13 +83,11 @@ class ExplorerApp(App[int]):
     # ----------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
-        yield Static(id="topbar")
+        yield TopBar(id="topbar")
         with ContentSwitcher(initial="search-view", id="views"):
             yield self.search_view
             yield self.builder_view
-        with Horizontal(id="statusbar"):
-            yield Static(id="status")
-            yield ProgressBar(id="preview-progress", show_eta=False)
+        yield StatusBar(id="statusbar")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -102,8 +98,7 @@ class ExplorerApp(App[int]):
             session.user_data = load_user_data(session.options.user_data_path)
         except UserDataError as error:
             self.notify(f"{error}; starting with empty history", severity="warning", timeout=8)
-        self.hide_progress()
-        self.update_topbar()
+        self.query_one(TopBar).show_view("search")
         self.builder_view.refresh_builder()
         self.catalog_built(True)
 
@@ -255,40 +250,21 @@ class ExplorerApp(App[int]):
     def in_builder(self) -> bool:
         return bool(self.query_one("#views", ContentSwitcher).current == "builder-view")
 
-    def update_topbar(self) -> None:
-        view = "builder" if self.in_builder else "search"
-        tabs = " ".join(
-            f"[reverse] {name} [/]" if name == view else f" {name} " for name in ("search", "builder")
-        )
-        self.query_one("#topbar", Static).update(
-            f"[b]aidxl[/b] {tabs} [dim]ctrl+b switch · F1 help · ctrl+p commands[/dim]"
-        )
-
     def update_status(self, extra: str = "") -> None:
         """The status line of the view shown: the search's results, or the builder's prompt."""
         view = self.builder_view if self.in_builder else self.search_view
-        # Plain text (errors and names carry brackets, never markup); the rebuilt notice is styled.
-        texts = [Text(part) for part in view.status_parts()]
-        if self.session.catalog_replaced:
-            texts.append(Text("catalog rebuilt: ctrl+r reloads", style="bold yellow"))
-        if extra:
-            texts.append(Text(extra))
-        status = Text(" · ").join(texts)
-        if status.plain != self.status_text:
-            self.status_text = status.plain
-            # One line of fixed height: no layout pass needed (it costs a whole-screen reflow).
-            self.query_one("#status", Static).update(status, layout=False)
+        self.query_one(StatusBar).show_status(
+            view.status_parts(), catalog_replaced=self.session.catalog_replaced, extra=extra
+        )
 
     def builder_edited(self, cursor: int | None = None) -> None:
         self.builder_view.refresh_builder(cursor=cursor)
 
     def show_progress(self, total: int | None, progress: int) -> None:
-        bar = self.query_one("#preview-progress", ProgressBar)
-        bar.update(total=total, progress=progress)
-        bar.display = True
+        self.query_one(StatusBar).show_progress(total, progress)
 
     def hide_progress(self) -> None:
-        self.query_one("#preview-progress", ProgressBar).display = False
+        self.query_one(StatusBar).hide_progress()
 
     def show_image(self, path: Path) -> None:
         self.search_view.query_one(DetailPane).show_preview(path)
@@ -319,7 +295,7 @@ class ExplorerApp(App[int]):
         self.view_switched()
 
     def view_switched(self) -> None:
-        self.update_topbar()
+        self.query_one(TopBar).show_view("builder" if self.in_builder else "search")
         self.update_status()
         self.refresh_bindings()
 

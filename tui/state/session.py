@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import duckdb
 
     from kb.knowledge.author_tables import AuthorTables
+    from kb.search import SearchIndex
     from tui.state.sources import CatalogSources
 
 DETAIL_DELAY_SECONDS = 0.0  # details are read ahead and cached (tui/state/detail_cache.py)
@@ -52,7 +53,7 @@ class ExplorerSession:
         self.catalog_replaced = False  # `aidxl ingest` rebuilt the file: ctrl+r reloads it
         # Its search index (kb.search), loaded by a worker; the generation counts (re)loads, so
         # that answers read from a catalog reloaded since are dropped.
-        self.index: Any = None
+        self.index: SearchIndex | None = None
         self.index_generation = 0
         self.index_seconds: float | None = None
         self.search_problem: str | None = None  # why searching does not work (the status says it)
