@@ -7,6 +7,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pilot_helpers import settle, sync
@@ -201,6 +202,37 @@ async def test_a_palette_entry_shows_its_view_and_acts_there(tiny_catalog_file: 
         await settle(pilot)
         assert not app.in_builder and app.search_view.kind_filter == "character"
         assert isinstance(app.focused, SearchInput)
+
+
+@sync
+async def test_each_view_runs_its_own_workers(tiny_catalog_file: Path) -> None:
+    """The app loads the catalog's index; the search view searches and reads details; the builder
+    view renders; their workers' answers come back to them (tui/screens/)."""
+    app = make_app(tiny_catalog_file)
+    started: dict[str, set[object]] = {}
+    add_worker = app.workers.add_worker
+
+    def recording(worker: Any, start: bool = True, exclusive: bool = True) -> None:
+        started.setdefault(worker.group, set()).add(worker.node)
+        add_worker(worker, start=start, exclusive=exclusive)
+
+    app.workers.add_worker = recording  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"by chi4")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [entry.text for entry in app.session.builder.entries] == ["by chi4"]
+        rendered = app.builder_view.rendered
+        assert rendered is not None and rendered.positive.startswith("by chi4")
+    assert started["index"] == {app}
+    assert started["search"] == {app.search_view}
+    assert started["render"] == {app.builder_view}
+    assert started["detail"] == started["thumbnail"] == started["sources"] == {app.search_view}
+    assert all(
+        node in (app, app.search_view, app.builder_view) for nodes in started.values() for node in nodes
+    )
 
 
 @sync
