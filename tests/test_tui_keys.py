@@ -36,7 +36,12 @@ REPO = Path(__file__).resolve().parents[1]
 def owner_classes() -> dict[str, type[DOMNode]]:
     from tui.explorer import ExplorerApp
     from tui.screens.builder import BuilderView
+    from tui.screens.dialogs import ChoiceScreen, MultilineEntryScreen, TextEntryScreen
+    from tui.screens.help import HelpScreen
+    from tui.screens.missing_catalog import MissingCatalogScreen
+    from tui.screens.missing_sources import MissingSourcesScreen
     from tui.screens.search import SearchView
+    from tui.screens.settings import SettingsScreen
     from tui.widgets.builder_pane import EntriesTable, FindingsTable
     from tui.widgets.detail import DetailPane
     from tui.widgets.results import ResultsTable
@@ -51,6 +56,13 @@ def owner_classes() -> dict[str, type[DOMNode]]:
         DetailPane,
         EntriesTable,
         FindingsTable,
+        TextEntryScreen,
+        MultilineEntryScreen,
+        ChoiceScreen,
+        SettingsScreen,
+        HelpScreen,
+        MissingSourcesScreen,
+        MissingCatalogScreen,
     ]
     return {cls.__name__: cls for cls in classes}
 
@@ -114,8 +126,18 @@ def test_a_widgets_key_for_a_views_action_runs_it_on_the_view() -> None:
 
 # Keys that type a character: as commands they would eat text typed into the search box.
 TYPED_NAMES = {"question_mark", "slash", "plus", "minus", "equals_sign"}
-# Where such keys may act: the builder (its own view) and panes that take the focus from the box.
-LETTER_OWNERS = {BUILDER_VIEW, "EntriesTable", "FindingsTable", "DetailPane", "ResultsTable"}
+# Where such keys may act: the builder (its own view), panes that take the focus from the box, and
+# screens without a text box of their own.
+LETTER_OWNERS = {
+    BUILDER_VIEW,
+    "EntriesTable",
+    "FindingsTable",
+    "DetailPane",
+    "ResultsTable",
+    "HelpScreen",
+    "MissingSourcesScreen",
+    "MissingCatalogScreen",
+}
 
 
 def test_letters_are_commands_only_where_no_text_is_typed() -> None:

@@ -24,14 +24,14 @@ from tui.state.searching import KIND_FILTERS
 if TYPE_CHECKING:
     from textual.binding import BindingType
 
-Where = Literal["anywhere", "search", "forms", "builder", "findings"]
+Where = Literal["anywhere", "search", "forms", "builder", "findings", "dialogs"]
 Runs = Literal["app", "search", "builder", "widget", "textual"]
 
 APP = "ExplorerApp"
 SEARCH_VIEW = "SearchView"
 BUILDER_VIEW = "BuilderView"
 VIEW_CLASSES: dict[Runs, str] = {"app": APP, "search": SEARCH_VIEW, "builder": BUILDER_VIEW}
-PLACES: tuple[Where, ...] = ("anywhere", "search", "forms", "builder", "findings")
+PLACES: tuple[Where, ...] = ("anywhere", "search", "forms", "builder", "findings", "dialogs")
 
 # alt+KEY copies the highlighted result's form LABEL (the detail pane's forms).
 FORM_COPY_KEYS: dict[str, str] = {"A1111": "a", "plain": "p", "sentence": "s", "1 prefix": "o"}
@@ -43,7 +43,7 @@ class ExplorerAction:
     keys: tuple[str, ...]  # Textual key names; () for the palette alone
     where: Where  # the help's "where": the view (or pane) the keys act in
     bound_on: str  # the class whose BINDINGS hold the keys ("" for Textual's own keys)
-    runs: Runs  # where `action_<name>` lives
+    runs: Runs  # where `action_<name>` lives (a widget's or dialog's own: "widget")
     help: str = ""  # the help's "what"; consecutive actions with the same text share a row
     label: str = ""  # the binding's description (the footer shows it when `footer`)
     title: str = ""  # the palette's title ("" = not in the palette)
@@ -60,6 +60,8 @@ class ExplorerAction:
         """The action string of the binding: a widget's key for a view's action runs it there."""
         if self.runs in ("search", "builder") and self.bound_on != VIEW_CLASSES[self.runs]:
             return f"view({self.action!r})"
+        if self.runs == "app" and self.bound_on != APP:
+            return f"app.{self.action}"
         return self.action
 
 
@@ -678,6 +680,75 @@ ACTIONS: tuple[ExplorerAction, ...] = (
         title="Apply lint fix",
         explains="Apply the highlighted finding's fix",
         **SHOWN,
+    ),
+    # -------------------------------------------------------------- dialogs
+    *(
+        _on(
+            dialog,
+            "dialogs",
+            "widget",
+            "cancel",
+            "escape",
+            "cancel the dialog (a text, a choice, the settings)",
+            "Cancel",
+        )
+        for dialog in ("TextEntryScreen", "MultilineEntryScreen", "ChoiceScreen", "SettingsScreen")
+    ),
+    *(
+        _on(
+            dialog,
+            "dialogs",
+            "widget",
+            "accept",
+            "ctrl+s",
+            "accept a text of several lines (a paste, the negative prompt) or the settings",
+            "Accept",
+            priority=True,
+        )
+        for dialog in ("MultilineEntryScreen", "SettingsScreen")
+    ),
+    _on(
+        "HelpScreen",
+        "dialogs",
+        "widget",
+        "dismiss",
+        "escape,q,question_mark,f1",
+        "close this help",
+        "Close",
+        **SHOWN,
+    ),
+    _on(
+        "MissingSourcesScreen",
+        "dialogs",
+        "widget",
+        "close",
+        "escape,q,f12",
+        "close the missing sources",
+        "Close",
+        **SHOWN,
+    ),
+    _on(
+        "MissingSourcesScreen",
+        "dialogs",
+        "widget",
+        "hide_banner",
+        "d",
+        "hide the missing-sources banner until the catalog is reloaded",
+        "Hide the banner",
+        **SHOWN,
+    ),
+    _on(
+        "MissingCatalogScreen",
+        "dialogs",
+        "widget",
+        "run_ingest",
+        "i",
+        "no catalog yet: build it now",
+        "Run the ingest now",
+        **SHOWN,
+    ),
+    _on(
+        "MissingCatalogScreen", "dialogs", "app", "quit", "ctrl+q,q", "no catalog yet: quit", "Quit", **SHOWN
     ),
 )
 

@@ -10,12 +10,12 @@ from typing import ClassVar
 
 from rich.table import Table
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.keys import help_rows
+from tui.keys import bindings_of, help_rows
 
 KEYS = help_rows()  # (where, keys, what) of every key
 
@@ -50,7 +50,7 @@ def keys_table() -> Table:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark,f1", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("HelpScreen")
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:

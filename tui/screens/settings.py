@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, Select, Static
 from kb.errors import AidxlError
 from kb.settings import SAMPLER_PRESETS, check_cfg, check_size, check_steps, parse_aspect
 from kb.settings import size_for_aspect as kb_size_for_aspect
+from tui.keys import bindings_of
 from tui.state.builder import GenerationSettings
 
 ASPECTS: tuple[str, ...] = ("1:1", "2:3", "3:2", "3:4", "4:3", "9:16", "16:9")
@@ -37,10 +38,7 @@ def check_settings(settings: GenerationSettings) -> list[str]:
 
 
 class SettingsScreen(ModalScreen[GenerationSettings | None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "accept", "Accept", priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("SettingsScreen")
 
     def __init__(self, settings: GenerationSettings) -> None:
         super().__init__()
