@@ -1,9 +1,9 @@
 """The builder view: the session's prompt draft as entries, its rendered prompts, tokens and lint
 findings; every edit undoable; paste, blends, saved prompts, copy and export.
 
-Its keys (`BINDINGS` here, and the entries' and findings' own) act only while the focus is inside
-the builder: single letters are commands here and text everywhere else. The render and paste
-workers post back to this view; previews and sheets are `JobsView`'s (tui/screens/jobs.py).
+Its keys (its `BINDINGS` and the entries' and findings', all from tui/keys.py) act only while the
+focus is inside the builder: single letters are commands here and text everywhere else. The render
+and paste workers post back to this view; previews and sheets are `JobsView`'s (tui/screens/jobs.py).
 """
 
 from __future__ import annotations
