@@ -229,7 +229,9 @@ async def test_each_view_runs_its_own_workers(tiny_catalog_file: Path) -> None:
     assert started["index"] == {app}
     assert started["search"] == {app.search_view}
     assert started["render"] == {app.builder_view}
-    assert started["detail"] == started["thumbnail"] == started["sources"] == {app.search_view}
+    search_groups = set(started) - {"index", "render"}  # search, sources, thumbnail, details read ahead
+    assert {"search", "sources"} <= search_groups
+    assert all(started[group] == {app.search_view} for group in search_groups), started
     assert all(
         node in (app, app.search_view, app.builder_view) for nodes in started.values() for node in nodes
     )
@@ -576,8 +578,9 @@ async def test_preview_without_a_model_explains_in_one_line(
         message = app.builder_view.last_preview.message
         assert message.startswith("No model is configured;")
         assert "\n" not in message
-        # `aidxl explore` takes no --model: the explorer names what it reads instead.
-        assert "--model" not in message
+        # The explorer's own ways to choose one: its settings, `aidxl explore --model`, the environment.
+        assert "choose one in the settings (s in the builder)" in message
+        assert "`aidxl explore --model PATH`" in message
         assert "AIDXL_MODEL=PATH" in message and "AIDXL_MODEL=tiny-random" in message
         # The toast shows the config section as written (it was read as markup and vanished).
         await pilot.pause()

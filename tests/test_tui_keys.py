@@ -42,8 +42,10 @@ def owner_classes() -> dict[str, type[DOMNode]]:
     from tui.screens.missing_sources import MissingSourcesScreen
     from tui.screens.search import SearchView
     from tui.screens.settings import SettingsScreen
+    from tui.screens.sheet_viewer import SheetViewerScreen
     from tui.widgets.builder_pane import EntriesTable, FindingsTable
     from tui.widgets.detail import DetailPane
+    from tui.widgets.preview_panel import PathLine, PreviewPanel
     from tui.widgets.results import ResultsTable
     from tui.widgets.search_input import SearchInput
 
@@ -63,6 +65,9 @@ def owner_classes() -> dict[str, type[DOMNode]]:
         HelpScreen,
         MissingSourcesScreen,
         MissingCatalogScreen,
+        PreviewPanel,
+        PathLine,
+        SheetViewerScreen,
     ]
     return {cls.__name__: cls for cls in classes}
 
@@ -137,6 +142,8 @@ LETTER_OWNERS = {
     "HelpScreen",
     "MissingSourcesScreen",
     "MissingCatalogScreen",
+    "PreviewPanel",
+    "SheetViewerScreen",
 }
 
 

@@ -24,14 +24,25 @@ from tui.state.searching import KIND_FILTERS
 if TYPE_CHECKING:
     from textual.binding import BindingType
 
-Where = Literal["anywhere", "search", "forms", "builder", "findings", "dialogs"]
+Where = Literal[
+    "anywhere", "search", "forms", "builder", "findings", "preview panel", "sheet pages", "dialogs"
+]
 Runs = Literal["app", "search", "builder", "widget", "textual"]
 
 APP = "ExplorerApp"
 SEARCH_VIEW = "SearchView"
 BUILDER_VIEW = "BuilderView"
 VIEW_CLASSES: dict[Runs, str] = {"app": APP, "search": SEARCH_VIEW, "builder": BUILDER_VIEW}
-PLACES: tuple[Where, ...] = ("anywhere", "search", "forms", "builder", "findings", "dialogs")
+PLACES: tuple[Where, ...] = (
+    "anywhere",
+    "search",
+    "forms",
+    "builder",
+    "findings",
+    "preview panel",
+    "sheet pages",
+    "dialogs",
+)
 
 # alt+KEY copies the highlighted result's form LABEL (the detail pane's forms).
 FORM_COPY_KEYS: dict[str, str] = {"A1111": "a", "plain": "p", "sentence": "s", "1 prefix": "o"}
@@ -138,6 +149,8 @@ FEATURES_HELP = (
 )
 FORM_HELP = "copy the highlighted result's A1111 / plain / sentence / `1 `-prefixed form"
 TOGGLES_HELP = "toggle auto-order, quality tags, aesthetic tags, styles first/appended"
+PATH_HELP = "scroll the path line through the whole path (it is never wrapped)"
+PAGES_HELP = "next / previous page"
 UNDO_HELP = "undo / redo any builder edit (also ctrl+shift+z where the terminal sends it)"
 
 
@@ -207,6 +220,22 @@ ACTIONS: tuple[ExplorerAction, ...] = (
         "Reload catalog",
         title="Reload catalog",
         explains="Open the catalog again after an ingest",
+    ),
+    # priority: the search box would otherwise type the `v` of alt+v
+    _app(
+        "focus_preview_panel",
+        "alt+v",
+        "the last preview or sheet's panel: its picture, real size, model and path (c copies the path)",
+        "Last image",
+        title="Preview panel",
+        explains="Focus the last preview: c copies its path, x closes it",
+        priority=True,
+    ),
+    _app(
+        "view_sheet",
+        "",
+        title="View sheet",
+        explains="The last style sheet's pages in the terminal, with row and column labels",
     ),
     _app(
         "missing_sources",
@@ -680,6 +709,75 @@ ACTIONS: tuple[ExplorerAction, ...] = (
         title="Apply lint fix",
         explains="Apply the highlighted finding's fix",
         **SHOWN,
+    ),
+    # -------------------------------------------------------- preview panel
+    _on(
+        "PreviewPanel",
+        "preview panel",
+        "widget",
+        "copy_path",
+        "c",
+        "copy the last image's whole path (OSC 52 and the clipboard file); alt+v, a click or "
+        '"Preview panel" in the palette focus the panel',
+        "Copy path",
+        **SHOWN,
+    ),
+    _on(
+        "PreviewPanel",
+        "preview panel",
+        "widget",
+        "view_sheet",
+        "v",
+        "a sheet's pages in the terminal, with row labels",
+        "View sheet pages",
+        **SHOWN,
+    ),
+    _on(
+        "PreviewPanel",
+        "preview panel",
+        "widget",
+        "close",
+        "x",
+        "close the panel (the next preview opens it again)",
+        "Close panel",
+        **SHOWN,
+    ),
+    *(
+        _on("PathLine", "preview panel", "widget", action, key, PATH_HELP, label)
+        for action, key, label in (
+            ("scroll_path(-1)", "left", "Path left"),
+            ("scroll_path(1)", "right", "Path right"),
+            ("scroll_path_to(0)", "home", "Path start"),
+            ("scroll_path_to(-1)", "end", "Path end"),
+        )
+    ),
+    # ---------------------------------------------------------- sheet pages
+    _on(
+        "SheetViewerScreen",
+        "sheet pages",
+        "widget",
+        "page(1)",
+        "right,n,pagedown",
+        PAGES_HELP,
+        "Next page",
+        **SHOWN,
+    ),
+    _on(
+        "SheetViewerScreen",
+        "sheet pages",
+        "widget",
+        "page(-1)",
+        "left,p,pageup",
+        PAGES_HELP,
+        "Previous page",
+        **SHOWN,
+    ),
+    _on(
+        "SheetViewerScreen", "sheet pages", "widget", "page_to(0)", "home", "first / last page", "First page"
+    ),
+    _on("SheetViewerScreen", "sheet pages", "widget", "page_to(-1)", "end", "first / last page", "Last page"),
+    _on(
+        "SheetViewerScreen", "sheet pages", "widget", "close", "escape,q", "close the pages", "Close", **SHOWN
     ),
     # -------------------------------------------------------------- dialogs
     *(

@@ -25,6 +25,9 @@ from kb.paths import cache_dir
 
 PREVIEWS_FOLDER = "previews"
 CACHE_FORMAT_VERSION = 1
+# A random-weight image's sidecar says its pixels carry the RANDOM WEIGHTS label; an older entry
+# without it is a miss (made again, labelled), so no unlabelled random-weight image is shown.
+RANDOM_WEIGHTS_STAMP_KEY = "random_weights_stamped"
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ def _verified_entry(
         thumbnail_ok = sha256_hex(thumbnail_path.read_bytes()) == record["thumbnail_sha256"]
         if not (png_ok and thumbnail_ok and record["cache_key"] == digest):
             return None
+        if record.get("random_weights", False) and not record.get(RANDOM_WEIGHTS_STAMP_KEY, False):
+            return None
         return CachedPreview(
             digest=digest,
             png_path=png_path,
@@ -109,6 +114,17 @@ def _verified_entry(
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def random_weights_of(image_path: Path) -> bool:
+    """Whether a cached preview's PNG or thumbnail (`<digest>.png`, `<digest>.thumb.png`) was made
+    by a random-weight model, as its sidecar records; False for any other file."""
+    sidecar_path = image_path.with_name(image_path.name.split(".", 1)[0] + ".json")
+    try:
+        record = json.loads(sidecar_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and bool(record.get("random_weights", False))
 
 
 def discard(digest: str) -> None:
@@ -161,6 +177,42 @@ def find_previews(trigger: str) -> list[CachedPreview]:
             if preview is not None:
                 found.append((sidecar_path.stat().st_mtime, preview))
     return [preview for _, preview in sorted(found, key=lambda pair: pair[0], reverse=True)]
+
+
+def newest_preview_thumbnails() -> dict[str, Path]:
+    """Each trigger's newest verified preview thumbnail (`find_previews(trigger)[0]` for every
+    trigger at once): one pass over the sidecars, for a list that shows many triggers."""
+    root = previews_dir()
+    if not root.is_dir():
+        return {}
+    newest: dict[str, tuple[float, Path]] = {}
+    for sidecar_path in root.glob("??/*.json"):
+        try:
+            triggers = json.loads(sidecar_path.read_text(encoding="utf-8")).get("triggers", [])
+            modified = sidecar_path.stat().st_mtime
+        except (OSError, ValueError, AttributeError):
+            continue
+        if not isinstance(triggers, list):
+            continue
+        wanted = [trigger for trigger in triggers if isinstance(trigger, str)]
+        wanted = [trigger for trigger in wanted if trigger not in newest or newest[trigger][0] < modified]
+        preview = lookup(sidecar_path.stem) if wanted else None
+        if preview is not None:
+            for trigger in wanted:
+                newest[trigger] = (modified, Path(preview.thumbnail_path))
+    return {trigger: path for trigger, (_, path) in newest.items()}
+
+
+def previews_signature() -> tuple[tuple[str, int], ...]:
+    """The previews folder's state as its folders' modification times: a preview added or removed
+    changes its `??` folder's (a new folder, the root's), so an unchanged signature means that
+    `newest_preview_thumbnails` would answer as before. A few hundred stats, no file read."""
+    root = previews_dir()
+    try:
+        folders = [root, *(entry for entry in root.iterdir() if entry.is_dir())]
+        return tuple((folder.name, folder.stat().st_mtime_ns) for folder in folders)
+    except OSError:
+        return ()
 
 
 def remove_stale_temp_files(folder: Path) -> None:

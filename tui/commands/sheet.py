@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import SheetSpecError
+from kb.generate.progress import format_clock
 from kb.sheets.spec import DEFAULT_CONTROLS, MAX_CONTROLS
 from kb.workbench.defaults import DEFAULT_BASE_PROMPT as DEFAULT_BASE
 from tui.commands.help_format import ProseAndExamplesFormatter
@@ -194,6 +195,10 @@ def build_spec(args: argparse.Namespace) -> Any:
     if args.append_styles:
         settings["style_position"] = "append"
     settings["model"] = model_setting(args.model or settings.get("model"))
+    if "width" not in settings and resolve_model(settings["model"]).random_weights:
+        from kb.generate.preview import TINY_DEFAULT_SIZE  # as --help says: 64x64 on tiny-random
+
+        settings["width"], settings["height"] = TINY_DEFAULT_SIZE
     if "sampler" in settings:
         settings["sampler"] = canonical_sampler(settings["sampler"])
 
@@ -284,12 +289,7 @@ def _rows_from_file(path: Path) -> list[Any]:
 
 
 def _format_seconds(seconds: float) -> str:
-    whole = round(seconds)
-    return (
-        f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
-        if whole >= 3600
-        else f"{whole // 60}:{whole % 60:02d}"
-    )
+    return format_clock(seconds)
 
 
 def _progress_printer(is_tty: bool, process_index: int, process_count: int) -> Any:
@@ -297,7 +297,7 @@ def _progress_printer(is_tty: bool, process_index: int, process_count: int) -> A
     process = f" [process {process_index + 1}/{process_count}]" if process_count > 1 else ""
 
     def show(progress: Any) -> None:
-        eta = "ETA --:--" if progress.eta_s is None else f"ETA {_format_seconds(progress.eta_s)}"
+        eta = progress.reading.timing  # `2.1 s/cell · ETA 1:13` (kb.generate.progress)
         counts = f"({progress.generated} generated, {progress.cached} cached)"
         if is_tty and not process:
             filled = int(24 * progress.done / max(1, progress.total))

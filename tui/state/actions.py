@@ -182,8 +182,14 @@ def import_pasted(text: str, connection: duckdb.DuckDBPyConnection | None, index
 
 
 def explorer_error_line(error: BaseException) -> str:
-    """An error as the explorer says it: kb's advice for a program without flags where it has one
-    (`aidxl explore` takes no --model: the model comes from $AIDXL_MODEL or the config file)."""
+    """An error as the explorer says it: no model chosen names the explorer's ways to choose one
+    (the settings dialog, `aidxl explore --model`, $AIDXL_MODEL, the config file); other errors
+    kb's advice for a program without generation flags where it has one."""
+    from kb.generate.loading import NoModelConfigured
+    from kb.generate.model_choice import how_to_choose_a_model
+
+    if isinstance(error, NoModelConfigured):
+        return f"No model is configured; {how_to_choose_a_model()}."
     return str(getattr(error, "without_flags", None) or error)
 
 

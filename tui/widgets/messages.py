@@ -16,6 +16,7 @@ from tui.state.sources import CatalogSources
 if TYPE_CHECKING:
     from kb.knowledge.author_tables import AuthorTables
     from kb.knowledge.character_info import CharacterInfo
+    from tui.state.detail_cache import CachedDetail
 
 
 class WorkerMessage(Message, bubble=False):
@@ -51,6 +52,7 @@ class SearchResults(WorkerMessage):
         favourites: bool = False,
         offset: int = 0,
         detail_follows: str | None = None,
+        details: dict[str, CachedDetail] | None = None,
     ) -> None:
         super().__init__()
         self.query = query
@@ -61,6 +63,7 @@ class SearchResults(WorkerMessage):
         self.favourites = favourites  # the empty search box's favourites
         self.offset = offset  # 0: a new list; else the next page of the list shown, from this row
         self.detail_follows = detail_follows  # the row key whose detail the same worker posts next
+        self.details = details or {}  # the first rows' details, read with the results (by row key)
 
 
 class CopyrightListed(WorkerMessage):
@@ -141,17 +144,19 @@ class PastedPromptParsed(WorkerMessage):
 
 
 class PreviewProgress(WorkerMessage):
-    def __init__(self, step: int, total: int) -> None:
+    def __init__(self, step: int, total: int, reading: Any = None) -> None:
         super().__init__()
         self.step = step
         self.total = total
+        self.reading = reading  # kb.generate.progress.ProgressReading: `step 7/20 · 0.40 s/step · ETA 0:05`
 
 
 class PreviewFinished(WorkerMessage):
-    def __init__(self, image_path: str | None, message: str) -> None:
+    def __init__(self, image_path: str | None, message: str, outcome: Any = None) -> None:
         super().__init__()
         self.image_path = image_path
         self.message = message
+        self.outcome = outcome  # kb.workbench.jobs.PreviewOutcome when an image was made
 
 
 class CatalogReplaced(WorkerMessage):
@@ -166,17 +171,19 @@ class IngestFinished(WorkerMessage):
 
 
 class SheetCellDone(WorkerMessage):
-    def __init__(self, done: int, total: int) -> None:
+    def __init__(self, done: int, total: int, reading: Any = None) -> None:
         super().__init__()
         self.done = done
         self.total = total
+        self.reading = reading  # kb.generate.progress.ProgressReading: `cell 5/40 · 2.1 s/cell · ETA 1:13`
 
 
 class SheetFinished(WorkerMessage):
     """A sheet ended: `page`/`html` set when it composed, else `message` says why not."""
 
-    def __init__(self, page: str | None, html: str | None, message: str) -> None:
+    def __init__(self, page: str | None, html: str | None, message: str, outcome: Any = None) -> None:
         super().__init__()
         self.page = page
         self.html = html
         self.message = message
+        self.outcome = outcome  # kb.workbench.jobs.SheetOutcome when pages were composed
