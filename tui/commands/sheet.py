@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kb.display_text import quoted
 from kb.errors import SheetSpecError
 from kb.generate.progress import format_clock
 from kb.sheets.spec import DEFAULT_CONTROLS, MAX_CONTROLS
@@ -204,6 +205,11 @@ def build_spec(args: argparse.Namespace) -> Any:
 
     rows = list(file_spec.rows) if file_spec else []
     flag_rows = [SheetRow(style=style) for style in split_top_level(args.styles or "")]
+    if args.styles is not None and not flag_rows:
+        raise SheetSpecError(
+            f"--styles {quoted(args.styles)} names no trigger: give them comma-separated, "
+            'e.g. --styles "by chi4,by ask"'
+        )
     flag_rows += [SheetRow(style=style.strip()) for style in args.style if style.strip()]
     if args.styles_file:
         flag_rows += _rows_from_file(Path(args.styles_file))
@@ -244,6 +250,10 @@ def build_spec(args: argparse.Namespace) -> Any:
                 "widen it (lower --min-count, no --verified) or give --styles"
             )
 
+    if not rows and query is None:  # a sheet of the baseline row alone compares nothing
+        raise SheetSpecError(
+            "no style rows: give --styles, --style, --styles-file, --query or a --spec with rows"
+        )
     if args.seeds:
         seeds = parse_seeds(args.seeds, where="--seeds")
     elif file_spec and file_spec.seeds:
