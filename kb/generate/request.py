@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from kb.generate.cache import PreviewKey
 from kb.generate.encode import EMPHASIS_INFOTEXT_NAMES, WEIGHTING_VERSION
-from kb.generate.samplers import sampler_spec
 from kb.prompt.infotext import format_infotext
+from kb.settings import sampler_named
 
 if TYPE_CHECKING:
     from kb.generate.networks import ResolvedNetwork
@@ -80,7 +80,7 @@ def network_key(request: PreviewRequest) -> tuple[tuple[str, float, float], ...]
 
 def batch_settings(request: PreviewRequest) -> BatchSettings:
     return BatchSettings(
-        sampler=sampler_spec(request.sampler).name,
+        sampler=sampler_named(request.sampler).name,
         steps=request.steps,
         cfg_scale=float(request.cfg_scale),
         width=request.width,
@@ -97,7 +97,7 @@ def preview_key(request: PreviewRequest, model: ModelIdentity) -> PreviewKey:
         vae_hash=model.vae_hash,
         positive=request.positive,
         negative=request.negative,
-        sampler=sampler_spec(request.sampler).name,
+        sampler=sampler_named(request.sampler).name,
         steps=request.steps,
         cfg_scale=float(request.cfg_scale),
         width=request.width,
@@ -119,7 +119,7 @@ def package_version() -> str:
 
 def request_infotext(request: PreviewRequest, model: ModelIdentity) -> str:
     """The `parameters` text the web UI's PNG Info and civitai read back."""
-    spec = sampler_spec(request.sampler)
+    spec = sampler_named(request.sampler)
     settings = [
         ("Steps", str(request.steps)),
         ("Sampler", spec.infotext_sampler),
