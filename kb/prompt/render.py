@@ -48,21 +48,6 @@ def parse_tags(prompt: str, matcher: TagMatcher | None = None) -> list[tuple[str
     return [(tag.read_text, tag.weight) for tag in split_tags(prompt, matcher)]
 
 
-def normalise_prompt(prompt: str) -> str:
-    """Re-render a prompt in the canonical form: one tag per comma, one weight per tag; a prompt
-    with a tag weighted in parts (`girl with (red hair:1.4)`), whose weights one weight per tag
-    would lose, is cut losslessly instead (`kb.prompt.segments`: that tag kept as written)."""
-    from kb.prompt.segments import split_segments  # segments imports this module
-
-    tags = split_tags(prompt)
-    if any(tag.mixed_weight for tag in tags):
-        segments = split_segments(prompt)
-        if any(segment.is_weighted_in_parts or segment.is_structural for segment in segments):
-            rendered = (segment.render() for segment in segments)
-            return TAG_SEPARATOR.join(text for text in rendered if text.strip())
-    return render_tags([(tag.read_text, tag.weight) for tag in tags])
-
-
 def emphasis_weight(emphasis: Sequence[str]) -> float:
     """The weight the web UI gives text inside `emphasis` (innermost first: `(`, `[` or a weight
     text), multiplied in the web UI's order (each bracket as it closes), so the same float."""
