@@ -66,10 +66,6 @@ class EncodedPrompt:
     embeddings: Any
     pooled: Any
 
-    @property
-    def chunk_count(self) -> int:
-        return int(self.embeddings.shape[1]) // CLIP_SEQUENCE_LENGTH
-
 
 def prompt_chunks(prompt: str, *, for_open_clip: bool = False) -> list[TokenChunkLike]:
     """The kb parser's segments and weights cut into CLIP chunks by `kb.prompt.tokens` (at least one).

@@ -14,7 +14,6 @@ from kb.settings import sampler_named
 if TYPE_CHECKING:
     from kb.generate.networks import ResolvedNetwork
 
-DEFAULT_SEED = 0
 DEFAULT_EMPHASIS = "original"
 OWN_VAE_NAME = "Automatic"  # the web UI's name for "the checkpoint's own VAE"
 # Where the noise comes from: a CPU `torch.Generator` per image on every device. The web UI writes

@@ -16,7 +16,7 @@ import json
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -440,6 +440,3 @@ def load_spec_file(path: Path) -> SpecFile:
         rows=tuple(rows), query=query, seeds=seeds, bases=tuple(bases), negative=negative, settings=settings
     )
 
-
-def with_rows(spec: SheetSpec, rows: Sequence[SheetRow]) -> SheetSpec:
-    return replace(spec, rows=tuple(rows))
