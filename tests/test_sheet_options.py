@@ -120,3 +120,24 @@ def test_the_explorers_sheet_is_merged_as_the_cli_merges() -> None:
     )
     assert spec == same
     assert (spec.width, spec.height) == TINY_MODEL_SIZE  # the builder's size is for real models
+
+
+def test_a_default_sheet_cell_is_the_default_preview_of_its_style() -> None:
+    """One set of defaults: the sheet's cell for a style, on no other values, is the same request
+    (the same cache entry) as `aidxl preview STYLE` and the explorer's preview of that trigger."""
+    from kb.generate.preview import PreviewOptions, prepare_preview
+    from kb.generate.request import preview_key
+    from kb.sheets.plan import plan_sheet
+    from kb.sheets.render_cells import _preview_request, resolve_model
+
+    spec = merged_spec(
+        SheetValues(rows=(SheetRow("by chi4"),), model="tiny-random", settings={"controls": 0})
+    )
+    plan = plan_sheet(spec)
+    style_cell = plan.cell_at(1, 0)  # row 0 is the baseline; column 0 the first default seed
+    sheet_digest = preview_key(
+        _preview_request(style_cell.request), resolve_model(spec.model).identity
+    ).digest()
+    preview = prepare_preview(PreviewOptions(trigger="by chi4"), model="tiny-random")
+    assert preview.request.positive == style_cell.request.positive
+    assert preview.digest == sheet_digest
