@@ -41,6 +41,9 @@ DEFAULT_CFG = 7.0
 CLIP_SKIP = 1
 DEFAULT_SEED = 1
 DEFAULT_SHEET_SEEDS = (1, 2, 3)  # a sheet's columns when the user names no seeds
+# The web UI's prompt-weight normalisation (its `Emphasis:` "Original" / "No norm"; kb.generate.encode).
+EMPHASIS_MODES = ("original", "no_norm")
+DEFAULT_EMPHASIS = "original"
 # What a trigger or a style is shown on when the user gives no base: one neutral subject, then the
 # card's aesthetic and quality tags late in the prompt (GUIDE §2).
 DEFAULT_BASE_PROMPT = (

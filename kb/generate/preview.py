@@ -14,7 +14,7 @@ from kb.generate import cache
 from kb.generate.encode import check_emphasis
 from kb.generate.loading import ModelSource, model_identity, resolve_model_source
 from kb.generate.networks import resolve_networks
-from kb.generate.request import DEFAULT_EMPHASIS, ModelIdentity, PreviewRequest, preview_key
+from kb.generate.request import ModelIdentity, PreviewRequest, preview_key
 from kb.generate.validation import check_settings
 from kb.outpath import atomic_write_bytes
 from kb.prompt.assemble import assemble_prompt
@@ -33,7 +33,7 @@ class PreviewOptions:
     steps: int | None = None
     cfg_scale: float = settings.DEFAULT_CFG
     size: tuple[int, int] | None = None
-    emphasis: str = DEFAULT_EMPHASIS
+    emphasis: str = settings.DEFAULT_EMPHASIS
     pad_conds: bool = False  # the web UI's "Pad prompt/negative prompt"
     lora_dir: str | None = None  # None: $AIDXL_LORA_DIR or `lora_dir` under [generate] in the config
     ignore_missing_networks: bool = False  # a missing `<lora:...>` is a warning, not an error

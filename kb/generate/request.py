@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING
 from kb.generate.cache import PreviewKey
 from kb.generate.encode import EMPHASIS_INFOTEXT_NAMES, WEIGHTING_VERSION
 from kb.prompt.infotext import format_infotext
-from kb.settings import sampler_named
+from kb.settings import DEFAULT_EMPHASIS, sampler_named
 
 if TYPE_CHECKING:
     from kb.generate.networks import ResolvedNetwork
 
-DEFAULT_EMPHASIS = "original"
 OWN_VAE_NAME = "Automatic"  # the web UI's name for "the checkpoint's own VAE"
 # Where the noise comes from: a CPU `torch.Generator` per image on every device. The web UI writes
 # `RNG` unless it is its default GPU noise, and assumes GPU noise when the field is absent.

@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import SettingsError, SheetSpecError
-from kb.settings import DEFAULT_CFG, DEFAULT_SAMPLER, DEFAULT_SIZE, SAMPLERS, sampler_named
+from kb.settings import (
+    DEFAULT_CFG,
+    DEFAULT_EMPHASIS,
+    DEFAULT_SAMPLER,
+    DEFAULT_SIZE,
+    EMPHASIS_MODES,
+    SAMPLERS,
+    sampler_named,
+)
 from kb.sheets.query import RowQuery, parse_row_query
 from kb.utf8 import decode_utf8
 
@@ -29,7 +37,6 @@ SPEC_FORMAT = "aidxl-sheet-spec/1"
 # The CFG scale's key before the spec took GenerationSettings' name: still read, and still the key
 # hashed, so a sheet keeps its hash (and file names) across the rename.
 LEGACY_CFG_KEY = "cfg"
-EMPHASIS_MODES = ("original", "no_norm")
 STYLE_POSITIONS = ("first", "append")
 DEFAULT_PAGE_ROWS = 8
 DEFAULT_CELL_PX = 256
@@ -75,7 +82,7 @@ class SheetSpec:
     cfg_scale: float = DEFAULT_CFG
     width: int = DEFAULT_SIZE[0]
     height: int = DEFAULT_SIZE[1]
-    emphasis: str = "original"
+    emphasis: str = DEFAULT_EMPHASIS
     model: str = "tiny-random"
     title: str = ""
     page_rows: int = DEFAULT_PAGE_ROWS
@@ -439,4 +446,3 @@ def load_spec_file(path: Path) -> SpecFile:
     return SpecFile(
         rows=tuple(rows), query=query, seeds=seeds, bases=tuple(bases), negative=negative, settings=settings
     )
-

@@ -10,15 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from kb.generate.acceleration import UNET_MODES, requested_unet_mode
-from kb.generate.encode import EMPHASIS_MODES
 from kb.generate.preview import PreviewOptions, cached_preview, export_png, prepare_preview
 from kb.generate.tiny import TINY_MODEL_NAME
 from kb.outpath import resolve_output_file
 from kb.settings import (
     DEFAULT_BASE_PROMPT,
     DEFAULT_CFG,
+    DEFAULT_EMPHASIS,
     DEFAULT_SAMPLER,
     DEFAULT_SEED,
+    EMPHASIS_MODES,
     SAMPLERS,
     parse_size,
 )
@@ -90,7 +91,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--allow-cpu", action="store_true", help="generate on the CPU when no GPU is found (slow)"
     )
     parser.add_argument(
-        "--emphasis", choices=EMPHASIS_MODES, default="original", help="prompt weight normalisation (A1111's)"
+        "--emphasis",
+        choices=EMPHASIS_MODES,
+        default=DEFAULT_EMPHASIS,
+        help="prompt weight normalisation (A1111's)",
     )
     parser.add_argument(
         "--pad-conds",

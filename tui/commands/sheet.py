@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb.errors import SheetSpecError
-from kb.settings import DEFAULT_BASE_PROMPT, DEFAULT_CFG, DEFAULT_SAMPLER, DEFAULT_SHEET_SEEDS, SAMPLERS
+from kb.settings import (
+    DEFAULT_BASE_PROMPT,
+    DEFAULT_CFG,
+    DEFAULT_SAMPLER,
+    DEFAULT_SHEET_SEEDS,
+    EMPHASIS_MODES,
+    SAMPLERS,
+)
 from kb.sheets.spec import DEFAULT_CONTROLS, MAX_CONTROLS
 from tui.commands.help_format import ProseAndExamplesFormatter
 from tui.commands.text_input import utf8_text
@@ -144,7 +151,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     settings.add_argument(
         "--size", metavar="WxH", help="image size (default 1024x1024; 64x64 for tiny-random)"
     )
-    settings.add_argument("--emphasis", choices=("original", "no_norm"), help="weight emphasis mode")
+    settings.add_argument("--emphasis", choices=EMPHASIS_MODES, help="weight emphasis mode")
     settings.add_argument(
         "--lora-dir",
         metavar="DIR",
