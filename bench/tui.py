@@ -47,9 +47,9 @@ from tui.app import start_explorer
 async def main():
     app = start_explorer({catalog!r}, watch_catalog=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        while app.index is None and app.search_problem is None:
+        while app.session.index is None and app.session.search_problem is None:
             await pilot.pause(0.005)
-        print(time.perf_counter() - started, app.search_problem or "", flush=True)
+        print(time.perf_counter() - started, app.session.search_problem or "", flush=True)
 
 asyncio.run(main())
 """
@@ -117,10 +117,10 @@ async def keystroke_latencies(
     cursor_latencies: list[float] = []  # cursor ↓ → the new row's detail painted
     cursor_cache = CURSOR_CACHE  # [not cached, cached] over the cursor moves
     async with app.run_test(size=(80, 24)) as pilot:
-        while app.index is None and app.search_problem is None:
+        while app.session.index is None and app.session.search_problem is None:
             await pilot.pause(0.01)
-        if app.search_problem:
-            raise SystemExit(f"bench/tui.py: {app.search_problem}")
+        if app.session.search_problem:
+            raise SystemExit(f"bench/tui.py: {app.session.search_problem}")
         search_input = app.query_one("#search", Input)
         for query in QUERIES:
             search_input.value = ""
@@ -128,29 +128,29 @@ async def keystroke_latencies(
             for character in query:
                 started = time.perf_counter()
                 await pilot.press(character)
-                while app.results_query != search_input.value:
+                while app.search_view.results_query != search_input.value:
                     await pilot.pause(0)
                 pilot_latencies.append((time.perf_counter() - started) * 1000)
                 waited_until = time.perf_counter() + 2.0
-                while app.detail_wait is not None and time.perf_counter() < waited_until:
+                while app.search_view.detail_wait is not None and time.perf_counter() < waited_until:
                     await pilot.pause(0)
             # Down the results as a reader does, a moment apart (the read-ahead's chance).
             await app.workers.wait_for_complete()
-            moves_start = len(app.highlight_latencies_ms)
-            misses, hits = app.detail_cache_hits
+            moves_start = len(app.search_view.highlight_latencies_ms)
+            misses, hits = app.search_view.detail_cache_hits
             for _ in range(CURSOR_MOVES_PER_QUERY):
                 await pilot.press("down")
                 waited_until = time.perf_counter() + 2.0
-                while app.highlight_wait is not None and time.perf_counter() < waited_until:
+                while app.search_view.highlight_wait is not None and time.perf_counter() < waited_until:
                     await pilot.pause(0)
                 await pilot.pause(0.05)
             await pilot.pause()
-            cursor_latencies += app.highlight_latencies_ms[moves_start:]
-            cursor_cache[0] += app.detail_cache_hits[0] - misses
-            cursor_cache[1] += app.detail_cache_hits[1] - hits
+            cursor_latencies += app.search_view.highlight_latencies_ms[moves_start:]
+            cursor_cache[0] += app.search_view.detail_cache_hits[0] - misses
+            cursor_cache[1] += app.search_view.detail_cache_hits[1] - hits
         await pilot.pause()
-        latencies = list(app.search_latencies_ms)
-        detail_latencies = list(app.detail_latencies_ms)
+        latencies = list(app.search_view.search_latencies_ms)
+        detail_latencies = list(app.search_view.detail_latencies_ms)
 
     class PlainInput(App[None]):
         def compose(self) -> ComposeResult:
@@ -178,11 +178,11 @@ async def save_screenshot(catalog: Path, target: Path) -> None:
 
     app = ExplorerApp(catalog, watch_catalog=False, show_timings=False, detail_delay=0)
     async with app.run_test(size=(110, 32)) as pilot:
-        while app.index is None and app.search_problem is None:
+        while app.session.index is None and app.session.search_problem is None:
             await pilot.pause(0.01)
         for query in ("by yoneyama mai", "by chi4", "ganyu"):
             await pilot.press("ctrl+u", *query)
-            while app.results_query != query:
+            while app.search_view.results_query != query:
                 await pilot.pause(0.01)
             if query != "ganyu":
                 await pilot.press("enter")

@@ -306,7 +306,7 @@ def test_builder_shows_the_reason_instead_of_a_token_count(
             await pilot.press("enter", "ctrl+b", "w", "ctrl+u", *"1.6", "enter")
             await app.workers.wait_for_complete()
             await pilot.pause()
-            rendered = app.rendered
+            rendered = app.builder_view.rendered
             assert rendered is not None
             assert rendered.positive == "(by chi4:1.6), (amazing quality:1.3), (best quality:1.3)"
             assert [finding.code for finding in rendered.findings] == ["weight-range"]  # still linted

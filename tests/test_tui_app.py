@@ -99,12 +99,12 @@ async def test_kind_filter_keys_and_chips(tiny_catalog_file: Path) -> None:
     app = make_app(tiny_catalog_file)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f7")
-        assert app.kind_filter == "character"
+        assert app.search_view.kind_filter == "character"
         assert [chip.id for chip in app.query(".chip.-active")] == ["chip-char"]
         await pilot.click("#chip-paint")
-        assert app.kind_filter == "painting_style"
+        assert app.search_view.kind_filter == "painting_style"
         await pilot.press("f2")
-        assert app.kind_filter is None
+        assert app.search_view.kind_filter is None
         assert app.query_one(KindChips).query(".-active").first().id == "chip-all"
 
 
@@ -115,23 +115,27 @@ async def test_builder_keys_edit_the_state(tiny_catalog_file: Path) -> None:
     app = make_app(tiny_catalog_file)
     async with app.run_test(size=SIZE) as pilot:
         for text, kind in (("by chi4", "artist_style"), ("by ask", "artist_style"), ("smile", "general")):
-            app.builder.add(BuilderEntry(text, kind))
-        app.refresh_builder(cursor=0)
+            app.session.builder.add(BuilderEntry(text, kind))
+        app.builder_view.refresh_builder(cursor=0)
         await pilot.press("ctrl+b")
         assert app.in_builder
         await pilot.press("minus", "minus", "minus", "shift+down")
-        assert [(e.text, e.weight) for e in app.builder.entries] == [
+        assert [(e.text, e.weight) for e in app.session.builder.entries] == [
             ("by ask", 1.0),
             ("by chi4", 0.85),
             ("smile", 1.0),
         ]
         await pilot.press("w")
         await pilot.press("ctrl+a", "ctrl+k", *"0.7", "enter")
-        assert app.builder.entries[1].weight == 0.7
+        assert app.session.builder.entries[1].weight == 0.7
         await pilot.press("x")
-        assert [e.text for e in app.builder.entries] == ["by ask", "smile"]
+        assert [e.text for e in app.session.builder.entries] == ["by ask", "smile"]
         await pilot.press("q", "a", "o")
-        assert (app.builder.include_quality, app.builder.include_aesthetic, app.builder.auto_order) == (
+        assert (
+            app.session.builder.include_quality,
+            app.session.builder.include_aesthetic,
+            app.session.builder.auto_order,
+        ) == (
             False,
             True,
             False,
@@ -144,25 +148,25 @@ async def test_blend_save_and_load(tiny_catalog_file: Path) -> None:
 
     app = make_app(tiny_catalog_file)
     async with app.run_test(size=SIZE) as pilot:
-        app.builder.add(BuilderEntry("by chi4", "artist_style", 0.8))
-        app.builder.add(BuilderEntry("by ask", "artist_style", 0.9))
-        app.builder.add(BuilderEntry("smile", "general"))
-        app.refresh_builder(cursor=0)
+        app.session.builder.add(BuilderEntry("by chi4", "artist_style", 0.8))
+        app.session.builder.add(BuilderEntry("by ask", "artist_style", 0.9))
+        app.session.builder.add(BuilderEntry("smile", "general"))
+        app.builder_view.refresh_builder(cursor=0)
         await pilot.press("ctrl+b", "b", *"soft", "enter")
-        saved = [(style.text, style.weight) for style in app.user_data.blends["soft"]]
+        saved = [(style.text, style.weight) for style in app.session.user_data.blends["soft"]]
         assert saved == [("by chi4", 0.8), ("by ask", 0.9)]
-        app.builder.set_style_blend([])
-        app.refresh_builder(cursor=0)
+        app.session.builder.set_style_blend([])
+        app.builder_view.refresh_builder(cursor=0)
         await pilot.press("l")
         await pilot.press("enter")
-        assert [(e.text, e.weight) for e in app.builder.entries] == [
+        assert [(e.text, e.weight) for e in app.session.builder.entries] == [
             ("by chi4", 0.8),
             ("by ask", 0.9),
             ("smile", 1.0),
         ]
     reloaded = make_app(tiny_catalog_file)
     async with reloaded.run_test(size=SIZE):
-        assert sorted(reloaded.user_data.blends) == ["soft"]
+        assert sorted(reloaded.session.user_data.blends) == ["soft"]
 
 
 @sync
@@ -172,7 +176,8 @@ async def test_command_palette_offers_every_action(tiny_catalog_file: Path) -> N
         titles = [command.title for command in app.get_system_commands(app.screen)]
     assert {title for title, _, _ in PALETTE_ENTRIES} <= set(titles)
     for _, _, action in PALETTE_ENTRIES:
-        assert hasattr(app, f"action_{action.split('(')[0]}"), action
+        method = f"action_{action.split('(')[0]}"
+        assert any(hasattr(node, method) for node in (app, app.search_view, app.builder_view)), action
 
 
 @sync
@@ -193,10 +198,10 @@ async def test_catalog_replaced_on_disk_is_noticed_and_reloaded(tmp_path: Path) 
         os.replace(replacement, catalog)
         app.check_catalog_file()
         await pilot.pause()
-        assert app.catalog_replaced
+        assert app.session.catalog_replaced
         assert "catalog rebuilt: ctrl+r reloads" in static_text(app, "#status")
         await pilot.press("ctrl+r")
-        assert not app.catalog_replaced
+        assert not app.session.catalog_replaced
 
 
 def test_heavy_libraries_wait_for_a_preview(tmp_path: Path) -> None:
@@ -244,7 +249,7 @@ async def test_paste_prompt_keeps_weights_and_flags_unknown_tags(tiny_catalog_fi
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert [(e.text, e.kind, e.weight, e.known) for e in app.builder.entries] == [
+        assert [(e.text, e.kind, e.weight, e.known) for e in app.session.builder.entries] == [
             ("by chi4", "artist_style", 0.8, True),
             ("ganyu (genshin impact)", "character", 1.0, True),
             ("long_hair", "general", 1.0, True),
@@ -252,13 +257,13 @@ async def test_paste_prompt_keeps_weights_and_flags_unknown_tags(tiny_catalog_fi
             ("lucyna kushinada", "character", 1.0, True),
             ("blorbo", "unknown", 1.0, False),
         ]
-        assert app.builder.negative == "lowres, bad hands"
-        assert (app.builder.settings.width, app.builder.settings.height) == (832, 1216)
-        assert app.rendered is not None
-        assert app.rendered.positive == (
+        assert app.session.builder.negative == "lowres, bad hands"
+        assert (app.session.builder.settings.width, app.session.builder.settings.height) == (832, 1216)
+        assert app.builder_view.rendered is not None
+        assert app.builder_view.rendered.positive == (
             "(by chi4:0.8), ganyu \\(genshin impact\\), long_hair, [smile], lucyna kushinada, blorbo"
         )
-        assert "underscore" in [finding.code for finding in app.rendered.findings]
+        assert "underscore" in [finding.code for finding in app.builder_view.rendered.findings]
 
 
 @sync
@@ -275,11 +280,11 @@ async def test_paste_over_a_prompt_asks_append_or_replace_and_undo_redo_step_thr
     async with app.run_test(size=SIZE) as pilot:
         notices: list[str] = []
         app.notify = lambda message, **options: notices.append(message)  # type: ignore[method-assign,assignment]
-        app.builder.add(BuilderEntry("by chi4", "artist_style", 0.8))
-        app.builder.add(BuilderEntry("blorbo", "unknown", 1.0, None, False, ("long hair",)))
-        app.builder.negative = "lowres"
-        before = app.builder.snapshot()
-        app.refresh_builder(cursor=0)
+        app.session.builder.add(BuilderEntry("by chi4", "artist_style", 0.8))
+        app.session.builder.add(BuilderEntry("blorbo", "unknown", 1.0, None, False, ("long hair",)))
+        app.session.builder.negative = "lowres"
+        before = app.session.builder.snapshot()
+        app.builder_view.refresh_builder(cursor=0)
 
         async def paste(text: str, choice: int | None) -> None:
             await pilot.press(*([] if app.in_builder else ["ctrl+b"]), "p")
@@ -296,39 +301,39 @@ async def test_paste_over_a_prompt_asks_append_or_replace_and_undo_redo_step_thr
             await pilot.pause()
 
         await paste("smile, frieren\nNegative prompt: bad hands", None)
-        assert app.builder == before  # cancelled: nothing changed
+        assert app.session.builder == before  # cancelled: nothing changed
         await paste("smile, frieren\nNegative prompt: bad hands", 1)
-        assert [entry.text for entry in app.builder.entries] == ["smile", "frieren"]
+        assert [entry.text for entry in app.session.builder.entries] == ["smile", "frieren"]
         assert notices[-1] == "pasted 2 entries; it replaced 2 entries: ctrl+z brings them back"
         await pilot.press("ctrl+z")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.builder == before  # entries (suggestions too), negative, settings
+        assert app.session.builder == before  # entries (suggestions too), negative, settings
         assert notices[-1] == "undid the paste (2 entries)"
         await pilot.press("Z")  # redo (ctrl+shift+z where the terminal reports it)
-        assert [entry.text for entry in app.builder.entries] == ["smile", "frieren"]
+        assert [entry.text for entry in app.session.builder.entries] == ["smile", "frieren"]
         assert notices[-1] == "redid the paste (2 entries)"
         await pilot.press("ctrl+z")
-        assert app.builder == before
+        assert app.session.builder == before
         await pilot.press("ctrl+shift+z")  # where the terminal reports it (kitty keyboard protocol)
-        assert [entry.text for entry in app.builder.entries] == ["smile", "frieren"]
+        assert [entry.text for entry in app.session.builder.entries] == ["smile", "frieren"]
         await pilot.press("ctrl+z")
         await paste("[cat|dog], <lora:x_y:0.8>", 0)  # append keeps what is there
         appended = ["by chi4", "blorbo", "[cat|dog]", "<lora:x_y:0.8>"]
-        assert [entry.text for entry in app.builder.entries] == appended
+        assert [entry.text for entry in app.session.builder.entries] == appended
         assert notices[-1].startswith("added 2 entries, 2 kept as written (syntax)")
-        app.ui(EntriesTable).move_cursor(row=3)
+        app.builder_view.query_one(EntriesTable).move_cursor(row=3)
         await pilot.press("plus")  # an extra network has no weight of its own
         assert notices[-1] == "<lora:x_y:0.8> is prompt syntax kept as written: i edits its text"
         await pilot.press("ctrl+z")
-        assert app.builder == before
+        assert app.session.builder == before
         # A removal, a weight change: every edit is undone the same way.
         await pilot.press("x")
-        assert [entry.text for entry in app.builder.entries] == ["blorbo"]
+        assert [entry.text for entry in app.session.builder.entries] == ["blorbo"]
         await pilot.press("plus")
-        assert app.builder.entries[0].weight == 1.05
+        assert app.session.builder.entries[0].weight == 1.05
         await pilot.press("ctrl+z", "ctrl+z")
-        assert app.builder == before
+        assert app.session.builder == before
 
 
 @sync
@@ -340,14 +345,14 @@ async def test_entry_text_is_edited_in_place(tiny_catalog_file: Path) -> None:
 
     app = make_app(tiny_catalog_file)
     async with app.run_test(size=SIZE) as pilot:
-        app.builder.auto_order = False
-        app.builder.include_quality = False
-        app.builder.add(BuilderEntry("smile", "general"))
-        app.builder.add(BuilderEntry("long_hair", "general"))
-        app.refresh_builder(cursor=1)
+        app.session.builder.auto_order = False
+        app.session.builder.include_quality = False
+        app.session.builder.add(BuilderEntry("smile", "general"))
+        app.session.builder.add(BuilderEntry("long_hair", "general"))
+        app.builder_view.refresh_builder(cursor=1)
         await pilot.press("ctrl+b")
-        app.ui(EntriesTable).focus()
-        app.ui(EntriesTable).move_cursor(row=1)
+        app.builder_view.query_one(EntriesTable).focus()
+        app.builder_view.query_one(EntriesTable).move_cursor(row=1)
         await pilot.press("i")
         await pilot.pause()
         field = app.screen.query_one(Input)
@@ -356,14 +361,17 @@ async def test_entry_text_is_edited_in_place(tiny_catalog_file: Path) -> None:
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert [entry.prompt_text() for entry in app.builder.entries] == [
+        assert [entry.prompt_text() for entry in app.session.builder.entries] == [
             "smile",
             "(long hair:1.2)",
             "[day:night:0.5]",
         ]
-        assert app.rendered is not None and app.rendered.positive == "smile, (long hair:1.2), [day:night:0.5]"
+        assert (
+            app.builder_view.rendered is not None
+            and app.builder_view.rendered.positive == "smile, (long hair:1.2), [day:night:0.5]"
+        )
         await pilot.press("ctrl+z")
-        assert [entry.text for entry in app.builder.entries] == ["smile", "long_hair"]
+        assert [entry.text for entry in app.session.builder.entries] == ["smile", "long_hair"]
 
 
 @sync
@@ -383,8 +391,8 @@ async def test_an_unknown_entry_suggests_the_linters_fix_when_a_finding_covers_i
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.rendered is not None
-        assert [finding.code for finding in app.rendered.findings][:1] == ["foreign-quality"]
+        assert app.builder_view.rendered is not None
+        assert [finding.code for finding in app.builder_view.rendered.findings][:1] == ["foreign-quality"]
         entries = app.query_one(EntriesTable)
 
         def labels() -> list[str]:
@@ -399,13 +407,13 @@ async def test_an_unknown_entry_suggests_the_linters_fix_when_a_finding_covers_i
         await pilot.press("q")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        suggestions = app.builder.entries[1].suggestions
+        suggestions = app.session.builder.entries[1].suggestions
         assert suggestions and labels()[1] == f"blorbo  did you mean {', '.join(suggestions[:3])}?"
         assert labels()[2] == "smile"
         await pilot.press("tab", "f")  # the fix the entry named
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.builder.entries[0].text == "amazing quality"
+        assert app.session.builder.entries[0].text == "amazing quality"
 
 
 @sync
@@ -421,16 +429,16 @@ async def test_a_frown_stays_a_frown(tiny_catalog_file: Path) -> None:
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.rendered is not None
-        assert app.rendered.positive == "1girl, :(, (smile:1.1"
-        codes = [finding.code for finding in app.rendered.findings]
+        assert app.builder_view.rendered is not None
+        assert app.builder_view.rendered.positive == "1girl, :(, (smile:1.1"
+        codes = [finding.code for finding in app.builder_view.rendered.findings]
         assert "emoticon-open-bracket" in codes and "unclosed-bracket" in codes
         frown = codes.index("emoticon-open-bracket")
         await pilot.press("tab", *(["down"] * frown), "f")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.builder.entries[1].text == ":(" and app.builder.entries[1].kind != "syntax"
-        assert app.rendered.positive.startswith("1girl, :\\(, ")
+        assert app.session.builder.entries[1].text == ":(" and app.session.builder.entries[1].kind != "syntax"
+        assert app.builder_view.rendered.positive.startswith("1girl, :\\(, ")
 
 
 def test_detail_lists_character_forms(tiny_catalog_file: Path) -> None:
@@ -459,22 +467,22 @@ async def test_preview_of_the_built_prompt_on_the_tiny_model(tiny_catalog_file: 
 
     app = make_app(tiny_catalog_file, preview_model="tiny-random")
     async with app.run_test(size=SIZE) as pilot:
-        app.builder.add(BuilderEntry("by chi4", "artist_style", 0.9))
-        app.builder.add(BuilderEntry("smile", "general"))
-        app.builder.settings = replace(app.builder.settings, steps=3)
-        app.refresh_builder(cursor=0)
+        app.session.builder.add(BuilderEntry("by chi4", "artist_style", 0.9))
+        app.session.builder.add(BuilderEntry("smile", "general"))
+        app.session.builder.settings = replace(app.session.builder.settings, steps=3)
+        app.builder_view.refresh_builder(cursor=0)
         await app.workers.wait_for_complete()
         await pilot.pause()  # the render worker's result message is handled: the builder has a prompt
-        assert app.rendered is not None
+        assert app.builder_view.rendered is not None
         await pilot.press("ctrl+b", "ctrl+g")
         # Started: still running, or (torch already warm in this process) finished while Pilot waited.
-        assert app.preview_running or app.last_preview is not None
+        assert app.builder_view.preview_running or app.builder_view.last_preview is not None
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.last_preview is not None, "no PreviewFinished message"
-        assert app.last_preview.image_path is not None, app.last_preview.message
-        assert Path(app.last_preview.image_path).is_file()
-        assert app.preview_steps_seen[-1] == (3, 3)
+        assert app.builder_view.last_preview is not None, "no PreviewFinished message"
+        assert app.builder_view.last_preview.image_path is not None, app.builder_view.last_preview.message
+        assert Path(app.builder_view.last_preview.image_path).is_file()
+        assert app.builder_view.preview_steps_seen[-1] == (3, 3)
         assert not app.query_one("#preview-progress").display
         # A trigger's preview from the search view; its thumbnail then shows in the detail pane.
         await pilot.press("ctrl+b", *"by chi4")
@@ -483,7 +491,7 @@ async def test_preview_of_the_built_prompt_on_the_tiny_model(tiny_catalog_file: 
         await pilot.press("ctrl+g")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.last_preview.image_path is not None, app.last_preview.message
+        assert app.builder_view.last_preview.image_path is not None, app.builder_view.last_preview.message
         assert app.query_one("#detail").query(".preview-image")
         await pilot.press("ctrl+u", *"by ch")
         await app.workers.wait_for_complete()
@@ -502,15 +510,15 @@ async def test_preview_without_a_model_explains_in_one_line(
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         from tui.state.builder import BuilderEntry
 
-        app.builder.add(BuilderEntry("smile", "general"))
-        app.refresh_builder(cursor=0)
+        app.session.builder.add(BuilderEntry("smile", "general"))
+        app.builder_view.refresh_builder(cursor=0)
         await app.workers.wait_for_complete()
         await pilot.press("ctrl+b", "ctrl+g")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.last_preview is not None
-        assert app.last_preview.image_path is None
-        message = app.last_preview.message
+        assert app.builder_view.last_preview is not None
+        assert app.builder_view.last_preview.image_path is None
+        message = app.builder_view.last_preview.message
         assert message.startswith("No model is configured;")
         assert "\n" not in message
         # `aidxl explore` takes no --model: the explorer names what it reads instead.
@@ -534,12 +542,12 @@ async def test_messages_from_kb_are_never_read_as_markup(tiny_catalog_file: Path
         await app.workers.wait_for_complete()
         await pilot.pause()
         app.notify("under [generate] in [b]config.toml[/b]")
-        app.search_problem = "search failed for '[red]x': [generate]"
+        app.session.search_problem = "search failed for '[red]x': [generate]"
         app.update_status()
         assert static_text(app, "#status").startswith("search failed for '[red]x': [generate] · ")
-        app.show_detail_message("no [b]catalog[/b] at /tmp/[generate]")
-        app.builder.add(BuilderEntry("[o]_[o]", "general"))
-        app.refresh_builder(cursor=0)
+        app.search_view.show_detail_message("no [b]catalog[/b] at /tmp/[generate]")
+        app.session.builder.add(BuilderEntry("[o]_[o]", "general"))
+        app.builder_view.refresh_builder(cursor=0)
         await pilot.press("ctrl+b", "w")
         assert isinstance(app.screen, TextEntryScreen)
         await pilot.pause()
@@ -566,7 +574,7 @@ async def test_search_select_add_weight_lint_fix_copy(tiny_catalog_file: Path) -
             await pilot.press("ctrl+u", *query)
             await app.workers.wait_for_complete()
             await pilot.pause()
-            assert app.results_query == query
+            assert app.search_view.results_query == query
             await pilot.press("enter")
             await app.workers.wait_for_complete()
             await pilot.pause()
@@ -577,34 +585,36 @@ async def test_search_select_add_weight_lint_fix_copy(tiny_catalog_file: Path) -
         assert [row.prompt for row in app.query_one(ResultsTable).rows_shown][:1] == ["by chi4"]
         detail = static_text(app, "#detail-body")
         assert detail.startswith("by chi4\nstyle · danbooru artist · 400 posts\n✓ verified AIDXL trigger")
-        assert [(e.text, e.kind) for e in app.builder.entries] == [
+        assert [(e.text, e.kind) for e in app.session.builder.entries] == [
             ("ganyu (genshin impact)", "character"),
             ("by chi4", "artist_style"),
         ]
         await pilot.press("ctrl+b", "down", "w", "ctrl+u", *"1.6", "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.rendered is not None
-        assert app.rendered.positive == (
+        assert app.builder_view.rendered is not None
+        assert app.builder_view.rendered.positive == (
             "(by chi4:1.6), ganyu \\(genshin impact\\), (amazing quality:1.3), (best quality:1.3)"
         )
-        assert [finding.code for finding in app.rendered.findings] == ["weight-range"]
+        assert [finding.code for finding in app.builder_view.rendered.findings] == ["weight-range"]
         await pilot.press("tab")
         assert app.query_one(FindingsTable).has_focus
         await pilot.press("enter")
         assert app.query_one("#entries").has_focus
-        assert app.selected_entry() == 1
+        assert app.builder_view.selected_entry() == 1
         await pilot.press("tab", "f")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.builder.entries[1].weight == 1.5
-        assert app.rendered.findings == ()
-        assert app.rendered.tokens is not None and app.rendered.tokens.label == "17/75"
+        assert app.session.builder.entries[1].weight == 1.5
+        assert app.builder_view.rendered.findings == ()
+        assert (
+            app.builder_view.rendered.tokens is not None and app.builder_view.rendered.tokens.label == "17/75"
+        )
         await pilot.press("y")
         expected = "(by chi4:1.5), ganyu \\(genshin impact\\), (amazing quality:1.3), (best quality:1.3)"
         assert app.clipboard == expected
         assert (state_dir() / "clipboard.txt").read_text(encoding="utf-8") == expected + "\n"
-        assert [entry.action for entry in app.user_data.history] == ["copy-positive"]
+        assert [entry.action for entry in app.session.user_data.history] == ["copy-positive"]
 
 
 @sync
@@ -618,10 +628,10 @@ async def test_copy_negative_and_both_export_and_settings(tiny_catalog_file: Pat
 
     app = make_app(tiny_catalog_file)
     async with app.run_test(size=SIZE) as pilot:
-        app.builder.add(BuilderEntry("smile", "general"))
-        app.builder.include_quality = False
-        app.builder.negative = "lowres"
-        app.refresh_builder(cursor=0)
+        app.session.builder.add(BuilderEntry("smile", "general"))
+        app.session.builder.include_quality = False
+        app.session.builder.negative = "lowres"
+        app.builder_view.refresh_builder(cursor=0)
         await app.workers.wait_for_complete()
         await pilot.press("ctrl+b", "Y")
         assert app.clipboard == "lowres"
@@ -631,7 +641,11 @@ async def test_copy_negative_and_both_export_and_settings(tiny_catalog_file: Pat
         app.screen.query_one("#size", TextInput).value = "832x1216"
         app.screen.query_one("#seed", TextInput).value = "42"
         await pilot.press("ctrl+s")
-        assert (app.builder.settings.width, app.builder.settings.height, app.builder.settings.seed) == (
+        assert (
+            app.session.builder.settings.width,
+            app.session.builder.settings.height,
+            app.session.builder.settings.seed,
+        ) == (
             832,
             1216,
             42,
@@ -724,32 +738,32 @@ async def test_sheet_of_the_builder_styles_on_the_tiny_model(tiny_catalog_file: 
 
     app = make_app(tiny_catalog_file, preview_model="tiny-random")
     async with app.run_test(size=SIZE) as pilot:
-        app.builder.add(BuilderEntry("by chi4", "artist_style", 0.9))
-        app.builder.add(BuilderEntry("by ask", "artist_style"))
-        app.builder.add(BuilderEntry("smile", "general"))
-        app.builder.settings = replace(app.builder.settings, steps=2, seed=7)
-        app.refresh_builder(cursor=0)
+        app.session.builder.add(BuilderEntry("by chi4", "artist_style", 0.9))
+        app.session.builder.add(BuilderEntry("by ask", "artist_style"))
+        app.session.builder.add(BuilderEntry("smile", "general"))
+        app.session.builder.settings = replace(app.session.builder.settings, steps=2, seed=7)
+        app.builder_view.refresh_builder(cursor=0)
         await app.workers.wait_for_complete()
-        app.action_sheet()
-        assert app.sheet_running
+        app.builder_view.action_sheet()
+        assert app.builder_view.sheet_running
         assert app.query_one("#preview-progress").display
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.last_sheet is not None, "no SheetFinished message"
-        assert app.last_sheet.page is not None, app.last_sheet.message
-        page = Path(app.last_sheet.page)
+        assert app.builder_view.last_sheet is not None, "no SheetFinished message"
+        assert app.builder_view.last_sheet.page is not None, app.builder_view.last_sheet.message
+        page = Path(app.builder_view.last_sheet.page)
         assert page.is_file() and page.name.endswith("-p1.png")
-        assert Path(app.last_sheet.html or "").name == page.name.replace("-p1.png", ".html")
+        assert Path(app.builder_view.last_sheet.html or "").name == page.name.replace("-p1.png", ".html")
         # Rows: baseline, (by chi4:0.9), by ask, their blend; one seed on the prompt's other entries.
-        assert app.sheet_cells_seen[-1] == (4, 4)
-        assert app.last_sheet.message.startswith(f"sheet: {page} (4 cells: ")
-        assert not app.sheet_running and not app.query_one("#preview-progress").display
+        assert app.builder_view.sheet_cells_seen[-1] == (4, 4)
+        assert app.builder_view.last_sheet.message.startswith(f"sheet: {page} (4 cells: ")
+        assert not app.builder_view.sheet_running and not app.query_one("#preview-progress").display
         assert str(page) in str(app.query_one("#detail-sheet").render())
         # The same sheet again comes from the cache, torch or not.
-        app.action_sheet()
+        app.builder_view.action_sheet()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "(4 cells: 0 generated, 4 cached)" in app.last_sheet.message
+        assert "(4 cells: 0 generated, 4 cached)" in app.builder_view.last_sheet.message
 
 
 @sync
@@ -763,15 +777,15 @@ async def test_sheet_without_styles_or_model_explains_in_one_line(
     async with app.run_test(size=SIZE) as pilot:
         notices: list[str] = []
         app.notify = lambda message, **options: notices.append(message)  # type: ignore[method-assign,assignment]
-        app.action_sheet()
+        app.builder_view.action_sheet()
         assert notices == ["add style entries (`by …`) to the prompt first, then run a sheet"]
-        app.builder.add(BuilderEntry("by chi4", "artist_style"))
-        app.action_sheet()
+        app.session.builder.add(BuilderEntry("by chi4", "artist_style"))
+        app.builder_view.action_sheet()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.last_sheet is not None and app.last_sheet.page is None
-        assert app.last_sheet.message.startswith("No model is configured;")
-        assert "\n" not in app.last_sheet.message
+        assert app.builder_view.last_sheet is not None and app.builder_view.last_sheet.page is None
+        assert app.builder_view.last_sheet.message.startswith("No model is configured;")
+        assert "\n" not in app.builder_view.last_sheet.message
 
 
 @sync
@@ -795,9 +809,9 @@ async def test_builder_layout_gives_the_findings_what_the_entries_leave(tiny_cat
             ("long hair", "general", 1.0),
             ("smile", "general", 1.0),
         ):
-            app.builder.add(BuilderEntry(text, kind, weight, to_canonical(text)))
-        app.builder.negative = default_negative()
-        app.refresh_builder(cursor=0)
+            app.session.builder.add(BuilderEntry(text, kind, weight, to_canonical(text)))
+        app.session.builder.negative = default_negative()
+        app.builder_view.refresh_builder(cursor=0)
         await app.workers.wait_for_complete()
         await pilot.press("ctrl+b")
         await app.workers.wait_for_complete()
@@ -818,9 +832,9 @@ async def test_builder_layout_gives_the_findings_what_the_entries_leave(tiny_cat
     app = make_app(tiny_catalog_file)
     async with app.run_test(size=SIZE) as pilot:
         for index in range(30):
-            app.builder.add(BuilderEntry(f"tag number {index}", "general"))
-        app.builder.negative = default_negative() + ", " + default_negative()
-        app.refresh_builder(cursor=29)
+            app.session.builder.add(BuilderEntry(f"tag number {index}", "general"))
+        app.session.builder.negative = default_negative() + ", " + default_negative()
+        app.builder_view.refresh_builder(cursor=29)
         await app.workers.wait_for_complete()
         await pilot.press("ctrl+b")
         await app.workers.wait_for_complete()

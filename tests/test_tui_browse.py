@@ -86,7 +86,7 @@ async def test_an_empty_box_under_a_kind_lists_it_page_after_page_and_says_n_of_
         # Pages of 2: the table asked for the next pages as its end came within reach.
         assert shown(app)[:4] == ["by ask", "by chi4", "by dino", "by yoneyama mai"]
         assert shown(app)[4] == "by mika pikazo"
-        assert len(shown(app)) == len(set(shown(app))) == app.results_total
+        assert len(shown(app)) == len(set(shown(app))) == app.search_view.results_total
         assert not table.more_available
         assert f"{len(shown(app))} of {len(shown(app))}, best tier first" in status(app)
         # Quality: the ladder in its curated order; painting styles with their descriptions.
@@ -106,8 +106,8 @@ async def test_a_search_fills_the_view_page_after_page_and_counts_every_match(
     async with app.run_test(size=WIDE) as pilot:
         await search(pilot, "by")
         table = app.query_one(ResultsTable)
-        everything = [hit.prompt for hit in app.index.search("by", limit=1000)]
-        assert app.results_total == len(everything) > 4
+        everything = [hit.prompt for hit in app.session.index.search("by", limit=1000)]
+        assert app.search_view.results_total == len(everything) > 4
         assert shown(app) == everything  # pages of 2, in the search's own order, none twice
         assert not table.more_available
         assert f"{len(everything)} results" in status(app)
@@ -122,13 +122,16 @@ async def test_enter_on_a_copyright_opens_its_characters(knowledge_catalog: Path
         assert shown(app)[0] == "genshin impact"
         await pilot.press("enter")
         await settle(pilot)
-        assert app.copyright_scope is not None and app.copyright_scope.tag == "genshin_impact"
+        assert (
+            app.search_view.copyright_scope is not None
+            and app.search_view.copyright_scope.tag == "genshin_impact"
+        )
         assert shown(app) == [
             "ganyu \\(genshin impact\\)",
             "ganyu \\(twilight blossom\\) \\(genshin impact\\)",
         ]
         assert "2 of 2 genshin impact characters" in status(app)
-        assert app.builder.entries == []  # opened, not added
+        assert app.session.builder.entries == []  # opened, not added
         # The copyright's detail relates its characters; a style relates nothing (no fixed list).
         await pilot.press("escape", "f2")
         await search(pilot, "genshin impact")
@@ -154,7 +157,11 @@ async def test_ctrl_l_steps_from_likely_to_verified_to_every_tier(
         assert str(app.query_one("#chip-likely", Static).render()) == "^L verified"
         await pilot.press("ctrl+l")
         await settle(pilot)
-        assert not app.likely_filter and not app.verified_filter and "by dino" in shown(app)
+        assert (
+            not app.search_view.likely_filter
+            and not app.search_view.verified_filter
+            and "by dino" in shown(app)
+        )
         assert "+ " not in status(app).split("filter style")[1].split("·")[0]
 
 
@@ -189,7 +196,7 @@ async def test_every_form_is_one_key_away_and_the_sentence_switches_girl_and_boy
         assert clipboard(state_dir) == "a boy named 2b from nier:automata series"
         await pilot.press("i")
         await settle(pilot)
-        assert [(entry.text, entry.kind) for entry in app.builder.entries] == [
+        assert [(entry.text, entry.kind) for entry in app.session.builder.entries] == [
             ("a boy named 2b from nier:automata series", "character")
         ]
         # Typing in the forms goes back to the search box.
@@ -237,29 +244,40 @@ async def test_keys_typed_in_a_burst_act_in_order_where_the_focus_is(
         await settle(pilot)
         # Enter before its results arrived acts on what was typed; the keys after it are kept.
         await type_fast(pilot, *"by chi", "enter", "ctrl+u", *"ganyu")
-        assert [entry.text for entry in app.builder.entries] == ["by chi4"]
+        assert [entry.text for entry in app.session.builder.entries] == ["by chi4"]
         assert app.query_one("#search", Input).value == "ganyu"
         # A filter changed just before Enter: Enter acts on the new filter's results.
         await type_fast(pilot, "f7", "ctrl+u", *"genshin")
         await type_fast(pilot, "f8", "ctrl+u", *"genshin", "enter")
-        assert app.copyright_scope is not None and app.copyright_scope.tag == "genshin_impact"
-        assert [entry.text for entry in app.builder.entries] == ["by chi4"]
+        assert (
+            app.search_view.copyright_scope is not None
+            and app.search_view.copyright_scope.tag == "genshin_impact"
+        )
+        assert [entry.text for entry in app.session.builder.entries] == ["by chi4"]
         await type_fast(pilot, "escape", "f2", "ctrl+u", *"ganyu")
         # ctrl+b then `y`: the builder's copy, never a `y` typed into the search box.
         await type_fast(pilot, "ctrl+b", "y")
         assert app.in_builder and app.query_one("#search", Input).value == "ganyu"
         assert clipboard(state_dir).startswith("by chi4")  # the positive prompt
         # Back to search and type at once: every letter reaches the search box, none is a command.
-        options = (app.builder.auto_order, app.builder.include_quality, app.builder.include_aesthetic)
+        options = (
+            app.session.builder.auto_order,
+            app.session.builder.include_quality,
+            app.session.builder.include_aesthetic,
+        )
         await type_fast(pilot, "ctrl+b", "ctrl+u", *"toqan")
         assert not app.in_builder and app.query_one("#search", Input).value == "toqan"
-        assert (app.builder.auto_order, app.builder.include_quality, app.builder.include_aesthetic) == options
+        assert (
+            app.session.builder.auto_order,
+            app.session.builder.include_quality,
+            app.session.builder.include_aesthetic,
+        ) == options
         # Builder letters act only where the builder has the focus.
         app.query_one(ResultsTable).focus()
         await settle(pilot)
         await pilot.press("q")
         await settle(pilot)
-        assert app.builder.include_quality == options[1]
+        assert app.session.builder.include_quality == options[1]
         assert app.query_one("#search", Input).value == "toqanq"  # typed, into the search box
         # A key bound somewhere (`?` opens the help) is text in the search box.
         await type_fast(pilot, "question_mark")
@@ -283,7 +301,7 @@ async def test_the_search_box_is_cleared_after_enter_unless_kept(
         await pilot.press("enter")
         await settle(pilot)
         assert app.query_one("#search", Input).value == "by chi4"
-        assert [entry.text for entry in app.builder.entries] == ["by chi4"]
+        assert [entry.text for entry in app.session.builder.entries] == ["by chi4"]
 
 
 # ------------------------------------------------------------------ detail
@@ -298,11 +316,11 @@ async def test_details_are_read_ahead_so_the_pane_follows_the_cursor_at_once(
         await search(pilot, "by")
         rows = app.query_one(ResultsTable).rows_shown
         assert len(rows) > 3
-        assert all(row.key in app.detail_cache for row in rows[:4])  # the first and those below
+        assert all(row.key in app.search_view.detail_cache for row in rows[:4])  # the first and those below
         started = len(app.workers)
         await pilot.press("down")
         # Shown from the cache in the cursor's own handler: no worker, no wait.
-        assert app.detail_shown_key == rows[1].key
+        assert app.search_view.detail_shown_key == rows[1].key
         assert detail_plain(app).startswith(rows[1].prompt)
         assert len(app.workers) <= started + 1
 
@@ -337,7 +355,7 @@ async def test_real_catalog_painting_styles_genshin_characters_and_the_sentence(
         rows = app.query_one(ResultsTable).rows_shown
         assert [row.prompt for row in rows[:3]] == ["flat color", "clean color", "celluloid"]
         assert rows[0].description and "light and shadow" in rows[0].description
-        assert f"of {app.results_total}, best tier first" in status(app)
+        assert f"of {app.search_view.results_total}, best tier first" in status(app)
         await pilot.press("f5")  # the quality ladder, best to worst
         await settle(pilot)
         assert shown(app) == [
@@ -346,7 +364,7 @@ async def test_real_catalog_painting_styles_genshin_characters_and_the_sentence(
         # F7 `genshin`: how many exist, and the list goes on past 100.
         await pilot.press("f7")
         await search(pilot, "genshin")
-        total = app.results_total
+        total = app.search_view.results_total
         assert total is not None and total > 300
         assert f"100 of {total} results" in status(app)
         for _ in range(15):
@@ -358,9 +376,12 @@ async def test_real_catalog_painting_styles_genshin_characters_and_the_sentence(
         await search(pilot, "genshin")
         await pilot.press("enter")
         await settle(pilot)
-        assert app.copyright_scope is not None and app.copyright_scope.tag == "genshin_impact"
+        assert (
+            app.search_view.copyright_scope is not None
+            and app.search_view.copyright_scope.tag == "genshin_impact"
+        )
         assert shown(app)[0] == "ganyu \\(genshin impact\\)"
-        assert f"of {app.copyright_scope.total} genshin impact characters" in status(app)
+        assert f"of {app.search_view.copyright_scope.total} genshin impact characters" in status(app)
         # The sentence form copies with one key.
         await pilot.press("alt+s")
         assert clipboard(state_dir) == "a girl named ganyu from genshin impact series"

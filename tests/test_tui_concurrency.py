@@ -75,7 +75,7 @@ def test_explorer_survives_a_real_ingest_swapping_the_catalog(tmp_path: Path) ->
             while second.returncode is None:
                 query = "ganyu" if searches_during_ingest % 2 else "smile"
                 search.value = query
-                await wait_until(app, pilot, lambda query=query: app.results_query == query)
+                await wait_until(app, pilot, lambda query=query: app.search_view.results_query == query)
                 searches_during_ingest += 1
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(second.wait(), timeout=0.05)
@@ -85,17 +85,17 @@ def test_explorer_survives_a_real_ingest_swapping_the_catalog(tmp_path: Path) ->
 
             app.check_catalog_file()
             await pilot.pause()
-            assert app.catalog_replaced
+            assert app.session.catalog_replaced
             search.value = "frieren"
-            await wait_until(app, pilot, lambda: app.results_query == "frieren")
+            await wait_until(app, pilot, lambda: app.search_view.results_query == "frieren")
             assert [row.prompt for row in app.query_one("#results").rows_shown[:1]] != ["frieren"]
 
-            app.results_query = None
+            app.search_view.results_query = None
             await pilot.press("ctrl+r")
-            await wait_until(app, pilot, lambda: app.results_query == "frieren")
+            await wait_until(app, pilot, lambda: app.search_view.results_query == "frieren")
             assert [row.prompt for row in app.query_one("#results").rows_shown[:1]] == ["frieren"]
         assert not [notice for notice in notices if "lock" in notice.lower()], notices
-        assert app.search_problem is None
+        assert app.session.search_problem is None
 
     asyncio.run(scenario())
 
@@ -148,23 +148,29 @@ def test_explorer_searches_and_previews_while_a_real_sheet_writes_the_cache(tmp_
             search = app.query_one("#search", Input)
             # The explorer previews a trigger (writing the same cache) while the sheet runs.
             search.value = "by chi4"
-            await wait_until(app, pilot, lambda: app.results_query == "by chi4")
+            await wait_until(app, pilot, lambda: app.search_view.results_query == "by chi4")
             await pilot.press("ctrl+g")
-            assert app.preview_running or app.last_preview is not None  # started (may be done already)
+            assert (
+                app.builder_view.preview_running or app.builder_view.last_preview is not None
+            )  # started (may be done already)
             searches = 0
             first_cell = asyncio.ensure_future(first_cell_line(sheet.stderr))
-            while not first_cell.done() or app.preview_running:  # the app answers all the while
+            while not first_cell.done() or app.builder_view.preview_running:  # the app answers all the while
                 query = "by chi4" if searches % 2 else "smile"
                 search.value = query
-                await wait_until(app, pilot, lambda query=query: app.results_query == query, workers=False)
+                await wait_until(
+                    app, pilot, lambda query=query: app.search_view.results_query == query, workers=False
+                )
                 searches += 1
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(asyncio.shield(first_cell), timeout=0.05)
             assert first_cell.result().startswith(b"cell 1/2 "), first_cell.result()
-            assert app.last_preview is not None and app.last_preview.image_path, app.last_preview
+            assert app.builder_view.last_preview is not None and app.builder_view.last_preview.image_path, (
+                app.builder_view.last_preview
+            )
 
             search.value = "smile"
-            await wait_until(app, pilot, lambda: app.results_query == "smile")
+            await wait_until(app, pilot, lambda: app.search_view.results_query == "smile")
             app.query_one("#detail").show(None, dark=True)  # drop the thumbnail the preview put there
             search.value = "by chi4"
             await wait_until(app, pilot, lambda: bool(app.query_one("#detail").query(".preview-image")))
@@ -175,6 +181,6 @@ def test_explorer_searches_and_previews_while_a_real_sheet_writes_the_cache(tmp_
             assert (report["cells"], report["missing"]) == (2, [])
         assert searches >= 1
         assert not [notice for notice in notices if "lock" in notice.lower()], notices
-        assert app.search_problem is None
+        assert app.session.search_problem is None
 
     asyncio.run(scenario())

@@ -15,6 +15,7 @@ from tui.screens.help import (
     ACTION_HELP,
     EXTRA_ROWS,
     binding_owners,
+    bound_action,
     help_of,
     key_rows,
     keys_table,
@@ -32,10 +33,9 @@ def test_every_binding_has_a_help_row() -> None:
 
 def test_every_help_row_has_a_binding() -> None:
     bound = {
-        help_of(owner, action.removeprefix("app.") if owner == "ExplorerApp" else action, binding.key)
+        help_of(owner, bound_action(owner, binding.action), binding.key)
         for owner, cls in binding_owners().items()
         for binding in own_bindings(cls)
-        for action in (binding.action,)
     }
     assert [entry.text for entry in ACTION_HELP if entry not in bound] == []
     assert len(key_rows()) == len(ACTION_HELP) + len(EXTRA_ROWS)

@@ -75,7 +75,7 @@ async def test_tier_marks_and_the_likely_filter_alone_and_with_a_kind(knowledge_
         ]
         await pilot.press("ctrl+l")
         await settle(pilot)
-        assert app.likely_filter
+        assert app.search_view.likely_filter
         assert [chip.id for chip in app.query(".chip.-active")] == ["chip-all", "chip-likely"]
         assert shown(app) == ["ganyu \\(genshin impact\\)"]  # the twilight costume is a Danbooru tag only
         assert "filter all + likely" in text_of(app, "#status")
@@ -91,7 +91,7 @@ async def test_tier_marks_and_the_likely_filter_alone_and_with_a_kind(knowledge_
         # The chip turns it off again (a click, like the kind chips).
         await pilot.click("#chip-likely")
         await settle(pilot)
-        assert not app.likely_filter
+        assert not app.search_view.likely_filter
         assert "by dino" in shown(app) and "chi4" not in shown(app)  # the tag without trigger is no style
 
 
@@ -129,12 +129,12 @@ async def test_character_detail_lists_appearance_and_outfit_and_keys_add_them_on
         # A tag already in the prompt is not added twice; the features follow the character.
         from tui.state.builder import BuilderEntry
 
-        app.builder.add(BuilderEntry("short hair", "general", 1.0, "short_hair"))
+        app.session.builder.add(BuilderEntry("short hair", "general", 1.0, "short_hair"))
         await pilot.press("ctrl+n")
         await pilot.press("ctrl+n")
         await pilot.press("ctrl+o")
         await settle(pilot)
-        assert [entry.text for entry in app.builder.entries] == [
+        assert [entry.text for entry in app.session.builder.entries] == [
             "short hair",
             "2b (nier:automata)",
             "mole under mouth",
@@ -147,7 +147,7 @@ async def test_character_detail_lists_appearance_and_outfit_and_keys_add_them_on
         await search(pilot, "smile")
         await pilot.press("ctrl+n")
         await settle(pilot)
-        assert len(app.builder.entries) == 7
+        assert len(app.session.builder.entries) == 7
 
 
 @pytest.mark.parametrize("detail_delay", [0, 60], ids=["detail-shown", "detail-not-loaded"])
@@ -165,11 +165,11 @@ async def test_features_implied_by_another_feature_or_the_prompt_are_not_added(
         app.notify = lambda message, **options: notices.append(message)  # type: ignore[method-assign,assignment]
         from tui.state.builder import BuilderEntry
 
-        app.builder.add(BuilderEntry("very long hair", "general", 1.0, "very_long_hair"))
+        app.session.builder.add(BuilderEntry("very long hair", "general", 1.0, "very_long_hair"))
         await search(pilot, "ganyu")
         await pilot.press("ctrl+n")
         await settle(pilot)
-        assert [entry.text for entry in app.builder.entries] == [
+        assert [entry.text for entry in app.session.builder.entries] == [
             "very long hair",
             "ganyu (genshin impact)",
             "goat horns",
@@ -179,8 +179,10 @@ async def test_features_implied_by_another_feature_or_the_prompt_are_not_added(
             "added 2 appearance tags of ganyu (genshin impact); skipped horns (implied by goat horns), "
             "long hair (implied by very long hair)"
         )
-        assert app.rendered is not None
-        assert [finding.code for finding in app.rendered.findings if finding.code == "implied"] == []
+        assert app.builder_view.rendered is not None
+        assert [
+            finding.code for finding in app.builder_view.rendered.findings if finding.code == "implied"
+        ] == []
 
 
 @sync
@@ -228,10 +230,10 @@ async def test_features_key_before_the_detail_loaded_reads_the_character_in_a_wo
     app = ExplorerApp(knowledge_catalog, watch_catalog=False, detail_delay=60, show_timings=False)
     async with app.run_test(size=SIZE) as pilot:
         await search(pilot, "2b")
-        assert app.detail_shown is None  # the pane waits for the highlight to settle
+        assert app.search_view.detail_shown is None  # the pane waits for the highlight to settle
         await pilot.press("ctrl+o")
         await settle(pilot)
-        assert [entry.text for entry in app.builder.entries] == [
+        assert [entry.text for entry in app.session.builder.entries] == [
             "2b (nier:automata)",
             "black dress",
             "highleg leotard",
@@ -247,7 +249,7 @@ async def test_a_character_without_features_says_which_source_adds_them(knowledg
         assert "none known; add a chants source" in text_of(app, "#detail-body")
         await pilot.press("ctrl+n")
         await settle(pilot)
-        assert app.builder.entries == []
+        assert app.session.builder.entries == []
 
 
 # ---------------------------------------------------------- implications
@@ -279,7 +281,10 @@ async def test_copyright_detail_lists_its_characters_by_posts_and_searches_among
         assert "^s lists its 2 characters" in text_of(app, "#detail-body")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.copyright_scope is not None and app.copyright_scope.tag == "genshin_impact"
+        assert (
+            app.search_view.copyright_scope is not None
+            and app.search_view.copyright_scope.tag == "genshin_impact"
+        )
         assert shown(app) == [
             "ganyu \\(genshin impact\\)",
             "ganyu \\(twilight blossom\\) \\(genshin impact\\)",
@@ -303,10 +308,10 @@ async def test_copyright_detail_lists_its_characters_by_posts_and_searches_among
         # ctrl+u clears the box (the listing again), once more leaves: the search as it was.
         await pilot.press("ctrl+u")
         await settle(pilot)
-        assert len(shown(app)) == 2 and app.copyright_scope is not None
+        assert len(shown(app)) == 2 and app.search_view.copyright_scope is not None
         await pilot.press("ctrl+u")
         await settle(pilot)
-        assert app.copyright_scope is None
+        assert app.search_view.copyright_scope is None
         assert not chip.display
         assert app.query_one("#search", Input).value == "genshin impact"
         assert shown(app)[0] == "genshin impact"
@@ -324,11 +329,14 @@ async def test_a_characters_copyright_line_opens_the_listing_by_click_and_escape
         link_line = next(y for y, line in enumerate(drawn) if line.startswith("^s lists its 2 characters"))
         await pilot.click(body, offset=(2, link_line))
         await settle(pilot)
-        assert app.copyright_scope is not None and app.copyright_scope.tag == "nier:automata"
+        assert (
+            app.search_view.copyright_scope is not None
+            and app.search_view.copyright_scope.tag == "nier:automata"
+        )
         assert shown(app) == ["2b \\(nier:automata\\)", "9s \\(nier:automata\\)"]
         await pilot.press("escape")
         await settle(pilot)
-        assert app.copyright_scope is None
+        assert app.search_view.copyright_scope is None
         assert app.query_one("#search", Input).value == "2b"
 
 
@@ -409,7 +417,9 @@ async def test_curated_only_catalog_is_useful(tmp_path: Path) -> None:
     app = make_app(catalog)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert app.catalog_sources is not None and app.catalog_sources.source_kinds == {"curated"}
+        assert app.session.catalog_sources is not None and app.session.catalog_sources.source_kinds == {
+            "curated"
+        }
         banner = str(app.query_one(SourcesBanner).render())
         assert banner.startswith(f"⚠ curated triggers only; {len(registry())} sources missing")
         assert "aidxl ingest --fetch" in text_of(app, "#detail-body")
@@ -443,7 +453,7 @@ async def test_a_catalog_of_the_authors_vocabulary_alone_is_not_called_curated_o
     app = make_app(catalog)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        sources = app.catalog_sources
+        sources = app.session.catalog_sources
         assert sources is not None and sources.tags == 0 and sources.triggers > 40_000
         assert not sources.curated_only
         banner = str(app.query_one(SourcesBanner).render())
@@ -508,7 +518,7 @@ async def test_real_catalog_2b_features_and_the_keys_that_add_them(
         assert "from character-chants" in outfit
         await pilot.press("ctrl+n", "ctrl+o", "ctrl+n", "ctrl+o")
         await settle(pilot)
-        texts = [entry.text for entry in app.builder.entries]
+        texts = [entry.text for entry in app.session.builder.entries]
         assert texts[0] == "2b (nier:automata)"
         assert "white hair" in texts and "black blindfold" in texts
         assert len(texts) == len(set(texts))  # the second presses added nothing
@@ -537,15 +547,23 @@ async def test_real_catalog_genshin_impacts_characters_from_its_detail(
     async with app.run_test(size=WIDE) as pilot:
         await search(pilot, "genshin impact")
         await highlight(pilot, "genshin impact")
-        assert app.detail_shown is not None and app.detail_shown.copyright_tag == "genshin_impact"
+        assert (
+            app.search_view.detail_shown is not None
+            and app.search_view.detail_shown.copyright_tag == "genshin_impact"
+        )
         await pilot.press("ctrl+s")
         await settle(pilot)
         rows = app.query_one(ResultsTable).rows_shown
         assert "ganyu \\(genshin impact\\)" in [row.prompt for row in rows[:3]]
         counts = [row.count or 0 for row in rows]
         assert counts == sorted(counts, reverse=True)
-        assert app.copyright_scope is not None and app.copyright_scope.total > len(rows) == 100
-        assert f"100 of {app.copyright_scope.total} genshin impact characters" in text_of(app, "#status")
+        assert (
+            app.search_view.copyright_scope is not None
+            and app.search_view.copyright_scope.total > len(rows) == 100
+        )
+        assert f"100 of {app.search_view.copyright_scope.total} genshin impact characters" in text_of(
+            app, "#status"
+        )
 
 
 @sync
@@ -555,8 +573,8 @@ async def test_real_demo_catalog_banner_lists_only_the_hub_sources(
     app = make_app(real_catalog)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert app.catalog_sources is not None
-        assert app.catalog_sources.missing_names == ("wd14-tagger", "aidxl-trigger-list")
+        assert app.session.catalog_sources is not None
+        assert app.session.catalog_sources.missing_names == ("wd14-tagger", "aidxl-trigger-list")
         assert str(app.query_one(SourcesBanner).render()).endswith(": wd14-tagger, aidxl-trigger-list")
 
 

@@ -41,10 +41,10 @@ async def test_pasting_a_png_path_imports_its_parameters(tiny_catalog_file: Path
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.rendered is not None
-        assert app.rendered.positive == "1girl, (smile:1.2), [cat|dog], <lora:ganyu_v2:0.8>"
-        assert app.builder.negative == "lowres, bad hands"
-        settings = app.builder.settings
+        assert app.builder_view.rendered is not None
+        assert app.builder_view.rendered.positive == "1girl, (smile:1.2), [cat|dog], <lora:ganyu_v2:0.8>"
+        assert app.session.builder.negative == "lowres, bad hands"
+        settings = app.session.builder.settings
         assert (settings.width, settings.height, settings.sampler, settings.steps) == (
             832,
             1216,
@@ -52,7 +52,7 @@ async def test_pasting_a_png_path_imports_its_parameters(tiny_catalog_file: Path
             35,
         )
         assert (settings.cfg_scale, settings.seed) == (6.5, 1234)
-        assert [entry.kind for entry in app.builder.entries][2:] == ["syntax", "syntax"]
+        assert [entry.kind for entry in app.session.builder.entries][2:] == ["syntax", "syntax"]
 
 
 @sync
@@ -72,7 +72,7 @@ async def test_a_png_without_a_prompt_is_one_line(tiny_catalog_file: Path, tmp_p
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert notices[-1] == f"{image_path}: no web-UI `parameters` or ComfyUI `prompt` chunk"
-        assert app.builder.entries == []
+        assert app.session.builder.entries == []
 
 
 def test_redo_keys_are_what_terminals_send() -> None:
@@ -80,11 +80,11 @@ def test_redo_keys_are_what_terminals_send() -> None:
     for it); a legacy terminal sends ctrl+z's byte for it, so `Z` redoes everywhere."""
     from textual._xterm_parser import XTermParser
 
-    from tui.screens.explorer import ExplorerApp as App
+    from tui.screens.builder import BuilderView
 
     redo_keys = {
         key
-        for binding in App.BINDINGS
+        for binding in BuilderView.BINDINGS
         if not isinstance(binding, tuple) and binding.action == "builder_redo"
         for key in binding.key.split(",")
     }

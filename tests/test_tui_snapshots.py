@@ -72,11 +72,13 @@ def test_builder_with_lint_findings(snap_compare: object, snapshot_catalog: Path
         app = pilot.app
         assert isinstance(app, ExplorerApp)
         await settle(pilot)
-        app.builder.add(BuilderEntry("by chi4", "artist_style", 1.6, "chi4"))
-        app.builder.add(BuilderEntry("ganyu (genshin impact)", "character", 1.0, "ganyu_(genshin_impact)"))
-        app.builder.add(BuilderEntry("blorbo", "unknown", 1.0, None, False, ("long hair",)))
-        app.builder.add(BuilderEntry("by nobody", "artist_style", 0.8))
-        app.refresh_builder(cursor=0)
+        app.session.builder.add(BuilderEntry("by chi4", "artist_style", 1.6, "chi4"))
+        app.session.builder.add(
+            BuilderEntry("ganyu (genshin impact)", "character", 1.0, "ganyu_(genshin_impact)")
+        )
+        app.session.builder.add(BuilderEntry("blorbo", "unknown", 1.0, None, False, ("long hair",)))
+        app.session.builder.add(BuilderEntry("by nobody", "artist_style", 0.8))
+        app.builder_view.refresh_builder(cursor=0)
         await pilot.press("ctrl+b")
         await settle(pilot)
 

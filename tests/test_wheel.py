@@ -44,8 +44,8 @@ EXPLORER_SCRIPT = textwrap.dedent(
             await pilot.press("enter", "ctrl+b")
             await app.workers.wait_for_complete()
             await pilot.pause()
-            print(app.rendered.positive)
-            print(app.rendered.tokens.label)
+            print(app.builder_view.rendered.positive)
+            print(app.builder_view.rendered.tokens.label)
 
     asyncio.run(main())
     """

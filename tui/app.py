@@ -1,4 +1,4 @@
-"""`aidxl` / `aidxl explore`: open the Textual explorer (the app itself: tui/screens/explorer.py).
+"""`aidxl` / `aidxl explore`: open the Textual explorer (the app itself: tui/explorer.py).
 
 This module stays light on purpose: `run_app` starts loading the catalog and its search index on
 a thread first, then imports Textual and the app, so the two overlap (start-up target: search
@@ -22,7 +22,7 @@ EXPLORER_FPS = "120"
 os.environ.setdefault("TEXTUAL_FPS", EXPLORER_FPS)
 
 if TYPE_CHECKING:
-    from tui.screens.explorer import ExplorerApp
+    from tui.explorer import ExplorerApp
 
 
 def start_explorer(catalog_flag: str | None, **options: Any) -> ExplorerApp:
@@ -38,7 +38,7 @@ def start_explorer(catalog_flag: str | None, **options: Any) -> ExplorerApp:
     gc.disable()
     try:
         prefetch = CatalogPrefetch(catalog_path)
-        from tui.screens.explorer import ExplorerApp
+        from tui.explorer import ExplorerApp
 
         return ExplorerApp(catalog_path, prefetch=prefetch, **options)
     finally:
@@ -59,7 +59,7 @@ def run_app(catalog_flag: str | None, *, keep_search: bool = False) -> int:
 
 def __getattr__(name: str) -> Any:
     if name in {"ExplorerApp", "file_identity"}:
-        from tui.screens import explorer
+        from tui import explorer
 
         return getattr(explorer, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

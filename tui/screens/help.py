@@ -44,6 +44,8 @@ EXTRA_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 APP = "ExplorerApp"
+SEARCH = "SearchView"
+BUILDER = "BuilderView"
 SEARCH_BOX = "SearchInput"
 RESULTS = "ResultsTable"
 FORMS = "DetailPane"
@@ -79,16 +81,18 @@ ACTION_HELP: tuple[ActionHelp, ...] = (
         "missing sources: each registry source the catalog lacks and the command that adds it "
         "(a click on the banner too; `d` there hides the banner)",
     ),
-    ActionHelp("search", APP, ("results_cursor",), "move in the results (a long list loads more as you go)"),
+    ActionHelp(
+        "search", SEARCH, ("results_cursor",), "move in the results (a long list loads more as you go)"
+    ),
     ActionHelp(
         "search",
-        APP,
+        SEARCH,
         ("scroll_detail(-1, True)", "scroll_detail(1, True)"),
         "scroll the detail pane a page up / down (the mouse wheel too)",
     ),
     ActionHelp(
         "search",
-        APP,
+        SEARCH,
         ("scroll_detail(-1, False)", "scroll_detail(1, False)"),
         "scroll the detail pane three lines up / down",
     ),
@@ -101,7 +105,7 @@ ACTION_HELP: tuple[ActionHelp, ...] = (
     ),
     ActionHelp(
         "search",
-        APP,
+        SEARCH,
         ("kind_filter",),
         "kind filter: all, style, painting, quality, aesthetic, character, copyright, general (chips are "
         "clickable); with an empty box, that kind's entries (best tier, the curated order, then posts), "
@@ -109,21 +113,21 @@ ACTION_HELP: tuple[ActionHelp, ...] = (
     ),
     ActionHelp(
         "search",
-        APP,
+        SEARCH,
         ("toggle_likely",),
         "tier filter, in steps: AIDXL-likely (✓ verified and ○ author-vocabulary triggers), verified "
         "only, every tier; combines with a kind (F3 + ctrl+l: the model's probable style triggers)",
     ),
     ActionHelp(
         "search",
-        APP,
+        SEARCH,
         ("add_features",),
         "add the highlighted character's appearance / outfit to the builder, after the character; none "
         "twice, none the prompt (or another added feature) implies",
     ),
     ActionHelp(
         "search",
-        APP,
+        SEARCH,
         ("copyright_characters",),
         "list the highlighted copyright's characters (a character's: its series'), most posted first; "
         "type to search among them",
@@ -135,18 +139,18 @@ ACTION_HELP: tuple[ActionHelp, ...] = (
         "clear the box; on an empty box, leave a copyright's listing",
     ),
     ActionHelp(
-        "search", APP, ("favourite",), "favourite / unfavourite (favourites show when the search is empty)"
+        "search", SEARCH, ("favourite",), "favourite / unfavourite (favourites show when the search is empty)"
     ),
     ActionHelp(
         "search",
-        APP,
+        SEARCH,
         ("copy_form('A1111')", "copy_form('plain')", "copy_form('sentence')", "copy_form('1 prefix')"),
         "copy the highlighted result's A1111 / plain / sentence / `1 `-prefixed form",
     ),
-    ActionHelp("search", APP, ("toggle_sentence_noun",), "the sentence form's noun: girl ↔ boy"),
+    ActionHelp("search", SEARCH, ("toggle_sentence_noun",), "the sentence form's noun: girl ↔ boy"),
     ActionHelp(
         "search",
-        APP,
+        SEARCH,
         ("tab_focus",),
         "focus the detail pane's forms; in the forms, back to the search box (in the builder: next list)",
     ),
@@ -156,67 +160,73 @@ ACTION_HELP: tuple[ActionHelp, ...] = (
     ActionHelp("forms", FORMS, ("use_form('copy')",), "copy the chosen form"),
     ActionHelp("forms", FORMS, ("copy_numbered_form",), "copy form 1 … 4 (A1111, plain, sentence, 1 prefix)"),
     ActionHelp("forms", FORMS, ("use_form('insert')",), "insert the chosen form into the builder"),
-    ActionHelp("forms", FORMS, ("app.toggle_sentence_noun",), "the sentence's noun: girl ↔ boy"),
-    ActionHelp("forms", FORMS, ("app.leave_forms",), "back to the search box"),
+    ActionHelp("forms", FORMS, ("toggle_sentence_noun",), "the sentence's noun: girl ↔ boy"),
+    ActionHelp("forms", FORMS, ("leave_forms",), "back to the search box"),
     ActionHelp("builder", ENTRIES, ("first_entry", "last_entry"), "the first / the last entry"),
-    ActionHelp("builder", ENTRIES, ("app.builder_remove",), "remove the entry"),
-    ActionHelp("builder", ENTRIES, ("app.builder_move",), "move the entry up / down"),
-    ActionHelp("builder", ENTRIES, ("app.builder_weight",), "weight ±0.05"),
-    ActionHelp("builder", ENTRIES, ("app.builder_type_weight",), "type a weight"),
+    ActionHelp("builder", ENTRIES, ("builder_remove",), "remove the entry"),
+    ActionHelp("builder", ENTRIES, ("builder_move",), "move the entry up / down"),
+    ActionHelp("builder", ENTRIES, ("builder_weight",), "weight ±0.05"),
+    ActionHelp("builder", ENTRIES, ("builder_type_weight",), "type a weight"),
     ActionHelp(
         "builder",
         ENTRIES,
-        ("app.builder_edit_entry",),
+        ("builder_edit_entry",),
         "edit the entry's text (prompt syntax, read like a paste)",
     ),
     ActionHelp(
         "builder",
-        APP,
+        BUILDER,
         ("toggle_option",),
         "toggle auto-order, quality tags, aesthetic tags, styles first/appended",
     ),
     ActionHelp(
         "builder",
-        APP,
+        BUILDER,
         ("edit_negative",),
         "edit the negative prompt (empty restores the model page's default)",
     ),
     ActionHelp(
-        "builder", APP, ("settings",), "generation settings: aspect preset, size, sampler, steps, CFG, seed"
+        "builder",
+        BUILDER,
+        ("settings",),
+        "generation settings: aspect preset, size, sampler, steps, CFG, seed",
     ),
     ActionHelp(
         "builder",
-        APP,
+        BUILDER,
         ("paste_prompt",),
         "paste a prompt, infotext or PNG path as written; asks append / replace",
     ),
     ActionHelp(
         "builder",
-        APP,
+        BUILDER,
         ("builder_undo", "builder_redo"),
         "undo / redo any builder edit (also ctrl+shift+z where the terminal sends it)",
     ),
     ActionHelp(
-        "builder", APP, ("save_blend", "load_blend"), "save the style entries as a named blend / load a blend"
+        "builder",
+        BUILDER,
+        ("save_blend", "load_blend"),
+        "save the style entries as a named blend / load a blend",
     ),
     ActionHelp(
-        "builder", APP, ("save_prompt", "load_prompt"), "save the prompt by name / load a saved prompt"
+        "builder", BUILDER, ("save_prompt", "load_prompt"), "save the prompt by name / load a saved prompt"
     ),
     ActionHelp(
         "builder",
-        APP,
-        ("builder_copy('positive')", "builder_copy('negative')", "builder_copy('both')"),
+        BUILDER,
+        ("copy('positive')", "copy('negative')", "copy('both')"),
         "copy positive / negative / both",
     ),
     ActionHelp(
         "builder",
-        APP,
+        BUILDER,
         ("export('text')", "export('json')"),
         "export prompt + settings as text (A1111 parameters) / JSON",
     ),
-    ActionHelp("builder", APP, ("focus_search",), "back to the search box"),
-    ActionHelp("findings", FINDINGS, ("app.finding_jump",), "jump to the finding's tag"),
-    ActionHelp("findings", FINDINGS, ("app.finding_fix",), "apply the finding's fix"),
+    ActionHelp("builder", BUILDER, ("focus_search",), "back to the search box"),
+    ActionHelp("findings", FINDINGS, ("finding_jump",), "jump to the finding's tag"),
+    ActionHelp("findings", FINDINGS, ("finding_fix",), "apply the finding's fix"),
 )
 
 KEY_NAMES = {
@@ -238,7 +248,9 @@ KEY_NAMES = {
 def binding_owners() -> dict[str, type[DOMNode]]:
     """The classes whose own BINDINGS the explorer's keys come from (imported on first use: the
     app imports this module)."""
-    from tui.screens.explorer import ExplorerApp
+    from tui.explorer import ExplorerApp
+    from tui.screens.builder import BuilderView
+    from tui.screens.search import SearchView
     from tui.widgets.builder_pane import EntriesTable, FindingsTable
     from tui.widgets.detail import DetailPane
     from tui.widgets.results import ResultsTable
@@ -246,6 +258,8 @@ def binding_owners() -> dict[str, type[DOMNode]]:
 
     owners: list[type[DOMNode]] = [
         ExplorerApp,
+        SearchView,
+        BuilderView,
         SearchInput,
         ResultsTable,
         DetailPane,
@@ -304,9 +318,13 @@ def help_of(owner: str, action: str, key: str) -> ActionHelp | None:
     )
 
 
-def _bound_action(owner: str, action: str) -> str:
-    """An app binding's action as ACTION_HELP names it (widgets keep their `app.` prefix)."""
-    return action.removeprefix("app.") if owner == APP else action
+def bound_action(owner: str, action: str) -> str:
+    """A binding's action as ACTION_HELP names it: an app binding's without `app.`, a widget's
+    `view('x')` (an action of its view, tui/widgets/view_actions.py) as `x`."""
+    if owner == APP:
+        return action.removeprefix("app.")
+    of_view = re.fullmatch(r"""view\((['"])(.*)\1\)""", action)
+    return of_view.group(2) if of_view else action
 
 
 def key_rows() -> tuple[tuple[str, str, str], ...]:
@@ -314,7 +332,7 @@ def key_rows() -> tuple[tuple[str, str, str], ...]:
     keys_of: dict[ActionHelp, list[tuple[int, str]]] = {}
     for owner_name, owner in binding_owners().items():
         for binding in own_bindings(owner):
-            action = _bound_action(owner_name, binding.action)
+            action = bound_action(owner_name, binding.action)
             entry = help_of(owner_name, action, binding.key)
             if entry is None:
                 continue  # tests/test_tui_keys.py fails on it: every binding needs its row
@@ -335,7 +353,7 @@ def unhelped_bindings() -> list[str]:
     missing: list[str] = []
     for owner_name, owner in binding_owners().items():
         for binding in own_bindings(owner):
-            if help_of(owner_name, _bound_action(owner_name, binding.action), binding.key) is None:
+            if help_of(owner_name, bound_action(owner_name, binding.action), binding.key) is None:
                 missing.append(f"{owner_name}: {binding.key} → {binding.action}")
     return missing
 

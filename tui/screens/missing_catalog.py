@@ -1,27 +1,39 @@
-"""Shown instead of the explorer when there is no usable catalog: says why and offers the ingest."""
+"""Shown instead of the explorer when there is no usable catalog: says why and offers the ingest.
+
+`i` runs it here (a worker of this screen); the screen is dismissed with True once the catalog is
+built, and the app then opens it.
+"""
 
 from __future__ import annotations
 
+import shlex
+import subprocess
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from tui.state import actions as prompt_actions
+from tui.widgets.messages import IngestFinished
 
-class MissingCatalogScreen(Screen[None]):
+
+class MissingCatalogScreen(Screen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("i", "app.run_ingest", "Run the ingest now"),
+        Binding("i", "run_ingest", "Run the ingest now"),
         Binding("ctrl+q,q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, reason: str, ingest_command: str) -> None:
+    def __init__(self, reason: str, catalog_path: Path) -> None:
         super().__init__()
         self.reason = reason
-        self.ingest_command = ingest_command
+        self.catalog_path = catalog_path
+        self.ingest_command = prompt_actions.ingest_command_line()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="missing-catalog") as box:
@@ -37,3 +49,23 @@ class MissingCatalogScreen(Screen[None]):
             yield Static(Text(build), id="missing-help")
             yield Static("", id="ingest-output")
         yield Footer()
+
+    def action_run_ingest(self) -> None:
+        command = prompt_actions.ingest_argv(self.catalog_path)
+        self.query_one("#ingest-output", Static).update(Text("running: " + shlex.join(command)))
+        self.ingest_worker(command)
+
+    @work(thread=True, exclusive=True, group="ingest", exit_on_error=False)
+    def ingest_worker(self, command: list[str]) -> None:
+        finished = subprocess.run(command, capture_output=True, text=True, check=False)
+        tail = (finished.stdout + finished.stderr).strip().splitlines()[-6:]
+        self.post_message(IngestFinished(finished.returncode, "\n".join(tail)))
+
+    @on(IngestFinished)
+    def ingest_finished(self, message: IngestFinished) -> None:
+        if message.return_code != 0:
+            self.query_one("#ingest-output", Static).update(
+                Text(f"ingest failed (exit {message.return_code}):\n{message.output_tail}")
+            )
+            return
+        self.dismiss(True)

@@ -18,19 +18,20 @@ from tui.state.rendering import RenderedPrompt
 from tui.state.wording import counted
 from tui.widgets.focus_keys import KeysFollowFocus
 from tui.widgets.marks import KIND_LABELS, UNKNOWN_MARK, kind_colour, kind_mark
+from tui.widgets.view_actions import RunsViewActions, view_action
 
 
-class EntriesTable(KeysFollowFocus, DataTable[Text]):
+class EntriesTable(RunsViewActions, KeysFollowFocus, DataTable[Text]):
     """The builder's entries; keys edit the highlighted one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("delete,backspace,x", "app.builder_remove", "Remove"),
-        Binding("shift+up,K", "app.builder_move(-1)", "Move up", show=False),
-        Binding("shift+down,J", "app.builder_move(1)", "Move down", show=False),
-        Binding("plus,equals_sign", "app.builder_weight(1)", "+0.05"),
-        Binding("minus", "app.builder_weight(-1)", "-0.05"),
-        Binding("w", "app.builder_type_weight", "Weight"),
-        Binding("i,f2", "app.builder_edit_entry", "Edit text", show=False),
+        Binding("delete,backspace,x", view_action("builder_remove"), "Remove"),
+        Binding("shift+up,K", view_action("builder_move(-1)"), "Move up", show=False),
+        Binding("shift+down,J", view_action("builder_move(1)"), "Move down", show=False),
+        Binding("plus,equals_sign", view_action("builder_weight(1)"), "+0.05"),
+        Binding("minus", view_action("builder_weight(-1)"), "-0.05"),
+        Binding("w", view_action("builder_type_weight"), "Weight"),
+        Binding("i,f2", view_action("builder_edit_entry"), "Edit text", show=False),
         Binding("home", "first_entry", "First", show=False),
         Binding("end", "last_entry", "Last", show=False),
     ]
@@ -78,12 +79,12 @@ class PromptBox(Static):
         return Content("\n").join(kept)
 
 
-class FindingsTable(KeysFollowFocus, DataTable[Text]):
+class FindingsTable(RunsViewActions, KeysFollowFocus, DataTable[Text]):
     """Lint findings of the rendered positive prompt; Enter jumps to the tag, f applies the fix."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "app.finding_jump", "Jump to tag"),
-        Binding("f", "app.finding_fix", "Apply fix"),
+        Binding("enter", view_action("finding_jump"), "Jump to tag"),
+        Binding("f", view_action("finding_fix"), "Apply fix"),
     ]
 
 

@@ -40,6 +40,7 @@ from tui.widgets.marks import (
     tier_colour,
     tier_mark,
 )
+from tui.widgets.view_actions import RunsViewActions, view_action
 
 if TYPE_CHECKING:
     from kb.catalog import SourceRef
@@ -135,7 +136,7 @@ def detail_layout(
         noun = "character" if detail.copyright_characters == 1 else "characters"
         text.append(
             f"^s lists its {detail.copyright_characters:,} {noun}",
-            style=action_link("app.copyright_characters"),
+            style=action_link(view_action("copyright_characters")),
         )
         text.append("\n")
     if detail.tag:
@@ -202,8 +203,8 @@ def features_text(text: Text, detail: EntryDetail) -> None:
         text.append(f"\n  none known; {CHANTS_HINT}\n", style="dim italic")
         return
     for heading, part, key, action in (
-        ("appearance", features.appearance, "^n", "app.add_features('appearance')"),
-        ("outfit", features.outfit, "^o", "app.add_features('outfit')"),
+        ("appearance", features.appearance, "^n", view_action("add_features('appearance')")),
+        ("outfit", features.outfit, "^o", view_action("add_features('outfit')")),
     ):
         text.append(f"\n{heading}", style="bold underline")
         if part:
@@ -270,7 +271,7 @@ def hanging_lines(
     return lines
 
 
-class DetailBody(Static):
+class DetailBody(RunsViewActions, Static):
     """The detail text with hanging indents (Textual's wrapping starts every line at column 0)."""
 
     def __init__(self, text: str, **kwargs: Any) -> None:
@@ -303,7 +304,7 @@ class DetailBody(Static):
         return Content("\n").join(self.lines_at(width))
 
 
-class DetailPane(TypesIntoSearch, VerticalScroll):
+class DetailPane(RunsViewActions, TypesIntoSearch, VerticalScroll):
     """Right of the results: the selected entry, its forms, and its cached preview. Scrolls with
     the mouse, or shift+pgup / shift+pgdn and alt+↑ / alt+↓ while the search box has the focus.
     Focused (tab from the search box), its keys act on the forms (see the module docstring)."""
@@ -315,8 +316,8 @@ class DetailPane(TypesIntoSearch, VerticalScroll):
         Binding("c,enter", "use_form('copy')", "Copy form"),
         *(Binding(str(n), f"copy_numbered_form({n})", f"Copy form {n}", show=False) for n in range(1, 5)),
         Binding("i", "use_form('insert')", "Insert form"),
-        Binding("g", "app.toggle_sentence_noun", "Girl/boy"),
-        Binding("escape", "app.leave_forms", "Back to search"),
+        Binding("g", view_action("toggle_sentence_noun"), "Girl/boy"),
+        Binding("escape", view_action("leave_forms"), "Back to search"),
     ]
 
     class FormChosen(Message):

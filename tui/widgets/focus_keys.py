@@ -10,7 +10,7 @@ went into the search box. A widget with `KeysFollowFocus`:
   parents', then the app's: Textual's own chain and `check_action`), before the next key;
 - passes a key that reaches it after it lost the focus on to the widget focused now.
 
-Keys that switch views are also app-level priority bindings (tui/screens/explorer.py), handled
+Keys that switch views are also app-level priority bindings (tui/explorer.py), handled
 before any later key is handed to a widget.
 """
 

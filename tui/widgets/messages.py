@@ -1,4 +1,4 @@
-"""Messages that workers post to the app; handlers in tui/app.py apply them to widgets."""
+"""Messages that workers post to the view (or app) that started them; its `@on` handlers apply them."""
 
 from __future__ import annotations
 
