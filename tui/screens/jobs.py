@@ -17,7 +17,6 @@ from kb.errors import AidxlError
 from kb.paths import state_dir
 from tui.screens.view import ExplorerView
 from tui.state import actions as prompt_actions
-from tui.state.features import FeatureUnavailable
 from tui.state.sheets import SheetRequest, run_explorer_sheet, sheet_request
 from tui.state.wording import counted
 from tui.widgets.builder_pane import BuilderPane
@@ -83,7 +82,7 @@ class JobsView(ExplorerView, BuilderPane):
                 lambda: worker.is_cancelled,
                 self.session.loaded_models,
             )
-        except (FeatureUnavailable, AidxlError) as error:
+        except AidxlError as error:
             self.post_message(PreviewFinished(None, prompt_actions.explorer_error_line(error)))
             return
         except Exception as error:  # one line for the user, never a traceback
@@ -145,7 +144,7 @@ class JobsView(ExplorerView, BuilderPane):
                 lambda done, total: self.post_message(SheetCellDone(done, total)),
                 lambda: worker.is_cancelled,
             )
-        except (FeatureUnavailable, AidxlError) as error:
+        except AidxlError as error:
             self.post_message(SheetFinished(None, None, prompt_actions.explorer_error_line(error)))
             return
         except Exception as error:  # one line for the user, never a traceback
