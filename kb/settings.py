@@ -72,15 +72,29 @@ class Sampler:
 
 SAMPLERS: dict[str, Sampler] = {
     "Euler a": Sampler(
-        "Euler a", 28, 20, "Euler a", "Automatic", "EulerAncestralDiscreteScheduler",
+        name="Euler a",
+        default_steps=28,
+        min_recommended_steps=20,
+        infotext_sampler="Euler a",
+        schedule_type="Automatic",
+        scheduler_class="EulerAncestralDiscreteScheduler",
         comfyui=("euler_ancestral", "normal"),
     ),
     "DPM++ 2M Karras": Sampler(
-        "DPM++ 2M Karras", 35, 30, "DPM++ 2M", "Karras", "DPMSolverMultistepScheduler",
-        (("algorithm_type", "dpmsolver++"), ("solver_order", 2), ("use_karras_sigmas", True)),
+        name="DPM++ 2M Karras",
+        default_steps=35,
+        min_recommended_steps=30,
+        infotext_sampler="DPM++ 2M",
+        schedule_type="Karras",
+        scheduler_class="DPMSolverMultistepScheduler",
+        scheduler_overrides=(
+            ("algorithm_type", "dpmsolver++"),
+            ("solver_order", 2),
+            ("use_karras_sigmas", True),
+        ),
         comfyui=("dpmpp_2m", "karras"),
     ),
-}  # fmt: skip
+}
 DEFAULT_SAMPLER = "Euler a"
 
 
