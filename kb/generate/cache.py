@@ -163,6 +163,42 @@ def find_previews(trigger: str) -> list[CachedPreview]:
     return [preview for _, preview in sorted(found, key=lambda pair: pair[0], reverse=True)]
 
 
+def newest_preview_thumbnails() -> dict[str, Path]:
+    """Each trigger's newest verified preview thumbnail (`find_previews(trigger)[0]` for every
+    trigger at once): one pass over the sidecars, for a list that shows many triggers."""
+    root = previews_dir()
+    if not root.is_dir():
+        return {}
+    newest: dict[str, tuple[float, Path]] = {}
+    for sidecar_path in root.glob("??/*.json"):
+        try:
+            triggers = json.loads(sidecar_path.read_text(encoding="utf-8")).get("triggers", [])
+            modified = sidecar_path.stat().st_mtime
+        except (OSError, ValueError, AttributeError):
+            continue
+        if not isinstance(triggers, list):
+            continue
+        wanted = [trigger for trigger in triggers if isinstance(trigger, str)]
+        wanted = [trigger for trigger in wanted if trigger not in newest or newest[trigger][0] < modified]
+        preview = lookup(sidecar_path.stem) if wanted else None
+        if preview is not None:
+            for trigger in wanted:
+                newest[trigger] = (modified, Path(preview.thumbnail_path))
+    return {trigger: path for trigger, (_, path) in newest.items()}
+
+
+def previews_signature() -> tuple[tuple[str, int], ...]:
+    """The previews folder's state as its folders' modification times: a preview added or removed
+    changes its `??` folder's (a new folder, the root's), so an unchanged signature means that
+    `newest_preview_thumbnails` would answer as before. A few hundred stats, no file read."""
+    root = previews_dir()
+    try:
+        folders = [root, *(entry for entry in root.iterdir() if entry.is_dir())]
+        return tuple((folder.name, folder.stat().st_mtime_ns) for folder in folders)
+    except OSError:
+        return ()
+
+
 def remove_stale_temp_files(folder: Path) -> None:
     """Remove temporary files left by writers that are no longer running (killed mid-write)."""
     for temp_path in folder.glob(f".*{TEMP_SUFFIX}"):

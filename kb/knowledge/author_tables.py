@@ -11,8 +11,9 @@ With them, the characters whose trained form is not their Danbooru name (`friere
 lint and assembly, so a process loads them once
 per catalog build (`shared_author_tables`) and looks tags up in dictionaries. A catalog built
 without them gives empty tables, and everything that reads them behaves as it did before them.
-`implications_of` answers one tag's question directly, with the sources of its pairs (the
-explorer's detail pane). `choose_additions` decides which tags to add to a prompt are new: not
+`implications_of` answers one tag's question, with the sources of its pairs (the explorer's
+detail pane), from the catalog's pairs read once (`kb.knowledge.catalog_lookup`).
+`choose_additions` decides which tags to add to a prompt are new: not
 there already, and implied by nothing there or added with them (a character's features, in prompt
 assembly and the explorer alike).
 """
@@ -24,7 +25,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from kb.catalog import SourceRef, source_ref
+from kb.knowledge.catalog_lookup import TagImplications as TagImplications  # re-exported: its old home
+from kb.knowledge.catalog_lookup import catalog_identity, shared_catalog_lookup
 from kb.knowledge.tagforms import to_canonical, to_plain_form
 
 if TYPE_CHECKING:
@@ -153,7 +155,7 @@ def shared_author_tables(connection: duckdb.DuckDBPyConnection) -> AuthorTables:
     Keeps the latest catalog only, like the search index: a rebuilt catalog (new fingerprint, or
     another file) loads afresh.
     """
-    identity = _catalog_identity(connection)
+    identity = catalog_identity(connection)
     with _shared_lock:
         tables = _shared.get(identity)
         if tables is None:
@@ -163,66 +165,7 @@ def shared_author_tables(connection: duckdb.DuckDBPyConnection) -> AuthorTables:
         return tables
 
 
-def _catalog_identity(connection: duckdb.DuckDBPyConnection) -> str:
-    """This catalog build: its file and meta rows (fingerprint, build time); size and mtime of a
-    file without a fingerprint (hand-made test catalogs)."""
-    meta = sorted(
-        (str(key), str(value)) for key, value in connection.execute("SELECT key, value FROM meta").fetchall()
-    )
-    row = connection.execute(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchone()
-    path = str(row[0]) if row is not None and row[0] else ""
-    identity = f"{path}\n{meta}"
-    if path and not any(key == "fingerprint" for key, _ in meta):
-        import os
-
-        try:
-            stat = os.stat(path)
-        except OSError:
-            return identity
-        identity += f"\n{stat.st_size} {stat.st_mtime_ns}"
-    return identity
-
-
-@dataclass(frozen=True)
-class TagImplications:
-    """What one tag implies and what implies it, canonical names, most posted first."""
-
-    tag: str  # the canonical tag asked about (an alias resolved to its tag)
-    implies: tuple[str, ...]  # very_long_hair → (long_hair,)
-    implied_by: tuple[str, ...]  # long_hair → (very_long_hair, absurdly_long_hair, ...)
-    sources: tuple[SourceRef, ...] = field(default=())  # the catalog sources of these pairs
-
-    @property
-    def empty(self) -> bool:
-        return not self.implies and not self.implied_by
-
-
 def implications_of(connection: duckdb.DuckDBPyConnection, tag: str) -> TagImplications:
     """The author's implications around one tag (any pasted form or alias): the explorer's list of
     "implies" / "implied by". Empty tuples when the catalog has no implication for it."""
-    key = to_canonical(tag)
-    if connection.execute("SELECT 1 FROM tags WHERE name = ?", [key]).fetchone() is None:
-        alias = connection.execute(
-            "SELECT t.name FROM aliases a JOIN tags t USING (tag_id) WHERE a.alias = ? "
-            "ORDER BY t.count DESC, t.name LIMIT 1",
-            [key],
-        ).fetchone()
-        if alias is not None:
-            key = str(alias[0])
-    implies = connection.execute(
-        "SELECT i.implied, i.source_id FROM implications i LEFT JOIN tags t ON t.name = i.implied "
-        "WHERE i.tag = ? AND i.implied <> i.tag ORDER BY t.count DESC NULLS LAST, i.implied",
-        [key],
-    ).fetchall()
-    implied_by = connection.execute(
-        "SELECT i.tag, i.source_id FROM implications i LEFT JOIN tags t ON t.name = i.tag "
-        "WHERE i.implied = ? AND i.implied <> i.tag ORDER BY t.count DESC NULLS LAST, i.tag",
-        [key],
-    ).fetchall()
-    source_ids = sorted({int(row[1]) for row in (*implies, *implied_by)})
-    sources = tuple(ref for ref in (source_ref(connection, source_id) for source_id in source_ids) if ref)
-    return TagImplications(
-        key, tuple(str(row[0]) for row in implies), tuple(str(row[0]) for row in implied_by), sources
-    )
+    return shared_catalog_lookup(connection).implications(to_canonical(tag))

@@ -5,7 +5,9 @@ One function (`character_info`) serves `aidxl char`, the explorer's detail pane 
 (`--with-features`, `--outfit-of`). The forms come from the catalog's `characters.form` (the model
 author's caption form when the author's vocabulary has one: `frieren (sousou no frieren)` for the
 Danbooru tag `frieren`), the sentence noun from `character_genders` (a chant's `1girl` / `1boy`),
-the features from `character_features`, in the author's caption order.
+the features from `character_features`, in the author's caption order. Each of these is read
+from the catalog once per process (`kb.knowledge.catalog_lookup`): the detail pane asks on every
+cursor move.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kb.catalog import SourceRef, source_ref
-from kb.knowledge.characters import CharacterForms, catalog_series_resolver, character_forms
+from kb.catalog import SourceRef
+from kb.knowledge.catalog_lookup import CatalogLookup, shared_catalog_lookup
+from kb.knowledge.characters import CharacterForms, character_forms
 from kb.knowledge.tagforms import to_canonical, to_prompt_form
-from kb.schema import Category
 
 if TYPE_CHECKING:
     import duckdb
@@ -65,54 +67,40 @@ def _ref_json(ref: SourceRef | None) -> dict[str, Any] | None:
     return ref.to_json() if ref is not None else None
 
 
-def character_features(connection: duckdb.DuckDBPyConnection, tag_id: int) -> CharacterFeatures:
+def character_features(source: duckdb.DuckDBPyConnection | CatalogLookup, tag_id: int) -> CharacterFeatures:
     """The features of the first source that has any for this character (sources in ingest order)."""
-    rows = connection.execute(
-        """
-        SELECT source_id, part, feature FROM character_features
-        WHERE tag_id = ? AND source_id = (SELECT min(source_id) FROM character_features WHERE tag_id = ?)
-        ORDER BY part, position
-        """,
-        [tag_id, tag_id],
-    ).fetchall()
-    if not rows:
+    lookup = source if isinstance(source, CatalogLookup) else shared_catalog_lookup(source)
+    found = lookup.features(tag_id)
+    if found is None:
         return CharacterFeatures((), (), None)
-    appearance = tuple(to_prompt_form(feature) for _, part, feature in rows if part == "appearance")
-    outfit = tuple(to_prompt_form(feature) for _, part, feature in rows if part == "outfit")
-    return CharacterFeatures(appearance, outfit, source_ref(connection, int(rows[0][0])))
+    return CharacterFeatures(
+        tuple(map(to_prompt_form, found.appearance)),
+        tuple(map(to_prompt_form, found.outfit)),
+        lookup.source(found.source_id),
+    )
 
 
 def character_info(
-    connection: duckdb.DuckDBPyConnection, tag: str, *, noun: str | None = None
+    source: duckdb.DuckDBPyConnection | CatalogLookup, tag: str, *, noun: str | None = None
 ) -> CharacterInfo | None:
     """Everything known about the character tag `tag` (any pasted form), or None when it is not a
-    character of the catalog. `noun` (`girl`/`boy`) overrides the gender the sources give."""
-    row = connection.execute(
-        """
-        SELECT t.tag_id, t.name, coalesce(c.form, t.name), c.form_source_id, c.copyright_source_id
-        FROM tags t LEFT JOIN characters c USING (tag_id)
-        WHERE t.name = ? AND t.category = ?
-        """,
-        [to_canonical(tag), int(Category.CHARACTER)],
-    ).fetchone()
+    character of the catalog. `noun` (`girl`/`boy`) overrides the gender the sources give.
+    `source`: the catalog, or a lookup on it the caller keeps (the explorer: no identity check)."""
+    lookup = source if isinstance(source, CatalogLookup) else shared_catalog_lookup(source)
+    row = lookup.character(to_canonical(tag))
     if row is None:
         return None
-    tag_id, name, form, form_source_id, copyright_source_id = row
-    gender_row = connection.execute(
-        "SELECT gender, source_id FROM character_genders WHERE tag_id = ? ORDER BY source_id LIMIT 1",
-        [tag_id],
-    ).fetchone()
-    gender = str(gender_row[0]) if gender_row is not None else None
+    gender_row = lookup.gender(row.tag_id)
+    gender = gender_row[0] if gender_row is not None else None
     chosen_noun = noun or SENTENCE_NOUN_OF_GENDER.get(gender or "", DEFAULT_SENTENCE_NOUN)
-    forms = character_forms(form, gender=chosen_noun, series_resolver=catalog_series_resolver(connection))
-    form_source = source_ref(connection, form_source_id)
+    forms = character_forms(row.form, gender=chosen_noun, series_resolver=lookup.find_copyright)
     return CharacterInfo(
-        tag=str(name),
+        tag=row.name,
         forms=forms,
         gender=gender,
         noun=chosen_noun,
-        form_source=form_source,
-        copyright_source=source_ref(connection, copyright_source_id) if forms.copyright else None,
-        gender_source=source_ref(connection, int(gender_row[1])) if gender_row is not None else None,
-        features=character_features(connection, int(tag_id)),
+        form_source=lookup.source(row.form_source_id),
+        copyright_source=lookup.source(row.copyright_source_id) if forms.copyright else None,
+        gender_source=lookup.source(gender_row[1]) if gender_row is not None else None,
+        features=character_features(lookup, row.tag_id),
     )

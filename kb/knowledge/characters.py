@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from kb.knowledge.catalog_lookup import shared_catalog_lookup
 from kb.knowledge.tagforms import escape_a1111, keeps_underscores, to_canonical, to_plain_form, to_prompt_form
 from kb.schema import Category
 
@@ -149,32 +150,14 @@ def heuristic_series_resolver(qualifier: str) -> str | None:
 
 
 def catalog_series_resolver(connection: duckdb.DuckDBPyConnection) -> SeriesResolver:
-    """A resolver backed by the catalog's copyright tags and their aliases (results cached)."""
-    cache: dict[str, str | None] = {}
-
-    def resolve(qualifier: str) -> str | None:
-        if qualifier not in cache:
-            cache[qualifier] = find_copyright(connection, qualifier)
-        return cache[qualifier]
-
-    return resolve
+    """A resolver backed by the catalog's copyright tags and their aliases (read once per process)."""
+    return shared_catalog_lookup(connection).find_copyright
 
 
 def find_copyright(connection: duckdb.DuckDBPyConnection, qualifier: str) -> str | None:
-    """The copyright tag a qualifier names: exactly, as `<q>_(series)`, or by alias; else None."""
-    row = connection.execute(
-        """
-        SELECT name FROM (
-            SELECT name, 0 AS preference, count FROM tags
-            WHERE category = $copyright AND name IN ($q, $q || '_(series)')
-            UNION ALL
-            SELECT t.name, 1 AS preference, t.count FROM aliases a JOIN tags t USING (tag_id)
-            WHERE t.category = $copyright AND a.alias = $q
-        ) ORDER BY preference, count DESC, name LIMIT 1
-        """,
-        {"copyright": int(Category.COPYRIGHT), "q": qualifier},
-    ).fetchone()
-    return str(row[0]) if row is not None else None
+    """The copyright tag a qualifier names: exactly, as `<q>_(series)`, or by alias (the most posted,
+    then by name); else None."""
+    return shared_catalog_lookup(connection).find_copyright(qualifier)
 
 
 def series_qualifier(character: CharacterTag, resolver: SeriesResolver) -> tuple[int, str] | None:

@@ -8,6 +8,7 @@ longer match the box, the filters or the catalog.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -22,6 +23,7 @@ from textual.worker import get_current_worker
 
 from tui.screens.search_detail import DetailView
 from tui.state import actions as prompt_actions
+from tui.state.detail_cache import DetailReader, read_ahead_of_results
 from tui.state.searching import (
     KIND_FILTERS,
     CopyrightScope,
@@ -165,11 +167,15 @@ class SearchView(DetailView):
     def catalog_opened(self) -> None:
         """A catalog was (re)opened: what was read from the old one goes."""
         self.detail_cache.reset(self.session.index_generation)
+        connection = self.session.connection
+        self.detail_reader = DetailReader(connection, self.session.index_generation) if connection else None
         self.sources_banner_hidden = False
 
     def index_ready(self) -> None:
         self.start_search()
         self.check_sources_once()
+        if self.detail_reader is not None:
+            self.warm_details_worker(self.detail_reader)
 
     def index_unavailable(self, reason: str) -> None:
         """The index did not load, or a search failed (the workers' SearchUnavailable reaches the app)."""
@@ -240,22 +246,37 @@ class SearchView(DetailView):
         if get_current_worker().is_cancelled:
             return
         elapsed_ms = (time.perf_counter() - started) * 1000
-        # The first row's detail is read right here (unless cached): one worker and one message
-        # fewer between a keystroke and its detail (bench/tui.py measures both).
+        # The first rows' details are read right here, once the catalog's parts are (about 0.1 ms
+        # a row): they go with the results, and the results' handler shows the first one, so one
+        # refresh paints both (bench/tui.py). Before that, the first row's detail follows them.
         # (Not with a detail delay: the detail then waits for the highlight to settle.)
         delay = self.session.options.detail_delay
-        reads_first = page.rows and not offset and connection is not None and delay <= 0
+        reader = self.detail_reader
+        reads_first = page.rows and not offset and reader is not None and delay <= 0
         first = page.rows[0] if reads_first else None
-        follows = first.key if first is not None and first.key not in self.detail_cache else None
+        details = {}
+        if first is not None and reader is not None and reader.generation == generation:
+            with contextlib.suppress(Exception):  # the detail's own read below reports it
+                details = read_ahead_of_results(reader, page.rows, self.detail_cache)
+        follows = None
+        if first is not None and not details and first.key not in self.detail_cache:
+            follows = first.key
         self.post_message(
             SearchResults(
-                query, search_filter, page.rows, elapsed_ms, page.total, offset=offset, detail_follows=follows
+                query,
+                search_filter,
+                page.rows,
+                elapsed_ms,
+                page.total,
+                offset=offset,
+                detail_follows=follows,
+                details=details,
             )
         )
-        if first is not None and follows is not None and connection is not None:
+        if first is not None and follows is not None and reader is not None:
             if get_current_worker().is_cancelled:
                 return
-            self.post_message(self.read_detail(connection, first, generation))
+            self.post_message(self.read_detail(reader, first))
 
     @on(ResultsTable.NeedMore, "#results")
     def results_need_more(self, message: ResultsTable.NeedMore) -> None:
@@ -284,6 +305,8 @@ class SearchView(DetailView):
         self.results_total = message.total
         self.showing_favourites = message.favourites
         self.detail_coming = message.detail_follows
+        for key, cached in message.details.items():  # read with the results
+            self.detail_cache.put(key, cached, cached.generation)
         table.show_rows(message.hits, dark=self.dark, more=has_more(len(message.hits), message.total))
         self.host.update_status()
         if not message.hits:
@@ -301,6 +324,11 @@ class SearchView(DetailView):
             self.detail_wait = (first.key, typed_at) if isinstance(first, ResultRow) else None
             # Keystroke → results on screen: measured after the refresh that paints them (bench/tui.py).
             self.call_after_refresh(self.record_latency, typed_at)
+        shown_first = table.highlighted_row()
+        with_results = message.details.get(shown_first.key) if shown_first is not None else None
+        if shown_first is not None and with_results is not None:  # painted with the results
+            self.show_detail(shown_first.key, with_results)
+            self.details_with_results += 1
 
     def record_latency(self, typed_at: float) -> None:
         self.search_latencies_ms.append((time.perf_counter() - typed_at) * 1000)

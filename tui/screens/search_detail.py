@@ -6,12 +6,15 @@ its forms (copy, insert, the sentence's noun) and a character's features into th
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
+from textual.message import Message
 from textual.timer import Timer
 from textual.worker import get_current_worker
 
@@ -19,9 +22,9 @@ from kb.knowledge.tagforms import escape_a1111, to_canonical, unescape_a1111
 from tui.screens.view import ExplorerView
 from tui.state import actions as prompt_actions
 from tui.state.builder import BuilderEntry
-from tui.state.catalog_view import EntryDetail, SyntaxForm, load_detail
+from tui.state.catalog_view import EntryDetail, SyntaxForm
 from tui.state.character_features import FeaturePart, add_character_features, no_features_reason
-from tui.state.detail_cache import CachedDetail, DetailCache, prefetch_order
+from tui.state.detail_cache import CachedDetail, DetailCache, DetailReader, prefetch_order
 from tui.state.searching import ResultRow
 from tui.widgets.detail import DetailPane
 from tui.widgets.messages import CharacterInfoLoaded, DetailLoaded
@@ -48,6 +51,10 @@ def author_tables_of_catalog(connection: duckdb.DuckDBPyConnection) -> AuthorTab
         cursor.close()
 
 
+class DetailsWarmed(Message):
+    """The catalog's parts that details read are in memory (DetailReader.warm)."""
+
+
 class DetailView(ExplorerView):
     """The results' detail pane and what its keys do; the search itself is `SearchView`'s."""
 
@@ -63,6 +70,8 @@ class DetailView(ExplorerView):
         self.highlight_latencies_ms: list[float] = []  # a highlight → its detail painted
         self.highlight_wait: tuple[str, float] | None = None
         self.detail_cache_hits = [0, 0]  # highlights whose detail was not / was cached (bench/tui.py)
+        self.detail_reader: DetailReader | None = None  # the open catalog's (tui/state/detail_cache.py)
+        self.details_with_results = 0  # results whose first row's detail their handler showed (bench)
 
     def highlighted_row(self) -> ResultRow | None:
         return self.query_one(ResultsTable).highlighted_row()
@@ -119,38 +128,66 @@ class DetailView(ExplorerView):
             for position in prefetch_order(len(rows), table.cursor_row)
             if rows[position].key not in self.detail_cache and rows[position].key != self.detail_coming
         ]
-        if wanted:
-            self.detail_worker(self.session.index_generation, self.session.connection, wanted)
+        if wanted and self.detail_reader is not None:
+            self.detail_worker(self.detail_reader, wanted)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
-    def detail_worker(
-        self, generation: int, connection: duckdb.DuckDBPyConnection, rows: list[ResultRow]
-    ) -> None:
+    def detail_worker(self, reader: DetailReader, rows: list[ResultRow]) -> None:
         """Details of `rows`, best first, each posted as soon as it is read; a newer highlight
         cancels the rest."""
         worker = get_current_worker()
+        with contextlib.suppress(OSError):
+            reader.previews.refresh()  # a preview made since shows
         for row in rows:
             if worker.is_cancelled:
                 return
-            self.post_message(self.read_detail(connection, row, generation))
+            self.post_message(self.read_detail(reader, row))
 
     @staticmethod
-    def read_detail(connection: duckdb.DuckDBPyConnection, row: ResultRow, generation: int) -> DetailLoaded:
-        """A row's detail as the message that shows it (a worker's call)."""
+    def read_detail(reader: DetailReader, row: ResultRow) -> DetailLoaded:
+        """A row's detail as the message that shows it (a worker's call). A character's ctrl+n /
+        ctrl+o need the author's tables: read with its detail, so that the keys act at once."""
         try:
-            detail = load_detail(connection, row.prompt, row.kind, row.tag)
-            thumbnail = prompt_actions.cached_thumbnail(row.prompt)
-            # A character's ctrl+n / ctrl+o need the author's implications: read with its detail
-            # (loaded once per catalog, then a lookup), so that the keys act at once.
-            tables = author_tables_of_catalog(connection) if detail.character is not None else None
+            cached = reader.read(row)
         except Exception as error:  # a read error shows in the pane, never as a traceback
             return DetailLoaded(row.key, None, f"catalog read failed: {error}")
-        return DetailLoaded(row.key, detail, thumbnail=thumbnail, generation=generation, tables=tables)
+        return DetailLoaded(
+            row.key,
+            cached.detail,
+            thumbnail=cached.thumbnail,
+            generation=cached.generation,
+            tables=cached.tables,
+        )
+
+    @work(thread=True, group="warm-details", exit_on_error=False)
+    def warm_details_worker(self, reader: DetailReader) -> None:
+        """Read the catalog's parts that details ask about, once the search is ready (so that the
+        search worker can read the first rows' details with the results, tui/state/detail_cache.py)."""
+        with contextlib.suppress(Exception):  # a read error shows with the first detail instead
+            reader.warm()
+        self.post_message(DetailsWarmed())  # dropped if the view has gone meanwhile
+
+    @on(DetailsWarmed)
+    def freeze_long_lived(self) -> None:
+        """What start-up built (modules, widgets, the index, the lookup) lives as long as the app:
+        kept out of the cyclic collector's full passes, which otherwise scan it all and stall a
+        frame by 50-150 ms a few times a minute of typing (bench/tui.py counts them). Thawed when
+        the view goes, so that a process running many apps (the tests) collects each one's cycles."""
+        if not self.shutting_down and self.is_mounted:
+            gc.freeze()
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()  # see freeze_long_lived
 
     @work(thread=True, exclusive=True, group="thumbnail", exit_on_error=False)
     def thumbnail_worker(self, row: ResultRow) -> None:
+        reader = self.detail_reader
         try:
-            thumbnail = prompt_actions.cached_thumbnail(row.prompt)
+            if reader is None:
+                thumbnail = prompt_actions.cached_thumbnail(row.prompt)
+            else:  # the previews folder is read again only when it changed
+                reader.previews.refresh()
+                thumbnail = reader.previews.thumbnail(row.prompt)
         except OSError:
             return
         self.post_message(DetailLoaded(row.key, None, thumbnail=thumbnail, thumbnail_only=True))
@@ -168,7 +205,7 @@ class DetailView(ExplorerView):
             self.detail_coming = None
         cached = None
         if message.detail is not None:
-            cached = CachedDetail(message.detail, message.thumbnail, message.tables)
+            cached = CachedDetail(message.detail, message.thumbnail, message.tables, message.generation)
             self.detail_cache.put(message.key, cached, message.generation)
         row = self.highlighted_row()
         if row is None or row.key != message.key:

@@ -278,6 +278,7 @@ class DetailBody(RunsViewActions, Static):
         super().__init__(**kwargs)
         self.text = Text(text)
         self.layout_of_text = DetailText(self.text)
+        self._laid_out: tuple[DetailText, int, list[Content]] | None = None  # see lines_at
         self.update(self.text)
 
     @property
@@ -291,8 +292,15 @@ class DetailBody(RunsViewActions, Static):
         self.update(self.text)
 
     def lines_at(self, width: int) -> list[Content]:
+        # Kept for the text and width last laid out: a frame asks for them two or three times
+        # (the height, then the render), and a new detail is painted with its results (bench/tui.py).
         shown = self.layout_of_text
-        return hanging_lines(shown.text, width, shown.form_lines, shown.chosen_line)
+        laid_out = self._laid_out
+        if laid_out is not None and laid_out[0] is shown and laid_out[1] == width:
+            return laid_out[2]
+        lines = hanging_lines(shown.text, width, shown.form_lines, shown.chosen_line)
+        self._laid_out = (shown, width, lines)
+        return lines
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.lines_at(width)) if width > 0 else 0

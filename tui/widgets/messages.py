@@ -16,6 +16,7 @@ from tui.state.sources import CatalogSources
 if TYPE_CHECKING:
     from kb.knowledge.author_tables import AuthorTables
     from kb.knowledge.character_info import CharacterInfo
+    from tui.state.detail_cache import CachedDetail
 
 
 class SearchIndexReady(Message):
@@ -46,6 +47,7 @@ class SearchResults(Message):
         favourites: bool = False,
         offset: int = 0,
         detail_follows: str | None = None,
+        details: dict[str, CachedDetail] | None = None,
     ) -> None:
         super().__init__()
         self.query = query
@@ -56,6 +58,7 @@ class SearchResults(Message):
         self.favourites = favourites  # the empty search box's favourites
         self.offset = offset  # 0: a new list; else the next page of the list shown, from this row
         self.detail_follows = detail_follows  # the row key whose detail the same worker posts next
+        self.details = details or {}  # the first rows' details, read with the results (by row key)
 
 
 class CopyrightListed(Message):
