@@ -116,9 +116,12 @@ class GenerationSettings:
     cfg_scale: float = DEFAULT_CFG
     clip_skip: int = CLIP_SKIP
     seed: int = DEFAULT_SEED
+    # The model to generate with (`kb.generate.model_choice`: tiny-random, a checkpoint, a diffusers
+    # folder or a cached Hub id); None: $AIDXL_MODEL or `model` under [generate] in the config file.
+    model: str | None = None
 
     def to_json(self) -> dict[str, int | float | str]:
-        return {
+        document: dict[str, int | float | str] = {
             "width": self.width,
             "height": self.height,
             "sampler": self.sampler,
@@ -127,6 +130,9 @@ class GenerationSettings:
             "clip_skip": self.clip_skip,
             "seed": self.seed,
         }
+        if self.model:  # written only when chosen: prompts saved without one read back the same
+            document["model"] = self.model
+        return document
 
     @classmethod
     def from_json(cls, document: dict[str, object]) -> GenerationSettings:
@@ -146,6 +152,7 @@ class GenerationSettings:
             cfg_scale=number("cfg_scale", number("cfg", defaults.cfg_scale)),
             clip_skip=int(number("clip_skip", defaults.clip_skip)),
             seed=int(number("seed", defaults.seed)),
+            model=_model_value(document.get("model")),
         )
 
 
@@ -155,6 +162,10 @@ def default_negative() -> str:
     from kb.knowledge.curated import load_negative_prompt
 
     return load_negative_prompt().text
+
+
+def _model_value(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _area_in_band(width: int, height: int) -> bool:

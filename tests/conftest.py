@@ -50,6 +50,10 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    # Nor the developer's model choice: the explorer shows it (status, settings line, snapshots).
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    for name in ("AIDXL_MODEL", "AIDXL_VAE", "AIDXL_MODEL_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("AIDXL_CATALOG", raising=False)
     monkeypatch.delenv("AIDXL_STATE_DIR", raising=False)
     monkeypatch.delenv("AIDXL_CACHE_DIR", raising=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -46,6 +47,11 @@ def test_second_run_is_served_from_the_cache_without_torch(tmp_path: Path) -> No
     first_result = json.loads(first.stdout.splitlines()[0])
     assert first_result["cached"] is False
     assert "RANDOM WEIGHTS" in first.stderr
+    # Progress from kb.generate.progress, the explorer's estimator: counter, rate, ETA.
+    steps = [line for line in first.stderr.splitlines() if line.startswith("step ")]
+    assert [line.split(" · ")[0] for line in steps] == ["step 1/2", "step 2/2"]
+    assert re.fullmatch(r"step 1/2 · [0-9.]+ (s|min)/step · ETA \d+:\d\d", steps[0]), steps
+    assert steps[-1].endswith(" · ETA 0:00")
     first_png = Path(first_result["path"]).read_bytes()
 
     second = run_cli([*TINY_ARGS, "--json", "--out", str(tmp_path / "chi4.png")])

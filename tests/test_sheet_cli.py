@@ -112,3 +112,17 @@ def test_a_lora_that_is_not_found_stops_the_sheet_in_one_line(
         f"aidxl: prompt position 8: <lora:nothere:0.8>: no LoRA file nothere.safetensors under {tmp_path} "
         "(from $AIDXL_LORA_DIR); fix the name or the folder (--lora-dir).\n"
     )
+
+
+def test_tiny_random_cells_are_64px_unless_a_size_is_given() -> None:
+    from tui.cli import build_parser
+    from tui.commands.sheet import build_spec
+
+    def spec_of(*extra: str) -> object:
+        argv = ["sheet", "--styles", "by chi4", "--model", "tiny-random", *extra]
+        return build_spec(build_parser(argv).parse_args(argv))
+
+    tiny = spec_of()
+    assert (tiny.width, tiny.height) == (64, 64)  # type: ignore[attr-defined]
+    sized = spec_of("--size", "128x96")
+    assert (sized.width, sized.height) == (128, 96)  # type: ignore[attr-defined]

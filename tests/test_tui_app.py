@@ -521,8 +521,9 @@ async def test_preview_without_a_model_explains_in_one_line(
         message = app.builder_view.last_preview.message
         assert message.startswith("No model is configured;")
         assert "\n" not in message
-        # `aidxl explore` takes no --model: the explorer names what it reads instead.
-        assert "--model" not in message
+        # The explorer's own ways to choose one: its settings, `aidxl explore --model`, the environment.
+        assert "choose one in the settings (s in the builder)" in message
+        assert "`aidxl explore --model PATH`" in message
         assert "AIDXL_MODEL=PATH" in message and "AIDXL_MODEL=tiny-random" in message
         # The toast shows the config section as written (it was read as markup and vanished).
         await pilot.pause()

@@ -7,6 +7,7 @@ ready within a second). `from tui.app import ExplorerApp` still works (loaded on
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 from typing import TYPE_CHECKING, Any
@@ -47,12 +48,24 @@ def start_explorer(catalog_flag: str | None, **options: Any) -> ExplorerApp:
             gc.enable()
 
 
-def run_app(catalog_flag: str | None, *, keep_search: bool = False) -> int:
-    """Open the explorer; returns the exit code."""
+def load_image_support() -> None:
+    """Import textual-image before the app starts: its import asks the terminal what it can draw
+    (cell size, Sixel, Kitty graphics), which it cannot do once Textual reads stdin. Imported later
+    (at the first preview or thumbnail), the terminal's answer (`?1;2c`) was typed into the search
+    box and the preview's handler waited for the next key. About 0.2 s, while the catalog loads on
+    its thread (start_explorer)."""
+    # Without it, previews show their path as text (tui/widgets/preview_panel.py).
+    with contextlib.suppress(ImportError):
+        import textual_image.widget  # noqa: F401
+
+
+def run_app(catalog_flag: str | None, *, keep_search: bool = False, model: str | None = None) -> int:
+    """Open the explorer; returns the exit code. `model`: `aidxl explore --model` (checked already)."""
     from tui.terminal import use_real_terminal_size
 
-    app = start_explorer(catalog_flag, keep_search=keep_search)
+    app = start_explorer(catalog_flag, keep_search=keep_search, preview_model=model)
     use_real_terminal_size(app)  # its real size even when stdout is piped
+    load_image_support()
     result = app.run()
     return int(result or 0)
 

@@ -117,6 +117,13 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         formatter_class=ProseAndExamplesFormatter,
     )
     explore.add_argument(
+        "--model",
+        metavar="PATH|ID|tiny-random",
+        help="model for previews and sheets: an SDXL .safetensors file, a diffusers folder, a Hub id in "
+        "the local cache, or tiny-random (random weights, for tests); default: $AIDXL_MODEL, else "
+        "`model` under [generate] in the config file. The settings dialog (s) changes it.",
+    )
+    explore.add_argument(
         "--keep-search",
         action="store_true",
         help="keep the search box's text after Enter adds a result (default: cleared for the next search)",
@@ -138,7 +145,14 @@ def _pause_for_tests() -> None:
 def run_explorer(args: argparse.Namespace) -> int:
     from tui.app import run_app
 
-    return run_app(getattr(args, "catalog", None), keep_search=getattr(args, "keep_search", False))
+    model = getattr(args, "model", None)
+    if model:  # a model that cannot load: one sentence now (exit 2), not at the first preview
+        from kb.generate.model_choice import check_model_choice
+
+        check_model_choice(model)
+    return run_app(
+        getattr(args, "catalog", None), keep_search=getattr(args, "keep_search", False), model=model
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -32,11 +32,13 @@ from tui.screens.help import HelpScreen
 from tui.screens.missing_catalog import MissingCatalogScreen
 from tui.screens.search import SearchView
 from tui.state import actions as prompt_actions
+from tui.state.generation_view import ShownImage
 from tui.state.prefetch import CatalogPrefetch
 from tui.state.searching import BROWSE_PALETTE_ENTRIES, load_index
 from tui.state.session import DETAIL_DELAY_SECONDS, ExplorerOptions, ExplorerSession, file_identity
 from tui.widgets.detail import DetailPane
 from tui.widgets.messages import CatalogReplaced, SearchIndexReady, SearchUnavailable
+from tui.widgets.preview_panel import PathLine, PreviewPanel
 from tui.widgets.results import ResultsTable
 from tui.widgets.sources_banner import SourcesBanner
 
@@ -65,6 +67,8 @@ class ExplorerApp(App[int]):
         Binding("ctrl+t", "toggle_theme", "Theme", show=False),
         Binding("ctrl+r", "reload_catalog", "Reload catalog", show=False),
         Binding("f12", "missing_sources", "Missing sources", show=False),
+        # priority: the search box would otherwise type the `v` of alt+v
+        Binding("alt+v", "focus_preview_panel", "Last image", show=False, priority=True),
     ]
 
     def __init__(
@@ -99,6 +103,7 @@ class ExplorerApp(App[int]):
         with ContentSwitcher(initial="search-view", id="views"):
             yield self.search_view
             yield self.builder_view
+        yield PreviewPanel(id="preview-panel")  # the last preview or sheet, until replaced or closed
         with Horizontal(id="statusbar"):
             yield Static(id="status")
             yield ProgressBar(id="preview-progress", show_eta=False)
@@ -114,6 +119,7 @@ class ExplorerApp(App[int]):
             self.notify(f"{error}; starting with empty history", severity="warning", timeout=8)
         self.hide_progress()
         self.update_topbar()
+        session.check_model()  # the status and settings line name it; a broken one says why
         self.builder_view.refresh_builder()
         self.catalog_built(True)
 
@@ -305,6 +311,44 @@ class ExplorerApp(App[int]):
 
     def show_sheet(self, page: Path, html: Path) -> None:
         self.search_view.query_one(DetailPane).show_sheet(page, html)
+
+    # -------------------------------- the preview panel and a sheet's pages (issue 12 item 6)
+
+    def show_generated(self, shown: ShownImage) -> None:
+        self.session.shown_image = shown
+        self.query_one(PreviewPanel).show_image(shown)
+
+    @on(PreviewPanel.CopyPath)
+    def copy_image_path(self, message: PreviewPanel.CopyPath) -> None:
+        """`c` on the panel: the whole path, OSC 52 and the clipboard file."""
+        self.copy_to_clipboard(message.path)
+        fallback = prompt_actions.write_clipboard_fallback(message.path)
+        self.notify(f"copied the path (OSC 52); also in {fallback}", timeout=4)
+
+    @on(PreviewPanel.ViewSheet)
+    def view_sheet_pages(self, message: PreviewPanel.ViewSheet) -> None:
+        self.action_view_sheet()
+
+    def action_view_sheet(self) -> None:
+        """`v` on the panel, or the palette: the last sheet's pages in the terminal."""
+        from tui.screens.sheet_viewer import open_sheet_viewer
+
+        shown = self.session.shown_image
+        if shown is None or shown.kind != "sheet" or shown.sidecar is None:
+            self.notify("no sheet yet: run one of the builder's styles first", severity="warning", timeout=4)
+            return
+        problem = open_sheet_viewer(self, shown.sidecar)
+        if problem is not None:
+            self.notify(problem, severity="error", timeout=8)
+
+    def action_focus_preview_panel(self) -> None:
+        """The palette's "Preview panel": focus the path line (c copies it, x closes the panel)."""
+        panel = self.query_one(PreviewPanel)
+        if panel.shown is None:
+            self.notify("no preview yet: ctrl+g makes one", severity="warning", timeout=3)
+            return
+        panel.display = True
+        self.screen_stack[0].set_focus(panel.query_one(PathLine))
 
     # ------------------------------------------------------ views, theme
 

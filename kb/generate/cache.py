@@ -25,6 +25,9 @@ from kb.paths import cache_dir
 
 PREVIEWS_FOLDER = "previews"
 CACHE_FORMAT_VERSION = 1
+# A random-weight image's sidecar says its pixels carry the RANDOM WEIGHTS label; an older entry
+# without it is a miss (made again, labelled), so no unlabelled random-weight image is shown.
+RANDOM_WEIGHTS_STAMP_KEY = "random_weights_stamped"
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ def _verified_entry(
         thumbnail_ok = sha256_hex(thumbnail_path.read_bytes()) == record["thumbnail_sha256"]
         if not (png_ok and thumbnail_ok and record["cache_key"] == digest):
             return None
+        if record.get("random_weights", False) and not record.get(RANDOM_WEIGHTS_STAMP_KEY, False):
+            return None
         return CachedPreview(
             digest=digest,
             png_path=png_path,
@@ -109,6 +114,17 @@ def _verified_entry(
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def random_weights_of(image_path: Path) -> bool:
+    """Whether a cached preview's PNG or thumbnail (`<digest>.png`, `<digest>.thumb.png`) was made
+    by a random-weight model, as its sidecar records; False for any other file."""
+    sidecar_path = image_path.with_name(image_path.name.split(".", 1)[0] + ".json")
+    try:
+        record = json.loads(sidecar_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and bool(record.get("random_weights", False))
 
 
 def discard(digest: str) -> None:

@@ -26,6 +26,7 @@ from kb.generate.loop import denoise_loop
 from kb.generate.networks import ResolvedNetwork, activate_networks
 from kb.generate.pngmeta import png_bytes, sidecar_record, thumbnail_png_bytes
 from kb.generate.prompt_plan import plan_conditioning
+from kb.generate.random_label import stamp_random_weights
 from kb.generate.request import PreviewRequest, batch_settings, preview_key, request_infotext
 from kb.generate.samplers import build_scheduler
 from kb.generate.validation import check_settings
@@ -155,7 +156,10 @@ def decode(model: LoadedModel, latents: Any) -> Any:
 
 
 def save(model: LoadedModel, request: PreviewRequest, image: Any) -> cache.CachedPreview:
-    """Write PNG (with `parameters`), thumbnail and sidecar into the cache, atomically."""
+    """Write PNG (with `parameters`), thumbnail and sidecar into the cache, atomically. A random-weight
+    model's image carries the RANDOM WEIGHTS label in its pixels (`kb.generate.random_label`)."""
+    if model.identity.random_weights:
+        image = stamp_random_weights(image)
     parameters = request_infotext(request, model.identity)
     record: dict[str, Any] = {
         "triggers": list(request.triggers),
@@ -168,6 +172,7 @@ def save(model: LoadedModel, request: PreviewRequest, image: Any) -> cache.Cache
     }
     if model.identity.random_weights:
         record["warning"] = RANDOM_WEIGHTS_WARNING
+        record[cache.RANDOM_WEIGHTS_STAMP_KEY] = True
     digest = preview_key(request, model.identity).digest()
     return cache.store(
         digest, png_bytes(image, parameters), thumbnail_png_bytes(image), sidecar_record(parameters, record)

@@ -4,13 +4,17 @@ Resolution order: `--model`, then `$AIDXL_MODEL`, then `model = ...` under `[gen
 `$XDG_CONFIG_HOME/aidxl-kb/config.toml` (same for the VAE: `--vae`, `$AIDXL_VAE`, `vae = ...`;
 the single-file config folder: `--model-config`, `$AIDXL_MODEL_CONFIG`, `model_config = ...`).
 A model is `tiny-random` (built-in test model), an SDXL single-file `.safetensors` checkpoint
-(loaded with `from_single_file`) or a diffusers folder (`model_index.json`). Loading never
-touches the network (`local_files_only=True`): whatever is missing is named in one sentence.
+(loaded with `from_single_file`), a diffusers folder (`model_index.json`) or the Hub id of a
+diffusers model already in the local Hugging Face cache (`owner/name`: its snapshot folder is
+loaded like any diffusers folder). Loading never touches the network (`local_files_only=True`):
+whatever is missing is named in one sentence.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +57,10 @@ class ModelNotFoundError(AidxlError):
         return (type(self), (str(self),), {"without_flags": self.without_flags})
 
 
+class NoModelConfigured(ModelNotFoundError):
+    """No --model, no $AIDXL_MODEL and no `model` in the config file."""
+
+
 class DeviceError(AidxlError):
     """No GPU for a full-size model and no `--allow-cpu`."""
 
@@ -66,6 +74,7 @@ class ModelSource:
     vae_path: Path | None
     config_path: Path | None  # diffusers-layout SDXL config folder for single-file loading
     origin: str
+    hub_id: str | None = None  # `owner/name` when `path` is that Hub model's cached snapshot folder
 
     @property
     def is_full_size(self) -> bool:
@@ -76,6 +85,8 @@ class ModelSource:
         """The infotext `Model:` value: the checkpoint's name without extension, as the web UI writes it."""
         if self.path is None:
             return TINY_MODEL_LABEL
+        if self.hub_id is not None:
+            return self.hub_id
         return self.path.stem if self.kind == "single_file" else self.path.name
 
 
@@ -109,7 +120,7 @@ def resolve_model_source(
     how_to_without_flags = HOW_TO_NAME_MODEL_WITHOUT_FLAGS.format(config=config_file_path())
     model_value, origin = pick_setting(model_flag, MODEL_ENV, "model")
     if model_value is None:
-        raise ModelNotFoundError(
+        raise NoModelConfigured(
             f"No model is configured; {how_to} (or use --model {TINY_MODEL_NAME} to test).",
             without_flags=f"No model is configured; {how_to_without_flags} "
             f"(or {MODEL_ENV}={TINY_MODEL_NAME} to test).",
@@ -119,6 +130,15 @@ def resolve_model_source(
     if model_value == TINY_MODEL_NAME:
         return ModelSource("tiny", None, vae_path, None, origin)
     model_path = Path(model_value).expanduser()
+    if not model_path.exists() and looks_like_hub_id(model_value):
+        snapshot = cached_hub_snapshot(model_value)
+        if snapshot is None:
+            raise ModelNotFoundError(
+                f"{model_value} (from {origin}) is neither a file or folder here nor a diffusers model in "
+                f"the local Hugging Face cache ({hub_cache_dir()}); download it once with "
+                f"`hf download {model_value}` or name a local file.",
+            )
+        return ModelSource("diffusers_folder", snapshot, vae_path, None, origin, hub_id=model_value)
     if model_path.is_dir():
         if not (model_path / "model_index.json").is_file():
             raise ModelNotFoundError(
@@ -136,6 +156,33 @@ def resolve_model_source(
             f"Model file {model_path} is not a .safetensors checkpoint; convert it or use a diffusers folder."
         )
     return ModelSource("single_file", model_path, vae_path, _single_file_config(model_config_flag), origin)
+
+
+_HUB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def looks_like_hub_id(text: str) -> bool:
+    """`owner/name` as the Hub spells repository ids (no leading `.`, `/` or `~`, one slash)."""
+    return _HUB_ID.fullmatch(text) is not None and ".." not in text
+
+
+def hub_cache_dir() -> Path:
+    """The Hugging Face hub cache as huggingface_hub finds it: $HF_HUB_CACHE, else $HF_HOME/hub."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
+    home = os.environ.get("HF_HOME") or str(
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "huggingface"
+    )
+    return Path(home).expanduser() / "hub"
+
+
+def cached_hub_snapshot(repo_id: str) -> Path | None:
+    """The cached snapshot folder of a diffusers model on the Hub (its `model_index.json` present
+    locally), or None; reads the cache only, never the network."""
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(repo_id, "model_index.json", cache_dir=hub_cache_dir())
+    return Path(found).parent if isinstance(found, str) else None
 
 
 def _checked_vae_path(vae_path: Path, origin: str) -> Path:

@@ -3,7 +3,7 @@
 Everything else in `kb/sheets` depends only on this module's names: `model_setting`,
 `is_tiny_model`, `resolve_model`,
 `check_settings`, `cached_cell`, `generate_cells`, `estimate_seconds_per_cell`, `png_with_parameters`,
-`format_parameters`, `parse_parameters`, `NOISE_SOURCE`,
+`format_parameters`, `parse_parameters`, `NOISE_SOURCE`, `ProgressClock`,
 `ModelInfo` and `CellResult`. Looking up the cache and naming the model need no torch; only
 `generate_cells` and `estimate_seconds_per_cell` import it (through the engine).
 
@@ -24,6 +24,8 @@ from kb.generate.encode import EMPHASIS_INFOTEXT_NAMES, WEIGHTING_VERSION
 from kb.generate.loading import ModelSource, model_identity, resolve_model_source
 from kb.generate.networks import resolve_networks
 from kb.generate.pngmeta import png_bytes
+from kb.generate.progress import ProgressClock as ProgressClock  # re-exported: the sheet's ETA
+from kb.generate.progress import ProgressReading as ProgressReading
 from kb.generate.request import (
     NOISE_SOURCE as NOISE_SOURCE,  # re-exported for the sheet infotext
 )
@@ -78,7 +80,9 @@ class CellResult:
 def model_setting(model_flag: str | None) -> str:
     """The model a sheet records: the flag, else the engine's configured model (env or config file)."""
     source = resolve_model_source(model_flag)
-    return TINY_MODEL_NAME if source.kind == "tiny" or source.path is None else str(source.path)
+    if source.kind == "tiny" or source.path is None:
+        return TINY_MODEL_NAME
+    return source.hub_id or str(source.path)  # a cached Hub model by its id, resolved again when run
 
 
 def is_tiny_model(model: str) -> bool:

@@ -2,7 +2,9 @@
 
 Front ends build a job from the draft (`preview_spec`, `sheet_request`: a `JobRefused` says what is
 missing, in one line) and run it on a thread of their own (`run_preview`, `run_sheet_job`), passing a
-progress callback (step / cell, total) and a cancel check read between steps. No torch at import:
+progress callback and a cancel check read between steps. Progress comes as the estimator's reading
+(`kb.generate.progress.ProgressReading`: `step 7/20 · 0.40 s/step · ETA 0:05`, `cell 5/40 · …`),
+the same the CLI prints. No torch at import:
 torch is imported by the engine only when an image has to be generated.
 """
 
@@ -15,9 +17,10 @@ from typing import Any
 
 from kb.errors import AidxlError
 from kb.generate.extra import missing_extra_message
-from kb.prompt.render import TAG_SEPARATOR
-from kb.settings import DEFAULT_BASE_PROMPT, GenerationSettings
+from kb.generate.progress import ProgressClock, ProgressReading
+from kb.settings import TINY_MODEL_SIZE, GenerationSettings
 from kb.workbench.draft import PromptDraft
+from kb.workbench.sheet_prompts import SheetPromptError, builder_sheet_prompts
 
 
 class JobRefused(AidxlError):
@@ -41,6 +44,24 @@ class PreviewOutcome:
     thumbnail_path: Path
     message: str
     cached: bool
+    size: tuple[int, int] = (0, 0)  # width x height of the image actually made (read from the PNG)
+    model_label: str = ""  # the infotext's `Model:`
+    random_weights: bool = False
+
+
+def image_size(path: Path) -> tuple[int, int]:
+    """(width, height) of an image file, from its header; (0, 0) when it cannot be read."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return int(image.width), int(image.height)
+    except (OSError, UnidentifiedImageError):
+        return (0, 0)
+
+
+def size_text(size: tuple[int, int]) -> str:
+    return f"{size[0]}×{size[1]}"
 
 
 def preview_spec(
@@ -75,7 +96,7 @@ def prepare(spec: PreviewSpec) -> Any:
 
 def run_preview(
     spec: PreviewSpec,
-    on_step: Callable[[int, int], object],  # its result is ignored
+    on_step: Callable[[ProgressReading], object],  # its result is ignored
     should_cancel: Callable[[], bool],
     loaded_models: dict[str, Any],
 ) -> PreviewOutcome:
@@ -84,9 +105,17 @@ def run_preview(
 
     prepared = prepare(spec)
     cached = preview.cached_preview(prepared)
+    identity = prepared.identity
     if cached is not None:
+        size = image_size(cached.png_path)
         return PreviewOutcome(
-            cached.png_path, cached.thumbnail_path, f"preview (cached): {cached.png_path}", True
+            cached.png_path,
+            cached.thumbnail_path,
+            f"preview (cached, {size_text(size)}{_random_note(identity.random_weights)}): {cached.png_path}",
+            True,
+            size,
+            identity.label,
+            identity.random_weights,
         )
     from kb.generate import engine, loading
     from kb.generate.extra import require_generation_extra
@@ -98,9 +127,10 @@ def run_preview(
         loaded_models.clear()  # one model in memory at a time
         loaded_models[model_key] = loading.load_model(prepared.source, device, prepared.identity)
     model = loaded_models[model_key]
+    clock = ProgressClock("step")  # from here: loading the model is not a step
 
     def report_step(progress: Any) -> None:
-        on_step(progress.step, progress.total)
+        on_step(clock.update(progress.step, progress.total))
 
     result = engine.generate_preview(
         model,
@@ -108,11 +138,23 @@ def run_preview(
         on_step=report_step,
         should_cancel=should_cancel,
     )
-    label = " (random test weights)" if result.random_weights else ""
-    return PreviewOutcome(result.png_path, result.thumbnail_path, f"preview{label}: {result.png_path}", False)
+    size = image_size(result.png_path)
+    return PreviewOutcome(
+        result.png_path,
+        result.thumbnail_path,
+        f"preview ({size_text(size)}{_random_note(result.random_weights)}): {result.png_path}",
+        False,
+        size,
+        identity.label,
+        result.random_weights,
+    )
 
 
-BLEND_NAME = "blend"
+def _random_note(random_weights: bool) -> str:
+    return ", RANDOM WEIGHTS" if random_weights else ""
+
+
+TINY_SIZE = TINY_MODEL_SIZE  # tiny-random's own size (its previews ignore the size setting too)
 
 
 @dataclass(frozen=True)
@@ -139,21 +181,24 @@ class SheetOutcome:
     generated: int
     cached: int
     message: str
+    pages: tuple[Path, ...] = ()
+    sidecar: Path | None = None  # the sheet's JSON: rows, columns and cells of every page
+    size: tuple[int, int] = (0, 0)  # each cell's width x height as generated
+    model_label: str = ""
+    random_weights: bool = False
 
 
 def sheet_request(state: PromptDraft, model_flag: str | None) -> SheetRequest:
-    """The sheet for the builder's style entries; JobRefused says why there is none."""
-    styles = state.style_entries()
-    if not styles:
-        raise JobRefused("add style entries (`by …`) to the prompt first, then run a sheet")
-    rows: list[tuple[str, str | None]] = [(entry.prompt_text(), None) for entry in styles]
-    if len(styles) > 1:
-        rows.append((TAG_SEPARATOR.join(entry.prompt_text() for entry in styles), BLEND_NAME))
-    others = [entry.prompt_text() for entry in state.entries if entry not in styles]
+    """The sheet of the builder's style entries, each cell exactly the builder's prompt with that
+    cell's style (`kb.workbench.sheet_prompts`); JobRefused says why there is none."""
+    try:
+        prompts = builder_sheet_prompts(state)
+    except SheetPromptError as error:
+        raise JobRefused(str(error)) from error
     settings = state.settings
     return SheetRequest(
-        rows=tuple(rows),
-        base=TAG_SEPARATOR.join(part for part in others if part) or DEFAULT_BASE_PROMPT,
+        rows=prompts.rows,
+        base=prompts.base,
         negative=state.negative,
         style_position="append" if state.styles_appended else "first",
         sampler=settings.sampler,
@@ -195,7 +240,7 @@ def build_spec(request: SheetRequest) -> Any:
 def run_sheet_job(
     request: SheetRequest,
     out_dir: Path,
-    on_cell: Callable[[int, int], object],  # its result is ignored
+    on_cell: Callable[[ProgressReading], object],  # its result is ignored
     should_cancel: Callable[[], bool],
 ) -> SheetOutcome:
     """Build and run the sheet (only this process: no `accelerate` split); pages under `out_dir`."""
@@ -213,7 +258,7 @@ def run_sheet_job(
             choose_device(model.source, allow_cpu=False)
 
         def report_cell(progress: Any) -> None:
-            on_cell(progress.done, progress.total)
+            on_cell(progress.reading)
 
         result = run_sheet(
             spec,
@@ -227,6 +272,7 @@ def run_sheet_job(
     if not result.pages or result.html is None:
         raise JobRefused("the sheet composed no page")
     missing = f", {len(result.missing)} missing" if result.missing else ""
+    random = " (RANDOM WEIGHTS, not AIDXL)" if model.random_weights else ""
     return SheetOutcome(
         page=result.pages[0],
         html=result.html,
@@ -235,6 +281,11 @@ def run_sheet_job(
         cached=result.cached,
         message=(
             f"sheet: {result.pages[0]} ({result.cells} cells: {result.generated} generated, "
-            f"{result.cached} cached{missing}); open {result.html}"
+            f"{result.cached} cached{missing}); open {result.html}{random}"
         ),
+        pages=result.pages,
+        sidecar=result.sidecar,
+        size=(spec.width, spec.height),
+        model_label=model.label,
+        random_weights=model.random_weights,
     )

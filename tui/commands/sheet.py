@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb.errors import SheetSpecError
+from kb.generate.progress import format_clock
 from kb.settings import (
     DEFAULT_BASE_PROMPT,
     DEFAULT_CFG,
@@ -248,12 +249,7 @@ def _rows_from_file(path: Path) -> list[SheetRow]:
 
 
 def _format_seconds(seconds: float) -> str:
-    whole = round(seconds)
-    return (
-        f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
-        if whole >= 3600
-        else f"{whole // 60}:{whole % 60:02d}"
-    )
+    return format_clock(seconds)
 
 
 def _progress_printer(is_tty: bool, process_index: int, process_count: int) -> Any:
@@ -261,7 +257,7 @@ def _progress_printer(is_tty: bool, process_index: int, process_count: int) -> A
     process = f" [process {process_index + 1}/{process_count}]" if process_count > 1 else ""
 
     def show(progress: Any) -> None:
-        eta = "ETA --:--" if progress.eta_s is None else f"ETA {_format_seconds(progress.eta_s)}"
+        eta = progress.reading.timing  # `2.1 s/cell · ETA 1:13` (kb.generate.progress)
         counts = f"({progress.generated} generated, {progress.cached} cached)"
         if is_tty and not process:
             filled = int(24 * progress.done / max(1, progress.total))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.binding import Binding, BindingType
 
@@ -21,6 +22,7 @@ from kb.workbench.importing import ImportedPrompt, prompt_entries
 from tui.screens.dialogs import ChoiceScreen, MultilineEntryScreen, TextEntryScreen
 from tui.screens.jobs import JobsView
 from tui.state import actions as prompt_actions
+from tui.state import generation_view as generation
 from tui.state.builder import BuilderState
 from tui.state.rendering import render_builder
 from tui.state.wording import counted
@@ -88,7 +90,10 @@ class BuilderView(JobsView):
         return action in self.FROM_EITHER_VIEW or self.has_the_keys()
 
     def status_parts(self) -> list[str]:
-        """`4 entries · tokens 17/75 · negative 36/75 · 1 lint finding`."""
+        """`4 entries · tokens 17/75 · negative 36/75 · 1 lint finding · preview 64×64 · RANDOM WEIGHTS`;
+        while a preview or sheet runs, its step counter and ETA."""
+        if self.session.job_words:
+            return [self.session.job_words]
         parts = [counted(len(self.builder.entries), "entry", "entries")]
         rendered = self.rendered
         if rendered is not None and rendered.tokens is not None:
@@ -97,7 +102,12 @@ class BuilderView(JobsView):
             parts.append(f"negative {rendered.negative_tokens.label}")
         if rendered is not None and rendered.linted:
             parts.append(counted(len(rendered.findings), "lint finding"))
+        parts += generation.builder_status_words(self.session.model_choice, self.session.shown_image)
         return parts
+
+    def settings_line_text(self, state: BuilderState) -> Text:
+        """The size the chosen model really makes, beside the setting (tiny-random: 64×64)."""
+        return generation.settings_line(state.settings, self.session.model_choice)
 
     # ------------------------------------------------------------- render
 
@@ -269,6 +279,7 @@ class BuilderView(JobsView):
         def apply(answer: Any) -> None:
             if answer is not None:
                 self.builder.settings = answer
+                self.session.choose_model(answer.model)  # the session's model from now on
                 self.refresh_builder()
 
         self.app.push_screen(SettingsScreen(self.builder.settings), apply)

@@ -51,6 +51,9 @@ RESULTS = "ResultsTable"
 FORMS = "DetailPane"
 ENTRIES = "EntriesTable"
 FINDINGS = "FindingsTable"
+PANEL = "PreviewPanel"
+PATH_LINE = "PathLine"
+SHEET_PAGES = "SheetViewerScreen"
 
 ACTION_HELP: tuple[ActionHelp, ...] = (
     ActionHelp("anywhere", APP, ("help",), "this help (every key)"),
@@ -74,6 +77,12 @@ ACTION_HELP: tuple[ActionHelp, ...] = (
     ),
     ActionHelp("anywhere", APP, ("toggle_theme",), "dark / light theme"),
     ActionHelp("anywhere", APP, ("reload_catalog",), "reload the catalog after `aidxl ingest` replaced it"),
+    ActionHelp(
+        "anywhere",
+        APP,
+        ("focus_preview_panel",),
+        "the last preview or sheet's panel: its picture, real size, model and path (c copies the path)",
+    ),
     ActionHelp(
         "anywhere",
         APP,
@@ -227,6 +236,24 @@ ACTION_HELP: tuple[ActionHelp, ...] = (
     ActionHelp("builder", BUILDER, ("focus_search",), "back to the search box"),
     ActionHelp("findings", FINDINGS, ("finding_jump",), "jump to the finding's tag"),
     ActionHelp("findings", FINDINGS, ("finding_fix",), "apply the finding's fix"),
+    ActionHelp(
+        "preview panel",
+        PANEL,
+        ("copy_path",),
+        "copy the last image's whole path (OSC 52 and the clipboard file); alt+v, a click or "
+        '"Preview panel" in the palette focus the panel',
+    ),
+    ActionHelp("preview panel", PANEL, ("view_sheet",), "a sheet's pages in the terminal, with row labels"),
+    ActionHelp("preview panel", PANEL, ("close",), "close the panel (the next preview opens it again)"),
+    ActionHelp(
+        "preview panel",
+        PATH_LINE,
+        ("scroll_path(-1)", "scroll_path(1)", "scroll_path_to(0)", "scroll_path_to(-1)"),
+        "scroll the path line through the whole path (it is never wrapped)",
+    ),
+    ActionHelp("sheet pages", SHEET_PAGES, ("page(1)", "page(-1)"), "next / previous page"),
+    ActionHelp("sheet pages", SHEET_PAGES, ("page_to",), "first / last page"),
+    ActionHelp("sheet pages", SHEET_PAGES, ("close",), "close the pages"),
 )
 
 KEY_NAMES = {
@@ -251,8 +278,10 @@ def binding_owners() -> dict[str, type[DOMNode]]:
     from tui.explorer import ExplorerApp
     from tui.screens.builder import BuilderView
     from tui.screens.search import SearchView
+    from tui.screens.sheet_viewer import SheetViewerScreen
     from tui.widgets.builder_pane import EntriesTable, FindingsTable
     from tui.widgets.detail import DetailPane
+    from tui.widgets.preview_panel import PathLine, PreviewPanel
     from tui.widgets.results import ResultsTable
     from tui.widgets.search_input import SearchInput
 
@@ -265,6 +294,9 @@ def binding_owners() -> dict[str, type[DOMNode]]:
         DetailPane,
         EntriesTable,
         FindingsTable,
+        PreviewPanel,
+        PathLine,
+        SheetViewerScreen,
     ]
     return {owner.__name__: owner for owner in owners}
 
@@ -344,7 +376,15 @@ def key_rows() -> tuple[tuple[str, str, str], ...]:
         if found:
             ordered = [key for _, key in sorted(found, key=lambda item: item[0])]
             rows.append((entry.where, keys_text(ordered), entry.text))
-    place_order = {"anywhere": 0, "search": 1, "forms": 2, "builder": 3, "findings": 4}
+    place_order = {
+        "anywhere": 0,
+        "search": 1,
+        "forms": 2,
+        "builder": 3,
+        "findings": 4,
+        "preview panel": 5,
+        "sheet pages": 6,
+    }
     return tuple(sorted(rows, key=lambda row: place_order.get(row[0], 9)))  # stable: by place
 
 

@@ -2,7 +2,9 @@
 search view) and a style sheet, each in a cancellable worker reporting its progress.
 
 `BuilderView` (tui/screens/builder.py) extends `JobsView`; the progress bar is the app's status
-bar (`ExplorerHost.show_progress`), the image shows in the search view's detail pane.
+bar (`ExplorerHost.show_progress`), the status line counts steps or cells with their rate and ETA
+(`kb.generate.progress` readings, `session.job_words`), and the image stays in the preview panel
+(`ExplorerHost.show_generated`) and the search view's detail pane.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from kb.errors import AidxlError
 from kb.paths import state_dir
 from tui.screens.view import ExplorerView
 from tui.state import actions as prompt_actions
+from tui.state import generation_view as generation
 from tui.state.sheets import SheetRequest, run_explorer_sheet, sheet_request
-from tui.state.wording import counted
 from tui.widgets.builder_pane import BuilderPane
 from tui.widgets.messages import PreviewFinished, PreviewProgress, SheetCellDone, SheetFinished
 
 if TYPE_CHECKING:
+    from kb.generate.progress import ProgressReading
     from tui.screens.view import ExplorerHost
     from tui.state.rendering import RenderedPrompt
     from tui.state.session import ExplorerSession
@@ -69,7 +72,7 @@ class JobsView(ExplorerView, BuilderPane):
         self.preview_running = True
         self.preview_steps_seen = []
         self.host.show_progress(None, 0)
-        self.host.update_status("preview running (escape cancels)")
+        self.show_job_progress("preview", None)
         self.preview_worker(spec)
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
@@ -78,7 +81,7 @@ class JobsView(ExplorerView, BuilderPane):
         try:
             outcome = prompt_actions.run_preview(
                 spec,
-                lambda step, total: self.post_message(PreviewProgress(step, total)),
+                lambda reading: self.post_message(PreviewProgress(reading.done, reading.total, reading)),
                 lambda: worker.is_cancelled,
                 self.session.loaded_models,
             )
@@ -88,7 +91,7 @@ class JobsView(ExplorerView, BuilderPane):
         except Exception as error:  # one line for the user, never a traceback
             self.post_message(PreviewFinished(None, f"preview failed: {type(error).__name__}: {error}"))
             return
-        self.post_message(PreviewFinished(str(outcome.thumbnail_path), outcome.message))
+        self.post_message(PreviewFinished(str(outcome.thumbnail_path), outcome.message, outcome))
 
     @on(PreviewProgress)
     def preview_progress(self, message: PreviewProgress) -> None:
@@ -96,6 +99,7 @@ class JobsView(ExplorerView, BuilderPane):
             return
         self.preview_steps_seen.append((message.step, message.total))
         self.host.show_progress(message.total, message.step)
+        self.show_job_progress("preview", message.reading)
 
     @on(PreviewFinished)
     def preview_finished(self, message: PreviewFinished) -> None:
@@ -104,10 +108,21 @@ class JobsView(ExplorerView, BuilderPane):
         self.preview_running = False
         self.last_preview = message
         self.host.hide_progress()
+        self.session.job_words = ""
+        if message.outcome is not None:  # the panel keeps the image, its path, model and real size
+            shown = generation.shown_preview(message.outcome)
+            self.host.show_generated(shown)
+            self.notify(generation.finished_words(shown), timeout=8)
+        else:
+            self.notify(message.message, severity="warning", timeout=8)
         self.host.update_status()
-        self.notify(message.message, severity="information" if message.image_path else "warning", timeout=8)
         if message.image_path:
             self.host.show_image(Path(message.image_path))
+
+    def show_job_progress(self, kind: str, reading: ProgressReading | None) -> None:
+        """`preview: step 7/20 · 0.40 s/step · ETA 0:05 (escape cancels)` in either view's status."""
+        self.session.job_words = generation.progress_words(kind, reading)
+        self.host.update_status()
 
     def action_cancel_preview(self) -> None:
         if self.preview_running:
@@ -131,7 +146,7 @@ class JobsView(ExplorerView, BuilderPane):
         self.sheet_running = True
         self.sheet_cells_seen = []
         self.host.show_progress(None, 0)
-        self.host.update_status(f"sheet of {counted(len(request.rows), 'style')} running (escape cancels)")
+        self.show_job_progress("sheet", None)
         self.sheet_worker(request)
 
     @work(thread=True, exclusive=True, group="sheet", exit_on_error=False)
@@ -141,7 +156,7 @@ class JobsView(ExplorerView, BuilderPane):
             outcome = run_explorer_sheet(
                 request,
                 state_dir() / "sheets",
-                lambda done, total: self.post_message(SheetCellDone(done, total)),
+                lambda reading: self.post_message(SheetCellDone(reading.done, reading.total, reading)),
                 lambda: worker.is_cancelled,
             )
         except AidxlError as error:
@@ -150,7 +165,7 @@ class JobsView(ExplorerView, BuilderPane):
         except Exception as error:  # one line for the user, never a traceback
             self.post_message(SheetFinished(None, None, f"sheet failed: {type(error).__name__}: {error}"))
             return
-        self.post_message(SheetFinished(str(outcome.page), str(outcome.html), outcome.message))
+        self.post_message(SheetFinished(str(outcome.page), str(outcome.html), outcome.message, outcome))
 
     @on(SheetCellDone)
     def sheet_cell_done(self, message: SheetCellDone) -> None:
@@ -158,6 +173,7 @@ class JobsView(ExplorerView, BuilderPane):
             return
         self.sheet_cells_seen.append((message.done, message.total))
         self.host.show_progress(message.total, message.done)
+        self.show_job_progress("sheet", message.reading)
 
     @on(SheetFinished)
     def sheet_finished(self, message: SheetFinished) -> None:
@@ -166,7 +182,13 @@ class JobsView(ExplorerView, BuilderPane):
         self.sheet_running = False
         self.last_sheet = message
         self.host.hide_progress()
+        self.session.job_words = ""
+        if message.outcome is not None:  # the panel shows the first page; `v` opens them all
+            shown = generation.shown_sheet(message.outcome)
+            self.host.show_generated(shown)
+            self.notify(generation.finished_words(shown), timeout=10)
+        else:
+            self.notify(message.message, severity="warning", timeout=10)
         self.host.update_status()
-        self.notify(message.message, severity="information" if message.page else "warning", timeout=10)
         if message.page and message.html:
             self.host.show_sheet(Path(message.page), Path(message.html))

@@ -160,6 +160,8 @@ class SearchView(DetailView):
         label = next(label for label, _, kind in KIND_FILTERS if kind == self.kind_filter)
         parts.append(f"filter {label}" + tier_filter_suffix(self.search_filter))
         parts.append(f"{len(session.builder.entries)} in prompt")
+        if session.job_words:  # a running preview or sheet's step counter and ETA
+            parts.append(session.job_words)
         return parts
 
     # ------------------------------------------------------- the catalog

@@ -1,4 +1,7 @@
-"""Generation settings: size (from an aspect preset or typed), sampler, steps, CFG and seed."""
+"""Generation settings: model, size (from an aspect preset or typed), sampler, steps, CFG and seed.
+
+The model is checked offline by `kb.generate.model_choice` when the dialog is accepted: a bad one
+keeps the dialog open with one sentence saying why (as written: `[generate]` stays visible)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from kb.errors import AidxlError
+from kb.generate.model_choice import check_model_choice, describe_model
 from kb.settings import SAMPLERS, check_cfg, check_size, check_steps, parse_aspect
 from kb.settings import size_for_aspect as kb_size_for_aspect
 from tui.state.builder import GenerationSettings
@@ -33,6 +37,10 @@ def check_settings(settings: GenerationSettings) -> list[str]:
 
 
 class SettingsScreen(ModalScreen[GenerationSettings | None]):
+    # Seven fields are taller than 80x24 leaves a dialog: it scrolls (the focused field stays in view).
+    DEFAULT_CSS = """
+    SettingsScreen #settings-dialog { overflow-y: auto; }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "accept", "Accept", priority=True),
@@ -45,6 +53,14 @@ class SettingsScreen(ModalScreen[GenerationSettings | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="settings-dialog") as dialog:
             dialog.border_title = "generation settings"
+            with Horizontal(classes="field"):
+                yield Label("model")
+                yield Input(
+                    self.settings.model or "",
+                    placeholder="tiny-random, a .safetensors file, a diffusers folder or a cached Hub id",
+                    id="model",
+                )
+            yield Static(self.configured_model_hint(), id="model-hint", classes="dialog-hint")
             with Horizontal(classes="field"):
                 yield Label("aspect")
                 yield Select([(aspect, aspect) for aspect in ASPECTS], prompt="preset", id="aspect")
@@ -70,6 +86,12 @@ class SettingsScreen(ModalScreen[GenerationSettings | None]):
                 yield Input(str(self.settings.seed), id="seed", type="integer")
             yield Static("ctrl+s accepts · escape cancels", id="settings-message", classes="dialog-hint")
 
+    def configured_model_hint(self) -> Text:
+        """What an empty model field means now: the model $AIDXL_MODEL or the config file names."""
+        configured = describe_model(None)
+        where = f" (from {configured.origin})" if configured.origin else ""
+        return Text(f"empty: {configured.label}{where}", style="dim")
+
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "aspect" and isinstance(event.value, str):
             try:
@@ -86,13 +108,33 @@ class SettingsScreen(ModalScreen[GenerationSettings | None]):
     def action_accept(self) -> None:
         try:
             settings = self.read_settings()
-            warnings = check_settings(settings)
         except (ValueError, AidxlError) as error:
-            self.query_one("#settings-message", Static).update(Text(str(error), style="red"))
+            self.show_problem(str(error))
+            return
+        try:
+            check_model_choice(settings.model)  # one sentence when it cannot be loaded
+        except AidxlError as error:  # said under the model field itself, which gets the focus
+            self.query_one("#model-hint", Static).update(Text(str(error), style="red"))
+            self.show_problem(str(error), self.query_one("#model", Input))
+            return
+        try:
+            warnings = check_settings(settings)
+        except AidxlError as error:
+            self.show_problem(str(error))
             return
         for warning in warnings:
             self.notify(warning, severity="warning", timeout=6, markup=False)
         self.dismiss(settings)
+
+    def show_problem(self, problem: str, field: Input | None = None) -> None:
+        """The dialog stays open with the reason at its foot (scrolled into view: 80x24 cannot show
+        every field at once), the faulty field focused when known."""
+        message = self.query_one("#settings-message", Static)
+        message.update(Text(problem, style="red"))
+        if field is not None:
+            field.focus()
+        else:
+            message.scroll_visible(animate=False)
 
     def read_settings(self) -> GenerationSettings:
         size_text = self.query_one("#size", Input).value.lower().replace("×", "x")
@@ -112,6 +154,7 @@ class SettingsScreen(ModalScreen[GenerationSettings | None]):
             steps=steps,
             cfg_scale=cfg,
             seed=int(self.query_one("#seed", Input).value or 0),
+            model=self.query_one("#model", Input).value.strip() or None,
         )
 
     def action_cancel(self) -> None:

@@ -9,12 +9,15 @@ do (switch views, the status line, the progress bar, tell the other view) is `Ex
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from textual.notifications import SeverityLevel
 
 from tui.state.session import ExplorerSession
 from tui.widgets.view_actions import ActionView
+
+if TYPE_CHECKING:
+    from tui.state.generation_view import ShownImage
 
 
 class ExplorerHost(Protocol):
@@ -58,6 +61,9 @@ class ExplorerHost(Protocol):
         """A preview made: shown in the detail pane."""
 
     def show_sheet(self, page: Path, html: Path) -> None: ...
+
+    def show_generated(self, shown: ShownImage) -> None:
+        """A preview or sheet made: the preview panel keeps it (image, path, model, real size)."""
 
 
 class ExplorerView(ActionView):

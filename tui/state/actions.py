@@ -108,6 +108,8 @@ PALETTE_ENTRIES: tuple[tuple[str, str, str], ...] = (
     ("Preview", "Generate a preview of the trigger or the built prompt", "preview"),
     ("Cancel preview", "Stop the running preview", "cancel_preview"),
     ("Style sheet", "Run a style sheet of the prompt's styles and their blend", "sheet"),
+    ("Preview panel", "Focus the last preview: c copies its path, x closes it", "focus_preview_panel"),
+    ("View sheet", "The last style sheet's pages in the terminal, with row and column labels", "view_sheet"),
     ("Reload catalog", "Open the catalog again after an ingest", "reload_catalog"),
     ("Toggle dark / light theme", "Switch between the dark and light theme", "toggle_theme"),
 )
@@ -257,8 +259,14 @@ def import_pasted(text: str, connection: duckdb.DuckDBPyConnection | None, index
 
 
 def explorer_error_line(error: BaseException) -> str:
-    """An error as the explorer says it: kb's advice for a program without flags where it has one
-    (`aidxl explore` takes no --model: the model comes from $AIDXL_MODEL or the config file)."""
+    """An error as the explorer says it: no model chosen names the explorer's ways to choose one
+    (the settings dialog, `aidxl explore --model`, $AIDXL_MODEL, the config file); other errors
+    kb's advice for a program without generation flags where it has one."""
+    from kb.generate.loading import NoModelConfigured
+    from kb.generate.model_choice import how_to_choose_a_model
+
+    if isinstance(error, NoModelConfigured):
+        return f"No model is configured; {how_to_choose_a_model()}."
     return str(getattr(error, "without_flags", None) or error)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kb.generate.model_choice import NO_MODEL, ModelChoice, describe_model
 from kb.paths import state_dir
 from kb.userdata import UserData
 from kb.workbench.history import History
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     import duckdb
 
     from kb.knowledge.author_tables import AuthorTables
+    from tui.state.generation_view import ShownImage
     from tui.state.sources import CatalogSources
 
 DETAIL_DELAY_SECONDS = 0.0  # details are read ahead and cached (tui/state/detail_cache.py)
@@ -63,10 +65,26 @@ class ExplorerSession:
         self.history: History[BuilderState] = History()
         self.user_data = UserData(state_dir() / "explorer.json")
         self.loaded_models: dict[str, Any] = {}  # preview pipelines kept between previews
+        # Generation (issue 12 item 6): the model as checked, the last image made (the preview panel),
+        # the running preview's or sheet's words for the status line (`preview: step 7/20 · …`).
+        self.model_choice: ModelChoice = NO_MODEL
+        self.shown_image: ShownImage | None = None
+        self.job_words = ""
 
     @property
     def preview_model(self) -> str | None:
-        return self.options.preview_model
+        """The model previews and sheets use: the builder's (a loaded prompt's, the settings
+        dialog's), else the session's (`aidxl explore --model`, the last dialog choice); None: the
+        environment or the config file decides (kb.generate.loading)."""
+        return self.builder.settings.model or self.options.preview_model
+
+    def choose_model(self, model: str | None) -> None:
+        """The settings dialog's choice: the session's from now on (None: the environment or config)."""
+        self.options.preview_model = model
+        self.check_model()
+
+    def check_model(self) -> None:
+        self.model_choice = describe_model(self.preview_model)
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection | None]:

@@ -178,7 +178,11 @@ class BuilderPane(Vertical):
         if state.entries:
             entries.move_cursor(row=max(0, min(previous, len(state.entries) - 1)))
         self.query_one("#toggles", Static).update(toggles_text(state))
-        self.query_one("#settings-line", Static).update(settings_text(state))
+        self.query_one("#settings-line", Static).update(self.settings_line_text(state))
+
+    def settings_line_text(self, state: BuilderState) -> Text:
+        """The settings line (the builder view says the size its model really makes)."""
+        return settings_text(state)
 
     def show_rendered(self, rendered: RenderedPrompt) -> None:
         self.last_rendered = rendered

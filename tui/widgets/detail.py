@@ -421,10 +421,17 @@ class DetailPane(RunsViewActions, TypesIntoSearch, VerticalScroll):
         self.scroll_relative(y=direction * step, animate=False)
 
     def show_preview(self, image_path: Path) -> None:
-        """Replace the preview slot by the image (cached or just generated)."""
+        """Replace the preview slot by the image (cached or just generated); a random-weight image
+        gets its RANDOM WEIGHTS caption under it (its pixels carry the label too)."""
+        from kb.generate.cache import random_weights_of
+        from tui.state.generation_view import RANDOM_WEIGHTS_CAPTION
+
         for old in self.query(".preview-image"):
             old.remove()
         self.mount(preview_widget(image_path))
+        if random_weights_of(image_path):  # gen (issue 12 item 6)
+            caption = Text(RANDOM_WEIGHTS_CAPTION, style="bold black on yellow")
+            self.mount(Static(caption, classes="preview-image").set_styles("height: auto; margin-top: 0;"))
 
     def show_sheet(self, page: Path, html: Path) -> None:
         """The last sheet's files, below the entry (kept while the selection changes)."""

@@ -139,17 +139,19 @@ class PastedPromptParsed(Message):
 
 
 class PreviewProgress(Message):
-    def __init__(self, step: int, total: int) -> None:
+    def __init__(self, step: int, total: int, reading: Any = None) -> None:
         super().__init__()
         self.step = step
         self.total = total
+        self.reading = reading  # kb.generate.progress.ProgressReading: `step 7/20 · 0.40 s/step · ETA 0:05`
 
 
 class PreviewFinished(Message):
-    def __init__(self, image_path: str | None, message: str) -> None:
+    def __init__(self, image_path: str | None, message: str, outcome: Any = None) -> None:
         super().__init__()
         self.image_path = image_path
         self.message = message
+        self.outcome = outcome  # kb.workbench.jobs.PreviewOutcome when an image was made
 
 
 class CatalogReplaced(Message):
@@ -164,17 +166,19 @@ class IngestFinished(Message):
 
 
 class SheetCellDone(Message):
-    def __init__(self, done: int, total: int) -> None:
+    def __init__(self, done: int, total: int, reading: Any = None) -> None:
         super().__init__()
         self.done = done
         self.total = total
+        self.reading = reading  # kb.generate.progress.ProgressReading: `cell 5/40 · 2.1 s/cell · ETA 1:13`
 
 
 class SheetFinished(Message):
     """A sheet ended: `page`/`html` set when it composed, else `message` says why not."""
 
-    def __init__(self, page: str | None, html: str | None, message: str) -> None:
+    def __init__(self, page: str | None, html: str | None, message: str, outcome: Any = None) -> None:
         super().__init__()
         self.page = page
         self.html = html
         self.message = message
+        self.outcome = outcome  # kb.workbench.jobs.SheetOutcome when pages were composed
