@@ -14,7 +14,10 @@ Characters, for each vocabulary name (canonical: `frieren_(sousou_no_frieren)`),
 1. it is a Danbooru character tag: that tag is in the author's vocabulary (tier author, same form);
 2. it is an alias of exactly one character tag: the author's spelling is that character's form;
 3. without its series qualifier it is a character tag (`frieren` + series `sousou_no_frieren`):
-   the author's qualified form is that character's form, and gives its copyright;
+   the author's qualified form is that character's form, and gives its copyright; unless the
+   character's own series are known (its tag's qualifier, its Danbooru aliases' qualifiers:
+   `kamisato_ayaka_(genshin_impact)`) and the form names none of them: `kamisato ayaka (gigo)` is
+   Ayaka in a GiGO collaboration, not her form, and stays an author-only name (rule 5);
 4. it names a tag of another category (`elf`, `genshin_impact`): not a character, left out;
 5. otherwise an author-only character: a trigger without a tag.
 A character tag takes the first vocabulary name that links to it (vocabulary order), except that a
@@ -23,7 +26,7 @@ qualified form (rule 3) always beats the bare name (`frieren` is in the vocabula
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ingest.linking import TagIndex
@@ -75,9 +78,17 @@ class AuthorCharacters:
     not_characters: int = 0  # rule 4
 
 
-def reduced_names(names: Iterable[str], series_of: Callable[[str], str | None]) -> dict[str, str]:
+@dataclass(frozen=True)
+class ReducedName:
+    """A vocabulary name without its series qualifier (`frieren`), and that series' copyright tag."""
+
+    base: str
+    series: str
+
+
+def reduced_names(names: Iterable[str], series_of: Callable[[str], str | None]) -> dict[str, ReducedName]:
     """Name → the name without its series qualifier, for names that have one (rule 3 lookups)."""
-    reduced: dict[str, str] = {}
+    reduced: dict[str, ReducedName] = {}
     for name in names:
         if not name.endswith(")"):
             continue
@@ -85,18 +96,22 @@ def reduced_names(names: Iterable[str], series_of: Callable[[str], str | None]) 
         found = series_qualifier(character, series_of)
         if found is None:
             continue
-        index, _ = found
+        index, series = found
         kept = [qualifier for position, qualifier in enumerate(character.qualifiers) if position != index]
-        reduced[name] = "".join([character.name, *(f"_({qualifier})" for qualifier in kept)])
+        base = "".join([character.name, *(f"_({qualifier})" for qualifier in kept)])
+        reduced[name] = ReducedName(base, series)
     return reduced
 
 
 def link_author_characters(
     names: Sequence[AuthorName],
     index: TagIndex,
-    reduced: dict[str, str],
+    reduced: Mapping[str, ReducedName],
+    own_series: Mapping[int, frozenset[str]] | None = None,
 ) -> AuthorCharacters:
-    """Apply rules 1-5 (module docstring) to every vocabulary character name, in order."""
+    """Apply rules 1-5 (module docstring) to every vocabulary character name, in order.
+    `own_series`: character tag id → the copyrights its tag and its aliases name (rule 3's check)."""
+    own_series = own_series or {}
     linked = AuthorCharacters()
     character = int(Category.CHARACTER)
     for author_name in names:
@@ -118,9 +133,13 @@ def link_author_characters(
             else:
                 linked.not_characters += 1
             continue
-        base = reduced.get(name)
-        base_tag = index.tag_of_name.get(base) if base is not None else None
-        if base_tag is not None and base_tag[1] == character:
+        reduced_name = reduced.get(name)
+        base_tag = index.tag_of_name.get(reduced_name.base) if reduced_name is not None else None
+        if reduced_name is not None and base_tag is not None and base_tag[1] == character:
+            own = own_series.get(base_tag[0])
+            if own and reduced_name.series not in own:  # another series' variant
+                linked.author_only.append(author_name)
+                continue
             known = linked.forms.get(base_tag[0])
             # The qualified form beats the bare Danbooru name, wherever the vocabulary lists them.
             if known is None or not known.form.endswith(")"):
@@ -153,4 +172,3 @@ def link_author_artists(
 def author_lookup_names(artists: Iterable[AuthorName], characters: Iterable[AuthorName]) -> set[str]:
     """Every canonical name linking may look up in the tag index."""
     return {author_name.name for author_name in (*artists, *characters)}
-

@@ -61,7 +61,8 @@ from kb.outpath import atomic_write_bytes, os_reason, resolve_output_file
 from kb.schema import SCHEMA_VERSION
 
 # Bump when the build rules change without a schema change: old catalogs then count as stale.
-BUILD_RULES_VERSION = 3  # 3: control characters, number ranges, duplicate tag_ids refused
+BUILD_RULES_VERSION = 4  # 3: control characters, number ranges, duplicate tag_ids refused
+# 4: a character takes the copyright its aliases name; another series' author form is a variant
 # What one source file reads into.
 SourceRows = TagRows | TriggerRows | ImplicationRows | PriorityRows | AliasRows | ChantRows
 # Test hook: when set, the build stops after writing the temp file and before the rename, says so

@@ -8,7 +8,7 @@ character tags (kb.knowledge.characters).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence, Sized
+from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +42,7 @@ from ingest.linking import (
     lookup_names,
     merge_verified,
     series_resolver,
+    split_qualifiers,
     taken_artist_names,
 )
 from ingest.priorities import PriorityRows
@@ -50,6 +51,7 @@ from ingest.triggerrows import TriggerEntry
 from kb import __version__
 from kb.errors import IngestError
 from kb.knowledge.caption_groups import UNGROUPED_INDEX, FeaturePart, feature_part
+from kb.knowledge.characters import CharacterTag, series_qualifier
 from kb.knowledge.tagforms import EMOTICON_TAGS, to_plain_form
 from kb.schema import DDL, KIND_OF_CATEGORY, SCHEMA_VERSION, Category, TriggerKind, TriggerTier
 
@@ -370,16 +372,71 @@ def _insert_tag_triggers(connection: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _series_of_aliases(
+    connection: duckdb.DuckDBPyConnection, series_of: Callable[[str], str | None]
+) -> dict[int, dict[str, int]]:
+    """Character tag id → {copyright: source} of each series its Danbooru aliases name
+    (`raiden_shogun_(genshin_impact)`, `baal_(genshin_impact)`), with the first source listing one."""
+    found: dict[int, dict[str, int]] = {}
+    for tag_id, alias, source_id in connection.execute(
+        "SELECT a.tag_id, a.alias, a.source_id FROM aliases a JOIN merged m USING (tag_id) "
+        "WHERE m.category = ? AND a.alias LIKE '%)' ORDER BY a.tag_id, a.source_id, a.alias",
+        [int(Category.CHARACTER)],
+    ).fetchall():
+        base, qualifiers = split_qualifiers(alias)
+        series = series_qualifier(CharacterTag(alias, base, qualifiers), series_of) if qualifiers else None
+        if series is not None:
+            found.setdefault(tag_id, {}).setdefault(series[1], source_id)
+    return found
+
+
+def _alias_series(aliases_series: Mapping[int, Mapping[str, int]]) -> dict[int, tuple[str, int]]:
+    """(copyright, source) where a character's aliases all name one series."""
+    return {tag_id: next(iter(named.items())) for tag_id, named in aliases_series.items() if len(named) == 1}
+
+
+def _own_series(
+    connection: duckdb.DuckDBPyConnection, index: TagIndex, aliases_series: Mapping[int, Mapping[str, int]]
+) -> dict[int, frozenset[str]]:
+    """Character tag id → every series its own tag name's qualifier and its aliases name (a franchise
+    and its games may both be named: `fate_(series)`, `fate/grand_order`)."""
+    characters = connection.execute(
+        "SELECT tag_id, name FROM merged WHERE category = ? ORDER BY tag_id", [int(Category.CHARACTER)]
+    ).fetchall()
+    own = {tag_id: set(named) for tag_id, named in aliases_series.items()}
+    for row in character_rows(characters, index):
+        if row.copyright is not None:
+            own.setdefault(row.tag_id, set()).add(row.copyright)
+    return {tag_id: frozenset(series) for tag_id, series in own.items()}
+
+
 def _insert_characters(
-    connection: duckdb.DuckDBPyConnection, index: TagIndex, forms: Mapping[int, CharacterForm]
+    connection: duckdb.DuckDBPyConnection,
+    index: TagIndex,
+    forms: Mapping[int, CharacterForm],
+    alias_series: Mapping[int, tuple[str, int]],
 ) -> None:
     """One row per character tag, parsed from the form AIDXL knows (the author's, else the tag's own
-    name); the form's source also gave the name, qualifiers and copyright."""
+    name); the form's source also gave the name, qualifiers and copyright. A form without a series
+    takes the copyright its aliases name (`_alias_series`), from the aliases' source."""
     characters = connection.execute(
         "SELECT tag_id, name FROM merged WHERE category = ? ORDER BY tag_id", [int(Category.CHARACTER)]
     ).fetchall()
     named = [(tag_id, forms[tag_id].form if tag_id in forms else name) for tag_id, name in characters]
-    rows = character_rows(named, index)
+    series_of_tag = {row.tag_id: row.copyright for row in character_rows(characters, index)}
+    rows = []
+    alias_sourced: list[int | None] = []  # the aliases' source, where they named the copyright
+    for row in character_rows(named, index):
+        # The form's series, else the tag's own (an author form may drop it: `a2_(nier:automata)`
+        # is `yorha type a no. 2`), else the one its aliases all name.
+        source_id = None
+        if row.copyright is None and series_of_tag.get(row.tag_id) is not None:
+            row = row._replace(copyright=series_of_tag[row.tag_id])
+        elif row.copyright is None and row.tag_id in alias_series:
+            copyright_name, source_id = alias_series[row.tag_id]
+            row = row._replace(copyright=copyright_name)
+        alias_sourced.append(source_id)
+        rows.append(row)
     separator = "\x1f"  # never in a tag name (ASCII unit separator)
     columns = {
         "tag_id": np.array([row.tag_id for row in rows], dtype=np.int64),
@@ -387,6 +444,7 @@ def _insert_characters(
         "name": _object_array([row.name for row in rows]),
         "qualifiers": _object_array([separator.join(row.qualifiers) for row in rows]),
         "copyright": _object_array([row.copyright for row in rows]),
+        "copyright_source": _object_array(alias_sourced),
     }
     _insert_staged(
         connection,
@@ -398,9 +456,10 @@ def _insert_characters(
                coalesce(list_transform(c.qualifiers, lambda q: plain_form(q)), []::VARCHAR[]),
                c.copyright::VARCHAR, plain_form(c.form),
                coalesce(f.source_id, m.category_source_id),
-               CASE WHEN c.copyright IS NULL THEN NULL ELSE coalesce(f.source_id, m.category_source_id) END
+               CASE WHEN c.copyright IS NULL THEN NULL
+                    ELSE coalesce(c.copyright_source::INTEGER, f.source_id, m.category_source_id) END
         FROM (
-            SELECT tag_id, form, name, copyright,
+            SELECT tag_id, form, name, copyright, copyright_source,
                    CASE WHEN qualifiers = '' THEN NULL
                         ELSE string_split(qualifiers, '{separator}') END AS qualifiers
             FROM staged_characters
@@ -453,7 +512,7 @@ def write_catalog(
             if name.name not in index.tag_of_name and name.name not in index.tags_of_alias
         )
         reduced = reduced_names(unknown, series_of)
-        index = _with_names(connection, index, reduced.values())
+        index = _with_names(connection, index, (name.base for name in reduced.values()))
         artists = connection.execute(
             "SELECT tag_id, name FROM merged WHERE category = ? ORDER BY tag_id", [int(Category.ARTIST)]
         ).fetchall()
@@ -462,7 +521,10 @@ def write_catalog(
         verified = link_verified(merged_entries, index, artist_of_chosen)
         taken = taken_artist_names(verified)
         author_artists = link_author_artists(author.artists, index, artist_of_chosen, taken)
-        characters = link_author_characters(author.characters, index, reduced)
+        aliases_series = _series_of_aliases(connection, series_of)
+        alias_series = _alias_series(aliases_series)
+        own_series = _own_series(connection, index, aliases_series)
+        characters = link_author_characters(author.characters, index, reduced, own_series)
         linked = [
             *verified,
             *(_author_artist_trigger(artist) for artist in author_artists),
@@ -475,7 +537,7 @@ def write_catalog(
         _insert_artist_candidates(connection, artist_candidates(artist_names, linked_artists, taken))
         _stage_forms(connection, characters.forms)
         _insert_tag_triggers(connection)
-        _insert_characters(connection, index, characters.forms)
+        _insert_characters(connection, index, characters.forms, alias_series)
         link_notes = _insert_author_tables(connection, author_tables or AuthorTables())
         connection.executemany(
             "INSERT INTO meta VALUES (?, ?)",

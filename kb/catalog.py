@@ -187,6 +187,9 @@ class CatalogStats:
     triggers_per_tier: dict[str, int]
     triggers_per_kind_and_tier: dict[str, dict[str, int]]
     table_counts: dict[str, int] = field(default_factory=dict)  # rows of each of AUTHOR_TABLES
+    # Entries per kind (kb.search.entries): what the explorer's lists and `aidxl search` show; fewer
+    # than triggers where a tag has several trigger texts (they find one entry).
+    entries_per_kind: dict[str, int] = field(default_factory=dict)
 
     def age_seconds(self, now: datetime | None = None) -> float:
         current = now if now is not None else datetime.now(UTC)
@@ -204,6 +207,7 @@ class CatalogStats:
             "characters": self.character_count,
             "tags_per_category": {str(key): value for key, value in self.tags_per_category.items()},
             "triggers_per_kind": self.triggers_per_kind,
+            "entries_per_kind": self.entries_per_kind,
             "verified_triggers_per_kind": self.verified_triggers_per_kind,
             **self.table_counts,
             "triggers_per_tier": self.triggers_per_tier,
@@ -239,6 +243,8 @@ def _scalar(connection: duckdb.DuckDBPyConnection, sql: str) -> Any:
 
 def catalog_stats(connection: duckdb.DuckDBPyConnection, path: Path) -> CatalogStats:
     """Counts for `aidxl stats`, read from an open catalog."""
+    from kb.search.entries import entries_per_kind
+
     per_category = _grouped(
         connection,
         "SELECT source_id, category, count(*) FROM tag_sources GROUP BY ALL ORDER BY ALL",
@@ -319,6 +325,7 @@ def catalog_stats(connection: duckdb.DuckDBPyConnection, path: Path) -> CatalogS
         table_counts={
             table: int(_scalar(connection, f"SELECT count(*) FROM {table}")) for table in AUTHOR_TABLES
         },
+        entries_per_kind=entries_per_kind(connection),
     )
 
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from ingest.author_links import AuthorName, link_author_artists, link_author_characters, reduced_names
+from ingest.author_links import (
+    AuthorName,
+    ReducedName,
+    link_author_artists,
+    link_author_characters,
+    reduced_names,
+)
 from ingest.linking import TagIndex, series_resolver
 
 CHARACTER, COPYRIGHT, ARTIST, GENERAL = 4, 3, 1, 0
@@ -42,8 +48,8 @@ def test_every_character_rule_in_order() -> None:
         "azami_(jinx)",  # unknown: author-only
     )
     reduced = reduced_names((name.name for name in vocabulary), series_resolver(index))
-    assert reduced["frieren_(sousou_no_frieren)"] == "frieren"
-    assert reduced["lappland_(arknights)_(cosplay)"] == "lappland_(cosplay)"
+    assert reduced["frieren_(sousou_no_frieren)"] == ReducedName("frieren", "sousou_no_frieren")
+    assert reduced["lappland_(arknights)_(cosplay)"] == ReducedName("lappland_(cosplay)", "arknights")
     linked = link_author_characters(vocabulary, index, reduced)
     assert {tag_id: (form.form, form.rule) for tag_id, form in linked.forms.items()} == {
         1: ("frieren_(sousou_no_frieren)", 3),
@@ -52,6 +58,35 @@ def test_every_character_rule_in_order() -> None:
     }
     assert linked.not_characters == 1
     assert [name.name for name in linked.author_only] == ["lappland_(arknights)_(cosplay)", "azami_(jinx)"]
+
+
+def test_a_qualified_form_of_another_series_than_the_characters_own_is_a_variant() -> None:
+    """`kamisato ayaka (gigo)`: Ayaka's own series is known (her aliases name genshin impact), so the
+    author's form naming another series is a collaboration variant, not her form; a character
+    whose own series are unknown still takes the qualified form (rule 3)."""
+    index = TagIndex(
+        {
+            "kamisato_ayaka": (1, CHARACTER),
+            "genshin_impact": (2, COPYRIGHT),
+            "gigo": (3, COPYRIGHT),
+            "frieren": (4, CHARACTER),
+            "sousou_no_frieren": (5, COPYRIGHT),
+        },
+        {},
+    )
+    vocabulary = names("kamisato_ayaka", "kamisato_ayaka_(gigo)", "frieren", "frieren_(sousou_no_frieren)")
+    reduced = reduced_names((name.name for name in vocabulary), series_resolver(index))
+    linked = link_author_characters(vocabulary, index, reduced, {1: frozenset({"genshin_impact"})})
+    assert {tag_id: form.form for tag_id, form in linked.forms.items()} == {
+        1: "kamisato_ayaka",
+        4: "frieren_(sousou_no_frieren)",
+    }
+    assert [name.name for name in linked.author_only] == ["kamisato_ayaka_(gigo)"]
+    # Its own series named by the form: the qualified form wins as before.
+    vocabulary = names("kamisato_ayaka", "kamisato_ayaka_(genshin_impact)")
+    reduced = reduced_names((name.name for name in vocabulary), series_resolver(index))
+    linked = link_author_characters(vocabulary, index, reduced, {1: frozenset({"genshin_impact"})})
+    assert linked.forms[1].form == "kamisato_ayaka_(genshin_impact)"
 
 
 def test_artists_link_by_name_alias_or_qualifier_free_name_and_skip_verified_texts() -> None:

@@ -194,7 +194,8 @@ def test_stats_count_triggers_per_tier(tmp_path: Path, capsys: pytest.CaptureFix
     assert stats["triggers_per_kind_and_tier"]["artist_style"] == {"verified": 2, "author": 1, "danbooru": 1}
     assert sum(stats["triggers_per_tier"].values()) == sum(stats["triggers_per_kind"].values())
     assert main(["stats", "--catalog", str(catalog)]) == 0
-    table = capsys.readouterr().out.split("triggers per kind and tier:\n")[1].split("\n\n")[0].splitlines()
-    assert table[0].split() == ["kind", "total", "verified", "author", "danbooru"]
-    assert table[1].split() == ["artist_style", "4", "2", "1", "1"]
-    assert table[-1].split() == ["all", "33", "5", "4", "24"]
+    table = capsys.readouterr().out.split("each verified trigger is an entry of its own):\n")[1]
+    rows = table.split("\n\n")[0].splitlines()
+    assert rows[0].split() == ["kind", "entries", "triggers", "verified", "author", "danbooru"]
+    assert rows[1].split()[0] == "artist_style" and rows[1].split()[2:] == ["4", "2", "1", "1"]
+    assert rows[-1].split()[2:] == ["33", "5", "4", "24"]

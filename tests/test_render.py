@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from kb.knowledge.tagforms import to_plain_form
+from kb.prompt.attention import extra_network_matches
 from kb.prompt.render import (
     format_weight,
     parse_tags,
@@ -114,7 +115,11 @@ def test_parse_of_render_returns_the_tags(
     tag_lists: st.SearchStrategy[list[tuple[str, float]]], data: st.DataObject
 ) -> None:
     tags = data.draw(tag_lists)
-    assert parse_tags(render_tags(tags)) == tags
+    rendered = render_tags(tags)
+    # `<0` then `>` render as `(<0:0), (>:0)`, holding the extra network `<0:0), (>` that the web UI
+    # takes out of the prompt: no prompt writes those tags, so there is nothing to read back.
+    assume(next(extra_network_matches(rendered), None) is None)
+    assert parse_tags(rendered) == tags
 
 
 PROMPT_PIECES = st.sampled_from(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from kb.catalog import SourceRef
 from kb.knowledge.catalog_lookup import CatalogLookup, shared_catalog_lookup
-from kb.knowledge.characters import CharacterForms, character_forms
+from kb.knowledge.characters import CharacterForms, character_forms, with_copyright
 from kb.knowledge.tagforms import to_canonical, to_prompt_form
 
 if TYPE_CHECKING:
@@ -94,6 +94,9 @@ def character_info(
     gender = gender_row[0] if gender_row is not None else None
     chosen_noun = noun or SENTENCE_NOUN_OF_GENDER.get(gender or "", DEFAULT_SENTENCE_NOUN)
     forms = character_forms(row.form, gender=chosen_noun, series_resolver=lookup.find_copyright)
+    stored_copyright = lookup.series_of(row.tag_id)
+    if forms.copyright is None and stored_copyright is not None:
+        forms = with_copyright(forms, stored_copyright)  # named by its aliases (ingest/writer.py)
     return CharacterInfo(
         tag=row.name,
         forms=forms,

@@ -24,7 +24,7 @@ genshin impact series`), and the card's `1 ` prefix (`1 ganyu \\(genshin impact\
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -191,6 +191,15 @@ def character_forms(
         prefixed=f"1 {a1111}",
         copyright=series[1] if series is not None else None,
     )
+
+
+def with_copyright(forms: CharacterForms, copyright_tag: str) -> CharacterForms:
+    """`forms` of a name without a series qualifier, for a character whose copyright is known from
+    elsewhere (its Danbooru aliases): the copyright, and the sentence names the series
+    (`a girl named raiden shogun from genshin impact series`)."""
+    series = copyright_tag.removesuffix("_(series)")
+    sentence = f"{forms.sentence} from {escape_a1111(to_plain_form(series))} series"
+    return replace(forms, copyright=copyright_tag, sentence=sentence)
 
 
 class CharacterMatchKind(StrEnum):

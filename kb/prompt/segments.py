@@ -40,7 +40,7 @@ from kb.prompt.attention import (
     attention_pieces,
     parse_prompt_structure,
 )
-from kb.prompt.render import TAG_SEPARATOR, render_emphasised, render_tags
+from kb.prompt.render import TAG_SEPARATOR, render_emphasised, render_tag, render_tags
 from kb.prompt.tagview import split_tags
 
 SEGMENT_SEPARATOR = ", "
@@ -335,4 +335,17 @@ def normalise_prompt(prompt: str) -> str:
         if any(segment.is_weighted_in_parts or segment.is_structural for segment in segments):
             rendered = (segment.render() for segment in segments)
             return TAG_SEPARATOR.join(text for text in rendered if text.strip())
-    return render_tags([(tag.read_text, tag.weight) for tag in tags])
+    if not any(tag.is_extra_network for tag in tags):
+        return render_tags([(tag.read_text, tag.weight) for tag in tags])
+    # An extra network is taken out of the prompt before the rest is read: a comma added between it
+    # and the tag it was written against (`<lora:x:1> 1girl`) would be read. Keep the space.
+    kept = [tag for tag in tags if tag.read_text.strip()]
+    pieces: list[str] = []
+    for index, tag in enumerate(kept):
+        if index:
+            before = kept[index - 1]
+            glued = before.is_extra_network or tag.is_extra_network
+            between = prompt[before.outer_end : tag.outer_start]
+            pieces.append(" " if glued and "," not in between else TAG_SEPARATOR)
+        pieces.append(tag.text if tag.is_extra_network else render_tag(tag.read_text, tag.weight))
+    return "".join(pieces)

@@ -15,6 +15,7 @@ the tag differently, e.g. an unescaped qualifier).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -22,10 +23,14 @@ from typing import TYPE_CHECKING, Protocol
 
 from kb.knowledge.author_tables import EMPTY_AUTHOR_TABLES, AuthorTables, shared_author_tables
 from kb.knowledge.tagforms import to_canonical
-from kb.prompt.attention import BREAK_TEXT, AttentionPiece, attention_pieces
+from kb.prompt.attention import BREAK_TEXT, AttentionPiece, attention_pieces, extra_network_matches
 
 if TYPE_CHECKING:
     import duckdb
+
+
+# The web UI's extra network call, `<(\w+):([^>]+)>`, as a whole tag.
+_EXTRA_NETWORK = re.compile(r"<\w+:[^>]+>")
 
 
 class MatchKind(StrEnum):
@@ -192,6 +197,11 @@ class PromptTag:
     def mixed_weight(self) -> bool:
         return len(self.weights) > 1
 
+    @property
+    def is_extra_network(self) -> bool:
+        """`<lora:x:0.8>` and the like: the web UI takes it out of the prompt (see `split_tags`)."""
+        return _EXTRA_NETWORK.fullmatch(self.text) is not None
+
 
 @dataclass
 class _ReadCharacter:
@@ -202,8 +212,13 @@ class _ReadCharacter:
 
 
 def split_tags(prompt: str, matcher: TagMatcher | None = None) -> list[PromptTag]:
-    """Split a prompt into tags with weights, spans and catalog matches (never raises)."""
-    runs = _tag_runs(attention_pieces(prompt, strict=False))
+    """Split a prompt into tags with weights, spans and catalog matches (never raises).
+
+    An extra network (`<lora:x:0.8>`) is a tag of its own, apart from the text around it even
+    without a comma: the web UI takes every `<name:args>` out of the prompt before it reads the
+    rest, so `<lora:x:0.8> 1girl` reads as `1girl` (`PromptTag.is_extra_network`)."""
+    networks = [(match.start, match.end) for match in extra_network_matches(prompt)]
+    runs = _tag_runs(attention_pieces(prompt, strict=False), networks)
     read_in_source = _read_mask(prompt, runs)
     drafts = [_draft_tag(prompt, run, read_in_source) for run in runs]
     keys = [draft[2] for draft in drafts]
@@ -211,20 +226,31 @@ def split_tags(prompt: str, matcher: TagMatcher | None = None) -> list[PromptTag
     return [PromptTag(*draft, match=match) for draft, match in zip(drafts, matches, strict=True)]
 
 
-def _tag_runs(pieces: list[AttentionPiece]) -> list[list[_ReadCharacter]]:
-    """Runs of read characters between commas and BREAKs, blanks trimmed, empty runs dropped."""
+def _tag_runs(
+    pieces: list[AttentionPiece], networks: Sequence[tuple[int, int]] = ()
+) -> list[list[_ReadCharacter]]:
+    """Runs of read characters between commas and BREAKs, blanks trimmed, empty runs dropped;
+    each extra network (`networks`: source spans, in order) is a run of its own."""
     runs: list[list[_ReadCharacter]] = [[]]
+    next_network = 0  # the first network not wholly before the current character
+    in_network = False
     for piece in pieces:
         if piece.text == BREAK_TEXT and piece.weight < 0:
             runs.append([])
             continue
         escaped = piece.end - piece.start != len(piece.text)
         for offset, character in enumerate(piece.text):
-            if character == ",":
-                runs.append([])
-                continue
             start = piece.start if escaped else piece.start + offset
             end = piece.end if escaped else start + 1
+            while next_network < len(networks) and networks[next_network][1] <= start:
+                next_network += 1
+            inside = next_network < len(networks) and networks[next_network][0] <= start
+            if inside != in_network or (inside and start == networks[next_network][0]):
+                runs.append([])  # a network starts or ends here: a run of its own
+                in_network = inside
+            if character == "," and not inside:
+                runs.append([])
+                continue
             runs[-1].append(_ReadCharacter(character, piece.weight, start, end))
     trimmed = []
     for run in runs:

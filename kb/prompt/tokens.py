@@ -21,8 +21,11 @@ first text with the most tokens. Textual-inversion embeddings are not known here
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from kb.prompt.attention import BREAK_TEXT, BREAK_WEIGHT, attention_pieces, extra_network_matches
 from kb.prompt.clip_bpe import END_OF_TEXT_ID, START_OF_TEXT_ID, ClipTokenizer, get_tokenizer
@@ -35,6 +38,9 @@ from kb.prompt.schedule import (
     subprompt_weight,
     text_origins_at,
 )
+
+if TYPE_CHECKING:
+    from kb.prompt.tagview import PromptTag
 
 CHUNK_LENGTH = 75
 COMMA_BACKTRACK = 20  # the web UI's default `comma_padding_backtrack`
@@ -159,7 +165,8 @@ def target_token_count(token_count: int) -> int:
 
 @dataclass(frozen=True)
 class TagCost:
-    """A prompt tag (as written, with its source span) and the CLIP tokens it costs."""
+    """A prompt tag and the CLIP tokens it costs: `start`/`end` span its read text in the prompt,
+    `text` is its label as written, with the brackets its syntax needs (`token_label_spans`)."""
 
     text: str
     start: int
@@ -346,6 +353,112 @@ def count_prompt_tokens(
     )
 
 
+# The web UI cuts a prompt into AND parts before it reads anything else (`\bAND\b`, anywhere).
+_AND_KEYWORD = re.compile(r"\bAND\b")
+_OPENERS = {"(": ")", "[": "]"}
+_CLOSERS = {")": "(", "]": "["}
+
+
+@dataclass(frozen=True)
+class _LabelledSpan:
+    text: str
+    start: int
+    end: int
+
+
+def bracket_partners(prompt: str) -> list[int]:
+    """For each position, the position of the bracket that pairs with the one there (-1: none, or
+    no bracket); escaped brackets (`\\(`) are text. One pass with a stack."""
+    partners = [-1] * len(prompt)
+    stack: list[int] = []
+    position = 0
+    while position < len(prompt):
+        character = prompt[position]
+        if character == "\\":
+            position += 2
+            continue
+        if character in _OPENERS:
+            stack.append(position)
+        elif character in _CLOSERS and stack and prompt[stack[-1]] == _CLOSERS[character]:
+            opener = stack.pop()  # a closer of another kind than the open one stays unpaired
+            partners[opener], partners[position] = position, opener
+        position += 1
+    return partners
+
+
+def token_label_spans(prompt: str, tags: Sequence[PromptTag]) -> list[tuple[int, int, int, int]]:
+    """(start, end, label_start, label_end) per tag of the token report, in prompt order.
+
+    The tags are the tag view's (`kb.prompt.tagview.split_tags`: read text between commas and
+    BREAKs), cut again at the `AND` keyword (the web UI counts each AND part apart, so no tag spans
+    two). `start`/`end` cover the read text; the label widens it to the brackets written inside
+    it that pair outside it (`[a|b]` of `[a|b] AND c`, `(red:1.2) hair`) and to the `[` `]`
+    right around a schedule or an alternation (`[cat:dog:0.5]`), so it reads as written."""
+    partners = bracket_partners(prompt)
+    and_spans = [match.span() for match in _AND_KEYWORD.finditer(prompt)]
+    and_starts = [start for start, _ in and_spans]
+    pieces: list[tuple[int, int]] = []  # read spans, trimmed, in prompt order
+    for tag in tags:
+        piece_start = tag.start
+        first = bisect.bisect_left(and_starts, tag.start)
+        for and_start, and_end in and_spans[first:]:
+            if and_start >= tag.end:
+                break
+            pieces.append(_trimmed(prompt, piece_start, and_start))
+            piece_start = and_end
+        pieces.append(_trimmed(prompt, piece_start, tag.end))
+    pieces = [(start, end) for start, end in pieces if start < end]
+    spans: list[tuple[int, int, int, int]] = []
+    for index, (start, end) in enumerate(pieces):
+        # A label never reaches into its neighbours, nor across an AND keyword: `(a, b) c` labels
+        # `b) c`, not `(a, b) c`.
+        lower = pieces[index - 1][1] if index else 0
+        upper = pieces[index + 1][0] if index + 1 < len(pieces) else len(prompt)
+        ands_before = _ands_between(and_spans, and_starts, lower, start)
+        ands_after = _ands_between(and_spans, and_starts, end, upper)
+        lower = max([lower, *(and_end for _, and_end in ands_before)])
+        upper = min([upper, *(and_start for and_start, _ in ands_after)])
+        spans.append((start, end, *_label_bounds(prompt, start, end, partners, lower, upper)))
+    return spans
+
+
+def _ands_between(
+    and_spans: list[tuple[int, int]], and_starts: list[int], low: int, high: int
+) -> list[tuple[int, int]]:
+    first = bisect.bisect_left(and_starts, low)
+    last = bisect.bisect_left(and_starts, high)
+    return and_spans[first:last]
+
+
+def _trimmed(prompt: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and prompt[start].isspace():
+        start += 1
+    while end > start and prompt[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _label_bounds(
+    prompt: str, start: int, end: int, partners: list[int], lower: int, upper: int
+) -> tuple[int, int]:
+    label_start, label_end = start, end
+    for position in range(start, end):
+        partner = partners[position]
+        if partner < 0:
+            continue
+        if lower <= partner < start:
+            label_start = min(label_start, partner)
+        elif end <= partner < upper:
+            label_end = max(label_end, partner + 1)
+    # `[cat:dog:0.5]`, `[a|b]`: the brackets right around are the syntax's own, not emphasis.
+    before = label_start - 1
+    if before >= lower and label_end < upper and prompt[before] == "[" and partners[before] == label_end:
+        inside = prompt[label_start:label_end]
+        if "|" in inside or ":" in inside:
+            label_start, label_end = before, label_end + 1
+    return label_start, label_end
+
+
 def _detailed_report(
     prompt: str, counted_text: str, text_positions: list[int], tokenizer: ClipTokenizer
 ) -> TokenReport:
@@ -355,7 +468,10 @@ def _detailed_report(
     segments, sources = segments_with_sources(counted_text)
     token_chunks, token_count = chunk_segments_with_count(segments, tokenizer=tokenizer)
     original_positions = text_positions
-    tags = split_tags(prompt)
+    tags = [
+        _LabelledSpan(prompt[label_start:label_end], start, end)
+        for start, end, label_start, label_end in token_label_spans(prompt, split_tags(prompt))
+    ]
     # The tag at each prompt position (the first one, should spans overlap), built in one pass over
     # the tags: looking each token's tag up by scanning the tags made long prompts quadratic.
     tag_at_position: list[int | None] = [None] * (len(prompt) + 1)

@@ -111,10 +111,8 @@ def _mark_substrings(
 
 def _mark_abbreviations(index: SearchIndex, found: npt.NDArray[np.bool_], loose: str) -> None:
     """`detco` → `detached collar`: the same splits and range limit as the search's tier."""
-    for split in range(ABBREVIATION_MIN_HEAD, len(loose) - ABBREVIATION_MIN_TAIL + 1):
-        head, tail = loose[:split], loose[split:]
-        low, high = index._suffix_range(head)
-        if high - low > ABBREVIATION_MAX_RANGE or low == high:
+    for head, tail, low, high in index.abbreviation_heads(loose):
+        if high - low > ABBREVIATION_MAX_RANGE:
             continue
         match = re.compile(rf"{re.escape(head)}[^ ]* {re.escape(tail)}").match
         for position, key in enumerate(index.suffix_keys[low:high], start=low):

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -633,13 +633,27 @@ class SearchIndex:
         reasons = np.full(smallest.size, _SUBSTRING, dtype=np.int8)
         self._offer_ranked(smallest, reasons, collector, Tier.SUBSTRING, contains)
 
+    def abbreviation_heads(self, loose: str) -> Iterator[tuple[str, str, int, int]]:
+        """(head, tail, low, high) for each split of `loose` into the start of a word (`head`, whose
+        word-start suffixes are low..high-1) and the start of the next (`tail`), heads short to long.
+
+        A longer head only narrows the range, so each is looked up inside the last one, and the
+        splits stop at the first head no suffix starts with (no longer one can match): the work is
+        bounded by the longest indexed string, not the query (a 100 KB query is a few lookups)."""
+        low, high = 0, len(self.suffix_keys)
+        for split in range(ABBREVIATION_MIN_HEAD, len(loose) - ABBREVIATION_MIN_TAIL + 1):
+            head = loose[:split]
+            low = self.suffix_keys.bisect_left(head, low, high)
+            high = self.suffix_keys.bisect_left(head + "\U0010ffff", low, high)
+            if low == high:
+                return
+            yield head, loose[split:], low, high
+
     def _abbreviations(self, loose: str, collector: _Collector) -> None:
         """`detco` → `detached collar`: the query splits into starts of two consecutive words."""
         matched: list[int] = []
-        for split in range(ABBREVIATION_MIN_HEAD, len(loose) - ABBREVIATION_MIN_TAIL + 1):
-            head, tail = loose[:split], loose[split:]
-            low, high = self._suffix_range(head)
-            if high - low > ABBREVIATION_MAX_RANGE or low == high:
+        for head, tail, low, high in self.abbreviation_heads(loose):
+            if high - low > ABBREVIATION_MAX_RANGE:
                 continue
             matched.extend(self._abbreviated(low, high, head, tail))
         if matched:

@@ -3,7 +3,9 @@
 An *entry* is one thing a user can paste: a trigger. Triggers of the same Danbooru tag are folded
 into one entry (the verified AIDXL trigger when there is one: `impasto` the painting style, not
 `impasto` the general tag; `by dino`, not `by dino (dinoartforame)`; else the best tier's), so a
-result list shows each thing once, and the entry carries the best tier among its triggers. Every
+result list shows each thing once, and the entry carries the best tier among its triggers. Which
+trigger opens an entry is defined once, in SQL (kb/search/entries.py), for the index, the
+explorer's lists and `aidxl stats` alike. Every
 entry is found by several strings: its trigger texts, its tag's plain name (`yoneyama mai` finds
 `by yoneyama mai`), the tag's aliases and, for characters, the bare name before the qualifier
 (`ganyu`).
@@ -20,7 +22,8 @@ import numpy as np
 import numpy.typing as npt
 
 from kb.knowledge.tagforms import to_plain_form
-from kb.schema import KIND_OF_CATEGORY, Category, TriggerKind, TriggerTier
+from kb.schema import TriggerKind, TriggerTier
+from kb.search.entries import TIER_RANK_SQL, TRIGGER_ENTRIES, UNTRIGGERED_TAGS
 from kb.search.normalize import searchable_forms
 
 if TYPE_CHECKING:
@@ -156,18 +159,14 @@ class SearchableStrings:
     looses: list[str]
 
 
-# Per tag, the best tier first: the first trigger of a tag names its entry (see read_catalog_rows).
-_TRIGGER_QUERY = """
-    SELECT tr.text, tr.kind, tr.tag_id, tr.verified, tr.tier, t.name, t.category, t.count
-    FROM triggers tr LEFT JOIN tags t USING (tag_id)
-    ORDER BY tr.tag_id NULLS LAST, tr.verified DESC,
-        CASE tr.tier WHEN 'verified' THEN 0 WHEN 'author' THEN 1 ELSE 2 END,
+# Per tag, the trigger that opens its entry first (kb/search/entries.py defines which).
+_TRIGGER_QUERY = f"""
+    SELECT text, kind, tag_id, verified, tier, name, category, count, opens_entry
+    FROM ({TRIGGER_ENTRIES}) tr
+    ORDER BY tr.tag_id NULLS LAST, tr.opens_entry DESC, tr.verified DESC, {TIER_RANK_SQL},
         tr.rank NULLS LAST, tr.trigger_id
 """
-_UNTRIGGERED_TAG_QUERY = """
-    SELECT t.tag_id, t.name, t.category, t.count FROM tags t
-    WHERE NOT EXISTS (SELECT 1 FROM triggers tr WHERE tr.tag_id = t.tag_id)
-"""
+_UNTRIGGERED_TAG_QUERY = f"SELECT tag_id, name, category, count, kind FROM ({UNTRIGGERED_TAGS})"
 
 
 def read_catalog_rows(connection: duckdb.DuckDBPyConnection) -> CatalogRows:
@@ -176,7 +175,7 @@ def read_catalog_rows(connection: duckdb.DuckDBPyConnection) -> CatalogRows:
     # tag_id -> the entries its tag strings (name, aliases, character name) lead to.
     entries_of_tag: dict[int, list[int]] = {}
     known_kinds: dict[str, str] = {}
-    for text, kind, tag_id, verified, tier, tag_name, category, count in _batched_rows(
+    for text, kind, tag_id, verified, tier, tag_name, category, count, opens_entry in _batched_rows(
         connection, _TRIGGER_QUERY
     ):
         kind = known_kinds.setdefault(kind, kind)  # one str per kind, not one per row
@@ -186,19 +185,16 @@ def read_catalog_rows(connection: duckdb.DuckDBPyConnection) -> CatalogRows:
             entry = rows.add_entry(text, None, kind, NO_CATEGORY, 0, code)
             rows.add_string(entry, text, StringSource.TRIGGER)
             continue
-        tag_entries = entries_of_tag.get(tag_id)
-        # Rows come verified first, then by tier: a verified trigger is its own entry; any other
-        # joins the tag's entry that exists already (its text still finds it), so the entry shows
-        # the best tier's text and carries that tier.
-        if tag_entries is None or verified:
+        # A tag's rows come with those that open an entry first; any other trigger's text finds the
+        # tag's entries, which show the best tier's text and carry that tier.
+        if opens_entry:
             entry = rows.add_entry(text, tag_name, kind, category, count, code)
             entries_of_tag.setdefault(tag_id, []).append(entry)
             rows.add_string(entry, text, StringSource.TRIGGER)
         else:
-            for entry in tag_entries:
+            for entry in entries_of_tag[tag_id]:
                 rows.add_string(entry, text, StringSource.TRIGGER)
-    for tag_id, tag_name, category, count in _batched_rows(connection, _UNTRIGGERED_TAG_QUERY):
-        kind = str(KIND_OF_CATEGORY.get(Category(category), TriggerKind.GENERAL))
+    for tag_id, tag_name, category, count, kind in _batched_rows(connection, _UNTRIGGERED_TAG_QUERY):
         text = to_plain_form(tag_name)
         if kind == TriggerKind.ARTIST_STYLE:
             text = f"by {text}"

@@ -5,7 +5,8 @@ call `merged_spec`. The rules:
 - a value given wins over the spec file's, which wins over the default (`kb.settings`' defaults:
   sampler and its steps, CFG scale, size; three seeds; the default base prompt and negative);
 - rows given replace the file's rows; a catalog query (given, else the file's; query fields given
-  override its fields) adds its triggers after them, without repeats, and finding none is an error;
+  override its fields) adds its triggers after them, without repeats, and finding none is an error,
+  as is a sheet with no style row at all (its baseline alone compares nothing);
 - the model is the one given, else $AIDXL_MODEL or the config file; the tiny random-weight model
   draws at its own size (64x64) unless a size is given; a sampler is named as `kb.settings` names it.
 """
@@ -70,6 +71,10 @@ def merged_spec(
     query = merged_query(values, spec_file)
     if query is not None:
         rows += catalog_rows(query, model, rows, catalog_path)
+    elif not rows:  # a sheet of the baseline row alone compares nothing
+        raise SheetSpecError(
+            "no style rows: give --styles, --style, --styles-file, --query or a --spec with rows"
+        )
 
     seeds = values.seeds or (spec_file.seeds if spec_file and spec_file.seeds else DEFAULT_SHEET_SEEDS)
     bases = values.bases or (spec_file.bases if spec_file and spec_file.bases else (DEFAULT_BASE_PROMPT,))

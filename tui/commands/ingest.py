@@ -305,6 +305,14 @@ def _age(seconds: float) -> str:
     return f"{seconds:.0f} s"
 
 
+STATS_ENTRIES_HEADER = (
+    "entries and triggers per kind (entries: the rows the explorer and `aidxl search` list; triggers:\n"
+    "every trigger text, as exports write them, by tier. A tag's other texts find its entry, so a kind\n"
+    "has fewer entries than texts: `by dino (dinoartforame)` finds `by dino`, general `impasto` finds\n"
+    "the painting style `impasto`; each verified trigger is an entry of its own):"
+)
+
+
 def render_stats(stats: CatalogStats) -> str:
     categories = [category for category in Category]
     header = ["source", "kind", "rows", "skipped", *(category.name.lower() for category in categories)]
@@ -329,13 +337,22 @@ def render_stats(stats: CatalogStats) -> str:
         ]
         lines.append("  ".join(cells).rstrip())
     lines.append("")
-    lines.append("triggers per kind and tier:")
+    lines.append(STATS_ENTRIES_HEADER)
     tiers = list(stats.triggers_per_tier)
-    rows = [["kind", "total", *tiers]]
-    for kind, counts in stats.triggers_per_kind_and_tier.items():
-        rows.append([kind, str(sum(counts.values())), *(str(counts[tier]) for tier in tiers)])
+    entries = stats.entries_per_kind
+    kinds = sorted({*stats.triggers_per_kind_and_tier, *entries})
+    rows = [["kind", "entries", "triggers", *tiers]]
+    for kind in kinds:
+        counts = stats.triggers_per_kind_and_tier.get(kind, {})
+        per_tier = [str(counts.get(tier, 0)) for tier in tiers]
+        rows.append([kind, str(entries.get(kind, 0)), str(sum(counts.values())), *per_tier])
     rows.append(
-        ["all", str(sum(stats.triggers_per_tier.values())), *map(str, stats.triggers_per_tier.values())]
+        [
+            "all",
+            str(sum(entries.values())),
+            str(sum(stats.triggers_per_tier.values())),
+            *map(str, stats.triggers_per_tier.values()),
+        ]
     )
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     for row in rows:

@@ -14,6 +14,7 @@ from typing import Any
 
 from kb.display_text import shortened
 from tui.commands.text_input import read_prompt_argument
+from tui.state.wording import counted as counted_noun
 
 FOUND_SHOWN = 60  # characters of a fix's span shown in `replace ... with ...`
 
@@ -100,7 +101,7 @@ def run_tokens(args: argparse.Namespace) -> int:
             f"steps up to {counted.end_step}: {counted.text!r}"
         )
     for chunk in report.chunks:
-        line = f"chunk {chunk.index + 1}: {chunk.tokens} tokens"
+        line = f"chunk {chunk.index + 1}: {counted_noun(chunk.tokens, 'token')}"
         if chunk.source_start is not None:
             line += f", from token {chunk.start} at prompt position {chunk.source_start}"
         if chunk.split_tag is not None:

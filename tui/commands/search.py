@@ -208,11 +208,40 @@ def run_search(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     if not hits:
-        print(f"aidxl: nothing matches {quoted(args.query)}", file=sys.stderr)
+        print(f"aidxl: {nothing_matches_message(args, wanted_verdicts, verdicts)}", file=sys.stderr)
         return 1
     for line in format_hits(hits, verdicts):
         print(line)
     return 0
+
+
+def nothing_matches_message(
+    args: argparse.Namespace, wanted_verdicts: frozenset[str] | None, verdicts: Mapping[str, Recognition]
+) -> str:
+    """Why a search found nothing, when we know more than "nothing matches": no verdict is recorded
+    for a --verdict filter to find, or the catalog holds only the curated triggers."""
+    if wanted_verdicts is not None and "unmeasured" not in wanted_verdicts and not verdicts:
+        model = f" for model {args.model_hash}" if args.model_hash else ""
+        return (
+            f"no recognition verdicts are recorded{model}: `aidxl sheet` measures them (a style sheet "
+            "records a verdict per style; see `aidxl sheet --help`), and `--verdict unmeasured` lists "
+            "triggers without one"
+        )
+    from tui.state.sources import FETCH_COMMAND, check_sources  # only when nothing matched
+
+    message = f"nothing matches {quoted(args.query)}"
+    connection = open_catalog(resolve_catalog_path(getattr(args, "catalog", None)))
+    try:
+        sources = check_sources(connection)
+    finally:
+        connection.close()
+    if sources.curated_only:
+        return (
+            f"{message}; this catalog holds only the {sources.triggers} curated triggers: "
+            f"`{FETCH_COMMAND}` adds the Danbooru tags, characters and the author's vocabulary "
+            "(`aidxl sources` lists them and how to add a local copy)"
+        )
+    return message
 
 
 def _listing_tiers(tiers: frozenset[TriggerTier] | None, verified_only: bool) -> frozenset[str] | None:

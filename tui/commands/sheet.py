@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kb.display_text import quoted
 from kb.errors import SheetSpecError
 from kb.generate.progress import format_clock
 from kb.settings import (
@@ -219,6 +220,11 @@ def _flag_rows(args: argparse.Namespace) -> list[SheetRow]:
     from kb.sheets.spec import SheetRow, split_top_level
 
     rows = [SheetRow(style=style) for style in split_top_level(args.styles or "")]
+    if args.styles is not None and not rows:
+        raise SheetSpecError(
+            f"--styles {quoted(args.styles)} names no trigger: give them comma-separated, "
+            'e.g. --styles "by chi4,by ask"'
+        )
     rows += [SheetRow(style=style.strip()) for style in args.style if style.strip()]
     if args.styles_file:
         rows += _rows_from_file(Path(args.styles_file))

@@ -27,6 +27,7 @@ from tui.state.builder import BuilderState
 from tui.state.rendering import render_builder
 from tui.state.wording import counted
 from tui.widgets.builder_pane import EntriesTable
+from tui.widgets.focus_keys import PromptPasted
 from tui.widgets.messages import PastedPromptParsed, PromptRendered
 
 if TYPE_CHECKING:
@@ -330,6 +331,12 @@ class BuilderView(JobsView):
             MultilineEntryScreen("paste an A1111 prompt, a whole infotext or a PNG's path (ctrl+s accepts)"),
             apply,
         )
+
+    @on(PromptPasted)
+    def prompt_pasted(self, message: PromptPasted) -> None:
+        """Text pasted in the builder: imported like `p`'s dialog (tui/widgets/focus_keys.py)."""
+        if message.text.strip() and self.session.connection is not None:
+            self.paste_worker(message.text, self.session.index)
 
     @work(thread=True, exclusive=True, group="paste", exit_on_error=False)
     def paste_worker(self, text: str, index: Any) -> None:

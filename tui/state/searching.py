@@ -13,15 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from kb.knowledge.tagforms import escape_a1111, to_canonical, unescape_a1111
 from kb.schema import Category, TriggerKind, TriggerTier
-
-if TYPE_CHECKING:  # imported where used: the index (numpy, rapidfuzz) loads on a worker, not at start-up
-    from kb.search import SearchHit, SearchIndex
+from kb.search import SearchHit, SearchIndex
+from kb.search.entries import TRIGGER_ENTRIES, UNTRIGGERED_TAGS
 
 RESULT_LIMIT = 100
 # Rows per page of every list: the first on a keystroke, the next as the cursor nears the end.
@@ -78,8 +76,6 @@ class ResultRow:
 
 def load_index(connection: duckdb.DuckDBPyConnection, catalog_path: Path) -> SearchIndex:
     """The catalog's search index (saved beside the catalog's build) with the user's usage bias."""
-    from kb.search import SearchIndex
-
     return SearchIndex.load(connection)
 
 
@@ -234,31 +230,22 @@ def copyright_page(
     return ResultPage(rows, listing.total)
 
 
-# One row per entry (a tag's triggers fold into its best, as the search does), best tier first,
+# One row per entry (kb.search.entries defines them, for the search index too), best tier first,
 # then the curated order (the quality ladder), the described triggers (the model card's painting
 # styles), then by posts: the list of an empty search box under a kind or a tier filter.
-_BROWSE_QUERY = """
+_BROWSE_QUERY = f"""
     WITH wanted AS (
-        SELECT tr.text, tr.kind, tr.tier, tr.verified, tr.tag_id, tr.trigger_id, tr.rank,
-               tr.description, t.name, t.category, t.count
-        FROM triggers tr LEFT JOIN tags t USING (tag_id)
-        WHERE ($kind IS NULL OR tr.kind = $kind) AND ($tiers IS NULL OR list_contains($tiers, tr.tier))
-        QUALIFY row_number() OVER (
-            PARTITION BY coalesce(tr.tag_id, -tr.trigger_id)
-            ORDER BY tr.verified DESC,
-                CASE tr.tier WHEN 'verified' THEN 0 WHEN 'author' THEN 1 ELSE 2 END,
-                tr.rank NULLS LAST, tr.trigger_id
-        ) = 1
-    )
-    ,
-    untriggered AS (  -- a tag without any trigger is an entry of its category's kind (kb.search)
-        SELECT t.prompt AS text, CASE t.category WHEN 1 THEN 'artist_style' WHEN 3 THEN 'copyright'
-            WHEN 4 THEN 'character' WHEN 5 THEN 'meta' WHEN 9 THEN 'rating' ELSE 'general' END AS kind,
-            'danbooru' AS tier, false AS verified, NULL::INTEGER AS rank, NULL::VARCHAR AS description,
-            NULL::BIGINT AS curated_order, t.name, t.category, t.count, true AS escaped
-        FROM tags t
-        WHERE ($tiers IS NULL OR list_contains($tiers, 'danbooru'))
-            AND NOT EXISTS (SELECT 1 FROM triggers tr WHERE tr.tag_id = t.tag_id)
+        SELECT text, kind, tier, verified, trigger_id, rank, description, name, category, count
+        FROM ({TRIGGER_ENTRIES})
+        WHERE opens_entry AND ($kind IS NULL OR kind = $kind)
+            AND ($tiers IS NULL OR list_contains($tiers, tier))
+    ),
+    untriggered AS (
+        SELECT prompt AS text, kind, 'danbooru' AS tier, false AS verified, NULL::INTEGER AS rank,
+            NULL::VARCHAR AS description, NULL::BIGINT AS curated_order, name, category, count,
+            true AS escaped
+        FROM ({UNTRIGGERED_TAGS})
+        WHERE $tiers IS NULL OR list_contains($tiers, 'danbooru')
     ),
     entries AS (
         SELECT text, kind, tier, verified, rank, description,

@@ -12,6 +12,11 @@ went into the search box. A widget with `KeysFollowFocus`:
 
 Keys that switch views are also app-level priority bindings (tui/explorer.py), handled
 before any later key is handed to a widget.
+
+A paste (one `events.Paste`, whatever it holds: tui/terminal.py keeps ESC inside it from becoming
+keys) is text wherever the focus is, never keys: the search box types it, the results and the detail
+pane hand it to the search box, the builder imports it as a pasted prompt. Like a key, a paste that
+reaches a widget after it lost the focus goes on to the widget focused now.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.message import Message
 from textual.widget import Widget
+
+from kb.display_text import visible_controls
 
 if TYPE_CHECKING:
     _Base = Widget
@@ -57,6 +64,37 @@ class KeysFollowFocus(_Base):
             event.stop()
             event.prevent_default()
 
+    def _on_paste(self, event: events.Paste) -> None:
+        # Runs before the widget's own `_on_paste` (Input's types only the first line, raw).
+        if not self.is_attached:
+            return
+        event.stop()
+        event.prevent_default()
+        focused = self.screen.focused
+        if focused is not None and focused is not self:
+            focused._forward_event(events.Paste(event.text))
+            return
+        self.take_paste(event.text)
+
+    def take_paste(self, text: str) -> None:
+        """What this widget does with pasted text: by default, the builder imports it."""
+        self.post_message(PromptPasted(text))
+
+
+def search_text_of_paste(text: str) -> str:
+    """Pasted text as the one-line search box takes it: its lines joined by a space (a paste of
+    several lines loses none), tabs as spaces, other control characters shown as `\\u001b`."""
+    lines = [line.strip() for line in text.replace("\t", " ").splitlines()]
+    return visible_controls(" ".join(line for line in lines if line))
+
+
+class PromptPasted(Message):
+    """Text pasted while the builder has the focus: the app imports it as a pasted prompt."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
 
 class SearchTypedText(Message):
     """A printable key a widget has no use for: the app types it into the search box."""
@@ -76,3 +114,6 @@ class TypesIntoSearch(KeysFollowFocus):
             event.stop()
             event.prevent_default()
             self.post_message(SearchTypedText(event.character))
+
+    def take_paste(self, text: str) -> None:
+        self.post_message(SearchTypedText(search_text_of_paste(text)))

@@ -300,7 +300,11 @@ class KindChips(Horizontal):
     """Clickable kind filters (F2–F9 select them from the keyboard) and the AIDXL-likely filter
     (ctrl+l), which combines with any kind: F3 + ctrl+l = the model's probable style triggers."""
 
+    # The tier chip's three states read differently in text, not only in colour (a terminal may
+    # show the colours alike): every tier, AIDXL-likely, verified only.
+    ALL_TIERS_LABEL = "^L all tiers"
     LIKELY_LABEL = "^L likely"
+    VERIFIED_LABEL = "^L verified"
 
     class Chosen(Message):
         def __init__(self, kind: str | None) -> None:
@@ -315,7 +319,7 @@ class KindChips(Horizontal):
             chip = Static(f"{key.upper()} {label}", classes="chip", id=f"chip-{label}")
             chip.kind_filter = kind  # type: ignore[attr-defined]
             yield chip
-        likely = Static(self.LIKELY_LABEL, classes="chip tier-chip", id="chip-likely")
+        likely = Static(self.ALL_TIERS_LABEL, classes="chip tier-chip", id="chip-likely")
         likely.tooltip = (
             "AIDXL-likely: verified (✓) and the model author's vocabulary (○) only; "
             "again: verified only; again: every tier"
@@ -325,17 +329,21 @@ class KindChips(Horizontal):
     def on_mount(self) -> None:
         self.mark(None)
 
-    VERIFIED_LABEL = "^L verified"
-
     def mark(self, kind: str | None, likely: bool | None = None, *, verified: bool = False) -> None:
         for chip in self.query(".chip"):
             if chip.id == "chip-likely":
                 if likely is not None:
                     chip.set_class(likely or verified, "-active")
                     assert isinstance(chip, Static)
-                    chip.update(self.VERIFIED_LABEL if verified else self.LIKELY_LABEL)
+                    chip.update(self.tier_label(bool(likely), verified))
                 continue
             chip.set_class(getattr(chip, "kind_filter", None) == kind, "-active")
+
+    @classmethod
+    def tier_label(cls, likely: bool, verified: bool) -> str:
+        if verified:
+            return cls.VERIFIED_LABEL
+        return cls.LIKELY_LABEL if likely else cls.ALL_TIERS_LABEL
 
     def on_click(self, event: object) -> None:
         widget = getattr(event, "widget", None)

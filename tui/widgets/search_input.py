@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.reactive import Reactive
 from textual.widgets import Input
 
-from tui.widgets.focus_keys import KeysFollowFocus
+from tui.widgets.focus_keys import KeysFollowFocus, search_text_of_paste
 
 
 class SearchInput(KeysFollowFocus, Input):
@@ -34,6 +34,14 @@ class SearchInput(KeysFollowFocus, Input):
 
     class ClearedEmpty(Message):
         """ctrl+u on an empty box: leave the copyright listing, back to the whole catalog."""
+
+    def take_paste(self, text: str) -> None:
+        """Typed at the cursor (over the selection), as one line: see `search_text_of_paste`."""
+        line = search_text_of_paste(text)
+        if self.selection.is_empty:
+            self.insert_text_at_cursor(line)
+        else:
+            self.replace(line, *self.selection)
 
     def action_clear_or_leave(self) -> None:
         """ctrl+u clears the box (Input's own ctrl+u only deletes left of the cursor); once empty,
