@@ -251,7 +251,7 @@ def run_assemble(args: argparse.Namespace) -> int:
             {
                 "positive": result.positive,
                 "negative": result.negative,
-                "settings": asdict(result.settings),
+                "settings": result.settings.to_json(),
                 "tags": [asdict(tag) for tag in result.tags],
             }
         )
