@@ -246,8 +246,11 @@ def pasted_png_path(text: str) -> Path | None:
     candidate = candidate.removeprefix("file://")
     if not candidate or "\n" in candidate or len(candidate) > 4096:
         return None
-    path = Path(candidate).expanduser()
-    return path if path.is_file() and is_png_file(path) else None
+    try:
+        path = Path(candidate).expanduser()
+        return path if path.is_file() and is_png_file(path) else None
+    except (OSError, ValueError):  # a name part over 255 bytes, a NUL: text, not a file
+        return None
 
 
 def import_image(path: Path, context: LintContext | None = None) -> ImportedPrompt:
