@@ -24,6 +24,7 @@ from kb.settings import (
     SAMPLERS,
     parse_size,
 )
+from tui.commands.help_format import sampler_help, steps_help
 from tui.commands.text_input import utf8_text
 
 PROGRESS_BAR_WIDTH = 30
@@ -62,15 +63,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         default=DEFAULT_SAMPLER,
         choices=list(SAMPLERS),
         metavar="NAME",
-        help=f"sampler: {' or '.join(repr(name) for name in SAMPLERS)} (default: {DEFAULT_SAMPLER})",
+        help=sampler_help(),
     )
     parser.add_argument(
         "--steps",
         type=int,
         metavar="N",
-        help="denoising steps (default: the sampler's, "
-        + ", ".join(f"{sampler.default_steps} {name}" for name, sampler in SAMPLERS.items())
-        + ")",
+        help=steps_help(),
     )
     parser.add_argument(
         "--cfg", type=float, default=DEFAULT_CFG, metavar="X", help=f"CFG scale (default: {DEFAULT_CFG:g})"

@@ -15,13 +15,11 @@ from kb.generate.progress import format_clock
 from kb.settings import (
     DEFAULT_BASE_PROMPT,
     DEFAULT_CFG,
-    DEFAULT_SAMPLER,
     DEFAULT_SHEET_SEEDS,
     EMPHASIS_MODES,
-    SAMPLERS,
 )
 from kb.sheets.spec import DEFAULT_CONTROLS, MAX_CONTROLS
-from tui.commands.help_format import ProseAndExamplesFormatter
+from tui.commands.help_format import ProseAndExamplesFormatter, sampler_help, steps_help
 from tui.commands.text_input import utf8_text
 
 if TYPE_CHECKING:  # kb.sheets is imported when a sheet is built: `aidxl --help` stays quick
@@ -139,15 +137,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     settings.add_argument(
         "--sampler",
         metavar="NAME",
-        help=f"sampler: {' or '.join(repr(name) for name in SAMPLERS)} (default: {DEFAULT_SAMPLER})",
+        help=sampler_help(),
     )
     settings.add_argument(
         "--steps",
         type=int,
         metavar="N",
-        help="denoising steps (default: the sampler's, "
-        + ", ".join(f"{sampler.default_steps} {name}" for name, sampler in SAMPLERS.items())
-        + ")",
+        help=steps_help(),
     )
     settings.add_argument("--cfg", type=float, metavar="X", help=f"CFG scale (default {DEFAULT_CFG:g})")
     settings.add_argument(
