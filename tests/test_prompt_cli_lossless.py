@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from kb.prompt.assemble import OpenBracketInAssembly, assemble_prompt
-from kb.prompt.render import normalise_prompt
 from kb.prompt.schedule import prompt_readings
+from kb.prompt.segments import normalise_prompt
 from kb.prompt.tokens import chunk_segments
 from kb.workbench.draft import PromptDraft
 from kb.workbench.importing import import_prompt
@@ -21,7 +21,7 @@ from tui.cli import main
 SYNTAX_PROMPTS = [
     "a BREAK b, [c|d], [e:f:0.5], <lora:x_y:0.5>",
     ":(, smile, blue eyes",
-    "ganyu (genshin impact), long hair, ((smile))",
+    "ganyu (genshin impact), long hair, ((smile)), [x]",
     "(by ask:1.2, white_dress, <lora:ganyu_v2:0.8>",
     "cat AND dog:0.5 AND (bird:1.2)",
     "[ [a] : (b) : 0.5 ], [a|[b|c]], x, ((y)), [z]",
@@ -30,11 +30,15 @@ SYNTAX_PROMPTS = [
 
 def generation_reading(prompt: str, steps: int = 8) -> object:
     """What generation feeds the text encoders at each step: token ids and weights of each chunk of
-    each AND part, and the extra networks."""
+    each AND part, and the extra networks. Weights to two decimals: render writes a plain tag's
+    weight in its canonical form (`((x))` as `(x:1.21)`, `[x]` as `(x:0.91)`), as documented."""
     readings, networks = prompt_readings(prompt, steps)
     per_step: dict[tuple[int, int], object] = {}
     for reading in readings:
-        chunks = [(chunk.tokens, chunk.weights) for chunk in chunk_segments(reading.segments)]
+        chunks = [
+            (chunk.tokens, tuple(round(weight, 2) for weight in chunk.weights))
+            for chunk in chunk_segments(reading.segments)
+        ]
         for step in reading.steps:
             per_step[(reading.part, step)] = (reading.part_weight, chunks)
     return sorted(per_step.items()), [(call.name, call.items) for call in networks]

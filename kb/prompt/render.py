@@ -48,33 +48,6 @@ def parse_tags(prompt: str, matcher: TagMatcher | None = None) -> list[tuple[str
     return [(tag.read_text, tag.weight) for tag in split_tags(prompt, matcher)]
 
 
-def normalise_prompt(prompt: str) -> str:
-    """Re-render a prompt in the canonical form: one tag per comma, one weight per tag. A prompt
-    holding more than plain tags is cut losslessly instead (`kb.prompt.segments`, the cut a paste
-    uses): prompt editing, alternation, extra networks, `BREAK`, `AND`, a tag weighted in parts
-    (`girl with (red hair:1.4)`) and traps (an emoticon's open bracket `:(`, a bare qualifier
-    `ganyu (genshin impact)`) are kept as written, every other tag keeps the brackets it was written
-    with; `kept_as_written` says which and why."""
-    from kb.prompt.segments import join_segment_texts, split_segments  # segments imports this module
-
-    segments = split_segments(prompt)
-    if any(segment.is_syntax for segment in segments):
-        return join_segment_texts(segment.render() for segment in segments)
-    return render_tags([(tag.read_text, tag.weight) for tag in split_tags(prompt)])
-
-
-def traps_kept(prompt: str) -> list[tuple[int, int, str, str]]:
-    """(start, end, text, why) of each trap `normalise_prompt` keeps as written (an open bracket,
-    an unreadable weight, a bare qualifier): `aidxl prompt lint` says what each does and fixes it."""
-    from kb.prompt.segments import split_segments
-
-    return [
-        (segment.start, segment.end, segment.source, segment.reason or "syntax")
-        for segment in split_segments(prompt)
-        if segment.is_trap
-    ]
-
-
 def emphasis_weight(emphasis: Sequence[str]) -> float:
     """The weight the web UI gives text inside `emphasis` (innermost first: `(`, `[` or a weight
     text), multiplied in the web UI's order (each bracket as it closes), so the same float."""

@@ -18,6 +18,8 @@ rejoining the segments with `, ` leaves the open bracket weighting them as befor
 (property-tested): for every prompt, `attention_vector` of the rejoined segments equals the
 prompt's. When a plain rebuild would differ (brackets of two kinds interleaved across commas,
 `[a, (b], c)`), every segment is kept verbatim instead.
+
+`normalise_prompt` re-renders a prompt one weight per tag, falling back to this lossless cut.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from kb.prompt.attention import (
     attention_pieces,
     parse_prompt_structure,
 )
-from kb.prompt.render import render_emphasised
+from kb.prompt.render import emphasis_weight, render_emphasised, render_tag, render_tags
+from kb.prompt.tagview import split_tags
 
 SEGMENT_SEPARATOR = ", "
 MIXED_WEIGHTS = "a tag with parts weighted differently"
@@ -376,3 +379,38 @@ def _tag_events(
         elif isinstance(node, BreakNode):
             return "BREAK"
     return None
+
+
+def normalise_prompt(prompt: str) -> str:
+    """Re-render a prompt in the canonical form: one tag per comma, one weight per tag. A prompt
+    holding more than plain tags is cut losslessly instead (`split_segments`, the cut a paste
+    uses): prompt editing, alternation, extra networks, `BREAK`, `AND`, a tag weighted in parts
+    (`girl with (red hair:1.4)`) and traps (an emoticon's open bracket `:(`, a bare qualifier
+    `ganyu (genshin impact)`) are kept as written, every other tag keeps the brackets it was written
+    with in the prompt of a tag weighted in parts, else its canonical form; `traps_kept` says
+    which traps and why."""
+    segments = split_segments(prompt)
+    if not any(segment.is_syntax for segment in segments):
+        return render_tags([(tag.read_text, tag.weight) for tag in split_tags(prompt)])
+    if any(segment.is_weighted_in_parts for segment in segments):
+        return join_segment_texts(segment.render() for segment in segments)
+    # Syntax and traps as written; every plain tag in the canonical form (a bracket left open
+    # before it stays in its syntax segment and weights it as before).
+    return join_segment_texts(
+        segment.source
+        if segment.tags is None
+        else SEGMENT_SEPARATOR.join(
+            render_tag(tag.text, emphasis_weight(tag.emphasis)) for tag in segment.tags
+        )
+        for segment in segments
+    )
+
+
+def traps_kept(prompt: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, text, why) of each trap `normalise_prompt` keeps as written (an open bracket,
+    an unreadable weight, a bare qualifier): `aidxl prompt lint` says what each does and fixes it."""
+    return [
+        (segment.start, segment.end, segment.source, segment.reason or "syntax")
+        for segment in split_segments(prompt)
+        if segment.is_trap
+    ]
