@@ -44,3 +44,34 @@ def test_the_unknown_entries_fixes_grow_linearly() -> None:
         return kb_lines_run(lambda: lint_fixes_of_unknown_entries(draft, rendered))
 
     assert fixes_work(LARGE) / fixes_work(SMALL) < ALLOWED_GROWTH
+
+
+def test_each_unknown_tag_is_searched_once_per_index_across_import_and_renders() -> None:
+    """The import asked the search twice per unknown tag, and every later render of the builder
+    again: a 10,000-tag paste made tens of thousands of searches."""
+    from dataclasses import dataclass
+
+    from kb.workbench.linting import lint_context
+
+    @dataclass
+    class Hit:
+        prompt: str
+
+    class CountingIndex:
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+
+        def search(self, text: str, limit: int) -> list[Hit]:
+            self.asked.append(text)
+            return [Hit(f"{text}s")][:limit]
+
+    index = CountingIndex()
+    import duckdb
+
+    connection = duckdb.connect()
+    first, again = lint_context(connection, index), lint_context(connection, index)
+    assert first is not None and again is not None
+    assert first.suggester("blorbo") == ["blorbos"]
+    assert again.suggester("blorbo") == ["blorbos"]
+    assert first.suggester("glorp") == ["glorps"]
+    assert index.asked == ["blorbo", "glorp"]

@@ -3,6 +3,7 @@ call `lint_text` with a `LintContext` from `lint_context`, so they show the same
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,8 @@ if TYPE_CHECKING:
     import duckdb
 
 SUGGESTION_LIMIT = 3
+# Search answers per loaded index (`kb.search.SearchIndex`), dropped with the index.
+_ANSWERS: weakref.WeakKeyDictionary[Any, dict[str, tuple[str, ...]]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -30,18 +33,18 @@ def lint_context(connection: duckdb.DuckDBPyConnection | None, index: Any = None
     if connection is None:
         return None
     loaded = [index] if index is not None else []
-    # An import asks for each unknown tag twice (its entry's "did you mean", then the linter's
-    # finding): one search each is enough (a 10,000-tag paste has thousands of unknown tags).
-    answers: dict[str, list[str]] = {}
 
     def suggest(text: str) -> list[str]:
-        if text in answers:
-            return list(answers[text])
         if not loaded:
             from kb.search import shared_index
 
             loaded.append(shared_index(connection))
-        answers[text] = [hit.prompt for hit in loaded[0].search(text, limit=SUGGESTION_LIMIT)]
+        # An import asks for each unknown tag twice (its entry's "did you mean", then the linter's
+        # finding) and the builder again on every render: one search per text and index is enough
+        # (a 10,000-tag paste has thousands of unknown tags). The answers live as long as the index.
+        answers = _ANSWERS.setdefault(loaded[0], {})
+        if text not in answers:
+            answers[text] = tuple(hit.prompt for hit in loaded[0].search(text, limit=SUGGESTION_LIMIT))
         return list(answers[text])
 
     return LintContext(CatalogMatcher(connection), suggest)
