@@ -75,3 +75,15 @@ def test_each_unknown_tag_is_searched_once_per_index_across_import_and_renders()
     assert again.suggester("blorbo") == ["blorbos"]
     assert first.suggester("glorp") == ["glorps"]
     assert index.asked == ["blorbo", "glorp"]
+
+
+def test_the_builders_render_and_its_linter_count_a_prompts_tokens_once() -> None:
+    """render_draft counts the positive's tokens and its linter counts them again for the chunk
+    borders: the second count of the same text is the first one's report."""
+    from kb.prompt.tokens import count_prompt_tokens
+
+    prompt = messy_prompt(SMALL, seed=11)
+    first = kb_lines_run(lambda: count_prompt_tokens(prompt))
+    again = kb_lines_run(lambda: count_prompt_tokens(prompt))
+    assert again * 50 < first
+    assert count_prompt_tokens(prompt + ", x").count > count_prompt_tokens(prompt).count  # keyed by text

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -294,12 +295,35 @@ def count_prompt_tokens(
     """N/M, the chunk borders and each tag's token cost for a prompt, as the web UI counts them.
 
     `steps` (default: the default settings' steps) expands prompt editing and alternation;
-    `negative` counts as the negative prompt box does (no `AND` split).
+    `negative` counts as the negative prompt box does (no `AND` split). The last reports with the
+    shared tokenizer are kept: the builder's render and its linter count the same prompt.
     """
-    clip = tokenizer or get_tokenizer()
     steps = default_steps() if steps is None else steps
     if steps < 1:
         raise ValueError(f"steps {steps}: must be at least 1")
+    if tokenizer is not None:
+        return _count_prompt_tokens(prompt, tokenizer, steps, negative)
+    clip = get_tokenizer()
+    key = (prompt, steps, negative, id(clip))
+    with _RECENT_LOCK:
+        recent = _RECENT_REPORTS.get(key)
+    if recent is not None and recent[0] is clip:  # the tokenizer is held: its id is not reused
+        return recent[1]
+    report = _count_prompt_tokens(prompt, clip, steps, negative)
+    with _RECENT_LOCK:
+        _RECENT_REPORTS[key] = (clip, report)
+        while len(_RECENT_REPORTS) > _RECENT_LIMIT:
+            del _RECENT_REPORTS[next(iter(_RECENT_REPORTS))]
+    return report
+
+
+# Reports are immutable; a few recent ones (a 100 KB prompt's report is megabytes) by text.
+_RECENT_LIMIT = 4
+_RECENT_REPORTS: dict[tuple[str, int, bool, int], tuple[ClipTokenizer, TokenReport]] = {}
+_RECENT_LOCK = threading.Lock()
+
+
+def _count_prompt_tokens(prompt: str, clip: ClipTokenizer, steps: int, negative: bool) -> TokenReport:
     readable, original_positions = remove_extra_networks(prompt)
     counts: dict[str, int] = {}
 
