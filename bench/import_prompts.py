@@ -14,13 +14,15 @@ emoticons with open brackets, escaped qualifiers). For each size it prints, best
             worker): `kb.workbench.rendering.render_draft` of the imported draft (positive, lint,
             token counts) plus `kb.workbench.fixes.lint_fixes_of_unknown_entries`;
 each with its multiple of the baseline: flat multiples mean linear work. The trial's 100 KB paste is
-about 6,000 tags here (--sizes 1000,4000,10000 for the issue's figures). Measured on the shared
-2-core machine (2026-11-29, load average about 8):
+about 6,000 tags here. Measured on the shared 2-core machine (2026-11-30, others' tests running):
 
-    tags  parse ms  entries ms  ×parse  import ms  ×parse
-     100       0.5        16.4      33       54.8     109
-    1000       9.8       124.7      13      622.0      64
-    4000      61.7       843.4      14     2248.1      36
+    tags    KB  parse ms  entries ms  ×parse  import ms  ×parse  builder ms  ×parse
+    1000    16       6.8        72.0      11      404.0      60       206.0      30
+    4000    68      29.1       349.8      12     2248.3      77      1011.5      35
+   10000   172      63.5       928.0      15     6428.4     101      2897.1      46
+
+Before (same machine, same day): builder 4,940 ms at 1,000 tags and 23,530 ms at 2,000 (×parse 558
+and 1,517: each lint finding scanned every entry span and split the whole prompt again).
 """
 
 from __future__ import annotations
