@@ -283,7 +283,8 @@ class BuilderView(JobsView):
                 self.session.choose_model(answer.model)  # the session's model from now on
                 self.refresh_builder()
 
-        self.app.push_screen(SettingsScreen(self.builder.settings), apply)
+        session_model, origin = self.session.options.preview_model, self.session.model_origin or ""
+        self.app.push_screen(SettingsScreen(self.builder.settings, session_model, origin), apply)
 
     def action_focus_search(self) -> None:
         self.host.show_search()
