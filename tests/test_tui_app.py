@@ -7,20 +7,22 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
-from pilot_helpers import sync
+from pilot_helpers import settle, sync
 from prompt_fixture import build_tiny_catalog
 from rich.text import Text
 from textual.widgets import Static
 from textual.widgets._toast import Toast
 
 from tui.app import ExplorerApp
+from tui.keys import palette_entries
 from tui.screens.help import KEYS, HelpScreen
 from tui.screens.missing_catalog import MissingCatalogScreen
-from tui.state.actions import PALETTE_ENTRIES
 from tui.widgets.detail import DetailBody
 from tui.widgets.results import KindChips, ResultsTable
+from tui.widgets.search_input import SearchInput
 
 SIZE = (80, 24)
 
@@ -174,10 +176,65 @@ async def test_command_palette_offers_every_action(tiny_catalog_file: Path) -> N
     app = make_app(tiny_catalog_file)
     async with app.run_test(size=SIZE):
         titles = [command.title for command in app.get_system_commands(app.screen)]
-    assert {title for title, _, _ in PALETTE_ENTRIES} <= set(titles)
-    for _, _, action in PALETTE_ENTRIES:
-        method = f"action_{action.split('(')[0]}"
-        assert any(hasattr(node, method) for node in (app, app.search_view, app.builder_view)), action
+    entries = palette_entries()
+    assert {entry.title for entry in entries} <= set(titles)
+    runs_on = {"app": app, "search": app.search_view, "builder": app.builder_view}
+    for entry in entries:  # each action where the palette runs it (tui.keys: `runs`)
+        assert callable(getattr(runs_on[entry.runs], f"action_{entry.name}", None)), entry.action
+
+
+@sync
+async def test_a_palette_entry_shows_its_view_and_acts_there(tiny_catalog_file: Path) -> None:
+    """Through the palette itself (ctrl+p, type, enter): a builder action from the search view shows
+    the builder and acts there; a search action from the builder comes back to the search."""
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        auto_order = app.session.builder.auto_order
+        await pilot.press("ctrl+p", *"toggle auto-order")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.in_builder and app.session.builder.auto_order is not auto_order
+        await pilot.press("ctrl+p", *"filter: characters")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not app.in_builder and app.search_view.kind_filter == "character"
+        assert isinstance(app.focused, SearchInput)
+
+
+@sync
+async def test_each_view_runs_its_own_workers(tiny_catalog_file: Path) -> None:
+    """The app loads the catalog's index; the search view searches and reads details; the builder
+    view renders; their workers' answers come back to them (tui/screens/)."""
+    app = make_app(tiny_catalog_file)
+    started: dict[str, set[object]] = {}
+    add_worker = app.workers.add_worker
+
+    def recording(worker: Any, start: bool = True, exclusive: bool = True) -> None:
+        started.setdefault(worker.group, set()).add(worker.node)
+        add_worker(worker, start=start, exclusive=exclusive)
+
+    app.workers.add_worker = recording  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"by chi4")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [entry.text for entry in app.session.builder.entries] == ["by chi4"]
+        rendered = app.builder_view.rendered
+        assert rendered is not None and rendered.positive.startswith("by chi4")
+    assert started["index"] == {app}
+    assert started["search"] == {app.search_view}
+    assert started["render"] == {app.builder_view}
+    search_groups = set(started) - {"index", "render"}  # search, sources, thumbnail, details read ahead
+    assert {"search", "sources"} <= search_groups
+    assert all(started[group] == {app.search_view} for group in search_groups), started
+    assert all(
+        node in (app, app.search_view, app.builder_view) for nodes in started.values() for node in nodes
+    )
 
 
 @sync

@@ -18,9 +18,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from tui.app import ExplorerApp
+from tui.keys import palette_entries
 from tui.screens.help import KEYS
 from tui.screens.missing_sources import MissingSourcesScreen
-from tui.state.actions import PALETTE_ENTRIES
 from tui.widgets.detail import DetailBody, DetailPane
 from tui.widgets.results import ResultsTable
 from tui.widgets.sources_banner import SourcesBanner
@@ -472,7 +472,7 @@ def test_help_and_palette_know_the_new_keys() -> None:
         "shift+pgup / shift+pgdn",
         "alt+↑ / alt+↓",
     } <= keys
-    actions = {action for _, _, action in PALETTE_ENTRIES}
+    actions = {entry.action for entry in palette_entries()}
     assert {
         "toggle_likely",
         "add_features('appearance')",

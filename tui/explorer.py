@@ -14,19 +14,18 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.binding import BindingType
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, ProgressBar, Static
+from textual.widgets import ContentSwitcher, Footer
 
 from kb.catalog import open_catalog
 from kb.errors import AidxlError, CatalogError
 from kb.userdata import UserDataError, load_user_data
+from tui.keys import ExplorerAction, bindings_of, palette_entries
 from tui.screens.builder import BuilderView
 from tui.screens.help import HelpScreen
 from tui.screens.missing_catalog import MissingCatalogScreen
@@ -35,13 +34,14 @@ from tui.state import actions as prompt_actions
 from tui.state.features import FeatureUnavailable
 from tui.state.generation_view import ShownImage
 from tui.state.prefetch import CatalogPrefetch
-from tui.state.searching import BROWSE_PALETTE_ENTRIES, load_index
+from tui.state.searching import load_index
 from tui.state.session import DETAIL_DELAY_SECONDS, ExplorerOptions, ExplorerSession, file_identity
 from tui.widgets.detail import DetailPane
 from tui.widgets.messages import CatalogReplaced, SearchIndexReady, SearchUnavailable
 from tui.widgets.preview_panel import PathLine, PreviewPanel
 from tui.widgets.results import ResultsTable
 from tui.widgets.sources_banner import SourcesBanner
+from tui.widgets.status_bar import StatusBar, TopBar
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
@@ -56,21 +56,7 @@ class ExplorerApp(App[int]):
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses elsewhere find it too
     TITLE = "aidxl"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", "Help"),
-        Binding("question_mark", "help", "Help", show=False),
-        # priority: handled before the keys typed after it are handed to a widget, so they go to
-        # the view it shows (tui/widgets/focus_keys.py explains the queueing).
-        Binding("ctrl+b", "switch_view", "Builder/Search", priority=True),
-        Binding("ctrl+y", "copy('positive')", "Copy"),
-        Binding("ctrl+g", "preview", "Preview"),
-        Binding("escape", "escape", "Cancel / leave / hide", show=False),
-        Binding("ctrl+t", "toggle_theme", "Theme", show=False),
-        Binding("ctrl+r", "reload_catalog", "Reload catalog", show=False),
-        Binding("f12", "missing_sources", "Missing sources", show=False),
-        # priority: the search box would otherwise type the `v` of alt+v
-        Binding("alt+v", "focus_preview_panel", "Last image", show=False, priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("ExplorerApp")
 
     def __init__(
         self,
@@ -91,7 +77,6 @@ class ExplorerApp(App[int]):
         self.session = ExplorerSession(catalog_path, options)
         self.search_view = SearchView(self.session, self)
         self.builder_view = BuilderView(self.session, self)
-        self.status_text = ""
         self.started_at = time.perf_counter()
         # Catalog and search index load while Textual starts (see tui/state/prefetch.py).
         self.prefetch: CatalogPrefetch | None = prefetch or CatalogPrefetch(catalog_path)
@@ -100,14 +85,12 @@ class ExplorerApp(App[int]):
     # ----------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
-        yield Static(id="topbar")
+        yield TopBar(id="topbar")
         with ContentSwitcher(initial="search-view", id="views"):
             yield self.search_view
             yield self.builder_view
         yield PreviewPanel(id="preview-panel")  # the last preview or sheet, until replaced or closed
-        with Horizontal(id="statusbar"):
-            yield Static(id="status")
-            yield ProgressBar(id="preview-progress", show_eta=False)
+        yield StatusBar(id="statusbar")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -118,8 +101,7 @@ class ExplorerApp(App[int]):
             session.user_data = load_user_data(session.options.user_data_path)
         except UserDataError as error:
             self.notify(f"{error}; starting with empty history", severity="warning", timeout=8)
-        self.hide_progress()
-        self.update_topbar()
+        self.query_one(TopBar).show_view("search")
         session.check_model()  # the status and settings line name it; a broken one says why
         self.builder_view.refresh_builder()
         self.catalog_built(True)
@@ -272,40 +254,21 @@ class ExplorerApp(App[int]):
     def in_builder(self) -> bool:
         return bool(self.query_one("#views", ContentSwitcher).current == "builder-view")
 
-    def update_topbar(self) -> None:
-        view = "builder" if self.in_builder else "search"
-        tabs = " ".join(
-            f"[reverse] {name} [/]" if name == view else f" {name} " for name in ("search", "builder")
-        )
-        self.query_one("#topbar", Static).update(
-            f"[b]aidxl[/b] {tabs} [dim]ctrl+b switch · F1 help · ctrl+p commands[/dim]"
-        )
-
     def update_status(self, extra: str = "") -> None:
         """The status line of the view shown: the search's results, or the builder's prompt."""
         view = self.builder_view if self.in_builder else self.search_view
-        # Plain text (errors and names carry brackets, never markup); the rebuilt notice is styled.
-        texts = [Text(part) for part in view.status_parts()]
-        if self.session.catalog_replaced:
-            texts.append(Text("catalog rebuilt: ctrl+r reloads", style="bold yellow"))
-        if extra:
-            texts.append(Text(extra))
-        status = Text(" · ").join(texts)
-        if status.plain != self.status_text:
-            self.status_text = status.plain
-            # One line of fixed height: no layout pass needed (it costs a whole-screen reflow).
-            self.query_one("#status", Static).update(status, layout=False)
+        self.query_one(StatusBar).show_status(
+            view.status_parts(), catalog_replaced=self.session.catalog_replaced, extra=extra
+        )
 
     def builder_edited(self, cursor: int | None = None) -> None:
         self.builder_view.refresh_builder(cursor=cursor)
 
     def show_progress(self, total: int | None, progress: int) -> None:
-        bar = self.query_one("#preview-progress", ProgressBar)
-        bar.update(total=total, progress=progress)
-        bar.display = True
+        self.query_one(StatusBar).show_progress(total, progress)
 
     def hide_progress(self) -> None:
-        self.query_one("#preview-progress", ProgressBar).display = False
+        self.query_one(StatusBar).hide_progress()
 
     def show_image(self, path: Path) -> None:
         self.search_view.query_one(DetailPane).show_preview(path)
@@ -374,7 +337,7 @@ class ExplorerApp(App[int]):
         self.view_switched()
 
     def view_switched(self) -> None:
-        self.update_topbar()
+        self.query_one(TopBar).show_view("builder" if self.in_builder else "search")
         self.update_status()
         self.refresh_bindings()
 
@@ -417,19 +380,20 @@ class ExplorerApp(App[int]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for title, help_text, action in (*prompt_actions.PALETTE_ENTRIES, *BROWSE_PALETTE_ENTRIES):
-            yield SystemCommand(title, help_text, lambda action=action: self.run_palette_action(action))
+        for entry in palette_entries():
+            yield SystemCommand(
+                entry.title, entry.explains, lambda entry=entry: self.run_palette_action(entry)
+            )
 
-    def run_palette_action(self, action: str) -> None:
+    def run_palette_action(self, entry: ExplorerAction) -> None:
         """A palette entry: the view whose action it is is shown (and focused) first."""
-        name = action.split("(")[0]
         target: DOMNode = self
-        if hasattr(self.builder_view, f"action_{name}"):
+        if entry.runs == "builder":
             target = self.builder_view
-            if not self.in_builder and name not in BuilderView.FROM_EITHER_VIEW:
+            if not self.in_builder and entry.name not in BuilderView.FROM_EITHER_VIEW:
                 self.show_builder()
-        elif hasattr(self.search_view, f"action_{name}"):
+        elif entry.runs == "search":
             target = self.search_view
             if self.in_builder:
                 self.show_search()
-        self.call_later(self.run_action, action, target)
+        self.call_later(self.run_action, entry.action, target)

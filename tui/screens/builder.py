@@ -1,9 +1,9 @@
 """The builder view: the session's prompt draft as entries, its rendered prompts, tokens and lint
 findings; every edit undoable; paste, blends, saved prompts, copy and export.
 
-Its keys (`BINDINGS` here, and the entries' and findings' own) act only while the focus is inside
-the builder: single letters are commands here and text everywhere else. The render and paste
-workers post back to this view; previews and sheets are `JobsView`'s (tui/screens/jobs.py).
+Its keys (its `BINDINGS` and the entries' and findings', all from tui/keys.py) act only while the
+focus is inside the builder: single letters are commands here and text everywhere else. The render
+and paste workers post back to this view; previews and sheets are `JobsView`'s (tui/screens/jobs.py).
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 
 from kb.errors import AidxlError
 from kb.userdata import BlendStyle, UserDataError
 from kb.workbench.importing import ImportedPrompt, prompt_entries
+from tui.keys import bindings_of
 from tui.screens.dialogs import ChoiceScreen, MultilineEntryScreen, TextEntryScreen
 from tui.screens.jobs import JobsView
 from tui.state import actions as prompt_actions
@@ -40,30 +41,7 @@ PASTE_CHOICES = ("append to the builder", "replace the builder")
 
 
 class BuilderView(JobsView):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("o", "toggle_option('auto_order')", "Auto-order", show=False),
-        Binding("q", "toggle_option('include_quality')", "Quality", show=False),
-        Binding("a", "toggle_option('include_aesthetic')", "Aesthetic", show=False),
-        Binding("t", "toggle_option('styles_appended')", "Styles first/appended", show=False),
-        Binding("n", "edit_negative", "Negative", show=False),
-        Binding("s", "settings", "Settings", show=False),
-        Binding("p", "paste_prompt", "Paste", show=False),
-        Binding("b", "save_blend", "Save blend", show=False),
-        Binding("l", "load_blend", "Load blend", show=False),
-        Binding("S", "save_prompt", "Save prompt", show=False),
-        Binding("L", "load_prompt", "Load prompt", show=False),
-        Binding("y", "copy('positive')", "Copy +", show=False),
-        Binding("Y", "copy('negative')", "Copy -", show=False),
-        Binding("c", "copy('both')", "Copy both", show=False),
-        Binding("e", "export('text')", "Export", show=False),
-        Binding("E", "export('json')", "Export JSON", show=False),
-        Binding("ctrl+z", "builder_undo", "Undo", show=False),
-        # ctrl+shift+z reaches the app only where the terminal reports shift with ctrl (the kitty
-        # keyboard protocol: kitty, foot, WezTerm, Ghostty); others send plain ctrl+z for it, so Z
-        # (shift+z) redoes everywhere (ctrl+y is copy).
-        Binding("ctrl+shift+z,ctrl+shift+Z,Z", "builder_redo", "Redo", show=False),
-        Binding("slash", "focus_search", "Search", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("BuilderView")
 
     FROM_EITHER_VIEW = frozenset({"sheet", "cancel_preview"})
 

@@ -6,16 +6,18 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static, TextArea
+
+from tui.keys import bindings_of
 
 
 class TextEntryScreen(ModalScreen[str | None]):
     """Ask for one line; Enter returns it, escape returns None."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("TextEntryScreen")
 
     def __init__(self, title: str, initial: str = "", placeholder: str = "") -> None:
         super().__init__()
@@ -40,10 +42,7 @@ class TextEntryScreen(ModalScreen[str | None]):
 class MultilineEntryScreen(ModalScreen[str | None]):
     """Ask for a longer text (a pasted prompt); ctrl+s accepts, escape cancels."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "accept", "Accept", priority=True),
-        Binding("escape", "cancel", "Cancel"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("MultilineEntryScreen")
 
     def __init__(self, title: str, initial: str = "") -> None:
         super().__init__()
@@ -66,7 +65,7 @@ class MultilineEntryScreen(ModalScreen[str | None]):
 class ChoiceScreen(ModalScreen[str | None]):
     """Pick one name from a list (blends, saved prompts, size presets)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("ChoiceScreen")
 
     def __init__(self, title: str, choices: list[str]) -> None:
         super().__init__()

@@ -14,20 +14,18 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from tui.keys import bindings_of
 from tui.state import actions as prompt_actions
 from tui.widgets.messages import IngestFinished
 
 
 class MissingCatalogScreen(Screen[bool]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("i", "run_ingest", "Run the ingest now"),
-        Binding("ctrl+q,q", "app.quit", "Quit"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("MissingCatalogScreen")
 
     def __init__(self, reason: str, catalog_path: Path) -> None:
         super().__init__()

@@ -6,11 +6,12 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.keys import bindings_of
 from tui.state.sources import FETCH_COMMAND, CatalogSources
 from tui.state.wording import counted
 
@@ -46,10 +47,7 @@ def missing_sources_text(sources: CatalogSources) -> Text:
 class MissingSourcesScreen(ModalScreen[bool]):
     """Dismissed with True when the user hides the banner (`d`), False when just closed."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,f12", "close", "Close"),
-        Binding("d", "hide_banner", "Hide the banner"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("MissingSourcesScreen")
 
     def __init__(self, sources: CatalogSources) -> None:
         super().__init__()

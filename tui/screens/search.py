@@ -16,11 +16,12 @@ from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
+from tui.keys import bindings_of
 from tui.screens.search_detail import DetailView
 from tui.state import actions as prompt_actions
 from tui.state.detail_cache import DetailReader, read_ahead_of_results
@@ -40,7 +41,7 @@ from tui.state.searching import (
     tier_filter_suffix,
 )
 from tui.state.sources import check_sources, empty_browse_hint, empty_search_hint, no_results_hint
-from tui.widgets.detail import FORM_COPY_KEYS, DetailPane
+from tui.widgets.detail import DetailPane
 from tui.widgets.focus_keys import SearchTypedText
 from tui.widgets.marks import AUTHOR_MARK, VERIFIED_MARK
 from tui.widgets.messages import CopyrightListed, SearchResults, SearchUnavailable, SourcesChecked
@@ -65,33 +66,7 @@ class ScopeChip(RunsViewActions, Static):
 class SearchView(DetailView):
     """Search, filters and the results' detail; Enter adds the highlighted result to the builder."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+f", "favourite", "Favourite", show=False),
-        Binding("ctrl+l", "toggle_likely", "AIDXL-likely", show=False),
-        Binding("ctrl+n", "add_features('appearance')", "Add looks", show=False),
-        Binding("ctrl+o", "add_features('outfit')", "Add outfit", show=False),
-        Binding("ctrl+s", "copyright_characters", "Copyright's characters", show=False),
-        *(
-            Binding(key, f"kind_filter({index})", label, show=False)
-            for index, (label, key, _) in enumerate(KIND_FILTERS)
-        ),
-        Binding("down", "results_cursor(1)", show=False),
-        Binding("up", "results_cursor(-1)", show=False),
-        Binding("pagedown", "results_cursor(10)", show=False),
-        Binding("pageup", "results_cursor(-10)", show=False),
-        Binding("shift+pagedown", "scroll_detail(1, True)", "Detail page down", show=False),
-        Binding("shift+pageup", "scroll_detail(-1, True)", "Detail page up", show=False),
-        Binding("alt+down", "scroll_detail(1, False)", "Detail down", show=False),
-        Binding("alt+up", "scroll_detail(-1, False)", "Detail up", show=False),
-        # priority: the search box would otherwise type the letter of alt+letter (Textual's Input
-        # inserts any key with a printable character), and tab would move the focus.
-        *(
-            Binding(f"alt+{key}", f"copy_form('{label}')", f"Copy {label}", show=False, priority=True)
-            for label, key in FORM_COPY_KEYS.items()
-        ),
-        Binding("alt+g", "toggle_sentence_noun", "Sentence girl/boy", show=False, priority=True),
-        Binding("tab", "tab_focus", "Forms / search", show=False, priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("SearchView")
 
     def __init__(self, session: ExplorerSession, host: ExplorerHost) -> None:
         super().__init__(session, host, id="search-view")
@@ -179,8 +154,17 @@ class SearchView(DetailView):
         if self.detail_reader is not None:
             self.warm_details_worker(self.detail_reader)
 
+    @on(SearchUnavailable)
+    def search_failed(self, message: SearchUnavailable) -> None:
+        """A search, listing or favourites worker failed: the status and the detail pane say why."""
+        if self.shutting_down:
+            return
+        self.session.search_problem = message.reason
+        self.host.update_status()
+        self.index_unavailable(message.reason)
+
     def index_unavailable(self, reason: str) -> None:
-        """The index did not load, or a search failed (the workers' SearchUnavailable reaches the app)."""
+        """The index did not load (the app's worker), or a search failed (this view's)."""
         self.query_one(DetailPane).show(None, dark=self.dark, message=reason)
         self.check_sources_once()
 

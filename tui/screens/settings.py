@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
@@ -19,6 +19,7 @@ from kb.errors import AidxlError
 from kb.generate.model_choice import check_model_choice, describe_model
 from kb.settings import SAMPLER_PRESETS, check_cfg, check_size, check_steps, parse_aspect
 from kb.settings import size_for_aspect as kb_size_for_aspect
+from tui.keys import bindings_of
 from tui.state.builder import GenerationSettings
 
 ASPECTS: tuple[str, ...] = ("1:1", "2:3", "3:2", "3:4", "4:3", "9:16", "16:9")
@@ -45,10 +46,7 @@ class SettingsScreen(ModalScreen[GenerationSettings | None]):
     DEFAULT_CSS = """
     SettingsScreen #settings-dialog { overflow-y: auto; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "accept", "Accept", priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("SettingsScreen")
 
     def __init__(
         self, settings: GenerationSettings, session_model: str | None = None, session_origin: str = ""

@@ -11,13 +11,14 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
 
 from kb.display_text import visible_controls
+from tui.keys import bindings_of
 from tui.state.generation_view import RANDOM_WEIGHTS_CAPTION, SheetPages, SheetPageView
 from tui.widgets.preview_panel import panel_picture
 
@@ -37,13 +38,7 @@ def labels_text(page: SheetPageView) -> Text:
 
 
 class SheetViewerScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close"),
-        Binding("right,n,pagedown", "page(1)", "Next page"),
-        Binding("left,p,pageup", "page(-1)", "Previous page"),
-        Binding("home", "page_to(0)", "First page", show=False),
-        Binding("end", "page_to(-1)", "Last page", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("SheetViewerScreen")
     DEFAULT_CSS = """
     SheetViewerScreen { align: center middle; }
     SheetViewerScreen #sheet-viewer { width: 95%; height: 95%; border: round $primary; background: $surface; }

@@ -1,8 +1,8 @@
 """What the explorer's actions do, apart from the screen: copy, export, paste, fixes, previews.
 
-No textual here; the app calls these and shows the result. The builder's model, paste, fixes and
+No textual here; the views call these and show the result. The builder's model, paste, fixes and
 jobs are `kb.workbench`'s; this module names them for the explorer and adds what only the explorer
-does (the palette, favourites, clipboard fallback, exports).
+does (favourites, clipboard fallback, exports; the palette is tui/keys.py's).
 """
 
 from __future__ import annotations
@@ -37,83 +37,6 @@ CLIPBOARD_FALLBACK_NAME = "clipboard.txt"
 EXPORT_DIR_NAME = "exports"
 SOURCES_CONFIG = "sources.toml"
 FAVOURITE_LOOKUP_LIMIT = 10  # hits searched for a favourite's own row (its text is an exact match)
-
-# (title, help, action) for the command palette: every action of the explorer by name.
-PALETTE_ENTRIES: tuple[tuple[str, str, str], ...] = (
-    ("Help: keys", "List every key of the explorer", "help"),
-    ("Switch search / builder", "Show the other view", "switch_view"),
-    ("Filter: all kinds", "Show every kind of result", "kind_filter(0)"),
-    ("Filter: artist styles", "Only `by artist` style triggers", "kind_filter(1)"),
-    ("Filter: painting styles", "Only AIDXL painting styles", "kind_filter(2)"),
-    ("Filter: quality", "Only quality tags", "kind_filter(3)"),
-    ("Filter: aesthetic", "Only aesthetic tags", "kind_filter(4)"),
-    ("Filter: characters", "Only character tags", "kind_filter(5)"),
-    ("Filter: copyrights", "Only copyright (series) tags", "kind_filter(6)"),
-    ("Filter: general tags", "Only general Danbooru tags", "kind_filter(7)"),
-    (
-        "Filter: AIDXL-likely",
-        "Only verified (✓) and author-vocabulary (○) triggers; combines with the kind filter",
-        "toggle_likely",
-    ),
-    (
-        "Add the character's appearance",
-        "The highlighted character's looks, after it",
-        "add_features('appearance')",
-    ),
-    ("Add the character's outfit", "The highlighted character's outfit, after it", "add_features('outfit')"),
-    (
-        "Copyright's characters",
-        "List the highlighted copyright's (or character's series') characters by posts",
-        "copyright_characters",
-    ),
-    ("Leave the copyright listing", "Back to searching the whole catalog", "leave_copyright"),
-    ("Missing sources", "The registry sources this catalog lacks and how to add each", "missing_sources"),
-    ("Hide the missing-sources banner", "Until the catalog is reloaded", "hide_sources_banner"),
-    ("Favourite the highlighted result", "Favourites show when the search is empty", "favourite"),
-    ("Remove the selected entry", "Builder: remove the highlighted entry", "builder_remove"),
-    ("Move entry up", "Builder: move the highlighted entry earlier", "builder_move(-1)"),
-    ("Move entry down", "Builder: move the highlighted entry later", "builder_move(1)"),
-    ("Weight +0.05", "Builder: raise the highlighted entry's weight", "builder_weight(1)"),
-    ("Weight -0.05", "Builder: lower the highlighted entry's weight", "builder_weight(-1)"),
-    ("Type a weight", "Builder: set the highlighted entry's weight", "builder_type_weight"),
-    ("Toggle auto-order", "Place tags in the model card's slot order", "toggle_option('auto_order')"),
-    (
-        "Toggle quality tags",
-        "Add the quality tags at their default weight",
-        "toggle_option('include_quality')",
-    ),
-    ("Toggle aesthetic tags", "Add beautiful color, detailed", "toggle_option('include_aesthetic')"),
-    ("Toggle styles first / appended", "Appended styles are gentler", "toggle_option('styles_appended')"),
-    ("Edit the negative prompt", "Empty restores the model page's default", "edit_negative"),
-    ("Generation settings", "Size preset, sampler, steps, CFG, seed", "settings"),
-    (
-        "Paste a prompt",
-        "A prompt, infotext or PNG path into the builder as written (append or replace)",
-        "paste_prompt",
-    ),
-    ("Undo", "Builder: undo the last edit (ctrl+z)", "builder_undo"),
-    ("Redo", "Builder: redo what undo took back (Z, ctrl+shift+z)", "builder_redo"),
-    ("Edit entry text", "Builder: edit the highlighted entry as prompt text (i)", "builder_edit_entry"),
-    ("Save style blend", "Save the style entries as a named blend", "save_blend"),
-    ("Load style blend", "Replace the style entries by a saved blend", "load_blend"),
-    ("Save prompt", "Save the builder under a name", "save_prompt"),
-    ("Load prompt", "Load a saved prompt into the builder", "load_prompt"),
-    ("Copy positive prompt", "Clipboard (OSC 52) and a file fallback", "copy('positive')"),
-    ("Copy negative prompt", "Clipboard (OSC 52) and a file fallback", "copy('negative')"),
-    ("Copy both prompts", "Positive, then a `Negative prompt:` line", "copy('both')"),
-    ("Export as text", "Prompt and settings, A1111 parameters style", "export('text')"),
-    ("Export as JSON", "Prompt, entries and settings", "export('json')"),
-    ("Apply lint fix", "Apply the highlighted finding's fix", "finding_fix"),
-    ("Jump to finding's tag", "Select the tag the highlighted finding is about", "finding_jump"),
-    ("Preview", "Generate a preview of the trigger or the built prompt", "preview"),
-    ("Cancel preview", "Stop the running preview", "cancel_preview"),
-    ("Style sheet", "Run a style sheet of the prompt's styles and their blend", "sheet"),
-    ("Preview panel", "Focus the last preview: c copies its path, x closes it", "focus_preview_panel"),
-    ("View sheet", "The last style sheet's pages in the terminal, with row and column labels", "view_sheet"),
-    ("Reload catalog", "Open the catalog again after an ingest", "reload_catalog"),
-    ("Toggle dark / light theme", "Switch between the dark and light theme", "toggle_theme"),
-)
-
 
 def ingest_arguments(cwd: Path | None = None) -> list[str]:
     """What `aidxl ingest` needs to build a catalog here: the checkout's sources.toml when every

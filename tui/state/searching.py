@@ -43,18 +43,6 @@ KIND_FILTERS: tuple[tuple[str, str, str | None], ...] = (
 )
 
 
-# Command palette entries of browsing (title, help, action): the keys' actions, by name.
-BROWSE_PALETTE_ENTRIES: tuple[tuple[str, str, str], ...] = (
-    ("Keep the search after Enter", "On / off: Enter clears the box, or not", "toggle_keep_search"),
-    ("Copy the A1111 form", "Of the highlighted result (alt+a)", "copy_form('A1111')"),
-    ("Copy the plain form", "Of the highlighted result (alt+p)", "copy_form('plain')"),
-    ("Copy the sentence form", "`a girl named …` of the character (alt+s)", "copy_form('sentence')"),
-    ("Copy the 1-prefixed form", "`1 …` of the highlighted character (alt+o)", "copy_form('1 prefix')"),
-    ("Sentence: girl / boy", "The sentence form's noun (alt+g)", "toggle_sentence_noun"),
-    ("Choose a form", "Focus the detail pane's forms (tab)", "focus_forms"),
-)
-
-
 @dataclass(frozen=True)
 class ResultRow:
     """One line of the results table."""

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import duckdb
 
     from kb.knowledge.author_tables import AuthorTables
+    from kb.search import SearchIndex
     from tui.state.generation_view import ShownImage
     from tui.state.sources import CatalogSources
 
@@ -54,7 +55,7 @@ class ExplorerSession:
         self.catalog_replaced = False  # `aidxl ingest` rebuilt the file: ctrl+r reloads it
         # Its search index (kb.search), loaded by a worker; the generation counts (re)loads, so
         # that answers read from a catalog reloaded since are dropped.
-        self.index: Any = None
+        self.index: SearchIndex | None = None
         self.index_generation = 0
         self.index_seconds: float | None = None
         self.search_problem: str | None = None  # why searching does not work (the status says it)

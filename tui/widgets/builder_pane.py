@@ -6,35 +6,26 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.geometry import Size
 from textual.widgets import DataTable, Static
 
 from kb.display_text import visible_controls
+from tui.keys import bindings_of
 from tui.state.builder import BuilderEntry, BuilderState
 from tui.state.rendering import RenderedPrompt
 from tui.state.wording import counted
 from tui.widgets.focus_keys import KeysFollowFocus
 from tui.widgets.marks import KIND_LABELS, UNKNOWN_MARK, kind_colour, kind_mark
-from tui.widgets.view_actions import RunsViewActions, view_action
+from tui.widgets.view_actions import RunsViewActions
 
 
 class EntriesTable(RunsViewActions, KeysFollowFocus, DataTable[Text]):
     """The builder's entries; keys edit the highlighted one."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("delete,backspace,x", view_action("builder_remove"), "Remove"),
-        Binding("shift+up,K", view_action("builder_move(-1)"), "Move up", show=False),
-        Binding("shift+down,J", view_action("builder_move(1)"), "Move down", show=False),
-        Binding("plus,equals_sign", view_action("builder_weight(1)"), "+0.05"),
-        Binding("minus", view_action("builder_weight(-1)"), "-0.05"),
-        Binding("w", view_action("builder_type_weight"), "Weight"),
-        Binding("i,f2", view_action("builder_edit_entry"), "Edit text", show=False),
-        Binding("home", "first_entry", "First", show=False),
-        Binding("end", "last_entry", "Last", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("EntriesTable")
 
     def action_first_entry(self) -> None:
         if self.row_count:
@@ -82,10 +73,7 @@ class PromptBox(Static):
 class FindingsTable(RunsViewActions, KeysFollowFocus, DataTable[Text]):
     """Lint findings of the rendered positive prompt; Enter jumps to the tag, f applies the fix."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", view_action("finding_jump"), "Jump to tag"),
-        Binding("f", view_action("finding_fix"), "Apply fix"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("FindingsTable")
 
 
 KIND_WIDTH = 9

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.geometry import Size
@@ -28,6 +28,7 @@ from textual.widgets import Static
 
 from kb.display_text import visible_controls
 from kb.knowledge.tagforms import to_prompt_form
+from tui.keys import bindings_of
 from tui.state.catalog_view import EntryDetail, SyntaxForm, forms_with_noun, other_noun
 from tui.state.character_features import CHANTS_HINT
 from tui.widgets.focus_keys import TypesIntoSearch
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
 SOURCE_NAME_WIDTH = 22
 FORM_LABEL_WIDTH = 9  # `sentence ` / `1 prefix `: the forms' texts start in one column
 # The alt+letter that copies each form from the search box (the app's bindings are built from it).
-FORM_COPY_KEYS: dict[str, str] = {"A1111": "a", "plain": "p", "sentence": "s", "1 prefix": "o"}
 FORM_KEYS_HINT = "alt+a/p/s/o copy · tab: choose, c copy, i insert"
 IMPLICATIONS_SHOWN = 12
 CATEGORY_NAMES = {0: "general", 1: "artist", 3: "copyright", 4: "character", 5: "meta", 9: "rating"}
@@ -318,15 +318,7 @@ class DetailPane(RunsViewActions, TypesIntoSearch, VerticalScroll):
     Focused (tab from the search box), its keys act on the forms (see the module docstring)."""
 
     DETAIL_LINES_PER_STEP = 3
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "choose_form(-1)", "Previous form", show=False),
-        Binding("down", "choose_form(1)", "Next form", show=False),
-        Binding("c,enter", "use_form('copy')", "Copy form"),
-        *(Binding(str(n), f"copy_numbered_form({n})", f"Copy form {n}", show=False) for n in range(1, 5)),
-        Binding("i", "use_form('insert')", "Insert form"),
-        Binding("g", view_action("toggle_sentence_noun"), "Girl/boy"),
-        Binding("escape", view_action("leave_forms"), "Back to search"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("DetailPane")
 
     class FormChosen(Message):
         """A form is to be copied or inserted (`use`: copy | insert)."""

@@ -19,7 +19,12 @@ if TYPE_CHECKING:
     from tui.state.detail_cache import CachedDetail
 
 
-class SearchIndexReady(Message):
+class WorkerMessage(Message, bubble=False):
+    """Posted by a worker to the view (or app) that started it and handled there: it does not
+    bubble on to the parents (nothing else handles it, and every hop costs a turn of the loop)."""
+
+
+class SearchIndexReady(WorkerMessage):
     def __init__(self, generation: int, index: Any, seconds: float) -> None:
         super().__init__()
         self.generation = generation
@@ -27,13 +32,13 @@ class SearchIndexReady(Message):
         self.seconds = seconds
 
 
-class SearchUnavailable(Message):
+class SearchUnavailable(WorkerMessage):
     def __init__(self, reason: str) -> None:
         super().__init__()
         self.reason = reason
 
 
-class SearchResults(Message):
+class SearchResults(WorkerMessage):
     """Hits for `query` under `search_filter`; the handler drops them when the input moved on."""
 
     def __init__(
@@ -61,7 +66,7 @@ class SearchResults(Message):
         self.details = details or {}  # the first rows' details, read with the results (by row key)
 
 
-class CopyrightListed(Message):
+class CopyrightListed(WorkerMessage):
     """A copyright's characters were read (`scope`), or `error` says why not."""
 
     def __init__(self, scope: CopyrightScope | None, error: str | None = None) -> None:
@@ -70,7 +75,7 @@ class CopyrightListed(Message):
         self.error = error
 
 
-class CharacterInfoLoaded(Message):
+class CharacterInfoLoaded(WorkerMessage):
     """A character's info, read to add its `part` (appearance or outfit) to the builder."""
 
     def __init__(
@@ -93,7 +98,7 @@ class CharacterInfoLoaded(Message):
         self.tables = tables  # the catalog's author tables: which features another implies
 
 
-class SourcesChecked(Message):
+class SourcesChecked(WorkerMessage):
     """The registry sources the catalog of `generation` lacks."""
 
     def __init__(self, generation: int, sources: CatalogSources) -> None:
@@ -102,7 +107,7 @@ class SourcesChecked(Message):
         self.sources = sources
 
 
-class DetailLoaded(Message):
+class DetailLoaded(WorkerMessage):
     def __init__(
         self,
         key: str,
@@ -124,21 +129,21 @@ class DetailLoaded(Message):
         self.tables = tables  # a character's: the author's tables, for ctrl+n / ctrl+o
 
 
-class PromptRendered(Message):
+class PromptRendered(WorkerMessage):
     def __init__(self, generation: int, rendered: RenderedPrompt) -> None:
         super().__init__()
         self.generation = generation
         self.rendered = rendered
 
 
-class PastedPromptParsed(Message):
+class PastedPromptParsed(WorkerMessage):
     def __init__(self, entries: list[Any], problems: list[str]) -> None:
         super().__init__()
         self.entries = entries
         self.problems = problems
 
 
-class PreviewProgress(Message):
+class PreviewProgress(WorkerMessage):
     def __init__(self, step: int, total: int, reading: Any = None) -> None:
         super().__init__()
         self.step = step
@@ -146,7 +151,7 @@ class PreviewProgress(Message):
         self.reading = reading  # kb.generate.progress.ProgressReading: `step 7/20 · 0.40 s/step · ETA 0:05`
 
 
-class PreviewFinished(Message):
+class PreviewFinished(WorkerMessage):
     def __init__(self, image_path: str | None, message: str, outcome: Any = None) -> None:
         super().__init__()
         self.image_path = image_path
@@ -154,18 +159,18 @@ class PreviewFinished(Message):
         self.outcome = outcome  # kb.workbench.jobs.PreviewOutcome when an image was made
 
 
-class CatalogReplaced(Message):
+class CatalogReplaced(WorkerMessage):
     """The catalog file on disk is a different file than the one open (an ingest swapped it)."""
 
 
-class IngestFinished(Message):
+class IngestFinished(WorkerMessage):
     def __init__(self, return_code: int, output_tail: str) -> None:
         super().__init__()
         self.return_code = return_code
         self.output_tail = output_tail
 
 
-class SheetCellDone(Message):
+class SheetCellDone(WorkerMessage):
     def __init__(self, done: int, total: int, reading: Any = None) -> None:
         super().__init__()
         self.done = done
@@ -173,7 +178,7 @@ class SheetCellDone(Message):
         self.reading = reading  # kb.generate.progress.ProgressReading: `cell 5/40 · 2.1 s/cell · ETA 1:13`
 
 
-class SheetFinished(Message):
+class SheetFinished(WorkerMessage):
     """A sheet ended: `page`/`html` set when it composed, else `message` says why not."""
 
     def __init__(self, page: str | None, html: str | None, message: str, outcome: Any = None) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
@@ -20,6 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from kb.display_text import visible_controls
+from tui.keys import bindings_of
 from tui.state.generation_view import RANDOM_WEIGHTS_CAPTION, ShownImage, elided_middle
 
 PATH_SCROLL_STEP = 8
@@ -39,12 +40,7 @@ def panel_picture(path: object) -> Widget:
 class PathLine(Widget, can_focus=True):
     """A path on one line: middle-elided, or (focused) a window scrolled over the whole of it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left", "scroll_path(-1)", "Path left", show=False),
-        Binding("right", "scroll_path(1)", "Path right", show=False),
-        Binding("home", "scroll_path_to(0)", "Path start", show=False),
-        Binding("end", "scroll_path_to(-1)", "Path end", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("PathLine")
     DEFAULT_CSS = """
     PathLine { height: 1; width: 1fr; }
     PathLine:focus { background: $accent 30%; }
@@ -105,11 +101,7 @@ class PreviewPanel(Vertical):
             super().__init__()
             self.shown = shown
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "copy_path", "Copy path"),
-        Binding("x", "close", "Close panel"),
-        Binding("v", "view_sheet", "View sheet pages"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("PreviewPanel")
 
     # Its own styles: the panel is one piece wherever a screen mounts it. 80x24 leaves the views 14 rows.
     DEFAULT_CSS = """

@@ -11,7 +11,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.geometry import Size
 from textual.message import Message
@@ -21,6 +21,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from kb.display_text import visible_controls
+from tui.keys import bindings_of
 from tui.state.searching import KIND_FILTERS, ResultRow
 from tui.widgets.focus_keys import TypesIntoSearch
 from tui.widgets.marks import (
@@ -63,15 +64,7 @@ class ResultsTable(TypesIntoSearch, ScrollView, can_focus=True):
     MORE_MARGIN = 20
     PAGE_AHEAD = 100  # how far past the rows shown a move may carry on once the next page is in
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "cursor(-10)", "Page up", show=False),
-        Binding("pagedown", "cursor(10)", "Page down", show=False),
-        Binding("home", "cursor(-1000000)", "First", show=False),
-        Binding("end", "cursor(1000000)", "Last", show=False),
-        Binding("enter", "select", "Add", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("ResultsTable")
     COMPONENT_CLASSES: ClassVar[set[str]] = {"results--cursor", "results--header"}
     DEFAULT_CSS = """
     ResultsTable > .results--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.widgets import Input
 
+from tui.keys import bindings_of
 from tui.widgets.focus_keys import KeysFollowFocus, search_text_of_paste
 
 
@@ -22,9 +23,7 @@ class SearchInput(KeysFollowFocus, Input):
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
     TYPES_TEXT = True
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+u", "clear_or_leave", "Clear", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("SearchInput")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Not selected on focus: text typed while the focus comes back (from the results, the
