@@ -207,7 +207,7 @@ def test_actions_of_one_text_share_a_row(where: str, keys: str, what: str | None
 def test_the_keys_issue_12_names_are_listed() -> None:
     keys = {keys for _, keys, _ in help_rows()}
     assert {"ctrl+u", "alt+a / alt+p / alt+s / alt+o", "alt+g", "tab", "ctrl+l", "F2 … F9"} <= keys
-    assert ("forms", "i", "insert the chosen form into the builder") in help_rows()
+    assert ("forms", "enter", "insert the chosen form into the builder") in help_rows()
 
 
 def test_the_help_screen_prints_every_row() -> None:
