@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 def owner_classes() -> dict[str, type[DOMNode]]:
     from tui.explorer import ExplorerApp
     from tui.screens.builder import BuilderView
-    from tui.screens.dialogs import ChoiceScreen, MultilineEntryScreen, TextEntryScreen
+    from tui.screens.dialogs import ChoiceScreen, MultilineEntryScreen, TextEntryScreen, WholePromptScreen
     from tui.screens.help import HelpScreen
     from tui.screens.missing_catalog import MissingCatalogScreen
     from tui.screens.missing_sources import MissingSourcesScreen
@@ -68,6 +68,7 @@ def owner_classes() -> dict[str, type[DOMNode]]:
         PreviewPanel,
         PathLine,
         SheetViewerScreen,
+        WholePromptScreen,
     ]
     return {cls.__name__: cls for cls in classes}
 

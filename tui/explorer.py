@@ -56,6 +56,8 @@ class ExplorerApp(App[int]):
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses elsewhere find it too
     TITLE = "aidxl"
     ENABLE_COMMAND_PALETTE = True
+    # A terminal shorter than 32 rows (80x24) gets the short layout (app.tcss: `Screen.-short`).
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (32, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = bindings_of("ExplorerApp")
 
     def __init__(
@@ -311,7 +313,7 @@ class ExplorerApp(App[int]):
         if panel.shown is None:
             self.notify("no preview yet: ctrl+g makes one", severity="warning", timeout=3)
             return
-        panel.display = True
+        panel.show_panel(True)
         self.screen_stack[0].set_focus(panel.query_one(PathLine))
 
     # ------------------------------------------------------ views, theme

@@ -628,6 +628,14 @@ ACTIONS: tuple[ExplorerAction, ...] = (
         title="Load prompt",
         explains="Load a saved prompt into the builder",
     ),
+    _builder(
+        "view_prompt",
+        "v",
+        "read the whole positive and negative prompt (the boxes cut a long one with …)",
+        "Whole prompt",
+        title="Read the whole prompt",
+        explains="Positive and negative, uncut, in a scrollable view",
+    ),
     _builder("copy('positive')", "y", "copy positive / negative / both", "Copy +"),
     _builder(
         "copy('negative')",
@@ -768,10 +776,16 @@ ACTIONS: tuple[ExplorerAction, ...] = (
             "widget",
             "cancel",
             "escape",
-            "cancel the dialog (a text, a choice, the settings)",
+            "cancel the dialog (a text, a choice, the settings; closes the whole prompt)",
             "Cancel",
         )
-        for dialog in ("TextEntryScreen", "MultilineEntryScreen", "ChoiceScreen", "SettingsScreen")
+        for dialog in (
+            "TextEntryScreen",
+            "MultilineEntryScreen",
+            "ChoiceScreen",
+            "SettingsScreen",
+            "WholePromptScreen",
+        )
     ),
     *(
         _on(

@@ -252,6 +252,14 @@ class BuilderView(JobsView):
             MultilineEntryScreen("negative prompt (empty = model page default)", self.builder.negative), apply
         )
 
+    def action_view_prompt(self) -> None:
+        """v: the whole positive and negative prompt, uncut (the boxes end a long one with …)."""
+        from tui.screens.dialogs import WholePromptScreen
+
+        if self.rendered is None:
+            return
+        self.app.push_screen(WholePromptScreen(self.rendered.positive, self.rendered.negative))
+
     def action_settings(self) -> None:
         from tui.screens.settings import SettingsScreen
 

@@ -142,7 +142,13 @@ class PreviewPanel(Vertical):
         self.query_one("#preview-panel-keys", Static).update(
             Text(f"c copy path{sheet_key} · x close · click the path, ←/→ scroll it", style="dim")
         )
-        self.display = True
+        self.show_panel(True)
+
+    def show_panel(self, shown: bool) -> None:
+        """Show or close the panel; the screen's `-panel-open` class lets a short terminal's builder
+        give up its tokens line (the status line counts the tokens too: app.tcss)."""
+        self.display = shown
+        self.screen.set_class(shown, "-panel-open")
 
     def picture(self) -> Widget | None:
         found = list(self.query(".panel-picture"))
@@ -153,7 +159,7 @@ class PreviewPanel(Vertical):
             self.post_message(self.CopyPath(str(self.shown.path)))
 
     def action_close(self) -> None:
-        self.display = False
+        self.show_panel(False)
 
     def action_view_sheet(self) -> None:
         if self.shown is not None and self.shown.kind == "sheet" and self.shown.sidecar is not None:
