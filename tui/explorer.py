@@ -57,7 +57,7 @@ class ExplorerApp(App[int]):
     TITLE = "aidxl"
     ENABLE_COMMAND_PALETTE = True
     # A terminal shorter than 32 rows (80x24) gets the short layout (app.tcss: `Screen.-short`).
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (32, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = bindings_of("ExplorerApp")
 
     def __init__(
