@@ -56,8 +56,9 @@ class ExplorerApp(App[int]):
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses elsewhere find it too
     TITLE = "aidxl"
     ENABLE_COMMAND_PALETTE = True
-    # A terminal shorter than 32 rows (80x24) gets the short layout (app.tcss: `Screen.-short`).
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    # A terminal shorter than 32 rows (80x24) gets the short layout (app.tcss: `Screen.-short`). Textual
+    # annotates it `ClassVar[...] | None`, which mypy reads as an instance variable: no ClassVar here.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = bindings_of("ExplorerApp")
 
     def __init__(

@@ -143,6 +143,7 @@ class PreviewPanel(Vertical):
             Text(f"c copy path{sheet_key} · x close · click the path, ←/→ scroll it", style="dim")
         )
         self.show_panel(True)
+        self.refresh_bindings()  # `v` comes and goes with a sheet
 
     def show_panel(self, shown: bool) -> None:
         """Show or close the panel; the screen's `-panel-open` class lets a short terminal's builder
@@ -161,6 +162,15 @@ class PreviewPanel(Vertical):
     def action_close(self) -> None:
         self.show_panel(False)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`v` (a sheet's pages) is offered, in the footer and as a key, only for a sheet."""
+        if action == "view_sheet":
+            return self.holds_sheet()
+        return True
+
+    def holds_sheet(self) -> bool:
+        return self.shown is not None and self.shown.kind == "sheet" and self.shown.sidecar is not None
+
     def action_view_sheet(self) -> None:
-        if self.shown is not None and self.shown.kind == "sheet" and self.shown.sidecar is not None:
+        if self.shown is not None and self.holds_sheet():
             self.post_message(self.ViewSheet(self.shown))
