@@ -71,3 +71,50 @@ async def test_a_pasted_prompt_that_matches_nothing_is_named_a_prompt(tiny_catal
         detail = app.query_one(DetailBody).plain
         assert detail.startswith("Nothing matches '(qqqq:1.2), zzzz, <lora:wwww:0.8>'.")
         assert f"It {PROMPT_HINT}." in detail
+
+
+class ReRankingIndex:
+    """The real index, except that a search of `limit` entries swaps its last entry with the next
+    one of a longer search: a shorter search is not a prefix of a longer one (ties ranked anew, as
+    the real index does for `by a` at 300 vs 200 entries)."""
+
+    def __init__(self, index: object) -> None:
+        self.index = index
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.index, name)
+
+    def search(self, query: str, *, limit: int = 20, **options: object) -> list[object]:
+        hits = list(self.index.search(query, limit=limit + 1, **options))  # type: ignore[attr-defined]
+        if len(hits) > limit >= 1:
+            hits[limit - 1], hits[limit] = hits[limit], hits[limit - 1]
+        return hits[:limit]
+
+
+def test_pages_of_a_re_ranked_search_show_every_match_once(
+    tiny_catalog_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trial's `200 of 405` with rows past 200 shown: each page holds the longer search's rows
+    not shown yet, so N of M counts the rows shown and ends at M of M."""
+    from kb.catalog import open_catalog
+    from tui.state import searching
+    from tui.state.searching import has_more, list_page, load_index
+
+    monkeypatch.setattr(searching, "PAGE_SIZE", 1)
+    connection = open_catalog(tiny_catalog_file)
+    try:
+        index = ReRankingIndex(load_index(connection, tiny_catalog_file))
+        everything = [row.key for row in searching.run_search(index.index, "by", None, limit=1000)]
+        assert len(everything) >= 4
+        shown: list[str] = []
+        total: int | None = None
+        for _ in range(len(everything)):
+            page = list_page(index, connection, "by", SearchFilter(), None, len(shown), frozenset(shown))
+            shown += [row.key for row in page.rows]
+            total = page.total
+            if not has_more(len(shown), total):
+                break
+        assert len(shown) == len(set(shown))  # no row twice
+        assert sorted(shown) == sorted(everything) and total == len(shown)  # every match, M of M
+    finally:
+        connection.close()
