@@ -118,7 +118,7 @@ def print_hostile_sizes(sizes: list[int], repeats: int) -> None:
     from kb.prompt.assemble import assemble_prompt
     from kb.prompt.attention import parse_prompt_attention, parse_prompt_structure
     from kb.prompt.lint import lint_prompt
-    from kb.prompt.render import normalise_prompt
+    from kb.prompt.segments import normalise_prompt
     from kb.prompt.tagview import split_tags
     from kb.prompt.tokens import count_prompt_tokens
 

@@ -13,7 +13,6 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from ingest.fetch import Network, hub_endpoint
-from ingest.specs import TAGGER_FILE_NAME
 from kb.errors import IngestError
 
 
@@ -62,5 +61,3 @@ def fetch_hub_file(repo: str, file_name: str, revision: str | None, kind: str) -
     return HubFile(downloaded, f"hub:{repo}@{commit}/{file_name}")
 
 
-def fetch_tagger_file(repo: str, revision: str | None) -> HubFile:
-    return fetch_hub_file(repo, TAGGER_FILE_NAME, revision, "tagger")

@@ -109,11 +109,6 @@ def source_spec_from_flag(kind: str, value: str) -> SourceSpec:
     return SourceSpec(kind, path=Path(value))
 
 
-def tagger_spec_from_flag(value: str) -> SourceSpec:
-    """`--tagger FILE`, `--tagger hub` (the default repository) or `--tagger hub:OWNER/NAME`."""
-    return source_spec_from_flag("tagger", value)
-
-
 def with_revision(spec: SourceSpec, revision: str) -> SourceSpec:
     return replace(spec, revision=revision)
 

@@ -9,9 +9,15 @@ the rules allow (1:20 → 256×4480). `check_size` rejects sides that are not mu
 error quoting the value and the nearest valid sizes) and warns about an area outside the band.
 The tiny random-weight test model (`small_sizes_allowed=True`) takes any positive multiple of 16.
 
-Samplers: `Euler a` (default 28 steps, 20 or more recommended) and `DPM++ 2M Karras` (default
-35, 30 or more recommended). CFG scale: 5 to 11 recommended, a warning outside, an error at 0
-or below. Warnings are returned, errors raised as `SettingsError`.
+Samplers: `SAMPLERS` is the one table of them, for settings, previews, sheets, infotext and
+ComfyUI import: `Euler a` (default 28 steps, 20 or more recommended) and `DPM++ 2M Karras` (default
+35, 30 or more recommended), each with the diffusers scheduler that runs it (built, with diffusers
+imported, by `kb.generate.samplers.build_scheduler`). CFG scale: 5 to 11 recommended, a warning
+outside, an error at 0 or below. Warnings are returned, errors raised as `SettingsError`.
+
+Prompt defaults, one source for the CLI, the explorer, previews and sheets: `DEFAULT_BASE_PROMPT`
+(what a trigger or a style is shown on) and `default_negative()` (the model page's negative prompt,
+kept in kb/data/negative.toml).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from kb.errors import SettingsError
 
@@ -27,22 +34,66 @@ AREA_TOLERANCE = 0.10
 SIDE_MULTIPLE = 32
 MIN_SIDE = 256
 SMALL_SIDE_MULTIPLE = 16  # the tiny test model
+DEFAULT_SIZE = (1024, 1024)
+TINY_MODEL_SIZE = (64, 64)  # the tiny random-weight test model's own size (it ignores the size setting)
 CFG_RECOMMENDED = (5.0, 11.0)
 DEFAULT_CFG = 7.0
 CLIP_SKIP = 1
 DEFAULT_SEED = 1
+DEFAULT_SHEET_SEEDS = (1, 2, 3)  # a sheet's columns when the user names no seeds
+# The web UI's prompt-weight normalisation (its `Emphasis:` "Original" / "No norm"; kb.generate.encode).
+EMPHASIS_MODES = ("original", "no_norm")
+DEFAULT_EMPHASIS = "original"
+# What a trigger or a style is shown on when the user gives no base: one neutral subject, then the
+# card's aesthetic and quality tags late in the prompt (GUIDE §2).
+DEFAULT_BASE_PROMPT = (
+    "1girl, solo, upper body, looking at viewer, beautiful color, detailed, (best quality:1.2)"
+)
 
 
 @dataclass(frozen=True)
-class SamplerPreset:
-    name: str  # the web UI's name
+class Sampler:
+    """One sampler: the web UI's names for it, the model card's steps, the diffusers scheduler.
+
+    `Euler a` is diffusers' Euler ancestral scheduler on the model's schedule; `DPM++ 2M Karras` the
+    second-order multistep DPM-Solver++ on Karras sigmas. The web UI runs k-diffusion's versions of
+    the same samplers: pictures are alike, not bitwise equal.
+    """
+
+    name: str  # the web UI's name, the one every front end shows and stores
     default_steps: int
     min_recommended_steps: int
+    infotext_sampler: str  # the web UI's `Sampler:` value (1.9+ writes the schedule apart)
+    schedule_type: str  # the web UI's `Schedule type:` value
+    scheduler_class: str  # a diffusers scheduler, built from the model's own scheduler config
+    scheduler_overrides: tuple[tuple[str, object], ...] = ()  # given to its `from_config`
+    comfyui: tuple[str, str] = ("", "")  # ComfyUI's (sampler_name, scheduler) for it
 
 
-SAMPLER_PRESETS: dict[str, SamplerPreset] = {
-    "Euler a": SamplerPreset("Euler a", 28, 20),
-    "DPM++ 2M Karras": SamplerPreset("DPM++ 2M Karras", 35, 30),
+SAMPLERS: dict[str, Sampler] = {
+    "Euler a": Sampler(
+        name="Euler a",
+        default_steps=28,
+        min_recommended_steps=20,
+        infotext_sampler="Euler a",
+        schedule_type="Automatic",
+        scheduler_class="EulerAncestralDiscreteScheduler",
+        comfyui=("euler_ancestral", "normal"),
+    ),
+    "DPM++ 2M Karras": Sampler(
+        name="DPM++ 2M Karras",
+        default_steps=35,
+        min_recommended_steps=30,
+        infotext_sampler="DPM++ 2M",
+        schedule_type="Karras",
+        scheduler_class="DPMSolverMultistepScheduler",
+        scheduler_overrides=(
+            ("algorithm_type", "dpmsolver++"),
+            ("solver_order", 2),
+            ("use_karras_sigmas", True),
+        ),
+        comfyui=("dpmpp_2m", "karras"),
+    ),
 }
 DEFAULT_SAMPLER = "Euler a"
 
@@ -58,10 +109,10 @@ class GenerationSettings:
     """What a prompt is generated with; defaults follow the model card. The one settings record of
     the CLI, the explorer's builder (`kb.workbench`) and prompts imported from infotext or PNGs."""
 
-    width: int = 1024
-    height: int = 1024
+    width: int = DEFAULT_SIZE[0]
+    height: int = DEFAULT_SIZE[1]
     sampler: str = DEFAULT_SAMPLER
-    steps: int = SAMPLER_PRESETS[DEFAULT_SAMPLER].default_steps
+    steps: int = SAMPLERS[DEFAULT_SAMPLER].default_steps
     cfg_scale: float = DEFAULT_CFG
     clip_skip: int = CLIP_SKIP
     seed: int = DEFAULT_SEED
@@ -103,6 +154,14 @@ class GenerationSettings:
             seed=int(number("seed", defaults.seed)),
             model=_model_value(document.get("model")),
         )
+
+
+@cache
+def default_negative() -> str:
+    """The model page's recommended negative prompt (kb/data/negative.toml, its one copy)."""
+    from kb.knowledge.curated import load_negative_prompt
+
+    return load_negative_prompt().text
 
 
 def _model_value(value: object) -> str | None:
@@ -210,15 +269,30 @@ def check_size(width: int, height: int, *, small_sizes_allowed: bool = False) ->
     ]
 
 
-def sampler_preset(name: str) -> SamplerPreset:
-    for preset in SAMPLER_PRESETS.values():
-        if preset.name.lower() == name.strip().lower():
-            return preset
-    raise SettingsError(f"sampler {name!r} is not one of: {', '.join(SAMPLER_PRESETS)}")
+def sampler_named(name: str) -> Sampler:
+    """The sampler called `name` (the web UI's spelling, any case); SettingsError for another."""
+    for sampler in SAMPLERS.values():
+        if sampler.name.lower() == name.strip().lower():
+            return sampler
+    raise SettingsError(f"sampler {name!r} is not available; choose one of: {', '.join(SAMPLERS)}.")
+
+
+def sampler_from_infotext(sampler: str, schedule_type: str | None) -> Sampler:
+    """Read back `Sampler: DPM++ 2M, Schedule type: Karras` or the older `Sampler: DPM++ 2M Karras`."""
+    for known in SAMPLERS.values():
+        written_apart = sampler == known.infotext_sampler and schedule_type == known.schedule_type
+        if sampler == known.name or written_apart:
+            return known
+    return sampler_named(sampler)
+
+
+def sampler_from_comfyui(sampler_name: str, scheduler: str) -> Sampler | None:
+    """The sampler a ComfyUI KSampler's `sampler_name` and `scheduler` mean, None for one we lack."""
+    return next((known for known in SAMPLERS.values() if known.comfyui == (sampler_name, scheduler)), None)
 
 
 def check_steps(sampler: str, steps: int) -> list[SettingWarning]:
-    preset = sampler_preset(sampler)
+    preset = sampler_named(sampler)
     if steps <= 0:
         raise SettingsError(f"steps {steps}: must be at least 1")
     if steps < preset.min_recommended_steps:

@@ -15,7 +15,7 @@ import pytest
 from catalog_fixture import build_real_catalog
 from prompt_fixture import build_tiny_catalog
 
-from kb.catalog import SourceRef, open_catalog
+from kb.catalog import SourceRef, open_catalog, source_ref
 from kb.knowledge.catalog_lookup import (
     CatalogLookup,
     TagImplications,
@@ -30,13 +30,7 @@ SAMPLE = 60  # rows per question on the real catalog (the point queries cost 1-5
 # ------------------------------------------------------------------ the reference: the old point queries
 
 
-def sql_source(connection: duckdb.DuckDBPyConnection, source_id: int | None) -> SourceRef | None:
-    if source_id is None:
-        return None
-    row = connection.execute(
-        "SELECT source_id, kind, name, file_name FROM sources WHERE source_id = ?", [source_id]
-    ).fetchone()
-    return SourceRef(int(row[0]), str(row[1]), row[2], str(row[3])) if row is not None else None
+sql_source = source_ref  # kb.catalog's point query is the reference for sources
 
 
 def sql_trigger(connection: duckdb.DuckDBPyConnection, text: str, kind: str) -> TriggerRow | None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import re
+from pathlib import Path
 
 import pytest
 
-from tui.cli import main
+from tui.cli import COMMAND_MODULES, MODULE_OF_COMMAND, build_parser, common_options, main
+
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 COLUMNS = 100
 COMMANDS: tuple[tuple[str, ...], ...] = (
@@ -22,6 +27,7 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
     ("prompt", "assemble"),
     ("prompt", "lint"),
     ("prompt", "tokens"),
+    ("prompt", "import"),
     ("char",),
     ("size",),
     ("preview",),
@@ -85,3 +91,33 @@ def test_sheet_help_wraps_prose_and_keeps_examples(
     # The examples are kept line for line (a continuation line stays under its command).
     assert '  aidxl sheet --styles "by chi4,by ask,(by yoneyama mai:0.9)" --seeds 1,2,3 \\\n' in text
     assert "  aidxl sheet --spec sheet.toml --dry-run\n" in text
+
+
+def command_paths(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and subcommand under `parser`, as the words a user types after `aidxl`."""
+    found: list[tuple[str, ...]] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, subparser in action.choices.items():
+                found += [(*prefix, name), *command_paths(subparser, (*prefix, name))]
+    return found
+
+
+def test_every_command_is_listed_where_the_cli_recipe_says() -> None:
+    """CONTRIBUTING's recipe "A CLI command": its module in COMMAND_MODULES, each of its top-level
+    commands in MODULE_OF_COMMAND (a run imports only that module), its help checked above, and the
+    README showing it in use."""
+    registered: dict[str, str] = {}
+    for module_name in COMMAND_MODULES:
+        subparsers = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(module_name).register(subparsers, common_options())
+        registered.update({name: module_name for name in subparsers.choices})
+    assert registered == MODULE_OF_COMMAND
+    every_command = command_paths(build_parser(None))
+    assert set(every_command) == set(COMMANDS) - {()}
+    readme = README.read_text(encoding="utf-8")
+    groups = {command[:-1] for command in every_command}
+    unshown = [
+        words for words in every_command if words not in groups and f"aidxl {' '.join(words)}" not in readme
+    ]
+    assert unshown == []

@@ -22,10 +22,11 @@ from kb.generate.conditioning import (  # noqa: E402
     pads_at_some_step,
     step_conditioning,
 )
-from kb.generate.encode import EMPHASIS_MODES, encode_chunks, prompt_chunks  # noqa: E402
+from kb.generate.encode import encode_chunks, prompt_chunks  # noqa: E402
 from kb.generate.loop import guided_noise, time_ids  # noqa: E402
 from kb.generate.prompt_plan import plan_conditioning  # noqa: E402
 from kb.generate.tiny import build_tiny_pipeline  # noqa: E402
+from kb.settings import EMPHASIS_MODES  # noqa: E402
 
 CFG = 7.0
 

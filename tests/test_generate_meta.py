@@ -16,7 +16,6 @@ from kb.generate.loading import (
     model_identity,
     resolve_model_source,
 )
-from kb.generate.samplers import SamplerError, sampler_from_infotext, sampler_spec
 from kb.prompt.infotext import format_infotext, parse_infotext
 
 # An infotext as the web UI 1.10 writes it (values with a comma are JSON-quoted).
@@ -74,14 +73,6 @@ def test_infotext_without_settings_line_is_all_prompt() -> None:
         "",
         (),
     )
-
-
-def test_sampler_names_and_their_infotext_forms() -> None:
-    assert sampler_spec("dpm++ 2m karras").name == "DPM++ 2M Karras"
-    assert sampler_from_infotext("DPM++ 2M", "Karras").name == "DPM++ 2M Karras"
-    assert sampler_from_infotext("DPM++ 2M Karras", None).name == "DPM++ 2M Karras"
-    with pytest.raises(SamplerError, match="sampler 'DDIM' is not available; choose one of: Euler a, DPM"):
-        sampler_spec("DDIM")
 
 
 def stored_entry(digest: str) -> cache.CachedPreview:

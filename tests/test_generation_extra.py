@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from kb.generate import extra
 from kb.generate.extra import missing_extra_message
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -83,11 +85,16 @@ def run_hiding(hidden: str, mode: str, *arguments: str, tmp_path: Path) -> subpr
 TORCH_MISSING = missing_extra_message("torch")
 
 
-def test_the_sentence_names_the_library_and_the_install_command() -> None:
-    assert TORCH_MISSING == (
-        "previews and sheets need the gpu extra (torch, diffusers, transformers); "
-        "torch is not installed: pip install 'aidxl-kb[gpu]'"
+def test_the_sentence_names_the_library_and_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    # In this checkout: its own extra, into the interpreter running now (a shell can run it as is).
+    command = f"{shlex.quote(sys.executable)} -m pip install -e {shlex.quote(f'{REPO_ROOT}[gpu]')}"
+    sentence = (
+        "previews and sheets need the gpu extra (torch, diffusers, transformers); torch is not installed"
     )
+    assert f"{sentence}: {command}" == TORCH_MISSING
+    # Installed from a wheel (no checkout around the package): the package from the index.
+    monkeypatch.setattr(extra, "_SOURCE_ROOT", Path(sys.prefix) / "lib")
+    assert missing_extra_message("torch") == f"{sentence}: pip install 'aidxl-kb[gpu]'"
 
 
 def test_preview_without_torch_is_one_line(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from test_long_prompts import ALLOWED_GROWTH, kb_lines_run
 from kb.prompt.assemble import assemble_prompt
 from kb.prompt.attention import parse_prompt_attention, parse_prompt_structure, render_structure
 from kb.prompt.lint import lint_prompt
-from kb.prompt.render import normalise_prompt
+from kb.prompt.segments import normalise_prompt
 from kb.prompt.tagview import split_tags
 from kb.prompt.tokens import count_prompt_tokens
 from tui.cli import main

@@ -14,12 +14,12 @@ from kb.knowledge.tagforms import to_plain_form
 from kb.prompt.attention import extra_network_matches
 from kb.prompt.render import (
     format_weight,
-    normalise_prompt,
     parse_tags,
     render_canonical_tags,
     render_tag,
     render_tags,
 )
+from kb.prompt.segments import normalise_prompt
 
 BUILT_IN_SAMPLE = (
     "long_hair",

@@ -14,7 +14,7 @@ from kb.settings import (
     check_steps,
     parse_aspect,
     parse_size,
-    sampler_preset,
+    sampler_named,
     size_for_aspect,
 )
 
@@ -96,7 +96,7 @@ def test_small_sizes_only_for_the_tiny_model() -> None:
 
 
 def test_samplers_steps_and_cfg() -> None:
-    assert (sampler_preset("euler a").default_steps, sampler_preset("DPM++ 2M Karras").default_steps) == (
+    assert (sampler_named("euler a").default_steps, sampler_named("DPM++ 2M Karras").default_steps) == (
         28,
         35,
     )

@@ -9,8 +9,7 @@ import pytest
 
 from kb.recognition import Recognition, record_recognitions
 from kb.schema import DDL, SCHEMA_VERSION
-from kb.sheets.query import parse_row_query, rows_from_catalog
-from kb.sheets.spec import RowQuery, SheetRow
+from kb.sheets.query import RowQuery, parse_row_query, styles_from_catalog
 
 # (trigger text, kind, verified, Danbooru post count or None for no tag)
 TRIGGERS = [
@@ -45,16 +44,16 @@ def catalog(tmp_path: Path) -> Path:
 
 
 def test_words_query_gives_verified_styles_above_the_count_most_posted_first(catalog: Path) -> None:
-    rows = rows_from_catalog(parse_row_query("verified artist styles with count > 1000"), catalog)
-    assert rows == (SheetRow("by ask"), SheetRow("by chi4"))
+    rows = styles_from_catalog(parse_row_query("verified artist styles with count > 1000"), catalog)
+    assert rows == ("by ask", "by chi4")
 
 
 def test_structured_query_limit_and_prompt_form(catalog: Path) -> None:
-    assert rows_from_catalog(RowQuery(kind="artist_style", limit=2), catalog) == (
-        SheetRow("by someone"),
-        SheetRow("by ask"),
+    assert styles_from_catalog(RowQuery(kind="artist_style", limit=2), catalog) == (
+        "by someone",
+        "by ask",
     )
-    assert rows_from_catalog(RowQuery(kind="character"), catalog) == (SheetRow(r"lucy \(cyberpunk\)"),)
+    assert styles_from_catalog(RowQuery(kind="character"), catalog) == (r"lucy \(cyberpunk\)",)
 
 
 def test_verdict_filter_reads_the_recognition_store(catalog: Path, tmp_path: Path) -> None:
@@ -69,13 +68,11 @@ def test_verdict_filter_reads_the_recognition_store(catalog: Path, tmp_path: Pat
         store_path=store,
     )
     query = RowQuery(kind="artist_style", verified=True, verdict="yes")
-    assert rows_from_catalog(query, catalog, model_hash="m1", recognition_store=store) == (
-        SheetRow("by ask"),
-    )
+    assert styles_from_catalog(query, catalog, model_hash="m1", recognition_store=store) == ("by ask",)
     unmeasured = RowQuery(kind="artist_style", verified=True, verdict="unmeasured")
-    assert rows_from_catalog(unmeasured, catalog, model_hash="m1", recognition_store=store) == (
-        SheetRow("by ikky"),
-        SheetRow("by modare"),
+    assert styles_from_catalog(unmeasured, catalog, model_hash="m1", recognition_store=store) == (
+        "by ikky",
+        "by modare",
     )
 
 
@@ -95,8 +92,8 @@ def test_discovered_query_takes_the_best_ranked_candidates_of_the_model(
     )
     query = parse_row_query("discovered artist styles top 2")
     assert query.discovered and query.limit == 2
-    assert rows_from_catalog(query, catalog, model_hash="m1", recognition_store=store) == (
-        SheetRow("by ikky"),
-        SheetRow("by modare"),
+    assert styles_from_catalog(query, catalog, model_hash="m1", recognition_store=store) == (
+        "by ikky",
+        "by modare",
     )
-    assert rows_from_catalog(query, catalog, model_hash="m3", recognition_store=store) == ()
+    assert styles_from_catalog(query, catalog, model_hash="m3", recognition_store=store) == ()

@@ -10,10 +10,9 @@ import pytest
 from kb.errors import SheetSpecError
 from kb.sheets.plan import BASELINE_LABEL, pages_of, plan_sheet
 from kb.sheets.prompts import build_cell_prompt
-from kb.sheets.query import parse_row_query
+from kb.sheets.query import RowQuery, parse_row_query
 from kb.sheets.spec import (
     BasePrompt,
-    RowQuery,
     SheetRow,
     SheetSpec,
     load_spec_file,
@@ -160,7 +159,7 @@ def test_toml_spec_reads_rows_blends_bases_and_settings(tmp_path: Path) -> None:
         "seeds = [1, 2, 3]\n"
         'size = "64x64"\n'
         "steps = 2\n"
-        "cfg = 6.5\n"
+        "cfg_scale = 6.5\n"
         "[[row]]\n"
         'name = "soft blend"\n'
         'style = "(by yoneyama mai:0.9), by ask"\n'
@@ -177,7 +176,34 @@ def test_toml_spec_reads_rows_blends_bases_and_settings(tmp_path: Path) -> None:
     )
     assert loaded.bases == (BasePrompt("1girl, solo, upper body", "portrait"),)
     assert loaded.seeds == (1, 2, 3)
-    assert loaded.settings == {"title": "four styles", "steps": 2, "cfg": 6.5, "width": 64, "height": 64}
+    assert loaded.settings == {
+        "title": "four styles",
+        "steps": 2,
+        "cfg_scale": 6.5,
+        "width": 64,
+        "height": 64,
+    }
+
+
+def test_the_cfg_scale_keeps_its_old_name_readable_and_the_hash_unchanged(tmp_path: Path) -> None:
+    """Spec files and sidecars written before the spec took GenerationSettings' `cfg_scale` say
+    `cfg`: they still read, to the same spec and hash; a file giving both names is refused."""
+    path = tmp_path / "old.toml"
+    path.write_text('rows = ["by chi4"]\ncfg = 6\n', encoding="utf-8")
+    assert load_spec_file(path).settings == {"cfg_scale": 6.0}
+    path.write_text('rows = ["by chi4"]\ncfg_scale = 6\ncfg = 6\n', encoding="utf-8")
+    with pytest.raises(SheetSpecError, match=r"old.toml:3: give `cfg_scale` or its old name `cfg`, not both"):
+        load_spec_file(path)
+    path.write_text('rows = ["by chi4"]\ncfg_scale = "six"\n', encoding="utf-8")
+    with pytest.raises(SheetSpecError, match=r"old.toml:2: `cfg_scale` must be a number, got 'six'"):
+        load_spec_file(path)
+
+    spec = replace(four_by_three(), cfg_scale=6.5)
+    written = spec_to_dict(spec)
+    assert written["cfg_scale"] == 6.5 and "cfg" not in written
+    old_document = {("cfg" if key == "cfg_scale" else key): value for key, value in written.items()}
+    assert spec_from_dict(old_document) == spec
+    assert spec_hash(four_by_three()) == "a0fc7a425826"  # the hash of before the rename
 
 
 def test_toml_errors_name_file_and_line(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kb.prompt.lint import lint_prompt
-from kb.prompt.render import normalise_prompt
+from kb.prompt.segments import normalise_prompt
 from kb.prompt.tagview import DictMatcher, split_tags
 from kb.prompt.tokens import remove_extra_networks
 

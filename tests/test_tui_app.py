@@ -851,7 +851,8 @@ async def test_builder_layout_gives_the_findings_what_the_entries_leave(tiny_cat
     """Entries take their rows, the prompts wrap (or end with …), the findings get the rest; Home/End
     move to the first / last entry; the status line is the builder's own."""
     from kb.knowledge.tagforms import to_canonical
-    from tui.state.builder import FALLBACK_NEGATIVE, BuilderEntry
+    from kb.settings import default_negative
+    from tui.state.builder import BuilderEntry
     from tui.widgets.builder_pane import EntriesTable, FindingsTable, PromptBox
 
     def box_lines(box: PromptBox) -> list[str]:
@@ -867,7 +868,7 @@ async def test_builder_layout_gives_the_findings_what_the_entries_leave(tiny_cat
             ("smile", "general", 1.0),
         ):
             app.session.builder.add(BuilderEntry(text, kind, weight, to_canonical(text)))
-        app.session.builder.negative = FALLBACK_NEGATIVE
+        app.session.builder.negative = default_negative()
         app.builder_view.refresh_builder(cursor=0)
         await app.workers.wait_for_complete()
         await pilot.press("ctrl+b")
@@ -876,7 +877,7 @@ async def test_builder_layout_gives_the_findings_what_the_entries_leave(tiny_cat
         entries = app.query_one(EntriesTable)
         assert entries.size.height == 1 + 4  # the header and its rows, no empty rows
         negative = " ".join(box_lines(app.query_one("#negative", PromptBox)))
-        assert negative == FALLBACK_NEGATIVE  # wrapped, whole
+        assert negative == default_negative()  # wrapped, whole
         assert app.query_one(FindingsTable).size.height >= 20
         status = static_text(app, "#status")
         assert status.startswith("4 entries · tokens ") and "1 lint finding" in status
@@ -890,7 +891,7 @@ async def test_builder_layout_gives_the_findings_what_the_entries_leave(tiny_cat
     async with app.run_test(size=SIZE) as pilot:
         for index in range(30):
             app.session.builder.add(BuilderEntry(f"tag number {index}", "general"))
-        app.session.builder.negative = FALLBACK_NEGATIVE + ", " + FALLBACK_NEGATIVE
+        app.session.builder.negative = default_negative() + ", " + default_negative()
         app.builder_view.refresh_builder(cursor=29)
         await app.workers.wait_for_complete()
         await pilot.press("ctrl+b")

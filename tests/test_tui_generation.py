@@ -272,7 +272,7 @@ async def test_a_sheet_shows_in_the_panel_and_its_pages_in_the_terminal(
             model="tiny-random",
             sampler="Euler a",
             steps=2,
-            cfg=7.0,
+            cfg_scale=7.0,
             width=64,
             height=64,
             page_rows=1,

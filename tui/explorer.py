@@ -31,7 +31,6 @@ from tui.screens.help import HelpScreen
 from tui.screens.missing_catalog import MissingCatalogScreen
 from tui.screens.search import SearchView
 from tui.state import actions as prompt_actions
-from tui.state.features import FeatureUnavailable
 from tui.state.generation_view import ShownImage
 from tui.state.prefetch import CatalogPrefetch
 from tui.state.searching import load_index
@@ -149,7 +148,7 @@ class ExplorerApp(App[int]):
             else:
                 index = load_index(cursor, self.session.catalog_path)
                 seconds = time.perf_counter() - started
-        except (FeatureUnavailable, AidxlError) as error:
+        except AidxlError as error:
             self.post_message(SearchUnavailable(str(error)))
             return
         except Exception as error:  # a broken index must not take the explorer down

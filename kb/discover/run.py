@@ -11,7 +11,7 @@ from pathlib import Path
 from kb.discover.score import Evidence, ranked, score_candidates, token_drift
 from kb.discover.store import StoredEvidence
 from kb.discover.weights import read_token_rows
-from kb.generate.loading import file_or_folder_sha256
+from kb.generate.remembered_hashes import file_or_folder_sha256
 
 DEFAULT_TOP = 256  # candidates whose CLIP-L output drift is measured (the costly part)
 

@@ -26,7 +26,6 @@ SINGLE_FILE_KEYS = (
 DIFFUSERS_KEYS = ("text_model.embeddings.token_embedding.weight", "embeddings.token_embedding.weight")
 DIFFUSERS_FOLDERS = ("text_encoder", "text_encoder_2")
 SINGLE_FILE_CLIP_L_PREFIX = "conditioner.embedders.0.transformer."
-ENCODER_NAMES = ("CLIP-L", "OpenCLIP-bigG")
 
 
 class CheckpointError(AidxlError):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kb.errors import AidxlError
-from kb.generate.loading import pick_setting
+from kb.generate.config import pick_setting
 
 UNET_MODE_ENV = "AIDXL_UNET_MODE"
 UNET_MODES = ("auto", "eager", "graphs", "compiled")

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kb.errors import AidxlError
+from kb.settings import EMPHASIS_MODES
 
 # Bump when the encoding maths change: it is part of every preview's cache key.
 WEIGHTING_VERSION = "a1111-2"
-EMPHASIS_MODES = ("original", "no_norm")
 # Names the web UI writes in its `Emphasis:` infotext field.
 EMPHASIS_INFOTEXT_NAMES = {"original": "Original", "no_norm": "No norm"}
 CHUNK_TOKEN_COUNT = 75
@@ -65,10 +65,6 @@ class EncodedPrompt:
 
     embeddings: Any
     pooled: Any
-
-    @property
-    def chunk_count(self) -> int:
-        return int(self.embeddings.shape[1]) // CLIP_SEQUENCE_LENGTH
 
 
 def prompt_chunks(prompt: str, *, for_open_clip: bool = False) -> list[TokenChunkLike]:

@@ -28,8 +28,9 @@ from kb.generate.pngmeta import png_bytes, sidecar_record, thumbnail_png_bytes
 from kb.generate.prompt_plan import plan_conditioning
 from kb.generate.random_label import stamp_random_weights
 from kb.generate.request import PreviewRequest, batch_settings, preview_key, request_infotext
-from kb.generate.samplers import build_scheduler, sampler_spec
+from kb.generate.samplers import build_scheduler
 from kb.generate.validation import check_settings
+from kb.settings import sampler_named
 
 RANDOM_WEIGHTS_WARNING = "RANDOM WEIGHTS: this image comes from the built-in tiny test model, not from AIDXL."
 
@@ -67,7 +68,7 @@ PreviewCallback = Callable[[BatchedPreview], None]
 
 def check_inputs(model: LoadedModel, request: PreviewRequest) -> None:
     """Validate every setting before any work; errors quote the bad value."""
-    sampler_spec(request.sampler)
+    sampler_named(request.sampler)
     check_emphasis(request.emphasis)
     check_settings(request, small_sizes_allowed=model.identity.random_weights)
 

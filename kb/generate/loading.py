@@ -12,18 +12,18 @@ whatever is missing is named in one sentence.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kb.errors import AidxlError
+from kb.generate.config import config_file_path as config_file_path  # re-exported: named here before
+from kb.generate.config import pick_setting as pick_setting
 from kb.generate.extra import require_generation_extra
-from kb.generate.remembered_hashes import remembered_hash
+from kb.generate.remembered_hashes import file_or_folder_sha256 as file_or_folder_sha256
 from kb.generate.request import OWN_VAE_NAME, ModelIdentity
 from kb.generate.tiny import TINY_MODEL_HASH, TINY_MODEL_LABEL, TINY_MODEL_NAME
 
@@ -31,7 +31,6 @@ MODEL_ENV = "AIDXL_MODEL"
 VAE_ENV = "AIDXL_VAE"
 MODEL_CONFIG_ENV = "AIDXL_MODEL_CONFIG"
 SDXL_BASE_REPO = "stabilityai/stable-diffusion-xl-base-1.0"
-HASH_RECORD_FILE = "model-hashes.json"
 HOW_TO_NAME_MODEL = (
     f"pass --model PATH (an SDXL .safetensors file or a diffusers folder), set {MODEL_ENV}, "
     'or set `model = "PATH"` under [generate] in {config}'
@@ -111,35 +110,6 @@ class LoadedModel:
     unet_mode: str = "eager"  # how the loop runs the UNet (kb.generate.acceleration)
     fast_unet: Any = None  # the compiled UNet for requests without LoRA; None: the pipeline's own
     unet_note: str | None = None  # one line when the requested UNet mode could not be used
-
-
-def config_file_path() -> Path:
-    configured = os.environ.get("XDG_CONFIG_HOME")
-    base = Path(configured) if configured else Path.home() / ".config"
-    return base / "aidxl-kb" / "config.toml"
-
-
-def _config_values() -> dict[str, Any]:
-    path = config_file_path()
-    if not path.is_file():
-        return {}
-    try:
-        section = tomllib.loads(path.read_text(encoding="utf-8")).get("generate", {})
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ModelNotFoundError(f"{path}: cannot be read as TOML ({error}).") from error
-    return section if isinstance(section, dict) else {}
-
-
-def pick_setting(flag: str | None, env_name: str, config_key: str) -> tuple[str | None, str]:
-    """A setting and where it came from: the flag, else the environment, else [generate] in the config."""
-    if flag:
-        return flag, f"--{config_key.replace('_', '-')}"
-    if os.environ.get(env_name):
-        return os.environ[env_name], f"${env_name}"
-    value = _config_values().get(config_key)
-    if isinstance(value, str) and value:
-        return value, f"{config_file_path()} [generate] {config_key}"
-    return None, ""
 
 
 def resolve_model_source(
@@ -268,41 +238,6 @@ def model_identity(source: ModelSource) -> ModelIdentity:
     vae_label = source.vae_path.name if source.vae_path is not None else OWN_VAE_NAME
     vae_hash = file_or_folder_sha256(source.vae_path) if source.vae_path is not None else ""
     return ModelIdentity(source.label, model_hash, vae_label, vae_hash, source.kind == "tiny")
-
-
-def file_or_folder_sha256(path: Path) -> str:
-    """SHA-256 of a file (the web UI's model hash), or of a folder's files in path order.
-
-    Hashing a 7 GB checkpoint takes a while, so results are remembered in the cache folder by
-    path, size and modification time.
-    """
-    files = (
-        [path]
-        if path.is_file()
-        else sorted(p for p in path.rglob("*") if p.is_file() and ".cache" not in p.parts)
-    )
-    stamp = [
-        [str(p.relative_to(path) if p != path else p.name), p.stat().st_size, p.stat().st_mtime_ns]
-        for p in files
-    ]
-
-    def compute() -> str:
-        if path.is_file():
-            return _sha256_file(path)
-        folder_digest = hashlib.sha256()
-        for file_path in files:
-            folder_digest.update(f"{file_path.relative_to(path)}\0{_sha256_file(file_path)}\n".encode())
-        return folder_digest.hexdigest()
-
-    return remembered_hash(HASH_RECORD_FILE, path, stamp, compute)
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def choose_device(source: ModelSource, *, allow_cpu: bool) -> DeviceChoice:

@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import AidxlError
-from kb.generate.loading import config_file_path, file_or_folder_sha256, pick_setting
-from kb.generate.remembered_hashes import remembered_hash
+from kb.generate.config import config_file_path, pick_setting
+from kb.generate.remembered_hashes import file_or_folder_sha256, remembered_hash
 from kb.prompt.schedule import ExtraNetworkCall
 
 LORA_DIR_ENV = "AIDXL_LORA_DIR"

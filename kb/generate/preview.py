@@ -14,37 +14,26 @@ from kb.generate import cache
 from kb.generate.encode import check_emphasis
 from kb.generate.loading import ModelSource, model_identity, resolve_model_source
 from kb.generate.networks import resolve_networks
-from kb.generate.request import DEFAULT_EMPHASIS, ModelIdentity, PreviewRequest, preview_key
-from kb.generate.samplers import sampler_spec
+from kb.generate.request import ModelIdentity, PreviewRequest, preview_key
 from kb.generate.validation import check_settings
 from kb.outpath import atomic_write_bytes
 from kb.prompt.assemble import assemble_prompt
 from kb.prompt.schedule import strip_extra_networks
 
-DEFAULT_SAMPLER = settings.DEFAULT_SAMPLER
-DEFAULT_CFG_SCALE = settings.DEFAULT_CFG
-DEFAULT_SIZE = (1024, 1024)
-TINY_DEFAULT_SIZE = (64, 64)
-# What a trigger is shown on when no --base is given: one neutral subject, the card's aesthetic
-# and quality tags late in the prompt.
-DEFAULT_PREVIEW_BASE = (
-    "1girl, solo, upper body, looking at viewer, beautiful color, detailed, (best quality:1.2)"
-)
-
 
 @dataclass(frozen=True)
 class PreviewOptions:
-    """What the user asked for; None means the default."""
+    """What the user asked for; None means the default (`kb.settings`' defaults, as everywhere)."""
 
     trigger: str
     base: str | None = None
     negative: str | None = None
-    seed: int = 0
-    sampler: str = DEFAULT_SAMPLER
+    seed: int = settings.DEFAULT_SEED
+    sampler: str = settings.DEFAULT_SAMPLER
     steps: int | None = None
-    cfg_scale: float = DEFAULT_CFG_SCALE
+    cfg_scale: float = settings.DEFAULT_CFG
     size: tuple[int, int] | None = None
-    emphasis: str = DEFAULT_EMPHASIS
+    emphasis: str = settings.DEFAULT_EMPHASIS
     pad_conds: bool = False  # the web UI's "Pad prompt/negative prompt"
     lora_dir: str | None = None  # None: $AIDXL_LORA_DIR or `lora_dir` under [generate] in the config
     ignore_missing_networks: bool = False  # a missing `<lora:...>` is a warning, not an error
@@ -78,9 +67,11 @@ def prepare_preview(
     (no torch): a missing network stops here, before any work, unless the user asked to skip it."""
     source = resolve_model_source(model, vae, model_config)
     identity = model_identity(source)
-    spec = sampler_spec(options.sampler)
-    width, height = options.size or (TINY_DEFAULT_SIZE if identity.random_weights else DEFAULT_SIZE)
-    base = DEFAULT_PREVIEW_BASE if options.base is None else options.base
+    sampler = settings.sampler_named(options.sampler)
+    width, height = options.size or (
+        settings.TINY_MODEL_SIZE if identity.random_weights else settings.DEFAULT_SIZE
+    )
+    base = settings.DEFAULT_BASE_PROMPT if options.base is None else options.base
     positive, negative = assemble_preview_prompts(options.trigger, base, options.negative)
     _stripped, calls = strip_extra_networks(positive)
     resolution = resolve_networks(
@@ -90,10 +81,8 @@ def prepare_preview(
         positive=positive,
         negative=negative,
         seed=options.seed,
-        sampler=spec.name,
-        steps=options.steps
-        if options.steps is not None
-        else settings.sampler_preset(spec.name).default_steps,
+        sampler=sampler.name,
+        steps=options.steps if options.steps is not None else sampler.default_steps,
         cfg_scale=options.cfg_scale,
         width=width,
         height=height,

@@ -6,6 +6,7 @@ in a small JSON record in the cache folder and computed again only when the file
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Any
 
 from kb.outpath import atomic_write_bytes
 from kb.paths import cache_dir
+
+HASH_RECORD_FILE = "model-hashes.json"  # models' and LoRAs' SHA-256
 
 
 def remembered_hash(record_file: str, path: Path, stamp: object, compute: Callable[[], str]) -> str:
@@ -34,3 +37,38 @@ def remembered_hash(record_file: str, path: Path, stamp: object, compute: Callab
     record_path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(record_path, json.dumps(records, indent=1, sort_keys=True).encode("utf-8"))
     return value
+
+
+def file_or_folder_sha256(path: Path) -> str:
+    """SHA-256 of a file (the web UI's model hash), or of a folder's files in path order.
+
+    Hashing a 7 GB checkpoint takes a while, so results are remembered in the cache folder by
+    path, size and modification time.
+    """
+    files = (
+        [path]
+        if path.is_file()
+        else sorted(p for p in path.rglob("*") if p.is_file() and ".cache" not in p.parts)
+    )
+    stamp = [
+        [str(p.relative_to(path) if p != path else p.name), p.stat().st_size, p.stat().st_mtime_ns]
+        for p in files
+    ]
+
+    def compute() -> str:
+        if path.is_file():
+            return _sha256_file(path)
+        folder_digest = hashlib.sha256()
+        for file_path in files:
+            folder_digest.update(f"{file_path.relative_to(path)}\0{_sha256_file(file_path)}\n".encode())
+        return folder_digest.hexdigest()
+
+    return remembered_hash(HASH_RECORD_FILE, path, stamp, compute)
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -8,14 +8,12 @@ from typing import TYPE_CHECKING
 
 from kb.generate.cache import PreviewKey
 from kb.generate.encode import EMPHASIS_INFOTEXT_NAMES, WEIGHTING_VERSION
-from kb.generate.samplers import sampler_spec
 from kb.prompt.infotext import format_infotext
+from kb.settings import DEFAULT_EMPHASIS, sampler_named
 
 if TYPE_CHECKING:
     from kb.generate.networks import ResolvedNetwork
 
-DEFAULT_SEED = 0
-DEFAULT_EMPHASIS = "original"
 OWN_VAE_NAME = "Automatic"  # the web UI's name for "the checkpoint's own VAE"
 # Where the noise comes from: a CPU `torch.Generator` per image on every device. The web UI writes
 # `RNG` unless it is its default GPU noise, and assumes GPU noise when the field is absent.
@@ -80,7 +78,7 @@ def network_key(request: PreviewRequest) -> tuple[tuple[str, float, float], ...]
 
 def batch_settings(request: PreviewRequest) -> BatchSettings:
     return BatchSettings(
-        sampler=sampler_spec(request.sampler).name,
+        sampler=sampler_named(request.sampler).name,
         steps=request.steps,
         cfg_scale=float(request.cfg_scale),
         width=request.width,
@@ -97,7 +95,7 @@ def preview_key(request: PreviewRequest, model: ModelIdentity) -> PreviewKey:
         vae_hash=model.vae_hash,
         positive=request.positive,
         negative=request.negative,
-        sampler=sampler_spec(request.sampler).name,
+        sampler=sampler_named(request.sampler).name,
         steps=request.steps,
         cfg_scale=float(request.cfg_scale),
         width=request.width,
@@ -119,7 +117,7 @@ def package_version() -> str:
 
 def request_infotext(request: PreviewRequest, model: ModelIdentity) -> str:
     """The `parameters` text the web UI's PNG Info and civitai read back."""
-    spec = sampler_spec(request.sampler)
+    spec = sampler_named(request.sampler)
     settings = [
         ("Steps", str(request.steps)),
         ("Sampler", spec.infotext_sampler),

@@ -38,9 +38,7 @@ EMOTICON_TAGS: frozenset[str] = frozenset(
     }
 )
 
-# Characters the A1111 attention parser gives a meaning; a backslash makes them literal.
-A1111_SPECIAL_CHARACTERS = "\\()[]"
-
+# Characters the A1111 attention parser gives a meaning (`\()[]`); a backslash makes them literal.
 _ESCAPE_PATTERN = re.compile(r"([\\()\[\]])")
 _UNESCAPE_PATTERN = re.compile(r"\\([\\()\[\]])")
 _WHITESPACE_RUN = re.compile(r"\s+")

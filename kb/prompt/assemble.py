@@ -301,13 +301,6 @@ class AssembledPrompt:
     tags: tuple[AssembledTag, ...] = field(default=())
 
 
-def slot_of_tag(
-    tag: PromptTag, plain: str, rules: SlotRules, tables: AuthorTables | None = None
-) -> str | None:
-    """The slot of one tag: trigger kind, category, the author's caption group, the curated mapping."""
-    return tag_placement(tag.match, plain, rules, tables)[0]
-
-
 def tag_placement(
     match: TagMatch, plain: str, rules: SlotRules, tables: AuthorTables | None = None
 ) -> tuple[str | None, int]:

@@ -50,7 +50,6 @@ START_OF_TEXT = "<|startoftext|>"
 END_OF_TEXT = "<|endoftext|>"
 START_OF_TEXT_ID = 49406
 END_OF_TEXT_ID = 49407
-VOCABULARY_SIZE = 49408
 END_OF_WORD = "</w>"
 
 # Unicode White_Space, the `\s` of the reference pre-tokenizer (Python's `\s` adds \x1c-\x1f).

@@ -48,34 +48,6 @@ def parse_tags(prompt: str, matcher: TagMatcher | None = None) -> list[tuple[str
     return [(tag.read_text, tag.weight) for tag in split_tags(prompt, matcher)]
 
 
-def normalise_prompt(prompt: str) -> str:
-    """Re-render a prompt in the canonical form: one tag per comma, one weight per tag; a prompt
-    with a tag weighted in parts (`girl with (red hair:1.4)`), whose weights one weight per tag
-    would lose, is cut losslessly instead (`kb.prompt.segments`: that tag kept as written)."""
-    from kb.prompt.segments import split_segments  # segments imports this module
-
-    tags = split_tags(prompt)
-    if any(tag.mixed_weight for tag in tags):
-        segments = split_segments(prompt)
-        if any(segment.is_weighted_in_parts or segment.is_structural for segment in segments):
-            rendered = (segment.render() for segment in segments)
-            return TAG_SEPARATOR.join(text for text in rendered if text.strip())
-    if not any(tag.is_extra_network for tag in tags):
-        return render_tags([(tag.read_text, tag.weight) for tag in tags])
-    # An extra network is taken out of the prompt before the rest is read: a comma added between it
-    # and the tag it was written against (`<lora:x:1> 1girl`) would be read. Keep the space.
-    kept = [tag for tag in tags if tag.read_text.strip()]
-    pieces: list[str] = []
-    for index, tag in enumerate(kept):
-        if index:
-            before = kept[index - 1]
-            glued = before.is_extra_network or tag.is_extra_network
-            between = prompt[before.outer_end : tag.outer_start]
-            pieces.append(" " if glued and "," not in between else TAG_SEPARATOR)
-        pieces.append(tag.text if tag.is_extra_network else render_tag(tag.read_text, tag.weight))
-    return "".join(pieces)
-
-
 def emphasis_weight(emphasis: Sequence[str]) -> float:
     """The weight the web UI gives text inside `emphasis` (innermost first: `(`, `[` or a weight
     text), multiplied in the web UI's order (each bracket as it closes), so the same float."""

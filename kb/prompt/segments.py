@@ -18,6 +18,8 @@ rejoining the segments with `, ` leaves the open bracket weighting them as befor
 (property-tested): for every prompt, `attention_vector` of the rejoined segments equals the
 prompt's. When a plain rebuild would differ (brackets of two kinds interleaved across commas,
 `[a, (b], c)`), every segment is kept verbatim instead.
+
+`normalise_prompt` re-renders a prompt one weight per tag, falling back to this lossless cut.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from kb.prompt.attention import (
     attention_pieces,
     parse_prompt_structure,
 )
-from kb.prompt.render import render_emphasised
+from kb.prompt.render import TAG_SEPARATOR, render_emphasised, render_tag, render_tags
+from kb.prompt.tagview import split_tags
 
 SEGMENT_SEPARATOR = ", "
 MIXED_WEIGHTS = "a tag with parts weighted differently"
@@ -320,3 +323,29 @@ def _tag_events(
         elif isinstance(node, BreakNode):
             return "BREAK"
     return None
+
+
+def normalise_prompt(prompt: str) -> str:
+    """Re-render a prompt in the canonical form: one tag per comma, one weight per tag; a prompt
+    with a tag weighted in parts (`girl with (red hair:1.4)`), whose weights one weight per tag
+    would lose, is cut losslessly instead (`split_segments`: that tag kept as written)."""
+    tags = split_tags(prompt)
+    if any(tag.mixed_weight for tag in tags):
+        segments = split_segments(prompt)
+        if any(segment.is_weighted_in_parts or segment.is_structural for segment in segments):
+            rendered = (segment.render() for segment in segments)
+            return TAG_SEPARATOR.join(text for text in rendered if text.strip())
+    if not any(tag.is_extra_network for tag in tags):
+        return render_tags([(tag.read_text, tag.weight) for tag in tags])
+    # An extra network is taken out of the prompt before the rest is read: a comma added between it
+    # and the tag it was written against (`<lora:x:1> 1girl`) would be read. Keep the space.
+    kept = [tag for tag in tags if tag.read_text.strip()]
+    pieces: list[str] = []
+    for index, tag in enumerate(kept):
+        if index:
+            before = kept[index - 1]
+            glued = before.is_extra_network or tag.is_extra_network
+            between = prompt[before.outer_end : tag.outer_start]
+            pieces.append(" " if glued and "," not in between else TAG_SEPARATOR)
+        pieces.append(tag.text if tag.is_extra_network else render_tag(tag.read_text, tag.weight))
+    return "".join(pieces)

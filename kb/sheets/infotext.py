@@ -44,7 +44,7 @@ def page_parameters(
     fields: list[tuple[str, str]] = [
         ("Steps", str(spec.steps)),
         *sampler_infotext_fields(spec.sampler),
-        ("CFG scale", format_number(spec.cfg)),
+        ("CFG scale", format_number(spec.cfg_scale)),
         ("Seed", str(spec.seeds[0])),
         ("Size", spec.size_text),
         ("Model hash", model_hash),
@@ -90,7 +90,7 @@ def spec_from_parameters(text: str) -> SheetSpec:
             style_position=fields["Sheet style position"],
             sampler=sampler_from_fields(fields),
             steps=int(fields["Steps"]),
-            cfg=float(fields["CFG scale"]),
+            cfg_scale=float(fields["CFG scale"]),
             width=width,
             height=height,
             emphasis=emphasis_from_infotext(fields["Emphasis"]),

@@ -29,7 +29,7 @@ class CellRequest:
     seed: int
     sampler: str
     steps: int
-    cfg: float
+    cfg_scale: float
     width: int
     height: int
     emphasis: str
@@ -130,7 +130,7 @@ def _request(spec: SheetSpec, row: PlannedRow, column: PlannedColumn) -> CellReq
         seed=column.seed,
         sampler=spec.sampler,
         steps=spec.steps,
-        cfg=spec.cfg,
+        cfg_scale=spec.cfg_scale,
         width=spec.width,
         height=spec.height,
         emphasis=spec.emphasis,

@@ -1,13 +1,15 @@
 """Sheet rows from the catalog: `verified artist styles with count > 1000`, or the same as flags.
 
-The words form is a small fixed grammar (docs/sheets.md), not free text: every word must be
-understood, otherwise the error names the word, so a typo never silently widens a query.
+`RowQuery` is the query, `parse_row_query` reads its words form, `styles_from_catalog` runs it. The
+words form is a small fixed grammar (docs/sheets.md), not free text: every word must be understood,
+otherwise the error names the word, so a typo never silently widens a query. This module knows
+nothing of specs (`kb.sheets.spec` imports it, never the other way).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kb.discover.store import read_evidence
@@ -16,7 +18,20 @@ from kb.errors import SheetSpecError
 from kb.knowledge.tagforms import escape_a1111
 from kb.recognition import UNMEASURED, VERDICTS, read_verdicts
 from kb.schema import TriggerKind
-from kb.sheets.spec import RowQuery, SheetRow
+
+
+@dataclass(frozen=True)
+class RowQuery:
+    """Rows taken from the catalog (`--kind artist_style --verified --min-count 1000`)."""
+
+    kind: str = "artist_style"
+    verified: bool = False
+    min_count: int = 0
+    limit: int = 20
+    verdict: str | None = None  # keep only triggers with this recognition verdict (yes/unsure/no/unmeasured)
+    discovered: bool = False  # only triggers `aidxl discover` ranked for the model, best rank first
+    text: str | None = None  # the query as the user wrote it, when it came as words
+
 
 # Phrases naming a trigger kind, longest first so `painting styles` wins over `styles`.
 _KIND_WORDS: tuple[tuple[str, TriggerKind], ...] = (
@@ -115,14 +130,14 @@ def validate_row_query(query: RowQuery, *, where: str = "--query") -> None:
         )
 
 
-def rows_from_catalog(
+def styles_from_catalog(
     query: RowQuery,
     catalog_path: Path,
     *,
     model_hash: str | None = None,
     recognition_store: Path | None = None,
-) -> tuple[SheetRow, ...]:
-    """The query's triggers, most posted first (then by text), as rows in their prompt form.
+) -> tuple[str, ...]:
+    """The query's triggers, most posted first (then by text), in their prompt form (a row each).
 
     `verdict` filters on the recognition store for `model_hash` (any model when None);
     `discovered` keeps the triggers `aidxl discover` ranked for that model, best rank first.
@@ -154,4 +169,4 @@ def rows_from_catalog(
     if query.discovered:
         evidence = read_evidence(texts, model_hash=model_hash, store_path=recognition_store)
         texts = sorted((text for text in texts if text in evidence), key=lambda text: evidence[text].rank)
-    return tuple(SheetRow(style=escape_a1111(text)) for text in texts[: query.limit])
+    return tuple(escape_a1111(text) for text in texts[: query.limit])

@@ -1,6 +1,7 @@
 """The one place sheets call the preview engine (`kb.generate`): a small interface of our own.
 
-Everything else in `kb/sheets` depends only on this module's names: `resolve_model`,
+Everything else in `kb/sheets` depends only on this module's names: `model_setting`,
+`is_tiny_model`, `resolve_model`,
 `check_settings`, `cached_cell`, `generate_cells`, `estimate_seconds_per_cell`, `png_with_parameters`,
 `format_parameters`, `parse_parameters`, `NOISE_SOURCE`, `ProgressClock`,
 `ModelInfo` and `CellResult`. Looking up the cache and naming the model need no torch; only
@@ -35,10 +36,10 @@ from kb.generate.request import (
     batch_settings,
     preview_key,
 )
-from kb.generate.samplers import sampler_from_infotext, sampler_spec
 from kb.generate.tiny import TINY_MODEL_NAME
 from kb.prompt.infotext import format_infotext, parse_infotext
 from kb.prompt.schedule import strip_extra_networks
+from kb.settings import sampler_from_infotext, sampler_named
 from kb.sheets.plan import CellRequest
 
 # Rough seconds per denoising step at 1024x1024 (scaled by area), for `--dry-run` estimates only.
@@ -84,6 +85,11 @@ def model_setting(model_flag: str | None) -> str:
     return source.hub_id or str(source.path)  # a cached Hub model by its id, resolved again when run
 
 
+def is_tiny_model(model: str) -> bool:
+    """Whether a sheet's model (`model_setting`) is the built-in random-weight test model."""
+    return model == TINY_MODEL_NAME
+
+
 def resolve_model(model: str) -> ModelInfo:
     """Identify the model without loading it (file hashes are remembered by the engine)."""
     source = resolve_model_source(model or None)
@@ -112,7 +118,7 @@ def _preview_request(request: CellRequest) -> PreviewRequest:
         seed=request.seed,
         sampler=request.sampler,
         steps=request.steps,
-        cfg_scale=request.cfg,
+        cfg_scale=request.cfg_scale,
         width=request.width,
         height=request.height,
         emphasis=request.emphasis,
@@ -126,10 +132,9 @@ def check_settings(request: CellRequest, model: ModelInfo) -> tuple[str, ...]:
     Raises the engine's error for a value the model cannot take; returns the warnings.
     """
     from kb.generate.encode import check_emphasis
-    from kb.generate.samplers import sampler_spec
     from kb.generate.validation import check_settings as check_request
 
-    sampler_spec(request.sampler)
+    sampler_named(request.sampler)
     check_emphasis(request.emphasis)
     return tuple(check_request(_preview_request(request), small_sizes_allowed=model.random_weights))
 
@@ -245,14 +250,9 @@ def parse_parameters(text: str) -> tuple[str, str, dict[str, str]]:
     return infotext.prompt, infotext.negative_prompt, dict(infotext.settings)
 
 
-def canonical_sampler(name: str) -> str:
-    """The engine's spelling of a sampler name (`euler a` -> `Euler a`); unknown names raise."""
-    return sampler_spec(name).name
-
-
 def sampler_infotext_fields(name: str) -> list[tuple[str, str]]:
     """`Sampler` and `Schedule type` as the web UI (1.9+) writes them for this sampler."""
-    spec = sampler_spec(name)
+    spec = sampler_named(name)
     return [("Sampler", spec.infotext_sampler), ("Schedule type", spec.schedule_type)]
 
 

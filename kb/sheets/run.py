@@ -249,7 +249,7 @@ def run_sheet(
 
 def footer_lines(spec: SheetSpec, model: render_cells.ModelInfo, composed_on: date) -> tuple[str, ...]:
     return (
-        f"{spec.sampler} · {spec.steps} steps · CFG {format_number(spec.cfg)} · {spec.size_text}"
+        f"{spec.sampler} · {spec.steps} steps · CFG {format_number(spec.cfg_scale)} · {spec.size_text}"
         f" · seeds {', '.join(str(seed) for seed in spec.seeds)}",
         f"model {model.label} · hash {model.short_hash} · VAE {model.vae_label}",
         f"emphasis {spec.emphasis} · weighting {model.weighting} · styles placed {spec.style_position}",

@@ -84,7 +84,7 @@ def sidecar_document(
                 "negative": cell.negative,
                 "sampler": spec.sampler,
                 "steps": spec.steps,
-                "cfg": spec.cfg,
+                "cfg_scale": spec.cfg_scale,
                 "size": spec.size_text,
                 "emphasis": spec.emphasis,
                 "model": spec.model,

@@ -1,6 +1,8 @@
 """The sheet spec: what a style sheet shows and how its cells are generated, with a stable hash.
 
-A spec comes from a TOML file (`load_spec_file`) or from command-line values (`spec_from_values`).
+A spec comes from a TOML file (`load_spec_file`) or from values (`spec_from_values`); merging the
+two with the defaults is `kb.sheets.options`. Setting names are `kb.settings.GenerationSettings`'
+(`cfg_scale`; a file's or a sidecar's old `cfg` is still read).
 Rows are style triggers or named blends written exactly as pasted (`(by yoneyama mai:0.9)`);
 columns are seeds x base prompts; a baseline row (same prompt, no style) is on by default.
 `spec_hash` is sha256 over a canonical JSON form of everything that changes a pixel or the
@@ -14,20 +16,27 @@ import json
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.errors import SheetSpecError
+from kb.errors import SettingsError, SheetSpecError
+from kb.settings import (
+    DEFAULT_CFG,
+    DEFAULT_EMPHASIS,
+    DEFAULT_SAMPLER,
+    DEFAULT_SIZE,
+    EMPHASIS_MODES,
+    SAMPLERS,
+    sampler_named,
+)
+from kb.sheets.query import RowQuery, parse_row_query
 from kb.utf8 import decode_utf8
 
 SPEC_FORMAT = "aidxl-sheet-spec/1"
-DEFAULT_SAMPLER = "Euler a"
-# Steps the model card recommends for each sampler (GUIDE §2).
-SAMPLER_DEFAULT_STEPS: dict[str, int] = {"Euler a": 28, "DPM++ 2M Karras": 35}
-DEFAULT_CFG = 7.0
-DEFAULT_SIZE = (1024, 1024)
-EMPHASIS_MODES = ("original", "no_norm")
+# The CFG scale's key before the spec took GenerationSettings' name: still read, and still the key
+# hashed, so a sheet keeps its hash (and file names) across the rename.
+LEGACY_CFG_KEY = "cfg"
 STYLE_POSITIONS = ("first", "append")
 DEFAULT_PAGE_ROWS = 8
 DEFAULT_CELL_PX = 256
@@ -61,19 +70,6 @@ class BasePrompt:
 
 
 @dataclass(frozen=True)
-class RowQuery:
-    """Rows taken from the catalog (`--kind artist_style --verified --min-count 1000`)."""
-
-    kind: str = "artist_style"
-    verified: bool = False
-    min_count: int = 0
-    limit: int = 20
-    verdict: str | None = None  # keep only triggers with this recognition verdict (yes/unsure/no/unmeasured)
-    discovered: bool = False  # only triggers `aidxl discover` ranked for the model, best rank first
-    text: str | None = None  # the query as the user wrote it, when it came as words
-
-
-@dataclass(frozen=True)
 class SheetSpec:
     rows: tuple[SheetRow, ...]
     seeds: tuple[int, ...]
@@ -82,11 +78,11 @@ class SheetSpec:
     baseline: bool = True
     style_position: str = "first"
     sampler: str = DEFAULT_SAMPLER
-    steps: int = SAMPLER_DEFAULT_STEPS[DEFAULT_SAMPLER]
-    cfg: float = DEFAULT_CFG
+    steps: int = SAMPLERS[DEFAULT_SAMPLER].default_steps
+    cfg_scale: float = DEFAULT_CFG
     width: int = DEFAULT_SIZE[0]
     height: int = DEFAULT_SIZE[1]
-    emphasis: str = "original"
+    emphasis: str = DEFAULT_EMPHASIS
     model: str = "tiny-random"
     title: str = ""
     page_rows: int = DEFAULT_PAGE_ROWS
@@ -117,7 +113,7 @@ def spec_to_dict(spec: SheetSpec) -> dict[str, Any]:
         "style_position": spec.style_position,
         "sampler": spec.sampler,
         "steps": spec.steps,
-        "cfg": spec.cfg,
+        "cfg_scale": spec.cfg_scale,
         "size": spec.size_text,
         "emphasis": spec.emphasis,
         "model": spec.model,
@@ -142,7 +138,7 @@ def spec_from_dict(document: Mapping[str, Any]) -> SheetSpec:
         style_position=str(document["style_position"]),
         sampler=str(document["sampler"]),
         steps=int(document["steps"]),
-        cfg=float(document["cfg"]),
+        cfg_scale=float(document["cfg_scale"] if "cfg_scale" in document else document[LEGACY_CFG_KEY]),
         width=width,
         height=height,
         emphasis=str(document["emphasis"]),
@@ -157,8 +153,11 @@ def spec_from_dict(document: Mapping[str, Any]) -> SheetSpec:
 
 
 def spec_hash(spec: SheetSpec) -> str:
-    """sha256 (hex, first 12 digits) of the canonical JSON of `spec_to_dict`."""
-    canonical = json.dumps(spec_to_dict(spec), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """sha256 (hex, first 12 digits) of the canonical JSON of `spec_to_dict` (the CFG scale under
+    its old key, `LEGACY_CFG_KEY`, so the rename changed no sheet's hash)."""
+    document = spec_to_dict(spec)
+    document[LEGACY_CFG_KEY] = document.pop("cfg_scale")
+    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:HASH_LENGTH]
 
 
@@ -241,8 +240,8 @@ def validate_spec(spec: SheetSpec, *, where: str = "sheet spec") -> None:
         problems.append(f"rows repeat: {repeated}")
     if spec.steps < 1:
         problems.append(f"steps must be at least 1, got {spec.steps}")
-    if not spec.cfg > 0:
-        problems.append(f"CFG scale must be above 0, got {spec.cfg}")
+    if not spec.cfg_scale > 0:
+        problems.append(f"CFG scale must be above 0, got {spec.cfg_scale}")
     if spec.width < 8 or spec.height < 8:
         problems.append(f"size {spec.size_text} is too small")
     if spec.emphasis not in EMPHASIS_MODES:
@@ -274,7 +273,10 @@ def spec_from_values(
         for index, base in enumerate(bases)
     )
     if "steps" not in settings or settings["steps"] is None:
-        settings["steps"] = SAMPLER_DEFAULT_STEPS.get(settings.get("sampler") or DEFAULT_SAMPLER, 28)
+        try:
+            settings["steps"] = sampler_named(settings.get("sampler") or DEFAULT_SAMPLER).default_steps
+        except SettingsError as error:
+            raise SheetSpecError(f"sheet options: {error}") from None
     settings = {key: value for key, value in settings.items() if value is not None}
     spec = SheetSpec(
         rows=tuple(rows), seeds=tuple(seeds), bases=base_prompts, negative=negative, query=query, **settings
@@ -299,7 +301,8 @@ _TOP_KEYS = frozenset(
         "style_position",
         "sampler",
         "steps",
-        "cfg",
+        "cfg_scale",
+        LEGACY_CFG_KEY,
         "size",
         "emphasis",
         "model",
@@ -371,8 +374,6 @@ def load_spec_file(path: Path) -> SpecFile:
     if "query" in document:
         table = document["query"]
         if isinstance(table, str):
-            from kb.sheets.query import parse_row_query
-
             query = parse_row_query(table, where=f"{path}:{_line_of(source, 'query')}")
         elif isinstance(table, dict):
             extra = sorted(set(table) - _QUERY_KEYS)
@@ -424,10 +425,13 @@ def load_spec_file(path: Path) -> SpecFile:
             if not isinstance(document[key], int) or isinstance(document[key], bool):
                 raise fail(key, f"`{key}` must be a whole number, got {document[key]!r}")
             settings[key] = document[key]
-    if "cfg" in document:
-        if not isinstance(document["cfg"], int | float) or isinstance(document["cfg"], bool):
-            raise fail("cfg", f"`cfg` must be a number, got {document['cfg']!r}")
-        settings["cfg"] = float(document["cfg"])
+    if "cfg_scale" in document and LEGACY_CFG_KEY in document:
+        raise fail(LEGACY_CFG_KEY, f"give `cfg_scale` or its old name `{LEGACY_CFG_KEY}`, not both")
+    for key in ("cfg_scale", LEGACY_CFG_KEY):
+        if key in document:
+            if not isinstance(document[key], int | float) or isinstance(document[key], bool):
+                raise fail(key, f"`{key}` must be a number, got {document[key]!r}")
+            settings["cfg_scale"] = float(document[key])
     if "baseline" in document:
         if not isinstance(document["baseline"], bool):
             raise fail("baseline", f"`baseline` must be true or false, got {document['baseline']!r}")
@@ -442,7 +446,3 @@ def load_spec_file(path: Path) -> SpecFile:
     return SpecFile(
         rows=tuple(rows), query=query, seeds=seeds, bases=tuple(bases), negative=negative, settings=settings
     )
-
-
-def with_rows(spec: SheetSpec, rows: Sequence[SheetRow]) -> SheetSpec:
-    return replace(spec, rows=tuple(rows))

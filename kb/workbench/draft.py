@@ -18,8 +18,7 @@ from typing import Any
 
 from kb.knowledge.tagforms import escape_a1111
 from kb.prompt.render import render_emphasised, render_tag
-from kb.settings import GenerationSettings
-from kb.workbench.defaults import default_negative
+from kb.settings import GenerationSettings, default_negative
 
 WEIGHT_STEP = 0.05
 WEIGHT_MIN = 0.0

@@ -39,17 +39,3 @@ class History(Generic[State]):
         label, after = self._redo.pop()
         self._undo.append((label, current))
         return label, after
-
-    @property
-    def can_undo(self) -> bool:
-        return bool(self._undo)
-
-    @property
-    def can_redo(self) -> bool:
-        return bool(self._redo)
-
-    def next_undo_label(self) -> str | None:
-        return self._undo[-1][0] if self._undo else None
-
-    def next_redo_label(self) -> str | None:
-        return self._redo[-1][0] if self._redo else None

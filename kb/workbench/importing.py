@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from kb.errors import AidxlError
+from kb.errors import AidxlError, SettingsError
 from kb.knowledge.tagforms import to_canonical
 from kb.prompt.infotext import Infotext, pasted_prompt
 from kb.prompt.lint import Finding
@@ -30,7 +30,13 @@ from kb.prompt.render import TAG_SEPARATOR, emphasis_weight
 from kb.prompt.segments import split_segments
 from kb.prompt.tagview import MatchKind, NoCatalogMatcher, TagMatch, TagMatcher
 from kb.schema import KIND_OF_CATEGORY, Category, TriggerKind
-from kb.settings import GenerationSettings, parse_size
+from kb.settings import (
+    SAMPLERS,
+    GenerationSettings,
+    parse_size,
+    sampler_from_comfyui,
+    sampler_from_infotext,
+)
 from kb.workbench.draft import SYNTAX_KIND, UNKNOWN_KIND, DraftEntry, PromptDraft
 from kb.workbench.linting import LintContext, lint_text
 
@@ -179,8 +185,6 @@ def _imported(
 def settings_from_fields(fields: tuple[tuple[str, str], ...]) -> tuple[GenerationSettings, list[str]]:
     """A settings line's fields → `GenerationSettings` (defaults for what it lacks) and notes on
     what could not be read."""
-    from kb.generate.samplers import SamplerError, sampler_from_infotext
-
     values = dict(fields)
     settings = GenerationSettings()
     notes: list[str] = []
@@ -216,11 +220,11 @@ def settings_from_fields(fields: tuple[tuple[str, str], ...]) -> tuple[Generatio
         schedule = values.get("Schedule type")
         try:
             settings = replace(settings, sampler=sampler_from_infotext(values["Sampler"], schedule).name)
-        except SamplerError:
+        except SettingsError:
             written = values["Sampler"] + (f" {schedule}" if schedule and schedule != "Automatic" else "")
             settings = replace(settings, sampler=written)
             notes.append(
-                f"sampler {written!r} is not one previews can run (Euler a, DPM++ 2M Karras); kept as written"
+                f"sampler {written!r} is not one previews can run ({', '.join(SAMPLERS)}); kept as written"
             )
     return settings, notes
 
@@ -271,10 +275,6 @@ def import_image(path: Path, context: LintContext | None = None) -> ImportedProm
     raise PromptImportError(f"{path}: no web-UI `parameters` or ComfyUI `prompt` chunk")
 
 
-# ComfyUI sampler and scheduler names → the web UI's.
-_COMFY_SAMPLERS = {("euler_ancestral", "normal"): "Euler a", ("dpmpp_2m", "karras"): "DPM++ 2M Karras"}
-
-
 def comfyui_infotext(path: Path, graph_text: str) -> Infotext:
     """The positive and negative text and the settings of a ComfyUI API graph with one sampler
     whose `positive` and `negative` inputs lead to nodes with literal `text`."""
@@ -317,9 +317,8 @@ def comfyui_infotext(path: Path, graph_text: str) -> Infotext:
             fields.append((field_name, f"{inputs[key]:g}" if key == "cfg" else str(int(inputs[key]))))
     sampler_name, scheduler = inputs.get("sampler_name"), inputs.get("scheduler")
     if isinstance(sampler_name, str):
-        fields.append(
-            ("Sampler", _COMFY_SAMPLERS.get((sampler_name, str(scheduler)), f"{sampler_name} {scheduler}"))
-        )
+        known = sampler_from_comfyui(sampler_name, str(scheduler))
+        fields.append(("Sampler", known.name if known is not None else f"{sampler_name} {scheduler}"))
     latent = linked(inputs.get("latent_image"))
     if latent is not None:
         width, height = latent.get("inputs", {}).get("width"), latent.get("inputs", {}).get("height")

@@ -18,7 +18,7 @@ from typing import Any
 from kb.errors import AidxlError
 from kb.generate.extra import missing_extra_message
 from kb.generate.progress import ProgressClock, ProgressReading
-from kb.settings import GenerationSettings
+from kb.settings import TINY_MODEL_SIZE, GenerationSettings
 from kb.workbench.draft import PromptDraft
 from kb.workbench.sheet_prompts import SheetPromptError, builder_sheet_prompts
 
@@ -154,7 +154,7 @@ def _random_note(random_weights: bool) -> str:
     return ", RANDOM WEIGHTS" if random_weights else ""
 
 
-TINY_SIZE = (64, 64)  # tiny-random's own size (its previews ignore the size setting too)
+TINY_SIZE = TINY_MODEL_SIZE  # tiny-random's own size (its previews ignore the size setting too)
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ class SheetRequest:
     style_position: str
     sampler: str
     steps: int
-    cfg: float
+    cfg_scale: float
     size: tuple[int, int]
     seed: int
     model_flag: str | None  # `tiny-random`, a path, or None for $AIDXL_MODEL / the config file
@@ -203,7 +203,7 @@ def sheet_request(state: PromptDraft, model_flag: str | None) -> SheetRequest:
         style_position="append" if state.styles_appended else "first",
         sampler=settings.sampler,
         steps=settings.steps,
-        cfg=settings.cfg_scale,
+        cfg_scale=settings.cfg_scale,
         size=(settings.width, settings.height),
         seed=settings.seed,
         model_flag=model_flag,
@@ -211,27 +211,30 @@ def sheet_request(state: PromptDraft, model_flag: str | None) -> SheetRequest:
 
 
 def build_spec(request: SheetRequest) -> Any:
-    """The `kb.sheets` spec (model resolved from the flag, $AIDXL_MODEL or the config; no torch)."""
-    from kb.sheets.render_cells import canonical_sampler, model_setting, resolve_model
-    from kb.sheets.spec import SheetRow, spec_from_values
+    """The `kb.sheets` spec, merged as `aidxl sheet` merges its flags (`kb.sheets.options`): model
+    from the flag, $AIDXL_MODEL or the config; tiny-random at its own size, as its previews; no torch."""
+    from kb.generate.loading import resolve_model_source
+    from kb.sheets.options import SheetValues, merged_spec
+    from kb.sheets.spec import SheetRow
 
-    model = model_setting(request.model_flag)
-    width, height = TINY_SIZE if resolve_model(model).random_weights else request.size
-    return spec_from_values(
-        rows=[SheetRow(style=style, name=name) for style, name in request.rows],
-        seeds=[request.seed],
-        bases=[request.base],
+    tiny = resolve_model_source(request.model_flag).kind == "tiny"
+    values = SheetValues(
+        rows=tuple(SheetRow(style=style, name=name) for style, name in request.rows),
+        seeds=(request.seed,),
+        bases=(request.base,),
         negative=request.negative,
-        model=model,
-        sampler=canonical_sampler(request.sampler),
-        steps=request.steps,
-        cfg=request.cfg,
-        width=width,
-        height=height,
-        style_position=request.style_position,
-        title="explorer sheet",
-        controls=0,  # one seed: verdicts stay unsure whatever the controls say, so draw none
+        model=request.model_flag,
+        size=None if tiny else request.size,
+        settings={
+            "sampler": request.sampler,
+            "steps": request.steps,
+            "cfg_scale": request.cfg_scale,
+            "style_position": request.style_position,
+            "title": "explorer sheet",
+            "controls": 0,  # one seed: verdicts stay unsure whatever the controls say, so draw none
+        },
     )
+    return merged_spec(values)
 
 
 def run_sheet_job(

@@ -35,3 +35,18 @@ def _fill_paragraph(paragraph: str, width: int, indent: str) -> str:
         if line is not None:
             lines.append(indent + line.rstrip())
     return "\n".join(lines)
+
+
+def sampler_help() -> str:
+    """`--sampler`'s help, the same in `aidxl preview` and `aidxl sheet` (kb.settings.SAMPLERS)."""
+    from kb.settings import DEFAULT_SAMPLER, SAMPLERS
+
+    return f"sampler: {' or '.join(repr(name) for name in SAMPLERS)} (default: {DEFAULT_SAMPLER})"
+
+
+def steps_help() -> str:
+    """`--steps`' help: each sampler's own default step count."""
+    from kb.settings import SAMPLERS
+
+    defaults = ", ".join(f"{sampler.default_steps} {name}" for name, sampler in SAMPLERS.items())
+    return f"denoising steps (default: the sampler's, {defaults})"

@@ -10,20 +10,21 @@ from pathlib import Path
 from typing import Any
 
 from kb.generate.acceleration import UNET_MODES, requested_unet_mode
-from kb.generate.encode import EMPHASIS_MODES
-from kb.generate.preview import (
-    DEFAULT_CFG_SCALE,
-    DEFAULT_SAMPLER,
-    PreviewOptions,
-    cached_preview,
-    export_png,
-    prepare_preview,
-)
+from kb.generate.preview import PreviewOptions, cached_preview, export_png, prepare_preview
 from kb.generate.progress import ProgressClock
-from kb.generate.samplers import SAMPLERS
 from kb.generate.tiny import TINY_MODEL_NAME
 from kb.outpath import resolve_output_file
-from kb.settings import parse_size
+from kb.settings import (
+    DEFAULT_BASE_PROMPT,
+    DEFAULT_CFG,
+    DEFAULT_EMPHASIS,
+    DEFAULT_SAMPLER,
+    DEFAULT_SEED,
+    EMPHASIS_MODES,
+    SAMPLERS,
+    parse_size,
+)
+from tui.commands.help_format import sampler_help, steps_help
 from tui.commands.text_input import utf8_text
 
 PROGRESS_BAR_WIDTH = 30
@@ -43,7 +44,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "trigger", metavar="TRIGGER", type=utf8_text("TRIGGER"), help='the trigger to preview, e.g. "by chi4"'
     )
     parser.add_argument(
-        "--base", metavar="PROMPT", type=utf8_text("--base"), help="base prompt the trigger is placed into"
+        "--base",
+        metavar="PROMPT",
+        type=utf8_text("--base"),
+        help=f'base prompt the trigger is placed into (default: "{DEFAULT_BASE_PROMPT}")',
     )
     parser.add_argument(
         "--negative",
@@ -51,19 +55,24 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         type=utf8_text("--negative"),
         help="negative prompt (default: the model page's)",
     )
-    parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
+    parser.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, metavar="N", help=f"random seed (default: {DEFAULT_SEED})"
+    )
     parser.add_argument(
         "--sampler",
         default=DEFAULT_SAMPLER,
         choices=list(SAMPLERS),
         metavar="NAME",
-        help=f"sampler: {' or '.join(repr(name) for name in SAMPLERS)} (default: {DEFAULT_SAMPLER})",
+        help=sampler_help(),
     )
     parser.add_argument(
-        "--steps", type=int, metavar="N", help="denoising steps (default: the sampler's, 28 or 35)"
+        "--steps",
+        type=int,
+        metavar="N",
+        help=steps_help(),
     )
     parser.add_argument(
-        "--cfg", type=float, default=DEFAULT_CFG_SCALE, metavar="X", help="CFG scale (default: 7)"
+        "--cfg", type=float, default=DEFAULT_CFG, metavar="X", help=f"CFG scale (default: {DEFAULT_CFG:g})"
     )
     parser.add_argument(
         "--size", metavar="WxH", help="image size (default: 1024x1024; 64x64 for tiny-random)"
@@ -82,7 +91,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--allow-cpu", action="store_true", help="generate on the CPU when no GPU is found (slow)"
     )
     parser.add_argument(
-        "--emphasis", choices=EMPHASIS_MODES, default="original", help="prompt weight normalisation (A1111's)"
+        "--emphasis",
+        choices=EMPHASIS_MODES,
+        default=DEFAULT_EMPHASIS,
+        help="prompt weight normalisation (A1111's)",
     )
     parser.add_argument(
         "--pad-conds",

@@ -15,8 +15,8 @@ EXAMPLES = """\
 examples:
   aidxl prompt import "(by ask:1.2, white_dress, <lora:ganyu_v2:0.8>"
   aidxl prompt import --json "[cat|dog], ((smile)), [day:night:0.5] BREAK 1girl" | jq .positive
-  aidxl prompt import ~/Pictures/00012-1234.png       # the web UI's parameters chunk, or ComfyUI's graph
-  pbpaste | aidxl prompt import -                      # a whole infotext: prompt, negative, settings
+  aidxl prompt import ~/Pictures/00012-1234.png   # the web UI's parameters, or ComfyUI's graph
+  pbpaste | aidxl prompt import -                  # a whole infotext: prompt, negative, settings
 """
 
 

@@ -12,7 +12,8 @@ from kb.display_text import quoted
 from kb.errors import AidxlError, CatalogError, CharacterNotFoundError
 from kb.prompt.assemble import AddedTag, assemble_prompt, parse_blend
 from kb.prompt.attention import parse_prompt_attention
-from kb.prompt.render import normalise_prompt, render_tags
+from kb.prompt.render import render_tags
+from kb.prompt.segments import normalise_prompt
 from kb.settings import (
     GenerationSettings,
     check_size,

@@ -7,17 +7,23 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb.display_text import quoted
 from kb.errors import SheetSpecError
 from kb.generate.progress import format_clock
+from kb.settings import (
+    DEFAULT_BASE_PROMPT,
+    DEFAULT_CFG,
+    DEFAULT_SHEET_SEEDS,
+    EMPHASIS_MODES,
+)
 from kb.sheets.spec import DEFAULT_CONTROLS, MAX_CONTROLS
-from kb.workbench.defaults import DEFAULT_BASE_PROMPT as DEFAULT_BASE
-from tui.commands.help_format import ProseAndExamplesFormatter
+from tui.commands.help_format import ProseAndExamplesFormatter, sampler_help, steps_help
 from tui.commands.text_input import utf8_text
 
-DEFAULT_SEEDS = "1,2,3"
+if TYPE_CHECKING:  # kb.sheets is imported when a sheet is built: `aidxl --help` stays quick
+    from kb.sheets.spec import SheetRow, SheetSpec
 
 EPILOG = """\
 examples:
@@ -92,7 +98,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     columns = parser.add_argument_group("columns")
     columns.add_argument(
-        "--seeds", metavar="LIST", help=f"seeds, e.g. 1,2,3 or 1-4 (default {DEFAULT_SEEDS})"
+        "--seeds",
+        metavar="LIST",
+        help=f"seeds, e.g. 1,2,3 or 1-4 (default {','.join(map(str, DEFAULT_SHEET_SEEDS))})",
     )
     columns.add_argument(
         "--base",
@@ -100,7 +108,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         action="append",
         type=utf8_text("--base"),
         help="base prompt; repeat for more columns; "
-        f'`{{style}}` marks the style\'s place (default: "{DEFAULT_BASE}")',
+        f'`{{style}}` marks the style\'s place (default: "{DEFAULT_BASE_PROMPT}")',
     )
     columns.add_argument(
         "--negative",
@@ -127,16 +135,21 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "(default: $AIDXL_MODEL or the config file)",
     )
     settings.add_argument(
-        "--sampler", metavar="NAME", help="sampler: 'Euler a' (default) or 'DPM++ 2M Karras'"
+        "--sampler",
+        metavar="NAME",
+        help=sampler_help(),
     )
     settings.add_argument(
-        "--steps", type=int, metavar="N", help="denoising steps (default 28 Euler a, 35 DPM++ 2M Karras)"
+        "--steps",
+        type=int,
+        metavar="N",
+        help=steps_help(),
     )
-    settings.add_argument("--cfg", type=float, metavar="X", help="CFG scale (default 7)")
+    settings.add_argument("--cfg", type=float, metavar="X", help=f"CFG scale (default {DEFAULT_CFG:g})")
     settings.add_argument(
         "--size", metavar="WxH", help="image size (default 1024x1024; 64x64 for tiny-random)"
     )
-    settings.add_argument("--emphasis", choices=("original", "no_norm"), help="weight emphasis mode")
+    settings.add_argument("--emphasis", choices=EMPHASIS_MODES, help="weight emphasis mode")
     settings.add_argument(
         "--lora-dir",
         metavar="DIR",
@@ -158,121 +171,60 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run_sheet_command)
 
 
-def build_spec(args: argparse.Namespace) -> Any:
-    """The spec from --spec and the flags (flags win), with catalog rows resolved."""
-    from kb.knowledge.curated import load_negative_prompt
-    from kb.paths import resolve_catalog_path
-    from kb.sheets.query import describe_row_query, parse_row_query, rows_from_catalog
-    from kb.sheets.render_cells import canonical_sampler, model_setting, resolve_model
-    from kb.sheets.spec import (
-        RowQuery,
-        SheetRow,
-        load_spec_file,
-        parse_seeds,
-        parse_size,
-        spec_from_values,
-        split_top_level,
+def build_spec(args: argparse.Namespace) -> SheetSpec:
+    """The spec of the flags over --spec (merged by `kb.sheets.options`, the explorer's too)."""
+    from kb.sheets.options import SheetValues, merged_spec
+    from kb.sheets.query import parse_row_query
+    from kb.sheets.spec import load_spec_file, parse_seeds, parse_size
+
+    values = SheetValues(
+        rows=tuple(_flag_rows(args)),
+        query=parse_row_query(args.query) if args.query else None,
+        query_fields={
+            "kind": args.kind,
+            "verified": args.verified,
+            "discovered": args.discovered,
+            "min_count": args.min_count,
+            "limit": args.limit,
+            "verdict": args.verdict,
+        },
+        seeds=parse_seeds(args.seeds, where="--seeds") if args.seeds else None,
+        bases=tuple(args.base or ()),
+        negative=args.negative,
+        model=args.model,
+        size=parse_size(args.size, where="--size") if args.size else None,
+        settings={
+            "sampler": args.sampler,
+            "steps": args.steps,
+            "cfg_scale": args.cfg,
+            "emphasis": args.emphasis,
+            "page_rows": args.page_size,
+            "cell_px": args.cell_px,
+            "title": args.title,
+            "controls": args.controls,
+            "baseline": False if args.no_baseline else None,
+            "style_position": "append" if args.append_styles else None,
+        },
     )
+    spec_file = load_spec_file(Path(args.spec)) if args.spec else None
+    catalog = getattr(args, "catalog", None)
+    return merged_spec(values, spec_file, catalog_path=Path(catalog) if catalog else None)
 
-    file_spec = load_spec_file(Path(args.spec)) if args.spec else None
-    settings: dict[str, Any] = dict(file_spec.settings) if file_spec else {}
-    for field, value in (
-        ("sampler", args.sampler),
-        ("steps", args.steps),
-        ("cfg", args.cfg),
-        ("emphasis", args.emphasis),
-        ("page_rows", args.page_size),
-        ("cell_px", args.cell_px),
-        ("title", args.title),
-    ):
-        if value is not None:
-            settings[field] = value
-    if args.size:
-        settings["width"], settings["height"] = parse_size(args.size, where="--size")
-    if args.no_baseline:
-        settings["baseline"] = False
-    if args.controls is not None:
-        settings["controls"] = args.controls
-    if args.append_styles:
-        settings["style_position"] = "append"
-    settings["model"] = model_setting(args.model or settings.get("model"))
-    if "width" not in settings and resolve_model(settings["model"]).random_weights:
-        from kb.generate.preview import TINY_DEFAULT_SIZE  # as --help says: 64x64 on tiny-random
 
-        settings["width"], settings["height"] = TINY_DEFAULT_SIZE
-    if "sampler" in settings:
-        settings["sampler"] = canonical_sampler(settings["sampler"])
+def _flag_rows(args: argparse.Namespace) -> list[SheetRow]:
+    """--styles (split at top-level commas), --style (one row each), --styles-file (a row a line)."""
+    from kb.sheets.spec import SheetRow, split_top_level
 
-    rows = list(file_spec.rows) if file_spec else []
-    flag_rows = [SheetRow(style=style) for style in split_top_level(args.styles or "")]
-    if args.styles is not None and not flag_rows:
+    rows = [SheetRow(style=style) for style in split_top_level(args.styles or "")]
+    if args.styles is not None and not rows:
         raise SheetSpecError(
             f"--styles {quoted(args.styles)} names no trigger: give them comma-separated, "
             'e.g. --styles "by chi4,by ask"'
         )
-    flag_rows += [SheetRow(style=style.strip()) for style in args.style if style.strip()]
+    rows += [SheetRow(style=style.strip()) for style in args.style if style.strip()]
     if args.styles_file:
-        flag_rows += _rows_from_file(Path(args.styles_file))
-    if flag_rows:
-        rows = flag_rows
-
-    query = file_spec.query if file_spec else None
-    if args.query:
-        query = parse_row_query(args.query)
-    structured = {
-        "kind": args.kind,
-        "verified": args.verified,
-        "discovered": args.discovered,
-        "min_count": args.min_count,
-        "limit": args.limit,
-        "verdict": args.verdict,
-    }
-    if any(value is not None for value in structured.values()):
-        base_query = query or RowQuery()
-        query = RowQuery(
-            **{
-                **base_query.__dict__,
-                **{key: value for key, value in structured.items() if value is not None},
-            }
-        )
-    if query is not None:
-        model = resolve_model(settings["model"])
-        rows += [
-            row
-            for row in rows_from_catalog(
-                query, resolve_catalog_path(getattr(args, "catalog", None)), model_hash=model.model_hash
-            )
-            if row.style not in {existing.style for existing in rows}
-        ]
-        if not rows:
-            raise SheetSpecError(
-                f"the catalog query found no triggers: {describe_row_query(query)}; "
-                "widen it (lower --min-count, no --verified) or give --styles"
-            )
-
-    if not rows and query is None:  # a sheet of the baseline row alone compares nothing
-        raise SheetSpecError(
-            "no style rows: give --styles, --style, --styles-file, --query or a --spec with rows"
-        )
-    if args.seeds:
-        seeds = parse_seeds(args.seeds, where="--seeds")
-    elif file_spec and file_spec.seeds:
-        seeds = file_spec.seeds
-    else:
-        seeds = parse_seeds(DEFAULT_SEEDS, where="default seeds")
-    bases: list[Any] = (
-        list(args.base)
-        if args.base
-        else list(file_spec.bases)
-        if file_spec and file_spec.bases
-        else [DEFAULT_BASE]
-    )
-    negative = args.negative if args.negative is not None else (file_spec.negative if file_spec else None)
-    if negative is None:
-        negative = load_negative_prompt().text
-    return spec_from_values(
-        rows=rows, seeds=seeds, bases=bases, negative=negative.strip(), query=query, **settings
-    )
+        rows += _rows_from_file(Path(args.styles_file))
+    return rows
 
 
 def _control_count(text: str) -> int:
@@ -285,7 +237,7 @@ def _control_count(text: str) -> int:
     return count
 
 
-def _rows_from_file(path: Path) -> list[Any]:
+def _rows_from_file(path: Path) -> list[SheetRow]:
     from kb.sheets.spec import SheetRow
     from kb.utf8 import decode_utf8
 

@@ -20,7 +20,6 @@ from kb.paths import state_dir
 from tui.screens.view import ExplorerView
 from tui.state import actions as prompt_actions
 from tui.state import generation_view as generation
-from tui.state.features import FeatureUnavailable
 from tui.state.sheets import SheetRequest, run_explorer_sheet, sheet_request
 from tui.widgets.builder_pane import BuilderPane
 from tui.widgets.messages import PreviewFinished, PreviewProgress, SheetCellDone, SheetFinished
@@ -86,7 +85,7 @@ class JobsView(ExplorerView, BuilderPane):
                 lambda: worker.is_cancelled,
                 self.session.loaded_models,
             )
-        except (FeatureUnavailable, AidxlError) as error:
+        except AidxlError as error:
             self.post_message(PreviewFinished(None, prompt_actions.explorer_error_line(error)))
             return
         except Exception as error:  # one line for the user, never a traceback
@@ -160,7 +159,7 @@ class JobsView(ExplorerView, BuilderPane):
                 lambda reading: self.post_message(SheetCellDone(reading.done, reading.total, reading)),
                 lambda: worker.is_cancelled,
             )
-        except (FeatureUnavailable, AidxlError) as error:
+        except AidxlError as error:
             self.post_message(SheetFinished(None, None, prompt_actions.explorer_error_line(error)))
             return
         except Exception as error:  # one line for the user, never a traceback

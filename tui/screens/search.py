@@ -550,6 +550,8 @@ class SearchView(DetailView):
         """The first page for `query`, searched on the spot (Enter's fallback for stale results)."""
         search_filter = self.search_filter
         session = self.session
+        if session.index is None:  # (Enter searches on the spot only once the index is loaded)
+            return SearchResults(query, search_filter, [], 0.0, 0)
         page = list_page(session.index, session.connection, query, search_filter, self.copyright_scope)
         return SearchResults(query, search_filter, page.rows, 0.0, page.total)
 

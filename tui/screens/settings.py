@@ -17,16 +17,12 @@ from textual.widgets import Input, Label, Select, Static
 
 from kb.errors import AidxlError
 from kb.generate.model_choice import check_model_choice, describe_model
-from kb.settings import SAMPLER_PRESETS, check_cfg, check_size, check_steps, parse_aspect
+from kb.settings import SAMPLERS, check_cfg, check_size, check_steps, parse_aspect
 from kb.settings import size_for_aspect as kb_size_for_aspect
 from tui.keys import bindings_of
 from tui.state.builder import GenerationSettings
 
 ASPECTS: tuple[str, ...] = ("1:1", "2:3", "3:2", "3:4", "4:3", "9:16", "16:9")
-# (name, default steps): kb.settings' presets, the one list of samplers
-SAMPLERS: tuple[tuple[str, int], ...] = tuple(
-    (preset.name, preset.default_steps) for preset in SAMPLER_PRESETS.values()
-)
 
 
 def size_for_aspect(aspect: str) -> tuple[int, int]:
@@ -78,7 +74,7 @@ class SettingsScreen(ModalScreen[GenerationSettings | None]):
             with Horizontal(classes="field"):
                 yield Label("sampler")
                 yield Select(
-                    [(name, name) for name, _ in SAMPLERS],
+                    [(name, name) for name in SAMPLERS],  # kb.settings: the one list of samplers
                     value=self.settings.sampler,
                     allow_blank=False,
                     id="sampler",
@@ -112,9 +108,9 @@ class SettingsScreen(ModalScreen[GenerationSettings | None]):
                 return
             self.query_one("#size", Input).value = f"{width}x{height}"
         if event.select.id == "sampler" and isinstance(event.value, str):
-            default_steps = dict(SAMPLERS).get(event.value)
-            if default_steps is not None:
-                self.query_one("#steps", Input).value = str(default_steps)
+            sampler = SAMPLERS.get(event.value)
+            if sampler is not None:
+                self.query_one("#steps", Input).value = str(sampler.default_steps)
 
     def action_accept(self) -> None:
         try:

@@ -23,8 +23,8 @@ from kb.errors import AidxlError
 from kb.generate.cache import find_previews
 from kb.knowledge.tagforms import unescape_a1111
 from kb.paths import state_dir
+from kb.settings import default_negative
 from kb.usage import record_copy, record_prompt
-from kb.workbench.defaults import default_negative
 from kb.workbench.fixes import apply_fix, entry_for_span, fixed_tag, lint_fixes_of_unknown_entries, tag_at
 from kb.workbench.importing import ImportedPrompt, import_source
 from kb.workbench.jobs import PreviewOutcome, PreviewSpec, prepare, preview_spec, run_preview

@@ -5,7 +5,6 @@ the explorer). `BuilderState` is the workbench's `PromptDraft`, `BuilderEntry` i
 from __future__ import annotations
 
 from kb.settings import GenerationSettings
-from kb.workbench.defaults import FALLBACK_NEGATIVE
 from kb.workbench.draft import (
     AESTHETIC_TOGGLE_TEXTS,
     QUALITY_TOGGLE_TEXTS,
@@ -19,7 +18,6 @@ from kb.workbench.draft import PromptDraft as BuilderState
 
 __all__ = [
     "AESTHETIC_TOGGLE_TEXTS",
-    "FALLBACK_NEGATIVE",
     "QUALITY_TOGGLE_TEXTS",
     "SYNTAX_KIND",
     "WEIGHT_MAX",

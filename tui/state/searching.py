@@ -11,17 +11,15 @@ as its cursor nears the end, so no list stops silently at a cap.
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 from kb.knowledge.tagforms import escape_a1111, to_canonical, unescape_a1111
 from kb.schema import Category, TriggerKind, TriggerTier
+from kb.search import SearchHit, SearchIndex
 from kb.search.entries import TRIGGER_ENTRIES, UNTRIGGERED_TAGS
-from tui.state.features import optional_module
 
 RESULT_LIMIT = 100
 # Rows per page of every list: the first on a keystroke, the next as the cursor nears the end.
@@ -64,10 +62,9 @@ class ResultRow:
         return f"{self.kind}\x1f{self.prompt}"
 
 
-def load_index(connection: duckdb.DuckDBPyConnection, catalog_path: Path) -> Any:
+def load_index(connection: duckdb.DuckDBPyConnection, catalog_path: Path) -> SearchIndex:
     """The catalog's search index (saved beside the catalog's build) with the user's usage bias."""
-    search = optional_module("kb.search", "search", needs="SearchIndex")
-    return search.SearchIndex.load(connection)
+    return SearchIndex.load(connection)
 
 
 @dataclass(frozen=True)
@@ -109,7 +106,7 @@ class CopyrightScope:
 
 
 def run_search(
-    index: Any,
+    index: SearchIndex,
     query: str,
     kind: str | None,
     *,
@@ -140,7 +137,7 @@ def run_search(
 
 
 def search_page(
-    index: Any,
+    index: SearchIndex,
     query: str,
     search_filter: SearchFilter,
     members: frozenset[str] | None = None,
@@ -326,14 +323,12 @@ def tier_counts(rows: list[ResultRow]) -> dict[str, int]:
 
 def read_verdicts(texts: list[str]) -> dict[str, str]:
     """Recognition verdicts (Yes / Unsure / No) from style sheets, when any were measured."""
-    if importlib.util.find_spec("kb.recognition") is None:
-        return {}
     from kb.recognition import read_verdicts as read_recognition_verdicts
 
     return {text: record.verdict for text, record in read_recognition_verdicts(texts).items()}
 
 
-def row_from_hit(hit: Any, verdict: str | None = None) -> ResultRow:
+def row_from_hit(hit: SearchHit, verdict: str | None = None) -> ResultRow:
     return ResultRow(
         prompt=str(hit.prompt),
         tag=hit.tag,
@@ -344,12 +339,12 @@ def row_from_hit(hit: Any, verdict: str | None = None) -> ResultRow:
         match=str(hit.match),
         alias=str(hit.matched) if str(hit.via) == "alias" else None,
         verdict=verdict,
-        tier=str(getattr(hit, "tier", TriggerTier.VERIFIED if hit.verified else TriggerTier.DANBOORU)),
+        tier=str(hit.tier),
     )
 
 
 def list_page(
-    index: Any,
+    index: SearchIndex,
     connection: duckdb.DuckDBPyConnection | None,
     query: str,
     search_filter: SearchFilter,

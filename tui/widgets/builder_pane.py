@@ -235,6 +235,3 @@ class BuilderPane(Vertical):
         entries = self.query_one(EntriesTable)
         entries.move_cursor(row=index)
         entries.focus()
-
-    def rendered_target(self) -> Any:
-        return self.query_one(FindingsTable)

@@ -50,12 +50,6 @@ TIER_SHORT_LABELS: dict[str, str] = {
     "author": "author's vocabulary",
     "danbooru": "Danbooru tag",
 }
-# What each tier means, for the detail pane and the help screen's legend.
-TIER_MEANINGS: dict[str, str] = {
-    "verified": "verified AIDXL trigger (curated with a source, or the model's own trigger list)",
-    "author": "in the model author's caption vocabulary: AIDXL likely knows it",
-    "danbooru": "a Danbooru tag, not known to be an AIDXL trigger",
-}
 ALIAS_ARROW = "→"
 UNKNOWN_MARK = "?"
 
