@@ -160,7 +160,9 @@ def search_page(
     found = run_search(
         index, query, search_filter.kind, members=members, limit=offset + limit, tiers=tiers
     )
-    rows = [row for row in found if row.key not in shown] if shown else found[offset:]
+    # At most `limit` rows: a full page stays PAGE_SIZE long (`has_more` of an uncounted list); a row
+    # left over comes with the next page, which excludes what is shown by key.
+    rows = [row for row in found if row.key not in shown][:limit] if shown else found[offset:]
     if len(found) < offset + limit:
         return ResultPage(rows, len(found))
     if members is not None:
