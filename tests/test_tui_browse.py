@@ -188,22 +188,37 @@ async def test_every_form_is_one_key_away_and_the_sentence_switches_girl_and_boy
         await pilot.press("alt+g", "alt+s")
         assert clipboard(state_dir) == "a boy named 2b from nier:automata series"
         assert "boy: chosen (the sources say girl)" in detail_plain(app)
-        # tab: the forms take the keys; 3 copies the sentence, i inserts the chosen form.
+        # tab: the forms take the keys that are not text; ↓↓ chooses the sentence, ctrl+c copies
+        # it, enter inserts it.
         await pilot.press("tab")
         await settle(pilot)
         assert app.query_one(DetailPane).has_focus
-        await pilot.press("3")
+        await pilot.press("down", "down", "ctrl+c")
         assert clipboard(state_dir) == "a boy named 2b from nier:automata series"
-        await pilot.press("i")
+        await pilot.press("enter")
         await settle(pilot)
         assert [(entry.text, entry.kind) for entry in app.session.builder.entries] == [
             ("a boy named 2b from nier:automata series", "character")
         ]
-        # Typing in the forms goes back to the search box.
-        await pilot.press("x")
+
+
+@sync
+async def test_letters_and_digits_typed_in_the_forms_are_search_text_never_commands(
+    knowledge_catalog: Path, state_dir: Path
+) -> None:
+    """The trial: `ganyu`, tab, `kiki` read `ganyukk` and each `i` inserted a form."""
+    app = make_app(knowledge_catalog)
+    async with app.run_test(size=WIDE) as pilot:
+        await search(pilot, "2b")
+        await pilot.press("tab")
+        await settle(pilot)
+        assert app.query_one(DetailPane).has_focus
+        await pilot.press("k", "i", "k", "i", "c", "g", "3")
         await settle(pilot)
         assert app.query_one("#search", Input).has_focus
-        assert app.query_one("#search", Input).value == "2bx"
+        assert app.query_one("#search", Input).value == "2bkikicg3"
+        assert app.session.builder.entries == []
+        assert not (state_dir / "clipboard.txt").exists()
 
 
 @sync

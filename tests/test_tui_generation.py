@@ -318,3 +318,46 @@ async def test_the_search_status_keeps_the_step_counter_while_typing(tiny_catalo
         await pilot.press(*"chi")
         await settle(pilot)
         assert status(app).endswith(" · preview: step 3/28 · 0.50 s/step · ETA 0:12 (escape cancels)")
+
+
+@sync
+async def test_the_settings_dialog_shows_and_keeps_the_explore_model(tiny_catalog_file: Path) -> None:
+    """`aidxl explore --model tiny-random`: the dialog's model field holds it, and saving keeps it."""
+    app = make_app(tiny_catalog_file, preview_model="tiny-random")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+b", "s")
+        assert isinstance(app.screen, SettingsScreen)
+        assert app.screen.query_one("#model", Input).value == "tiny-random"
+        assert text_of(app, "#model-hint") == "tiny-random: from aidxl explore --model · empty: no model set"
+        await pilot.press("ctrl+s")  # saved unchanged
+        await settle(pilot)
+        assert not isinstance(app.screen, SettingsScreen)
+        assert app.session.preview_model == "tiny-random"
+        assert "model tiny-random · RANDOM WEIGHTS" in status(app)
+        assert text_of(app, "#settings-line").startswith("64×64 (tiny-random; setting 1024×1024)")
+
+
+@sync
+async def test_the_panel_offers_v_pages_only_for_a_sheet(tiny_catalog_file: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from tui.state.generation_view import ShownImage
+
+    picture = tmp_path / "preview.png"
+    Image.new("RGB", (64, 64), "gray").save(picture)
+    sidecar = tmp_path / "sheet.json"
+    sidecar.write_text("{}", encoding="utf-8")
+    app = make_app(tiny_catalog_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        panel = app.query_one(PreviewPanel)
+        panel.show_image(ShownImage("preview", picture, picture, "tiny-random", (64, 64), True))
+        await pilot.press("alt+v")  # the panel's path line has the focus
+        await settle(pilot)
+        keys = {key: active.binding.action for key, active in app.screen.active_bindings.items()}
+        assert keys.get("c") == "copy_path" and "v" not in keys  # no "v View sheet pages" offered
+        panel.show_image(ShownImage("sheet", picture, picture, "tiny-random", (64, 64), True, sidecar, 2))
+        await settle(pilot)
+        keys = {key: active.binding.action for key, active in app.screen.active_bindings.items()}
+        assert keys.get("v") == "view_sheet"

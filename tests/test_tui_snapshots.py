@@ -133,3 +133,34 @@ def test_a_copyrights_characters_opened_with_enter(snap_compare: object, snapsho
         await settle(pilot)
 
     assert snap_compare(explorer(snapshot_catalog), terminal_size=LARGE, run_before=run_before)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("size", [SIZE, LARGE], ids=["80x24", "140x42"])
+def test_builder_with_21_entries_and_the_preview_panel(
+    snap_compare: object, snapshot_catalog: Path, size: tuple[int, int], tmp_path: Path
+) -> None:
+    """80×24: the panel's short form (caption, path, keys) leaves every builder box its rows; the
+    cut positive box says `v: whole prompt`. 140×42: the panel's full form."""
+    from PIL import Image
+
+    from tui.state.generation_view import ShownImage
+    from tui.widgets.preview_panel import PreviewPanel
+
+    picture = tmp_path / "preview.png"
+    Image.new("RGB", (64, 64), "gray").save(picture)
+    # The path line shows `path` (fixed here: tmp_path differs run to run); `picture` is drawn.
+    shown_path = Path("/cache/aidxl-kb/previews/ab12.png")
+    shown = ShownImage("preview", shown_path, picture, "tiny-random", (64, 64), True)
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        app = pilot.app
+        assert isinstance(app, ExplorerApp)
+        await settle(pilot)
+        for number in range(21):
+            app.session.builder.add(BuilderEntry(f"by artist number {number}", "artist_style"))
+        app.builder_view.refresh_builder(cursor=0)
+        await pilot.press("ctrl+b")
+        app.query_one(PreviewPanel).show_image(shown)
+        await settle(pilot)
+
+    assert snap_compare(explorer(snapshot_catalog), terminal_size=size, run_before=run_before)  # type: ignore[operator]

@@ -55,6 +55,9 @@ class ExplorerApp(App[int]):
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses elsewhere find it too
     TITLE = "aidxl"
     ENABLE_COMMAND_PALETTE = True
+    # A terminal shorter than 32 rows (80x24) gets the short layout (app.tcss: `Screen.-short`). Textual
+    # annotates it `ClassVar[...] | None`, which mypy reads as an instance variable: no ClassVar here.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = bindings_of("ExplorerApp")
 
     def __init__(
@@ -310,7 +313,7 @@ class ExplorerApp(App[int]):
         if panel.shown is None:
             self.notify("no preview yet: ctrl+g makes one", severity="warning", timeout=3)
             return
-        panel.display = True
+        panel.show_panel(True)
         self.screen_stack[0].set_focus(panel.query_one(PathLine))
 
     # ------------------------------------------------------ views, theme

@@ -402,34 +402,14 @@ ACTIONS: tuple[ExplorerAction, ...] = (
         "choose a form; the chosen one shows whole",
         "Next form",
     ),
-    _on(
-        "DetailPane",
-        "forms",
-        "widget",
-        "use_form('copy')",
-        "c,enter",
-        "copy the chosen form",
-        "Copy form",
-        **SHOWN,
-    ),
-    *(
-        _on(
-            "DetailPane",
-            "forms",
-            "widget",
-            f"copy_numbered_form({number})",
-            str(number),
-            "copy form 1 … 4 (A1111, plain, sentence, 1 prefix)",
-            f"Copy form {number}",
-        )
-        for number in range(1, 5)
-    ),
+    # Letters and digits typed in the forms are search text (they go back to the search box):
+    # the forms' own keys are keys no one types as text.
     _on(
         "DetailPane",
         "forms",
         "widget",
         "use_form('insert')",
-        "i",
+        "enter",
         "insert the chosen form into the builder",
         "Insert form",
         **SHOWN,
@@ -437,11 +417,11 @@ ACTIONS: tuple[ExplorerAction, ...] = (
     _on(
         "DetailPane",
         "forms",
-        "search",
-        "toggle_sentence_noun",
-        "g",
-        "the sentence's noun: girl ↔ boy",
-        "Girl/boy",
+        "widget",
+        "use_form('copy')",
+        "ctrl+c",
+        "copy the chosen form",
+        "Copy form",
         **SHOWN,
     ),
     _on(
@@ -454,6 +434,7 @@ ACTIONS: tuple[ExplorerAction, ...] = (
         "Back to search",
         **SHOWN,
     ),
+    _textual("forms", "letters / digits", "search text: typed into the search box, which takes the focus"),
     # -------------------------------------------------------------- builder
     _textual("builder", "↑ / ↓", "move to an entry (the lists' own keys)"),
     _textual("builder", "tab", "move between entries and lint findings"),
@@ -647,6 +628,14 @@ ACTIONS: tuple[ExplorerAction, ...] = (
         title="Load prompt",
         explains="Load a saved prompt into the builder",
     ),
+    _builder(
+        "view_prompt",
+        "v",
+        "read the whole positive and negative prompt (the boxes cut a long one with …)",
+        "Whole prompt",
+        title="Read the whole prompt",
+        explains="Positive and negative, uncut, in a scrollable view",
+    ),
     _builder("copy('positive')", "y", "copy positive / negative / both", "Copy +"),
     _builder(
         "copy('negative')",
@@ -787,10 +776,16 @@ ACTIONS: tuple[ExplorerAction, ...] = (
             "widget",
             "cancel",
             "escape",
-            "cancel the dialog (a text, a choice, the settings)",
+            "cancel the dialog (a text, a choice, the settings; closes the whole prompt)",
             "Cancel",
         )
-        for dialog in ("TextEntryScreen", "MultilineEntryScreen", "ChoiceScreen", "SettingsScreen")
+        for dialog in (
+            "TextEntryScreen",
+            "MultilineEntryScreen",
+            "ChoiceScreen",
+            "SettingsScreen",
+            "WholePromptScreen",
+        )
     ),
     *(
         _on(

@@ -272,6 +272,14 @@ class BuilderView(JobsView):
             MultilineEntryScreen("negative prompt (empty = model page default)", self.builder.negative), apply
         )
 
+    def action_view_prompt(self) -> None:
+        """v: the whole positive and negative prompt, uncut (the boxes end a long one with …)."""
+        from tui.screens.dialogs import WholePromptScreen
+
+        if self.rendered is None:
+            return
+        self.app.push_screen(WholePromptScreen(self.rendered.positive, self.rendered.negative))
+
     def action_settings(self) -> None:
         from tui.screens.settings import SettingsScreen
 
@@ -281,7 +289,8 @@ class BuilderView(JobsView):
                 self.session.choose_model(answer.model)  # the session's model from now on
                 self.refresh_builder()
 
-        self.app.push_screen(SettingsScreen(self.builder.settings), apply)
+        session_model, origin = self.session.options.preview_model, self.session.model_origin or ""
+        self.app.push_screen(SettingsScreen(self.builder.settings, session_model, origin), apply)
 
     def action_focus_search(self) -> None:
         self.host.show_search()

@@ -1,4 +1,4 @@
-"""Small modal dialogs: one line of text, several lines of text, a choice from a list."""
+"""Small modal dialogs: one line of text, several lines of text, a choice from a list, the whole prompt."""
 
 from __future__ import annotations
 
@@ -57,6 +57,30 @@ class MultilineEntryScreen(ModalScreen[str | None]):
 
     def action_accept(self) -> None:
         self.dismiss(self.query_one(TextArea).text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class WholePromptScreen(ModalScreen[None]):
+    """The rendered positive and negative prompt, uncut and read-only (the builder's boxes end a
+    long one with …): the arrows and pgup / pgdn scroll, the mouse selects; escape closes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = bindings_of("WholePromptScreen")
+
+    def __init__(self, positive: str, negative: str) -> None:
+        super().__init__()
+        self.positive = positive
+        self.negative = negative
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="whole-prompt") as dialog:
+            dialog.border_title = "the whole prompt"
+            yield Static("positive", classes="dialog-hint")
+            yield TextArea(self.positive, id="whole-positive", soft_wrap=True, read_only=True)
+            yield Static("negative", classes="dialog-hint")
+            yield TextArea(self.negative, id="whole-negative", soft_wrap=True, read_only=True)
+            yield Static("escape closes · tab: the other prompt", classes="dialog-hint")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -209,7 +209,12 @@ class SearchView(DetailView):
                 self.show_favourites()
             return
         scope, generation = self.copyright_scope, session.index_generation
-        self.list_worker(session.index, session.connection, query, search_filter, scope, offset, generation)
+        # A next page holds the rows not shown yet (tui.state.searching.search_page: re-ranking).
+        rows_shown = self.query_one(ResultsTable).rows_shown if offset else []
+        shown = frozenset(row.key for row in rows_shown)
+        self.list_worker(
+            session.index, session.connection, query, search_filter, scope, offset, generation, shown
+        )
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def list_worker(
@@ -221,10 +226,11 @@ class SearchView(DetailView):
         scope: CopyrightScope | None,
         offset: int,
         generation: int,
+        shown: frozenset[str] = frozenset(),
     ) -> None:
         started = time.perf_counter()
         try:
-            page = list_page(index, connection, query, search_filter, scope, offset)
+            page = list_page(index, connection, query, search_filter, scope, offset, shown)
         except Exception as error:  # report, never crash the explorer on a search bug
             what = f"search failed for {query!r}" if query.strip() else "listing failed"
             self.post_message(SearchUnavailable(f"{what}: {error}"))

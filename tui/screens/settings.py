@@ -44,9 +44,15 @@ class SettingsScreen(ModalScreen[GenerationSettings | None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = bindings_of("SettingsScreen")
 
-    def __init__(self, settings: GenerationSettings) -> None:
+    def __init__(
+        self, settings: GenerationSettings, session_model: str | None = None, session_origin: str = ""
+    ) -> None:
+        """`session_model`: the model previews use when the settings name none (`aidxl explore --model`
+        or an earlier choice): the field shows it, so saving unchanged keeps it."""
         super().__init__()
         self.settings = settings
+        self.session_model = session_model
+        self.session_origin = session_origin
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="settings-dialog") as dialog:
@@ -54,7 +60,7 @@ class SettingsScreen(ModalScreen[GenerationSettings | None]):
             with Horizontal(classes="field"):
                 yield Label("model")
                 yield Input(
-                    self.settings.model or "",
+                    self.settings.model or self.session_model or "",
                     placeholder="tiny-random, a .safetensors file, a diffusers folder or a cached Hub id",
                     id="model",
                 )
@@ -88,7 +94,10 @@ class SettingsScreen(ModalScreen[GenerationSettings | None]):
         """What an empty model field means now: the model $AIDXL_MODEL or the config file names."""
         configured = describe_model(None)
         where = f" (from {configured.origin})" if configured.origin else ""
-        return Text(f"empty: {configured.label}{where}", style="dim")
+        empty = f"empty: {configured.label}{where}"
+        if self.session_model and not self.settings.model and self.session_origin:
+            return Text(f"{self.session_model}: from {self.session_origin} · {empty}", style="dim")
+        return Text(empty, style="dim")
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "aspect" and isinstance(event.value, str):

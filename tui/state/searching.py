@@ -144,19 +144,25 @@ def search_page(
     *,
     offset: int = 0,
     limit: int | None = None,
+    shown: frozenset[str] = frozenset(),
 ) -> ResultPage:
     """Hits `offset` to `offset + limit` of `query` under the filters, and how many match in all.
 
-    The search ranks from the top each time (it stops after `offset + limit` entries, in the same
-    order as a shorter search), so a page is the tail of a longer search. The total is counted
-    (`kb.search.counting`) only when the page is full; among a copyright's characters it is not.
+    The search ranks from the top each time and stops after `offset + limit` entries; a shorter
+    search is not always a prefix of a longer one (entries of equal rank can change places:
+    `by a` at 200 and 300 entries), so a page is the longer search's rows whose keys are not
+    `shown` yet (the keys of the rows already on screen): no row twice, none skipped, and the
+    last page brings the rows shown to the total. The total is counted (`kb.search.counting`)
+    only when the page is full; among a copyright's characters it is not.
     """
     limit = limit or PAGE_SIZE  # read at call time: tests page through small lists with a small page
     tiers = search_filter.tiers
     found = run_search(
         index, query, search_filter.kind, members=members, limit=offset + limit, tiers=tiers
     )
-    rows = found[offset:]
+    # At most `limit` rows: a full page stays PAGE_SIZE long (`has_more` of an uncounted list); a row
+    # left over comes with the next page, which excludes what is shown by key.
+    rows = [row for row in found if row.key not in shown][:limit] if shown else found[offset:]
     if len(found) < offset + limit:
         return ResultPage(rows, len(found))
     if members is not None:
@@ -346,13 +352,14 @@ def list_page(
     search_filter: SearchFilter,
     scope: CopyrightScope | None,
     offset: int = 0,
+    shown: frozenset[str] = frozenset(),
 ) -> ResultPage:
     """The page from `offset` of the list the search box and filters ask for: the query's hits
     (among the copyright's characters in a listing), else the copyright's characters, else the
     entries of the kind or tiers."""
     if query.strip():
         members = scope.members if scope is not None else None
-        return search_page(index, query, search_filter, members, offset=offset)
+        return search_page(index, query, search_filter, members, offset=offset, shown=shown)
     if connection is None:
         return ResultPage([], 0)
     if scope is not None:

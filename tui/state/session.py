@@ -69,6 +69,8 @@ class ExplorerSession:
         # Generation (issue 12 item 6): the model as checked, the last image made (the preview panel),
         # the running preview's or sheet's words for the status line (`preview: step 7/20 · …`).
         self.model_choice: ModelChoice = NO_MODEL
+        # Where the session's model came from, for the settings dialog's hint (None: no session model).
+        self.model_origin: str | None = "aidxl explore --model" if options.preview_model else None
         self.shown_image: ShownImage | None = None
         self.job_words = ""
 
@@ -82,6 +84,7 @@ class ExplorerSession:
     def choose_model(self, model: str | None) -> None:
         """The settings dialog's choice: the session's from now on (None: the environment or config)."""
         self.options.preview_model = model
+        self.model_origin = "an earlier choice in these settings" if model else None
         self.check_model()
 
     def check_model(self) -> None:

@@ -7,11 +7,13 @@ screens can say what to do instead of showing nothing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import duckdb
 
+from kb.display_text import shortened, visible_controls
 from tui.state.searching import SearchFilter
 from tui.state.wording import counted
 
@@ -94,9 +96,35 @@ def empty_search_hint(sources: CatalogSources | None) -> str:
     return hint
 
 
+# `:1.2)` / `:0.5]` closing a weight or a schedule; `<lora:name:0.8>`, an extra network. Each match
+# attempt stops at the next `:` or `<`, so a search stays linear in the text.
+WEIGHT_CLOSE = re.compile(r":(-?[0-9.]+) ?[)\]]")
+EXTRA_NETWORK = re.compile(r"<[a-z_]+:[^<>]*>")
+PROMPT_HINT = "It looks like a prompt: ctrl+b then p pastes it into the builder."
+
+
+def looks_like_prompt(query: str) -> bool:
+    """Whether a search text is a pasted A1111 prompt rather than a name: tags separated by commas,
+    a weight or schedule (`(x:1.2)`, `[a:b:0.5]`), an extra network or BREAK."""
+    if sum(1 for part in query.split(",") if part.strip()) >= 2:
+        return True
+    if "BREAK" in query.split() or EXTRA_NETWORK.search(query) is not None:
+        return True
+    for match in WEIGHT_CLOSE.finditer(query):
+        try:
+            float(match.group(1))
+        except ValueError:
+            continue
+        return True
+    return False
+
+
 def no_results_hint(query: str, search_filter: SearchFilter, sources: CatalogSources | None) -> str:
-    """Why a search found nothing, and what to try."""
-    lines = [f"Nothing matches {query!r}."]
+    """Why a search found nothing, and what to try; the query quoted as typed (backslashes single:
+    `repr` doubled them) and shortened around … when long (a pasted prompt)."""
+    lines = [f"Nothing matches '{shortened(visible_controls(query))}'."]
+    if looks_like_prompt(query):
+        lines.append(PROMPT_HINT)
     narrowing = []
     if search_filter.copyright is not None:
         narrowing.append(f"among {search_filter.copyright.replace('_', ' ')}'s characters (escape leaves)")

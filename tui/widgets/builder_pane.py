@@ -43,7 +43,10 @@ class EntriesTable(RunsViewActions, KeysFollowFocus, DataTable[Text]):
 
 class PromptBox(Static):
     """A rendered prompt in its bordered box: wrapped, its height as the text needs (up to the
-    box's max-height), and ending with … when that height cuts it (never cut silently)."""
+    box's max-height), and ending with … when that height cuts it (never cut silently); a cut box
+    names the key that shows the whole prompt under its border."""
+
+    CUT_HINT = "v: whole prompt"
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -63,7 +66,11 @@ class PromptBox(Static):
         if width <= 0 or height <= 0:
             return self.prompt
         lines = self.prompt.wrap(width)
-        if len(lines) <= height:
+        cut = len(lines) > height
+        hint = self.CUT_HINT if cut else None
+        if self.border_subtitle != hint:  # a refresh only when it changes
+            self.border_subtitle = hint
+        if not cut:
             return self.prompt
         kept = lines[:height]
         kept[-1] = kept[-1].rstrip().truncate(width - 1).append("…")

@@ -5,9 +5,9 @@ copyright's characters (ctrl+s lists them), the author's implications.
 The forms are one line each, never wrapped mid-tag: a form wider than the pane ends with `…`.
 alt+a / alt+p / alt+s / alt+o copy the A1111, plain, sentence and `1 `-prefixed form from the search
 box (alt+digits are not keys: terminals send them as characters such as `£`); tab focuses them
-(↑ ↓ choose one, which then shows whole; `c` / enter copy it, 1-4 copy that form, `i` inserts the
-chosen one into the builder, `g` switches the sentence between girl and boy; escape or tab goes
-back to the search box).
+(↑ ↓ choose one, which then shows whole; enter inserts the chosen one into the builder, ctrl+c
+copies it; escape or tab goes back to the search box). Letters and digits typed there are search
+text: they go to the search box, which takes the focus back (never a command).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 SOURCE_NAME_WIDTH = 22
 FORM_LABEL_WIDTH = 9  # `sentence ` / `1 prefix `: the forms' texts start in one column
 # The alt+letter that copies each form from the search box (the app's bindings are built from it).
-FORM_KEYS_HINT = "alt+a/p/s/o copy · tab: choose, c copy, i insert"
+FORM_KEYS_HINT = "alt+a/p/s/o copy · tab: choose, enter insert"
 IMPLICATIONS_SHOWN = 12
 CATEGORY_NAMES = {0: "general", 1: "artist", 3: "copyright", 4: "character", 5: "meta", 9: "rating"}
 
@@ -333,7 +333,7 @@ class DetailPane(RunsViewActions, TypesIntoSearch, VerticalScroll):
         self.detail: EntryDetail | None = None
         self.dark = True
         self.chosen_form = 0
-        self.nouns: dict[str, str] = {}  # character tag -> the sentence's noun chosen with g / alt+g
+        self.nouns: dict[str, str] = {}  # character tag -> the sentence's noun chosen with alt+g
 
     def compose(self) -> ComposeResult:
         yield DetailBody("Type to search the catalog.", id="detail-body")
@@ -394,13 +394,6 @@ class DetailPane(RunsViewActions, TypesIntoSearch, VerticalScroll):
         if count:
             self.chosen_form = (self.chosen_form + step) % count
             self.redraw()
-
-    def action_copy_numbered_form(self, number: int) -> None:
-        forms = self.forms()
-        if number <= len(forms):
-            self.chosen_form = number - 1
-            self.redraw()
-            self.post_message(self.FormChosen(forms[number - 1], "copy"))
 
     def action_use_form(self, use: str) -> None:
         forms = self.forms()

@@ -142,7 +142,14 @@ class PreviewPanel(Vertical):
         self.query_one("#preview-panel-keys", Static).update(
             Text(f"c copy path{sheet_key} · x close · click the path, ←/→ scroll it", style="dim")
         )
-        self.display = True
+        self.show_panel(True)
+        self.refresh_bindings()  # `v` comes and goes with a sheet
+
+    def show_panel(self, shown: bool) -> None:
+        """Show or close the panel; the screen's `-panel-open` class lets a short terminal's builder
+        give up its tokens line (the status line counts the tokens too: app.tcss)."""
+        self.display = shown
+        self.screen.set_class(shown, "-panel-open")
 
     def picture(self) -> Widget | None:
         found = list(self.query(".panel-picture"))
@@ -153,8 +160,17 @@ class PreviewPanel(Vertical):
             self.post_message(self.CopyPath(str(self.shown.path)))
 
     def action_close(self) -> None:
-        self.display = False
+        self.show_panel(False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`v` (a sheet's pages) is offered, in the footer and as a key, only for a sheet."""
+        if action == "view_sheet":
+            return self.holds_sheet()
+        return True
+
+    def holds_sheet(self) -> bool:
+        return self.shown is not None and self.shown.kind == "sheet" and self.shown.sidecar is not None
 
     def action_view_sheet(self) -> None:
-        if self.shown is not None and self.shown.kind == "sheet" and self.shown.sidecar is not None:
+        if self.shown is not None and self.holds_sheet():
             self.post_message(self.ViewSheet(self.shown))
