@@ -276,7 +276,7 @@ class BuilderView(JobsView):
         """v: the whole positive and negative prompt, uncut (the boxes end a long one with …)."""
         from tui.screens.dialogs import WholePromptScreen
 
-        if self.rendered is None:
+        if self.rendered is None or not self.rendering_is_current("view it"):
             return
         self.app.push_screen(WholePromptScreen(self.rendered.positive, self.rendered.negative))
 
