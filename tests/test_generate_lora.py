@@ -207,3 +207,24 @@ def test_preview_cli_stops_on_a_missing_lora_in_one_line(
     prepared = prepare_preview(options, model="tiny-random")
     assert prepared.request.networks == ()
     assert any("generating without it" in warning for warning in prepared.warnings)
+
+
+def test_the_explorer_is_told_only_the_ways_out_it_has(
+    lora_folder: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The explorer has no --lora-dir or --ignore-missing-networks (the re-trial followed that advice).
+    from kb.settings import GenerationSettings
+    from kb.workbench.jobs import prepare, preview_spec
+
+    monkeypatch.delenv("AIDXL_LORA_DIR", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-config"))
+    spec = preview_spec("1girl, <lora:ganyu_v2:0.8>", "", None, GenerationSettings(), "tiny-random")
+    with pytest.raises(NetworkNotFoundError) as unconfigured:
+        prepare(spec)
+    assert "--" not in str(unconfigured.value)
+    assert "AIDXL_LORA_DIR" in str(unconfigured.value)
+    assert str(unconfigured.value).endswith("or take it out of the builder (ctrl+z undoes a paste).")
+    monkeypatch.setenv("AIDXL_LORA_DIR", str(lora_folder))
+    with pytest.raises(NetworkNotFoundError, match=r"no LoRA file ganyu_v2\.safetensors") as missing:
+        prepare(spec)
+    assert "--" not in str(missing.value)

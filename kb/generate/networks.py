@@ -100,6 +100,9 @@ def multipliers(call: ExtraNetworkCall) -> tuple[float, float]:
 
 
 IGNORE_MISSING_HINT = "or pass --ignore-missing-networks to generate without it"
+# Where the explorer asks: it has no --lora-dir or --ignore-missing-networks, so its message names
+# only what works there (the environment, the config file, or taking the network out).
+EXPLORER_MISSING_HINT = "or take it out of the builder (ctrl+z undoes a paste)"
 
 
 def resolve_networks(
@@ -108,16 +111,18 @@ def resolve_networks(
     lora_dir: str | None = None,
     ignore_missing: bool = False,
     missing_hint: str = IGNORE_MISSING_HINT,
+    lora_dir_flag: bool = True,
 ) -> NetworkResolution:
     """Find every network's file (no torch); a missing one raises (its message ending with
-    `missing_hint`) unless `ignore_missing`."""
+    `missing_hint`) unless `ignore_missing`. `lora_dir_flag`: the caller has a `--lora-dir`
+    option to suggest."""
     folder, origin = lora_folder(lora_dir) if calls else (None, "")
     files = _lora_files(folder) if folder is not None and folder.is_dir() else {}
     merged: dict[Path, ResolvedNetwork] = {}
     warnings: list[str] = []
     for call in calls:
         written = f"<{call.name}:{':'.join(call.items)}>"
-        problem = _problem(call, folder, origin, files)
+        problem = _problem(call, folder, origin, files, lora_dir_flag)
         if problem is not None:
             if not ignore_missing:
                 raise NetworkNotFoundError(
@@ -140,14 +145,18 @@ def resolve_networks(
     return NetworkResolution(tuple(merged.values()), tuple(warnings))
 
 
-def _problem(call: ExtraNetworkCall, folder: Path | None, origin: str, files: dict[str, Path]) -> str | None:
+def _problem(
+    call: ExtraNetworkCall, folder: Path | None, origin: str, files: dict[str, Path], lora_dir_flag: bool
+) -> str | None:
     if call.name not in LORA_KINDS:
         return f"extra network kind {call.name!r} is not supported (only lora)"
     if not call.items or not call.items[0]:
         return "the LoRA has no name"
     if folder is None:
         return (
-            f"no LoRA folder is configured; pass --lora-dir DIR, set {LORA_DIR_ENV}, "
+            "no LoRA folder is configured; "
+            + ("pass --lora-dir DIR, " if lora_dir_flag else "")
+            + f"set {LORA_DIR_ENV}, "
             f'or set `lora_dir = "DIR"` under [generate] in {config_file_path()}'
         )
     if not folder.is_dir():

@@ -13,7 +13,7 @@ from kb import settings
 from kb.generate import cache
 from kb.generate.encode import check_emphasis
 from kb.generate.loading import ModelSource, model_identity, resolve_model_source
-from kb.generate.networks import resolve_networks
+from kb.generate.networks import EXPLORER_MISSING_HINT, IGNORE_MISSING_HINT, resolve_networks
 from kb.generate.request import ModelIdentity, PreviewRequest, preview_key
 from kb.generate.validation import check_settings
 from kb.outpath import atomic_write_bytes
@@ -37,6 +37,7 @@ class PreviewOptions:
     pad_conds: bool = False  # the web UI's "Pad prompt/negative prompt"
     lora_dir: str | None = None  # None: $AIDXL_LORA_DIR or `lora_dir` under [generate] in the config
     ignore_missing_networks: bool = False  # a missing `<lora:...>` is a warning, not an error
+    in_explorer: bool = False  # errors name the explorer's ways out, not the CLI's flags
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,11 @@ def prepare_preview(
     positive, negative = assemble_preview_prompts(options.trigger, base, options.negative)
     _stripped, calls = strip_extra_networks(positive)
     resolution = resolve_networks(
-        tuple(calls), lora_dir=options.lora_dir, ignore_missing=options.ignore_missing_networks
+        tuple(calls),
+        lora_dir=options.lora_dir,
+        ignore_missing=options.ignore_missing_networks,
+        missing_hint=EXPLORER_MISSING_HINT if options.in_explorer else IGNORE_MISSING_HINT,
+        lora_dir_flag=not options.in_explorer,
     )
     request = PreviewRequest(
         positive=positive,

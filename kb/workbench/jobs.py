@@ -90,6 +90,7 @@ def prepare(spec: PreviewSpec) -> Any:
         steps=settings.steps,
         cfg_scale=settings.cfg_scale,
         size=size,
+        in_explorer=True,
     )
     return preview.prepare_preview(options, model=spec.model_flag)
 
