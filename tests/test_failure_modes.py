@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from child_signals import default_sigint
 
 from tui.cli import PAUSE_BEFORE_COMMAND_IMPORT_ENV, main
 
@@ -143,6 +144,7 @@ def test_ctrl_c_while_the_command_loads(tmp_path: Path, tagger_file: Path) -> No
          "--tagger", str(tagger_file)],
         cwd=REPO_ROOT,
         env={**os.environ, PAUSE_BEFORE_COMMAND_IMPORT_ENV: "1"},
+        preexec_fn=default_sigint,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

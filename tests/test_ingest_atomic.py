@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from child_signals import default_sigint
 
 from ingest.build import PAUSE_BEFORE_COMMIT_ENV
 from kb.catalog_digest import digest_path
@@ -49,6 +50,7 @@ def start_paused_ingest(catalog: Path) -> tuple[subprocess.Popen[str], Path]:
         ],
         cwd=REPO_ROOT,
         env={**os.environ, PAUSE_BEFORE_COMMIT_ENV: "1"},
+        preexec_fn=default_sigint,
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -98,7 +100,7 @@ def test_ctrl_c_mid_build_keeps_the_previous_catalog_and_removes_the_temp_file(p
     before = previous.read_bytes()
     child, temp = start_paused_ingest(previous)
     child.send_signal(signal.SIGINT)
-    _, stderr = child.communicate()
+    _, stderr = child.communicate(timeout=60)
     assert child.returncode == 130
     assert "aidxl: interrupted" in stderr
     assert previous.read_bytes() == before
